@@ -1,0 +1,195 @@
+import { performance } from 'node:perf_hooks';
+import type { Statement } from 'better-sqlite3';
+import type { AgentDatabase } from './db.js';
+import { NotFoundError } from './errors.js';
+import { EvidenceVerifier, type EvidencePack, type VerificationResult } from './evidence.js';
+import { serializeJson, type Json } from './json-state.js';
+import { Metrics } from './metrics.js';
+import { InvalidArgumentError, assertId, assertPositiveInt } from './validate.js';
+
+export interface Checkpoint<S = Json> {
+  id: number;
+  taskId: string;
+  /** Per-task sequence number: 1, 2, 3, … unique and without gaps. */
+  seq: number;
+  step: string;
+  state: S;
+  evidence: EvidencePack | null;
+  verified: boolean;
+  verification: VerificationResult | null;
+  createdAt: number;
+  verifiedAt: number | null;
+}
+
+/** A checkpoint validated and serialised by begin(), not yet written. */
+export interface PendingCheckpoint {
+  readonly taskId: string;
+  readonly step: string;
+  readonly stateJson: string;
+}
+
+export interface CheckpointManagerOptions {
+  /** Verify evidence as part of commit (default true). Without it a checkpoint stays unverified until verify(). */
+  autoVerify?: boolean;
+  /** Directory evidence paths are confined to (default: the current working directory). */
+  baseDir?: string;
+  metrics?: Metrics;
+}
+
+interface CheckpointRow {
+  id: number;
+  task_id: string;
+  seq: number;
+  step: string;
+  state: string;
+  evidence: string | null;
+  verified: 0 | 1;
+  verification: string | null;
+  created_at: number;
+  verified_at: number | null;
+}
+
+/** Durable, per-task, gap-free sequence of step states, each optionally backed by verified evidence. */
+export class CheckpointManager {
+  readonly verifier: EvidenceVerifier;
+  readonly metrics: Metrics;
+  readonly #db: AgentDatabase;
+  readonly #autoVerify: boolean;
+  readonly #committed = new WeakSet<PendingCheckpoint>();
+  readonly #insert: Statement;
+  readonly #byId: Statement;
+  readonly #last: Statement;
+  readonly #lastVerified: Statement;
+  readonly #list: Statement;
+  readonly #markVerified: Statement;
+  readonly #cleanup: Statement;
+
+  constructor(db: AgentDatabase, options: CheckpointManagerOptions = {}) {
+    this.#db = db;
+    this.#autoVerify = options.autoVerify ?? true;
+    this.verifier = new EvidenceVerifier({ baseDir: options.baseDir ?? process.cwd() });
+    this.metrics = options.metrics ?? new Metrics();
+    const s = db.sqlite;
+    // The sequence number is computed inside the INSERT, under the write lock: concurrent committers serialise.
+    this.#insert = s.prepare(`
+      INSERT INTO checkpoints (task_id, seq, step, state, evidence, verified, verification, created_at, verified_at)
+      VALUES (@taskId, (SELECT COALESCE(MAX(seq), 0) + 1 FROM checkpoints WHERE task_id = @taskId),
+              @step, @state, @evidence, @verified, @verification, @now, @verifiedAt)
+      RETURNING id, seq`);
+    this.#byId = s.prepare('SELECT * FROM checkpoints WHERE id = ?');
+    this.#last = s.prepare('SELECT * FROM checkpoints WHERE task_id = ? ORDER BY seq DESC LIMIT 1');
+    this.#lastVerified = s.prepare(
+      'SELECT * FROM checkpoints WHERE task_id = ? AND verified = 1 ORDER BY seq DESC LIMIT 1',
+    );
+    this.#list = s.prepare('SELECT * FROM checkpoints WHERE task_id = ? AND seq > ? ORDER BY seq LIMIT ?');
+    this.#markVerified = s.prepare(
+      'UPDATE checkpoints SET verified = ?, verification = ?, verified_at = ? WHERE id = ?',
+    );
+    this.#cleanup = s.prepare(`
+      DELETE FROM checkpoints
+      WHERE task_id = @taskId AND seq <= (SELECT MAX(seq) FROM checkpoints WHERE task_id = @taskId) - @keepLast`);
+  }
+
+  /** Validates ids and serialises state; throws TypeError for state JSON cannot hold. Writes nothing. */
+  begin(taskId: string, step: string, state: unknown): PendingCheckpoint {
+    assertId('taskId', taskId);
+    assertId('step', step);
+    return Object.freeze({ taskId, step, stateJson: serializeJson(state, `state of task "${taskId}" step "${step}"`) });
+  }
+
+  /** Writes the checkpoint with the next sequence number for its task. Evidence is verified first when autoVerify is on. */
+  commit<S = Json>(pending: PendingCheckpoint, evidence?: EvidencePack): Checkpoint<S> {
+    if (this.#committed.has(pending)) {
+      throw new InvalidArgumentError(`pending checkpoint for task "${pending.taskId}" step "${pending.step}" was already committed`);
+    }
+    const started = performance.now();
+    const verification = this.#autoVerify ? this.verifier.verify(evidence) : null;
+    if (verification) this.#countVerification(verification);
+    const now = this.#db.clock.now();
+    const params = {
+      taskId: pending.taskId,
+      step: pending.step,
+      state: pending.stateJson,
+      evidence: evidence ? JSON.stringify(evidence) : null,
+      verified: verification?.ok ? 1 : 0,
+      verification: verification ? JSON.stringify(verification) : null,
+      now,
+      verifiedAt: verification ? now : null,
+    };
+    const row = this.#db.writeTransaction(() => this.#insert.get(params) as { id: number; seq: number });
+    this.#committed.add(pending);
+    this.metrics.increment('checkpointsCommitted');
+    this.metrics.checkpointCommitLatency.record(performance.now() - started);
+    return {
+      id: row.id,
+      taskId: pending.taskId,
+      seq: row.seq,
+      step: pending.step,
+      state: JSON.parse(pending.stateJson) as S,
+      evidence: evidence ?? null,
+      verified: verification?.ok ?? false,
+      verification,
+      createdAt: now,
+      verifiedAt: params.verifiedAt,
+    };
+  }
+
+  /** Re-checks a stored checkpoint's evidence now and records the outcome. */
+  verify(id: number): VerificationResult {
+    const row = this.#byId.get(id) as CheckpointRow | undefined;
+    if (!row) throw new NotFoundError('checkpoint', id);
+    const result = this.verifier.verify(row.evidence ? (JSON.parse(row.evidence) as EvidencePack) : null);
+    this.#countVerification(result);
+    this.#db.writeTransaction(() =>
+      this.#markVerified.run(result.ok ? 1 : 0, JSON.stringify(result), this.#db.clock.now(), id),
+    );
+    return result;
+  }
+
+  get<S = Json>(id: number): Checkpoint<S> {
+    const row = this.#byId.get(id) as CheckpointRow | undefined;
+    if (!row) throw new NotFoundError('checkpoint', id);
+    return fromRow<S>(row);
+  }
+
+  /** The task's latest checkpoint (or latest verified one), or null if it has none. */
+  getLast<S = Json>(taskId: string, options: { verifiedOnly?: boolean } = {}): Checkpoint<S> | null {
+    assertId('taskId', taskId);
+    const row = (options.verifiedOnly ? this.#lastVerified : this.#last).get(taskId) as CheckpointRow | undefined;
+    return row ? fromRow<S>(row) : null;
+  }
+
+  /** The task's checkpoints in sequence order. */
+  list<S = Json>(taskId: string, options: { afterSeq?: number; limit?: number } = {}): Checkpoint<S>[] {
+    assertId('taskId', taskId);
+    const limit = options.limit ?? -1;
+    return (this.#list.all(taskId, options.afterSeq ?? 0, limit) as CheckpointRow[]).map((r) => fromRow<S>(r));
+  }
+
+  /** Deletes all but the task's newest keepLast checkpoints (at least one is kept so numbering continues). */
+  cleanup(taskId: string, keepLast = 100): number {
+    assertId('taskId', taskId);
+    assertPositiveInt('keepLast', keepLast);
+    return this.#db.writeTransaction(() => this.#cleanup.run({ taskId, keepLast }).changes);
+  }
+
+  #countVerification(result: VerificationResult): void {
+    this.metrics.increment('verifications');
+    if (!result.ok) this.metrics.increment('verificationFailures');
+  }
+}
+
+function fromRow<S>(row: CheckpointRow): Checkpoint<S> {
+  return {
+    id: row.id,
+    taskId: row.task_id,
+    seq: row.seq,
+    step: row.step,
+    state: JSON.parse(row.state) as S,
+    evidence: row.evidence ? (JSON.parse(row.evidence) as EvidencePack) : null,
+    verified: row.verified === 1,
+    verification: row.verification ? (JSON.parse(row.verification) as VerificationResult) : null,
+    createdAt: row.created_at,
+    verifiedAt: row.verified_at,
+  };
+}

@@ -1,0 +1,44 @@
+export { systemClock, ManualClock, SkewedClock, type Clock } from './clock.js';
+export { openDatabase, AgentDatabase, type Durability, type OpenDatabaseOptions } from './db.js';
+export { loadMigrations, SCHEMA_LABELS, type Migration } from './migrations.js';
+export {
+  CheckpointManager,
+  type Checkpoint,
+  type PendingCheckpoint,
+  type CheckpointManagerOptions,
+} from './checkpoints.js';
+export {
+  EvidenceVerifier,
+  evidence,
+  sha256Hex,
+  type EvidenceItem,
+  type EvidenceKind,
+  type EvidencePack,
+  type EvidenceItemResult,
+  type VerificationResult,
+} from './evidence.js';
+export { LeaseManager, type Lease, type LeaseManagerOptions, type WorkItem, type WorkItemInput } from './leases.js';
+export { RecoverySweep, RECOVERY_TASK_PREFIX, type RecoverySweepOptions, type SweepStats } from './recovery.js';
+export { LLMOutputCache, type LLMRequest, type CacheStats, type LLMOutputCacheOptions } from './llm-cache.js';
+export { ToolLedger, type ToolResult, type ToolRunOptions, type ToolLedgerStats, type ToolLedgerOptions } from './tool-ledger.js';
+export {
+  TaskRunner,
+  type TaskStep,
+  type TaskDefinition,
+  type TaskStatus,
+  type TaskRunResult,
+  type StepContext,
+  type TaskRunnerHooks,
+} from './task-runner.js';
+export { Metrics, LatencyWindow, type MetricsSnapshot, type LatencySummary, type CounterName } from './metrics.js';
+export {
+  AgentOSError,
+  LeaseLostError,
+  CheckpointVerificationError,
+  InDoubtToolCallError,
+  NotFoundError,
+  DatabaseOpenError,
+  TaskError,
+} from './errors.js';
+export { InvalidArgumentError } from './validate.js';
+export { serializeJson, canonicalJson, type Json } from './json-state.js';

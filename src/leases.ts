@@ -1,0 +1,201 @@
+import type { Statement } from 'better-sqlite3';
+import type { AgentDatabase } from './db.js';
+import { LeaseLostError } from './errors.js';
+import { serializeJson, type Json } from './json-state.js';
+import { Metrics } from './metrics.js';
+import { assertId, assertPositiveInt } from './validate.js';
+
+/** Proof of holding a work item: valid while the stored epoch and holder still match and it has not expired. */
+export interface Lease<P = Json> {
+  itemId: string;
+  taskId: string | null;
+  workerId: string;
+  /** Fencing token: incremented on every acquisition, so an older holder's epoch is always smaller. */
+  epoch: number;
+  expiresAt: number;
+  payload: P;
+}
+
+export interface WorkItemInput {
+  id: string;
+  taskId?: string;
+  payload?: unknown;
+}
+
+export interface WorkItem {
+  id: string;
+  taskId: string | null;
+  status: 'pending' | 'leased' | 'completed';
+  leaseHolder: string | null;
+  leaseExpiresAt: number | null;
+  epoch: number;
+  attempts: number;
+  recoveries: number;
+}
+
+export interface LeaseManagerOptions {
+  workerId: string;
+  /** Lease length in ms (default 300,000: the seed's five minutes). */
+  leaseDurationMs?: number;
+  metrics?: Metrics;
+}
+
+interface LeaseRow {
+  id: string;
+  task_id: string | null;
+  payload: string;
+  epoch: number;
+  lease_expires_at: number;
+}
+
+/** Hands out work items under time-bounded, fenced leases. */
+export class LeaseManager {
+  readonly workerId: string;
+  readonly leaseDurationMs: number;
+  readonly metrics: Metrics;
+  readonly #db: AgentDatabase;
+  readonly #enqueue: Statement;
+  readonly #acquireNext: Statement;
+  readonly #acquireItem: Statement;
+  readonly #renew: Statement;
+  readonly #complete: Statement;
+  readonly #release: Statement;
+  readonly #get: Statement;
+
+  constructor(db: AgentDatabase, options: LeaseManagerOptions) {
+    assertId('workerId', options.workerId);
+    const duration = options.leaseDurationMs ?? 300_000;
+    assertPositiveInt('leaseDurationMs', duration);
+    this.workerId = options.workerId;
+    this.leaseDurationMs = duration;
+    this.metrics = options.metrics ?? new Metrics();
+    this.#db = db;
+    const s = db.sqlite;
+    this.#enqueue = s.prepare(`
+      INSERT INTO work_items (id, task_id, payload, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (id) DO NOTHING`);
+    const take = `
+      UPDATE work_items
+      SET status = 'leased', lease_holder = @worker, lease_expires_at = @now + @duration,
+          epoch = epoch + 1, attempts = attempts + 1, updated_at = @now`;
+    // One statement finds and takes the item: the WHERE re-checks status, so two workers can never both win.
+    this.#acquireNext = s.prepare(`${take}
+      WHERE id = (SELECT id FROM work_items WHERE status = 'pending' ORDER BY created_at, id LIMIT 1)
+        AND status = 'pending'
+      RETURNING id, task_id, payload, epoch, lease_expires_at`);
+    this.#acquireItem = s.prepare(`${take}
+      WHERE id = @id AND status = 'pending'
+      RETURNING id, task_id, payload, epoch, lease_expires_at`);
+    const held = `id = @id AND epoch = @epoch AND lease_holder = @worker AND status = 'leased'`;
+    this.#renew = s.prepare(`
+      UPDATE work_items SET lease_expires_at = @now + @duration, updated_at = @now
+      WHERE ${held} AND lease_expires_at > @now RETURNING lease_expires_at`);
+    this.#complete = s.prepare(`
+      UPDATE work_items SET status = 'completed', lease_holder = NULL, lease_expires_at = NULL,
+        last_holder = lease_holder, result = @result, updated_at = @now
+      WHERE ${held} AND lease_expires_at > @now`);
+    this.#release = s.prepare(`
+      UPDATE work_items SET status = 'pending', lease_holder = NULL, lease_expires_at = NULL,
+        last_holder = lease_holder, updated_at = @now
+      WHERE ${held}`);
+    this.#get = s.prepare('SELECT * FROM work_items WHERE id = ?');
+  }
+
+  /** Adds work items (ids already present are left as they are). Returns how many were added. */
+  enqueue(items: WorkItemInput[]): number {
+    const rows = items.map((item) => {
+      assertId('work item id', item.id);
+      if (item.taskId !== undefined) assertId('taskId', item.taskId);
+      return [item.id, item.taskId ?? null, serializeJson(item.payload ?? null, `payload of work item "${item.id}"`)] as const;
+    });
+    const now = this.#db.clock.now();
+    return this.#db.writeTransaction(() => {
+      let added = 0;
+      for (const [id, taskId, payload] of rows) added += this.#enqueue.run(id, taskId, payload, now, now).changes;
+      return added;
+    });
+  }
+
+  /** Takes the oldest pending item (or the given one) under a new lease, or returns null if none is available. */
+  acquire<P = Json>(itemId?: string): Lease<P> | null {
+    if (itemId !== undefined) assertId('itemId', itemId);
+    const params = { worker: this.workerId, now: this.#db.clock.now(), duration: this.leaseDurationMs };
+    const row = this.#db.writeTransaction(
+      () =>
+        (itemId === undefined ? this.#acquireNext.get(params) : this.#acquireItem.get({ ...params, id: itemId })) as
+          | LeaseRow
+          | undefined,
+    );
+    if (!row) return null;
+    this.metrics.increment('leaseAcquisitions');
+    return {
+      itemId: row.id,
+      taskId: row.task_id,
+      workerId: this.workerId,
+      epoch: row.epoch,
+      expiresAt: row.lease_expires_at,
+      payload: JSON.parse(row.payload) as P,
+    };
+  }
+
+  /** Extends the lease; throws LeaseLostError if it expired or another worker has taken the item since. */
+  renew<P>(lease: Lease<P>): Lease<P> {
+    const now = this.#db.clock.now();
+    const row = this.#db.writeTransaction(
+      () =>
+        this.#renew.get({ ...this.#fence(lease), now, duration: this.leaseDurationMs }) as
+          | { lease_expires_at: number }
+          | undefined,
+    );
+    if (!row) this.#lost(lease, 'renew', now);
+    this.metrics.increment('leaseRenewals');
+    return { ...lease, expiresAt: row.lease_expires_at };
+  }
+
+  /** Marks the item done; throws LeaseLostError if the lease is no longer held. */
+  complete(lease: Lease<unknown>, result: unknown = null): void {
+    const now = this.#db.clock.now();
+    const json = serializeJson(result, `result of work item "${lease.itemId}"`);
+    const changes = this.#db.writeTransaction(() => this.#complete.run({ ...this.#fence(lease), now, result: json }).changes);
+    if (changes === 0) this.#lost(lease, 'complete', now);
+    this.metrics.increment('leaseCompletions');
+  }
+
+  /** Gives the item back to the pending queue; throws LeaseLostError if it was no longer held. */
+  release(lease: Lease<unknown>): void {
+    const now = this.#db.clock.now();
+    const changes = this.#db.writeTransaction(() => this.#release.run({ ...this.#fence(lease), now }).changes);
+    if (changes === 0) this.#lost(lease, 'release', now);
+  }
+
+  get(itemId: string): WorkItem | null {
+    const r = this.#get.get(itemId) as Record<string, unknown> | undefined;
+    if (!r) return null;
+    return {
+      id: r.id as string,
+      taskId: r.task_id as string | null,
+      status: r.status as WorkItem['status'],
+      leaseHolder: r.lease_holder as string | null,
+      leaseExpiresAt: r.lease_expires_at as number | null,
+      epoch: r.epoch as number,
+      attempts: r.attempts as number,
+      recoveries: r.recoveries as number,
+    };
+  }
+
+  #fence(lease: Lease<unknown>): { id: string; epoch: number; worker: string } {
+    return { id: lease.itemId, epoch: lease.epoch, worker: lease.workerId };
+  }
+
+  #lost(lease: Lease<unknown>, operation: 'renew' | 'complete' | 'release', now: number): never {
+    this.metrics.increment('leaseLost');
+    const item = this.get(lease.itemId);
+    let current: string;
+    if (!item) current = 'the item does not exist';
+    else if (item.epoch !== lease.epoch) current = `the item is now at epoch ${item.epoch} (${item.status}${item.leaseHolder ? ` by "${item.leaseHolder}"` : ''})`;
+    else if (item.status !== 'leased') current = `the item is ${item.status}`;
+    else if (item.leaseHolder !== lease.workerId) current = `the item is held by "${item.leaseHolder}"`;
+    else current = `the lease expired at ${item.leaseExpiresAt} (now ${now})`;
+    throw new LeaseLostError(lease.itemId, lease.epoch, lease.workerId, operation, current);
+  }
+}

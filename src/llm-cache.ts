@@ -1,0 +1,112 @@
+import type { Statement } from 'better-sqlite3';
+import type { AgentDatabase } from './db.js';
+import { sha256Hex } from './evidence.js';
+import { canonicalJson, serializeJson, type Json } from './json-state.js';
+import { Metrics } from './metrics.js';
+import { assertId, assertPositiveInt } from './validate.js';
+
+/** What identifies an LLM call: a change to any part of it is a different cache entry. */
+export interface LLMRequest {
+  model: string;
+  prompt: Json;
+  parameters?: { [key: string]: Json };
+}
+
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  hitRate: number;
+}
+
+export interface LLMOutputCacheOptions {
+  /** Entry lifetime in ms (default 7 days, as the seed). */
+  ttlMs?: number;
+  metrics?: Metrics;
+}
+
+/** Caches LLM outputs by the hash of the canonical request, with expiry. */
+export class LLMOutputCache {
+  readonly ttlMs: number;
+  readonly metrics: Metrics;
+  readonly #db: AgentDatabase;
+  readonly #inFlight = new Map<string, Promise<unknown>>();
+  readonly #get: Statement;
+  readonly #put: Statement;
+  readonly #cleanup: Statement;
+  #hits = 0;
+  #misses = 0;
+
+  constructor(db: AgentDatabase, options: LLMOutputCacheOptions = {}) {
+    this.ttlMs = options.ttlMs ?? 7 * 24 * 3600 * 1000;
+    assertPositiveInt('ttlMs', this.ttlMs);
+    this.metrics = options.metrics ?? new Metrics();
+    this.#db = db;
+    this.#get = db.sqlite.prepare('SELECT response FROM llm_cache WHERE key = ? AND expires_at > ?').pluck();
+    this.#put = db.sqlite.prepare(`
+      INSERT INTO llm_cache (key, model, response, created_at, expires_at) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (key) DO UPDATE SET response = excluded.response, model = excluded.model,
+        created_at = excluded.created_at, expires_at = excluded.expires_at`);
+    this.#cleanup = db.sqlite.prepare('DELETE FROM llm_cache WHERE expires_at <= ?');
+  }
+
+  /** The cache key of a request: sha256 of its canonical JSON (object keys sorted). */
+  static keyOf(request: LLMRequest): string {
+    return sha256Hex(canonicalJson({ model: request.model, prompt: request.prompt, parameters: request.parameters ?? {} }));
+  }
+
+  /** The cached response, or undefined on a miss or an expired entry. Counts a hit or a miss. */
+  get<R = Json>(request: LLMRequest): R | undefined {
+    assertId('model', request.model);
+    const json = this.#get.get(LLMOutputCache.keyOf(request), this.#db.clock.now()) as string | undefined;
+    if (json === undefined) {
+      this.#misses++;
+      this.metrics.increment('cacheMisses');
+      return undefined;
+    }
+    this.#hits++;
+    this.metrics.increment('cacheHits');
+    return JSON.parse(json) as R;
+  }
+
+  put(request: LLMRequest, response: unknown): void {
+    assertId('model', request.model);
+    const json = serializeJson(response, `response for model "${request.model}"`);
+    const now = this.#db.clock.now();
+    const key = LLMOutputCache.keyOf(request);
+    this.#db.writeTransaction(() => this.#put.run(key, request.model, json, now, now + this.ttlMs));
+  }
+
+  /**
+   * Returns the cached response or generates, stores and returns it. Concurrent identical requests in this process
+   * share one generation; a failed generation is not cached.
+   */
+  async getOrGenerate<R = Json>(request: LLMRequest, generate: (request: LLMRequest) => Promise<R> | R): Promise<R> {
+    const cached = this.get<R>(request);
+    if (cached !== undefined) return cached;
+    const key = LLMOutputCache.keyOf(request);
+    const pending = this.#inFlight.get(key);
+    if (pending) return pending as Promise<R>;
+    const generation = (async () => {
+      try {
+        const response = await generate(request);
+        this.put(request, response);
+        return response;
+      } finally {
+        this.#inFlight.delete(key);
+      }
+    })();
+    this.#inFlight.set(key, generation);
+    return generation;
+  }
+
+  /** Deletes expired entries; returns how many. */
+  cleanup(): number {
+    const now = this.#db.clock.now();
+    return this.#db.writeTransaction(() => this.#cleanup.run(now).changes);
+  }
+
+  stats(): CacheStats {
+    const total = this.#hits + this.#misses;
+    return { hits: this.#hits, misses: this.#misses, hitRate: total === 0 ? 0 : this.#hits / total };
+  }
+}

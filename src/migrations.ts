@@ -1,0 +1,63 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type Database from 'better-sqlite3';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** The schema label a deployment announces, by migration version ("schema v0.30.0" is migration 1). */
+export const SCHEMA_LABELS: Readonly<Record<number, string>> = { 1: '0.30.0' };
+
+const MIGRATION_FILE = /^(\d{4})_([a-z0-9_]+)\.sql$/;
+let cached: Migration[] | undefined;
+
+/** Numbered SQL files next to this module, in version order. */
+export function loadMigrations(dir = fileURLToPath(new URL('./migrations/', import.meta.url))): Migration[] {
+  if (cached) return cached;
+  const migrations = readdirSync(dir)
+    .map((file) => ({ file, match: MIGRATION_FILE.exec(file) }))
+    .filter((m): m is { file: string; match: RegExpExecArray } => m.match !== null)
+    .map(({ file, match }) => ({
+      version: Number(match[1]),
+      name: match[2] ?? file,
+      sql: readFileSync(`${dir}/${file}`, 'utf8'),
+    }))
+    .sort((a, b) => a.version - b.version);
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`migrations in ${dir} must be numbered 0001, 0002, … without gaps; found ${m.version} at position ${i + 1}`);
+  });
+  cached = migrations;
+  return migrations;
+}
+
+/**
+ * Applies every migration not yet recorded, all in one IMMEDIATE transaction, and records each. Running it again
+ * changes nothing. Returns the versions applied by this call.
+ */
+export function migrate(db: Database.Database, migrations: Migration[], appliedAt: number): number[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
+  const applied = db.transaction(() => {
+    const done = new Set(
+      db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[],
+    );
+    const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+    const versions: number[] = [];
+    for (const m of migrations) {
+      if (done.has(m.version)) continue;
+      db.exec(m.sql);
+      record.run(m.version, m.name, appliedAt);
+      versions.push(m.version);
+    }
+    if (versions.length > 0) db.pragma(`user_version = ${migrations.length}`);
+    return versions;
+  });
+  return applied.immediate();
+}
+
+export function currentSchemaVersion(db: Database.Database): number {
+  return (db.prepare('SELECT COALESCE(MAX(version), 0) FROM schema_migrations').pluck().get() as number) ?? 0;
+}

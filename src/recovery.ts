@@ -1,0 +1,123 @@
+import { performance } from 'node:perf_hooks';
+import type { Statement } from 'better-sqlite3';
+import type { AgentDatabase } from './db.js';
+import { Metrics } from './metrics.js';
+import { assertPositiveInt } from './validate.js';
+
+export interface SweepStats {
+  expiredFound: number;
+  recovered: number;
+  errors: number;
+  checkpointsCreated: number;
+  checkpointsDeleted: number;
+  durationMs: number;
+}
+
+export interface RecoverySweepOptions {
+  /** Interval of the background timer started by start() (default 60,000 ms). */
+  scanIntervalMs?: number;
+  /** Write a 'lease-expired' checkpoint for each recovered item under task "lease-recovery:<item id>" (default true). */
+  createCheckpoints?: boolean;
+  /** Trim every task's checkpoints to the newest retentionLimit after each sweep (default true). */
+  cleanupOldCheckpoints?: boolean;
+  retentionLimit?: number;
+  metrics?: Metrics;
+  /** Called with the stats of each background sweep and with any error it raised. */
+  onSweep?: (stats: SweepStats, error?: unknown) => void;
+}
+
+/** Prefix of the task ids under which the sweep records recovered leases. */
+export const RECOVERY_TASK_PREFIX = 'lease-recovery:';
+
+/** Returns expired leases to the pending queue in one set-based statement, optionally recording and trimming checkpoints. */
+export class RecoverySweep {
+  readonly scanIntervalMs: number;
+  readonly metrics: Metrics;
+  readonly #db: AgentDatabase;
+  readonly #createCheckpoints: boolean;
+  readonly #cleanup: boolean;
+  readonly #retentionLimit: number;
+  readonly #onSweep: RecoverySweepOptions['onSweep'];
+  readonly #reclaim: Statement;
+  readonly #recordRecoveries: Statement;
+  readonly #trim: Statement;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(db: AgentDatabase, options: RecoverySweepOptions = {}) {
+    this.scanIntervalMs = options.scanIntervalMs ?? 60_000;
+    assertPositiveInt('scanIntervalMs', this.scanIntervalMs);
+    this.#retentionLimit = options.retentionLimit ?? 100;
+    assertPositiveInt('retentionLimit', this.#retentionLimit);
+    this.#createCheckpoints = options.createCheckpoints ?? true;
+    this.#cleanup = options.cleanupOldCheckpoints ?? true;
+    this.#onSweep = options.onSweep;
+    this.metrics = options.metrics ?? new Metrics();
+    this.#db = db;
+    const s = db.sqlite;
+    this.#reclaim = s.prepare(`
+      UPDATE work_items
+      SET status = 'pending', last_holder = lease_holder, lease_holder = NULL, lease_expires_at = NULL,
+          recoveries = recoveries + 1, updated_at = @now
+      WHERE status = 'leased' AND lease_expires_at <= @now
+      RETURNING id`);
+    // One INSERT … SELECT for all recovered items; seq continues each recovery task's own sequence.
+    this.#recordRecoveries = s.prepare(`
+      INSERT INTO checkpoints (task_id, seq, step, state, verified, created_at, verified_at)
+      SELECT '${RECOVERY_TASK_PREFIX}' || w.id,
+             COALESCE((SELECT MAX(c.seq) FROM checkpoints c WHERE c.task_id = '${RECOVERY_TASK_PREFIX}' || w.id), 0) + 1,
+             'lease-expired',
+             json_object('itemId', w.id, 'taskId', w.task_id, 'holder', w.last_holder, 'epoch', w.epoch,
+                         'recoveredAt', @now),
+             1, @now, @now
+      FROM work_items w WHERE w.id IN (SELECT value FROM json_each(@ids))`);
+    this.#trim = s.prepare(`
+      DELETE FROM checkpoints
+      WHERE seq <= (SELECT MAX(c.seq) FROM checkpoints c WHERE c.task_id = checkpoints.task_id) - @keep`);
+  }
+
+  /** One sweep, in one IMMEDIATE transaction. */
+  scanAndRecover(): SweepStats {
+    const started = performance.now();
+    const now = this.#db.clock.now();
+    const stats = this.#db.writeTransaction(() => {
+      const ids = (this.#reclaim.all({ now }) as { id: string }[]).map((r) => r.id);
+      const checkpointsCreated =
+        this.#createCheckpoints && ids.length > 0
+          ? this.#recordRecoveries.run({ now, ids: JSON.stringify(ids) }).changes
+          : 0;
+      const checkpointsDeleted = this.#cleanup ? this.#trim.run({ keep: this.#retentionLimit }).changes : 0;
+      return { expiredFound: ids.length, recovered: ids.length, errors: 0, checkpointsCreated, checkpointsDeleted };
+    });
+    const durationMs = performance.now() - started;
+    this.metrics.increment('sweeps');
+    this.metrics.increment('leaseExpirations', stats.recovered);
+    this.metrics.sweepDuration.record(durationMs);
+    return { ...stats, durationMs };
+  }
+
+  /** Starts the background sweep; a sweep that throws is counted and reported to onSweep, and the timer goes on. */
+  start(): void {
+    if (this.#timer) return;
+    const tick = (): void => {
+      try {
+        this.#onSweep?.(this.scanAndRecover());
+      } catch (error) {
+        this.metrics.increment('sweepErrors');
+        const failed: SweepStats = { expiredFound: 0, recovered: 0, errors: 1, checkpointsCreated: 0, checkpointsDeleted: 0, durationMs: 0 };
+        this.#onSweep?.(failed, error);
+      }
+    };
+    this.#timer = setInterval(tick, this.scanIntervalMs);
+    this.#timer.unref();
+  }
+
+  /** Stops the background sweep; no timer is left behind. */
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  get running(): boolean {
+    return this.#timer !== undefined;
+  }
+}

@@ -1,0 +1,29 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['src/**/*.test.ts', 'harness/**/*.test.ts', 'scripts/**/*.test.ts'],
+          globalSetup: ['harness/workers/global-build.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'chaos',
+          include: ['harness/vitest/declared.spec.ts'],
+          globalSetup: ['harness/workers/global-build.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 120_000,
+          // Scenarios start their own worker processes; running them one at a time keeps measurements honest.
+          fileParallelism: false,
+          sequence: { concurrent: false },
+        },
+      },
+    ],
+  },
+});
