@@ -19,8 +19,7 @@ export default defineConfig({
           globalSetup: ['harness/workers/global-build.ts'],
           testTimeout: 300_000,
           hookTimeout: 120_000,
-          // Scenarios start their own worker processes; running them one at a time keeps measurements honest.
-          fileParallelism: false,
+          // One spec file runs every declared test in order: scenarios start their own workers, one at a time.
           sequence: { concurrent: false },
         },
       },

@@ -163,7 +163,8 @@ export class ToolLedger {
     if ('replay' in claim) return claim.replay;
 
     const t0 = performance.now();
-    const result = await execa(command, {
+    // Own process group, so a timeout kills the shell and everything it started, not just the shell.
+    const subprocess = execa(command, {
       shell: true,
       cwd,
       env: options.env ?? {},
@@ -171,8 +172,17 @@ export class ToolLedger {
       stdin: 'ignore',
       encoding: 'buffer',
       stripFinalNewline: false,
-      ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
+      detached: true,
     });
+    let timedOut = false;
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            killGroup(subprocess.pid);
+          }, options.timeoutMs);
+    const result = await subprocess.finally(() => clearTimeout(timer));
     const durationMs = performance.now() - t0;
     const stdout = Buffer.from(result.stdout);
     const stderr = Buffer.from(result.stderr);
@@ -182,7 +192,7 @@ export class ToolLedger {
         key,
         startedAt: claim.startedAt,
         exitCode: result.exitCode ?? null,
-        timedOut: result.timedOut ? 1 : 0,
+        timedOut: timedOut ? 1 : 0,
         stdout,
         stderr,
         durationMs,
@@ -196,9 +206,18 @@ export class ToolLedger {
       exitCode: result.exitCode ?? null,
       stdout: stdout.toString('utf8'),
       stderr: stderr.toString('utf8'),
-      timedOut: result.timedOut,
+      timedOut,
       durationMs,
       replayed: false,
     };
+  }
+}
+
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // The group already exited.
   }
 }

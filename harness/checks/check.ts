@@ -1,0 +1,53 @@
+import type { AgentDatabase } from '../../src/index.js';
+import type { History } from '../history.js';
+import type { CheckSpec } from '../schema.js';
+
+export type Validity = true | false | 'unknown';
+
+/** A check's verdict: valid, invalid, or unknown (it could not decide, e.g. it threw), with what it measured. */
+export interface CheckOutcome {
+  valid: Validity;
+  measured: string;
+  details?: string;
+}
+
+/** What checks read: the history and the final database. They change nothing. */
+export interface CheckContext {
+  history: History;
+  db: AgentDatabase;
+  runDir: string;
+}
+
+export type Check<S extends CheckSpec> = (spec: S, context: CheckContext) => CheckOutcome;
+
+/** The worst of several verdicts: any false is false, else any unknown is unknown. */
+export function worst(values: Validity[]): Validity {
+  if (values.includes(false)) return false;
+  if (values.includes('unknown')) return 'unknown';
+  return true;
+}
+
+/** Compares a number with optional equals/min/max bounds and says which bound it missed. */
+export function compare(value: number, bounds: { equals?: number | undefined; min?: number | undefined; max?: number | undefined }): { ok: boolean; expected: string } {
+  const parts: string[] = [];
+  let ok = true;
+  if (bounds.equals !== undefined) {
+    parts.push(`= ${bounds.equals}`);
+    ok &&= value === bounds.equals;
+  }
+  if (bounds.min !== undefined) {
+    parts.push(`≥ ${bounds.min}`);
+    ok &&= value >= bounds.min;
+  }
+  if (bounds.max !== undefined) {
+    parts.push(`≤ ${bounds.max}`);
+    ok &&= value <= bounds.max;
+  }
+  return { ok, expected: parts.join(' and ') || 'any value' };
+}
+
+/** Nearest-rank percentile: the sample at index ⌈q·n⌉−1 of the sorted samples. */
+export function nearestRank(sorted: ArrayLike<number>, q: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] ?? null;
+}

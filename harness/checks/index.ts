@@ -1,0 +1,37 @@
+import type { CheckSpec } from '../schema.js';
+import type { Check, CheckContext, CheckOutcome } from './check.js';
+import { acknowledgedCheckpointsPresent, integrityOk, lastCheckpointIsLatestAcknowledged, sequenceGapFree } from './checkpoints.js';
+import { eventCount, eventField, fieldLessThan, latency, noWorkerErrors } from './events.js';
+import { everyWorkerAcquired, noOverlappingLeases, takeoverFenced, workItems } from './leases.js';
+import { committedStepsNotRerun, sideEffectsExactlyOnce, taskStatus } from './tasks.js';
+
+type CheckName = CheckSpec['check'];
+
+/** Every check kind's implementation; a kind without one is a compile error. */
+export const checks: { [K in CheckName]: Check<Extract<CheckSpec, { check: K }>> } = {
+  'acknowledged-checkpoints-present': acknowledgedCheckpointsPresent,
+  'last-checkpoint-is-latest-acknowledged': lastCheckpointIsLatestAcknowledged,
+  'integrity-ok': integrityOk,
+  'sequence-gap-free': sequenceGapFree,
+  'no-worker-errors': noWorkerErrors,
+  'event-count': eventCount,
+  'event-field': eventField,
+  'field-less-than': fieldLessThan,
+  latency,
+  'takeover-fenced': takeoverFenced,
+  'task-status': taskStatus,
+  'committed-steps-not-rerun': committedStepsNotRerun,
+  'side-effects-exactly-once': sideEffectsExactlyOnce,
+  'work-items': workItems,
+  'no-overlapping-leases': noOverlappingLeases,
+  'every-worker-acquired': everyWorkerAcquired,
+};
+
+/** Runs one check; a check that throws is 'unknown', never a crash of the run. */
+export function runCheck(spec: CheckSpec, context: CheckContext): CheckOutcome {
+  try {
+    return (checks[spec.check] as Check<CheckSpec>)(spec, context);
+  } catch (error) {
+    return { valid: 'unknown', measured: 'check threw', details: error instanceof Error ? error.message : String(error) };
+  }
+}

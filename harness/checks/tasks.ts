@@ -1,0 +1,58 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CheckSpec } from '../schema.js';
+import type { Check } from './check.js';
+
+type Spec<K extends CheckSpec['check']> = Extract<CheckSpec, { check: K }>;
+
+/** The task's stored status. */
+export const taskStatus: Check<Spec<'task-status'>> = (spec, { db }) => {
+  const status = db.sqlite.prepare('SELECT status FROM tasks WHERE id = ?').pluck().get(spec.taskId) as string | undefined;
+  return { valid: status === spec.status, measured: `task "${spec.taskId}" is ${status ?? 'absent'}` };
+};
+
+/**
+ * A step whose checkpoint committed never ran again. steps.log lists every execution in order. A step may run twice
+ * only when its first run was cut off before its commit was acknowledged; and no step may have two checkpoints
+ * (a re-run of a step whose commit landed unacknowledged would commit it a second time).
+ */
+export const committedStepsNotRerun: Check<Spec<'committed-steps-not-rerun'>> = (spec, { db, runDir, history }) => {
+  const logFile = join(runDir, 'steps.log');
+  if (!existsSync(logFile)) return { valid: false, measured: 'no step ever ran (steps.log missing)' };
+  const runs = readFileSync(logFile, 'utf8').trim().split('\n').map((l) => l.split(' '));
+  const committed = db.sqlite.prepare('SELECT step FROM checkpoints WHERE task_id = ?').pluck().all(spec.taskId) as string[];
+  const acked = new Set(history.select('step.finished', { where: { taskId: spec.taskId } }).map((e) => `${e.worker} ${e.step}`));
+  const seen = new Map<string, string>();
+  const violations: string[] = [];
+  let allowedRepeats = 0;
+  for (const [step = '', worker = ''] of runs) {
+    const first = seen.get(step);
+    if (first === undefined) {
+      seen.set(step, worker);
+    } else if (acked.has(`${first} ${step}`)) {
+      violations.push(`${step} ran again in ${worker} after ${first} committed it`);
+    } else {
+      allowedRepeats++;
+    }
+  }
+  const duplicateCommits = committed.length - new Set(committed).size;
+  if (duplicateCommits > 0) violations.push(`${duplicateCommits} step(s) committed twice`);
+  return {
+    valid: violations.length === 0 && committed.length > 0,
+    measured: `${new Set(committed).size} steps committed once, ${runs.length} executions, ${allowedRepeats} re-run of an unacknowledged step, ${violations.length} violation(s)`,
+    ...(violations.length > 0 ? { details: violations.join('; ') } : {}),
+  };
+};
+
+/** Each of `files` side-effect files under dir holds exactly one line: every command's effect happened exactly once. */
+export const sideEffectsExactlyOnce: Check<Spec<'side-effects-exactly-once'>> = (spec, { runDir }) => {
+  const dir = join(runDir, spec.dir);
+  const files = existsSync(dir) ? readdirSync(dir) : [];
+  const counts = files.map((f) => readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean).length);
+  const once = counts.filter((c) => c === 1).length;
+  const more = counts.filter((c) => c > 1).length;
+  return {
+    valid: files.length === spec.files && once === spec.files,
+    measured: `${once}/${spec.files} exactly once, ${more} more than once, ${spec.files - files.length} never`,
+  };
+};

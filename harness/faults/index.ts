@@ -1,0 +1,20 @@
+import type { Fault, FaultKind } from '../schema.js';
+import { clockSkew } from './clock-skew.js';
+import type { Injector } from './injector.js';
+import { leaseExpiry } from './lease-expiry.js';
+import { lockContention } from './lock-contention.js';
+import { pause } from './pause.js';
+import { sigkill } from './sigkill.js';
+
+/** Every fault kind's injector; a kind without one is a compile error. */
+export const injectors: { [K in FaultKind]: Injector<Extract<Fault, { kind: K }>> } = {
+  sigkill,
+  pause,
+  'clock-skew': clockSkew,
+  'lease-expiry': leaseExpiry,
+  'lock-contention': lockContention,
+};
+
+export function injectorFor<F extends Fault>(fault: F): Injector<F> {
+  return injectors[fault.kind] as unknown as Injector<F>;
+}

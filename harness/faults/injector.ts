@@ -1,0 +1,32 @@
+import type { AgentDatabase } from '../../src/index.js';
+import type { History } from '../history.js';
+import type { Fault } from '../schema.js';
+import type { WorkerProcess } from '../workers/supervisor.js';
+
+/** What an injector may touch: the target workers, the database, the history and the seeded generator. */
+export interface FaultRuntime {
+  /** Live workers of a group (or the one worker with that id). */
+  workers(target: string): WorkerProcess[];
+  /** Starts a helper process that is not a declared worker (e.g. the lock holder). */
+  spawnHelper(workload: string, params: Record<string, unknown>): WorkerProcess;
+  db: AgentDatabase;
+  history: History;
+  random(): number;
+  /** Records that the fault took effect on `affected` things (0 means it did nothing). */
+  injected(detail: string, affected: number): void;
+  healed(detail: string): void;
+}
+
+/** Did the fault really take effect? A scenario whose fault never fired proves nothing and fails. */
+export interface FiredVerdict {
+  fired: boolean;
+  detail: string;
+}
+
+/** A fault kind, Jepsen-nemesis style: inject on its trigger, heal on its own trigger or at teardown. */
+export interface Injector<F extends Fault> {
+  inject(fault: F, runtime: FaultRuntime): void;
+  /** Undo the fault (resume paused processes, …). Called on the heal trigger and again at teardown; must be idempotent. */
+  heal?(fault: F, runtime: FaultRuntime): void;
+  fired(fault: F, history: History, index: number): FiredVerdict;
+}

@@ -1,0 +1,54 @@
+import type { Validity } from './checks/check.js';
+
+export interface CriterionResult {
+  id: string;
+  description: string;
+  seed: string;
+  ours: string;
+  valid: Validity;
+  measured: string;
+  details?: string;
+}
+
+export interface FaultLogEntry {
+  t: number;
+  fault: string;
+  target: string;
+  action: 'armed' | 'injected' | 'healed';
+  detail: string;
+}
+
+export interface VacuityResult {
+  fault: string;
+  target: string;
+  fired: boolean;
+  detail: string;
+}
+
+export interface WorkerSummary {
+  id: string;
+  group: string;
+  pid: number;
+  exitCode: number | null;
+  signal: string | null;
+  peakRssKb: number | null;
+}
+
+/** The outcome of one declared test, keyed on state. */
+export type ScenarioResult = {
+  id: string;
+  title: string;
+  category: 'chaos';
+  seedTest: string;
+  purpose: string;
+  procedure: string[];
+  seed: number;
+  durationMs: number;
+  criteria: CriterionResult[];
+  faults: FaultLogEntry[];
+  vacuity: VacuityResult[];
+  workers: WorkerSummary[];
+  survivors: number[];
+  historyFile: string;
+  runDir: string;
+} & ({ state: 'passed' } | { state: 'failed'; reasons: string[] });

@@ -1,0 +1,144 @@
+import { z } from 'zod';
+import { WORKLOAD_NAMES } from './workers/workloads/index.js';
+
+/** Which events a trigger waits for. count may be a number or a seeded random range. */
+const eventMatch = z
+  .object({
+    kind: z.string().min(1),
+    /** A worker group name, a worker id (group-N), or 'harness' for the harness's own events. */
+    worker: z.string().min(1).optional(),
+    /** Fields the event must have with these exact values. */
+    where: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+    count: z
+      .union([z.number().int().positive(), z.object({ min: z.number().int().positive(), max: z.number().int().positive() })])
+      .default(1),
+  })
+  .strict();
+
+export const triggerSchema = z.union([z.literal('start'), z.object({ after: eventMatch }).strict()]);
+
+const workerGroup = z
+  .object({
+    name: z.string().regex(/^[a-z][a-z0-9-]*$/, 'a lowercase name like "writer" or "lease-holder"'),
+    workload: z.enum(WORKLOAD_NAMES),
+    count: z.number().int().positive().max(500).default(1),
+    params: z.record(z.string(), z.unknown()).default({}),
+    durability: z.enum(['normal', 'full']).default('normal'),
+    start: triggerSchema.default('start'),
+  })
+  .strict();
+
+const faultBase = { target: z.string().min(1), inject: triggerSchema };
+export const faultSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('sigkill'), ...faultBase, which: z.enum(['all', 'random']).default('all') }).strict(),
+  z
+    .object({
+      kind: z.literal('lock-contention'),
+      inject: triggerSchema,
+      /** Not a worker group: a separate process takes the lock. Kept for the fault log. */
+      target: z.string().default('database'),
+      holdMs: z.number().int().positive().max(30_000),
+      repeat: z.number().int().positive().max(100).default(1),
+    })
+    .strict(),
+  z.object({ kind: z.literal('clock-skew'), ...faultBase, offsetMs: z.number().int() }).strict(),
+  z.object({ kind: z.literal('lease-expiry'), ...faultBase }).strict(),
+  z.object({ kind: z.literal('pause'), ...faultBase, heal: triggerSchema.optional() }).strict(),
+]);
+
+const commandSchema = z
+  .object({
+    to: z.string().min(1),
+    send: z.discriminatedUnion('cmd', [
+      z.object({ cmd: z.literal('renew') }),
+      z.object({ cmd: z.literal('complete') }),
+      z.object({ cmd: z.literal('go') }),
+      z.object({ cmd: z.literal('sweep') }),
+      z.object({ cmd: z.literal('stop') }),
+    ]),
+    on: triggerSchema,
+  })
+  .strict();
+
+const num = z.number();
+export const checkSchema = z.discriminatedUnion('check', [
+  z.object({ check: z.literal('acknowledged-checkpoints-present') }).strict(),
+  z.object({ check: z.literal('last-checkpoint-is-latest-acknowledged'), taskId: z.string() }).strict(),
+  z.object({ check: z.literal('integrity-ok') }).strict(),
+  z.object({ check: z.literal('sequence-gap-free'), taskId: z.string().optional(), taskIdPrefix: z.string().optional(), expected: num.int().optional() }).strict(),
+  z.object({ check: z.literal('no-worker-errors'), allowKilled: z.boolean().default(true) }).strict(),
+  z
+    .object({
+      check: z.literal('event-count'),
+      kind: z.string(),
+      worker: z.string().optional(),
+      where: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+      equals: num.optional(),
+      min: num.optional(),
+      max: num.optional(),
+    })
+    .strict(),
+  z
+    .object({
+      check: z.literal('event-field'),
+      kind: z.string(),
+      worker: z.string().optional(),
+      where: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+      field: z.string(),
+      /** How to combine the field over matching events. */
+      aggregate: z.enum(['sum', 'max', 'min', 'last']).default('sum'),
+      equals: num.optional(),
+      min: num.optional(),
+      max: num.optional(),
+      unit: z.string().default(''),
+    })
+    .strict(),
+  z.object({ check: z.literal('field-less-than'), kind: z.string(), field: z.string(), lessThanField: z.string(), where: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional() }).strict(),
+  z.object({ check: z.literal('takeover-fenced'), holder: z.string(), taker: z.string() }).strict(),
+  z.object({ check: z.literal('task-status'), taskId: z.string(), status: z.enum(['succeeded', 'failed']) }).strict(),
+  z.object({ check: z.literal('committed-steps-not-rerun'), taskId: z.string() }).strict(),
+  z.object({ check: z.literal('side-effects-exactly-once'), dir: z.string(), files: num.int().positive() }).strict(),
+  z.object({ check: z.literal('work-items'), status: z.enum(['pending', 'leased', 'completed']), equals: num.int() }).strict(),
+  z.object({ check: z.literal('latency'), kind: z.string(), field: z.string(), percentile: num.min(1).max(100), maxMs: num.positive() }).strict(),
+  z.object({ check: z.literal('no-overlapping-leases') }).strict(),
+  z.object({ check: z.literal('every-worker-acquired'), worker: z.string() }).strict(),
+]);
+
+export const criterionSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9-]+$/, 'a lowercase id like "all-acknowledged-present"'),
+    description: z.string().min(1),
+    /** The seed's threshold, in its words ("90+ checkpoints (90%)"), or "—" where it has none. */
+    seed: z.string().min(1),
+    /** Ours, stated the same way. */
+    ours: z.string().min(1),
+    check: checkSchema,
+  })
+  .strict();
+
+export const scenarioSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'a lowercase id like "kill9-recovery"'),
+    title: z.string().min(1),
+    purpose: z.string().min(1),
+    /** The seed test this answers to, e.g. "TestScenario1_Kill9Recovery::test_kill_9_recovery". */
+    seedTest: z.string().min(1),
+    procedure: z.array(z.string().min(1)).min(1),
+    workers: z.array(workerGroup).min(1),
+    faults: z.array(faultSchema).default([]),
+    commands: z.array(commandSchema).default([]),
+    criteria: z.array(criterionSchema).min(1),
+    timeoutMs: z.number().int().positive().default(60_000),
+  })
+  .strict();
+
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+export type ResolvedScenario = z.output<typeof scenarioSchema>;
+export type Trigger = z.output<typeof triggerSchema>;
+export type EventMatch = z.output<typeof eventMatch>;
+export type Fault = z.output<typeof faultSchema>;
+export type FaultKind = Fault['kind'];
+export type CheckSpec = z.output<typeof checkSchema>;
+export type Criterion = z.output<typeof criterionSchema>;
+export type WorkerGroup = z.output<typeof workerGroup>;
+export type ScenarioCommand = z.output<typeof commandSchema>;

@@ -1,0 +1,62 @@
+import { matchesWhere, type History } from './history.js';
+import type { Trigger } from './schema.js';
+import type { HistoryEntry } from './workers/protocol.js';
+
+interface Pending {
+  label: string;
+  kind: string;
+  worker: string | undefined;
+  where: Record<string, unknown> | undefined;
+  target: number;
+  seen: number;
+  action: () => void;
+}
+
+/**
+ * Fires actions when events happen: 'start' at once, { after: { kind, worker, count } } on the count-th matching
+ * event. A random count range is resolved once, from the run's seeded generator.
+ */
+export class Triggers {
+  readonly #pending: Pending[] = [];
+  readonly #fired: string[] = [];
+  readonly #history: History;
+  readonly #random: () => number;
+
+  constructor(history: History, random: () => number) {
+    this.#history = history;
+    this.#random = random;
+  }
+
+  /** Registers an action; returns the resolved event count (so the fault log can say "after the 37th commit"). */
+  on(trigger: Trigger, label: string, action: () => void): number {
+    if (trigger === 'start') {
+      this.#fired.push(label);
+      action();
+      return 0;
+    }
+    const { kind, worker, where, count } = trigger.after;
+    const target = typeof count === 'number' ? count : count.min + Math.floor(this.#random() * (count.max - count.min + 1));
+    this.#pending.push({ label, kind, worker, where, target, seen: 0, action });
+    return target;
+  }
+
+  /** Counts the entry against every pending trigger and runs those that are due (in declaration order). */
+  observe(entry: HistoryEntry): void {
+    const due: Pending[] = [];
+    for (const p of this.#pending) {
+      if (p.kind !== entry.kind || !this.#history.isFrom(entry, p.worker) || !matchesWhere(entry, p.where)) continue;
+      p.seen++;
+      if (p.seen === p.target) due.push(p);
+    }
+    for (const p of due) {
+      this.#pending.splice(this.#pending.indexOf(p), 1);
+      this.#fired.push(p.label);
+      p.action();
+    }
+  }
+
+  /** Labels of actions still waiting for their event. */
+  get waiting(): string[] {
+    return this.#pending.map((p) => `${p.label} (saw ${p.seen}/${p.target} ${p.kind})`);
+  }
+}

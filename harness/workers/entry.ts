@@ -1,0 +1,44 @@
+// A worker process: opens the database with a skewable clock, runs one workload, streams events on stdout.
+import { parseArgs } from 'node:util';
+import { SkewedClock, openDatabase, systemClock } from '../../src/index.js';
+import { WorkerChannel } from './channel.js';
+import { workloads, type WorkloadName } from './workloads/index.js';
+
+const { values } = parseArgs({
+  options: {
+    workload: { type: 'string' },
+    db: { type: 'string' },
+    'worker-id': { type: 'string' },
+    'run-dir': { type: 'string' },
+    params: { type: 'string', default: '{}' },
+    durability: { type: 'string', default: 'normal' },
+  },
+});
+
+const clock = new SkewedClock(systemClock);
+const channel = new WorkerChannel((command) => {
+  if (command.cmd !== 'skew') return false;
+  clock.skew(command.ms);
+  channel.emit({ kind: 'clock.skewed', offsetMs: clock.offsetMs });
+  return true;
+});
+
+try {
+  const name = values.workload as WorkloadName;
+  const workload = workloads[name];
+  if (!workload) throw new Error(`unknown workload "${values.workload}"; known: ${Object.keys(workloads).join(', ')}`);
+  if (!values.db || !values['worker-id'] || !values['run-dir']) throw new Error('--db, --worker-id and --run-dir are required');
+  const params: unknown = workload.params.parse(JSON.parse(values.params));
+  const db = openDatabase(values.db, { clock, durability: values.durability === 'full' ? 'full' : 'normal' });
+  channel.emit({ kind: 'worker.ready', pid: process.pid });
+  const summary = await (workload.run as (c: unknown, p: unknown) => Promise<Record<string, number>>)(
+    { db, clock, workerId: values['worker-id'], runDir: values['run-dir'], channel },
+    params,
+  );
+  db.close();
+  channel.emit({ kind: 'worker.done', summary });
+  process.exit(0);
+} catch (error) {
+  channel.emit({ kind: 'worker.error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  process.exit(1);
+}

@@ -1,0 +1,50 @@
+/** Events a worker streams to the harness, one JSON line each on stdout. */
+export type WorkerEvent =
+  | { kind: 'worker.ready'; pid: number }
+  | { kind: 'worker.done'; summary: Record<string, number> }
+  | { kind: 'worker.error'; message: string }
+  | { kind: 'clock.skewed'; offsetMs: number }
+  | { kind: 'checkpoint.committed'; taskId: string; seq: number; id: number; latencyMs: number }
+  | { kind: 'lease.acquired'; itemId: string; epoch: number; expiresAt: number }
+  | { kind: 'lease.renewed'; itemId: string; epoch: number; expiresAt: number }
+  | { kind: 'lease.completed'; itemId: string; epoch: number }
+  | { kind: 'lease.released'; itemId: string; epoch: number }
+  | { kind: 'lease.lost'; itemId: string; epoch: number; operation: string; message: string }
+  | { kind: 'lease.none' }
+  | { kind: 'cache.pass'; pass: number; hits: number; misses: number; hitLatencyP50Ms: number | null; generateLatencyP50Ms: number | null }
+  | { kind: 'tool.pass'; pass: number; executed: number; replayed: number; mismatches: number }
+  | { kind: 'sweep.finished'; expiredFound: number; recovered: number; errors: number; durationMs: number }
+  | { kind: 'step.started'; taskId: string; step: string }
+  | { kind: 'step.finished'; taskId: string; step: string; seq: number }
+  | { kind: 'task.finished'; taskId: string; status: string; executed: string[]; resumedAfter: string | null };
+
+/** Events the harness itself records: process lifecycle, faults and commands. */
+export type HarnessEvent =
+  | { kind: 'worker.started'; pid: number; group: string }
+  | { kind: 'worker.exited'; exitCode: number | null; signal: string | null; peakRssKb: number | null }
+  | { kind: 'worker.stderr'; text: string }
+  | { kind: 'fault.injected'; fault: string; target: string; detail: string; affected: number }
+  | { kind: 'fault.healed'; fault: string; target: string; detail: string }
+  | { kind: 'command.sent'; to: string; cmd: string }
+  | { kind: 'lock.held'; holdMs: number; round: number }
+  | { kind: 'lock.released'; round: number };
+
+export type AnyEvent = WorkerEvent | HarnessEvent;
+export type EventKind = AnyEvent['kind'];
+
+/** A history entry: an event stamped with the time the harness received it and the worker it concerns. */
+export type HistoryEntry = AnyEvent & { t: number; worker: string };
+
+/** Commands the harness sends a worker, one JSON line each on stdin. */
+export type WorkerCommand =
+  | { cmd: 'skew'; ms: number }
+  | { cmd: 'renew' }
+  | { cmd: 'complete' }
+  | { cmd: 'go' }
+  | { cmd: 'sweep' }
+  | { cmd: 'stop' };
+
+/** Wall-clock milliseconds with sub-millisecond resolution, without reading Date. */
+export function wallTimeMs(): number {
+  return performance.timeOrigin + performance.now();
+}

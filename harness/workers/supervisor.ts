@@ -1,0 +1,162 @@
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { execa } from 'execa';
+import { builtPath } from './build.js';
+import type { AnyEvent, WorkerCommand } from './protocol.js';
+
+export interface WorkerExit {
+  exitCode: number | null;
+  signal: string | null;
+}
+
+export interface SpawnOptions {
+  id: string;
+  group: string;
+  workload: string;
+  params: Record<string, unknown>;
+  dbPath: string;
+  runDir: string;
+  durability: 'normal' | 'full';
+  onEvent: (worker: WorkerProcess, event: AnyEvent) => void;
+  onExit: (worker: WorkerProcess, exit: WorkerExit) => void;
+}
+
+function startWorker(entry: string, options: SpawnOptions) {
+  return execa(
+    process.execPath,
+    [
+      entry,
+      `--workload=${options.workload}`,
+      `--db=${options.dbPath}`,
+      `--worker-id=${options.id}`,
+      `--run-dir=${options.runDir}`,
+      `--params=${JSON.stringify(options.params)}`,
+      `--durability=${options.durability}`,
+    ],
+    { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', buffer: false, reject: false, cleanup: true, cwd: options.runDir },
+  );
+}
+type WorkerSubprocess = ReturnType<typeof startWorker>;
+
+/** One running worker: a plain `node` process running the built entry point. */
+export class WorkerProcess {
+  readonly id: string;
+  readonly group: string;
+  readonly pid: number;
+  readonly exited: Promise<WorkerExit>;
+  #stderr = '';
+  #alive = true;
+  #paused = false;
+  #peakRssKb: number | null = null;
+  readonly #subprocess: WorkerSubprocess;
+
+  constructor(options: SpawnOptions, entry: string) {
+    this.id = options.id;
+    this.group = options.group;
+    this.#subprocess = startWorker(entry, options);
+    if (this.#subprocess.pid === undefined) throw new Error(`worker ${options.id} did not start`);
+    this.pid = this.#subprocess.pid;
+    this.#subprocess.stdin?.on('error', () => undefined);
+    this.#subprocess.stderr?.on('data', (chunk: Buffer) => {
+      this.#stderr = (this.#stderr + chunk.toString('utf8')).slice(-8192);
+    });
+    const lines = createInterface({ input: this.#subprocess.stdout! });
+    lines.on('line', (line) => {
+      if (!line.startsWith('{')) return;
+      this.#sampleRss();
+      options.onEvent(this, JSON.parse(line) as AnyEvent);
+    });
+    const lineClosed = new Promise<void>((resolve) => lines.once('close', resolve));
+    this.exited = Promise.all([this.#subprocess, lineClosed]).then(([result]) => {
+      this.#alive = false;
+      const exit = { exitCode: result.exitCode ?? null, signal: result.signal ?? null };
+      options.onExit(this, exit);
+      return exit;
+    });
+  }
+
+  get alive(): boolean {
+    return this.#alive;
+  }
+
+  get paused(): boolean {
+    return this.#paused;
+  }
+
+  get stderr(): string {
+    return this.#stderr;
+  }
+
+  /** Highest resident set size seen while sampling /proc at each event, in kB. */
+  get peakRssKb(): number | null {
+    return this.#peakRssKb;
+  }
+
+  send(command: WorkerCommand): void {
+    if (this.#alive) this.#subprocess.stdin?.write(`${JSON.stringify(command)}\n`);
+  }
+
+  signal(signal: 'SIGKILL' | 'SIGSTOP' | 'SIGCONT' | 'SIGTERM'): boolean {
+    if (!this.#alive) return false;
+    if (signal === 'SIGSTOP') this.#paused = true;
+    if (signal === 'SIGCONT') this.#paused = false;
+    try {
+      process.kill(this.pid, signal);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  #sampleRss(): void {
+    try {
+      const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'));
+      if (m) this.#peakRssKb = Math.max(this.#peakRssKb ?? 0, Number(m[1]));
+    } catch {
+      // Not Linux, or the process already exited.
+    }
+  }
+}
+
+/** Owns every worker process of a scenario: starts them, and kills and awaits them all at teardown. */
+export class Supervisor {
+  readonly #workers: WorkerProcess[] = [];
+  readonly #entry = builtPath('harness/workers/entry.ts');
+
+  spawn(options: SpawnOptions): WorkerProcess {
+    const worker = new WorkerProcess(options, this.#entry);
+    this.#workers.push(worker);
+    return worker;
+  }
+
+  get all(): readonly WorkerProcess[] {
+    return this.#workers;
+  }
+
+  live(): WorkerProcess[] {
+    return this.#workers.filter((w) => w.alive);
+  }
+
+  /** SIGCONT (a stopped process cannot die of SIGKILL until continued on some systems) then SIGKILL every live worker, and wait for all exits. */
+  async reapAll(): Promise<void> {
+    for (const w of this.live()) {
+      w.signal('SIGCONT');
+      w.signal('SIGKILL');
+    }
+    await Promise.all(this.#workers.map((w) => w.exited));
+  }
+
+  /** Pids of workers the kernel still knows about (should be none after reapAll). */
+  survivors(): number[] {
+    return this.#workers
+      .map((w) => w.pid)
+      .filter((pid) => {
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      });
+  }
+}

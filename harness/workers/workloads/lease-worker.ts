@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { LeaseLostError, LeaseManager } from '../../../src/index.js';
+import { defineWorkload } from '../workload.js';
+
+/**
+ * Optionally enqueues items, then tries to acquire up to maxAttempts times, holding each lease for holdOps
+ * renewals before completing (or keeping) it. Reports every acquisition with its epoch.
+ */
+export const leaseWorker = defineWorkload({
+  params: z.object({
+    enqueue: z.number().int().nonnegative().default(0),
+    leaseDurationMs: z.number().int().positive(),
+    maxAttempts: z.number().int().positive(),
+    /** Stop after this many acquisitions. */
+    maxAcquisitions: z.number().int().positive().optional(),
+    /** 'complete' finishes each item; 'keep' holds every lease until the process ends (to let them expire). */
+    then: z.enum(['complete', 'release', 'keep']).default('complete'),
+    waitForGo: z.boolean().default(false),
+  }),
+  async run({ db, workerId, channel }, params) {
+    const leases = new LeaseManager(db, { workerId, leaseDurationMs: params.leaseDurationMs });
+    if (params.enqueue > 0) {
+      leases.enqueue(Array.from({ length: params.enqueue }, (_, i) => ({ id: `item-${String(i).padStart(6, '0')}` })));
+    }
+    if (params.waitForGo) await channel.nextCommand();
+    let acquired = 0;
+    let attempts = 0;
+    let lost = 0;
+    while (attempts < params.maxAttempts && acquired < (params.maxAcquisitions ?? Infinity)) {
+      attempts++;
+      const lease = leases.acquire();
+      if (!lease) {
+        channel.emit({ kind: 'lease.none' });
+        if (params.then === 'keep') break;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        continue;
+      }
+      acquired++;
+      channel.emit({ kind: 'lease.acquired', itemId: lease.itemId, epoch: lease.epoch, expiresAt: lease.expiresAt });
+      try {
+        if (params.then === 'complete') {
+          leases.complete(lease);
+          channel.emit({ kind: 'lease.completed', itemId: lease.itemId, epoch: lease.epoch });
+        } else if (params.then === 'release') {
+          leases.release(lease);
+          channel.emit({ kind: 'lease.released', itemId: lease.itemId, epoch: lease.epoch });
+        }
+      } catch (error) {
+        if (!(error instanceof LeaseLostError)) throw error;
+        lost++;
+        channel.emit({ kind: 'lease.lost', itemId: lease.itemId, epoch: lease.epoch, operation: error.operation, message: error.message });
+      }
+    }
+    return { acquired, attempts, lost };
+  },
+});

@@ -1,0 +1,62 @@
+import { createHash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { z } from 'zod';
+import { LLMOutputCache, type LLMRequest } from '../../../src/index.js';
+import { defineWorkload } from '../workload.js';
+
+/**
+ * A deterministic fake model: the answer is a pure function of the request, and each generation does real work
+ * (costRounds of sha256) so a hit can be compared with a generation honestly.
+ */
+export function fakeGenerate(request: LLMRequest, costRounds: number): { text: string } {
+  let digest = JSON.stringify(request);
+  for (let i = 0; i < costRounds; i++) digest = createHash('sha256').update(digest).digest('hex');
+  return { text: `answer:${digest.slice(0, 16)}` };
+}
+
+function p50(samples: number[]): number | null {
+  if (samples.length === 0) return null;
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.ceil(0.5 * sorted.length) - 1] ?? null;
+}
+
+/** Runs `passes` passes over `prompts` unique prompts through the cache and reports hits, misses and latencies. */
+export const llmCache = defineWorkload({
+  params: z.object({
+    prompts: z.number().int().positive(),
+    passes: z.number().int().positive().default(2),
+    costRounds: z.number().int().nonnegative().default(200),
+    model: z.string().default('fake-model-1'),
+  }),
+  async run({ db, channel }, params) {
+    const cache = new LLMOutputCache(db);
+    for (let pass = 1; pass <= params.passes; pass++) {
+      const before = cache.stats();
+      const hitLatency: number[] = [];
+      const generateLatency: number[] = [];
+      for (let i = 0; i < params.prompts; i++) {
+        const request: LLMRequest = { model: params.model, prompt: `prompt #${i}`, parameters: { temperature: 0 } };
+        const t0 = performance.now();
+        const hit = cache.get(request);
+        if (hit !== undefined) {
+          hitLatency.push(performance.now() - t0);
+          continue;
+        }
+        const g0 = performance.now();
+        cache.put(request, fakeGenerate(request, params.costRounds));
+        generateLatency.push(performance.now() - g0);
+      }
+      const after = cache.stats();
+      channel.emit({
+        kind: 'cache.pass',
+        pass,
+        hits: after.hits - before.hits,
+        misses: after.misses - before.misses,
+        hitLatencyP50Ms: p50(hitLatency),
+        generateLatencyP50Ms: p50(generateLatency),
+      });
+    }
+    const s = cache.stats();
+    return { hits: s.hits, misses: s.misses, hitRatePercent: s.hitRate * 100 };
+  },
+});

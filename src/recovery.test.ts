@@ -1,0 +1,69 @@
+import { describe, expect, it, vi } from 'vitest';
+import { useTempDb } from '../test/helpers/temp-db.js';
+import { CheckpointManager, LeaseManager, RECOVERY_TASK_PREFIX, RecoverySweep } from './index.js';
+
+describe('RecoverySweep', () => {
+  const tempDb = useTempDb();
+
+  it('reclaims exactly the expired leases, in one statement', () => {
+    const { db, clock } = tempDb();
+    const short = new LeaseManager(db, { workerId: 'short', leaseDurationMs: 1000 });
+    const long = new LeaseManager(db, { workerId: 'long', leaseDurationMs: 60_000 });
+    short.enqueue(Array.from({ length: 10 }, (_, i) => ({ id: `i${i}` })));
+    const expiring = Array.from({ length: 6 }, () => short.acquire()!);
+    const live = Array.from({ length: 3 }, () => long.acquire()!);
+    clock.advance(1000);
+    const spy = vi.spyOn(db.sqlite, 'prepare');
+    const sweep = new RecoverySweep(db, { createCheckpoints: false });
+    const stats = sweep.scanAndRecover();
+    // The sweep prepares exactly one UPDATE of work_items, and it is set-based (no per-row loop in a transaction each).
+    expect(spy.mock.calls.filter(([sql]) => /UPDATE work_items/.test(sql)).length).toBe(1);
+    spy.mockRestore();
+    expect(stats).toMatchObject({ expiredFound: 6, recovered: 6, errors: 0, checkpointsCreated: 0 });
+    for (const l of expiring) expect(short.get(l.itemId)).toMatchObject({ status: 'pending', leaseHolder: null, recoveries: 1 });
+    for (const l of live) expect(long.get(l.itemId)).toMatchObject({ status: 'leased', leaseHolder: 'long' });
+    expect(short.get('i9')).toMatchObject({ status: 'pending', recoveries: 0 });
+    expect(sweep.scanAndRecover().recovered).toBe(0);
+  });
+
+  it('records a checkpoint per recovered item and trims old checkpoints', () => {
+    const { db, clock } = tempDb();
+    const lm = new LeaseManager(db, { workerId: 'w', leaseDurationMs: 10 });
+    const cm = new CheckpointManager(db);
+    for (let i = 0; i < 5; i++) cm.commit(cm.begin('busy-task', `s${i}`, {}));
+    lm.enqueue([{ id: 'a', taskId: 'busy-task' }, { id: 'b' }]);
+    lm.acquire();
+    lm.acquire();
+    clock.advance(10);
+    const stats = new RecoverySweep(db, { retentionLimit: 2 }).scanAndRecover();
+    expect(stats).toMatchObject({ recovered: 2, checkpointsCreated: 2, checkpointsDeleted: 3 });
+    expect(cm.getLast(`${RECOVERY_TASK_PREFIX}a`)).toMatchObject({
+      step: 'lease-expired',
+      seq: 1,
+      state: { itemId: 'a', taskId: 'busy-task', holder: 'w', epoch: 1 },
+    });
+    expect(cm.list('busy-task').map((c) => c.seq)).toEqual([4, 5]);
+  });
+
+  it('start() runs sweeps on a timer and stop() leaves none', () => {
+    vi.useFakeTimers();
+    try {
+      const { db, clock } = tempDb();
+      const lm = new LeaseManager(db, { workerId: 'w', leaseDurationMs: 10 });
+      lm.enqueue([{ id: 'a' }]);
+      lm.acquire();
+      clock.advance(10);
+      const seen: number[] = [];
+      const sweep = new RecoverySweep(db, { scanIntervalMs: 50, onSweep: (s) => seen.push(s.recovered) });
+      sweep.start();
+      expect(vi.getTimerCount()).toBe(1);
+      vi.advanceTimersByTime(120);
+      expect(seen).toEqual([1, 0]);
+      sweep.stop();
+      expect(sweep.running).toBe(false);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
