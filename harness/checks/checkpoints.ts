@@ -3,9 +3,12 @@ import type { Check } from './check.js';
 
 type Spec<K extends CheckSpec['check']> = Extract<CheckSpec, { check: K }>;
 
-/** Every checkpoint a worker acknowledged (reported committed) is in the database with the same task and seq. */
+/**
+ * Every checkpoint a worker acknowledged (a checkpoint.committed, or a task step's step.finished) is in the database
+ * with the same task and seq.
+ */
 export const acknowledgedCheckpointsPresent: Check<Spec<'acknowledged-checkpoints-present'>> = (_spec, { history, db }) => {
-  const acked = history.select('checkpoint.committed');
+  const acked = [...history.select('checkpoint.committed'), ...history.select('step.finished')];
   const find = db.sqlite.prepare('SELECT task_id, seq FROM checkpoints WHERE id = ?');
   const missing = acked.filter((a) => {
     const row = find.get(a.id) as { task_id: string; seq: number } | undefined;

@@ -12,11 +12,12 @@ export type WorkerEvent =
   | { kind: 'lease.lost'; itemId: string; epoch: number; operation: string; message: string }
   | { kind: 'lease.none' }
   | { kind: 'cache.pass'; pass: number; hits: number; misses: number; hitLatencyP50Ms: number | null; generateLatencyP50Ms: number | null }
+  | { kind: 'cache.summary'; hits: number; misses: number; hitRatePercent: number; hitLatencyP50Ms: number | null; generateLatencyP50Ms: number | null }
   | { kind: 'tool.pass'; pass: number; executed: number; replayed: number; mismatches: number }
   | { kind: 'sweep.finished'; expiredFound: number; recovered: number; errors: number; durationMs: number }
   | { kind: 'step.started'; taskId: string; step: string }
-  | { kind: 'step.finished'; taskId: string; step: string; seq: number }
-  | { kind: 'task.finished'; taskId: string; status: string; executed: string[]; resumedAfter: string | null };
+  | { kind: 'step.finished'; taskId: string; step: string; seq: number; id: number }
+  | { kind: 'task.finished'; taskId: string; status: string; executed: string[]; skipped: number; resumedAfter: string | null };
 
 /** Events the harness itself records: process lifecycle, faults and commands. */
 export type HarnessEvent =

@@ -30,6 +30,8 @@ export const llmCache = defineWorkload({
   }),
   async run({ db, channel }, params) {
     const cache = new LLMOutputCache(db);
+    const allHits: number[] = [];
+    const allGenerations: number[] = [];
     for (let pass = 1; pass <= params.passes; pass++) {
       const before = cache.stats();
       const hitLatency: number[] = [];
@@ -46,6 +48,8 @@ export const llmCache = defineWorkload({
         cache.put(request, fakeGenerate(request, params.costRounds));
         generateLatency.push(performance.now() - g0);
       }
+      allHits.push(...hitLatency);
+      allGenerations.push(...generateLatency);
       const after = cache.stats();
       channel.emit({
         kind: 'cache.pass',
@@ -57,6 +61,14 @@ export const llmCache = defineWorkload({
       });
     }
     const s = cache.stats();
+    channel.emit({
+      kind: 'cache.summary',
+      hits: s.hits,
+      misses: s.misses,
+      hitRatePercent: s.hitRate * 100,
+      hitLatencyP50Ms: p50(allHits),
+      generateLatencyP50Ms: p50(allGenerations),
+    });
     return { hits: s.hits, misses: s.misses, hitRatePercent: s.hitRate * 100 };
   },
 });

@@ -40,11 +40,11 @@ export const taskRunner = defineWorkload({
     });
     const runner = new TaskRunner(db, checkpoints, { steps, initialState: { done: [], total: 0 } }, {
       onStepFinished: (step, checkpoint) =>
-        channel.emit({ kind: 'step.finished', taskId: params.taskId, step, seq: checkpoint.seq }),
+        channel.emit({ kind: 'step.finished', taskId: params.taskId, step, seq: checkpoint.seq, id: checkpoint.id }),
     });
     mkdirSync(join(runDir, 'artifacts'), { recursive: true });
     const result = await runner.run(params.taskId);
-    channel.emit({ kind: 'task.finished', taskId: result.taskId, status: result.status, executed: result.executed, resumedAfter: result.resumedAfter });
+    channel.emit({ kind: 'task.finished', taskId: result.taskId, status: result.status, executed: result.executed, skipped: params.steps - result.executed.length, resumedAfter: result.resumedAfter });
     return { executed: result.executed.length, succeeded: result.status === 'succeeded' ? 1 : 0 };
   },
 });
