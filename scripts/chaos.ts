@@ -1,7 +1,125 @@
-// Placeholder until the harness lands: `pnpm chaos` exists and says so.
-import { writeFileSync } from 'node:fs';
+// `pnpm chaos`: validates every declaration, runs the selected ones through vitest, writes the acceptance report.
+import { randomInt } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { execa } from 'execa';
+import { CATEGORIES, DeclarationError, loadScenarios, type Category } from '../harness/load.js';
+import { writeFileAtomic } from '../harness/report/atomic.js';
+import { environment } from '../harness/report/environment.js';
+import { renderMarkdown } from '../harness/report/markdown.js';
+import type { ResultsFile } from '../harness/report/results-file.js';
+import type { ScenarioResult } from '../harness/result.js';
+import { ROOT } from '../harness/workers/build.js';
 
-const { values } = parseArgs({ options: { 'vitest-json': { type: 'string' } } });
-console.log('No scenarios are declared yet.');
-if (values['vitest-json']) writeFileSync(values['vitest-json'], JSON.stringify({ numPassedTests: 0, numFailedTests: 0 }));
+const USAGE = `Usage: pnpm chaos [options]
+
+Runs the declared chaos scenarios, benchmarks and stress tests through vitest and writes
+reports/acceptance.md and reports/results.json.
+
+Options:
+  --only <id,...>        run only these declared tests (see --list)
+  --category <name>      run one category: ${CATEGORIES.join(' | ')}
+  --seed <n>             replay a run with this seed (printed at the start of every run)
+  --list                 list the declared tests and exit
+  --vitest-json <file>   also write vitest's JSON report to <file>
+  -h, --help             show this help`;
+
+function fail(message: string, code = 2): never {
+  process.stderr.write(`pnpm chaos: ${message}\n`);
+  process.exit(code);
+}
+
+let args;
+try {
+  args = parseArgs({
+    options: {
+      only: { type: 'string' },
+      category: { type: 'string' },
+      seed: { type: 'string' },
+      list: { type: 'boolean', default: false },
+      'vitest-json': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  }).values;
+} catch (error) {
+  fail(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+}
+if (args.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+
+let declared;
+try {
+  declared = await loadScenarios();
+} catch (error) {
+  if (error instanceof DeclarationError) fail(`${error.message}\nNothing was run.`);
+  throw error;
+}
+
+if (args.category !== undefined && !CATEGORIES.includes(args.category as Category)) {
+  fail(`--category must be one of ${CATEGORIES.join(', ')}; got "${args.category}"`);
+}
+const ids = declared.map((d) => d.scenario.id);
+const only = args.only ? args.only.split(',').map((s) => s.trim()).filter(Boolean) : null;
+const unknown = only?.filter((id) => !ids.includes(id)) ?? [];
+if (unknown.length > 0) fail(`--only: unknown id(s) ${unknown.join(', ')}; declared: ${ids.join(', ')}`);
+if (args.seed !== undefined && !/^\d+$/.test(args.seed)) fail(`--seed must be a non-negative integer; got "${args.seed}"`);
+const seed = args.seed !== undefined ? Number(args.seed) : randomInt(1, 2 ** 31 - 1);
+
+const selected = declared.filter((d) => (!only || only.includes(d.scenario.id)) && (!args.category || d.category === args.category));
+if (args.list) {
+  for (const d of declared) console.log(`${d.category.padEnd(7)} ${d.scenario.id.padEnd(28)} ${d.scenario.title}  (${d.file})`);
+  process.exit(0);
+}
+if (selected.length === 0) fail('the selection matches no declared test');
+
+console.log(`pnpm chaos: ${selected.length} declared test(s), seed ${seed} (replay with --seed ${seed})`);
+const reportsDir = join(ROOT, 'reports');
+mkdirSync(reportsDir, { recursive: true });
+const resultsTmp = join(reportsDir, `.results.${process.pid}.json`);
+const started = performance.now();
+const vitestArgs = ['run', '--project', 'chaos', '--reporter=default'];
+if (args['vitest-json']) vitestArgs.push('--reporter=json', `--outputFile.json=${args['vitest-json']}`);
+const run = await execa('vitest', vitestArgs, {
+  cwd: ROOT,
+  preferLocal: true,
+  stdio: 'inherit',
+  reject: false,
+  env: {
+    CHAOS_SEED: String(seed),
+    CHAOS_RESULTS_FILE: resultsTmp,
+    ...(only ? { CHAOS_ONLY: only.join(',') } : {}),
+    ...(args.category ? { CHAOS_CATEGORY: args.category } : {}),
+  },
+});
+const durationMs = performance.now() - started;
+
+if (!existsSync(resultsTmp)) {
+  fail(`vitest exited (${run.exitCode ?? run.signal}) without results; the previous report was left as it was`, 1);
+}
+const results = JSON.parse(readFileSync(resultsTmp, 'utf8')) as ScenarioResult[];
+rmSync(resultsTmp, { force: true });
+const missing = selected.map((d) => d.scenario.id).filter((id) => !results.some((r) => r.id === id));
+
+const file: ResultsFile = {
+  schema: 'agentos-chaos/results@1',
+  generatedAt: new Date().toISOString(),
+  seed,
+  selection: { only, category: args.category ?? null },
+  declared: Object.fromEntries(CATEGORIES.map((c) => [c, declared.filter((d) => d.category === c).length])),
+  environment: environment(ROOT),
+  durationMs,
+  results,
+};
+writeFileAtomic(join(reportsDir, 'results.json'), `${JSON.stringify(file, null, 2)}\n`);
+writeFileAtomic(join(reportsDir, 'acceptance.md'), renderMarkdown(file));
+
+const failed = results.filter((r) => r.state === 'failed');
+console.log(`\n${results.length - failed.length}/${selected.length} passed in ${(durationMs / 1000).toFixed(1)} s; report: reports/acceptance.md`);
+for (const r of failed) console.log(`  ✗ ${r.id}: ${r.state === 'failed' ? r.reasons.join('; ') : ''}`);
+for (const id of missing) console.log(`  ✗ ${id}: did not report a result`);
+process.exit(failed.length > 0 || missing.length > 0 || run.exitCode !== 0 ? 1 : 0);

@@ -8,8 +8,7 @@ export default defineScenario({
   procedure: [
     'Ten worker processes start and wait until all are ready.',
     'A separate process takes the write lock and holds it for 300 ms (lock-contention fault).',
-    'While it is held, the harness releases the ten workers together; each commits 10 checkpoints to the same task,',
-    'so every commit contends for the write lock and for the next sequence number.',
+    'While it is held, the harness releases the ten workers together; each commits 10 checkpoints to the same task, so every commit contends for the write lock and for the next sequence number.',
     'The harness counts the checkpoints, checks their sequence numbers and the database integrity.',
   ],
   workers: [

@@ -6,8 +6,7 @@ export default defineScenario({
   purpose: 'The LLM output cache answers every repeated request from the cache, much faster than generating it.',
   seedTest: 'TestScenario5_LLMCacheStress::test_llm_cache_stress',
   procedure: [
-    'A worker sends 1,000 unique prompts through the cache to a deterministic fake model whose every generation does',
-    'real work (200 rounds of sha256); the first pass must miss every time and store each answer.',
+    'A worker sends 1,000 unique prompts through the cache to a deterministic fake model whose every generation does real work (200 rounds of sha256); the first pass must miss every time and store each answer.',
     'A second pass sends the same 1,000 prompts; every one must be a hit.',
     'Hit latency (P50) is compared with generation latency (P50) measured in the same run.',
   ],

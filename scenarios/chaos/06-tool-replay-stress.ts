@@ -6,8 +6,7 @@ export default defineScenario({
   purpose: 'Recorded tool calls are replayed byte for byte, and no command runs a second time.',
   seedTest: 'TestScenario6_ToolReplayStress::test_tool_replay_stress',
   procedure: [
-    'A worker runs 500 unique shell commands through the tool ledger (8 at a time); each appends a line to its own',
-    'file under effects/ and prints to stdout and stderr.',
+    'A worker runs 500 unique shell commands through the tool ledger (8 at a time); each appends a line to its own file under effects/ and prints to stdout and stderr.',
     'A second pass issues the same 500 calls; each must be replayed from the ledger with identical output.',
     'The harness then counts the lines in every effects file: each command must have run exactly once.',
   ],

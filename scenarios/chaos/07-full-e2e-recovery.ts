@@ -6,11 +6,9 @@ export default defineScenario({
   purpose: 'A task killed mid-way resumes in a new process from its last verified checkpoint and finishes.',
   seedTest: 'TestScenario7_FullE2E::test_full_e2e_with_recovery',
   procedure: [
-    'A worker runs an 8-step task with the TaskRunner; every step writes an artifact, proves it with evidence,',
-    'and is checkpointed.',
+    'A worker runs an 8-step task with the TaskRunner; every step writes an artifact, proves it with evidence, and is checkpointed.',
     'After a seeded random number (2–5) of finished steps, the harness sends SIGKILL.',
-    'A new worker runs the same task: it must resume after the last verified checkpoint and finish "succeeded",',
-    'and no step whose checkpoint had committed may run again.',
+    'A new worker runs the same task: it must resume after the last verified checkpoint and finish "succeeded", and no step whose checkpoint had committed may run again.',
   ],
   workers: [
     { name: 'first', workload: 'task-runner', params: { taskId: 'e2e-task', steps: 8, workRounds: 20000 } },

@@ -1,0 +1,108 @@
+import type { ScenarioResult } from '../result.js';
+import type { ResultsFile } from './results-file.js';
+
+const CATEGORY_TITLES: Record<string, string> = { chaos: 'Chaos scenarios', bench: 'Performance benchmarks', stress: 'Stress tests' };
+
+/** Escapes a value for a Markdown table cell. */
+export function cell(value: unknown): string {
+  return String(value).replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+export function table(header: string[], rows: unknown[][]): string {
+  return [
+    `| ${header.map(cell).join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
+  ].join('\n');
+}
+
+function verdictMark(valid: boolean | 'unknown'): string {
+  return valid === true ? '✅ pass' : valid === false ? '❌ fail' : '❔ unknown';
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(2)} s`;
+}
+
+/** The acceptance report: summary, environment, one section per declared test, appendix of verdicts. */
+export function renderMarkdown(file: ResultsFile): string {
+  const { environment: env, results } = file;
+  const out: string[] = [];
+  const passed = results.filter((r) => r.state === 'passed').length;
+  out.push('# AgentOS recovery layer — acceptance report', '');
+  out.push(
+    `Generated ${file.generatedAt} from commit \`${env.commit}\`${env.dirty ? ' (with uncommitted changes)' : ''}, seed ${file.seed} ` +
+      `(replay with \`pnpm chaos --seed ${file.seed}\`). Total run time ${seconds(file.durationMs)}.`,
+    '',
+  );
+  if (file.selection.only || file.selection.category) {
+    out.push(`> Partial run: ${file.selection.only ? `--only ${file.selection.only.join(',')}` : ''} ${file.selection.category ? `--category ${file.selection.category}` : ''}`.trim(), '');
+  }
+  out.push(`**Verdict: ${passed === results.length && results.length > 0 ? '✅ all' : '❌'} ${passed}/${results.length} declared tests passed.**`, '');
+
+  out.push('## Executive summary', '');
+  const categories = Object.keys(file.declared);
+  out.push(
+    table(
+      ['Category', 'Declared', 'Ran', 'Passed', 'Failed'],
+      categories.map((c) => {
+        const ran = results.filter((r) => r.category === c);
+        return [CATEGORY_TITLES[c] ?? c, file.declared[c] ?? 0, ran.length, ran.filter((r) => r.state === 'passed').length, ran.filter((r) => r.state === 'failed').length];
+      }),
+    ),
+    '',
+  );
+
+  out.push('## Environment', '');
+  out.push(
+    table(
+      ['Commit', 'Node', 'V8', 'SQLite', 'CPU', 'Cores', 'Memory', 'OS', 'Durability', 'Seed'],
+      [[env.commit, env.node, env.v8, env.sqlite, env.cpu, env.cores, `${env.memoryGiB} GiB`, env.os, 'NORMAL (WAL) unless a test says FULL', file.seed]],
+    ),
+    '',
+  );
+
+  for (const category of categories) {
+    const ran = results.filter((r) => r.category === category);
+    if (ran.length === 0) continue;
+    out.push(`## ${CATEGORY_TITLES[category] ?? category}`, '');
+    ran.forEach((r, i) => out.push(...renderScenario(r, i + 1), ''));
+  }
+
+  out.push('## Appendix A: every test with its verdict', '', '```');
+  for (const r of results) {
+    out.push(`${r.category}/${r.id} (${r.seedTest}) ${r.state.toUpperCase()} in ${seconds(r.durationMs)}`);
+  }
+  out.push('', `Total: ${results.length} tests; passed: ${passed}; failed: ${results.length - passed}`, '```', '');
+  out.push('Percentiles everywhere in this report are nearest-rank: the sample at index ⌈q·n⌉−1 of the sorted samples.', '');
+  return out.join('\n');
+}
+
+function renderScenario(r: ScenarioResult, n: number): string[] {
+  const out: string[] = [];
+  out.push(`### ${n}. ${r.title} — ${r.state === 'passed' ? '✅ passed' : '❌ failed'} (${seconds(r.durationMs)})`, '');
+  out.push(`**Purpose.** ${r.purpose}`, '');
+  out.push(`**Seed test.** \`${r.seedTest}\` · **Declared as** \`${r.id}\``, '');
+  out.push('**Procedure.**', '', ...r.procedure.map((p, i) => `${i + 1}. ${p}`), '');
+  if (r.state === 'failed') out.push('**Why it failed.**', '', ...r.reasons.map((x) => `- ${x}`), '');
+  out.push('**Criteria.**', '');
+  out.push(table(['Criterion', 'Seed target', 'Our criterion', 'Measured', 'Verdict'], r.criteria.map((c) => [c.description, c.seed, c.ours, c.details ? `${c.measured} (${c.details})` : c.measured, verdictMark(c.valid)])), '');
+  if (r.faults.length > 0) {
+    const t0 = r.faults.find((f) => f.action === 'armed')?.t ?? r.faults[0]?.t ?? 0;
+    out.push('**Fault log.**', '');
+    out.push(table(['t (ms)', 'Fault', 'Target', 'Action', 'Detail'], r.faults.map((f) => [(f.t - t0).toFixed(0), f.fault, f.target, f.action, f.detail])), '');
+    out.push(`**Vacuity guard.** ${r.vacuity.map((v) => `${v.fired ? '✅' : '❌'} ${v.fault} on ${v.target}: ${v.detail}`).join('; ')}`, '');
+  }
+  const peak = Math.max(0, ...r.workers.map((w) => w.peakRssKb ?? 0));
+  out.push(`Workers: ${r.workers.length} (${summariseExits(r)}); peak worker RSS ${(peak / 1024).toFixed(1)} MB. History: \`${r.historyFile.replace(/^.*?(reports\/)/, '$1')}\`.`);
+  return out;
+}
+
+function summariseExits(r: ScenarioResult): string {
+  const counts = new Map<string, number>();
+  for (const w of r.workers) {
+    const key = w.signal ? `killed by ${w.signal}` : `exit ${w.exitCode}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].map(([k, v]) => `${v} ${k}`).join(', ');
+}

@@ -1,0 +1,14 @@
+import type { ScenarioResult } from '../result.js';
+import type { Environment } from './environment.js';
+
+/** What `pnpm chaos` writes to reports/results.json (versioned, so readers can refuse what they do not know). */
+export interface ResultsFile {
+  schema: 'agentos-chaos/results@1';
+  generatedAt: string;
+  seed: number;
+  selection: { only: string[] | null; category: string | null };
+  declared: Record<string, number>;
+  environment: Environment;
+  durationMs: number;
+  results: ScenarioResult[];
+}
