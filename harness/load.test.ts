@@ -1,0 +1,67 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { useTempDir } from '../test/helpers/temp-db.js';
+import { DeclarationError, loadScenarios } from './load.js';
+
+const valid = {
+  id: 'ok-one',
+  title: 'A valid scenario',
+  purpose: 'p',
+  seedTest: 'T::t',
+  procedure: ['do it'],
+  workers: [{ name: 'writer', workload: 'checkpoint-writer', params: { count: 1 } }],
+  criteria: [{ id: 'c', description: 'd', seed: '—', ours: 'ok', check: { check: 'integrity-ok' } }],
+};
+
+describe('loadScenarios', () => {
+  const tempDir = useTempDir();
+
+  function rootWith(files: Record<string, unknown>): string {
+    const root = tempDir();
+    mkdirSync(join(root, 'scenarios/chaos'), { recursive: true });
+    for (const [name, value] of Object.entries(files)) {
+      writeFileSync(join(root, 'scenarios/chaos', name), `export default ${JSON.stringify(value)};\n`);
+    }
+    return root;
+  }
+
+  it('discovers every file by glob and applies defaults', async () => {
+    const loaded = await loadScenarios(rootWith({ 'a.ts': valid, 'b.ts': { ...valid, id: 'ok-two' } }));
+    expect(loaded.map((l) => l.scenario.id)).toEqual(['ok-one', 'ok-two']);
+    expect(loaded[0]?.scenario.workers[0]).toMatchObject({ count: 1, durability: 'normal', start: 'start' });
+    expect(loaded[0]?.scenario.timeoutMs).toBe(60_000);
+  });
+
+  it('names the file, the scenario id, the key path and what is valid', async () => {
+    const bad = { ...valid, workers: [{ ...valid.workers[0], count: -1, workload: 'nope' }] };
+    const error = await loadScenarios(rootWith({ 'bad.ts': bad })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DeclarationError);
+    const message = (error as Error).message;
+    expect(message).toContain('scenarios/chaos/bad.ts: scenario "ok-one": workers[0].count:');
+    expect(message).toMatch(/workers\[0\]\.workload: .*"checkpoint-writer"/);
+  });
+
+  it('rejects unknown keys and an unknown fault kind', async () => {
+    const bad = { ...valid, faults: [{ kind: 'meteor', target: 'writer', inject: 'start' }], extra: 1 };
+    const message = ((await loadScenarios(rootWith({ 'x.ts': bad })).catch((e: unknown) => e)) as Error).message;
+    expect(message).toMatch(/faults\[0\]\.kind/);
+    expect(message).toMatch(/extra/);
+  });
+
+  it('rejects a fault aimed at a group that does not exist', async () => {
+    const bad = { ...valid, faults: [{ kind: 'sigkill', target: 'writers', inject: 'start' }] };
+    await expect(loadScenarios(rootWith({ 'x.ts': bad }))).rejects.toThrow(/faults\[0\]\.target: "writers" is not a worker group; declared groups: writer/);
+  });
+
+  it('rejects duplicate ids, naming both files', async () => {
+    await expect(loadScenarios(rootWith({ 'a.ts': valid, 'b.ts': valid }))).rejects.toThrow(
+      /scenarios\/chaos\/b\.ts: scenario id "ok-one" is already declared in scenarios\/chaos\/a\.ts/,
+    );
+  });
+
+  it('loads the repository’s own declarations', async () => {
+    const loaded = await loadScenarios();
+    expect(loaded.filter((l) => l.category === 'chaos')).toHaveLength(7);
+  });
+});

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { History } from './history.js';
+import { seededRandom } from './random.js';
+import { Triggers } from './triggers.js';
+
+function setup(seed = 1) {
+  const history = new History();
+  history.registerWorker('writer-1', 'writer');
+  history.registerWorker('writer-2', 'writer');
+  const triggers = new Triggers(history, seededRandom(seed));
+  const emit = (worker: string, seq: number) =>
+    triggers.observe(history.append(worker, { kind: 'checkpoint.committed', taskId: 't', seq, id: seq, latencyMs: 0 }));
+  return { history, triggers, emit };
+}
+
+describe('Triggers', () => {
+  it('fires on the count-th matching event of a group, once', () => {
+    const { triggers, emit } = setup();
+    const fired: number[] = [];
+    let seq = 0;
+    triggers.on({ after: { kind: 'checkpoint.committed', worker: 'writer', count: 3 } }, 'x', () => fired.push(seq));
+    for (seq = 1; seq <= 5; seq++) emit(seq % 2 ? 'writer-1' : 'writer-2', seq);
+    expect(fired).toEqual([3]);
+  });
+
+  it('ignores events from other workers and with other fields', () => {
+    const { triggers, emit } = setup();
+    let fired = 0;
+    triggers.on({ after: { kind: 'checkpoint.committed', worker: 'writer-2', where: { taskId: 't' }, count: 2 } }, 'x', () => fired++);
+    emit('writer-1', 1);
+    emit('writer-1', 2);
+    emit('writer-2', 3);
+    expect(fired).toBe(0);
+    expect(triggers.waiting).toEqual(['x (saw 1/2 checkpoint.committed)']);
+    emit('writer-2', 4);
+    expect(fired).toBe(1);
+  });
+
+  it('resolves a random count from the seed: the same seed gives the same point', () => {
+    const pick = (seed: number) =>
+      setup(seed).triggers.on({ after: { kind: 'checkpoint.committed', count: { min: 20, max: 80 } } }, 'x', () => undefined);
+    expect(pick(7)).toBe(pick(7));
+    const picks = [1, 2, 3, 4, 5, 6].map(pick);
+    expect(picks.every((n) => n >= 20 && n <= 80)).toBe(true);
+    expect(new Set(picks).size).toBeGreaterThan(1);
+  });
+
+  it("runs 'start' actions at once", () => {
+    let ran = false;
+    setup().triggers.on('start', 'x', () => (ran = true));
+    expect(ran).toBe(true);
+  });
+});
