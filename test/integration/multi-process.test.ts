@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { History } from '../../harness/history.js';
+import type { AnyEvent } from '../../harness/workers/protocol.js';
+import { Supervisor, type WorkerProcess } from '../../harness/workers/supervisor.js';
+import { CheckpointManager, openDatabase } from '../../src/index.js';
+import { useTempDir } from '../helpers/temp-db.js';
+
+/** Real worker processes against one database file; every process is reaped after each test, pass or fail. */
+describe('several processes on one database', () => {
+  const tempDir = useTempDir();
+  let supervisor = new Supervisor();
+  afterEach(async () => {
+    await supervisor.reapAll();
+    expect(supervisor.survivors()).toEqual([]);
+    supervisor = new Supervisor();
+  });
+
+  function start(dir: string, history: History, id: string, workload: string, params: Record<string, unknown>, onEvent?: (w: WorkerProcess, e: AnyEvent) => void): WorkerProcess {
+    return supervisor.spawn({
+      id,
+      group: id,
+      workload,
+      params,
+      dbPath: join(dir, 'agentos.db'),
+      runDir: dir,
+      durability: 'normal',
+      onEvent: (w, e) => {
+        history.append(w.id, e);
+        onEvent?.(w, e);
+      },
+      onExit: () => undefined,
+    });
+  }
+
+  it('gives unique, gap-free sequence numbers to commits from 6 processes to one task, losing none', async () => {
+    const dir = tempDir();
+    openDatabase(join(dir, 'agentos.db')).close();
+    const history = new History();
+    const workers = Array.from({ length: 6 }, (_, i) => start(dir, history, `w${i}`, 'checkpoint-writer', { taskId: 'shared', count: 25 }));
+    const exits = await Promise.all(workers.map((w) => w.exited));
+    expect(exits.every((e) => e.exitCode === 0)).toBe(true);
+    const db = openDatabase(join(dir, 'agentos.db'));
+    const seqs = new CheckpointManager(db).list('shared').map((c) => c.seq);
+    db.close();
+    expect(seqs).toEqual(Array.from({ length: 150 }, (_, i) => i + 1));
+    const acked = history.select('checkpoint.committed').map((e) => e.seq).sort((a, b) => a - b);
+    expect(acked).toEqual(seqs);
+  });
+
+  it('resumes a task killed with SIGKILL in a new process without re-running committed steps', async () => {
+    const dir = tempDir();
+    openDatabase(join(dir, 'agentos.db')).close();
+    const history = new History();
+    const params = { taskId: 'job', steps: 6, workRounds: 20000 };
+    const first = start(dir, history, 'first', 'task-runner', params, (w, e) => {
+      if (e.kind === 'step.finished' && e.step === 'step-2') w.signal('SIGKILL');
+    });
+    expect((await first.exited).signal).toBe('SIGKILL');
+    const committedBeforeKill = history.select('step.finished').map((e) => e.step);
+    expect(committedBeforeKill.slice(0, 2)).toEqual(['step-1', 'step-2']);
+
+    const second = start(dir, history, 'second', 'task-runner', params);
+    expect((await second.exited).exitCode).toBe(0);
+    const finished = history.select('task.finished')[0];
+    expect(finished?.status).toBe('succeeded');
+    expect(finished?.executed.some((s) => committedBeforeKill.includes(s))).toBe(false);
+    const log = readFileSync(join(dir, 'steps.log'), 'utf8').trim().split('\n');
+    for (const step of committedBeforeKill) expect(log.filter((l) => l.startsWith(`${step} `))).toHaveLength(1);
+    const db = openDatabase(join(dir, 'agentos.db'));
+    expect(new CheckpointManager(db).list('job').map((c) => c.step)).toEqual(['step-1', 'step-2', 'step-3', 'step-4', 'step-5', 'step-6']);
+    db.close();
+  });
+});
