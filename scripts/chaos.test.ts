@@ -1,0 +1,32 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from '../harness/workers/build.js';
+
+function chaos(...args: string[]) {
+  return execa('tsx', ['scripts/chaos.ts', ...args], { cwd: ROOT, preferLocal: true, reject: false });
+}
+
+describe('pnpm chaos (bad input)', () => {
+  it('lists the declared tests', async () => {
+    const { stdout, exitCode } = await chaos('--list');
+    expect(exitCode).toBe(0);
+    expect(stdout).toMatch(/chaos\s+kill9-recovery\s+Kill -9 recovery/);
+    expect(stdout.trim().split('\n').length).toBeGreaterThanOrEqual(7);
+  });
+
+  it.each([
+    [['--only', 'nope'], /--only: unknown id\(s\) nope; declared: .*kill9-recovery/],
+    [['--category', 'fast'], /--category must be one of chaos, bench, stress; got "fast"/],
+    [['--seed', 'abc'], /--seed must be a non-negative integer; got "abc"/],
+    [['--frobnicate'], /Unknown option '--frobnicate'/],
+  ])('rejects %j with a clear error, exit 2, and leaves the report alone', async (args, message) => {
+    const report = join(ROOT, 'reports/acceptance.md');
+    const before = existsSync(report) ? readFileSync(report, 'utf8') : null;
+    const { stderr, exitCode } = await chaos(...args);
+    expect(exitCode).toBe(2);
+    expect(stderr).toMatch(message);
+    expect(existsSync(report) ? readFileSync(report, 'utf8') : null).toBe(before);
+  });
+});

@@ -1,0 +1,45 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { loadScenarios } from '../../harness/load.js';
+import { runScenario } from '../../harness/runner.js';
+import { ROOT } from '../../harness/workers/build.js';
+import { useTempDir } from '../helpers/temp-db.js';
+
+const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+const codeBlocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
+
+describe('README', () => {
+  const tempDir = useTempDir();
+
+  it('starts with the two set-up commands', () => {
+    const firstBlock = readme.split('```')[1] ?? '';
+    expect(firstBlock).toContain('pnpm install && pnpm chaos');
+    expect(firstBlock).toContain('pnpm test');
+  });
+
+  it('shows examples/quickstart.ts verbatim, and it runs', async () => {
+    const source = readFileSync(join(ROOT, 'examples/quickstart.ts'), 'utf8');
+    expect(codeBlocks).toContain(source);
+    const { stdout } = await execa('tsx', ['examples/quickstart.ts'], { cwd: ROOT, preferLocal: true });
+    expect(stdout).toContain('schema v0.30.0');
+    expect(stdout).toContain('replayed: true');
+    expect(stdout).toMatch(/task task-2: succeeded/);
+  });
+
+  it('"Adding a fault scenario": the example file validates and passes as written', async () => {
+    const example = codeBlocks.find((b) => b.includes('defineScenario('));
+    expect(example).toBeDefined();
+    const root = tempDir();
+    mkdirSync(join(root, 'scenarios/chaos'), { recursive: true });
+    const define = pathToFileURL(join(ROOT, 'harness/define.ts')).href;
+    writeFileSync(join(root, 'scenarios/chaos/08-kill-while-waiting.ts'), example!.replace('../../harness/define.js', define));
+    const [loaded] = await loadScenarios(root);
+    expect(loaded?.scenario.id).toBe('kill-while-waiting');
+    const result = await runScenario(loaded!.scenario, { seed: 7, runsDir: join(root, 'runs') });
+    expect(result.state === 'failed' ? result.reasons : []).toEqual([]);
+    expect(result.vacuity.every((v) => v.fired)).toBe(true);
+  });
+});
