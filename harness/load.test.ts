@@ -28,9 +28,11 @@ describe('loadScenarios', () => {
 
   it('discovers every file by glob and applies defaults', async () => {
     const loaded = await loadScenarios(rootWith({ 'a.ts': valid, 'b.ts': { ...valid, id: 'ok-two' } }));
-    expect(loaded.map((l) => l.scenario.id)).toEqual(['ok-one', 'ok-two']);
-    expect(loaded[0]?.scenario.workers[0]).toMatchObject({ count: 1, durability: 'normal', start: 'start' });
-    expect(loaded[0]?.scenario.timeoutMs).toBe(60_000);
+    expect(loaded.map((l) => l.id)).toEqual(['ok-one', 'ok-two']);
+    const first = loaded[0];
+    if (first?.category !== 'chaos') throw new Error('expected a chaos scenario');
+    expect(first.scenario.workers[0]).toMatchObject({ count: 1, durability: 'normal', start: 'start' });
+    expect(first.scenario.timeoutMs).toBe(60_000);
   });
 
   it('names the file, the scenario id, the key path and what is valid', async () => {
@@ -38,7 +40,7 @@ describe('loadScenarios', () => {
     const error = await loadScenarios(rootWith({ 'bad.ts': bad })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DeclarationError);
     const message = (error as Error).message;
-    expect(message).toContain('scenarios/chaos/bad.ts: scenario "ok-one": workers[0].count:');
+    expect(message).toContain('scenarios/chaos/bad.ts: "ok-one": workers[0].count:');
     expect(message).toMatch(/workers\[0\]\.workload: .*"checkpoint-writer"/);
   });
 
@@ -56,7 +58,7 @@ describe('loadScenarios', () => {
 
   it('rejects duplicate ids, naming both files', async () => {
     await expect(loadScenarios(rootWith({ 'a.ts': valid, 'b.ts': valid }))).rejects.toThrow(
-      /scenarios\/chaos\/b\.ts: scenario id "ok-one" is already declared in scenarios\/chaos\/a\.ts/,
+      /scenarios\/chaos\/b\.ts: id "ok-one" is already declared in scenarios\/chaos\/a\.ts/,
     );
   });
 

@@ -1,4 +1,5 @@
 import type { Validity } from './checks/check.js';
+import type { LatencySummary } from './recorder.js';
 
 export interface CriterionResult {
   id: string;
@@ -34,11 +35,24 @@ export interface WorkerSummary {
   peakRssKb: number | null;
 }
 
+/** One benchmark variant's latencies, from the samples tinybench retained in a fresh process. */
+export interface BenchMeasurement {
+  variant: string;
+  subject: string;
+  durability: string;
+  peer: boolean;
+  summary: LatencySummary;
+  opsPerSec: number;
+  /** At most 2,000 samples (every k-th of the sorted samples, which keeps the distribution), for comparisons across commits. */
+  samples: number[];
+}
+
 /** The outcome of one declared test, keyed on state. */
 export type ScenarioResult = {
   id: string;
   title: string;
-  category: 'chaos';
+  category: 'chaos' | 'bench' | 'stress';
+  measurements: BenchMeasurement[];
   seedTest: string;
   purpose: string;
   procedure: string[];

@@ -18,6 +18,7 @@ import { Supervisor, type WorkerProcess } from './workers/supervisor.js';
 
 export interface RunOptions {
   seed: number;
+  category?: 'chaos' | 'stress';
   /** Where history files are copied (default reports/runs). */
   runsDir?: string;
   /** Keep the temporary run folder even when the scenario passes. */
@@ -179,7 +180,8 @@ export async function runScenario(scenario: ResolvedScenario, options: RunOption
   const base = {
     id: scenario.id,
     title: scenario.title,
-    category: 'chaos' as const,
+    category: options.category ?? 'chaos',
+    measurements: [],
     seedTest: scenario.seedTest,
     purpose: scenario.purpose,
     procedure: scenario.procedure,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SUBJECT_NAMES } from './bench/subjects.js';
 import { WORKLOAD_NAMES } from './workers/workloads/index.js';
 
 /** Which events a trigger waits for. count may be a number or a seeded random range. */
@@ -102,6 +103,12 @@ export const checkSchema = z.discriminatedUnion('check', [
   z.object({ check: z.literal('latency'), kind: z.string(), field: z.string(), percentile: num.min(1).max(100), maxMs: num.positive() }).strict(),
   z.object({ check: z.literal('no-overlapping-leases') }).strict(),
   z.object({ check: z.literal('every-worker-acquired'), worker: z.string() }).strict(),
+  z.object({ check: z.literal('commit-throughput'), minPerSec: num.positive().optional() }).strict(),
+  z.object({ check: z.literal('commit-latency'), percentile: num.min(1).max(100), maxMs: num.positive() }).strict(),
+  z.object({ check: z.literal('tail-ratio'), max: num.positive() }).strict(),
+  z.object({ check: z.literal('acquisition-fairness'), worker: z.string(), minJain: num.min(0).max(1) }).strict(),
+  z.object({ check: z.literal('wall-time'), from: z.string(), maxMs: num.positive() }).strict(),
+  z.object({ check: z.literal('peak-worker-rss'), maxMb: num.positive() }).strict(),
 ]);
 
 export const criterionSchema = z
@@ -142,3 +149,52 @@ export type CheckSpec = z.output<typeof checkSchema>;
 export type Criterion = z.output<typeof criterionSchema>;
 export type WorkerGroup = z.output<typeof workerGroup>;
 export type ScenarioCommand = z.output<typeof commandSchema>;
+
+const stat = z.enum(['mean', 'p50', 'p95', 'p99', 'max']);
+
+/** A benchmark criterion: a statistic of one variant under a bound, or its ratio to another variant's. */
+const benchCriterionSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9-]+$/),
+    description: z.string().min(1),
+    seed: z.string().min(1),
+    ours: z.string().min(1),
+    metric: z.union([
+      z.object({ variant: z.string(), stat, maxMs: z.number().positive() }).strict(),
+      z.object({ variant: z.string(), stat, ratioTo: z.string(), max: z.number().positive() }).strict(),
+    ]),
+  })
+  .strict();
+
+export const benchmarkSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'a lowercase id like "checkpoint-creation"'),
+    title: z.string().min(1),
+    purpose: z.string().min(1),
+    seedTest: z.string().min(1),
+    procedure: z.array(z.string().min(1)).min(1),
+    /** Each variant runs the subject in a fresh worker process. */
+    variants: z
+      .array(
+        z
+          .object({
+            name: z.string().regex(/^[a-z0-9-]+$/),
+            subject: z.enum(SUBJECT_NAMES),
+            durability: z.enum(['normal', 'full']).default('normal'),
+            /** A peer implementation measured for comparison, not the system under test. */
+            peer: z.boolean().default(false),
+          })
+          .strict(),
+      )
+      .min(1),
+    timeMs: z.number().int().positive().default(1000),
+    warmupMs: z.number().int().nonnegative().default(200),
+    iterations: z.number().int().positive().default(1000),
+    criteria: z.array(benchCriterionSchema).min(1),
+    timeoutMs: z.number().int().positive().default(60_000),
+  })
+  .strict();
+
+export type BenchmarkInput = z.input<typeof benchmarkSchema>;
+export type ResolvedBenchmark = z.output<typeof benchmarkSchema>;
+export type BenchCriterion = z.output<typeof benchCriterionSchema>;

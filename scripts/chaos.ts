@@ -63,16 +63,16 @@ try {
 if (args.category !== undefined && !CATEGORIES.includes(args.category as Category)) {
   fail(`--category must be one of ${CATEGORIES.join(', ')}; got "${args.category}"`);
 }
-const ids = declared.map((d) => d.scenario.id);
+const ids = declared.map((d) => d.id);
 const only = args.only ? args.only.split(',').map((s) => s.trim()).filter(Boolean) : null;
 const unknown = only?.filter((id) => !ids.includes(id)) ?? [];
 if (unknown.length > 0) fail(`--only: unknown id(s) ${unknown.join(', ')}; declared: ${ids.join(', ')}`);
 if (args.seed !== undefined && !/^\d+$/.test(args.seed)) fail(`--seed must be a non-negative integer; got "${args.seed}"`);
 const seed = args.seed !== undefined ? Number(args.seed) : randomInt(1, 2 ** 31 - 1);
 
-const selected = declared.filter((d) => (!only || only.includes(d.scenario.id)) && (!args.category || d.category === args.category));
+const selected = declared.filter((d) => (!only || only.includes(d.id)) && (!args.category || d.category === args.category));
 if (args.list) {
-  for (const d of declared) console.log(`${d.category.padEnd(7)} ${d.scenario.id.padEnd(28)} ${d.scenario.title}  (${d.file})`);
+  for (const d of declared) console.log(`${d.category.padEnd(7)} ${d.id.padEnd(28)} ${d.category === 'bench' ? d.benchmark.title : d.scenario.title}  (${d.file})`);
   process.exit(0);
 }
 if (selected.length === 0) fail('the selection matches no declared test');
@@ -103,7 +103,7 @@ if (!existsSync(resultsTmp)) {
 }
 const results = JSON.parse(readFileSync(resultsTmp, 'utf8')) as ScenarioResult[];
 rmSync(resultsTmp, { force: true });
-const missing = selected.map((d) => d.scenario.id).filter((id) => !results.some((r) => r.id === id));
+const missing = selected.map((d) => d.id).filter((id) => !results.some((r) => r.id === id));
 
 const file: ResultsFile = {
   schema: 'agentos-chaos/results@1',

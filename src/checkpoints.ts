@@ -58,6 +58,7 @@ export class CheckpointManager {
   readonly #committed = new WeakSet<PendingCheckpoint>();
   readonly #insert: Statement;
   readonly #byId: Statement;
+  readonly #evidenceById: Statement;
   readonly #last: Statement;
   readonly #lastVerified: Statement;
   readonly #list: Statement;
@@ -77,6 +78,8 @@ export class CheckpointManager {
               @step, @state, @evidence, @verified, @verification, @now, @verifiedAt)
       RETURNING id, seq`);
     this.#byId = s.prepare('SELECT * FROM checkpoints WHERE id = ?');
+    // verify() reads only the evidence: the state may be megabytes.
+    this.#evidenceById = s.prepare('SELECT evidence FROM checkpoints WHERE id = ?');
     this.#last = s.prepare('SELECT * FROM checkpoints WHERE task_id = ? ORDER BY seq DESC LIMIT 1');
     this.#lastVerified = s.prepare(
       'SELECT * FROM checkpoints WHERE task_id = ? AND verified = 1 ORDER BY seq DESC LIMIT 1',
@@ -136,7 +139,7 @@ export class CheckpointManager {
 
   /** Re-checks a stored checkpoint's evidence now and records the outcome. */
   verify(id: number): VerificationResult {
-    const row = this.#byId.get(id) as CheckpointRow | undefined;
+    const row = this.#evidenceById.get(id) as Pick<CheckpointRow, 'evidence'> | undefined;
     if (!row) throw new NotFoundError('checkpoint', id);
     const result = this.verifier.verify(row.evidence ? (JSON.parse(row.evidence) as EvidencePack) : null);
     this.#countVerification(result);

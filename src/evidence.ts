@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 
 /** One piece of evidence that a step really did what its checkpoint claims. */
@@ -60,24 +60,36 @@ export class EvidenceVerifier {
   }
 
   verify(pack: EvidencePack | undefined | null): VerificationResult {
-    const items = (pack?.items ?? []).map((item, index) => this.#verifyItem(item, index));
+    // Items often name the same file (exists + hash): resolve each path once per verification.
+    const resolved = new Map<string, Resolved>();
+    const resolve = (p: string): Resolved => {
+      let r = resolved.get(p);
+      if (r === undefined) resolved.set(p, (r = this.#resolve(p)));
+      return r;
+    };
+    const items = (pack?.items ?? []).map((item, index) => this.#verifyItem(item, index, resolve));
     const failures = items.filter((r) => !r.ok);
     return { ok: failures.length === 0, items, failures };
   }
 
-  #verifyItem(item: EvidenceItem, index: number): EvidenceItemResult {
+  #verifyItem(item: EvidenceItem, index: number, resolvePath: (p: string) => Resolved): EvidenceItemResult {
     const fail = (reason: string): EvidenceItemResult => ({ index, kind: item.kind, ok: false, reason });
     switch (item.kind) {
       case 'file-exists': {
-        const target = this.#resolve(item.path);
+        const target = resolvePath(item.path);
         if (!target.ok) return fail(target.reason);
         return { index, kind: item.kind, ok: true };
       }
       case 'file-hash': {
-        const target = this.#resolve(item.path);
+        const target = resolvePath(item.path);
         if (!target.ok) return fail(target.reason);
-        if (!statSync(target.path).isFile()) return fail(`"${item.path}" is not a regular file`);
-        const actual = sha256Hex(readFileSync(target.path));
+        let content: Buffer;
+        try {
+          content = readFileSync(target.path);
+        } catch (error) {
+          return fail(`"${item.path}" cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+        }
+        const actual = sha256Hex(content);
         if (actual !== item.sha256.toLowerCase()) {
           return fail(`"${item.path}" has sha256 ${actual}, expected ${item.sha256}`);
         }
@@ -108,7 +120,8 @@ export class EvidenceVerifier {
     if (base === undefined) return { ok: false, reason: `base directory ${this.baseDir} does not exist` };
     let real: string;
     try {
-      real = realpathSync(candidate);
+      // The native realpath is one system call; the JS one lstat()s every path component.
+      real = realpathSync.native(candidate);
     } catch {
       return { ok: false, reason: `"${p}" does not exist` };
     }
@@ -121,7 +134,7 @@ export class EvidenceVerifier {
   #realBase(): string | undefined {
     if (this.#baseReal === undefined) {
       try {
-        this.#baseReal = realpathSync(this.baseDir);
+        this.#baseReal = realpathSync.native(this.baseDir);
       } catch {
         return undefined;
       }

@@ -3,6 +3,7 @@ import type { Check, CheckContext, CheckOutcome } from './check.js';
 import { acknowledgedCheckpointsPresent, integrityOk, lastCheckpointIsLatestAcknowledged, sequenceGapFree } from './checkpoints.js';
 import { eventCount, eventField, fieldLessThan, latency, noWorkerErrors } from './events.js';
 import { everyWorkerAcquired, noOverlappingLeases, takeoverFenced, workItems } from './leases.js';
+import { acquisitionFairness, commitLatency, commitThroughput, peakWorkerRss, tailRatio, wallTime } from './stress.js';
 import { committedStepsNotRerun, sideEffectsExactlyOnce, taskStatus } from './tasks.js';
 
 type CheckName = CheckSpec['check'];
@@ -25,6 +26,12 @@ export const checks: { [K in CheckName]: Check<Extract<CheckSpec, { check: K }>>
   'work-items': workItems,
   'no-overlapping-leases': noOverlappingLeases,
   'every-worker-acquired': everyWorkerAcquired,
+  'commit-throughput': commitThroughput,
+  'commit-latency': commitLatency,
+  'tail-ratio': tailRatio,
+  'acquisition-fairness': acquisitionFairness,
+  'wall-time': wallTime,
+  'peak-worker-rss': peakWorkerRss,
 };
 
 /** Runs one check; a check that throws is 'unknown', never a crash of the run. */

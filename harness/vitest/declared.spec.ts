@@ -4,21 +4,26 @@ import { writeFileSync } from 'node:fs';
 import { afterAll, expect, test } from 'vitest';
 import { loadScenarios } from '../load.js';
 import type { ScenarioResult } from '../result.js';
+import { runBenchmark } from '../bench/run.js';
 import { runScenario } from '../runner.js';
 
 const seed = Number(process.env.CHAOS_SEED ?? 1);
 const only = process.env.CHAOS_ONLY ? process.env.CHAOS_ONLY.split(',') : null;
 const category = process.env.CHAOS_CATEGORY ?? null;
 const loaded = await loadScenarios();
-const selected = loaded.filter((l) => (!only || only.includes(l.scenario.id)) && (!category || l.category === category));
+const selected = loaded.filter((l) => (!only || only.includes(l.id)) && (!category || l.category === category));
 const results: ScenarioResult[] = [];
 
-for (const { scenario, category: kind } of selected) {
-  test(`${kind}/${scenario.id}: ${scenario.title}`, { timeout: scenario.timeoutMs + 30_000 }, async () => {
-    const result = await runScenario(scenario, {
-      seed,
-      onProgress: (message) => process.stderr.write(`  [${scenario.id}] ${message}\n`),
-    });
+for (const declared of selected) {
+  const { id, category: kind } = declared;
+  const title = declared.category === 'bench' ? declared.benchmark.title : declared.scenario.title;
+  const timeoutMs = declared.category === 'bench' ? declared.benchmark.timeoutMs * declared.benchmark.variants.length : declared.scenario.timeoutMs;
+  test(`${kind}/${id}: ${title}`, { timeout: timeoutMs + 30_000 }, async () => {
+    const onProgress = (message: string): void => void process.stderr.write(`  [${id}] ${message}\n`);
+    const result =
+      declared.category === 'bench'
+        ? await runBenchmark(declared.benchmark, { seed, onProgress })
+        : await runScenario(declared.scenario, { seed, category: declared.category, onProgress });
     results.push(result);
     expect(result.state === 'failed' ? result.reasons : [], `history: ${result.historyFile}`).toEqual([]);
   });

@@ -28,7 +28,15 @@ export class WorkerChannel {
   }
 
   emit(event: AnyEvent): void {
-    writeSync(1, `${JSON.stringify(event)}\n`);
+    const bytes = Buffer.from(`${JSON.stringify(event)}\n`);
+    // stdout may be a non-blocking pipe: a large line is written in pieces, waiting out EAGAIN while the harness reads.
+    for (let offset = 0; offset < bytes.length; ) {
+      try {
+        offset += writeSync(1, bytes, offset);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+      }
+    }
   }
 
   /** The next command from the harness that the entry point did not consume. */

@@ -15,6 +15,7 @@ export type WorkerEvent =
   | { kind: 'cache.summary'; hits: number; misses: number; hitRatePercent: number; hitLatencyP50Ms: number | null; generateLatencyP50Ms: number | null }
   | { kind: 'tool.pass'; pass: number; executed: number; replayed: number; mismatches: number }
   | { kind: 'sweep.finished'; expiredFound: number; recovered: number; errors: number; durationMs: number }
+  | { kind: 'bench.samples'; subject: string; durability: string; samples: number[] }
   | { kind: 'step.started'; taskId: string; step: string }
   | { kind: 'step.finished'; taskId: string; step: string; seq: number; id: number }
   | { kind: 'task.finished'; taskId: string; status: string; executed: string[]; skipped: number; resumedAfter: string | null };

@@ -64,7 +64,13 @@ export class WorkerProcess {
     lines.on('line', (line) => {
       if (!line.startsWith('{')) return;
       this.#sampleRss();
-      options.onEvent(this, JSON.parse(line) as AnyEvent);
+      let event: AnyEvent;
+      try {
+        event = JSON.parse(line) as AnyEvent;
+      } catch {
+        event = { kind: 'worker.error', message: `malformed event line (${line.length} bytes): ${line.slice(0, 200)}` };
+      }
+      options.onEvent(this, event);
     });
     const lineClosed = new Promise<void>((resolve) => lines.once('close', resolve));
     this.exited = Promise.all([this.#subprocess, lineClosed]).then(([result]) => {

@@ -37,8 +37,9 @@ describe('README', () => {
     const define = pathToFileURL(join(ROOT, 'harness/define.ts')).href;
     writeFileSync(join(root, 'scenarios/chaos/08-kill-while-waiting.ts'), example!.replace('../../harness/define.js', define));
     const [loaded] = await loadScenarios(root);
-    expect(loaded?.scenario.id).toBe('kill-while-waiting');
-    const result = await runScenario(loaded!.scenario, { seed: 7, runsDir: join(root, 'runs') });
+    if (loaded?.category !== 'chaos') throw new Error('the example did not load as a chaos scenario');
+    expect(loaded.id).toBe('kill-while-waiting');
+    const result = await runScenario(loaded.scenario, { seed: 7, runsDir: join(root, 'runs') });
     expect(result.state === 'failed' ? result.reasons : []).toEqual([]);
     expect(result.vacuity.every((v) => v.fired)).toBe(true);
   });

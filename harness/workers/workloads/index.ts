@@ -1,3 +1,4 @@
+import { bench } from './bench.js';
 import { checkpointWriter } from './checkpoint-writer.js';
 import { leaseHolder } from './lease-holder.js';
 import { leaseWorker } from './lease-worker.js';
@@ -17,6 +18,7 @@ export const workloads = {
   'tool-replay': toolReplay,
   'task-runner': taskRunner,
   'lock-holder': lockHolder,
+  bench,
 } as const;
 
 export type WorkloadName = keyof typeof workloads;

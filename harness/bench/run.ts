@@ -1,0 +1,122 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { History } from '../history.js';
+import { LatencyRecorder, type LatencySummary } from '../recorder.js';
+import type { BenchMeasurement, CriterionResult, ScenarioResult } from '../result.js';
+import type { BenchCriterion, ResolvedBenchmark } from '../schema.js';
+import { Supervisor } from '../workers/supervisor.js';
+
+const KEPT_SAMPLES = 2000;
+
+export interface BenchRunOptions {
+  seed: number;
+  onProgress?: (message: string) => void;
+}
+
+/** Runs each variant of a benchmark in its own fresh worker process, one after another, and judges the criteria. */
+export async function runBenchmark(benchmark: ResolvedBenchmark, options: BenchRunOptions): Promise<ScenarioResult> {
+  const started = performance.now();
+  const runDir = mkdtempSync(join(tmpdir(), `agentos-bench-${benchmark.id}-`));
+  const supervisor = new Supervisor();
+  const history = new History();
+  const measurements: BenchMeasurement[] = [];
+  const reasons: string[] = [];
+  try {
+    for (const variant of benchmark.variants) {
+      options.onProgress?.(`timing ${variant.subject} (${variant.durability}) for ${benchmark.timeMs} ms`);
+      let samples: number[] | undefined;
+      const worker = supervisor.spawn({
+        id: variant.name,
+        group: variant.name,
+        workload: 'bench',
+        params: { subject: variant.subject, durability: variant.durability, timeMs: benchmark.timeMs, warmupMs: benchmark.warmupMs, iterations: benchmark.iterations },
+        dbPath: join(runDir, 'unused.db'),
+        runDir,
+        durability: variant.durability,
+        onEvent: (w, event) => {
+          history.append(w.id, event);
+          if (event.kind === 'bench.samples') samples = event.samples;
+        },
+        onExit: () => undefined,
+      });
+      const exit = await Promise.race([
+        worker.exited,
+        new Promise<'timeout'>((resolve) => setTimeout(resolve, benchmark.timeoutMs, 'timeout').unref()),
+      ]);
+      if (exit === 'timeout') reasons.push(`variant ${variant.name} timed out after ${benchmark.timeoutMs} ms`);
+      const error = history.select('worker.error', { worker: variant.name })[0];
+      if (error) reasons.push(`variant ${variant.name} failed: ${error.message.split('\n')[0]}`);
+      if (!samples) {
+        reasons.push(`variant ${variant.name} reported no samples${worker.stderr ? `: ${worker.stderr.trim().split('\n').at(-1)}` : ''}`);
+        continue;
+      }
+      measurements.push(measure(variant, samples));
+    }
+  } finally {
+    await supervisor.reapAll();
+    rmSync(runDir, { recursive: true, force: true });
+  }
+  const survivors = supervisor.survivors();
+  if (survivors.length > 0) reasons.push(`child processes survived: ${survivors.join(', ')}`);
+  const criteria = benchmark.criteria.map((c) => judge(c, measurements));
+  for (const c of criteria) if (c.valid !== true) reasons.push(`${c.id}: measured ${c.measured}, target ${c.ours}`);
+  const base = {
+    id: benchmark.id,
+    title: benchmark.title,
+    category: 'bench' as const,
+    measurements,
+    seedTest: benchmark.seedTest,
+    purpose: benchmark.purpose,
+    procedure: benchmark.procedure,
+    seed: options.seed,
+    durationMs: performance.now() - started,
+    criteria,
+    faults: [],
+    vacuity: [],
+    workers: supervisor.all.map((w) => ({ id: w.id, group: w.group, pid: w.pid, exitCode: null, signal: null, peakRssKb: w.peakRssKb })),
+    survivors,
+    historyFile: '',
+    runDir,
+  };
+  return reasons.length > 0 ? { ...base, state: 'failed', reasons } : { ...base, state: 'passed' };
+}
+
+function measure(variant: ResolvedBenchmark['variants'][number], samples: number[]): BenchMeasurement {
+  const recorder = new LatencyRecorder();
+  for (const s of samples) recorder.record(s);
+  const summary = recorder.summary();
+  const step = Math.max(1, Math.ceil(samples.length / KEPT_SAMPLES));
+  return {
+    variant: variant.name,
+    subject: variant.subject,
+    durability: variant.durability,
+    peer: variant.peer,
+    summary,
+    opsPerSec: summary.mean ? 1000 / summary.mean : 0,
+    samples: samples.filter((_, i) => i % step === 0),
+  };
+}
+
+function stat(summary: LatencySummary, name: 'mean' | 'p50' | 'p95' | 'p99' | 'max'): number | null {
+  return summary[name];
+}
+
+/** A criterion against the measured variants; a missing variant or statistic is 'unknown'. */
+function judge(c: BenchCriterion, measurements: BenchMeasurement[]): CriterionResult {
+  const head = { id: c.id, description: c.description, seed: c.seed, ours: c.ours };
+  const m = measurements.find((x) => x.variant === c.metric.variant);
+  const value = m ? stat(m.summary, c.metric.stat) : null;
+  if (value === null) return { ...head, valid: 'unknown', measured: `no ${c.metric.stat} for ${c.metric.variant}` };
+  const insufficient = m?.summary.insufficient.includes(c.metric.stat as 'p50' | 'p95' | 'p99') ? ' (few samples)' : '';
+  if ('maxMs' in c.metric) {
+    return { ...head, valid: value <= c.metric.maxMs, measured: `${c.metric.stat.toUpperCase()} ${value.toFixed(4)} ms${insufficient}` };
+  }
+  const otherName = c.metric.ratioTo;
+  const other = measurements.find((x) => x.variant === otherName);
+  const otherValue = other ? stat(other.summary, c.metric.stat) : null;
+  if (!otherValue) return { ...head, valid: 'unknown', measured: `no ${c.metric.stat} for ${otherName}` };
+  const ratio = value / otherValue;
+  return { ...head, valid: ratio <= c.metric.max, measured: `${ratio.toFixed(2)}× (${value.toFixed(4)} vs ${otherValue.toFixed(4)} ms)` };
+}

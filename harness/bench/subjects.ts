@@ -1,0 +1,125 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import {
+  CheckpointManager,
+  LLMOutputCache,
+  ToolLedger,
+  evidence,
+  openDatabase,
+  sha256Hex,
+  type Durability,
+  type LLMRequest,
+} from '../../src/index.js';
+
+export interface SubjectContext {
+  dir: string;
+  durability: Durability;
+}
+
+/** One operation to time, prepared in a fresh folder; `run` is called once per sample. */
+export interface Subject {
+  run: () => unknown;
+  teardown: () => void;
+}
+
+const STATE = { step: 'plan', notes: 'a typical small agent state', tokens: 512, files: ['a.ts', 'b.ts'] };
+
+/** Operations the benchmarks can time, by name. Each runs inside a fresh worker process. */
+export const subjects = {
+  /** begin + commit of one small checkpoint (no evidence). */
+  'checkpoint-commit': async ({ dir, durability }: SubjectContext): Promise<Subject> => {
+    const db = openDatabase(join(dir, 'bench.db'), { durability });
+    const cm = new CheckpointManager(db);
+    let i = 0;
+    return { run: () => cm.commit(cm.begin('bench-task', 'step', { ...STATE, i: i++ })), teardown: () => db.close() };
+  },
+
+  /** verify() of a stored checkpoint carrying file-exists and file-hash evidence. */
+  'checkpoint-verify': async ({ dir, durability }: SubjectContext): Promise<Subject> => {
+    const db = openDatabase(join(dir, 'bench.db'), { durability });
+    const cm = new CheckpointManager(db, { baseDir: dir });
+    writeFileSync(join(dir, 'artifact.txt'), 'artifact body\n');
+    const pack = evidence.pack(evidence.fileExists('artifact.txt'), evidence.fileHash('artifact.txt', sha256Hex('artifact body\n')));
+    const ids = Array.from({ length: 100 }, (_, i) => cm.commit(cm.begin('bench-task', `s${i}`, STATE), pack).id);
+    let i = 0;
+    return {
+      run: () => {
+        if (!cm.verify(ids[i++ % ids.length]!).ok) throw new Error('verification failed');
+      },
+      teardown: () => db.close(),
+    };
+  },
+
+  /** get() of a cached LLM response (a hit), over 1,000 warm entries. */
+  'cache-hit': async ({ dir, durability }: SubjectContext): Promise<Subject> => {
+    const db = openDatabase(join(dir, 'bench.db'), { durability });
+    const cache = new LLMOutputCache(db);
+    const requests: LLMRequest[] = Array.from({ length: 1000 }, (_, i) => ({ model: 'bench-model', prompt: `prompt ${i}`, parameters: { temperature: 0 } }));
+    for (const r of requests) cache.put(r, { text: `answer ${String(r.prompt)}`, usage: { tokens: 42 } });
+    let i = 0;
+    return {
+      run: () => {
+        if (cache.get(requests[i++ % requests.length]!) === undefined) throw new Error('cache miss');
+      },
+      teardown: () => db.close(),
+    };
+  },
+
+  /** run() of a recorded tool call: the replay path (the command does not execute). */
+  'tool-replay': async ({ dir, durability }: SubjectContext): Promise<Subject> => {
+    const db = openDatabase(join(dir, 'bench.db'), { durability });
+    const ledger = new ToolLedger(db);
+    const commands = Array.from({ length: 100 }, (_, i) => `echo replay-${i}`);
+    for (const c of commands) await ledger.run(c, { cwd: dir });
+    let i = 0;
+    return {
+      run: async () => {
+        if (!(await ledger.run(commands[i++ % commands.length]!, { cwd: dir })).replayed) throw new Error('executed instead of replayed');
+      },
+      teardown: () => db.close(),
+    };
+  },
+
+  /** begin → commit (with file-exists evidence) → verify → getLast. */
+  'checkpoint-workflow': async ({ dir, durability }: SubjectContext): Promise<Subject> => {
+    const db = openDatabase(join(dir, 'bench.db'), { durability });
+    const cm = new CheckpointManager(db, { baseDir: dir });
+    writeFileSync(join(dir, 'artifact.txt'), 'x');
+    const pack = evidence.pack(evidence.fileExists('artifact.txt'));
+    let i = 0;
+    return {
+      run: () => {
+        const c = cm.commit(cm.begin('bench-task', 'step', { ...STATE, i: i++ }), pack);
+        cm.verify(c.id);
+        if (cm.getLast('bench-task')?.id !== c.id) throw new Error('getLast did not return the new checkpoint');
+      },
+      teardown: () => db.close(),
+    };
+  },
+
+  /** The peer: LangGraph's SqliteSaver.put of a checkpoint holding the same state, under the same pragmas. */
+  'langgraph-sqlitesaver-put': async ({ dir, durability }: SubjectContext): Promise<Subject> => {
+    const { SqliteSaver } = await import('@langchain/langgraph-checkpoint-sqlite');
+    const { emptyCheckpoint, uuid6 } = await import('@langchain/langgraph-checkpoint');
+    const db = new Database(join(dir, 'peer.db'));
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}`);
+    db.pragma('cache_size = -64000');
+    db.pragma('temp_store = MEMORY');
+    db.pragma('mmap_size = 268435456');
+    const saver = new SqliteSaver(db);
+    const config = { configurable: { thread_id: 'bench-thread', checkpoint_ns: '' } };
+    let i = 0;
+    return {
+      run: () => {
+        const checkpoint = { ...emptyCheckpoint(), id: uuid6(-1), channel_values: { state: { ...STATE, i: i++ } } };
+        return saver.put(config, checkpoint, { source: 'loop', step: i, parents: {} });
+      },
+      teardown: () => db.close(),
+    };
+  },
+} as const;
+
+export type SubjectName = keyof typeof subjects;
+export const SUBJECT_NAMES = Object.keys(subjects) as [SubjectName, ...SubjectName[]];

@@ -1,0 +1,33 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Bench } from 'tinybench';
+import { z } from 'zod';
+import { SUBJECT_NAMES, subjects } from '../../bench/subjects.js';
+import { defineWorkload } from '../workload.js';
+
+/** Times one subject with tinybench in this fresh process and reports the retained samples (ms). */
+export const bench = defineWorkload({
+  params: z.object({
+    subject: z.enum(SUBJECT_NAMES),
+    durability: z.enum(['normal', 'full']),
+    timeMs: z.number().int().positive(),
+    warmupMs: z.number().int().nonnegative(),
+    iterations: z.number().int().positive(),
+  }),
+  async run({ runDir, channel }, params) {
+    const dir = mkdtempSync(join(runDir, `${params.subject}-${params.durability}-`));
+    const subject = await subjects[params.subject]({ dir, durability: params.durability });
+    try {
+      const b = new Bench({ time: params.timeMs, warmupTime: params.warmupMs, iterations: params.iterations, retainSamples: true, throws: true });
+      b.add(params.subject, subject.run);
+      await b.run();
+      const result = b.tasks[0]?.result;
+      if (!result || !('latency' in result) || !result.latency.samples) throw new Error(`tinybench returned no samples for ${params.subject}`);
+      channel.emit({ kind: 'bench.samples', subject: params.subject, durability: params.durability, samples: [...result.latency.samples] });
+      return { samples: result.latency.samplesCount };
+    } finally {
+      subject.teardown();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+});
