@@ -3,6 +3,8 @@ import type { LatencySummary } from './recorder.js';
 
 export interface CriterionResult {
   id: string;
+  /** A gate failing fails the test; a target missed is reported only. */
+  kind: 'gate' | 'target';
   description: string;
   seed: string;
   ours: string;

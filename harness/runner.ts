@@ -154,7 +154,7 @@ export async function runScenario(scenario: ResolvedScenario, options: RunOption
 
   const criteria: CriterionResult[] = scenario.criteria.map((c) => {
     const outcome = runCheck(c.check, { history, db, runDir });
-    return { id: c.id, description: c.description, seed: c.seed, ours: c.ours, ...outcome };
+    return { id: c.id, kind: c.kind, description: c.description, seed: c.seed, ours: c.ours, ...outcome };
   });
   const vacuity: VacuityResult[] = scenario.faults.map((fault, i) => ({
     fault: fault.kind,
@@ -164,8 +164,9 @@ export async function runScenario(scenario: ResolvedScenario, options: RunOption
   db.close();
 
   for (const v of vacuity) if (!v.fired) reasons.push(`fault did not fire: ${v.fault} on ${v.target}: ${v.detail}`);
-  const verdict = worst(criteria.map((c) => c.valid));
-  for (const c of criteria) {
+  const gates = criteria.filter((c) => c.kind === 'gate');
+  const verdict = worst(gates.map((c) => c.valid));
+  for (const c of gates) {
     if (c.valid !== true) reasons.push(`${c.id}: ${c.valid === false ? 'invalid' : 'unknown'} — measured ${c.measured}${c.details ? ` (${c.details})` : ''}`);
   }
 

@@ -120,6 +120,11 @@ export const criterionSchema = z
     /** Ours, stated the same way. */
     ours: z.string().min(1),
     check: checkSchema,
+    /**
+     * 'gate' (default): failing it fails the run — correctness. 'target': a performance goal, reported as met or
+     * missed but never failing the run (timing on a shared machine is not a correctness signal).
+     */
+    kind: z.enum(['gate', 'target']).default('gate'),
   })
   .strict();
 
@@ -163,6 +168,8 @@ const benchCriterionSchema = z
       z.object({ variant: z.string(), stat, maxMs: z.number().positive() }).strict(),
       z.object({ variant: z.string(), stat, ratioTo: z.string(), max: z.number().positive() }).strict(),
     ]),
+    /** Our latency goals are 'target' (reported, not failing the run); the seed's generous bounds gate. */
+    kind: z.enum(['gate', 'target']).default('target'),
   })
   .strict();
 

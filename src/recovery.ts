@@ -70,9 +70,11 @@ export class RecoverySweep {
                          'recoveredAt', @now),
              1, @now, @now
       FROM work_items w WHERE w.id IN (SELECT value FROM json_each(@ids))`);
+    // Only tasks over the limit are touched; the GROUP BY walks the (task_id, seq) index once.
     this.#trim = s.prepare(`
-      DELETE FROM checkpoints
-      WHERE seq <= (SELECT MAX(c.seq) FROM checkpoints c WHERE c.task_id = checkpoints.task_id) - @keep`);
+      DELETE FROM checkpoints WHERE id IN (
+        SELECT c.id FROM (SELECT task_id, MAX(seq) AS top FROM checkpoints GROUP BY task_id HAVING COUNT(*) > @keep) t
+        JOIN checkpoints c ON c.task_id = t.task_id AND c.seq <= t.top - @keep)`);
   }
 
   /** One sweep, in one IMMEDIATE transaction. */

@@ -16,7 +16,8 @@ export function table(header: string[], rows: unknown[][]): string {
   ].join('\n');
 }
 
-function verdictMark(valid: boolean | 'unknown'): string {
+function verdictMark(valid: boolean | 'unknown', kind: 'gate' | 'target'): string {
+  if (kind === 'target') return valid === true ? '✅ target met' : valid === false ? '⚠️ target missed' : '❔ unknown';
   return valid === true ? '✅ pass' : valid === false ? '❌ fail' : '❔ unknown';
 }
 
@@ -85,8 +86,9 @@ function renderScenario(r: ScenarioResult, n: number): string[] {
   out.push(`**Seed test.** \`${r.seedTest}\` · **Declared as** \`${r.id}\``, '');
   out.push('**Procedure.**', '', ...r.procedure.map((p, i) => `${i + 1}. ${p}`), '');
   if (r.state === 'failed') out.push('**Why it failed.**', '', ...r.reasons.map((x) => `- ${x}`), '');
+  if (r.measurements.length > 0) out.push(...renderMeasurements(r), '');
   out.push('**Criteria.**', '');
-  out.push(table(['Criterion', 'Seed target', 'Our criterion', 'Measured', 'Verdict'], r.criteria.map((c) => [c.description, c.seed, c.ours, c.details ? `${c.measured} (${c.details})` : c.measured, verdictMark(c.valid)])), '');
+  out.push(table(['Criterion', 'Seed target', 'Our criterion', 'Measured', 'Verdict'], r.criteria.map((c) => [c.description, c.seed, c.ours, c.details ? `${c.measured} (${c.details})` : c.measured, verdictMark(c.valid, c.kind)])), '');
   if (r.faults.length > 0) {
     const t0 = r.faults.find((f) => f.action === 'armed')?.t ?? r.faults[0]?.t ?? 0;
     out.push('**Fault log.**', '');
@@ -94,8 +96,50 @@ function renderScenario(r: ScenarioResult, n: number): string[] {
     out.push(`**Vacuity guard.** ${r.vacuity.map((v) => `${v.fired ? '✅' : '❌'} ${v.fault} on ${v.target}: ${v.detail}`).join('; ')}`, '');
   }
   const peak = Math.max(0, ...r.workers.map((w) => w.peakRssKb ?? 0));
+  if (r.category === 'bench') {
+    out.push(`Each variant ran in its own fresh worker process; peak worker RSS ${(peak / 1024).toFixed(1)} MB.`);
+    return out;
+  }
   out.push(`Workers: ${r.workers.length} (${summariseExits(r)}); peak worker RSS ${(peak / 1024).toFixed(1)} MB. History: \`${r.historyFile.replace(/^.*?(reports\/)/, '$1')}\`.`);
   return out;
+}
+
+const ms = (v: number | null): string => (v === null ? 'n/a' : v.toFixed(4));
+
+function renderMeasurements(r: ScenarioResult): string[] {
+  const rows = r.measurements.map((m) => [
+    `${m.variant}${m.peer ? ' (peer)' : ''}`,
+    m.subject,
+    m.durability.toUpperCase(),
+    m.summary.n,
+    ms(m.summary.mean),
+    ms(m.summary.p50),
+    ms(m.summary.p95),
+    ms(m.summary.p99),
+    ms(m.summary.max),
+    Math.round(m.opsPerSec).toLocaleString('en'),
+  ]);
+  const names = r.measurements.map((m) => `"${m.variant}"`).join(', ');
+  const series = (pick: (m: ScenarioResult['measurements'][number]) => number | null): string =>
+    `[${r.measurements.map((m) => (pick(m) ?? 0).toFixed(4)).join(', ')}]`;
+  const top = Math.max(...r.measurements.map((m) => m.summary.p99 ?? 0)) * 1.1;
+  return [
+    '**Measured** (ms; nearest-rank percentiles over every retained sample).',
+    '',
+    table(['Variant', 'Operation', 'Durability', 'n', 'Mean', 'P50', 'P95', 'P99', 'Max', 'ops/s'], rows),
+    '',
+    '```mermaid',
+    'xychart-beta',
+    `  title "${r.title}: P50 / P95 / P99 (ms)"`,
+    `  x-axis [${names}]`,
+    `  y-axis "ms" 0 --> ${top.toFixed(3)}`,
+    `  bar ${series((m) => m.summary.p99)}`,
+    `  bar ${series((m) => m.summary.p95)}`,
+    `  bar ${series((m) => m.summary.p50)}`,
+    '```',
+    '',
+    'Bars, back to front: P99, P95, P50.',
+  ];
 }
 
 function summariseExits(r: ScenarioResult): string {

@@ -5,10 +5,11 @@ export type WorkerEvent =
   | { kind: 'worker.error'; message: string }
   | { kind: 'clock.skewed'; offsetMs: number }
   | { kind: 'checkpoint.committed'; taskId: string; seq: number; id: number; latencyMs: number }
-  | { kind: 'lease.acquired'; itemId: string; epoch: number; expiresAt: number }
+  /** `at` (worker clock, after the acquisition returned) and the release's `at` (before it was called) bound a hold interval from inside. */
+  | { kind: 'lease.acquired'; itemId: string; epoch: number; expiresAt: number; at?: number }
   | { kind: 'lease.renewed'; itemId: string; epoch: number; expiresAt: number }
-  | { kind: 'lease.completed'; itemId: string; epoch: number }
-  | { kind: 'lease.released'; itemId: string; epoch: number }
+  | { kind: 'lease.completed'; itemId: string; epoch: number; at?: number }
+  | { kind: 'lease.released'; itemId: string; epoch: number; at?: number }
   | { kind: 'lease.lost'; itemId: string; epoch: number; operation: string; message: string }
   | { kind: 'lease.none' }
   | { kind: 'cache.pass'; pass: number; hits: number; misses: number; hitLatencyP50Ms: number | null; generateLatencyP50Ms: number | null }

@@ -14,8 +14,8 @@ export default defineBenchmark({
     { name: 'full', subject: 'checkpoint-verify', durability: 'full' },
   ],
   criteria: [
-    { id: 'seed-average', description: 'Average (NORMAL)', seed: '< 15 ms', ours: '< 15 ms', metric: { variant: 'normal', stat: 'mean', maxMs: 15 } },
-    { id: 'seed-p95', description: 'P95 (NORMAL)', seed: '< 30 ms', ours: '< 30 ms', metric: { variant: 'normal', stat: 'p95', maxMs: 30 } },
+    { id: 'seed-average', description: 'Average (NORMAL)', seed: '< 15 ms', ours: '< 15 ms', metric: { variant: 'normal', stat: 'mean', maxMs: 15 }, kind: 'gate' },
+    { id: 'seed-p95', description: 'P95 (NORMAL)', seed: '< 30 ms', ours: '< 30 ms', metric: { variant: 'normal', stat: 'p95', maxMs: 30 }, kind: 'gate' },
     { id: 'p50-normal', description: 'P50, synchronous=NORMAL', seed: '—', ours: '≤ 0.05 ms', metric: { variant: 'normal', stat: 'p50', maxMs: 0.05 } },
     { id: 'p50-full', description: 'P50, synchronous=FULL (one fsync per verification)', seed: '—', ours: '≤ 0.5 ms', metric: { variant: 'full', stat: 'p50', maxMs: 0.5 } },
   ],

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LeaseLostError, LeaseManager } from '../../../src/index.js';
+import { wallTimeMs } from '../protocol.js';
 import { defineWorkload } from '../workload.js';
 
 /**
@@ -9,6 +10,9 @@ import { defineWorkload } from '../workload.js';
 export const leaseWorker = defineWorkload({
   params: z.object({
     enqueue: z.number().int().nonnegative().default(0),
+    enqueuePrefix: z.string().default('item-'),
+    /** Report only the summary, not every acquisition (for runs of 100,000). */
+    quiet: z.boolean().default(false),
     leaseDurationMs: z.number().int().positive(),
     maxAttempts: z.number().int().positive(),
     /** Stop after this many acquisitions. */
@@ -20,7 +24,24 @@ export const leaseWorker = defineWorkload({
   async run({ db, workerId, channel }, params) {
     const leases = new LeaseManager(db, { workerId, leaseDurationMs: params.leaseDurationMs });
     if (params.enqueue > 0) {
-      leases.enqueue(Array.from({ length: params.enqueue }, (_, i) => ({ id: `item-${String(i).padStart(6, '0')}` })));
+      leases.enqueue(Array.from({ length: params.enqueue }, (_, i) => ({ id: `${params.enqueuePrefix}${String(i).padStart(6, '0')}` })));
+    }
+    if (params.quiet && params.then === 'keep') {
+      // Bulk set-up for scale tests: take every lease, a thousand per transaction.
+      let acquired = 0;
+      const limit = params.maxAcquisitions ?? Infinity;
+      for (let more = true; more; ) {
+        db.writeTransaction(() => {
+          for (let i = 0; i < 1000; i++) {
+            if (acquired >= limit || !leases.acquire()) {
+              more = false;
+              return;
+            }
+            acquired++;
+          }
+        });
+      }
+      return { acquired, attempts: acquired + 1, lost: 0 };
     }
     if (params.waitForGo) await channel.nextCommand();
     let acquired = 0;
@@ -36,14 +57,15 @@ export const leaseWorker = defineWorkload({
         continue;
       }
       acquired++;
-      channel.emit({ kind: 'lease.acquired', itemId: lease.itemId, epoch: lease.epoch, expiresAt: lease.expiresAt });
+      channel.emit({ kind: 'lease.acquired', itemId: lease.itemId, epoch: lease.epoch, expiresAt: lease.expiresAt, at: wallTimeMs() });
       try {
+        const at = wallTimeMs();
         if (params.then === 'complete') {
           leases.complete(lease);
-          channel.emit({ kind: 'lease.completed', itemId: lease.itemId, epoch: lease.epoch });
+          channel.emit({ kind: 'lease.completed', itemId: lease.itemId, epoch: lease.epoch, at });
         } else if (params.then === 'release') {
           leases.release(lease);
-          channel.emit({ kind: 'lease.released', itemId: lease.itemId, epoch: lease.epoch });
+          channel.emit({ kind: 'lease.released', itemId: lease.itemId, epoch: lease.epoch, at });
         }
       } catch (error) {
         if (!(error instanceof LeaseLostError)) throw error;

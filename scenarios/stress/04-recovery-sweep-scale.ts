@@ -1,0 +1,37 @@
+import { defineStress } from '../../harness/define.js';
+
+export default defineStress({
+  id: 'recovery-sweep-scale',
+  title: 'Recovery sweep at scale',
+  purpose: 'One sweep recovers 1,000 and then 100,000 expired leases, completely and fast.',
+  seedTest: 'TestRecoverySweepStress::test_recovery_sweep_large_scale',
+  procedure: [
+    'A worker enqueues 1,000 items and leases them all for 1 s, then exits holding them.',
+    "The sweeper's clock is moved 2 s forward and it sweeps once (with a recovery checkpoint per item).",
+    'A second worker then enqueues 100,000 more and leases 100,000 items; after another 2 s skew the sweeper sweeps again.',
+  ],
+  workers: [
+    { name: 'small', workload: 'lease-worker', params: { enqueue: 1000, leaseDurationMs: 1000, maxAttempts: 1001, then: 'keep', quiet: true } },
+    { name: 'sweeper', workload: 'sweeper', params: { sweeps: 2 } },
+    {
+      name: 'large',
+      workload: 'lease-worker',
+      params: { enqueue: 100_000, enqueuePrefix: 'big-', leaseDurationMs: 1000, maxAttempts: 100_001, maxAcquisitions: 100_000, then: 'keep', quiet: true },
+      start: { after: { kind: 'sweep.finished', worker: 'sweeper', count: 1 } },
+    },
+  ],
+  faults: [
+    { kind: 'clock-skew', target: 'sweeper', offsetMs: 2000, inject: { after: { kind: 'worker.exited', worker: 'small' } } },
+    { kind: 'clock-skew', target: 'sweeper', offsetMs: 2000, inject: { after: { kind: 'worker.exited', worker: 'large' } } },
+  ],
+  commands: [{ to: 'sweeper', send: { cmd: 'sweep' }, on: { after: { kind: 'clock.skewed', worker: 'sweeper', count: 1 } } }, { to: 'sweeper', send: { cmd: 'sweep' }, on: { after: { kind: 'clock.skewed', worker: 'sweeper', count: 2 } } }],
+  criteria: [
+    { id: 'recovered-1k', description: 'Recovered in the 1,000 sweep', seed: '100 % (1000/1000)', ours: '1000/1000', check: { check: 'event-field', kind: 'sweep.finished', field: 'recovered', aggregate: 'min', equals: 1000 } },
+    { id: 'recovered-100k', description: 'Recovered in the 100,000 sweep', seed: '—', ours: '100000/100000', check: { check: 'event-field', kind: 'sweep.finished', field: 'recovered', aggregate: 'max', equals: 100_000 } },
+    { id: 'errors', description: 'Sweep errors', seed: '0', ours: '0', check: { check: 'event-field', kind: 'sweep.finished', field: 'errors', equals: 0 } },
+    { id: 'duration-1k', description: 'Duration of the 1,000 sweep', seed: '< 10 s', ours: '≤ 20 ms', check: { check: 'event-field', kind: 'sweep.finished', where: { recovered: 1000 }, field: 'durationMs', max: 20, unit: ' ms' }, kind: 'target' },
+    { id: 'duration-100k', description: 'Duration of the 100,000 sweep', seed: '—', ours: '≤ 1 s', check: { check: 'event-field', kind: 'sweep.finished', where: { recovered: 100_000 }, field: 'durationMs', max: 1000, unit: ' ms' }, kind: 'target' },
+    { id: 'all-pending', description: 'Items back in the queue', seed: '—', ours: '101,000 pending', check: { check: 'work-items', status: 'pending', equals: 101_000 } },
+  ],
+  timeoutMs: 120_000,
+});
