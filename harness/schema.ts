@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SUBJECT_NAMES } from './bench/subjects.js';
-import { WORKLOAD_NAMES } from './workers/workloads/index.js';
+import { WORKLOAD_NAMES, workloadParams } from './workers/workloads/params.js';
 
 /** Which events a trigger waits for. count may be a number or a seeded random range. */
 const eventMatch = z
@@ -27,7 +27,14 @@ const workerGroup = z
     durability: z.enum(['normal', 'full']).default('normal'),
     start: triggerSchema.default('start'),
   })
-  .strict();
+  .strict()
+  // The workload's own parameter schema, so a bad parameter is reported at load with its key path.
+  .transform((group, ctx) => {
+    const parsed = workloadParams[group.workload].safeParse(group.params);
+    if (parsed.success) return { ...group, params: parsed.data as Record<string, unknown> };
+    for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: ['params', ...issue.path] } as never);
+    return z.NEVER;
+  });
 
 const faultBase = { target: z.string().min(1), inject: triggerSchema };
 export const faultSchema = z.discriminatedUnion('kind', [

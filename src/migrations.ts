@@ -38,12 +38,12 @@ export function loadMigrations(dir = fileURLToPath(new URL('./migrations/', impo
  * changes nothing. Returns the versions applied by this call.
  */
 export function migrate(db: Database.Database, migrations: Migration[], appliedAt: number): number[] {
-  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
+  // Up to date (the common case, e.g. every worker opening a shared file): a read, no write lock taken.
+  if (appliedVersions(db).size === migrations.length && migrations.length > 0) return [];
   const applied = db.transaction(() => {
-    const done = new Set(
-      db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[],
-    );
+    db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
+    const done = appliedVersions(db);
     const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
     const versions: number[] = [];
     for (const m of migrations) {
@@ -58,6 +58,12 @@ export function migrate(db: Database.Database, migrations: Migration[], appliedA
   return applied.immediate();
 }
 
+function appliedVersions(db: Database.Database): Set<number> {
+  const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
+  if (!exists) return new Set();
+  return new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
+}
+
 export function currentSchemaVersion(db: Database.Database): number {
-  return (db.prepare('SELECT COALESCE(MAX(version), 0) FROM schema_migrations').pluck().get() as number) ?? 0;
+  return Math.max(0, ...appliedVersions(db));
 }

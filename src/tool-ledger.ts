@@ -1,7 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { resolve } from 'node:path';
 import type { Statement } from 'better-sqlite3';
-import { execa } from 'execa';
 import type { AgentDatabase } from './db.js';
 import { InDoubtToolCallError } from './errors.js';
 import { sha256Hex } from './evidence.js';
@@ -162,6 +161,8 @@ export class ToolLedger {
     });
     if ('replay' in claim) return claim.replay;
 
+    // Loaded on first execution: replays, and processes that never run a tool, do not pay for it.
+    const { execa } = await import('execa');
     const t0 = performance.now();
     // Own process group, so a timeout kills the shell and everything it started, not just the shell.
     const subprocess = execa(command, {

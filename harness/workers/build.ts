@@ -32,7 +32,6 @@ export async function buildWorkers(): Promise<string> {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    sourcemap: 'inline',
     logLevel: 'error',
   });
   cpSync(join(ROOT, 'src/migrations'), join(staging, 'src/migrations'), {

@@ -2,7 +2,8 @@
 import { parseArgs } from 'node:util';
 import { SkewedClock, openDatabase, systemClock } from '../../src/index.js';
 import { WorkerChannel } from './channel.js';
-import { workloads, type WorkloadName } from './workloads/index.js';
+import { workloads } from './workloads/index.js';
+import type { WorkloadName } from './workloads/params.js';
 
 const { values } = parseArgs({
   options: {
@@ -24,11 +25,12 @@ const channel = new WorkerChannel((command) => {
 });
 
 try {
-  const name = values.workload as WorkloadName;
-  const workload = workloads[name];
-  if (!workload) throw new Error(`unknown workload "${values.workload}"; known: ${Object.keys(workloads).join(', ')}`);
+  const load = workloads[values.workload as WorkloadName] as (typeof workloads)[WorkloadName] | undefined;
+  if (!load) throw new Error(`unknown workload "${values.workload}"; known: ${Object.keys(workloads).join(', ')}`);
   if (!values.db || !values['worker-id'] || !values['run-dir']) throw new Error('--db, --worker-id and --run-dir are required');
-  const params: unknown = workload.params.parse(JSON.parse(values.params));
+  const workload = await load();
+  // The harness validated and resolved the parameters before starting this process.
+  const params: unknown = JSON.parse(values.params);
   const db = openDatabase(values.db, { clock, durability: values.durability === 'full' ? 'full' : 'normal' });
   channel.emit({ kind: 'worker.ready', pid: process.pid });
   const summary = await (workload.run as (c: unknown, p: unknown) => Promise<Record<string, number>>)(

@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import { execa } from 'execa';
 import { builtPath } from './build.js';
 import type { AnyEvent, WorkerCommand } from './protocol.js';
+import { workloadParams, type WorkloadName } from './workloads/params.js';
 
 export interface WorkerExit {
   exitCode: number | null;
@@ -129,8 +130,13 @@ export class Supervisor {
   readonly #workers: WorkerProcess[] = [];
   readonly #entry = builtPath('harness/workers/entry.ts');
 
+  /** Starts a worker; its parameters are validated and defaulted here, so the worker itself needs no schema library. */
   spawn(options: SpawnOptions): WorkerProcess {
-    const worker = new WorkerProcess(options, this.#entry);
+    const schema = workloadParams[options.workload as WorkloadName] as (typeof workloadParams)[WorkloadName] | undefined;
+    if (!schema) throw new Error(`unknown workload "${options.workload}"; known: ${Object.keys(workloadParams).join(', ')}`);
+    const parsed = schema.safeParse(options.params);
+    if (!parsed.success) throw new Error(`invalid params for workload "${options.workload}" (worker ${options.id}): ${parsed.error.message}`);
+    const worker = new WorkerProcess({ ...options, params: parsed.data as Record<string, unknown> }, this.#entry);
     this.#workers.push(worker);
     return worker;
   }

@@ -1,6 +1,6 @@
-import type { z } from 'zod';
 import type { AgentDatabase, SkewedClock } from '../../src/index.js';
 import type { WorkerChannel } from './channel.js';
+import type { WorkloadName, WorkloadParams } from './workloads/params.js';
 
 /** What a workload gets: its database (opened with the worker's skewable clock), identity, folder and channel. */
 export interface WorkloadContext {
@@ -12,12 +12,11 @@ export interface WorkloadContext {
   channel: WorkerChannel;
 }
 
-/** A worker program: a params schema and a run function returning a summary of counts. */
-export interface Workload<S extends z.ZodType = z.ZodType> {
-  params: S;
-  run(context: WorkloadContext, params: z.infer<S>): Promise<Record<string, number>>;
+/** A worker program: runs with parameters the harness already validated, returns a summary of counts. */
+export interface Workload<K extends WorkloadName> {
+  run(context: WorkloadContext, params: WorkloadParams<K>): Promise<Record<string, number>>;
 }
 
-export function defineWorkload<S extends z.ZodType>(workload: Workload<S>): Workload<S> {
+export function defineWorkload<K extends WorkloadName>(workload: Workload<K>): Workload<K> {
   return workload;
 }

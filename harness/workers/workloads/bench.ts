@@ -1,19 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Bench } from 'tinybench';
-import { z } from 'zod';
-import { SUBJECT_NAMES, subjects } from '../../bench/subjects.js';
+import { subjects } from '../../bench/subjects.js';
 import { defineWorkload } from '../workload.js';
 
 /** Times one subject with tinybench in this fresh process and reports the retained samples (ms). */
-export const bench = defineWorkload({
-  params: z.object({
-    subject: z.enum(SUBJECT_NAMES),
-    durability: z.enum(['normal', 'full']),
-    timeMs: z.number().int().positive(),
-    warmupMs: z.number().int().nonnegative(),
-    iterations: z.number().int().positive(),
-  }),
+export const bench = defineWorkload<'bench'>({
   async run({ runDir, channel }, params) {
     const dir = mkdtempSync(join(runDir, `${params.subject}-${params.durability}-`));
     const subject = await subjects[params.subject]({ dir, durability: params.durability });

@@ -1,25 +1,15 @@
-import { bench } from './bench.js';
-import { checkpointWriter } from './checkpoint-writer.js';
-import { leaseHolder } from './lease-holder.js';
-import { leaseWorker } from './lease-worker.js';
-import { llmCache } from './llm-cache.js';
-import { lockHolder } from './lock-holder.js';
-import { sweeper } from './sweeper.js';
-import { taskRunner } from './task-runner.js';
-import { toolReplay } from './tool-replay.js';
+import type { WorkloadName } from './params.js';
+import type { Workload } from '../workload.js';
 
-/** Worker programs a declaration can name in `workers[].workload`. */
-export const workloads = {
-  'checkpoint-writer': checkpointWriter,
-  'lease-holder': leaseHolder,
-  'lease-worker': leaseWorker,
-  sweeper,
-  'llm-cache': llmCache,
-  'tool-replay': toolReplay,
-  'task-runner': taskRunner,
-  'lock-holder': lockHolder,
-  bench,
-} as const;
-
-export type WorkloadName = keyof typeof workloads;
-export const WORKLOAD_NAMES = Object.keys(workloads) as [WorkloadName, ...WorkloadName[]];
+/** Worker programs by name, loaded on demand: a worker imports only the one it runs. */
+export const workloads: { [K in WorkloadName]: () => Promise<Workload<K>> } = {
+  'checkpoint-writer': async () => (await import('./checkpoint-writer.js')).checkpointWriter,
+  'lease-holder': async () => (await import('./lease-holder.js')).leaseHolder,
+  'lease-worker': async () => (await import('./lease-worker.js')).leaseWorker,
+  sweeper: async () => (await import('./sweeper.js')).sweeper,
+  'llm-cache': async () => (await import('./llm-cache.js')).llmCache,
+  'tool-replay': async () => (await import('./tool-replay.js')).toolReplay,
+  'task-runner': async () => (await import('./task-runner.js')).taskRunner,
+  'lock-holder': async () => (await import('./lock-holder.js')).lockHolder,
+  bench: async () => (await import('./bench.js')).bench,
+};

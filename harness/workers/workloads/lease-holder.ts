@@ -1,13 +1,8 @@
-import { z } from 'zod';
 import { LeaseLostError, LeaseManager, type Lease } from '../../../src/index.js';
 import { defineWorkload } from '../workload.js';
 
 /** Acquires one named item, then renews or completes it when the harness says so, reporting refusals. */
-export const leaseHolder = defineWorkload({
-  params: z.object({
-    itemId: z.string().min(1),
-    leaseDurationMs: z.number().int().positive(),
-  }),
+export const leaseHolder = defineWorkload<'lease-holder'>({
   async run({ db, workerId, channel }, params) {
     const leases = new LeaseManager(db, { workerId, leaseDurationMs: params.leaseDurationMs });
     leases.enqueue([{ id: params.itemId }]);

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { LeaseLostError, LeaseManager } from '../../../src/index.js';
 import { wallTimeMs } from '../protocol.js';
 import { defineWorkload } from '../workload.js';
@@ -7,20 +6,7 @@ import { defineWorkload } from '../workload.js';
  * Optionally enqueues items, then tries to acquire up to maxAttempts times, holding each lease for holdOps
  * renewals before completing (or keeping) it. Reports every acquisition with its epoch.
  */
-export const leaseWorker = defineWorkload({
-  params: z.object({
-    enqueue: z.number().int().nonnegative().default(0),
-    enqueuePrefix: z.string().default('item-'),
-    /** Report only the summary, not every acquisition (for runs of 100,000). */
-    quiet: z.boolean().default(false),
-    leaseDurationMs: z.number().int().positive(),
-    maxAttempts: z.number().int().positive(),
-    /** Stop after this many acquisitions. */
-    maxAcquisitions: z.number().int().positive().optional(),
-    /** 'complete' finishes each item; 'keep' holds every lease until the process ends (to let them expire). */
-    then: z.enum(['complete', 'release', 'keep']).default('complete'),
-    waitForGo: z.boolean().default(false),
-  }),
+export const leaseWorker = defineWorkload<'lease-worker'>({
   async run({ db, workerId, channel }, params) {
     const leases = new LeaseManager(db, { workerId, leaseDurationMs: params.leaseDurationMs });
     if (params.enqueue > 0) {

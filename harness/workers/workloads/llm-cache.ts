@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { z } from 'zod';
 import { LLMOutputCache, type LLMRequest } from '../../../src/index.js';
 import { defineWorkload } from '../workload.js';
 
@@ -21,13 +20,7 @@ function p50(samples: number[]): number | null {
 }
 
 /** Runs `passes` passes over `prompts` unique prompts through the cache and reports hits, misses and latencies. */
-export const llmCache = defineWorkload({
-  params: z.object({
-    prompts: z.number().int().positive(),
-    passes: z.number().int().positive().default(2),
-    costRounds: z.number().int().nonnegative().default(200),
-    model: z.string().default('fake-model-1'),
-  }),
+export const llmCache = defineWorkload<'llm-cache'>({
   async run({ db, channel }, params) {
     const cache = new LLMOutputCache(db);
     const allHits: number[] = [];

@@ -1,9 +1,7 @@
-import { z } from 'zod';
 import { defineWorkload } from '../workload.js';
 
 /** The lock-contention fault's process: holds SQLite's write lock for holdMs, `repeat` times. */
-export const lockHolder = defineWorkload({
-  params: z.object({ holdMs: z.number().int().positive(), repeat: z.number().int().positive().default(1) }),
+export const lockHolder = defineWorkload<'lock-holder'>({
   async run({ db, channel }, params) {
     const sleeper = new Int32Array(new SharedArrayBuffer(4));
     for (let round = 1; round <= params.repeat; round++) {

@@ -1,13 +1,8 @@
-import { z } from 'zod';
 import { RecoverySweep } from '../../../src/index.js';
 import { defineWorkload } from '../workload.js';
 
 /** Runs a recovery sweep each time the harness sends 'sweep' (its clock is the one the clock-skew fault moves). */
-export const sweeper = defineWorkload({
-  params: z.object({
-    createCheckpoints: z.boolean().default(true),
-    sweeps: z.number().int().positive().default(1),
-  }),
+export const sweeper = defineWorkload<'sweeper'>({
   async run({ db, channel }, params) {
     const sweep = new RecoverySweep(db, { createCheckpoints: params.createCheckpoints });
     let recovered = 0;

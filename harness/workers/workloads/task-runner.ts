@@ -1,6 +1,5 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { CheckpointManager, TaskRunner, evidence, sha256Hex, type TaskStep } from '../../../src/index.js';
 import { defineWorkload } from '../workload.js';
 
@@ -13,13 +12,7 @@ interface PipelineState {
  * Runs (or resumes) a multi-step task. Each step records its execution in steps.log (the side effect that shows
  * whether a step ran twice), writes an artifact and proves it with file-hash evidence.
  */
-export const taskRunner = defineWorkload({
-  params: z.object({
-    taskId: z.string().min(1),
-    steps: z.number().int().positive(),
-    /** CPU work per step (sha256 rounds), so a kill can land mid-task. */
-    workRounds: z.number().int().nonnegative().default(2000),
-  }),
+export const taskRunner = defineWorkload<'task-runner'>({
   async run({ db, runDir, workerId, channel }, params) {
     const checkpoints = new CheckpointManager(db, { baseDir: runDir });
     const steps: TaskStep<PipelineState>[] = Array.from({ length: params.steps }, (_, i) => {

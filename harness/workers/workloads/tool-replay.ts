@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { ToolLedger, type ToolResult } from '../../../src/index.js';
 import { defineWorkload } from '../workload.js';
 
@@ -8,13 +7,7 @@ import { defineWorkload } from '../workload.js';
  * Runs `commands` unique shell commands through the ledger twice. Each command appends one line to its own file
  * under effects/, so the files show how many times each really ran.
  */
-export const toolReplay = defineWorkload({
-  params: z.object({
-    commands: z.number().int().positive(),
-    passes: z.number().int().positive().default(2),
-    /** Commands run at once in the first pass. */
-    concurrency: z.number().int().positive().default(8),
-  }),
+export const toolReplay = defineWorkload<'tool-replay'>({
   async run({ db, runDir, channel }, params) {
     const ledger = new ToolLedger(db);
     const effects = join(runDir, 'effects');

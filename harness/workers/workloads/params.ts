@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { SUBJECT_NAMES } from '../../bench/subjects.js';
+
+/**
+ * Parameters of every worker program, validated in the harness when declarations load (so a bad value is reported
+ * with its file and key path before anything starts) and passed to the worker already resolved. Workers never load
+ * zod: that keeps a worker's start close to a plain `node` start.
+ */
+export const workloadParams = {
+  bench: z.object({
+    subject: z.enum(SUBJECT_NAMES),
+    durability: z.enum(['normal', 'full']),
+    timeMs: z.number().int().positive(),
+    warmupMs: z.number().int().nonnegative(),
+    iterations: z.number().int().positive(),
+  }),
+  'checkpoint-writer': z.object({
+    /** '{worker}' is replaced by the worker id. */
+    taskId: z.string().min(1).default('task-{worker}'),
+    count: z.number().int().positive(),
+    stateBytes: z.number().int().nonnegative().default(64),
+    /** Wait for the harness's 'go' before the first commit, so all writers start together. */
+    waitForGo: z.boolean().default(false),
+  }),
+  'lease-holder': z.object({
+    itemId: z.string().min(1),
+    leaseDurationMs: z.number().int().positive(),
+  }),
+  'lease-worker': z.object({
+    enqueue: z.number().int().nonnegative().default(0),
+    enqueuePrefix: z.string().default('item-'),
+    /** Report only the summary, not every acquisition (for runs of 100,000). */
+    quiet: z.boolean().default(false),
+    leaseDurationMs: z.number().int().positive(),
+    maxAttempts: z.number().int().positive(),
+    /** Stop after this many acquisitions. */
+    maxAcquisitions: z.number().int().positive().optional(),
+    /** 'complete' finishes each item; 'keep' holds every lease until the process ends (to let them expire). */
+    then: z.enum(['complete', 'release', 'keep']).default('complete'),
+    waitForGo: z.boolean().default(false),
+  }),
+  'llm-cache': z.object({
+    prompts: z.number().int().positive(),
+    passes: z.number().int().positive().default(2),
+    costRounds: z.number().int().nonnegative().default(200),
+    model: z.string().default('fake-model-1'),
+  }),
+  'lock-holder': z.object({ holdMs: z.number().int().positive(), repeat: z.number().int().positive().default(1) }),
+  sweeper: z.object({
+    createCheckpoints: z.boolean().default(true),
+    sweeps: z.number().int().positive().default(1),
+  }),
+  'task-runner': z.object({
+    taskId: z.string().min(1),
+    steps: z.number().int().positive(),
+    /** CPU work per step (sha256 rounds), so a kill can land mid-task. */
+    workRounds: z.number().int().nonnegative().default(2000),
+  }),
+  'tool-replay': z.object({
+    commands: z.number().int().positive(),
+    passes: z.number().int().positive().default(2),
+    /** Commands run at once in the first pass. */
+    concurrency: z.number().int().positive().default(8),
+  }),
+} as const;
+
+export type WorkloadName = keyof typeof workloadParams;
+export const WORKLOAD_NAMES = Object.keys(workloadParams) as [WorkloadName, ...WorkloadName[]];
+export type WorkloadParams<K extends WorkloadName> = z.output<(typeof workloadParams)[K]>;
