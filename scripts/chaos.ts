@@ -9,6 +9,7 @@ import { CATEGORIES, DeclarationError, loadScenarios, type Category } from '../h
 import { writeFileAtomic } from '../harness/report/atomic.js';
 import { environment } from '../harness/report/environment.js';
 import { renderMarkdown } from '../harness/report/markdown.js';
+import { toBenchFile, toBmf, toGithubActionBenchmark } from '../harness/report/bench-file.js';
 import type { ResultsFile } from '../harness/report/results-file.js';
 import type { ScenarioResult } from '../harness/result.js';
 import { ROOT } from '../harness/workers/build.js';
@@ -23,6 +24,8 @@ Options:
   --category <name>      run one category: ${CATEGORIES.join(' | ')}
   --seed <n>             replay a run with this seed (printed at the start of every run)
   --list                 list the declared tests and exit
+  --format <fmt>         benchmark export written beside reports/bench/<commit>.json:
+                         json (default) | bmf (Bencher) | github-action-benchmark
   --vitest-json <file>   also write vitest's JSON report to <file>
   -h, --help             show this help`;
 
@@ -40,6 +43,7 @@ try {
       seed: { type: 'string' },
       list: { type: 'boolean', default: false },
       'vitest-json': { type: 'string' },
+      format: { type: 'string', default: 'json' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -68,6 +72,8 @@ const only = args.only ? args.only.split(',').map((s) => s.trim()).filter(Boolea
 const unknown = only?.filter((id) => !ids.includes(id)) ?? [];
 if (unknown.length > 0) fail(`--only: unknown id(s) ${unknown.join(', ')}; declared: ${ids.join(', ')}`);
 if (args.seed !== undefined && !/^\d+$/.test(args.seed)) fail(`--seed must be a non-negative integer; got "${args.seed}"`);
+const FORMATS = ['json', 'bmf', 'github-action-benchmark'];
+if (!FORMATS.includes(args.format)) fail(`--format must be one of ${FORMATS.join(', ')}; got "${args.format}"`);
 const seed = args.seed !== undefined ? Number(args.seed) : randomInt(1, 2 ** 31 - 1);
 
 const selected = declared.filter((d) => (!only || only.includes(d.id)) && (!args.category || d.category === args.category));
@@ -116,6 +122,19 @@ const file: ResultsFile = {
   results,
 };
 writeFileAtomic(join(reportsDir, 'results.json'), `${JSON.stringify(file, null, 2)}\n`);
+const benchResults = results.filter((r) => r.category === 'bench');
+if (benchResults.length > 0) {
+  const options = (id: string) => {
+    const d = declared.find((x) => x.id === id);
+    return d?.category === 'bench' ? { timeMs: d.benchmark.timeMs, warmupMs: d.benchmark.warmupMs, iterations: d.benchmark.iterations } : { timeMs: 0, warmupMs: 0, iterations: 0 };
+  };
+  const bench = toBenchFile(benchResults, file.environment, options);
+  const base = join(reportsDir, 'bench', bench.commit);
+  writeFileAtomic(`${base}.json`, `${JSON.stringify(bench)}\n`);
+  if (args.format === 'bmf') writeFileAtomic(`${base}.bmf.json`, `${JSON.stringify(toBmf(bench), null, 2)}\n`);
+  if (args.format === 'github-action-benchmark') writeFileAtomic(`${base}.github-action-benchmark.json`, `${JSON.stringify(toGithubActionBenchmark(bench), null, 2)}\n`);
+  console.log(`benchmarks: reports/bench/${bench.commit}.json${args.format === 'json' ? '' : ` and .${args.format}.json`}`);
+}
 writeFileAtomic(join(reportsDir, 'acceptance.md'), renderMarkdown(file));
 
 const failed = results.filter((r) => r.state === 'failed');

@@ -1,0 +1,126 @@
+import { createRequire } from 'node:module';
+import { PERCENTILE_METHOD } from '../recorder.js';
+import type { ScenarioResult } from '../result.js';
+import type { Environment } from './environment.js';
+
+/** The statistics of one round (one fresh-process run) of one benchmark variant. */
+export interface RoundSummary {
+  n: number;
+  mean: number | null;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  max: number | null;
+  opsPerSec: number;
+}
+
+export interface BenchEntry {
+  /** "<benchmark id>/<variant>", stable across commits. */
+  id: string;
+  benchmark: string;
+  variant: string;
+  subject: string;
+  durability: string;
+  peer: boolean;
+  options: { timeMs: number; warmupMs: number; iterations: number };
+  rounds: RoundSummary[];
+  /** Retained samples of every round (each at most 2,000, spread over the sorted samples), for confidence intervals. */
+  samples: number[][];
+}
+
+/** reports/bench/<short-commit>.json: versioned so a comparison can refuse a file it does not understand. */
+export interface BenchFile {
+  schema: 'agentos-chaos/bench@1';
+  commit: string;
+  dirty: boolean;
+  generatedAt: string;
+  environment: Environment;
+  tool: { name: 'tinybench'; version: string };
+  unit: 'ms';
+  percentileMethod: string;
+  benchmarks: BenchEntry[];
+}
+
+function tinybenchVersion(): string {
+  try {
+    return (createRequire(import.meta.url)('tinybench/package.json') as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function toBenchFile(results: ScenarioResult[], environment: Environment, options: (id: string) => BenchEntry['options']): BenchFile {
+  const benchmarks: BenchEntry[] = [];
+  for (const r of results) {
+    for (const m of r.measurements) {
+      const { n, mean, p50, p95, p99, max } = m.summary;
+      benchmarks.push({
+        id: `${r.id}/${m.variant}`,
+        benchmark: r.id,
+        variant: m.variant,
+        subject: m.subject,
+        durability: m.durability,
+        peer: m.peer,
+        options: options(r.id),
+        rounds: [{ n, mean, p50, p95, p99, max, opsPerSec: m.opsPerSec }],
+        samples: [m.samples],
+      });
+    }
+  }
+  return {
+    schema: 'agentos-chaos/bench@1',
+    commit: environment.commit,
+    dirty: environment.dirty,
+    generatedAt: new Date().toISOString(),
+    environment,
+    tool: { name: 'tinybench', version: tinybenchVersion() },
+    unit: 'ms',
+    percentileMethod: PERCENTILE_METHOD,
+    benchmarks,
+  };
+}
+
+/** Merges files of the same commit (rounds of an A/B run) into one with every round. */
+export function mergeRounds(files: BenchFile[]): BenchFile {
+  const [first, ...rest] = files;
+  if (!first) throw new Error('no bench files to merge');
+  const byId = new Map(first.benchmarks.map((b) => [b.id, { ...b, rounds: [...b.rounds], samples: [...b.samples] }]));
+  for (const f of rest) {
+    for (const b of f.benchmarks) {
+      const into = byId.get(b.id);
+      if (into) {
+        into.rounds.push(...b.rounds);
+        into.samples.push(...b.samples);
+      } else byId.set(b.id, { ...b });
+    }
+  }
+  return { ...first, benchmarks: [...byId.values()] };
+}
+
+/** Median of the per-round values of a statistic (a single round is its own median). */
+export function roundMedian(entry: BenchEntry, stat: 'p50' | 'p99'): number | null {
+  const values = entry.rounds.map((r) => r[stat]).filter((v): v is number => v !== null).sort((a, b) => a - b);
+  if (values.length === 0) return null;
+  const mid = Math.floor(values.length / 2);
+  return values.length % 2 ? values[mid]! : (values[mid - 1]! + values[mid]!) / 2;
+}
+
+/** Bencher Metric Format: latency in nanoseconds (value P50, bounds P50..P99) and throughput in ops/s. */
+export function toBmf(file: BenchFile): Record<string, Record<string, { value: number; lower_value?: number; upper_value?: number }>> {
+  const out: Record<string, Record<string, { value: number; lower_value?: number; upper_value?: number }>> = {};
+  for (const b of file.benchmarks) {
+    const p50 = roundMedian(b, 'p50') ?? 0;
+    const p99 = roundMedian(b, 'p99') ?? p50;
+    const ops = b.rounds.reduce((s, r) => s + r.opsPerSec, 0) / Math.max(1, b.rounds.length);
+    out[b.id] = { latency: { value: p50 * 1e6, lower_value: p50 * 1e6, upper_value: p99 * 1e6 }, throughput: { value: ops } };
+  }
+  return out;
+}
+
+/** github-action-benchmark's customSmallerIsBetter format: one P50 and one P99 entry per benchmark, in ms. */
+export function toGithubActionBenchmark(file: BenchFile): { name: string; unit: string; value: number; range?: string; extra?: string }[] {
+  return file.benchmarks.flatMap((b) => [
+    { name: `${b.id} P50`, unit: 'ms', value: roundMedian(b, 'p50') ?? 0, extra: `${b.rounds.length} round(s), ${b.rounds[0]?.n ?? 0} samples, ${b.durability.toUpperCase()}` },
+    { name: `${b.id} P99`, unit: 'ms', value: roundMedian(b, 'p99') ?? 0 },
+  ]);
+}
