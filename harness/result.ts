@@ -11,6 +11,7 @@ export interface CriterionResult {
   valid: Validity;
   measured: string;
   details?: string;
+  data?: Record<string, number>;
 }
 
 export interface FaultLogEntry {

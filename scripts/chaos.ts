@@ -107,7 +107,7 @@ const durationMs = performance.now() - started;
 if (!existsSync(resultsTmp)) {
   fail(`vitest exited (${run.exitCode ?? run.signal}) without results; the previous report was left as it was`, 1);
 }
-const results = JSON.parse(readFileSync(resultsTmp, 'utf8')) as ScenarioResult[];
+const { results, harnessPeakRssKb } = JSON.parse(readFileSync(resultsTmp, 'utf8')) as { results: ScenarioResult[]; harnessPeakRssKb: number | null };
 rmSync(resultsTmp, { force: true });
 const missing = selected.map((d) => d.id).filter((id) => !results.some((r) => r.id === id));
 
@@ -119,6 +119,7 @@ const file: ResultsFile = {
   declared: Object.fromEntries(CATEGORIES.map((c) => [c, declared.filter((d) => d.category === c).length])),
   environment: environment(ROOT),
   durationMs,
+  harnessPeakRssKb,
   results,
 };
 writeFileAtomic(join(reportsDir, 'results.json'), `${JSON.stringify(file, null, 2)}\n`);

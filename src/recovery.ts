@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Statement } from 'better-sqlite3';
 import type { AgentDatabase } from './db.js';
@@ -57,9 +58,8 @@ export class RecoverySweep {
     this.#reclaim = s.prepare(`
       UPDATE work_items
       SET status = 'pending', last_holder = lease_holder, lease_holder = NULL, lease_expires_at = NULL,
-          recoveries = recoveries + 1, updated_at = @now
-      WHERE status = 'leased' AND lease_expires_at <= @now
-      RETURNING id`);
+          recoveries = recoveries + 1, updated_at = @now, recovery_sweep = @sweep
+      WHERE status = 'leased' AND lease_expires_at <= @now`);
     // One INSERT … SELECT for all recovered items; seq continues each recovery task's own sequence.
     this.#recordRecoveries = s.prepare(`
       INSERT INTO checkpoints (task_id, seq, step, state, verified, created_at, verified_at)
@@ -69,7 +69,7 @@ export class RecoverySweep {
              json_object('itemId', w.id, 'taskId', w.task_id, 'holder', w.last_holder, 'epoch', w.epoch,
                          'recoveredAt', @now),
              1, @now, @now
-      FROM work_items w WHERE w.id IN (SELECT value FROM json_each(@ids))`);
+      FROM work_items w WHERE w.recovery_sweep = @sweep`);
     // Only tasks over the limit are touched; the GROUP BY walks the (task_id, seq) index once.
     this.#trim = s.prepare(`
       DELETE FROM checkpoints WHERE id IN (
@@ -81,14 +81,14 @@ export class RecoverySweep {
   scanAndRecover(): SweepStats {
     const started = performance.now();
     const now = this.#db.clock.now();
+    // Each sweep tags the rows it reclaims, so the recovery checkpoints are one INSERT … SELECT over exactly those
+    // rows, without carrying their ids through JavaScript.
+    const sweep = randomUUID();
     const stats = this.#db.writeTransaction(() => {
-      const ids = (this.#reclaim.all({ now }) as { id: string }[]).map((r) => r.id);
-      const checkpointsCreated =
-        this.#createCheckpoints && ids.length > 0
-          ? this.#recordRecoveries.run({ now, ids: JSON.stringify(ids) }).changes
-          : 0;
+      const recovered = this.#reclaim.run({ now, sweep }).changes;
+      const checkpointsCreated = this.#createCheckpoints && recovered > 0 ? this.#recordRecoveries.run({ now, sweep }).changes : 0;
       const checkpointsDeleted = this.#cleanup ? this.#trim.run({ keep: this.#retentionLimit }).changes : 0;
-      return { expiredFound: ids.length, recovered: ids.length, errors: 0, checkpointsCreated, checkpointsDeleted };
+      return { expiredFound: recovered, recovered, errors: 0, checkpointsCreated, checkpointsDeleted };
     });
     const durationMs = performance.now() - started;
     this.metrics.increment('sweeps');

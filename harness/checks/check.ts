@@ -9,6 +9,8 @@ export interface CheckOutcome {
   valid: Validity;
   measured: string;
   details?: string;
+  /** The measured numbers behind `measured`, for reports that need values rather than text. */
+  data?: Record<string, number>;
 }
 
 /** What checks read: the history and the final database. They change nothing. */

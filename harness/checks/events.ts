@@ -25,7 +25,7 @@ export const eventField: Check<Spec<'event-field'>> = (spec, { history }) => {
           : (values.at(-1) as number);
   const { ok, expected } = compare(value, spec);
   const shown = Number.isInteger(value) ? String(value) : value.toFixed(3);
-  return { valid: ok, measured: `${shown}${spec.unit}`, ...(ok ? {} : { details: `expected ${expected}` }) };
+  return { valid: ok, measured: `${shown}${spec.unit}`, data: { value }, ...(ok ? {} : { details: `expected ${expected}` }) };
 };
 
 /** One field of an event is below another field of the same event (e.g. hit latency < generation latency). */
@@ -64,6 +64,7 @@ export const noWorkerErrors: Check<Spec<'no-worker-errors'>> = (spec, { history 
   ];
   return {
     valid: problems.length === 0 && locked.length === 0,
+    data: { errors: errors.length, locked: locked.length, badExits: badExits.length },
     measured: `${errors.length} worker error(s), ${locked.length} "database is locked", ${badExits.length} bad exit(s)`,
     ...(problems.length > 0 ? { details: problems.slice(0, 5).join('; ') } : {}),
   };

@@ -54,6 +54,7 @@ export const noOverlappingLeases: Check<Spec<'no-overlapping-leases'>> = (_spec,
   }
   return {
     valid: byItem.size > 0 && violations.length === 0,
+    data: { items: byItem.size, acquisitions: [...byItem.values()].reduce((n, l) => n + l.length, 0), lost: history.select('lease.lost').length, overlaps: violations.length },
     measured: `${byItem.size} items, ${[...byItem.values()].reduce((n, l) => n + l.length, 0)} acquisitions, ${violations.length} overlap(s)`,
     ...(violations.length > 0 ? { details: violations.slice(0, 5).join('; ') } : {}),
   };

@@ -27,6 +27,7 @@ export const commitThroughput: Check<Spec<'commit-throughput'>> = (spec, { histo
   const s = commitStats(history);
   return {
     valid: s.commits > 0 && (spec.minPerSec === undefined || s.perSec >= spec.minPerSec),
+    data: { perSec: s.perSec, commits: s.commits, writers: s.writers },
     measured: `${s.perSec.toFixed(0)} commits/s (${s.commits} commits by ${s.writers} processes in ${(s.windowMs / 1000).toFixed(2)} s)`,
   };
 };
@@ -35,10 +36,12 @@ export const commitLatency: Check<Spec<'commit-latency'>> = (spec, { history }) 
   const s = commitStats(history);
   const p = nearestRank(s.latencies, spec.percentile / 100);
   if (p === null) return { valid: 'unknown', measured: 'no commits' };
-  const q = (x: number) => `${(nearestRank(s.latencies, x) ?? 0).toFixed(1)}`;
+  const at = (x: number): number => nearestRank(s.latencies, x) ?? 0;
+  const q = (x: number): string => at(x).toFixed(1);
   return {
     valid: p <= spec.maxMs,
     measured: `P${spec.percentile} ${p.toFixed(1)} ms (P50 ${q(0.5)} / P95 ${q(0.95)} / P99 ${q(0.99)} / max ${q(1)} ms)`,
+    data: { p50: at(0.5), p95: at(0.95), p99: at(0.99), max: at(1) },
   };
 };
 
@@ -52,7 +55,7 @@ export const tailRatio: Check<Spec<'tail-ratio'>> = (spec, { history }) => {
   if (p99 === null || s.perSec === 0) return { valid: 'unknown', measured: 'no commits' };
   const fair = (s.writers / s.perSec) * 1000;
   const ratio = p99 / fair;
-  return { valid: ratio <= spec.max, measured: `${ratio.toFixed(2)} (P99 ${p99.toFixed(1)} ms ÷ fair ${fair.toFixed(1)} ms for ${s.writers} writers)` };
+  return { valid: ratio <= spec.max, data: { ratio, p99, fairMs: fair, perSec: s.perSec }, measured: `${ratio.toFixed(2)} (P99 ${p99.toFixed(1)} ms ÷ fair ${fair.toFixed(1)} ms for ${s.writers} writers)` };
 };
 
 /** Jain's fairness index of acquisitions per worker: 1 is perfectly even, 1/n is one worker taking everything. */

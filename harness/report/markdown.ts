@@ -1,4 +1,5 @@
 import type { ScenarioResult } from '../result.js';
+import { readiness } from './readiness.js';
 import type { ResultsFile } from './results-file.js';
 
 const CATEGORY_TITLES: Record<string, string> = { chaos: 'Chaos scenarios', bench: 'Performance benchmarks', stress: 'Stress tests' };
@@ -45,14 +46,24 @@ export function renderMarkdown(file: ResultsFile): string {
   const categories = Object.keys(file.declared);
   out.push(
     table(
-      ['Category', 'Declared', 'Ran', 'Passed', 'Failed'],
+      ['Category', 'Declared', 'Ran', 'Passed', 'Failed', 'Performance targets met'],
       categories.map((c) => {
         const ran = results.filter((r) => r.category === c);
-        return [CATEGORY_TITLES[c] ?? c, file.declared[c] ?? 0, ran.length, ran.filter((r) => r.state === 'passed').length, ran.filter((r) => r.state === 'failed').length];
+        const targets = ran.flatMap((r) => r.criteria.filter((x) => x.kind === 'target'));
+        return [
+          CATEGORY_TITLES[c] ?? c,
+          file.declared[c] ?? 0,
+          ran.length,
+          ran.filter((r) => r.state === 'passed').length,
+          ran.filter((r) => r.state === 'failed').length,
+          targets.length === 0 ? '—' : `${targets.filter((x) => x.valid === true).length}/${targets.length}`,
+        ];
       }),
     ),
     '',
   );
+  const missed = results.flatMap((r) => r.criteria.filter((x) => x.kind === 'target' && x.valid !== true).map((x) => `${r.id}: ${x.description} — ${x.ours}, measured ${x.measured}`));
+  if (missed.length > 0) out.push('**Performance targets missed** (reported, not failing the run):', '', ...missed.map((m) => `- ${m}`), '');
 
   out.push('## Environment', '');
   out.push(
@@ -70,6 +81,7 @@ export function renderMarkdown(file: ResultsFile): string {
     ran.forEach((r, i) => out.push(...renderScenario(r, i + 1), ''));
   }
 
+  if (results.length > 0) out.push(...renderReadiness(file), '');
   out.push('## Appendix A: every test with its verdict', '', '```');
   for (const r of results) {
     out.push(`${r.category}/${r.id} (${r.seedTest}) ${r.state.toUpperCase()} in ${seconds(r.durationMs)}`);
@@ -77,6 +89,29 @@ export function renderMarkdown(file: ResultsFile): string {
   out.push('', `Total: ${results.length} tests; passed: ${passed}; failed: ${results.length - passed}`, '```', '');
   out.push('Percentiles everywhere in this report are nearest-rank: the sample at index ⌈q·n⌉−1 of the sorted samples.', '');
   return out.join('\n');
+}
+
+function renderReadiness(file: ResultsFile): string[] {
+  const rows = readiness(file);
+  const harnessMb = file.harnessPeakRssKb === null ? null : file.harnessPeakRssKb / 1024;
+  const workerKb = Math.max(0, ...file.results.flatMap((r) => r.workers.map((w) => w.peakRssKb ?? 0)));
+  const largest = file.results.flatMap((r) => r.workers.map((w) => ({ r: r.id, w }))).find((x) => x.w.peakRssKb === workerKb);
+  const mark = (v: number | null, limit: number): string => (v === null ? '· not measured' : v <= limit ? '✅ target met' : '⚠️ target missed');
+  return [
+    '## Production readiness',
+    '',
+    'The seed’s alert thresholds (its section 5), evaluated against what this run measured.',
+    '',
+    table(['Alert', 'Threshold', 'Severity', 'Measured where', 'Measured', 'Status'], rows.map((x) => [x.alert, x.threshold, x.severity, x.where, x.measured, x.status])),
+    '',
+    table(
+      ['Memory', 'Target', 'Peak RSS', 'Status'],
+      [
+        ['Harness process (runs every declared test)', '≤ 250 MB', harnessMb === null ? 'n/a' : `${harnessMb.toFixed(1)} MB`, mark(harnessMb, 250)],
+        [`Largest worker${largest ? ` (${largest.r}/${largest.w.id})` : ''}`, '≤ 80 MB', `${(workerKb / 1024).toFixed(1)} MB`, mark(workerKb / 1024, 80)],
+      ],
+    ),
+  ];
 }
 
 function renderScenario(r: ScenarioResult, n: number): string[] {

@@ -10,5 +10,7 @@ export interface ResultsFile {
   declared: Record<string, number>;
   environment: Environment;
   durationMs: number;
+  /** Peak RSS of the harness process (the vitest worker that ran the declared tests), kB. */
+  harnessPeakRssKb: number | null;
   results: ScenarioResult[];
 }

@@ -30,5 +30,7 @@ for (const declared of selected) {
 }
 
 afterAll(() => {
-  if (process.env.CHAOS_RESULTS_FILE) writeFileSync(process.env.CHAOS_RESULTS_FILE, JSON.stringify(results));
+  if (process.env.CHAOS_RESULTS_FILE) {
+    writeFileSync(process.env.CHAOS_RESULTS_FILE, JSON.stringify({ results, harnessPeakRssKb: process.resourceUsage().maxRSS }));
+  }
 });

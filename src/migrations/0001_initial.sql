@@ -25,6 +25,7 @@ CREATE TABLE work_items (
   attempts          INTEGER NOT NULL DEFAULT 0,
   recoveries        INTEGER NOT NULL DEFAULT 0,
   last_holder       TEXT,
+  recovery_sweep    TEXT,
   result            TEXT,
   created_at        INTEGER NOT NULL,
   updated_at        INTEGER NOT NULL
