@@ -3,9 +3,18 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { systemClock, type Clock } from './clock.js';
 import { DatabaseOpenError } from './errors.js';
+import { BUSY, FairAdmission } from './admission.js';
 import { SCHEMA_LABELS, currentSchemaVersion, loadMigrations, migrate } from './migrations.js';
 
 export type Durability = 'normal' | 'full';
+
+/**
+ * How writers in several processes take turns. 'busy-handler' (default): SQLite's own — waiters sleep with growing
+ * back-off; highest throughput, but the tail is unfair under heavy contention. 'fair': a writer that finds the lock
+ * taken queues in FIFO order and is handed the turn — a shorter tail relative to throughput, at a throughput cost
+ * (see the stress tests in the acceptance report).
+ */
+export type WriteAdmission = 'busy-handler' | 'fair';
 
 export interface OpenDatabaseOptions {
   /** 'normal' (default): WAL + synchronous=NORMAL, a commit survives a process crash. 'full': also an OS crash. */
@@ -15,28 +24,69 @@ export interface OpenDatabaseOptions {
   /** Apply pending migrations on open (default true). */
   migrate?: boolean;
   clock?: Clock;
+  /** Default 'busy-handler'. */
+  writeAdmission?: WriteAdmission;
 }
 
 /** An open recovery-layer database: the better-sqlite3 handle plus the one write path every component uses. */
 export class AgentDatabase {
   readonly #runInTransaction: { immediate: (fn: () => unknown) => unknown };
+  readonly #admission: FairAdmission | undefined;
+  readonly #pause = new Int32Array(new SharedArrayBuffer(4));
 
   constructor(
     readonly sqlite: Database.Database,
     readonly path: string,
     readonly durability: Durability,
     readonly clock: Clock,
+    readonly writeAdmission: WriteAdmission = 'busy-handler',
   ) {
     const tx = sqlite.transaction((fn: () => unknown) => fn());
     this.#runInTransaction = tx;
+    if (writeAdmission === 'fair' && path !== ':memory:') {
+      this.#admission = new FairAdmission(path);
+      // Writers wait in the queue, not in the busy handler. (A PRAGMA takes effect when prepared, so it is set once.)
+      sqlite.pragma('busy_timeout = 0');
+    }
   }
 
   /**
-   * Runs fn inside BEGIN IMMEDIATE … COMMIT. Taking the write lock up front means a writer waits in the busy handler
-   * instead of failing on a read-to-write upgrade; fn's throw rolls everything back.
+   * Runs fn inside BEGIN IMMEDIATE … COMMIT: the write lock is taken up front, so a writer never fails on a
+   * read-to-write upgrade; fn's throw rolls everything back. With 'fair' admission, a writer that finds the lock
+   * taken (or others already queued) waits its turn in FIFO order instead of in SQLite's busy handler.
    */
   writeTransaction<T>(fn: () => T): T {
-    return this.#runInTransaction.immediate(fn) as T;
+    const admission = this.#admission;
+    if (!admission || this.sqlite.inTransaction) return this.#runInTransaction.immediate(fn) as T;
+    if (!admission.contended) {
+      const result = this.#tryOnce(fn);
+      if (result !== BUSY) return result;
+    }
+    // The doorbell starts listening a moment after open; until then, retry after short pauses.
+    for (let pause = 0.05; !admission.ready; pause = Math.min(pause * 2, 2)) {
+      Atomics.wait(this.#pause, 0, 0, pause);
+      const result = this.#tryOnce(fn);
+      if (result !== BUSY) return result;
+    }
+    return admission.admit(() => this.#tryOnce(fn));
+  }
+
+  /** One BEGIN IMMEDIATE attempt that does not wait (busy_timeout is 0): BUSY if another connection writes. */
+  #tryOnce<T>(fn: () => T): T | typeof BUSY {
+    try {
+      return this.#runInTransaction.immediate(fn) as T;
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'SQLITE_BUSY' && !this.sqlite.inTransaction) return BUSY;
+      throw error;
+    }
+  }
+
+  /**
+   * Settles when fair write admission is fully set up in this process (it starts in the background at open; until
+   * then writers use the busy handler). Await it before a burst of concurrent writes.
+   */
+  whenAdmissionReady(): Promise<void> {
+    return this.#admission?.listening ?? Promise.resolve();
   }
 
   /** Highest applied migration number. */
@@ -56,6 +106,7 @@ export class AgentDatabase {
   }
 
   close(): void {
+    this.#admission?.close();
     if (this.sqlite.open) this.sqlite.close();
   }
 }
@@ -96,5 +147,10 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): A
     const hint = /not a database|malformed/i.test(message) ? ' (the file exists but is not a SQLite database)' : '';
     throw new DatabaseOpenError(file, `${message}${hint}`, { cause });
   }
-  return new AgentDatabase(sqlite, file, durability, clock);
+  const admission = options.writeAdmission ?? 'busy-handler';
+  if (admission !== 'fair' && admission !== 'busy-handler') {
+    sqlite.close();
+    throw new DatabaseOpenError(file, `writeAdmission must be 'fair' or 'busy-handler', got ${JSON.stringify(admission)}`);
+  }
+  return new AgentDatabase(sqlite, file, durability, clock, admission);
 }

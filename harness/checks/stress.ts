@@ -13,8 +13,8 @@ interface CommitStats {
 }
 
 /** Commits acknowledged, distinct writers, and throughput over [first commit start, last commit acknowledgement]. */
-export function commitStats(history: History): CommitStats {
-  const commits = history.select('checkpoint.committed');
+export function commitStats(history: History, worker?: string): CommitStats {
+  const commits = history.select('checkpoint.committed', { worker });
   const latencies = commits.map((c) => c.latencyMs).sort((a, b) => a - b);
   if (commits.length === 0) return { commits: 0, writers: 0, windowMs: 0, perSec: 0, latencies };
   const start = Math.min(...commits.map((c) => c.t - c.latencyMs));
@@ -24,7 +24,7 @@ export function commitStats(history: History): CommitStats {
 }
 
 export const commitThroughput: Check<Spec<'commit-throughput'>> = (spec, { history }) => {
-  const s = commitStats(history);
+  const s = commitStats(history, spec.worker);
   return {
     valid: s.commits > 0 && (spec.minPerSec === undefined || s.perSec >= spec.minPerSec),
     data: { perSec: s.perSec, commits: s.commits, writers: s.writers },
@@ -33,7 +33,7 @@ export const commitThroughput: Check<Spec<'commit-throughput'>> = (spec, { histo
 };
 
 export const commitLatency: Check<Spec<'commit-latency'>> = (spec, { history }) => {
-  const s = commitStats(history);
+  const s = commitStats(history, spec.worker);
   const p = nearestRank(s.latencies, spec.percentile / 100);
   if (p === null) return { valid: 'unknown', measured: 'no commits' };
   const at = (x: number): number => nearestRank(s.latencies, x) ?? 0;
@@ -50,12 +50,20 @@ export const commitLatency: Check<Spec<'commit-latency'>> = (spec, { history }) 
  * throughput measured in the same run (where every commit would wait for the N−1 others once).
  */
 export const tailRatio: Check<Spec<'tail-ratio'>> = (spec, { history }) => {
-  const s = commitStats(history);
+  const s = commitStats(history, spec.worker);
   const p99 = nearestRank(s.latencies, 0.99);
   if (p99 === null || s.perSec === 0) return { valid: 'unknown', measured: 'no commits' };
   const fair = (s.writers / s.perSec) * 1000;
   const ratio = p99 / fair;
   return { valid: ratio <= spec.max, data: { ratio, p99, fairMs: fair, perSec: s.perSec }, measured: `${ratio.toFixed(2)} (P99 ${p99.toFixed(1)} ms ÷ fair ${fair.toFixed(1)} ms for ${s.writers} writers)` };
+};
+
+export const throughputRatio: Check<Spec<'throughput-ratio'>> = (spec, { history }) => {
+  const a = commitStats(history, spec.worker);
+  const b = commitStats(history, spec.relativeTo);
+  if (a.perSec === 0 || b.perSec === 0) return { valid: 'unknown', measured: 'a group made no commits' };
+  const ratio = a.perSec / b.perSec;
+  return { valid: ratio >= spec.min, data: { ratio }, measured: `${ratio.toFixed(2)}× (${a.perSec.toFixed(0)} vs ${b.perSec.toFixed(0)} commits/s)` };
 };
 
 /** Jain's fairness index of acquisitions per worker: 1 is perfectly even, 1/n is one worker taking everything. */

@@ -13,6 +13,7 @@ const { values } = parseArgs({
     'run-dir': { type: 'string' },
     params: { type: 'string', default: '{}' },
     durability: { type: 'string', default: 'normal' },
+    admission: { type: 'string', default: 'busy-handler' },
   },
 });
 
@@ -31,7 +32,12 @@ try {
   const workload = await load();
   // The harness validated and resolved the parameters before starting this process.
   const params: unknown = JSON.parse(values.params);
-  const db = openDatabase(values.db, { clock, durability: values.durability === 'full' ? 'full' : 'normal' });
+  const db = openDatabase(values.db, {
+    clock,
+    durability: values.durability === 'full' ? 'full' : 'normal',
+    writeAdmission: values.admission === 'busy-handler' ? 'busy-handler' : 'fair',
+  });
+  await db.whenAdmissionReady();
   channel.emit({ kind: 'worker.ready', pid: process.pid });
   const summary = await (workload.run as (c: unknown, p: unknown) => Promise<Record<string, number>>)(
     { db, clock, workerId: values['worker-id'], runDir: values['run-dir'], channel },

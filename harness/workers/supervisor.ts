@@ -18,6 +18,7 @@ export interface SpawnOptions {
   dbPath: string;
   runDir: string;
   durability: 'normal' | 'full';
+  writeAdmission?: 'fair' | 'busy-handler';
   onEvent: (worker: WorkerProcess, event: AnyEvent) => void;
   onExit: (worker: WorkerProcess, exit: WorkerExit) => void;
 }
@@ -33,6 +34,7 @@ function startWorker(entry: string, options: SpawnOptions) {
       `--run-dir=${options.runDir}`,
       `--params=${JSON.stringify(options.params)}`,
       `--durability=${options.durability}`,
+      `--admission=${options.writeAdmission ?? 'busy-handler'}`,
     ],
     { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', buffer: false, reject: false, cleanup: true, cwd: options.runDir },
   );
