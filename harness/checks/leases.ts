@@ -30,16 +30,22 @@ export const workItems: Check<Spec<'work-items'>> = (spec, { db }) => {
  */
 export const noOverlappingLeases: Check<Spec<'no-overlapping-leases'>> = (_spec, { history }) => {
   const byItem = new Map<string, { epoch: number; start: number; end: number; worker: string }[]>();
-  const ends = new Map<string, number>();
+  // Worker-reported `at` times (system-wide monotonic clock) when present; otherwise the harness's receipt times.
+  const ends = new Map<string, { at: number | undefined; t: number }>();
   for (const e of history.entries) {
     if (e.kind === 'lease.completed' || e.kind === 'lease.released' || e.kind === 'lease.lost') {
       const key = `${e.worker} ${e.itemId} ${e.epoch}`;
-      if (!ends.has(key)) ends.set(key, 'at' in e && e.at !== undefined ? e.at : e.t);
+      if (!ends.has(key)) ends.set(key, { at: 'at' in e ? e.at : undefined, t: e.t });
     }
   }
   for (const a of history.select('lease.acquired')) {
+    const end = ends.get(`${a.worker} ${a.itemId} ${a.epoch}`);
     const list = byItem.get(a.itemId) ?? [];
-    list.push({ epoch: a.epoch, start: a.at ?? a.t, end: ends.get(`${a.worker} ${a.itemId} ${a.epoch}`) ?? a.expiresAt, worker: a.worker });
+    list.push(
+      a.at !== undefined
+        ? { epoch: a.epoch, start: a.at, end: end?.at ?? Infinity, worker: a.worker }
+        : { epoch: a.epoch, start: a.t, end: end?.t ?? a.expiresAt, worker: a.worker },
+    );
     byItem.set(a.itemId, list);
   }
   const violations: string[] = [];

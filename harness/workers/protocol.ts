@@ -5,7 +5,7 @@ export type WorkerEvent =
   | { kind: 'worker.error'; message: string }
   | { kind: 'clock.skewed'; offsetMs: number }
   | { kind: 'checkpoint.committed'; taskId: string; seq: number; id: number; latencyMs: number }
-  /** `at` (worker clock, after the acquisition returned) and the release's `at` (before it was called) bound a hold interval from inside. */
+  /** `at` (monotonicMs after the acquisition returned) and the release's `at` (before it was called) bound a hold interval from inside. */
   | { kind: 'lease.acquired'; itemId: string; epoch: number; expiresAt: number; at?: number }
   | { kind: 'lease.renewed'; itemId: string; epoch: number; expiresAt: number }
   | { kind: 'lease.completed'; itemId: string; epoch: number; at?: number }
@@ -50,4 +50,12 @@ export type WorkerCommand =
 /** Wall-clock milliseconds with sub-millisecond resolution, without reading Date. */
 export function wallTimeMs(): number {
   return performance.timeOrigin + performance.now();
+}
+
+/**
+ * Milliseconds on the system-wide monotonic clock: comparable between processes on one machine (unlike
+ * timeOrigin + now(), whose origin is sampled per process), for ordering events of different workers.
+ */
+export function monotonicMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
 }

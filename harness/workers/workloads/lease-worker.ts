@@ -1,5 +1,5 @@
 import { LeaseLostError, LeaseManager } from '../../../src/index.js';
-import { wallTimeMs } from '../protocol.js';
+import { monotonicMs } from '../protocol.js';
 import { defineWorkload } from '../workload.js';
 
 /**
@@ -43,9 +43,9 @@ export const leaseWorker = defineWorkload<'lease-worker'>({
         continue;
       }
       acquired++;
-      channel.emit({ kind: 'lease.acquired', itemId: lease.itemId, epoch: lease.epoch, expiresAt: lease.expiresAt, at: wallTimeMs() });
+      channel.emit({ kind: 'lease.acquired', itemId: lease.itemId, epoch: lease.epoch, expiresAt: lease.expiresAt, at: monotonicMs() });
       try {
-        const at = wallTimeMs();
+        const at = monotonicMs();
         if (params.then === 'complete') {
           leases.complete(lease);
           channel.emit({ kind: 'lease.completed', itemId: lease.itemId, epoch: lease.epoch, at });
