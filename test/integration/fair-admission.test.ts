@@ -1,40 +1,16 @@
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { History } from '../../harness/history.js';
-import type { AnyEvent } from '../../harness/workers/protocol.js';
-import { Supervisor, type WorkerProcess } from '../../harness/workers/supervisor.js';
 import { BUSY, FairAdmission } from '../../src/admission.js';
 import { CheckpointManager, openDatabase } from '../../src/index.js';
 import Database from 'better-sqlite3';
 import { useTempDir } from '../helpers/temp-db.js';
+import { useWorkers } from '../helpers/workers.js';
 import { until } from '../helpers/until.js';
 
 describe('fair write admission', () => {
   const tempDir = useTempDir();
-  let supervisor = new Supervisor();
-  afterEach(async () => {
-    await supervisor.reapAll();
-    expect(supervisor.survivors()).toEqual([]);
-    supervisor = new Supervisor();
-  });
-
-  function start(dir: string, history: History, id: string, workload: string, params: Record<string, unknown>, onEvent?: (w: WorkerProcess, e: AnyEvent) => void) {
-    return supervisor.spawn({
-      id,
-      group: id.replace(/-\d+$/, ''),
-      workload,
-      params,
-      dbPath: join(dir, 'agentos.db'),
-      runDir: dir,
-      durability: 'normal',
-      writeAdmission: 'fair',
-      onEvent: (w, e) => {
-        history.append(w.id, e);
-        onEvent?.(w, e);
-      },
-      onExit: () => undefined,
-    });
-  }
+  const start = useWorkers('fair');
 
   it('retries at the head of the queue until the lock is free, then hands back the result', async () => {
     const dir = tempDir();

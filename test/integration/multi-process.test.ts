@@ -1,38 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { History } from '../../harness/history.js';
-import type { AnyEvent } from '../../harness/workers/protocol.js';
-import { Supervisor, type WorkerProcess } from '../../harness/workers/supervisor.js';
 import { CheckpointManager, openDatabase } from '../../src/index.js';
 import { useTempDir } from '../helpers/temp-db.js';
+import { useWorkers } from '../helpers/workers.js';
 
 /** Real worker processes against one database file; every process is reaped after each test, pass or fail. */
 describe('several processes on one database', () => {
   const tempDir = useTempDir();
-  let supervisor = new Supervisor();
-  afterEach(async () => {
-    await supervisor.reapAll();
-    expect(supervisor.survivors()).toEqual([]);
-    supervisor = new Supervisor();
-  });
-
-  function start(dir: string, history: History, id: string, workload: string, params: Record<string, unknown>, onEvent?: (w: WorkerProcess, e: AnyEvent) => void): WorkerProcess {
-    return supervisor.spawn({
-      id,
-      group: id,
-      workload,
-      params,
-      dbPath: join(dir, 'agentos.db'),
-      runDir: dir,
-      durability: 'normal',
-      onEvent: (w, e) => {
-        history.append(w.id, e);
-        onEvent?.(w, e);
-      },
-      onExit: () => undefined,
-    });
-  }
+  const start = useWorkers();
 
   it('gives unique, gap-free sequence numbers to commits from 6 processes to one task, losing none', async () => {
     const dir = tempDir();
