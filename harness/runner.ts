@@ -38,9 +38,11 @@ export async function runScenario(scenario: ResolvedScenario, options: RunOption
   const history = new History();
   const supervisor = new Supervisor();
   const random = seededRandom(options.seed ^ hashString(scenario.id));
-  const triggers = new Triggers(history, random);
   const faultLog: FaultLogEntry[] = [];
   const reasons: string[] = [];
+  const triggers = new Triggers(history, random, (label, error) =>
+    reasons.push(`action "${label}" failed: ${error instanceof Error ? error.message : String(error)}`),
+  );
   const progress = options.onProgress ?? (() => undefined);
   let helperCount = 0;
   let settle: () => void = () => undefined;

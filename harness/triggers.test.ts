@@ -45,6 +45,17 @@ describe('Triggers', () => {
     expect(new Set(picks).size).toBeGreaterThan(1);
   });
 
+  it('reports a failing action instead of throwing into the event handler', () => {
+    const history = new History();
+    const errors: string[] = [];
+    const triggers = new Triggers(history, seededRandom(1), (label, error) => errors.push(`${label}: ${(error as Error).message}`));
+    triggers.on({ after: { kind: 'lease.none', count: 1 } }, 'explode', () => {
+      throw new Error('boom');
+    });
+    expect(() => triggers.observe(history.append('w', { kind: 'lease.none' }))).not.toThrow();
+    expect(errors).toEqual(['explode: boom']);
+  });
+
   it("runs 'start' actions at once", () => {
     let ran = false;
     setup().triggers.on('start', 'x', () => (ran = true));

@@ -21,17 +21,28 @@ export class Triggers {
   readonly #fired: string[] = [];
   readonly #history: History;
   readonly #random: () => number;
+  readonly #onError: (label: string, error: unknown) => void;
 
-  constructor(history: History, random: () => number) {
+  /** onError receives an action's exception: a failing action is reported, never thrown into an event handler. */
+  constructor(history: History, random: () => number, onError: (label: string, error: unknown) => void = () => undefined) {
     this.#history = history;
     this.#random = random;
+    this.#onError = onError;
+  }
+
+  #run(label: string, action: () => void): void {
+    try {
+      action();
+    } catch (error) {
+      this.#onError(label, error);
+    }
   }
 
   /** Registers an action; returns the resolved event count (so the fault log can say "after the 37th commit"). */
   on(trigger: Trigger, label: string, action: () => void): number {
     if (trigger === 'start') {
       this.#fired.push(label);
-      action();
+      this.#run(label, action);
       return 0;
     }
     const { kind, worker, where, count } = trigger.after;
@@ -51,7 +62,7 @@ export class Triggers {
     for (const p of due) {
       this.#pending.splice(this.#pending.indexOf(p), 1);
       this.#fired.push(p.label);
-      p.action();
+      this.#run(p.label, p.action);
     }
   }
 
