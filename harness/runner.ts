@@ -51,9 +51,11 @@ export async function runScenario(scenario: ResolvedScenario, options: RunOption
   const record = (worker: string, event: AnyEvent): void => {
     triggers.observe(history.append(worker, event));
   };
+  // Over when no worker is alive and no timed action can still start one.
   const checkSettled = (): void => {
-    if (supervisor.live().length === 0) settle();
+    if (supervisor.live().length === 0 && triggers.timersPending === 0) settle();
   };
+  triggers.onTimerFired = checkSettled;
   const spawn = (
     id: string,
     group: string,
@@ -148,6 +150,7 @@ export async function runScenario(scenario: ResolvedScenario, options: RunOption
     reasons.push(`harness error: ${error instanceof Error ? error.message : String(error)}`);
   } finally {
     clearTimeout(timer);
+    triggers.cancel();
     // Heal every fault (resume paused workers), then kill and await whatever is left.
     for (const fault of scenario.faults) {
       try {

@@ -16,7 +16,12 @@ const eventMatch = z
   })
   .strict();
 
-export const triggerSchema = z.union([z.literal('start'), z.object({ after: eventMatch }).strict()]);
+export const triggerSchema = z.union([
+  z.literal('start'),
+  z.object({ after: eventMatch }).strict(),
+  /** A fixed point in time after the scenario starts, in ms (a nemesis schedule, not a wait for something). */
+  z.object({ atMs: z.number().int().nonnegative().max(600_000) }).strict(),
+]);
 
 const workerGroup = z
   .object({

@@ -22,6 +22,7 @@ export class Triggers {
   readonly #history: History;
   readonly #random: () => number;
   readonly #onError: (label: string, error: unknown) => void;
+  readonly #timers = new Set<NodeJS.Timeout>();
 
   /** onError receives an action's exception: a failing action is reported, never thrown into an event handler. */
   constructor(history: History, random: () => number, onError: (label: string, error: unknown) => void = () => undefined) {
@@ -43,6 +44,16 @@ export class Triggers {
     if (trigger === 'start') {
       this.#fired.push(label);
       this.#run(label, action);
+      return 0;
+    }
+    if ('atMs' in trigger) {
+      const timer = setTimeout(() => {
+        this.#timers.delete(timer);
+        this.#fired.push(label);
+        this.#run(label, action);
+        this.onTimerFired?.();
+      }, trigger.atMs);
+      this.#timers.add(timer);
       return 0;
     }
     const { kind, worker, where, count } = trigger.after;
@@ -68,6 +79,20 @@ export class Triggers {
 
   /** Labels of actions still waiting for their event. */
   get waiting(): string[] {
-    return this.#pending.map((p) => `${p.label} (saw ${p.seen}/${p.target} ${p.kind})`);
+    return [...this.#pending.map((p) => `${p.label} (saw ${p.seen}/${p.target} ${p.kind})`), ...(this.#timers.size > 0 ? [`${this.#timers.size} timed action(s)`] : [])];
+  }
+
+  /** Called after a timed action ran (the runner re-checks whether the scenario is over). */
+  onTimerFired: (() => void) | undefined;
+
+  /** Timed actions not yet fired. */
+  get timersPending(): number {
+    return this.#timers.size;
+  }
+
+  /** Cancels timed actions that have not fired (at teardown: nothing may fire after a scenario ends). */
+  cancel(): void {
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
   }
 }

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { useTempDir } from '../helpers/temp-db.js';
+import { runScenario } from '../../harness/runner.js';
+import { scenarioSchema, type ScenarioInput } from '../../harness/schema.js';
+import { join } from 'node:path';
+
+const base = { title: 't', purpose: 'p', seedTest: '—', procedure: ['p'] };
+
+/** Small scenarios that exercise fault injectors and the vacuity guard end to end, with real processes. */
+describe('fault injectors and the vacuity guard', () => {
+  const tempDir = useTempDir();
+  const run = (input: ScenarioInput) => runScenario(scenarioSchema.parse(input), { seed: 3, runsDir: join(tempDir(), 'runs') });
+
+  it('lease-expiry forces a held lease past expiry, so a sweep without any clock skew reclaims it', async () => {
+    const result = await run({
+      ...base,
+      id: 'lease-expiry-fault',
+      workers: [
+        { name: 'holder', workload: 'lease-holder', params: { itemId: 'job', leaseDurationMs: 600_000 } },
+        { name: 'sweeper', workload: 'sweeper', params: {} },
+      ],
+      faults: [{ kind: 'lease-expiry', target: 'holder', inject: { after: { kind: 'lease.acquired', worker: 'holder' } } }],
+      commands: [
+        { to: 'sweeper', send: { cmd: 'sweep' }, on: { after: { kind: 'fault.injected', worker: 'harness' } } },
+        { to: 'holder', send: { cmd: 'renew' }, on: { after: { kind: 'sweep.finished' } } },
+        { to: 'holder', send: { cmd: 'stop' }, on: { after: { kind: 'lease.lost' } } },
+      ],
+      criteria: [
+        { id: 'recovered', description: 'd', seed: '—', ours: '1', check: { check: 'event-field', kind: 'sweep.finished', field: 'recovered', equals: 1 } },
+        { id: 'refused', description: 'd', seed: '—', ours: '1', check: { check: 'event-count', kind: 'lease.lost', equals: 1 } },
+      ],
+    });
+    expect(result.state === 'failed' ? result.reasons : []).toEqual([]);
+    expect(result.vacuity).toEqual([{ fault: 'lease-expiry', target: 'holder', fired: true, detail: '1 lease(s) expired' }]);
+  });
+
+  it('fails a scenario whose fault never took effect, even when every check passes', async () => {
+    const result = await run({
+      ...base,
+      id: 'vacuous',
+      workers: [{ name: 'writer', workload: 'checkpoint-writer', params: { count: 5 } }],
+      // The writer finishes after 5 commits: the 50th never comes, so the kill never happens.
+      faults: [{ kind: 'sigkill', target: 'writer', inject: { after: { kind: 'checkpoint.committed', count: 50 } } }],
+      criteria: [{ id: 'integrity', description: 'd', seed: '—', ours: 'ok', check: { check: 'integrity-ok' } }],
+    });
+    expect(result.state).toBe('failed');
+    expect(result.criteria.every((c) => c.valid === true)).toBe(true);
+    expect(result.state === 'failed' && result.reasons.join('\n')).toMatch(/fault did not fire: sigkill on writer: no worker of "writer" was killed by SIGKILL/);
+  });
+
+  it('fires a fault at a fixed time and fails a scenario that outlives its timeout, leaving no process behind', async () => {
+    const result = await run({
+      ...base,
+      id: 'timed',
+      workers: [{ name: 'holder', workload: 'lease-holder', params: { itemId: 'job', leaseDurationMs: 1000 } }],
+      faults: [{ kind: 'pause', target: 'holder', inject: { atMs: 0 } }],
+      criteria: [{ id: 'integrity', description: 'd', seed: '—', ours: 'ok', check: { check: 'integrity-ok' } }],
+      timeoutMs: 1500,
+    });
+    expect(result.state === 'failed' && result.reasons.join('\n')).toMatch(/timed out after 1500 ms/);
+    expect(result.vacuity[0]?.fired).toBe(true);
+    expect(result.survivors).toEqual([]);
+    expect(result.workers[0]?.signal).toBe('SIGKILL');
+  });
+});
