@@ -69,18 +69,21 @@ const options: CompareOptions = {
   minP99Samples: number('min-p99-samples', args['min-p99-samples'], DEFAULT_COMPARE.minP99Samples, true),
 };
 
+/** Reads a benchmark file; a missing, unreadable or foreign file is a CompareError naming it. */
 function readBenchFile(path: string): BenchFile {
-  if (!existsSync(path)) fail(`${path}: no such file`);
+  if (!existsSync(path)) throw new CompareError(`${path}: no such file`);
   let data: unknown;
   try {
     data = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    fail(`${path}: not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+    throw new CompareError(`${path}: not valid JSON (${error instanceof Error ? error.message : String(error)})`);
   }
   const schema = (data as { schema?: unknown }).schema;
-  if (schema !== 'agentos-chaos/bench@1') fail(`${path}: schema is ${JSON.stringify(schema)}, expected "agentos-chaos/bench@1"`);
+  if (schema !== 'agentos-chaos/bench@1') throw new CompareError(`${path}: schema is ${JSON.stringify(schema)}, expected "agentos-chaos/bench@1"`);
   return data as BenchFile;
 }
+
+class CompareError extends Error {}
 
 /** Checks both refs out in temporary worktrees, installs, and runs their benchmarks alternately. */
 async function measureRefs(baseRef: string, headRef: string, rounds: number): Promise<[BenchFile, BenchFile]> {
@@ -94,33 +97,48 @@ async function measureRefs(baseRef: string, headRef: string, rounds: number): Pr
   const shas = [resolve(baseRef), resolve(headRef)];
   const root = mkdtempSync(join(tmpdir(), 'agentos-bench-compare-'));
   const trees = shas.map((_, i) => join(root, i === 0 ? 'base' : 'head'));
+  const added: string[] = [];
   try {
     for (const [i, tree] of trees.entries()) {
       await execa('git', ['worktree', 'add', '--detach', tree, shas[i]!], { cwd: ROOT });
+      added.push(tree);
       process.stderr.write(`installing ${i === 0 ? 'base' : 'head'} (${shas[i]!.slice(0, 7)}) …\n`);
       await execa('pnpm', ['install', '--frozen-lockfile', '--prefer-offline'], { cwd: tree, stdio: ['ignore', 'ignore', 'inherit'] });
     }
     const collected: BenchFile[][] = [[], []];
     for (let round = 1; round <= rounds; round++) {
       for (const [i, tree] of trees.entries()) {
-        process.stderr.write(`round ${round}/${rounds}: ${i === 0 ? 'base' : 'head'}\n`);
-        await execa('pnpm', ['chaos', '--category', 'bench', '--seed', String(round)], { cwd: tree, stdio: ['ignore', 'ignore', 'inherit'], reject: false });
-        const short = shas[i]!.slice(0, 7);
+        const side = i === 0 ? 'base' : 'head';
+        process.stderr.write(`round ${round}/${rounds}: ${side}\n`);
+        // The file is named by the worktree's own short hash; remove it first so a failed round cannot reuse the last one.
+        const short = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: tree, encoding: 'utf8' }).trim();
         const file = join(tree, 'reports', 'bench', `${short}.json`);
-        if (!existsSync(file)) fail(`round ${round}: ${i === 0 ? 'base' : 'head'} wrote no ${file} (does that commit have the benchmark harness?)`);
+        rmSync(file, { force: true });
+        const run = await execa('pnpm', ['chaos', '--category', 'bench', '--seed', String(round)], { cwd: tree, stdio: ['ignore', 'ignore', 'inherit'], reject: false });
+        if (!existsSync(file)) {
+          throw new CompareError(`round ${round}: ${side} wrote no ${file} (exit ${run.exitCode ?? run.signal}); does that commit have the benchmark harness?`);
+        }
         collected[i]!.push(readBenchFile(file));
       }
     }
     return [mergeRounds(collected[0]!), mergeRounds(collected[1]!)];
   } finally {
-    for (const tree of trees) await execa('git', ['worktree', 'remove', '--force', tree], { cwd: ROOT, reject: false });
+    for (const tree of added) await execa('git', ['worktree', 'remove', '--force', tree], { cwd: ROOT, reject: false });
+    await execa('git', ['worktree', 'prune'], { cwd: ROOT, reject: false });
     rmSync(root, { recursive: true, force: true });
   }
 }
 
 const rounds = number('rounds', args.rounds, 5, true);
 if (args.refs && rounds < 5) fail(`--rounds must be at least 5 for a decision; got ${rounds}`);
-const [base, head] = args.refs ? await measureRefs(positionals[0]!, positionals[1]!, rounds) : [readBenchFile(positionals[0]!), readBenchFile(positionals[1]!)];
+let base: BenchFile;
+let head: BenchFile;
+try {
+  [base, head] = args.refs ? await measureRefs(positionals[0]!, positionals[1]!, rounds) : [readBenchFile(positionals[0]!), readBenchFile(positionals[1]!)];
+} catch (error) {
+  if (error instanceof CompareError) fail(error.message);
+  throw error;
+}
 const rows = compareBenchFiles(base, head, options);
 if (rows.length === 0) fail('the two files have no benchmark in common');
 const markdown = renderComparison(base, head, rows, options);

@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { isAlive, processDoorbell, ring, type Doorbell } from './doorbell.js';
@@ -6,6 +7,14 @@ import { isAlive, processDoorbell, ring, type Doorbell } from './doorbell.js';
 export interface FairAdmissionOptions {
   /** How long a waiter sleeps before re-checking that the process ahead of it is alive (default 100 ms). */
   livenessCheckMs?: number;
+  /** Longest wait for a turn before giving up with SQLITE_BUSY, like the busy handler's timeout (default 60 s). */
+  timeoutMs?: number;
+}
+
+/** The write lock could not be had within the timeout; `code` matches SQLite's so callers handle both the same. */
+export class AdmissionTimeoutError extends Error {
+  override name = 'AdmissionTimeoutError';
+  readonly code = 'SQLITE_BUSY';
 }
 
 /** Returned by an admission attempt when the write lock was taken. */
@@ -30,6 +39,8 @@ export class FairAdmission {
   readonly #queue: Database.Database;
   readonly #doorbell: Doorbell;
   readonly #livenessCheckMs: number;
+  readonly #timeoutMs: number;
+  readonly #path: string;
   readonly #enqueue: Database.Statement;
   readonly #predecessor: Database.Statement;
   readonly #successor: Database.Statement;
@@ -38,6 +49,8 @@ export class FairAdmission {
 
   constructor(dbPath: string, options: FairAdmissionOptions = {}) {
     this.#livenessCheckMs = options.livenessCheckMs ?? 100;
+    this.#timeoutMs = options.timeoutMs ?? 60_000;
+    this.#path = dbPath;
     const dir = `${dbPath}-admission`;
     mkdirSync(dir, { recursive: true });
     this.#queue = new Database(join(dir, 'queue.db'), { timeout: 10_000 });
@@ -75,9 +88,13 @@ export class FairAdmission {
    */
   admit<T>(attempt: () => T | typeof BUSY): T {
     const bell = this.#doorbell;
+    const deadline = performance.now() + this.#timeoutMs;
     const ticket = this.#enqueue.get(process.pid, bell.fifo) as number;
     try {
       for (;;) {
+        if (performance.now() > deadline) {
+          throw new AdmissionTimeoutError(`database is locked: no write turn on ${this.#path} within ${this.#timeoutMs} ms`);
+        }
         const seen = bell.rings;
         const ahead = this.#predecessor.get(ticket) as QueueRow | undefined;
         if (ahead) {
@@ -85,16 +102,32 @@ export class FairAdmission {
           else this.#remove.run(ahead.ticket);
           continue;
         }
-        for (let pause = 0.02; ; pause = Math.min(pause * 2, 1)) {
+        for (let pause = 0.02; performance.now() <= deadline; pause = Math.min(pause * 2, 1)) {
           const result = attempt();
           if (result !== BUSY) return result;
           bell.pause(pause);
         }
       }
     } finally {
-      this.#remove.run(ticket);
+      this.#leave(ticket);
+    }
+  }
+
+  /** Leaves the queue and wakes the next writer. Never throws: the caller's write has already happened (or failed). */
+  #leave(ticket: number): void {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      try {
+        this.#remove.run(ticket);
+        break;
+      } catch {
+        // queue.db busy for longer than its timeout: try again; a ticket left behind is skipped once we exit.
+      }
+    }
+    try {
       const next = this.#successor.get(ticket) as QueueRow | undefined;
       if (next) ring(next.fifo);
+    } catch {
+      // The next writer re-checks on its own within livenessCheckMs.
     }
   }
 

@@ -3,7 +3,8 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { systemClock, type Clock } from './clock.js';
 import { DatabaseOpenError } from './errors.js';
-import { BUSY, FairAdmission } from './admission.js';
+import { performance } from 'node:perf_hooks';
+import { AdmissionTimeoutError, BUSY, FairAdmission } from './admission.js';
 import { SCHEMA_LABELS, currentSchemaVersion, loadMigrations, migrate } from './migrations.js';
 
 export type Durability = 'normal' | 'full';
@@ -33,6 +34,7 @@ export class AgentDatabase {
   readonly #runInTransaction: { immediate: (fn: () => unknown) => unknown };
   readonly #admission: FairAdmission | undefined;
   readonly #pause = new Int32Array(new SharedArrayBuffer(4));
+  readonly #busyTimeoutMs: number;
 
   constructor(
     readonly sqlite: Database.Database,
@@ -40,11 +42,13 @@ export class AgentDatabase {
     readonly durability: Durability,
     readonly clock: Clock,
     readonly writeAdmission: WriteAdmission = 'busy-handler',
+    busyTimeoutMs = 60_000,
   ) {
     const tx = sqlite.transaction((fn: () => unknown) => fn());
     this.#runInTransaction = tx;
+    this.#busyTimeoutMs = busyTimeoutMs;
     if (writeAdmission === 'fair' && path !== ':memory:') {
-      this.#admission = new FairAdmission(path);
+      this.#admission = new FairAdmission(path, { timeoutMs: busyTimeoutMs });
       // Writers wait in the queue, not in the busy handler. (A PRAGMA takes effect when prepared, so it is set once.)
       sqlite.pragma('busy_timeout = 0');
     }
@@ -62,8 +66,11 @@ export class AgentDatabase {
       const result = this.#tryOnce(fn);
       if (result !== BUSY) return result;
     }
-    // The doorbell starts listening a moment after open; until then, retry after short pauses.
+    // The doorbell starts listening a moment after open; until then (or if it could not be set up), retry after
+    // short pauses, within the same timeout as the busy handler.
+    const deadline = performance.now() + this.#busyTimeoutMs;
     for (let pause = 0.05; !admission.ready; pause = Math.min(pause * 2, 2)) {
+      if (performance.now() > deadline) throw new AdmissionTimeoutError(`database is locked: ${this.path} stayed locked for ${this.#busyTimeoutMs} ms`);
       Atomics.wait(this.#pause, 0, 0, pause);
       const result = this.#tryOnce(fn);
       if (result !== BUSY) return result;
@@ -152,5 +159,5 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): A
     sqlite.close();
     throw new DatabaseOpenError(file, `writeAdmission must be 'fair' or 'busy-handler', got ${JSON.stringify(admission)}`);
   }
-  return new AgentDatabase(sqlite, file, durability, clock, admission);
+  return new AgentDatabase(sqlite, file, durability, clock, admission, busyTimeoutMs);
 }

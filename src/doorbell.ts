@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { closeSync, constants, mkdirSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -33,6 +33,7 @@ export class Doorbell {
   readonly fifo: string;
   readonly cell = new Int32Array(new SharedArrayBuffer(16));
   #helper: Worker | undefined;
+  #writeFd: number | undefined;
   #closed = false;
   /** Settles when the helper listens (or set-up failed: writers then keep using the busy handler). */
   readonly listening: Promise<void>;
@@ -53,6 +54,12 @@ export class Doorbell {
       // Referenced until it listens (so awaiting `listening` keeps the process alive), then unreferenced.
       helper.once('message', () => {
         helper.unref();
+        // Our own write end: close() can always wake the helper, even if the pipe's path was removed meanwhile.
+        try {
+          this.#writeFd = openSync(this.fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+        } catch {
+          // Without it, close() falls back to the path.
+        }
         this.#settle();
       });
       helper.on('error', () => {
@@ -91,7 +98,15 @@ export class Doorbell {
     if (this.#helper) {
       Atomics.store(this.cell, 1, 1);
       Atomics.wait(this.cell, 2, 0, 2000);
-      ring(this.fifo);
+      if (this.#writeFd === undefined) ring(this.fifo);
+      else {
+        try {
+          writeSync(this.#writeFd, Buffer.from([1]));
+        } catch {
+          // The helper is gone already.
+        }
+        closeSync(this.#writeFd);
+      }
     }
     rmSync(this.fifo, { force: true });
   }
@@ -105,12 +120,19 @@ export function processDoorbell(): Doorbell {
   return doorbell;
 }
 
+/** Whether a process exists and is not a zombie (dead, waiting to be reaped by its parent). */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    // /proc/<pid>/stat: "pid (comm) S …"; the state follows the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
   }
 }
 

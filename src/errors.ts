@@ -45,6 +45,18 @@ export class InDoubtToolCallError extends AgentOSError {
   }
 }
 
+/** An identical tool call is running right now in another live process. */
+export class ToolCallInProgressError extends AgentOSError {
+  override name = 'ToolCallInProgressError';
+  constructor(
+    readonly key: string,
+    readonly command: string,
+    readonly ownerPid: number,
+  ) {
+    super(`tool call "${command}" (key ${key.slice(0, 12)}) is running in process ${ownerPid}; wait for it and call again to replay its result`);
+  }
+}
+
 /** A lookup by id found nothing. */
 export class NotFoundError extends AgentOSError {
   override name = 'NotFoundError';

@@ -36,9 +36,11 @@ export {
   LeaseLostError,
   CheckpointVerificationError,
   InDoubtToolCallError,
+  ToolCallInProgressError,
   NotFoundError,
   DatabaseOpenError,
   TaskError,
 } from './errors.js';
 export { InvalidArgumentError } from './validate.js';
+export { AdmissionTimeoutError } from './admission.js';
 export { serializeJson, canonicalJson, type Json } from './json-state.js';

@@ -2,7 +2,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useTempDb } from '../test/helpers/temp-db.js';
-import { InDoubtToolCallError, ToolLedger } from './index.js';
+import { execFileSync } from 'node:child_process';
+import { InDoubtToolCallError, ToolCallInProgressError, ToolLedger } from './index.js';
+
+/** The pid of a process that has exited (and been reaped). */
+function deadPid(): number {
+  return Number(execFileSync('sh', ['-c', 'echo $$'], { encoding: 'utf8' }).trim());
+}
 
 describe('ToolLedger', () => {
   const tempDb = useTempDb();
@@ -40,10 +46,10 @@ describe('ToolLedger', () => {
     const { db, dir, clock } = tempDb();
     const command = 'echo run >> side-effects.txt';
     const key = ToolLedger.keyOf(command, { cwd: dir });
-    // What a crash between "started" and "completed" leaves behind.
+    // What a crash between "started" and "completed" leaves behind: a started row whose owner is gone.
     db.sqlite
-      .prepare("INSERT INTO tool_calls (key, command, cwd, status, owner_pid, started_at) VALUES (?, ?, ?, 'started', 1, ?)")
-      .run(key, command, dir, clock.now());
+      .prepare("INSERT INTO tool_calls (key, command, cwd, status, owner_pid, started_at) VALUES (?, ?, ?, 'started', ?, ?)")
+      .run(key, command, dir, deadPid(), clock.now());
     const ledger = new ToolLedger(db);
     await expect(ledger.run(command, { cwd: dir })).rejects.toThrow(InDoubtToolCallError);
     await expect(ledger.run(command, { cwd: dir })).rejects.toThrow(/never finished: it may already have run/);
@@ -52,6 +58,18 @@ describe('ToolLedger', () => {
     expect(forced.replayed).toBe(false);
     expect(readFileSync(join(dir, 'side-effects.txt'), 'utf8')).toBe('run\n');
     expect(ledger.metrics.count('toolCallsInDoubt')).toBe(2);
+  });
+
+  it('refuses to run a call that another live process is running, whatever the in-doubt policy', async () => {
+    const { db, dir, clock } = tempDb();
+    const command = 'echo run >> side-effects.txt';
+    db.sqlite
+      .prepare("INSERT INTO tool_calls (key, command, cwd, status, owner_pid, started_at) VALUES (?, ?, ?, 'started', ?, ?)")
+      .run(ToolLedger.keyOf(command, { cwd: dir }), command, dir, process.ppid, clock.now());
+    const ledger = new ToolLedger(db);
+    await expect(ledger.run(command, { cwd: dir })).rejects.toThrow(ToolCallInProgressError);
+    await expect(ledger.run(command, { cwd: dir, onInDoubt: 'execute' })).rejects.toThrow(/is running in process \d+/);
+    expect(() => readFileSync(join(dir, 'side-effects.txt'))).toThrow(/ENOENT/);
   });
 
   it('forget() resolves an in-doubt call so the next run executes', async () => {

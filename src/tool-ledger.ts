@@ -2,7 +2,8 @@ import { performance } from 'node:perf_hooks';
 import { resolve } from 'node:path';
 import type { Statement } from 'better-sqlite3';
 import type { AgentDatabase } from './db.js';
-import { InDoubtToolCallError } from './errors.js';
+import { isAlive } from './doorbell.js';
+import { InDoubtToolCallError, ToolCallInProgressError } from './errors.js';
 import { sha256Hex } from './evidence.js';
 import { canonicalJson } from './json-state.js';
 import { Metrics } from './metrics.js';
@@ -151,6 +152,10 @@ export class ToolLedger {
       const row = this.#get.get(key) as ToolRow | undefined;
       const replay = this.#replay(row);
       if (replay) return { replay };
+      // Started by a process that is still alive: not in doubt but in progress elsewhere; never run it alongside.
+      if (row?.status === 'started' && row.owner_pid !== null && row.owner_pid !== process.pid && isAlive(row.owner_pid)) {
+        throw new ToolCallInProgressError(key, command, row.owner_pid);
+      }
       if (row?.status === 'started' && (options.onInDoubt ?? 'throw') === 'throw') {
         this.metrics.increment('toolCallsInDoubt');
         throw new InDoubtToolCallError(key, command, row.started_at);

@@ -45,7 +45,12 @@ export async function runBenchmark(benchmark: ResolvedBenchmark, options: BenchR
         worker.exited,
         new Promise<'timeout'>((resolve) => setTimeout(resolve, benchmark.timeoutMs, 'timeout').unref()),
       ]);
-      if (exit === 'timeout') reasons.push(`variant ${variant.name} timed out after ${benchmark.timeoutMs} ms`);
+      if (exit === 'timeout') {
+        reasons.push(`variant ${variant.name} timed out after ${benchmark.timeoutMs} ms`);
+        // Stop it before the next variant is timed, so it does not steal the CPU.
+        worker.signal('SIGKILL');
+        await worker.exited;
+      }
       const error = history.select('worker.error', { worker: variant.name })[0];
       if (error) reasons.push(`variant ${variant.name} failed: ${error.message.split('\n')[0]}`);
       if (!samples) {

@@ -1,3 +1,4 @@
+import { CheckpointManager } from '../../src/index.js';
 import type { CheckSpec } from '../schema.js';
 import type { Check } from './check.js';
 
@@ -21,14 +22,11 @@ export const acknowledgedCheckpointsPresent: Check<Spec<'acknowledged-checkpoint
   };
 };
 
-/** getLast() returns the newest checkpoint, which is at least as new as the last acknowledged one. */
+/** getLast() (through the layer's API) returns the newest checkpoint, at least as new as the last acknowledged one. */
 export const lastCheckpointIsLatestAcknowledged: Check<Spec<'last-checkpoint-is-latest-acknowledged'>> = (spec, { history, db }) => {
   const acked = history.select('checkpoint.committed', { where: { taskId: spec.taskId } });
   const lastAcked = Math.max(0, ...acked.map((a) => a.seq));
-  const last = db.sqlite
-    .prepare('SELECT seq FROM checkpoints WHERE task_id = ? ORDER BY seq DESC LIMIT 1')
-    .pluck()
-    .get(spec.taskId) as number | undefined;
+  const last = new CheckpointManager(db).getLast(spec.taskId)?.seq;
   const max = db.sqlite.prepare('SELECT MAX(seq) FROM checkpoints WHERE task_id = ?').pluck().get(spec.taskId) as number | null;
   const ok = last !== undefined && last >= lastAcked && last === max && lastAcked > 0;
   return {

@@ -22,18 +22,16 @@ export const committedStepsNotRerun: Check<Spec<'committed-steps-not-rerun'>> = 
   const runs = readFileSync(logFile, 'utf8').trim().split('\n').map((l) => l.split(' '));
   const committed = db.sqlite.prepare('SELECT step FROM checkpoints WHERE task_id = ?').pluck().all(spec.taskId) as string[];
   const acked = new Set(history.select('step.finished', { where: { taskId: spec.taskId } }).map((e) => `${e.worker} ${e.step}`));
-  const seen = new Map<string, string>();
+  // For each step, the workers that ran it so far; a run after any acknowledged run of the same step is a violation.
+  const ranBy = new Map<string, string[]>();
   const violations: string[] = [];
   let allowedRepeats = 0;
   for (const [step = '', worker = ''] of runs) {
-    const first = seen.get(step);
-    if (first === undefined) {
-      seen.set(step, worker);
-    } else if (acked.has(`${first} ${step}`)) {
-      violations.push(`${step} ran again in ${worker} after ${first} committed it`);
-    } else {
-      allowedRepeats++;
-    }
+    const before = ranBy.get(step) ?? [];
+    const committedBy = before.find((w) => acked.has(`${w} ${step}`));
+    if (committedBy !== undefined) violations.push(`${step} ran again in ${worker} after ${committedBy} committed it`);
+    else if (before.length > 0) allowedRepeats++;
+    ranBy.set(step, [...before, worker]);
   }
   const duplicateCommits = committed.length - new Set(committed).size;
   if (duplicateCommits > 0) violations.push(`${duplicateCommits} step(s) committed twice`);
