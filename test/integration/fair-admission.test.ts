@@ -1,7 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { History } from '../../harness/history.js';
-import { BUSY, FairAdmission } from '../../src/admission.js';
+import { AdmissionTimeoutError, BUSY, FairAdmission } from '../../src/admission.js';
 import { CheckpointManager, openDatabase } from '../../src/index.js';
 import Database from 'better-sqlite3';
 import { useTempDir } from '../helpers/temp-db.js';
@@ -20,6 +21,44 @@ describe('fair write admission', () => {
     expect(admission.admit(() => (++attempts < 3 ? BUSY : 'done'))).toBe('done');
     expect(attempts).toBe(3);
     expect(admission.contended).toBe(false);
+    admission.close();
+  });
+
+  it('gives up with SQLITE_BUSY after its timeout when a live process stays ahead', async () => {
+    const dir = tempDir();
+    const admission = new FairAdmission(join(dir, 'x.db'), { timeoutMs: 300, livenessCheckMs: 20 });
+    await admission.listening;
+    // A ticket ahead of ours, held by a process that is alive (our parent) and never hands over.
+    const queue = new Database(join(dir, 'x.db-admission', 'queue.db'));
+    queue.prepare("INSERT INTO queue (pid, fifo) VALUES (?, '/nonexistent.fifo')").run(process.ppid);
+    let attempted = false;
+    const error = (() => {
+      try {
+        admission.admit(() => (attempted = true));
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(AdmissionTimeoutError);
+    expect(error).toMatchObject({ code: 'SQLITE_BUSY' });
+    expect(attempted).toBe(false);
+    // It left the queue: only the stuck ticket remains.
+    expect(queue.prepare('SELECT COUNT(*) FROM queue').pluck().get()).toBe(1);
+    queue.close();
+    admission.close();
+  });
+
+  it('skips the ticket of a process that died', async () => {
+    const dir = tempDir();
+    const admission = new FairAdmission(join(dir, 'x.db'), { timeoutMs: 5000, livenessCheckMs: 20 });
+    await admission.listening;
+    const queue = new Database(join(dir, 'x.db-admission', 'queue.db'));
+    const dead = Number(execFileSync('sh', ['-c', 'echo $$'], { encoding: 'utf8' }).trim());
+    queue.prepare("INSERT INTO queue (pid, fifo) VALUES (?, '/nonexistent.fifo')").run(dead);
+    expect(admission.admit(() => 'mine')).toBe('mine');
+    expect(queue.prepare('SELECT COUNT(*) FROM queue').pluck().get()).toBe(0);
+    queue.close();
     admission.close();
   });
 
