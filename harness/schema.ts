@@ -123,7 +123,17 @@ export const checkSchema = z.discriminatedUnion('check', [
   /** Commit throughput of one group relative to another's in the same run (e.g. fair admission vs the busy handler). */
   z.object({ check: z.literal('throughput-ratio'), worker: z.string(), relativeTo: z.string(), min: num.positive() }).strict(),
   z.object({ check: z.literal('acquisition-fairness'), worker: z.string(), minJain: num.min(0).max(1) }).strict(),
-  z.object({ check: z.literal('wall-time'), from: z.string(), maxMs: num.positive() }).strict(),
+  z
+    .object({
+      check: z.literal('wall-time'),
+      from: z.string(),
+      /** Fields the `from` event must have (e.g. { to: 'busy' } for one phase's release). */
+      where: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+      /** Whose exits end the interval (a group); default every worker. */
+      worker: z.string().optional(),
+      maxMs: num.positive(),
+    })
+    .strict(),
   z.object({ check: z.literal('peak-worker-rss'), maxMb: num.positive() }).strict(),
 ]);
 

@@ -9,7 +9,7 @@ describe('EvidenceVerifier', () => {
 
   function setup() {
     const root = tempDir();
-    const base = join(root, 'work');
+    const base = join(root, 'base');
     mkdirSync(base);
     writeFileSync(join(base, 'out.txt'), 'hello');
     writeFileSync(join(root, 'secret.txt'), 'outside');
@@ -49,7 +49,7 @@ describe('EvidenceVerifier', () => {
   it.each([
     ['a .. path', '../secret.txt'],
     ['an absolute path elsewhere', '/etc/passwd'],
-    ['a .. path that comes back in', '../work/../secret.txt'],
+    ['a .. path that comes back in', '../base/../secret.txt'],
   ])('rejects %s as escaping the base directory', (_what, path) => {
     const { verifier } = setup();
     const result = verifier.verify(evidence.pack(evidence.fileHash(path, sha256Hex('outside'))));

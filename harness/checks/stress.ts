@@ -1,4 +1,4 @@
-import type { History } from '../history.js';
+import { matchesWhere, type History } from '../history.js';
 import type { CheckSpec } from '../schema.js';
 import { nearestRank, type Check } from './check.js';
 
@@ -77,10 +77,10 @@ export const acquisitionFairness: Check<Spec<'acquisition-fairness'>> = (spec, {
   return { valid: jain >= spec.minJain, measured: `Jain ${jain.toFixed(3)} over ${counts.length} workers (min ${Math.min(...counts)}, max ${Math.max(...counts)} acquisitions)` };
 };
 
-/** Time from the first event of a kind (e.g. the 'go' command) to the last worker exit. */
+/** Time from the first event of a kind (e.g. the 'go' command) to the last exit of the group's workers. */
 export const wallTime: Check<Spec<'wall-time'>> = (spec, { history }) => {
-  const from = history.entries.find((e) => e.kind === spec.from);
-  const exits = history.select('worker.exited');
+  const from = history.entries.find((e) => e.kind === spec.from && matchesWhere(e, spec.where));
+  const exits = history.select('worker.exited', { worker: spec.worker });
   if (!from || exits.length === 0) return { valid: 'unknown', measured: `no ${spec.from} event or no exits` };
   const ms = Math.max(...exits.map((e) => e.t)) - from.t;
   return { valid: ms <= spec.maxMs, measured: `${(ms / 1000).toFixed(2)} s` };
