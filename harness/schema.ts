@@ -220,8 +220,8 @@ export const benchmarkSchema = z
           .strict(),
       )
       .min(1),
-    timeMs: z.number().int().positive().default(1000),
-    warmupMs: z.number().int().nonnegative().default(200),
+    timeMs: z.number().int().positive().default(700),
+    warmupMs: z.number().int().nonnegative().default(150),
     iterations: z.number().int().positive().default(1000),
     criteria: z.array(benchCriterionSchema).min(1),
     timeoutMs: z.number().int().positive().default(60_000),

@@ -6,7 +6,7 @@ export default defineBenchmark({
   purpose: 'How long begin() + commit() of one small checkpoint takes, in both durability modes and against a peer.',
   seedTest: 'TestCheckpointCreationPerformance::test_checkpoint_creation_latency',
   procedure: [
-    'In a fresh process per variant, tinybench times begin() + commit() of a small state to one task for 1 s after a 200 ms warm-up.',
+    'In a fresh process per variant, tinybench times begin() + commit() of a small state to one task for 0.7 s after a 150 ms warm-up.',
     'The same state is written through LangGraph’s SqliteSaver.put under the same pragmas, in the same run, as the peer.',
   ],
   variants: [

@@ -5,7 +5,7 @@ export default defineBenchmark({
   title: 'Tool replay latency',
   purpose: 'How long replaying a recorded tool call takes (the command does not run).',
   seedTest: 'TestToolReplayPerformance::test_tool_replay_latency',
-  procedure: ['A fresh process executes and records 100 commands, then tinybench times run() of them round-robin for 1 s; every call must be a replay.'],
+  procedure: ['A fresh process executes and records 100 commands, then tinybench times run() of them round-robin for 0.7 s; every call must be a replay.'],
   variants: [{ name: 'normal', subject: 'tool-replay', durability: 'normal' }],
   criteria: [
     { id: 'seed-average', description: 'Average', seed: '< 5 ms', ours: '< 5 ms', metric: { variant: 'normal', stat: 'mean', maxMs: 5 }, kind: 'gate' },

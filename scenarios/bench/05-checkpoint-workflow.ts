@@ -5,7 +5,7 @@ export default defineBenchmark({
   title: 'Full checkpoint workflow latency',
   purpose: 'How long the whole cycle takes: begin → commit (with evidence) → verify → getLast.',
   seedTest: 'TestEndToEndPerformance::test_full_checkpoint_workflow_latency',
-  procedure: ['In a fresh process per durability mode, tinybench times begin → commit with file-exists evidence → verify → getLast for 1 s.'],
+  procedure: ['In a fresh process per durability mode, tinybench times begin → commit with file-exists evidence → verify → getLast for 0.7 s.'],
   variants: [
     { name: 'normal', subject: 'checkpoint-workflow', durability: 'normal' },
     { name: 'full', subject: 'checkpoint-workflow', durability: 'full' },
