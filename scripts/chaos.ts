@@ -121,6 +121,7 @@ const file: ResultsFile = {
   durationMs,
   harnessPeakRssKb,
   results,
+  missing,
 };
 writeFileAtomic(join(reportsDir, 'results.json'), `${JSON.stringify(file, null, 2)}\n`);
 const benchResults = results.filter((r) => r.category === 'bench');

@@ -40,7 +40,9 @@ export function renderMarkdown(file: ResultsFile): string {
   if (file.selection.only || file.selection.category) {
     out.push(`> Partial run: ${file.selection.only ? `--only ${file.selection.only.join(',')}` : ''} ${file.selection.category ? `--category ${file.selection.category}` : ''}`.trim(), '');
   }
-  out.push(`**Verdict: ${passed === results.length && results.length > 0 ? '✅ all' : '❌'} ${passed}/${results.length} declared tests passed.**`, '');
+  const ok = passed === results.length && results.length > 0 && file.missing.length === 0;
+  out.push(`**Verdict: ${ok ? '✅ all' : '❌'} ${passed}/${results.length + file.missing.length} declared tests passed.**`, '');
+  if (file.missing.length > 0) out.push(`**No result** (interrupted or timed out): ${file.missing.join(', ')}.`, '');
 
   out.push('## Executive summary', '');
   const categories = Object.keys(file.declared);

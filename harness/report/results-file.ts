@@ -13,4 +13,6 @@ export interface ResultsFile {
   /** Peak RSS of the harness process (the vitest worker that ran the declared tests), kB. */
   harnessPeakRssKb: number | null;
   results: ScenarioResult[];
+  /** Selected tests that reported no result (the run was interrupted or a test timed out in vitest). */
+  missing: string[];
 }
