@@ -137,14 +137,19 @@ export const checkSchema = z.discriminatedUnion('check', [
   z.object({ check: z.literal('peak-worker-rss'), maxMb: num.positive() }).strict(),
 ]);
 
+/** What every criterion says: the seed's target and ours, side by side in the report. */
+const criterionHeader = {
+  id: z.string().regex(/^[a-z0-9-]+$/, 'a lowercase id like "all-acknowledged-present"'),
+  description: z.string().min(1),
+  /** The seed's threshold, in its words ("90+ checkpoints (90%)"), or "—" where it has none. */
+  seed: z.string().min(1),
+  /** Ours, stated the same way. */
+  ours: z.string().min(1),
+};
+
 export const criterionSchema = z
   .object({
-    id: z.string().regex(/^[a-z0-9-]+$/, 'a lowercase id like "all-acknowledged-present"'),
-    description: z.string().min(1),
-    /** The seed's threshold, in its words ("90+ checkpoints (90%)"), or "—" where it has none. */
-    seed: z.string().min(1),
-    /** Ours, stated the same way. */
-    ours: z.string().min(1),
+    ...criterionHeader,
     check: checkSchema,
     /**
      * 'gate' (default): failing it fails the run — correctness. 'target': a performance goal, reported as met or
@@ -154,14 +159,19 @@ export const criterionSchema = z
   })
   .strict();
 
+/** What every declared test says about itself. */
+const declarationHeader = {
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'a lowercase id like "kill9-recovery"'),
+  title: z.string().min(1),
+  purpose: z.string().min(1),
+  /** The seed test this answers to, e.g. "TestScenario1_Kill9Recovery::test_kill_9_recovery". */
+  seedTest: z.string().min(1),
+  procedure: z.array(z.string().min(1)).min(1),
+};
+
 export const scenarioSchema = z
   .object({
-    id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'a lowercase id like "kill9-recovery"'),
-    title: z.string().min(1),
-    purpose: z.string().min(1),
-    /** The seed test this answers to, e.g. "TestScenario1_Kill9Recovery::test_kill_9_recovery". */
-    seedTest: z.string().min(1),
-    procedure: z.array(z.string().min(1)).min(1),
+    ...declarationHeader,
     workers: z.array(workerGroup).min(1),
     faults: z.array(faultSchema).default([]),
     commands: z.array(commandSchema).default([]),
@@ -186,10 +196,7 @@ const stat = z.enum(['mean', 'p50', 'p95', 'p99', 'max']);
 /** A benchmark criterion: a statistic of one variant under a bound, or its ratio to another variant's. */
 const benchCriterionSchema = z
   .object({
-    id: z.string().regex(/^[a-z0-9-]+$/),
-    description: z.string().min(1),
-    seed: z.string().min(1),
-    ours: z.string().min(1),
+    ...criterionHeader,
     metric: z.union([
       z.object({ variant: z.string(), stat, maxMs: z.number().positive() }).strict(),
       z.object({ variant: z.string(), stat, ratioTo: z.string(), max: z.number().positive() }).strict(),
@@ -201,11 +208,7 @@ const benchCriterionSchema = z
 
 export const benchmarkSchema = z
   .object({
-    id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'a lowercase id like "checkpoint-creation"'),
-    title: z.string().min(1),
-    purpose: z.string().min(1),
-    seedTest: z.string().min(1),
-    procedure: z.array(z.string().min(1)).min(1),
+    ...declarationHeader,
     /** Each variant runs the subject in a fresh worker process. */
     variants: z
       .array(

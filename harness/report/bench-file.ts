@@ -1,18 +1,10 @@
 import { createRequire } from 'node:module';
-import { PERCENTILE_METHOD } from '../recorder.js';
+import { PERCENTILE_METHOD, type LatencySummary } from '../recorder.js';
 import type { ScenarioResult } from '../result.js';
 import type { Environment } from './environment.js';
 
 /** The statistics of one round (one fresh-process run) of one benchmark variant. */
-export interface RoundSummary {
-  n: number;
-  mean: number | null;
-  p50: number | null;
-  p95: number | null;
-  p99: number | null;
-  max: number | null;
-  opsPerSec: number;
-}
+export type RoundSummary = Omit<LatencySummary, 'insufficient'> & { opsPerSec: number };
 
 export interface BenchEntry {
   /** "<benchmark id>/<variant>", stable across commits. */
