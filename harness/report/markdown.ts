@@ -96,8 +96,10 @@ export function renderMarkdown(file: ResultsFile): string {
 function renderReadiness(file: ResultsFile): string[] {
   const rows = readiness(file);
   const harnessMb = file.harnessPeakRssKb === null ? null : file.harnessPeakRssKb / 1024;
-  const workerKb = Math.max(0, ...file.results.flatMap((r) => r.workers.map((w) => w.peakRssKb ?? 0)));
-  const largest = file.results.flatMap((r) => r.workers.map((w) => ({ r: r.id, w }))).find((x) => x.w.peakRssKb === workerKb);
+  // Our workers only: a benchmark's peer variant runs another library's code.
+  const ours = file.results.flatMap((r) => r.workers.filter((w) => !r.measurements.some((m) => m.peer && m.variant === w.id)).map((w) => ({ r: r.id, w })));
+  const workerKb = Math.max(0, ...ours.map((x) => x.w.peakRssKb ?? 0));
+  const largest = ours.find((x) => x.w.peakRssKb === workerKb);
   const mark = (v: number | null, limit: number): string => (v === null ? '· not measured' : v <= limit ? '✅ target met' : '⚠️ target missed');
   return [
     '## Production readiness',
