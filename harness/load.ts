@@ -51,25 +51,9 @@ export async function loadScenarios(root = ROOT): Promise<LoadedScenario[]> {
         problems.push(`${file}: has no default export; export default ${category === 'bench' ? 'defineBenchmark' : category === 'stress' ? 'defineStress' : 'defineScenario'}({ … })`);
         continue;
       }
-      const id = typeof declared === 'object' && declared !== null && 'id' in declared ? String(declared.id) : '(no id)';
-      let entry: LoadedScenario;
-      if (category === 'bench') {
-        const parsed = benchmarkSchema.safeParse(declared);
-        if (!parsed.success) {
-          problems.push(...formatIssues(file, id, parsed.error));
-          continue;
-        }
-        problems.push(...crossCheckBenchmark(file, parsed.data));
-        entry = { category, file, id: parsed.data.id, benchmark: parsed.data };
-      } else {
-        const parsed = scenarioSchema.safeParse(declared);
-        if (!parsed.success) {
-          problems.push(...formatIssues(file, id, parsed.error));
-          continue;
-        }
-        problems.push(...crossCheckScenario(file, parsed.data));
-        entry = { category, file, id: parsed.data.id, scenario: parsed.data };
-      }
+      const { entry, problems: found } = resolveDeclaration(category, file, declared);
+      problems.push(...found);
+      if (!entry) continue;
       const previous = seen.get(entry.id);
       if (previous) problems.push(`${file}: id "${entry.id}" is already declared in ${previous}; ids must be unique`);
       seen.set(entry.id, file);
@@ -78,6 +62,19 @@ export async function loadScenarios(root = ROOT): Promise<LoadedScenario[]> {
   }
   if (problems.length > 0) throw new DeclarationError(problems);
   return loaded;
+}
+
+/** Validates one declaration against its category's schema, then the cross-references a schema cannot express. */
+function resolveDeclaration(category: Category, file: string, declared: unknown): { entry?: LoadedScenario; problems: string[] } {
+  const id = typeof declared === 'object' && declared !== null && 'id' in declared ? String(declared.id) : '(no id)';
+  if (category === 'bench') {
+    const parsed = benchmarkSchema.safeParse(declared);
+    if (!parsed.success) return { problems: formatIssues(file, id, parsed.error) };
+    return { entry: { category, file, id: parsed.data.id, benchmark: parsed.data }, problems: crossCheckBenchmark(file, parsed.data) };
+  }
+  const parsed = scenarioSchema.safeParse(declared);
+  if (!parsed.success) return { problems: formatIssues(file, id, parsed.error) };
+  return { entry: { category, file, id: parsed.data.id, scenario: parsed.data }, problems: crossCheckScenario(file, parsed.data) };
 }
 
 /** Checks a schema cannot express: names that must refer to declared worker groups. */
