@@ -4,16 +4,16 @@ import Database from 'better-sqlite3';
 import { systemClock, type Clock } from './clock.js';
 import { DatabaseOpenError } from './errors.js';
 import { performance } from 'node:perf_hooks';
-import { AdmissionTimeoutError, BUSY, FairAdmission } from './admission.js';
+import { AdmissionTimeoutError, WriteQueue, type WriteOp } from './write-queue.js';
 import { SCHEMA_LABELS, currentSchemaVersion, loadMigrations, migrate } from './migrations.js';
 
 export type Durability = 'normal' | 'full';
 
 /**
  * How writers in several processes take turns. 'busy-handler' (default): SQLite's own — waiters sleep with growing
- * back-off; highest throughput, but the tail is unfair under heavy contention. 'fair': a writer that finds the lock
- * taken queues in FIFO order and is handed the turn — a shorter tail relative to throughput, at a throughput cost
- * (see the stress tests in the acceptance report).
+ * back-off; whoever asks when the lock is free wins, so the tail is unfair under heavy contention. 'fair': writers
+ * queue in arrival order in a request log and the writer at the head commits a whole batch in one transaction
+ * (group commit) — fair, and faster under contention (see the stress tests in the acceptance report).
  */
 export type WriteAdmission = 'busy-handler' | 'fair';
 
@@ -29,10 +29,13 @@ export interface OpenDatabaseOptions {
   writeAdmission?: WriteAdmission;
 }
 
+const BUSY: unique symbol = Symbol('BUSY');
+
 /** An open recovery-layer database: the better-sqlite3 handle plus the one write path every component uses. */
 export class AgentDatabase {
   readonly #runInTransaction: { immediate: (fn: () => unknown) => unknown };
-  readonly #admission: FairAdmission | undefined;
+  readonly #queue: WriteQueue | undefined;
+  readonly #ops = new Map<string, WriteOp>();
   readonly #pause = new Int32Array(new SharedArrayBuffer(4));
   readonly #busyTimeoutMs: number;
 
@@ -48,44 +51,70 @@ export class AgentDatabase {
     this.#runInTransaction = tx;
     this.#busyTimeoutMs = busyTimeoutMs;
     if (writeAdmission === 'fair' && path !== ':memory:') {
-      this.#admission = new FairAdmission(path, { timeoutMs: busyTimeoutMs });
+      this.#queue = new WriteQueue(sqlite, path, this.#ops, { timeoutMs: busyTimeoutMs });
       // Writers wait in the queue, not in the busy handler. (A PRAGMA takes effect when prepared, so it is set once.)
       sqlite.pragma('busy_timeout = 0');
     }
   }
 
   /**
+   * Registers a named write that any process sharing the database may run on this one's behalf (with 'fair'
+   * admission, the head of the queue runs the queued writes of all processes in one transaction). `fn` gets the
+   * JSON parameters passed to write() and returns a JSON result; it runs inside the write transaction.
+   * Every process that writes with this name must register the same function.
+   */
+  defineWriteOp(name: string, fn: (params: never) => unknown): void {
+    this.#ops.set(name, fn as WriteOp);
+  }
+
+  /** Runs a registered write op with JSON parameters inside a write transaction and returns its result. */
+  write<T>(name: string, params: unknown): T {
+    const op = this.#ops.get(name);
+    if (!op) throw new Error(`no write op named "${name}" is registered on ${this.path}; registered: ${[...this.#ops.keys()].join(', ') || 'none'}`);
+    const run = (): unknown => op(params);
+    const queue = this.#queue;
+    if (!queue || this.sqlite.inTransaction) return this.writeTransaction(run) as T;
+    return this.#admitted(queue, name, params, run) as T;
+  }
+
+  /**
    * Runs fn inside BEGIN IMMEDIATE … COMMIT: the write lock is taken up front, so a writer never fails on a
-   * read-to-write upgrade; fn's throw rolls everything back. With 'fair' admission, a writer that finds the lock
-   * taken (or others already queued) waits its turn in FIFO order instead of in SQLite's busy handler.
+   * read-to-write upgrade; fn's throw rolls everything back. With 'fair' admission, fn waits its turn in arrival
+   * order and runs within the batch of the writer at the head (in a savepoint: its throw rolls back only fn).
    */
   writeTransaction<T>(fn: () => T): T {
-    const admission = this.#admission;
-    if (!admission || this.sqlite.inTransaction) return this.#runInTransaction.immediate(fn) as T;
-    if (!admission.contended) {
-      const result = this.#tryOnce(fn);
-      if (result !== BUSY) return result;
-    }
+    const queue = this.#queue;
+    if (!queue || this.sqlite.inTransaction) return this.#runInTransaction.immediate(fn) as T;
+    return this.#admitted(queue, null, undefined, fn) as T;
+  }
+
+  #admitted(queue: WriteQueue, op: string | null, params: unknown, run: () => unknown): unknown {
+    if (queue.ready) return queue.submit(op, params, run);
     // The doorbell starts listening a moment after open; until then (or if it could not be set up), retry after
     // short pauses, within the same timeout as the busy handler.
     const deadline = performance.now() + this.#busyTimeoutMs;
-    for (let pause = 0.05; !admission.ready; pause = Math.min(pause * 2, 2)) {
+    for (let pause = 0.05; ; pause = Math.min(pause * 2, 2)) {
+      const result = this.#tryOnce(run);
+      if (result !== BUSY) return result;
+      if (queue.ready) return queue.submit(op, params, run);
       if (performance.now() > deadline) throw new AdmissionTimeoutError(`database is locked: ${this.path} stayed locked for ${this.#busyTimeoutMs} ms`);
       Atomics.wait(this.#pause, 0, 0, pause);
-      const result = this.#tryOnce(fn);
-      if (result !== BUSY) return result;
     }
-    return admission.admit(() => this.#tryOnce(fn));
   }
 
   /** One BEGIN IMMEDIATE attempt that does not wait (busy_timeout is 0): BUSY if another connection writes. */
-  #tryOnce<T>(fn: () => T): T | typeof BUSY {
+  #tryOnce(fn: () => unknown): unknown {
     try {
-      return this.#runInTransaction.immediate(fn) as T;
+      return this.#runInTransaction.immediate(fn);
     } catch (error) {
       if ((error as { code?: unknown }).code === 'SQLITE_BUSY' && !this.sqlite.inTransaction) return BUSY;
       throw error;
     }
+  }
+
+  /** Batches this process committed as the head of the write queue ('fair' admission; 0 otherwise). */
+  get writeBatches(): number {
+    return this.#queue?.batches ?? 0;
   }
 
   /**
@@ -93,7 +122,7 @@ export class AgentDatabase {
    * then writers use the busy handler). Await it before a burst of concurrent writes.
    */
   whenAdmissionReady(): Promise<void> {
-    return this.#admission?.listening ?? Promise.resolve();
+    return this.#queue?.listening ?? Promise.resolve();
   }
 
   /** Highest applied migration number. */
@@ -113,7 +142,7 @@ export class AgentDatabase {
   }
 
   close(): void {
-    this.#admission?.close();
+    this.#queue?.close();
     if (this.sqlite.open) this.sqlite.close();
   }
 }

@@ -1,41 +1,54 @@
 import { execFile } from 'node:child_process';
-import { closeSync, constants, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, openSync, readFileSync, readSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 /**
- * The helper thread's code: block on the process's FIFO and count every byte (a hand-off) into shared memory, so
- * the main thread can wait for its turn with Atomics.wait — a blocking wait that still has a timeout.
+ * The timer thread's code. The main thread blocks in read() on its own FIFO, so a ring wakes it directly; this
+ * thread only gives that read a timeout: when an armed deadline passes, it writes a byte to the FIFO itself.
+ * Cells: 0 arm generation (odd: armed), 1 stop, 2 listening, 3 the timer sleeps until armed (so arming must notify
+ * it; otherwise it is in a timed wait and re-reads the deadline when that ends — no wake-up per wait). The deadline
+ * (monotonic ms) is in a Float64 cell.
  */
-const LISTENER = `
+const TIMER = `
 const { workerData, parentPort } = require('node:worker_threads');
 const fs = require('node:fs');
 const cell = new Int32Array(workerData.shared);
-const fd = fs.openSync(workerData.fifo, fs.constants.O_RDWR);
+const deadline = new Float64Array(workerData.deadline);
+const fd = fs.openSync(workerData.fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+const now = () => Number(process.hrtime.bigint()) / 1e6;
 Atomics.store(cell, 2, 1);
-Atomics.notify(cell, 2);
 parentPort.postMessage('listening');
-const buf = Buffer.alloc(64);
 while (Atomics.load(cell, 1) === 0) {
-  fs.readSync(fd, buf, 0, 64, null);
-  Atomics.add(cell, 0, 1);
-  Atomics.notify(cell, 0);
+  const gen = Atomics.load(cell, 0);
+  if (gen % 2 === 0) {
+    Atomics.store(cell, 3, 1);
+    if (Atomics.load(cell, 0) === gen) Atomics.wait(cell, 0, gen);
+    Atomics.store(cell, 3, 0);
+    continue;
+  }
+  const remaining = deadline[0] - now();
+  if (remaining > 0) { Atomics.wait(cell, 0, gen, remaining); continue; }
+  try { fs.writeSync(fd, Buffer.from([0])); } catch {}
+  while (Atomics.load(cell, 0) === gen && Atomics.load(cell, 1) === 0) Atomics.wait(cell, 0, gen, 50);
 }`;
 
 /**
- * One per process: a named pipe other processes write a byte to when it is this process's turn, and a helper thread
- * that turns those bytes into an Atomics counter. Set up in the background on first use (Node has no mkfifo, so a
- * `mkfifo` process makes the pipe); `ready` says when it can be relied on.
- * Cells: 0 hand-offs received, 1 stop, 2 listening, 3 constant 0 (for plain timed waits).
+ * One per process (per thread): a named pipe other processes write a byte to when it is this process's turn. The
+ * main thread waits by reading it, so a ring wakes it with one context switch; a small timer thread bounds the
+ * wait. Set up in the background on first use (Node has no mkfifo, so a `mkfifo` process makes the pipe); `ready`
+ * says when it can be relied on. Wake-ups may be spurious: waiters re-check their condition.
  */
 export class Doorbell {
   readonly fifo: string;
-  readonly cell = new Int32Array(new SharedArrayBuffer(16));
-  #helper: Worker | undefined;
-  #writeFd: number | undefined;
+  readonly #cell = new Int32Array(new SharedArrayBuffer(16));
+  readonly #deadline = new Float64Array(new SharedArrayBuffer(8));
+  readonly #pauseCell = new Int32Array(new SharedArrayBuffer(4));
+  readonly #buffer = Buffer.alloc(4096);
+  #readFd: number | undefined;
   #closed = false;
-  /** Settles when the helper listens (or set-up failed: writers then keep using the busy handler). */
+  /** Settles when the doorbell listens (or set-up failed: writers then keep using short retries). */
   readonly listening: Promise<void>;
   #settle: () => void = () => undefined;
 
@@ -50,64 +63,62 @@ export class Doorbell {
     this.listening = new Promise((resolve) => (this.#settle = resolve));
     const child = execFile('mkfifo', ['-m', '600', this.fifo], (error) => {
       if (error || this.#closed) return this.#settle();
-      const helper = new Worker(LISTENER, { eval: true, workerData: { shared: this.cell.buffer, fifo: this.fifo } });
-      // Referenced until it listens (so awaiting `listening` keeps the process alive), then unreferenced.
-      helper.once('message', () => {
-        helper.unref();
-        // Our own write end: close() can always wake the helper, even if the pipe's path was removed meanwhile.
-        try {
-          this.#writeFd = openSync(this.fifo, constants.O_WRONLY | constants.O_NONBLOCK);
-        } catch {
-          // Without it, close() falls back to the path.
-        }
+      try {
+        // O_RDWR: never blocks on open, and keeps the pipe open for writers even when nobody else has it.
+        this.#readFd = openSync(this.fifo, constants.O_RDWR);
+      } catch {
+        return this.#settle();
+      }
+      const timer = new Worker(TIMER, { eval: true, workerData: { shared: this.#cell.buffer, deadline: this.#deadline.buffer, fifo: this.fifo } });
+      // Referenced until it runs (so awaiting `listening` keeps the process alive), then unreferenced.
+      timer.once('message', () => {
+        timer.unref();
         this.#settle();
       });
-      helper.on('error', () => {
-        helper.unref();
+      timer.on('error', () => {
+        timer.unref();
         this.#settle();
       });
-      this.#helper = helper;
     });
     child.on('error', () => this.#settle());
-    // A helper blocked in read() would hold the process open at exit: stop it first.
     process.once('exit', () => this.close());
   }
 
   get ready(): boolean {
-    return !this.#closed && Atomics.load(this.cell, 2) === 1;
+    return !this.#closed && this.#readFd !== undefined && Atomics.load(this.#cell, 2) === 1;
   }
 
-  /** Hand-offs received so far; pass it to wait() to sleep until the next one. */
-  get rings(): number {
-    return Atomics.load(this.cell, 0);
+  /**
+   * Sleeps until a ring arrives or timeoutMs passes. A ring sent since the last wait is not lost (it waits in the
+   * pipe), so callers read their condition, then wait, then read it again.
+   */
+  wait(timeoutMs: number): void {
+    const fd = this.#readFd;
+    if (fd === undefined || this.#closed) return this.pause(timeoutMs);
+    this.#deadline[0] = Number(process.hrtime.bigint()) / 1e6 + timeoutMs;
+    const armed = Atomics.add(this.#cell, 0, 1) + 1;
+    if (Atomics.load(this.#cell, 3) === 1) Atomics.notify(this.#cell, 0);
+    try {
+      readSync(fd, this.#buffer, 0, this.#buffer.length, null);
+    } catch {
+      // EINTR or EAGAIN: a spurious wake-up.
+    }
+    // Disarm (no notify: the timer sees it when its own wait ends).
+    Atomics.compareExchange(this.#cell, 0, armed, armed + 1);
   }
 
-  /** Sleeps until a hand-off arrives after `seen` was read, or timeoutMs passes. */
-  wait(seen: number, timeoutMs: number): void {
-    Atomics.wait(this.cell, 0, seen, timeoutMs);
-  }
-
-  /** A plain timed pause (cell 3 never changes). */
+  /** A plain timed pause that ignores rings. */
   pause(ms: number): void {
-    Atomics.wait(this.cell, 3, 0, ms);
+    Atomics.wait(this.#pauseCell, 0, 0, ms);
   }
 
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#helper) {
-      Atomics.store(this.cell, 1, 1);
-      Atomics.wait(this.cell, 2, 0, 2000);
-      if (this.#writeFd === undefined) ring(this.fifo);
-      else {
-        try {
-          writeSync(this.#writeFd, Buffer.from([1]));
-        } catch {
-          // The helper is gone already.
-        }
-        closeSync(this.#writeFd);
-      }
-    }
+    Atomics.store(this.#cell, 1, 1);
+    Atomics.add(this.#cell, 0, 2);
+    Atomics.notify(this.#cell, 0);
+    if (this.#readFd !== undefined) closeSync(this.#readFd);
     rmSync(this.fifo, { force: true });
   }
 }
@@ -136,15 +147,41 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+const RING = Buffer.from([1]);
+/** Write ends of recently rung pipes: a hand-off is then one write(), not open + write + close. */
+const ringFds = new Map<string, number>();
+const MAX_RING_FDS = 256;
+
 /** Wakes the process listening on a FIFO; a FIFO nobody listens on (gone, or not yet open) is ignored. */
 export function ring(fifo: string): void {
-  let fd: number | undefined;
+  let fd = ringFds.get(fifo);
+  if (fd !== undefined) {
+    try {
+      writeSync(fd, RING);
+      return;
+    } catch (error) {
+      // EAGAIN: the pipe is full, so its listener will wake anyway. EPIPE: its listener is gone.
+      if ((error as NodeJS.ErrnoException).code === 'EAGAIN') return;
+      ringFds.delete(fifo);
+      closeSync(fd);
+    }
+  }
   try {
     fd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
-    writeSync(fd, Buffer.from([1]));
   } catch {
-    // ENXIO (no reader), ENOENT (removed), EAGAIN (pipe full: the listener will wake anyway).
-  } finally {
-    if (fd !== undefined) closeSync(fd);
+    return; // ENXIO (no reader), ENOENT (removed).
   }
+  try {
+    writeSync(fd, RING);
+  } catch {
+    // EAGAIN or EPIPE, as above.
+  }
+  if (ringFds.size >= MAX_RING_FDS) forgetRingFds();
+  ringFds.set(fifo, fd);
+}
+
+/** Closes the cached write ends (at close, and when the cache is full). */
+export function forgetRingFds(): void {
+  for (const fd of ringFds.values()) closeSync(fd);
+  ringFds.clear();
 }

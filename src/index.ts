@@ -42,5 +42,5 @@ export {
   TaskError,
 } from './errors.js';
 export { InvalidArgumentError } from './validate.js';
-export { AdmissionTimeoutError } from './admission.js';
+export { AdmissionTimeoutError } from './write-queue.js';
 export { serializeJson, canonicalJson, type Json } from './json-state.js';

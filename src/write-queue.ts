@@ -1,0 +1,436 @@
+import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, statSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type Database from 'better-sqlite3';
+import { isAlive, processDoorbell, ring, type Doorbell } from './doorbell.js';
+
+/** A write that any process can run on another's behalf: JSON parameters in, a JSON result out. */
+export type WriteOp = (params: unknown) => unknown;
+
+export interface WriteQueueOptions {
+  /** Longest wait for a turn; after it the writer takes the lock like the busy handler would (default 60 s). */
+  timeoutMs?: number;
+  /** How often a waiter re-checks on its own, in case the writer ahead died without handing over (default 100 ms). */
+  livenessCheckMs?: number;
+  /** How long a live writer at the head may leave its turn untaken before the others go past it (default 2 s). */
+  headPatienceMs?: number;
+  /** The request log is emptied once everything in it is served and it has grown past this size (default 16 MiB). */
+  rotateBytes?: number;
+}
+
+/** The write lock could not be had within the timeout; `code` matches SQLite's so callers handle both the same. */
+export class AdmissionTimeoutError extends Error {
+  override name = 'AdmissionTimeoutError';
+  readonly code = 'SQLITE_BUSY';
+}
+
+/** One line of the request log. Key, pid and doorbell come first so a head can be read from a short prefix. */
+interface RequestLine {
+  k: string;
+  p: number;
+  b: string;
+  /** Deadline (system-wide monotonic ms): after it no other process starts this request. */
+  d: number;
+  /** A named write op, or null for a turn only the owner can take (a transaction closure). */
+  o: string | null;
+  a?: unknown;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+interface OwnRequest {
+  key: string;
+  line: RequestLine;
+  run: () => unknown;
+  /** Whether its line is in the log (else it has not waited yet, and runs after everything queued). */
+  queued: boolean;
+}
+
+const BUSY = Symbol('BUSY');
+const NOT_SERVED = Symbol('NOT_SERVED');
+const WITHDRAWN = -1;
+const MAX_BATCH_BYTES = 4 << 20;
+const HEAD_PREFIX_BYTES = 512;
+
+/** Milliseconds on CLOCK_MONOTONIC, which every process on the machine shares. */
+export function monotonicMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS write_queue_cursor (
+    id INTEGER PRIMARY KEY CHECK (id = 1), inode INTEGER NOT NULL, offset INTEGER NOT NULL, head_since REAL);
+  CREATE TABLE IF NOT EXISTS write_queue_results (
+    key TEXT PRIMARY KEY, outcome INTEGER NOT NULL, value TEXT, created_at REAL NOT NULL) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS write_queue_results_age ON write_queue_results (created_at);`;
+
+/**
+ * Fair, batched write admission for writers in several processes: a FIFO of requests served by group commit.
+ *
+ * A writer appends its request as one line to an append-only log beside the database (one O_APPEND write, no lock),
+ * then the writer at the head of the log takes SQLite's write lock and serves the log in order in one transaction:
+ * named write ops of any process are run on their owners' behalf (each in a savepoint, its result stored for the
+ * owner to read), until it reaches a turn only its owner can take (a transaction closure). The log position is
+ * stored in the same transaction, so every request runs exactly once, and a crash mid-batch serves nothing.
+ * Served writers and the next head are woken through their doorbells (named pipes).
+ *
+ * Fair: requests are served in arrival order, and a request waits at most for the batch in progress and its own.
+ * Fast: one commit serves a whole batch, so throughput grows with contention instead of collapsing.
+ * Kill-safe: a dead or expired request is skipped; a live head that leaves its turn untaken for headPatienceMs is
+ * passed (it runs its write itself when it gets the lock); every waiter re-checks on its own every livenessCheckMs.
+ */
+export class WriteQueue {
+  readonly #sqlite: Database.Database;
+  readonly #ops: ReadonlyMap<string, WriteOp>;
+  readonly #logPath: string;
+  readonly #dbPath: string;
+  readonly #bell: Doorbell;
+  readonly #timeoutMs: number;
+  readonly #livenessCheckMs: number;
+  readonly #headPatienceMs: number;
+  readonly #rotateBytes: number;
+  readonly #keyPrefix = `${process.pid}.${Math.random().toString(36).slice(2, 10)}`;
+  #keySeq = 0;
+  /** The last write had to queue: the next one queues first instead of trying the lock in vain. */
+  #contended = false;
+  /** Our own queued line was not in the log last time: check whether the log file was replaced. */
+  #lost = false;
+  #batches = 0;
+  #fd: number;
+  readonly #savepoint: (fn: () => unknown) => unknown;
+  readonly #stmt: Record<'begin' | 'commit' | 'rollback' | 'cursor' | 'setCursor' | 'result' | 'record' | 'purge', Database.Statement>;
+
+  constructor(sqlite: Database.Database, dbPath: string, ops: ReadonlyMap<string, WriteOp>, options: WriteQueueOptions = {}) {
+    this.#sqlite = sqlite;
+    this.#ops = ops;
+    this.#dbPath = dbPath;
+    this.#timeoutMs = options.timeoutMs ?? 60_000;
+    this.#livenessCheckMs = options.livenessCheckMs ?? 100;
+    this.#headPatienceMs = options.headPatienceMs ?? 2000;
+    this.#rotateBytes = options.rotateBytes ?? 16 << 20;
+    const dir = `${dbPath}-admission`;
+    mkdirSync(dir, { recursive: true });
+    this.#logPath = join(dir, 'requests.log');
+    this.#fd = openSync(this.#logPath, 'a+');
+    const exists = sqlite.prepare("SELECT 1 FROM sqlite_master WHERE name = 'write_queue_results'").get();
+    if (!exists) sqlite.transaction(() => sqlite.exec(SCHEMA)).immediate();
+    this.#savepoint = sqlite.transaction((fn: () => unknown) => fn());
+    this.#stmt = {
+      begin: sqlite.prepare('BEGIN IMMEDIATE'),
+      commit: sqlite.prepare('COMMIT'),
+      rollback: sqlite.prepare('ROLLBACK'),
+      cursor: sqlite.prepare('SELECT inode, offset, head_since AS headSince FROM write_queue_cursor WHERE id = 1'),
+      setCursor: sqlite.prepare(`INSERT INTO write_queue_cursor (id, inode, offset, head_since) VALUES (1, ?, ?, ?)
+        ON CONFLICT (id) DO UPDATE SET inode = excluded.inode, offset = excluded.offset, head_since = excluded.head_since`),
+      result: sqlite.prepare('SELECT outcome, value FROM write_queue_results WHERE key = ?'),
+      record: sqlite.prepare('INSERT OR REPLACE INTO write_queue_results (key, outcome, value, created_at) VALUES (?, ?, ?, ?)'),
+      purge: sqlite.prepare('DELETE FROM write_queue_results WHERE created_at < ? OR created_at > ?'),
+    };
+    this.#bell = processDoorbell();
+  }
+
+  /** False until this process's doorbell listens; writers use short retries meanwhile. */
+  get ready(): boolean {
+    return this.#bell.ready && this.#sqlite.open;
+  }
+
+  /** Settles when this process's doorbell listens. */
+  get listening(): Promise<void> {
+    return this.#bell.listening;
+  }
+
+  /** Transactions committed by this process as the head of the queue (each serving one batch). */
+  get batches(): number {
+    return this.#batches;
+  }
+
+  /**
+   * Queues a write and returns its result once it has committed. `op` names a registered write op that any process
+   * may run with `params`; null makes it a turn only this process can take. `run` is what this process runs if the
+   * turn falls to it. An error thrown by the write rolls back only that write and is rethrown here.
+   */
+  submit(op: string | null, params: unknown, run: () => unknown): unknown {
+    const bell = this.#bell;
+    const key = `${this.#keyPrefix}.${++this.#keySeq}`;
+    const deadline = monotonicMs() + this.#timeoutMs;
+    const own: OwnRequest = { key, run, queued: false, line: { k: key, p: process.pid, b: bell.fifo, d: deadline, o: op, a: params } };
+    // Lock free: serve whatever is queued, then this write, in one transaction. Taken: queue, then try once more,
+    // so that a holder finishing meanwhile either is seen releasing or sees our line when it hands over.
+    // (Under steady contention the first try is skipped: it would only fail.)
+    let outcome: Outcome | typeof BUSY | typeof NOT_SERVED = this.#contended ? BUSY : this.#serve(own);
+    if (outcome === BUSY) {
+      this.#append(own.line);
+      own.queued = true;
+      outcome = this.#serve(own);
+    }
+    this.#contended = own.queued;
+    for (let pause = 0.02, timedOut = false; ; ) {
+      if (outcome !== BUSY && outcome !== NOT_SERVED) return settle(outcome);
+      let waitMs = this.#livenessCheckMs;
+      // Not handed the turn in time, at the head, and the lock is taken: a writer outside the queue holds it (a
+      // writer in the queue would hand over). Retry soon.
+      if (outcome === BUSY && timedOut && this.#isHead(key)) {
+        waitMs = pause;
+        pause = Math.min(pause * 2, 2);
+      }
+      if (monotonicMs() > deadline) return settle(this.#giveUp(own));
+      const waited = monotonicMs();
+      if (waitMs < this.#livenessCheckMs) bell.pause(waitMs);
+      else bell.wait(waitMs);
+      timedOut = monotonicMs() - waited >= waitMs;
+      const stored = this.#stored(key);
+      if (stored) return settle(stored);
+      // Woken: this request is at the head now, or the liveness re-check is due.
+      outcome = this.#serve(own);
+    }
+  }
+
+  close(): void {
+    try {
+      closeSync(this.#fd);
+    } catch {
+      // Closed already.
+    }
+  }
+
+  /**
+   * One batch: with the lock taken, serve the log in order within one transaction, and this process's own write in
+   * its place (at the end if it is not queued). BUSY if another writer holds the lock; NOT_SERVED if the batch
+   * stopped at a turn only another live process can take (the own write is then queued, if it was not).
+   */
+  #serve(own: OwnRequest): Outcome | typeof BUSY | typeof NOT_SERVED {
+    try {
+      this.#stmt.begin.run();
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'SQLITE_BUSY') return BUSY;
+      throw error;
+    }
+    let ownOutcome: Outcome | undefined;
+    const served = new Set<string>();
+    let stop: RequestLine | undefined;
+    let nextOffset: number;
+    try {
+      // The log replaced by hand is noticed within 64 batches, and at once when our own line has gone missing.
+      if (this.#batches % 64 === 0 || this.#lost) this.#reopenIfReplaced();
+      const cursor = this.#cursor();
+      const size = cursor.size;
+      const chunk = this.#read(cursor.offset, Math.min(size - cursor.offset, MAX_BATCH_BYTES), size);
+      const now = monotonicMs();
+      let pos = 0;
+      let ownSeen = false;
+      for (let nl = chunk.indexOf(10); nl >= 0; pos = nl + 1, nl = chunk.indexOf(10, pos)) {
+        const line = parseLine(chunk, pos, nl);
+        if (!line) continue;
+        if (line.k === own.key) {
+          ownSeen = true;
+          ownOutcome = this.#run(own.run);
+          continue;
+        }
+        if (line.d < now || this.#stored(line.k, true)) continue;
+        const op = line.o === null ? undefined : this.#ops.get(line.o);
+        if (op) {
+          this.#record(line.k, this.#run(() => op(line.a)));
+          served.add(line.b);
+          continue;
+        }
+        // A turn only its owner can take: wait for it, unless the owner died or has left it untaken too long.
+        if (!isAlive(line.p)) continue;
+        const sameHead = cursor.offset + pos === cursor.stored?.offset && cursor.stored.headSince !== null;
+        if (sameHead && now - cursor.stored!.headSince! > this.#headPatienceMs) continue;
+        stop = line;
+        break;
+      }
+      nextOffset = cursor.offset + pos;
+      const servedAll = !stop && cursor.offset + chunk.length === size;
+      if (!ownOutcome && servedAll) {
+        if (!own.queued) ownOutcome = this.#run(own.run);
+        // Queued but not in the log: it was emptied after a rotation or replaced — or another head served it since
+        // we last looked, and then its stored outcome is ours. Otherwise run it here, once.
+        else if (!ownSeen) ownOutcome = this.#stored(own.key);
+        this.#lost = own.queued && !ownSeen && !ownOutcome;
+        if (!ownOutcome) {
+          ownOutcome = this.#run(own.run);
+          this.#record(own.key, undefined);
+        }
+      }
+      if (!ownOutcome && !own.queued) {
+        this.#append(own.line);
+        own.queued = true;
+      }
+      const headSince = !stop ? null : nextOffset === cursor.stored?.offset && cursor.stored.headSince !== null ? cursor.stored.headSince : now;
+      if (servedAll && nextOffset === size && size >= this.#rotateBytes) {
+        ftruncateSync(this.#fd, 0);
+        nextOffset = 0;
+      }
+      if (++this.#batches % 64 === 0) this.#stmt.purge.run(now - 3 * this.#timeoutMs - 60_000, now + 3_600_000);
+      if (nextOffset !== cursor.offset || headSince !== (cursor.stored?.headSince ?? null)) {
+        this.#stmt.setCursor.run(cursor.inode, nextOffset, headSince);
+      }
+      this.#stmt.commit.run();
+    } catch (error) {
+      if (this.#sqlite.inTransaction) this.#stmt.rollback.run();
+      if (own.queued) this.#withdraw(own.key);
+      throw error;
+    }
+    // The next head first: the next batch can start while the served writers wake up.
+    const head = stop ?? this.#lineAt(nextOffset, HEAD_PREFIX_BYTES);
+    if (head && head.b !== this.#bell.fifo) ring(head.b);
+    for (const fifo of served) if (fifo !== this.#bell.fifo && fifo !== head?.b) ring(fifo);
+    return ownOutcome ?? NOT_SERVED;
+  }
+
+  /** Past the deadline: stop waiting for a turn and take the lock directly, within another timeout. */
+  #giveUp(own: OwnRequest): Outcome {
+    const until = monotonicMs() + this.#timeoutMs;
+    for (let pause = 0.05; ; pause = Math.min(pause * 2, 10)) {
+      try {
+        this.#stmt.begin.run();
+        break;
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== 'SQLITE_BUSY') throw error;
+      }
+      if (monotonicMs() > until) {
+        throw new AdmissionTimeoutError(`database is locked: no write turn on ${this.#dbPath} within ${this.#timeoutMs} ms`);
+      }
+      this.#bell.pause(pause);
+    }
+    try {
+      let outcome = this.#stored(own.key);
+      if (!outcome) {
+        outcome = this.#run(own.run);
+        this.#record(own.key, undefined);
+      }
+      this.#stmt.commit.run();
+      return outcome;
+    } catch (error) {
+      if (this.#sqlite.inTransaction) this.#stmt.rollback.run();
+      throw error;
+    }
+  }
+
+  /** Best effort after a failed batch: mark our request as not to be run by anyone else. */
+  #withdraw(key: string): void {
+    try {
+      this.#stmt.begin.run();
+      this.#record(key, undefined);
+      this.#stmt.commit.run();
+    } catch {
+      if (this.#sqlite.inTransaction) this.#stmt.rollback.run();
+    }
+  }
+
+  #run(fn: () => unknown): Outcome {
+    try {
+      return { ok: true, value: this.#savepoint(fn) };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  }
+
+  /** Stores an outcome for its owner to read; undefined marks a request its owner settled itself (not to be run). */
+  #record(key: string, outcome: Outcome | undefined): void {
+    let code = WITHDRAWN;
+    let value: string | null = null;
+    if (outcome) {
+      try {
+        value = JSON.stringify(outcome.ok ? (outcome.value ?? null) : errorFields(outcome.error));
+        code = outcome.ok ? 1 : 0;
+      } catch (error) {
+        value = JSON.stringify(errorFields(error));
+        code = 0;
+      }
+    }
+    this.#stmt.record.run(key, code, value, monotonicMs());
+  }
+
+  /** The stored outcome of a request, if another process served it (or, with `any`, if it was settled at all). */
+  #stored(key: string, any = false): Outcome | undefined {
+    const row = this.#stmt.result.get(key) as { outcome: number; value: string | null } | undefined;
+    if (!row) return undefined;
+    if (row.outcome === WITHDRAWN) return any ? { ok: true, value: null } : undefined;
+    const value: unknown = JSON.parse(row.value ?? 'null');
+    if (row.outcome === 1) return { ok: true, value };
+    const fields = value as { name?: string; message?: string; code?: unknown };
+    return { ok: false, error: Object.assign(new Error(fields.message ?? 'write failed'), { name: fields.name ?? 'Error', code: fields.code }) };
+  }
+
+  /** The stored log position, reset to the start when the log file was replaced or emptied. */
+  #cursor(): { inode: number; size: number; offset: number; stored: { offset: number; headSince: number | null } | undefined } {
+    const { ino: inode, size } = fstatSync(this.#fd);
+    const row = this.#stmt.cursor.get() as { inode: number; offset: number; headSince: number | null } | undefined;
+    const valid = row !== undefined && row.inode === inode && row.offset <= size;
+    return { inode, size, offset: valid ? row.offset : 0, stored: valid ? row : undefined };
+  }
+
+  #isHead(key: string): boolean {
+    try {
+      const head = this.#lineAt(this.#cursor().offset, HEAD_PREFIX_BYTES);
+      return head?.k === key;
+    } catch {
+      return true;
+    }
+  }
+
+  /** The key, pid and doorbell of the line starting at `offset`, from a short prefix of it. */
+  #lineAt(offset: number, bytes: number): Pick<RequestLine, 'k' | 'p' | 'b'> | undefined {
+    const prefix = this.#read(offset, bytes, Infinity).toString('utf8');
+    const match = /^\{"k":("[^"]*"),"p":(\d+),"b":("(?:[^"\\]|\\.)*")/.exec(prefix);
+    if (!match) return undefined;
+    return { k: JSON.parse(match[1]!) as string, p: Number(match[2]), b: JSON.parse(match[3]!) as string };
+  }
+
+  #read(offset: number, length: number, size: number): Buffer {
+    const buffer = Buffer.allocUnsafe(Math.max(0, length));
+    let filled = 0;
+    while (filled < buffer.length) {
+      const n = readSync(this.#fd, buffer, filled, buffer.length - filled, offset + filled);
+      if (n === 0) break;
+      filled += n;
+    }
+    const chunk = buffer.subarray(0, filled);
+    // A single line longer than the batch limit: read on to its end.
+    if (filled === MAX_BATCH_BYTES && chunk.indexOf(10) < 0 && offset + filled < size) {
+      return Buffer.concat([chunk, this.#read(offset + filled, Math.min(size - offset - filled, MAX_BATCH_BYTES), size)]);
+    }
+    return chunk;
+  }
+
+  #append(line: RequestLine): void {
+    const bytes = Buffer.from(`${JSON.stringify(line)}\n`);
+    // One write() of an O_APPEND file lands whole at the end; a short write is finished off (and then fails to parse).
+    for (let written = 0; written < bytes.length; ) written += writeSync(this.#fd, bytes, written);
+  }
+
+  /** The log was removed or replaced (e.g. by hand): append to the file at the path, not the orphan. */
+  #reopenIfReplaced(): void {
+    let current: number | undefined;
+    try {
+      current = statSync(this.#logPath).ino;
+    } catch {
+      current = undefined;
+    }
+    if (current !== undefined && current === fstatSync(this.#fd).ino) return;
+    const fd = openSync(this.#logPath, 'a+');
+    closeSync(this.#fd);
+    this.#fd = fd;
+  }
+}
+
+function settle(outcome: Outcome): unknown {
+  if (outcome.ok) return outcome.value;
+  throw outcome.error;
+}
+
+function parseLine(chunk: Buffer, start: number, end: number): RequestLine | undefined {
+  try {
+    const line = JSON.parse(chunk.toString('utf8', start, end)) as Partial<RequestLine>;
+    const valid = typeof line.k === 'string' && typeof line.p === 'number' && typeof line.b === 'string'
+      && typeof line.d === 'number' && (line.o === null || typeof line.o === 'string');
+    return valid ? (line as RequestLine) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function errorFields(error: unknown): { name: string; message: string; code?: unknown } {
+  if (error instanceof Error) return { name: error.name, message: error.message, code: (error as { code?: unknown }).code };
+  return { name: 'Error', message: String(error) };
+}
