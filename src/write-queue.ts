@@ -197,12 +197,7 @@ export class WriteQueue {
    * stopped at a turn only another live process can take (the own write is then queued, if it was not).
    */
   #serve(own: OwnRequest): Outcome | typeof BUSY | typeof NOT_SERVED {
-    try {
-      this.#stmt.begin.run();
-    } catch (error) {
-      if ((error as { code?: unknown }).code === 'SQLITE_BUSY') return BUSY;
-      throw error;
-    }
+    if (!this.#tryBegin()) return BUSY;
     let ownOutcome: Outcome | undefined;
     const served = new Set<string>();
     let stop: RequestLine | undefined;
@@ -277,16 +272,26 @@ export class WriteQueue {
     return ownOutcome ?? NOT_SERVED;
   }
 
+  /** BEGIN IMMEDIATE without waiting: false if another connection holds the write lock. */
+  #tryBegin(): boolean {
+    // Failing here is the common case under contention: skip the stack trace a thrown error would capture.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      this.#stmt.begin.run();
+      return true;
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'SQLITE_BUSY') return false;
+      throw error;
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+  }
+
   /** Past the deadline: stop waiting for a turn and take the lock directly, within another timeout. */
   #giveUp(own: OwnRequest): Outcome {
     const until = monotonicMs() + this.#timeoutMs;
-    for (let pause = 0.05; ; pause = Math.min(pause * 2, 10)) {
-      try {
-        this.#stmt.begin.run();
-        break;
-      } catch (error) {
-        if ((error as { code?: unknown }).code !== 'SQLITE_BUSY') throw error;
-      }
+    for (let pause = 0.05; !this.#tryBegin(); pause = Math.min(pause * 2, 10)) {
       if (monotonicMs() > until) {
         throw new AdmissionTimeoutError(`database is locked: no write turn on ${this.#dbPath} within ${this.#timeoutMs} ms`);
       }
