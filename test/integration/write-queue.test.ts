@@ -149,8 +149,7 @@ describe('fair write admission (the write queue)', () => {
     db.close();
   });
 
-  it('keeps going when the lock holder and a queued writer are killed with SIGKILL'
-, async () => {
+  it('keeps going when the lock holder and a queued writer are killed with SIGKILL', async () => {
     const dir = tempDir();
     openDatabase(join(dir, 'agentos.db')).close();
     const history = new History();
@@ -170,6 +169,37 @@ describe('fair write admission (the write queue)', () => {
     const db = openDatabase(join(dir, 'agentos.db'));
     const cm = new CheckpointManager(db);
     for (const i of [0, 2, 3]) expect(cm.list(`task-writer-${i}`)).toHaveLength(20);
+    expect(db.integrityCheck()).toEqual(['ok']);
+    db.close();
+  });
+
+  it('loses no acknowledged write and runs none twice when writers are killed mid-run (any of them may be serving a batch)', async () => {
+    const dir = tempDir();
+    openDatabase(join(dir, 'agentos.db')).close();
+    const history = new History();
+    const count = 150;
+    const writers = Array.from({ length: 6 }, (_, i) => start(dir, history, `writer-${i}`, 'checkpoint-writer', { taskId: 'task-{worker}', count, waitForGo: true }));
+    await until(() => history.select('worker.ready').length === 6);
+    for (const writer of writers) writer.send({ cmd: 'go' });
+    // Kill two writers while all six are busy: whichever is serving a batch at that moment takes others' writes down
+    // with its rolled-back transaction, and they must still commit exactly once.
+    await until(() => history.select('checkpoint.committed').length >= 200);
+    writers[2]!.signal('SIGKILL');
+    await until(() => history.select('checkpoint.committed').length >= 400);
+    writers[4]!.signal('SIGKILL');
+    const exits = await Promise.all(writers.map((w) => w.exited));
+    expect(exits.map((e) => e.signal ?? e.exitCode)).toEqual([0, 0, 'SIGKILL', 0, 'SIGKILL', 0]);
+    const db = openDatabase(join(dir, 'agentos.db'));
+    const cm = new CheckpointManager(db);
+    for (let i = 0; i < 6; i++) {
+      const seqs = cm.list(`task-writer-${i}`).map((c) => c.seq);
+      const acknowledged = history.select('checkpoint.committed').filter((e) => e.worker === `writer-${i}`).map((e) => (e as unknown as { seq: number }).seq);
+      // Gap-free from 1, every acknowledged sequence number present, and no write applied twice.
+      expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, j) => j + 1));
+      expect(seqs).toEqual(expect.arrayContaining(acknowledged));
+      if (i === 2 || i === 4) expect(seqs.length - acknowledged.length).toBeLessThanOrEqual(1);
+      else expect(seqs).toHaveLength(count);
+    }
     expect(db.integrityCheck()).toEqual(['ok']);
     db.close();
   });
