@@ -161,7 +161,8 @@ export class WriteQueue {
       own.queued = true;
       outcome = this.#serve(own);
     }
-    this.#contended = own.queued;
+    // Had to wait: the next write queues first. Served at once: contention is over.
+    this.#contended = outcome === BUSY || outcome === NOT_SERVED;
     for (let pause = 0.02, timedOut = false; ; ) {
       if (outcome !== BUSY && outcome !== NOT_SERVED) return settle(outcome);
       let waitMs = this.#livenessCheckMs;
