@@ -30,7 +30,7 @@ while (Atomics.load(cell, 1) === 0) {
   }
   const remaining = deadline[0] - now();
   if (remaining > 0) { Atomics.wait(cell, 0, gen, remaining); continue; }
-  try { fs.writeSync(fd, Buffer.from([0])); } catch {}
+  try { fs.writeSync(fd, '\\n'); } catch {}
   while (Atomics.load(cell, 0) === gen && Atomics.load(cell, 1) === 0) Atomics.wait(cell, 0, gen, 50);
 }`;
 
@@ -45,7 +45,8 @@ export class Doorbell {
   readonly #cell = new Int32Array(new SharedArrayBuffer(16));
   readonly #deadline = new Float64Array(new SharedArrayBuffer(8));
   readonly #pauseCell = new Int32Array(new SharedArrayBuffer(4));
-  readonly #buffer = Buffer.alloc(4096);
+  readonly #buffer = Buffer.alloc(16384);
+  #partial = '';
   #readFd: number | undefined;
   #closed = false;
   /** Settles when the doorbell listens (or set-up failed: writers then keep using short retries). */
@@ -89,22 +90,31 @@ export class Doorbell {
   }
 
   /**
-   * Sleeps until a ring arrives or timeoutMs passes. A ring sent since the last wait is not lost (it waits in the
-   * pipe), so callers read their condition, then wait, then read it again.
+   * Sleeps until a ring arrives or timeoutMs passes, and returns the messages received (lines; a plain ring is an
+   * empty line and is dropped). A ring sent since the last wait is not lost (it waits in the pipe), so callers read
+   * their condition, then wait, then read it again.
    */
-  wait(timeoutMs: number): void {
+  wait(timeoutMs: number): string[] {
     const fd = this.#readFd;
-    if (fd === undefined || this.#closed) return this.pause(timeoutMs);
+    if (fd === undefined || this.#closed) {
+      this.pause(timeoutMs);
+      return [];
+    }
     this.#deadline[0] = Number(process.hrtime.bigint()) / 1e6 + timeoutMs;
     const armed = Atomics.add(this.#cell, 0, 1) + 1;
     if (Atomics.load(this.#cell, 3) === 1) Atomics.notify(this.#cell, 0);
+    let read = 0;
     try {
-      readSync(fd, this.#buffer, 0, this.#buffer.length, null);
+      read = readSync(fd, this.#buffer, 0, this.#buffer.length, null);
     } catch {
       // EINTR or EAGAIN: a spurious wake-up.
     }
     // Disarm (no notify: the timer sees it when its own wait ends).
     Atomics.compareExchange(this.#cell, 0, armed, armed + 1);
+    // A message longer than one read is completed by the next.
+    const lines = (this.#partial + this.#buffer.toString('utf8', 0, read)).split('\n');
+    this.#partial = lines.pop() ?? '';
+    return lines.filter((line) => line.length > 0);
   }
 
   /** A plain timed pause that ignores rings. */
@@ -147,17 +157,22 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-const RING = Buffer.from([1]);
 /** Write ends of recently rung pipes: a hand-off is then one write(), not open + write + close. */
 const ringFds = new Map<string, number>();
 const MAX_RING_FDS = 256;
+/** Up to this size a write to a pipe lands whole (POSIX PIPE_BUF on Linux). */
+export const MAX_MESSAGE_BYTES = 4096;
 
-/** Wakes the process listening on a FIFO; a FIFO nobody listens on (gone, or not yet open) is ignored. */
-export function ring(fifo: string): void {
+/**
+ * Wakes the process listening on a FIFO, optionally with a one-line message (at most MAX_MESSAGE_BYTES, ending in a
+ * newline). A FIFO nobody listens on (gone, or not yet open) is ignored; so is a full one (its listener will wake
+ * anyway, and must not rely on the message).
+ */
+export function ring(fifo: string, message = '\n'): void {
   let fd = ringFds.get(fifo);
   if (fd !== undefined) {
     try {
-      writeSync(fd, RING);
+      writeSync(fd, message);
       return;
     } catch (error) {
       // EAGAIN: the pipe is full, so its listener will wake anyway. EPIPE: its listener is gone.
@@ -172,7 +187,7 @@ export function ring(fifo: string): void {
     return; // ENXIO (no reader), ENOENT (removed).
   }
   try {
-    writeSync(fd, RING);
+    writeSync(fd, message);
   } catch {
     // EAGAIN or EPIPE, as above.
   }

@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
-import { isAlive, processDoorbell, ring, type Doorbell } from './doorbell.js';
+import { MAX_MESSAGE_BYTES, isAlive, processDoorbell, ring, type Doorbell } from './doorbell.js';
 
 /** A write that any process can run on another's behalf: JSON parameters in, a JSON result out. */
 export type WriteOp = (params: unknown) => unknown;
@@ -60,7 +60,8 @@ const SCHEMA = `
     id INTEGER PRIMARY KEY CHECK (id = 1), inode INTEGER NOT NULL, offset INTEGER NOT NULL, head_since REAL);
   CREATE TABLE IF NOT EXISTS write_queue_results (
     key TEXT PRIMARY KEY, outcome INTEGER NOT NULL, value TEXT, created_at REAL NOT NULL) WITHOUT ROWID;
-  CREATE INDEX IF NOT EXISTS write_queue_results_age ON write_queue_results (created_at);`;
+  CREATE INDEX IF NOT EXISTS write_queue_results_age ON write_queue_results (created_at);
+  CREATE INDEX IF NOT EXISTS write_queue_results_withdrawn ON write_queue_results (key) WHERE outcome = -1;`;
 
 /**
  * Fair, batched write admission for writers in several processes: a FIFO of requests served by group commit.
@@ -96,7 +97,7 @@ export class WriteQueue {
   #batches = 0;
   #fd: number;
   readonly #savepoint: (fn: () => unknown) => unknown;
-  readonly #stmt: Record<'begin' | 'commit' | 'rollback' | 'cursor' | 'setCursor' | 'result' | 'record' | 'purge', Database.Statement>;
+  readonly #stmt: Record<'begin' | 'commit' | 'rollback' | 'cursor' | 'setCursor' | 'result' | 'record' | 'purge' | 'withdrawn', Database.Statement>;
 
   constructor(sqlite: Database.Database, dbPath: string, ops: ReadonlyMap<string, WriteOp>, options: WriteQueueOptions = {}) {
     this.#sqlite = sqlite;
@@ -110,7 +111,7 @@ export class WriteQueue {
     mkdirSync(dir, { recursive: true });
     this.#logPath = join(dir, 'requests.log');
     this.#fd = openSync(this.#logPath, 'a+');
-    const exists = sqlite.prepare("SELECT 1 FROM sqlite_master WHERE name = 'write_queue_results'").get();
+    const exists = sqlite.prepare("SELECT 1 FROM sqlite_master WHERE name = 'write_queue_results_withdrawn'").get();
     if (!exists) sqlite.transaction(() => sqlite.exec(SCHEMA)).immediate();
     this.#savepoint = sqlite.transaction((fn: () => unknown) => fn());
     this.#stmt = {
@@ -123,6 +124,7 @@ export class WriteQueue {
       result: sqlite.prepare('SELECT outcome, value FROM write_queue_results WHERE key = ?'),
       record: sqlite.prepare('INSERT OR REPLACE INTO write_queue_results (key, outcome, value, created_at) VALUES (?, ?, ?, ?)'),
       purge: sqlite.prepare('DELETE FROM write_queue_results WHERE created_at < ? OR created_at > ?'),
+      withdrawn: sqlite.prepare('SELECT key FROM write_queue_results WHERE outcome = -1').pluck(),
     };
     this.#bell = processDoorbell();
   }
@@ -174,12 +176,17 @@ export class WriteQueue {
       }
       if (monotonicMs() > deadline) return settle(this.#giveUp(own));
       const waited = monotonicMs();
-      if (waitMs < this.#livenessCheckMs) bell.pause(waitMs);
-      else bell.wait(waitMs);
+      const messages = waitMs < this.#livenessCheckMs ? (bell.pause(waitMs), []) : bell.wait(waitMs);
       timedOut = monotonicMs() - waited >= waitMs;
-      const stored = this.#stored(key);
-      if (stored) return settle(stored);
-      // Woken: this request is at the head now, or the liveness re-check is due.
+      // The head that served this request sends its outcome along with the ring (it is also stored).
+      const delivered = outcomeIn(messages, key);
+      if (delivered) return settle(delivered);
+      if (timedOut) {
+        const stored = this.#stored(key);
+        if (stored) return settle(stored);
+      }
+      // Woken: this request is at the head now, or the liveness re-check is due. (If another head served it
+      // meanwhile, #serve finds its stored outcome.)
       outcome = this.#serve(own);
     }
   }
@@ -200,16 +207,18 @@ export class WriteQueue {
   #serve(own: OwnRequest): Outcome | typeof BUSY | typeof NOT_SERVED {
     if (!this.#tryBegin()) return BUSY;
     let ownOutcome: Outcome | undefined;
-    const served = new Set<string>();
+    const served: { fifo: string; message: string }[] = [];
     let stop: RequestLine | undefined;
     let nextOffset: number;
     try {
       // The log replaced by hand is noticed within 64 batches, and at once when our own line has gone missing.
-      if (this.#batches % 64 === 0 || this.#lost) this.#reopenIfReplaced();
+      if (this.#batches % 64 === 63 || this.#lost) this.#reopenIfReplaced();
       const cursor = this.#cursor();
       const size = cursor.size;
       const chunk = this.#read(cursor.offset, Math.min(size - cursor.offset, MAX_BATCH_BYTES), size);
       const now = monotonicMs();
+      // Requests their owners settled themselves (few: after a failed batch or a timeout), skipped below.
+      const withdrawn = chunk.length > 0 ? new Set(this.#stmt.withdrawn.all() as string[]) : undefined;
       let pos = 0;
       let ownSeen = false;
       for (let nl = chunk.indexOf(10); nl >= 0; pos = nl + 1, nl = chunk.indexOf(10, pos)) {
@@ -220,11 +229,11 @@ export class WriteQueue {
           ownOutcome = this.#run(own.run);
           continue;
         }
-        if (line.d < now || this.#stored(line.k, true)) continue;
+        if (line.d < now || withdrawn?.has(line.k)) continue;
         const op = line.o === null ? undefined : this.#ops.get(line.o);
         if (op) {
-          this.#record(line.k, this.#run(() => op(line.a)));
-          served.add(line.b);
+          const message = `${line.k}\t${this.#record(line.k, this.#run(() => op(line.a)))}\n`;
+          served.push({ fifo: line.b, message: Buffer.byteLength(message) <= MAX_MESSAGE_BYTES ? message : '\n' });
           continue;
         }
         // A turn only its owner can take: wait for it, unless the owner died or has left it untaken too long.
@@ -269,7 +278,7 @@ export class WriteQueue {
     // The next head first: the next batch can start while the served writers wake up.
     const head = stop ?? this.#lineAt(nextOffset, HEAD_PREFIX_BYTES);
     if (head && head.b !== this.#bell.fifo) ring(head.b);
-    for (const fifo of served) if (fifo !== this.#bell.fifo && fifo !== head?.b) ring(fifo);
+    for (const { fifo, message } of served) if (fifo !== this.#bell.fifo) ring(fifo, message);
     return ownOutcome ?? NOT_SERVED;
   }
 
@@ -331,8 +340,11 @@ export class WriteQueue {
     }
   }
 
-  /** Stores an outcome for its owner to read; undefined marks a request its owner settled itself (not to be run). */
-  #record(key: string, outcome: Outcome | undefined): void {
+  /**
+   * Stores an outcome for its owner to read; undefined marks a request its owner settled itself (not to be run).
+   * Returns the stored row as "<outcome>\t<value>", which is also what the owner is sent.
+   */
+  #record(key: string, outcome: Outcome | undefined): string {
     let code = WITHDRAWN;
     let value: string | null = null;
     if (outcome) {
@@ -345,17 +357,14 @@ export class WriteQueue {
       }
     }
     this.#stmt.record.run(key, code, value, monotonicMs());
+    return `${code}\t${value ?? 'null'}`;
   }
 
-  /** The stored outcome of a request, if another process served it (or, with `any`, if it was settled at all). */
-  #stored(key: string, any = false): Outcome | undefined {
+  /** The stored outcome of a request, if another process served it. */
+  #stored(key: string): Outcome | undefined {
     const row = this.#stmt.result.get(key) as { outcome: number; value: string | null } | undefined;
-    if (!row) return undefined;
-    if (row.outcome === WITHDRAWN) return any ? { ok: true, value: null } : undefined;
-    const value: unknown = JSON.parse(row.value ?? 'null');
-    if (row.outcome === 1) return { ok: true, value };
-    const fields = value as { name?: string; message?: string; code?: unknown };
-    return { ok: false, error: Object.assign(new Error(fields.message ?? 'write failed'), { name: fields.name ?? 'Error', code: fields.code }) };
+    if (!row || row.outcome === WITHDRAWN) return undefined;
+    return decodeOutcome(row.outcome, row.value ?? 'null');
   }
 
   /** The stored log position, reset to the start when the log file was replaced or emptied. */
@@ -400,9 +409,13 @@ export class WriteQueue {
   }
 
   #append(line: RequestLine): void {
-    const bytes = Buffer.from(`${JSON.stringify(line)}\n`);
+    const text = `${JSON.stringify(line)}\n`;
     // One write() of an O_APPEND file lands whole at the end; a short write is finished off (and then fails to parse).
-    for (let written = 0; written < bytes.length; ) written += writeSync(this.#fd, bytes, written);
+    const written = writeSync(this.#fd, text);
+    if (written < Buffer.byteLength(text)) {
+      const bytes = Buffer.from(text);
+      for (let done = written; done < bytes.length; ) done += writeSync(this.#fd, bytes, done);
+    }
   }
 
   /** The log was removed or replaced (e.g. by hand): append to the file at the path, not the orphan. */
@@ -418,6 +431,22 @@ export class WriteQueue {
     closeSync(this.#fd);
     this.#fd = fd;
   }
+}
+
+function decodeOutcome(code: number, json: string): Outcome {
+  const value: unknown = JSON.parse(json);
+  if (code === 1) return { ok: true, value };
+  const fields = value as { name?: string; message?: string; code?: unknown };
+  return { ok: false, error: Object.assign(new Error(fields.message ?? 'write failed'), { name: fields.name ?? 'Error', code: fields.code }) };
+}
+
+/** The outcome sent for `key` among doorbell messages ("<key>\t<outcome>\t<value>"), if there is one. */
+function outcomeIn(messages: readonly string[], key: string): Outcome | undefined {
+  for (const message of messages) {
+    const [k, code, json] = message.split('\t', 3);
+    if (k === key && code !== undefined && json !== undefined && Number(code) !== WITHDRAWN) return decodeOutcome(Number(code), json);
+  }
+  return undefined;
 }
 
 function settle(outcome: Outcome): unknown {
