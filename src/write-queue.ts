@@ -15,6 +15,8 @@ export interface WriteQueueOptions {
   headPatienceMs?: number;
   /** The request log is emptied once everything in it is served and it has grown past this size (default 16 MiB). */
   rotateBytes?: number;
+  /** How long a stored outcome is kept for its writer to read (default 3 × timeoutMs + 60 s). */
+  outcomeRetentionMs?: number;
 }
 
 /** The write lock could not be had within the timeout; `code` matches SQLite's so callers handle both the same. */
@@ -55,13 +57,20 @@ export function monotonicMs(): number {
   return Number(process.hrtime.bigint()) / 1e6;
 }
 
+/**
+ * The time part of a request key: microseconds of the monotonic clock, zero-padded so that keys sort by time
+ * (results are then appended at the end of their table, and purged from its start).
+ */
+function timeKey(ms: number): string {
+  return Math.max(0, Math.floor(ms * 1000)).toString().padStart(16, '0');
+}
+
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS write_queue_cursor (
     id INTEGER PRIMARY KEY CHECK (id = 1), inode INTEGER NOT NULL, offset INTEGER NOT NULL, head_since REAL);
-  CREATE TABLE IF NOT EXISTS write_queue_results (
-    key TEXT PRIMARY KEY, outcome INTEGER NOT NULL, value TEXT, created_at REAL NOT NULL) WITHOUT ROWID;
-  CREATE INDEX IF NOT EXISTS write_queue_results_age ON write_queue_results (created_at);
-  CREATE INDEX IF NOT EXISTS write_queue_results_withdrawn ON write_queue_results (key) WHERE outcome = -1;`;
+  CREATE TABLE IF NOT EXISTS write_queue_outcomes (
+    key TEXT PRIMARY KEY, outcome INTEGER NOT NULL, value TEXT) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS write_queue_outcomes_withdrawn ON write_queue_outcomes (key) WHERE outcome = -1;`;
 
 /**
  * Fair, batched write admission for writers in several processes: a FIFO of requests served by group commit.
@@ -88,7 +97,8 @@ export class WriteQueue {
   readonly #livenessCheckMs: number;
   readonly #headPatienceMs: number;
   readonly #rotateBytes: number;
-  readonly #keyPrefix = `${process.pid}.${Math.random().toString(36).slice(2, 10)}`;
+  readonly #outcomeRetentionMs: number;
+  readonly #keySuffix = `.${process.pid}.${Math.random().toString(36).slice(2, 8)}.`;
   #keySeq = 0;
   /** The last write had to queue: the next one queues first instead of trying the lock in vain. */
   #contended = false;
@@ -107,11 +117,12 @@ export class WriteQueue {
     this.#livenessCheckMs = options.livenessCheckMs ?? 100;
     this.#headPatienceMs = options.headPatienceMs ?? 2000;
     this.#rotateBytes = options.rotateBytes ?? 16 << 20;
+    this.#outcomeRetentionMs = options.outcomeRetentionMs ?? 3 * this.#timeoutMs + 60_000;
     const dir = `${dbPath}-admission`;
     mkdirSync(dir, { recursive: true });
     this.#logPath = join(dir, 'requests.log');
     this.#fd = openSync(this.#logPath, 'a+');
-    const exists = sqlite.prepare("SELECT 1 FROM sqlite_master WHERE name = 'write_queue_results_withdrawn'").get();
+    const exists = sqlite.prepare("SELECT 1 FROM sqlite_master WHERE name = 'write_queue_outcomes_withdrawn'").get();
     if (!exists) sqlite.transaction(() => sqlite.exec(SCHEMA)).immediate();
     this.#savepoint = sqlite.transaction((fn: () => unknown) => fn());
     this.#stmt = {
@@ -121,10 +132,11 @@ export class WriteQueue {
       cursor: sqlite.prepare('SELECT inode, offset, head_since AS headSince FROM write_queue_cursor WHERE id = 1'),
       setCursor: sqlite.prepare(`INSERT INTO write_queue_cursor (id, inode, offset, head_since) VALUES (1, ?, ?, ?)
         ON CONFLICT (id) DO UPDATE SET inode = excluded.inode, offset = excluded.offset, head_since = excluded.head_since`),
-      result: sqlite.prepare('SELECT outcome, value FROM write_queue_results WHERE key = ?'),
-      record: sqlite.prepare('INSERT OR REPLACE INTO write_queue_results (key, outcome, value, created_at) VALUES (?, ?, ?, ?)'),
-      purge: sqlite.prepare('DELETE FROM write_queue_results WHERE created_at < ? OR created_at > ?'),
-      withdrawn: sqlite.prepare('SELECT key FROM write_queue_results WHERE outcome = -1').pluck(),
+      result: sqlite.prepare('SELECT outcome, value FROM write_queue_outcomes WHERE key = ?'),
+      record: sqlite.prepare('INSERT OR REPLACE INTO write_queue_outcomes (key, outcome, value) VALUES (?, ?, ?)'),
+      // Keys begin with the time they were made, so old results are a range at the start of the table.
+      purge: sqlite.prepare('DELETE FROM write_queue_outcomes WHERE key < ? OR key > ?'),
+      withdrawn: sqlite.prepare('SELECT key FROM write_queue_outcomes WHERE outcome = -1').pluck(),
     };
     this.#bell = processDoorbell();
   }
@@ -151,7 +163,7 @@ export class WriteQueue {
    */
   submit(op: string | null, params: unknown, run: () => unknown): unknown {
     const bell = this.#bell;
-    const key = `${this.#keyPrefix}.${++this.#keySeq}`;
+    const key = `${timeKey(monotonicMs())}${this.#keySuffix}${++this.#keySeq}`;
     const deadline = monotonicMs() + this.#timeoutMs;
     const own: OwnRequest = { key, run, queued: false, line: { k: key, p: process.pid, b: bell.fifo, d: deadline, o: op, a: params } };
     // Lock free: serve whatever is queued, then this write, in one transaction. Taken: queue, then try once more,
@@ -265,7 +277,8 @@ export class WriteQueue {
         ftruncateSync(this.#fd, 0);
         nextOffset = 0;
       }
-      if (++this.#batches % 64 === 0) this.#stmt.purge.run(now - 3 * this.#timeoutMs - 60_000, now + 3_600_000);
+      // Results are read within a timeout of being stored; older ones (or ones from before a reboot) go.
+      if (++this.#batches % 64 === 0) this.#stmt.purge.run(timeKey(now - this.#outcomeRetentionMs), timeKey(now + 3_600_000));
       if (nextOffset !== cursor.offset || headSince !== (cursor.stored?.headSince ?? null)) {
         this.#stmt.setCursor.run(cursor.inode, nextOffset, headSince);
       }
@@ -356,7 +369,7 @@ export class WriteQueue {
         code = 0;
       }
     }
-    this.#stmt.record.run(key, code, value, monotonicMs());
+    this.#stmt.record.run(key, code, value);
     return `${code}\t${value ?? 'null'}`;
   }
 

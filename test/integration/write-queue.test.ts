@@ -35,7 +35,7 @@ async function openQueue(dir: string, options: ConstructorParameters<typeof Writ
       k: key, p: fields.p ?? process.ppid, b: join(dir, 'nobody.fifo'), d: fields.d ?? monotonicMs() + 60_000,
       o: fields.o === undefined ? 'note' : fields.o, a: fields.a,
     })}\n`);
-  const result = (key: string) => sqlite.prepare('SELECT outcome, value FROM write_queue_results WHERE key = ?').get(key) as { outcome: number; value: string } | undefined;
+  const result = (key: string) => sqlite.prepare('SELECT outcome, value FROM write_queue_outcomes WHERE key = ?').get(key) as { outcome: number; value: string } | undefined;
   return { sqlite, queue, notes, note, queueForeign, result, path };
 }
 
@@ -61,6 +61,17 @@ describe('fair write admission (the write queue)', () => {
     // Served once: the next write serves nothing again.
     note('again');
     expect(notes()).toEqual(['first', 'second', 'mine', 'again']);
+    sqlite.close();
+  });
+
+  it('forgets stored outcomes once they are older than the retention (checked every 64 batches)', async () => {
+    const { note, queueForeign, result, sqlite } = await openQueue(tempDir(), { outcomeRetentionMs: 1 });
+    const oldKey = `${'0'.repeat(16)}.1.old.1`;
+    queueForeign(oldKey, { a: { text: 'old' } });
+    note('first');
+    expect(result(oldKey)?.outcome).toBe(1);
+    for (let i = 0; i < 63; i++) note(`filler ${i}`);
+    expect(result(oldKey)).toBeUndefined();
     sqlite.close();
   });
 
