@@ -62,6 +62,7 @@ export class WorkerProcess {
   #alive = true;
   #paused = false;
   #peakRssKb: number | null = null;
+  #rssSampledAt = -Infinity;
   readonly #subprocess: WorkerSubprocess;
 
   constructor(options: SpawnOptions, entry: string) {
@@ -77,13 +78,13 @@ export class WorkerProcess {
     const lines = createInterface({ input: this.#subprocess.stdout! });
     lines.on('line', (line) => {
       if (!line.startsWith('{')) return;
-      this.#sampleRss();
       let event: AnyEvent;
       try {
         event = JSON.parse(line) as AnyEvent;
       } catch {
         event = { kind: 'worker.error', message: `malformed event line (${line.length} bytes): ${line.slice(0, 200)}` };
       }
+      this.#sampleRss(event.kind === 'worker.done' || event.kind === 'worker.error');
       options.onEvent(this, event);
     });
     const lineClosed = new Promise<void>((resolve) => lines.once('close', resolve));
@@ -128,7 +129,14 @@ export class WorkerProcess {
     }
   }
 
-  #sampleRss(): void {
+  /**
+   * VmHWM is the process's own high-water mark, so a sample just before it exits ('worker.done' or 'worker.error')
+   * holds its peak. Other events sample at most every 100 ms, for workers that are killed.
+   */
+  #sampleRss(final: boolean): void {
+    const now = performance.now();
+    if (!final && now - this.#rssSampledAt < 100) return;
+    this.#rssSampledAt = now;
     try {
       const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'));
       if (m) this.#peakRssKb = Math.max(this.#peakRssKb ?? 0, Number(m[1]));
