@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { execa } from 'execa';
 import { builtPath } from './build.js';
@@ -28,13 +29,40 @@ export interface SpawnOptions {
  * (about 70 ms of CPU per process on the development machine, more than the rest of start-up); workers make no TLS
  * connections, and a scenario may start a hundred of them at once.
  */
-function workerEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
+function workerEnv(marker: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, [MARKER_VARIABLE]: marker };
   delete env.NODE_EXTRA_CA_CERTS;
   return env;
 }
 
-function startWorker(entry: string, options: SpawnOptions) {
+/**
+ * Set in every worker's environment and so inherited by everything a worker starts: a process the worker started in
+ * its own process group (a tool call) outlives a SIGKILLed worker, and is found by this mark instead.
+ */
+const MARKER_VARIABLE = 'AGENTOS_CHAOS_SUPERVISOR';
+
+/** Pids of live processes whose environment carries `marker` (Linux /proc; none elsewhere). */
+function markedProcesses(marker: string): number[] {
+  const needle = Buffer.from(`${MARKER_VARIABLE}=${marker}\0`);
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const pids: number[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/environ`).includes(needle)) pids.push(Number(entry));
+    } catch {
+      // Gone, or not ours to read.
+    }
+  }
+  return pids;
+}
+
+function startWorker(entry: string, options: SpawnOptions, marker: string) {
   return execa(
     process.execPath,
     [
@@ -47,7 +75,7 @@ function startWorker(entry: string, options: SpawnOptions) {
       `--durability=${options.durability}`,
       `--admission=${options.writeAdmission ?? 'busy-handler'}`,
     ],
-    { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', buffer: false, reject: false, cleanup: true, cwd: options.runDir, env: workerEnv(), extendEnv: false },
+    { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', buffer: false, reject: false, cleanup: true, cwd: options.runDir, env: workerEnv(marker), extendEnv: false },
   );
 }
 type WorkerSubprocess = ReturnType<typeof startWorker>;
@@ -65,10 +93,10 @@ export class WorkerProcess {
   #rssSampledAt = -Infinity;
   readonly #subprocess: WorkerSubprocess;
 
-  constructor(options: SpawnOptions, entry: string) {
+  constructor(options: SpawnOptions, entry: string, marker: string) {
     this.id = options.id;
     this.group = options.group;
-    this.#subprocess = startWorker(entry, options);
+    this.#subprocess = startWorker(entry, options, marker);
     if (this.#subprocess.pid === undefined) throw new Error(`worker ${options.id} did not start`);
     this.pid = this.#subprocess.pid;
     this.#subprocess.stdin?.on('error', () => undefined);
@@ -150,6 +178,7 @@ export class WorkerProcess {
 export class Supervisor {
   readonly #workers: WorkerProcess[] = [];
   readonly #entry = builtPath('harness/workers/entry.ts');
+  readonly #marker = randomUUID();
 
   /** Starts a worker; its parameters are validated and defaulted here, so the worker itself needs no schema library. */
   spawn(options: SpawnOptions): WorkerProcess {
@@ -157,7 +186,7 @@ export class Supervisor {
     if (!schema) throw new Error(`unknown workload "${options.workload}"; known: ${Object.keys(workloadParams).join(', ')}`);
     const parsed = schema.safeParse(options.params);
     if (!parsed.success) throw new Error(`invalid params for workload "${options.workload}" (worker ${options.id}): ${parsed.error.message}`);
-    const worker = new WorkerProcess({ ...options, params: parsed.data as Record<string, unknown> }, this.#entry);
+    const worker = new WorkerProcess({ ...options, params: parsed.data as Record<string, unknown> }, this.#entry, this.#marker);
     this.#workers.push(worker);
     return worker;
   }
@@ -170,18 +199,35 @@ export class Supervisor {
     return this.#workers.filter((w) => w.alive);
   }
 
-  /** SIGCONT (a stopped process cannot die of SIGKILL until continued on some systems) then SIGKILL every live worker, and wait for all exits. */
+  /**
+   * SIGCONT (a stopped process cannot die of SIGKILL until continued on some systems) then SIGKILL every live worker
+   * and wait for all exits; then SIGKILL whatever the workers started that outlived them, and wait (up to 5 s) until
+   * the kernel has let those go too.
+   */
   async reapAll(): Promise<void> {
     for (const w of this.live()) {
       w.signal('SIGCONT');
       w.signal('SIGKILL');
     }
     await Promise.all(this.#workers.map((w) => w.exited));
+    const deadline = performance.now() + 5000;
+    for (let left = markedProcesses(this.#marker); left.length > 0 && performance.now() < deadline; left = markedProcesses(this.#marker)) {
+      for (const pid of left) {
+        try {
+          process.kill(pid, 'SIGCONT');
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Gone already.
+        }
+      }
+      // Orphans are reaped by init, not by us: give it its turn.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
   }
 
-  /** Pids of workers the kernel still knows about (should be none after reapAll). */
+  /** Pids of workers, or of processes they started, that are still alive (should be none after reapAll). */
   survivors(): number[] {
-    return this.#workers
+    const workers = this.#workers
       .map((w) => w.pid)
       .filter((pid) => {
         try {
@@ -191,5 +237,6 @@ export class Supervisor {
           return false;
         }
       });
+    return [...workers, ...markedProcesses(this.#marker).filter((pid) => !workers.includes(pid))];
   }
 }

@@ -61,6 +61,8 @@ export const workloadParams = {
     passes: z.number().int().positive().default(2),
     /** Commands run at once in the first pass. */
     concurrency: z.number().int().positive().default(8),
+    /** Each command then sleeps this long (a long-running tool call, e.g. for killing its worker mid-call). */
+    sleepSeconds: z.number().int().nonnegative().default(0),
   }),
 } as const;
 

@@ -14,7 +14,7 @@ export const toolReplay = defineWorkload<'tool-replay'>({
     mkdirSync(effects, { recursive: true });
     const commands = Array.from(
       { length: params.commands },
-      (_, i) => `echo ran >> effects/cmd-${i}.log; printf 'output %s\\n' ${i}; printf 'e${i}' >&2`,
+      (_, i) => `echo ran >> effects/cmd-${i}.log; printf 'output %s\\n' ${i}; printf 'e${i}' >&2${params.sleepSeconds > 0 ? `; sleep ${params.sleepSeconds}` : ''}`,
     );
     const firstResults: ToolResult[] = [];
     for (let pass = 1; pass <= params.passes; pass++) {
