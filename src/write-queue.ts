@@ -1,7 +1,7 @@
-import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, statSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { MAX_MESSAGE_BYTES, isAlive, processDoorbell, ring, type Doorbell } from './doorbell.js';
+import { MAX_BATCH_BYTES, RequestLog, parseLine, type RequestLine } from './request-log.js';
+import { OUTCOMES_SCHEMA, WriteOutcomes, outcomeIn, settle, timeKey, type Outcome } from './write-outcomes.js';
 
 /** A write that any process can run on another's behalf: JSON parameters in, a JSON result out. */
 export type WriteOp = (params: unknown) => unknown;
@@ -25,19 +25,6 @@ export class AdmissionTimeoutError extends Error {
   readonly code = 'SQLITE_BUSY';
 }
 
-/** One line of the request log. Key, pid and doorbell come first so a head can be read from a short prefix. */
-interface RequestLine {
-  k: string;
-  p: number;
-  b: string;
-  /** Deadline (system-wide monotonic ms): after it no other process starts this request. */
-  d: number;
-  /** A named write op, or null for a turn only the owner can take (a transaction closure). */
-  o: string | null;
-  a?: unknown;
-}
-
-type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 interface OwnRequest {
   key: string;
   line: RequestLine;
@@ -48,29 +35,16 @@ interface OwnRequest {
 
 const BUSY = Symbol('BUSY');
 const NOT_SERVED = Symbol('NOT_SERVED');
-const WITHDRAWN = -1;
-const MAX_BATCH_BYTES = 4 << 20;
-const HEAD_PREFIX_BYTES = 512;
 
 /** Milliseconds on CLOCK_MONOTONIC, which every process on the machine shares. */
 export function monotonicMs(): number {
   return Number(process.hrtime.bigint()) / 1e6;
 }
 
-/**
- * The time part of a request key: microseconds of the monotonic clock, zero-padded so that keys sort by time
- * (results are then appended at the end of their table, and purged from its start).
- */
-function timeKey(ms: number): string {
-  return Math.max(0, Math.floor(ms * 1000)).toString().padStart(16, '0');
-}
-
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS write_queue_cursor (
     id INTEGER PRIMARY KEY CHECK (id = 1), inode INTEGER NOT NULL, offset INTEGER NOT NULL, head_since REAL);
-  CREATE TABLE IF NOT EXISTS write_queue_outcomes (
-    key TEXT PRIMARY KEY, outcome INTEGER NOT NULL, value TEXT) WITHOUT ROWID;
-  CREATE INDEX IF NOT EXISTS write_queue_outcomes_withdrawn ON write_queue_outcomes (key) WHERE outcome = -1;`;
+  ${OUTCOMES_SCHEMA}`;
 
 /**
  * Fair, batched write admission for writers in several processes: a FIFO of requests served by group commit.
@@ -90,7 +64,8 @@ const SCHEMA = `
 export class WriteQueue {
   readonly #sqlite: Database.Database;
   readonly #ops: ReadonlyMap<string, WriteOp>;
-  readonly #logPath: string;
+  readonly #log: RequestLog;
+  readonly #outcomes: WriteOutcomes;
   readonly #dbPath: string;
   readonly #bell: Doorbell;
   readonly #timeoutMs: number;
@@ -105,9 +80,8 @@ export class WriteQueue {
   /** Our own queued line was not in the log last time: check whether the log file was replaced. */
   #lost = false;
   #batches = 0;
-  #fd: number;
   readonly #savepoint: (fn: () => unknown) => unknown;
-  readonly #stmt: Record<'begin' | 'commit' | 'rollback' | 'cursor' | 'setCursor' | 'result' | 'record' | 'purge' | 'withdrawn', Database.Statement>;
+  readonly #stmt: Record<'begin' | 'commit' | 'rollback' | 'cursor' | 'setCursor', Database.Statement>;
 
   constructor(sqlite: Database.Database, dbPath: string, ops: ReadonlyMap<string, WriteOp>, options: WriteQueueOptions = {}) {
     this.#sqlite = sqlite;
@@ -118,10 +92,7 @@ export class WriteQueue {
     this.#headPatienceMs = options.headPatienceMs ?? 2000;
     this.#rotateBytes = options.rotateBytes ?? 16 << 20;
     this.#outcomeRetentionMs = options.outcomeRetentionMs ?? 3 * this.#timeoutMs + 60_000;
-    const dir = `${dbPath}-admission`;
-    mkdirSync(dir, { recursive: true });
-    this.#logPath = join(dir, 'requests.log');
-    this.#fd = openSync(this.#logPath, 'a+');
+    this.#log = new RequestLog(dbPath);
     const exists = sqlite.prepare("SELECT 1 FROM sqlite_master WHERE name = 'write_queue_outcomes_withdrawn'").get();
     if (!exists) sqlite.transaction(() => sqlite.exec(SCHEMA)).immediate();
     this.#savepoint = sqlite.transaction((fn: () => unknown) => fn());
@@ -132,12 +103,8 @@ export class WriteQueue {
       cursor: sqlite.prepare('SELECT inode, offset, head_since AS headSince FROM write_queue_cursor WHERE id = 1'),
       setCursor: sqlite.prepare(`INSERT INTO write_queue_cursor (id, inode, offset, head_since) VALUES (1, ?, ?, ?)
         ON CONFLICT (id) DO UPDATE SET inode = excluded.inode, offset = excluded.offset, head_since = excluded.head_since`),
-      result: sqlite.prepare('SELECT outcome, value FROM write_queue_outcomes WHERE key = ?'),
-      record: sqlite.prepare('INSERT OR REPLACE INTO write_queue_outcomes (key, outcome, value) VALUES (?, ?, ?)'),
-      // Keys begin with the time they were made, so old results are a range at the start of the table.
-      purge: sqlite.prepare('DELETE FROM write_queue_outcomes WHERE key < ? OR key > ?'),
-      withdrawn: sqlite.prepare('SELECT key FROM write_queue_outcomes WHERE outcome = -1').pluck(),
     };
+    this.#outcomes = new WriteOutcomes(sqlite);
     this.#bell = processDoorbell();
   }
 
@@ -171,7 +138,7 @@ export class WriteQueue {
     // (Under steady contention the first try is skipped: it would only fail.)
     let outcome: Outcome | typeof BUSY | typeof NOT_SERVED = this.#contended ? BUSY : this.#serve(own);
     if (outcome === BUSY) {
-      this.#append(own.line);
+      this.#log.append(own.line);
       own.queued = true;
       outcome = this.#serve(own);
     }
@@ -194,7 +161,7 @@ export class WriteQueue {
       const delivered = outcomeIn(messages, key);
       if (delivered) return settle(delivered);
       if (timedOut) {
-        const stored = this.#stored(key);
+        const stored = this.#outcomes.get(key);
         if (stored) return settle(stored);
       }
       // Woken: this request is at the head now, or the liveness re-check is due. (If another head served it
@@ -204,11 +171,7 @@ export class WriteQueue {
   }
 
   close(): void {
-    try {
-      closeSync(this.#fd);
-    } catch {
-      // Closed already.
-    }
+    this.#log.close();
   }
 
   /**
@@ -224,13 +187,13 @@ export class WriteQueue {
     let nextOffset: number;
     try {
       // The log replaced by hand is noticed within 64 batches, and at once when our own line has gone missing.
-      if (this.#batches % 64 === 63 || this.#lost) this.#reopenIfReplaced();
+      if (this.#batches % 64 === 63 || this.#lost) this.#log.reopenIfReplaced();
       const cursor = this.#cursor();
       const size = cursor.size;
-      const chunk = this.#read(cursor.offset, Math.min(size - cursor.offset, MAX_BATCH_BYTES), size);
+      const chunk = this.#log.read(cursor.offset, Math.min(size - cursor.offset, MAX_BATCH_BYTES), size);
       const now = monotonicMs();
       // Requests their owners settled themselves (few: after a failed batch or a timeout), skipped below.
-      const withdrawn = chunk.length > 0 ? new Set(this.#stmt.withdrawn.all() as string[]) : undefined;
+      const withdrawn = chunk.length > 0 ? this.#outcomes.withdrawnKeys() : undefined;
       let pos = 0;
       let ownSeen = false;
       for (let nl = chunk.indexOf(10); nl >= 0; pos = nl + 1, nl = chunk.indexOf(10, pos)) {
@@ -244,7 +207,7 @@ export class WriteQueue {
         if (line.d < now || withdrawn?.has(line.k)) continue;
         const op = line.o === null ? undefined : this.#ops.get(line.o);
         if (op) {
-          const message = `${line.k}\t${this.#record(line.k, this.#run(() => op(line.a)))}\n`;
+          const message = `${line.k}\t${this.#outcomes.record(line.k, this.#run(() => op(line.a)))}\n`;
           served.push({ fifo: line.b, message: Buffer.byteLength(message) <= MAX_MESSAGE_BYTES ? message : '\n' });
           continue;
         }
@@ -261,24 +224,24 @@ export class WriteQueue {
         if (!own.queued) ownOutcome = this.#run(own.run);
         // Queued but not in the log: it was emptied after a rotation or replaced — or another head served it since
         // we last looked, and then its stored outcome is ours. Otherwise run it here, once.
-        else if (!ownSeen) ownOutcome = this.#stored(own.key);
+        else if (!ownSeen) ownOutcome = this.#outcomes.get(own.key);
         this.#lost = own.queued && !ownSeen && !ownOutcome;
         if (!ownOutcome) {
           ownOutcome = this.#run(own.run);
-          this.#record(own.key, undefined);
+          this.#outcomes.record(own.key, undefined);
         }
       }
       if (!ownOutcome && !own.queued) {
-        this.#append(own.line);
+        this.#log.append(own.line);
         own.queued = true;
       }
       const headSince = !stop ? null : nextOffset === cursor.stored?.offset && cursor.stored.headSince !== null ? cursor.stored.headSince : now;
       if (servedAll && nextOffset === size && size >= this.#rotateBytes) {
-        ftruncateSync(this.#fd, 0);
+        this.#log.truncate();
         nextOffset = 0;
       }
-      // Results are read within a timeout of being stored; older ones (or ones from before a reboot) go.
-      if (++this.#batches % 64 === 0) this.#stmt.purge.run(timeKey(now - this.#outcomeRetentionMs), timeKey(now + 3_600_000));
+      // Outcomes are read within a timeout of being stored; older ones go.
+      if (++this.#batches % 64 === 0) this.#outcomes.purge(now, this.#outcomeRetentionMs);
       if (nextOffset !== cursor.offset || headSince !== (cursor.stored?.headSince ?? null)) {
         this.#stmt.setCursor.run(cursor.inode, nextOffset, headSince);
       }
@@ -289,7 +252,7 @@ export class WriteQueue {
       throw error;
     }
     // The next head first: the next batch can start while the served writers wake up.
-    const head = stop ?? this.#lineAt(nextOffset, HEAD_PREFIX_BYTES);
+    const head = stop ?? this.#log.headAt(nextOffset);
     if (head && head.b !== this.#bell.fifo) ring(head.b);
     for (const { fifo, message } of served) if (fifo !== this.#bell.fifo) ring(fifo, message);
     return ownOutcome ?? NOT_SERVED;
@@ -321,10 +284,10 @@ export class WriteQueue {
       this.#bell.pause(pause);
     }
     try {
-      let outcome = this.#stored(own.key);
+      let outcome = this.#outcomes.get(own.key);
       if (!outcome) {
         outcome = this.#run(own.run);
-        this.#record(own.key, undefined);
+        this.#outcomes.record(own.key, undefined);
       }
       this.#stmt.commit.run();
       return outcome;
@@ -338,7 +301,7 @@ export class WriteQueue {
   #withdraw(key: string): void {
     try {
       this.#stmt.begin.run();
-      this.#record(key, undefined);
+      this.#outcomes.record(key, undefined);
       this.#stmt.commit.run();
     } catch {
       if (this.#sqlite.inTransaction) this.#stmt.rollback.run();
@@ -353,36 +316,9 @@ export class WriteQueue {
     }
   }
 
-  /**
-   * Stores an outcome for its owner to read; undefined marks a request its owner settled itself (not to be run).
-   * Returns the stored row as "<outcome>\t<value>", which is also what the owner is sent.
-   */
-  #record(key: string, outcome: Outcome | undefined): string {
-    let code = WITHDRAWN;
-    let value: string | null = null;
-    if (outcome) {
-      try {
-        value = JSON.stringify(outcome.ok ? (outcome.value ?? null) : errorFields(outcome.error));
-        code = outcome.ok ? 1 : 0;
-      } catch (error) {
-        value = JSON.stringify(errorFields(error));
-        code = 0;
-      }
-    }
-    this.#stmt.record.run(key, code, value);
-    return `${code}\t${value ?? 'null'}`;
-  }
-
-  /** The stored outcome of a request, if another process served it. */
-  #stored(key: string): Outcome | undefined {
-    const row = this.#stmt.result.get(key) as { outcome: number; value: string | null } | undefined;
-    if (!row || row.outcome === WITHDRAWN) return undefined;
-    return decodeOutcome(row.outcome, row.value ?? 'null');
-  }
-
   /** The stored log position, reset to the start when the log file was replaced or emptied. */
   #cursor(): { inode: number; size: number; offset: number; stored: { offset: number; headSince: number | null } | undefined } {
-    const { ino: inode, size } = fstatSync(this.#fd);
+    const { inode, size } = this.#log.stat();
     const row = this.#stmt.cursor.get() as { inode: number; offset: number; headSince: number | null } | undefined;
     const valid = row !== undefined && row.inode === inode && row.offset <= size;
     return { inode, size, offset: valid ? row.offset : 0, stored: valid ? row : undefined };
@@ -390,95 +326,9 @@ export class WriteQueue {
 
   #isHead(key: string): boolean {
     try {
-      const head = this.#lineAt(this.#cursor().offset, HEAD_PREFIX_BYTES);
-      return head?.k === key;
+      return this.#log.headAt(this.#cursor().offset)?.k === key;
     } catch {
       return true;
     }
   }
-
-  /** The key, pid and doorbell of the line starting at `offset`, from a short prefix of it. */
-  #lineAt(offset: number, bytes: number): Pick<RequestLine, 'k' | 'p' | 'b'> | undefined {
-    const prefix = this.#read(offset, bytes, Infinity).toString('utf8');
-    const match = /^\{"k":("[^"]*"),"p":(\d+),"b":("(?:[^"\\]|\\.)*")/.exec(prefix);
-    if (!match) return undefined;
-    return { k: JSON.parse(match[1]!) as string, p: Number(match[2]), b: JSON.parse(match[3]!) as string };
-  }
-
-  #read(offset: number, length: number, size: number): Buffer {
-    const buffer = Buffer.allocUnsafe(Math.max(0, length));
-    let filled = 0;
-    while (filled < buffer.length) {
-      const n = readSync(this.#fd, buffer, filled, buffer.length - filled, offset + filled);
-      if (n === 0) break;
-      filled += n;
-    }
-    const chunk = buffer.subarray(0, filled);
-    // A single line longer than the batch limit: read on to its end.
-    if (filled === MAX_BATCH_BYTES && chunk.indexOf(10) < 0 && offset + filled < size) {
-      return Buffer.concat([chunk, this.#read(offset + filled, Math.min(size - offset - filled, MAX_BATCH_BYTES), size)]);
-    }
-    return chunk;
-  }
-
-  #append(line: RequestLine): void {
-    const text = `${JSON.stringify(line)}\n`;
-    // One write() of an O_APPEND file lands whole at the end; a short write is finished off (and then fails to parse).
-    const written = writeSync(this.#fd, text);
-    if (written < Buffer.byteLength(text)) {
-      const bytes = Buffer.from(text);
-      for (let done = written; done < bytes.length; ) done += writeSync(this.#fd, bytes, done);
-    }
-  }
-
-  /** The log was removed or replaced (e.g. by hand): append to the file at the path, not the orphan. */
-  #reopenIfReplaced(): void {
-    let current: number | undefined;
-    try {
-      current = statSync(this.#logPath).ino;
-    } catch {
-      current = undefined;
-    }
-    if (current !== undefined && current === fstatSync(this.#fd).ino) return;
-    const fd = openSync(this.#logPath, 'a+');
-    closeSync(this.#fd);
-    this.#fd = fd;
-  }
-}
-
-function decodeOutcome(code: number, json: string): Outcome {
-  const value: unknown = JSON.parse(json);
-  if (code === 1) return { ok: true, value };
-  const fields = value as { name?: string; message?: string; code?: unknown };
-  return { ok: false, error: Object.assign(new Error(fields.message ?? 'write failed'), { name: fields.name ?? 'Error', code: fields.code }) };
-}
-
-/** The outcome sent for `key` among doorbell messages ("<key>\t<outcome>\t<value>"), if there is one. */
-function outcomeIn(messages: readonly string[], key: string): Outcome | undefined {
-  for (const message of messages) {
-    const [k, code, json] = message.split('\t', 3);
-    if (k === key && code !== undefined && json !== undefined && Number(code) !== WITHDRAWN) return decodeOutcome(Number(code), json);
-  }
-  return undefined;
-}
-
-function settle(outcome: Outcome): unknown {
-  if (outcome.ok) return outcome.value;
-  throw outcome.error;
-}
-
-function parseLine(chunk: Buffer, start: number, end: number): RequestLine | undefined {
-  try {
-    const line = JSON.parse(chunk.toString('utf8', start, end)) as Partial<RequestLine>;
-    const valid = typeof line.k === 'string' && typeof line.p === 'number' && typeof line.b === 'string'
-      && typeof line.d === 'number' && (line.o === null || typeof line.o === 'string');
-    return valid ? (line as RequestLine) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function errorFields(error: unknown): { name: string; message: string; code?: unknown } {
-  if (error instanceof Error) return { name: error.name, message: error.message, code: (error as { code?: unknown }).code };
-  return { name: 'Error', message: String(error) };
 }
