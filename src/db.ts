@@ -12,8 +12,9 @@ export type Durability = 'normal' | 'full';
 /**
  * How writers in several processes take turns. 'busy-handler' (default): SQLite's own — waiters sleep with growing
  * back-off; whoever asks when the lock is free wins, so the tail is unfair under heavy contention. 'fair': writers
- * queue in arrival order in a request log and the writer at the head commits a whole batch in one transaction
- * (group commit) — fair, and faster under contention (see the stress tests in the acceptance report).
+ * queue in arrival order in a request log and whoever holds the lock commits the queued writes in one transaction
+ * (group commit) — a tail close to a fair queue's, at a lower throughput than the busy handler's on a small machine
+ * (see the stress tests in the acceptance report).
  */
 export type WriteAdmission = 'busy-handler' | 'fair';
 

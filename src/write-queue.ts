@@ -57,7 +57,8 @@ const SCHEMA = `
  * Served writers and the next head are woken through their doorbells (named pipes).
  *
  * Fair: requests are served in arrival order, and a request waits at most for the batch in progress and its own.
- * Fast: one commit serves a whole batch, so throughput grows with contention instead of collapsing.
+ * Cost: one commit serves a whole batch, but every queued writer pays an append, a failed lock attempt and a wake-up
+ * through the scheduler, so its throughput stays below the (unfair) busy handler's on a small, busy machine.
  * Kill-safe: a dead or expired request is skipped; a live head that leaves its turn untaken for headPatienceMs is
  * passed (it runs its write itself when it gets the lock); every waiter re-checks on its own every livenessCheckMs.
  */
