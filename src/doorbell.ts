@@ -36,9 +36,10 @@ while (Atomics.load(cell, 1) === 0) {
 
 /**
  * One per process (per thread): a named pipe other processes write to when it is this process's turn, or with the
- * outcome of a write they ran for it (one short line). The main thread waits by reading it, so a ring wakes it with one context switch; a small timer thread bounds the
- * wait. Set up in the background on first use (Node has no mkfifo, so a `mkfifo` process makes the pipe); `ready`
- * says when it can be relied on. Wake-ups may be spurious: waiters re-check their condition.
+ * outcome of a write they ran for it (one short line). The main thread waits by reading it, so a ring wakes it with
+ * one context switch; a small timer thread bounds the wait. Set up in the background on first use (Node has no
+ * mkfifo, so a `mkfifo` process makes the pipe); `ready` says when it can be relied on. Wake-ups may be spurious:
+ * waiters re-check their condition.
  */
 export class Doorbell {
   readonly fifo: string;
