@@ -97,6 +97,16 @@ describe('ToolLedger', () => {
     expect(result).toMatchObject({ timedOut: true, exitCode: null });
   });
 
+  it('records a command that cannot be started (its cwd is missing) with the reason, and replays that', async () => {
+    const { db, dir } = tempDb();
+    const ledger = new ToolLedger(db);
+    const missing = join(dir, 'no-such-dir');
+    const first = await ledger.run('echo never', { cwd: missing });
+    expect(first).toMatchObject({ exitCode: null, stdout: '', replayed: false });
+    expect(first.stderr).toMatch(/ENOENT/);
+    expect(await ledger.run('echo never', { cwd: missing })).toMatchObject({ exitCode: null, stderr: first.stderr, replayed: true });
+  });
+
   it('executes again after the recorded result expires', async () => {
     const { db, dir, clock } = tempDb();
     const ledger = new ToolLedger(db, { ttlMs: 1000 });
