@@ -2,6 +2,8 @@ import { LeaseLostError, LeaseManager } from '../../../src/index.js';
 import { monotonicMs } from '../protocol.js';
 import { defineWorkload } from '../workload.js';
 
+const ENQUEUE_CHUNK = 5000;
+
 /**
  * Optionally enqueues items, then tries to acquire up to maxAttempts times, holding each lease for holdOps
  * renewals before completing (or keeping) it. Reports every acquisition with its epoch.
@@ -9,8 +11,10 @@ import { defineWorkload } from '../workload.js';
 export const leaseWorker = defineWorkload<'lease-worker'>({
   async run({ db, workerId, channel }, params) {
     const leases = new LeaseManager(db, { workerId, leaseDurationMs: params.leaseDurationMs });
-    if (params.enqueue > 0) {
-      leases.enqueue(Array.from({ length: params.enqueue }, (_, i) => ({ id: `${params.enqueuePrefix}${String(i).padStart(6, '0')}` })));
+    // In chunks: a scale test's 100,000 items built as one array would dominate the worker's memory.
+    for (let start = 0; start < params.enqueue; start += ENQUEUE_CHUNK) {
+      const size = Math.min(ENQUEUE_CHUNK, params.enqueue - start);
+      leases.enqueue(Array.from({ length: size }, (_, i) => ({ id: `${params.enqueuePrefix}${String(start + i).padStart(6, '0')}` })));
     }
     if (params.quiet && params.then === 'keep') {
       // Bulk set-up for scale tests: take every lease, a thousand per transaction.
