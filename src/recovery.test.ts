@@ -26,6 +26,26 @@ describe('RecoverySweep', () => {
     expect(sweep.scanAndRecover().recovered).toBe(0);
   });
 
+  it('sweeps a backlog larger than batchSize in several transactions, recovering every lease once', () => {
+    const { db, clock } = tempDb();
+    const lm = new LeaseManager(db, { workerId: 'w', leaseDurationMs: 10 });
+    lm.enqueue(Array.from({ length: 10 }, (_, i) => ({ id: `i${i}` })));
+    for (let i = 0; i < 10; i++) lm.acquire();
+    clock.advance(10);
+    const transactions = vi.spyOn(db, 'writeTransaction');
+    const stats = new RecoverySweep(db, { batchSize: 3 }).scanAndRecover();
+    // Batches of 3, 3, 3 and 1, then the trim.
+    expect(transactions).toHaveBeenCalledTimes(5);
+    transactions.mockRestore();
+    expect(stats).toMatchObject({ expiredFound: 10, recovered: 10, errors: 0, checkpointsCreated: 10 });
+    const cm = new CheckpointManager(db);
+    for (let i = 0; i < 10; i++) {
+      expect(lm.get(`i${i}`)).toMatchObject({ status: 'pending', recoveries: 1, leaseHolder: null });
+      expect(cm.list(`${RECOVERY_TASK_PREFIX}i${i}`).map((c) => [c.seq, (c.state as { holder: string }).holder])).toEqual([[1, 'w']]);
+    }
+    expect(new RecoverySweep(db, { batchSize: 3 }).scanAndRecover().recovered).toBe(0);
+  });
+
   it('records a checkpoint per recovered item and trims old checkpoints', () => {
     const { db, clock } = tempDb();
     const lm = new LeaseManager(db, { workerId: 'w', leaseDurationMs: 10 });

@@ -22,6 +22,11 @@ export interface RecoverySweepOptions {
   /** Trim every task's checkpoints to the newest retentionLimit after each sweep (default true). */
   cleanupOldCheckpoints?: boolean;
   retentionLimit?: number;
+  /**
+   * Most leases reclaimed per transaction (default 10,000). A large backlog is swept in several transactions, so
+   * the sweep neither holds the write lock for long nor keeps the pages of a 100,000-item sweep cached.
+   */
+  batchSize?: number;
   metrics?: Metrics;
   /** Called with the stats of each background sweep and with any error it raised. */
   onSweep?: (stats: SweepStats, error?: unknown) => void;
@@ -30,7 +35,7 @@ export interface RecoverySweepOptions {
 /** Prefix of the task ids under which the sweep records recovered leases. */
 export const RECOVERY_TASK_PREFIX = 'lease-recovery:';
 
-/** Returns expired leases to the pending queue in one set-based statement, optionally recording and trimming checkpoints. */
+/** Returns expired leases to the pending queue with set-based statements, in bounded batches, optionally recording and trimming checkpoints. */
 export class RecoverySweep {
   readonly scanIntervalMs: number;
   readonly metrics: Metrics;
@@ -38,6 +43,7 @@ export class RecoverySweep {
   readonly #createCheckpoints: boolean;
   readonly #cleanup: boolean;
   readonly #retentionLimit: number;
+  readonly #batchSize: number;
   readonly #onSweep: RecoverySweepOptions['onSweep'];
   readonly #reclaim: Statement;
   readonly #recordRecoveries: Statement;
@@ -49,47 +55,66 @@ export class RecoverySweep {
     assertPositiveInt('scanIntervalMs', this.scanIntervalMs);
     this.#retentionLimit = options.retentionLimit ?? 100;
     assertPositiveInt('retentionLimit', this.#retentionLimit);
+    this.#batchSize = options.batchSize ?? 10_000;
+    assertPositiveInt('batchSize', this.#batchSize);
     this.#createCheckpoints = options.createCheckpoints ?? true;
     this.#cleanup = options.cleanupOldCheckpoints ?? true;
     this.#onSweep = options.onSweep;
     this.metrics = options.metrics ?? new Metrics();
     this.#db = db;
     const s = db.sqlite;
-    this.#reclaim = s.prepare(`
-      UPDATE work_items
-      SET status = 'pending', last_holder = lease_holder, lease_holder = NULL, lease_expires_at = NULL,
-          recoveries = recoveries + 1, updated_at = @now, recovery_sweep = @sweep
-      WHERE status = 'leased' AND lease_expires_at <= @now`);
-    // One INSERT … SELECT for all recovered items; seq continues each recovery task's own sequence.
+    // The batch: the oldest expired leases (the same rows for both statements of a transaction).
+    const batch = `SELECT id FROM work_items WHERE status = 'leased' AND lease_expires_at <= @now
+      ORDER BY lease_expires_at, id LIMIT @limit`;
+    // Checkpoints first, while the rows still name their holder.
     this.#recordRecoveries = s.prepare(`
       INSERT INTO checkpoints (task_id, seq, step, state, verified, created_at, verified_at)
       SELECT '${RECOVERY_TASK_PREFIX}' || w.id,
              COALESCE((SELECT MAX(c.seq) FROM checkpoints c WHERE c.task_id = '${RECOVERY_TASK_PREFIX}' || w.id), 0) + 1,
              'lease-expired',
-             json_object('itemId', w.id, 'taskId', w.task_id, 'holder', w.last_holder, 'epoch', w.epoch,
+             json_object('itemId', w.id, 'taskId', w.task_id, 'holder', w.lease_holder, 'epoch', w.epoch,
                          'recoveredAt', @now),
              1, @now, @now
-      FROM work_items w WHERE w.recovery_sweep = @sweep`);
-    // Only tasks over the limit are touched; the GROUP BY walks the (task_id, seq) index once.
+      FROM work_items w WHERE w.id IN (${batch})`);
+    this.#reclaim = s.prepare(`
+      UPDATE work_items
+      SET status = 'pending', last_holder = lease_holder, lease_holder = NULL, lease_expires_at = NULL,
+          recoveries = recoveries + 1, updated_at = @now, recovery_sweep = @sweep
+      WHERE id IN (${batch})`);
     this.#trim = s.prepare(`
       DELETE FROM checkpoints WHERE id IN (
         SELECT c.id FROM (SELECT task_id, MAX(seq) AS top FROM checkpoints GROUP BY task_id HAVING COUNT(*) > @keep) t
         JOIN checkpoints c ON c.task_id = t.task_id AND c.seq <= t.top - @keep)`);
   }
 
-  /** One sweep, in one IMMEDIATE transaction. */
+  /**
+   * One sweep: every lease expired now is returned to the queue, batchSize per IMMEDIATE transaction (each batch is
+   * atomic; a crash between batches leaves the rest to the next sweep). Old checkpoints are trimmed at the end.
+   */
   scanAndRecover(): SweepStats {
     const started = performance.now();
     const now = this.#db.clock.now();
-    // Each sweep tags the rows it reclaims, so the recovery checkpoints are one INSERT … SELECT over exactly those
-    // rows, without carrying their ids through JavaScript.
     const sweep = randomUUID();
-    const stats = this.#db.writeTransaction(() => {
-      const recovered = this.#reclaim.run({ now, sweep }).changes;
-      const checkpointsCreated = this.#createCheckpoints && recovered > 0 ? this.#recordRecoveries.run({ now, sweep }).changes : 0;
-      const checkpointsDeleted = this.#cleanup ? this.#trim.run({ keep: this.#retentionLimit }).changes : 0;
-      return { expiredFound: recovered, recovered, errors: 0, checkpointsCreated, checkpointsDeleted };
-    });
+    const limit = this.#batchSize;
+    let recovered = 0;
+    let checkpointsCreated = 0;
+    let large = false;
+    for (let full = true; full; ) {
+      const batch = this.#db.writeTransaction(() => {
+        const created = this.#createCheckpoints ? this.#recordRecoveries.run({ now, limit }).changes : 0;
+        return { created, reclaimed: this.#reclaim.run({ now, limit, sweep }).changes };
+      });
+      recovered += batch.reclaimed;
+      checkpointsCreated += batch.created;
+      full = batch.reclaimed === limit;
+      large ||= full;
+      // A full batch means a large backlog: let the connection drop the pages it cached, so memory stays bounded.
+      if (full) this.#db.sqlite.pragma('shrink_memory');
+    }
+    const checkpointsDeleted = this.#cleanup ? this.#db.writeTransaction(() => this.#trim.run({ keep: this.#retentionLimit }).changes) : 0;
+    // The trim read every task's checkpoints: after a large sweep, drop those pages too.
+    if (large && this.#cleanup) this.#db.sqlite.pragma('shrink_memory');
+    const stats = { expiredFound: recovered, recovered, errors: 0, checkpointsCreated, checkpointsDeleted };
     const durationMs = performance.now() - started;
     this.metrics.increment('sweeps');
     this.metrics.increment('leaseExpirations', stats.recovered);
