@@ -46,6 +46,23 @@ describe('RecoverySweep', () => {
     expect(new RecoverySweep(db, { batchSize: 3 }).scanAndRecover().recovered).toBe(0);
   });
 
+  it('trims trimTasksPerSweep tasks per sweep, continuing where the last sweep stopped and wrapping around', () => {
+    const { db } = tempDb();
+    const cm = new CheckpointManager(db);
+    for (const task of ['t1', 't2', 't3', 't4', 't5']) for (let i = 0; i < 4; i++) cm.commit(cm.begin(task, `s${i}`, {}));
+    const sweep = new RecoverySweep(db, { retentionLimit: 2, trimTasksPerSweep: 2 });
+    const counts = () => ['t1', 't2', 't3', 't4', 't5'].map((t) => cm.list(t).length);
+    expect(sweep.scanAndRecover().checkpointsDeleted).toBe(4);
+    expect(counts()).toEqual([2, 2, 4, 4, 4]);
+    expect(sweep.scanAndRecover().checkpointsDeleted).toBe(4);
+    expect(sweep.scanAndRecover().checkpointsDeleted).toBe(2);
+    expect(counts()).toEqual([2, 2, 2, 2, 2]);
+    // Wrapped around: the newest two of each task stay, numbering intact.
+    cm.commit(cm.begin('t1', 's4', {}));
+    expect(sweep.scanAndRecover().checkpointsDeleted).toBe(1);
+    expect(cm.list('t1').map((c) => c.seq)).toEqual([4, 5]);
+  });
+
   it('records a checkpoint per recovered item and trims old checkpoints', () => {
     const { db, clock } = tempDb();
     const lm = new LeaseManager(db, { workerId: 'w', leaseDurationMs: 10 });

@@ -19,9 +19,15 @@ export interface RecoverySweepOptions {
   scanIntervalMs?: number;
   /** Write a 'lease-expired' checkpoint for each recovered item under task "lease-recovery:<item id>" (default true). */
   createCheckpoints?: boolean;
-  /** Trim every task's checkpoints to the newest retentionLimit after each sweep (default true). */
+  /**
+   * Trim tasks' checkpoints to the newest retentionLimit as part of each sweep (default true). Each sweep trims the
+   * next trimTasksPerSweep tasks (in task id order, wrapping around), so every task is trimmed within a few sweeps
+   * and a sweep's cost does not grow with the number of tasks.
+   */
   cleanupOldCheckpoints?: boolean;
   retentionLimit?: number;
+  /** Tasks whose checkpoints one sweep trims (default 10,000). */
+  trimTasksPerSweep?: number;
   /**
    * Most leases reclaimed per transaction (default 10,000). A large backlog is swept in several transactions, so
    * the sweep neither holds the write lock for long nor keeps the pages of a 100,000-item sweep cached.
@@ -47,7 +53,11 @@ export class RecoverySweep {
   readonly #onSweep: RecoverySweepOptions['onSweep'];
   readonly #reclaim: Statement;
   readonly #recordRecoveries: Statement;
-  readonly #trim: Statement;
+  readonly #trimTasksPerSweep: number;
+  readonly #tasksAfter: Statement;
+  readonly #trimTask: Statement;
+  /** Where the next sweep's trim continues (task ids are trimmed in order, wrapping around). */
+  #trimAfter = '';
   #timer: NodeJS.Timeout | undefined;
 
   constructor(db: AgentDatabase, options: RecoverySweepOptions = {}) {
@@ -59,6 +69,8 @@ export class RecoverySweep {
     assertPositiveInt('batchSize', this.#batchSize);
     this.#createCheckpoints = options.createCheckpoints ?? true;
     this.#cleanup = options.cleanupOldCheckpoints ?? true;
+    this.#trimTasksPerSweep = options.trimTasksPerSweep ?? 10_000;
+    assertPositiveInt('trimTasksPerSweep', this.#trimTasksPerSweep);
     this.#onSweep = options.onSweep;
     this.metrics = options.metrics ?? new Metrics();
     this.#db = db;
@@ -81,10 +93,11 @@ export class RecoverySweep {
       SET status = 'pending', last_holder = lease_holder, lease_holder = NULL, lease_expires_at = NULL,
           recoveries = recoveries + 1, updated_at = @now, recovery_sweep = @sweep
       WHERE id IN (${batch})`);
-    this.#trim = s.prepare(`
-      DELETE FROM checkpoints WHERE id IN (
-        SELECT c.id FROM (SELECT task_id, MAX(seq) AS top FROM checkpoints GROUP BY task_id HAVING COUNT(*) > @keep) t
-        JOIN checkpoints c ON c.task_id = t.task_id AND c.seq <= t.top - @keep)`);
+    // Sequence numbers are gap-free and trimming removes the oldest, so a task holds MAX - MIN + 1 checkpoints.
+    this.#tasksAfter = s.prepare(`
+      SELECT task_id AS taskId, MIN(seq) AS first, MAX(seq) AS last FROM checkpoints
+      WHERE task_id > @after GROUP BY task_id ORDER BY task_id LIMIT @limit`);
+    this.#trimTask = s.prepare('DELETE FROM checkpoints WHERE task_id = ? AND seq <= ?');
   }
 
   /**
@@ -98,7 +111,6 @@ export class RecoverySweep {
     const limit = this.#batchSize;
     let recovered = 0;
     let checkpointsCreated = 0;
-    let large = false;
     for (let full = true; full; ) {
       const batch = this.#db.writeTransaction(() => {
         const created = this.#createCheckpoints ? this.#recordRecoveries.run({ now, limit }).changes : 0;
@@ -107,19 +119,29 @@ export class RecoverySweep {
       recovered += batch.reclaimed;
       checkpointsCreated += batch.created;
       full = batch.reclaimed === limit;
-      large ||= full;
       // A full batch means a large backlog: let the connection drop the pages it cached, so memory stays bounded.
       if (full) this.#db.sqlite.pragma('shrink_memory');
     }
-    const checkpointsDeleted = this.#cleanup ? this.#db.writeTransaction(() => this.#trim.run({ keep: this.#retentionLimit }).changes) : 0;
-    // The trim read every task's checkpoints: after a large sweep, drop those pages too.
-    if (large && this.#cleanup) this.#db.sqlite.pragma('shrink_memory');
+    const checkpointsDeleted = this.#cleanup ? this.#db.writeTransaction(() => this.#trimNextTasks()) : 0;
     const stats = { expiredFound: recovered, recovered, errors: 0, checkpointsCreated, checkpointsDeleted };
     const durationMs = performance.now() - started;
     this.metrics.increment('sweeps');
     this.metrics.increment('leaseExpirations', stats.recovered);
     this.metrics.sweepDuration.record(durationMs);
     return { ...stats, durationMs };
+  }
+
+  /** Trims the next trimTasksPerSweep tasks to the newest retentionLimit checkpoints; returns how many it deleted. */
+  #trimNextTasks(): number {
+    const keep = this.#retentionLimit;
+    const tasks = this.#tasksAfter.all({ after: this.#trimAfter, limit: this.#trimTasksPerSweep }) as { taskId: string; first: number; last: number }[];
+    let deleted = 0;
+    for (const { taskId, first, last } of tasks) {
+      if (last - first + 1 > keep) deleted += this.#trimTask.run(taskId, last - keep).changes;
+    }
+    // A short page means the end of the task ids was reached: the next sweep starts again from the first.
+    this.#trimAfter = tasks.length < this.#trimTasksPerSweep ? '' : tasks[tasks.length - 1]!.taskId;
+    return deleted;
   }
 
   /** Starts the background sweep; a sweep that throws is counted and reported to onSweep, and the timer goes on. */
