@@ -3,8 +3,7 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { systemClock, type Clock } from './clock.js';
 import { DatabaseOpenError } from './errors.js';
-import { performance } from 'node:perf_hooks';
-import { AdmissionTimeoutError, WriteQueue, type WriteOp } from './write-queue.js';
+import { WriteQueue, type WriteOp } from './write-queue.js';
 import { SCHEMA_LABELS, currentSchemaVersion, loadMigrations, migrate } from './migrations.js';
 
 export type Durability = 'normal' | 'full';
@@ -30,15 +29,11 @@ export interface OpenDatabaseOptions {
   writeAdmission?: WriteAdmission;
 }
 
-const BUSY: unique symbol = Symbol('BUSY');
-
 /** An open recovery-layer database: the better-sqlite3 handle plus the one write path every component uses. */
 export class AgentDatabase {
   readonly #runInTransaction: { immediate: (fn: () => unknown) => unknown };
   readonly #queue: WriteQueue | undefined;
   readonly #ops = new Map<string, WriteOp>();
-  readonly #pause = new Int32Array(new SharedArrayBuffer(4));
-  readonly #busyTimeoutMs: number;
 
   constructor(
     readonly sqlite: Database.Database,
@@ -50,7 +45,6 @@ export class AgentDatabase {
   ) {
     const tx = sqlite.transaction((fn: () => unknown) => fn());
     this.#runInTransaction = tx;
-    this.#busyTimeoutMs = busyTimeoutMs;
     if (writeAdmission === 'fair' && path !== ':memory:') {
       this.#queue = new WriteQueue(sqlite, path, this.#ops, { timeoutMs: busyTimeoutMs });
       // Writers wait in the queue, not in the busy handler. (A PRAGMA takes effect when prepared, so it is set once.)
@@ -75,7 +69,7 @@ export class AgentDatabase {
     const run = (): unknown => op(params);
     const queue = this.#queue;
     if (!queue || this.sqlite.inTransaction) return this.writeTransaction(run) as T;
-    return this.#admitted(queue, name, params, run) as T;
+    return queue.submit(name, params, run) as T;
   }
 
   /**
@@ -86,31 +80,7 @@ export class AgentDatabase {
   writeTransaction<T>(fn: () => T): T {
     const queue = this.#queue;
     if (!queue || this.sqlite.inTransaction) return this.#runInTransaction.immediate(fn) as T;
-    return this.#admitted(queue, null, undefined, fn) as T;
-  }
-
-  #admitted(queue: WriteQueue, op: string | null, params: unknown, run: () => unknown): unknown {
-    if (queue.ready) return queue.submit(op, params, run);
-    // The doorbell starts listening a moment after open; until then (or if it could not be set up), retry after
-    // short pauses, within the same timeout as the busy handler.
-    const deadline = performance.now() + this.#busyTimeoutMs;
-    for (let pause = 0.05; ; pause = Math.min(pause * 2, 2)) {
-      const result = this.#tryOnce(run);
-      if (result !== BUSY) return result;
-      if (queue.ready) return queue.submit(op, params, run);
-      if (performance.now() > deadline) throw new AdmissionTimeoutError(`database is locked: ${this.path} stayed locked for ${this.#busyTimeoutMs} ms`);
-      Atomics.wait(this.#pause, 0, 0, pause);
-    }
-  }
-
-  /** One BEGIN IMMEDIATE attempt that does not wait (busy_timeout is 0): BUSY if another connection writes. */
-  #tryOnce(fn: () => unknown): unknown {
-    try {
-      return this.#runInTransaction.immediate(fn);
-    } catch (error) {
-      if ((error as { code?: unknown }).code === 'SQLITE_BUSY' && !this.sqlite.inTransaction) return BUSY;
-      throw error;
-    }
+    return queue.submit(null, undefined, fn) as T;
   }
 
   /** Batches this process committed as the head of the write queue ('fair' admission; 0 otherwise). */
@@ -119,8 +89,8 @@ export class AgentDatabase {
   }
 
   /**
-   * Settles when fair write admission is fully set up in this process (it starts in the background at open; until
-   * then writers use the busy handler). Await it before a burst of concurrent writes.
+   * Settles when fair write admission is fully set up in this process (its doorbell starts in the background at
+   * open; until then queued writers poll for their turn with short pauses). Await it before a burst of writes.
    */
   whenAdmissionReady(): Promise<void> {
     return this.#queue?.listening ?? Promise.resolve();

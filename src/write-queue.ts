@@ -109,11 +109,6 @@ export class WriteQueue {
     this.#bell = processDoorbell();
   }
 
-  /** False until this process's doorbell listens; writers use short retries meanwhile. */
-  get ready(): boolean {
-    return this.#bell.ready && this.#sqlite.open;
-  }
-
   /** Settles when this process's doorbell listens. */
   get listening(): Promise<void> {
     return this.#bell.listening;
@@ -148,9 +143,10 @@ export class WriteQueue {
     for (let pause = 0.02, timedOut = false; ; ) {
       if (outcome !== BUSY && outcome !== NOT_SERVED) return settle(outcome);
       let waitMs = this.#livenessCheckMs;
-      // Not handed the turn in time, at the head, and the lock is taken: a writer outside the queue holds it (a
-      // writer in the queue would hand over). Retry soon.
-      if (outcome === BUSY && timedOut && this.#isHead(key)) {
+      // Retry soon when no ring can come: the doorbell does not listen yet (it starts a moment after open), or, not
+      // handed the turn in time, we are at the head and the lock is taken by a writer outside the queue (a writer in
+      // the queue would hand over).
+      if (!bell.ready || (outcome === BUSY && timedOut && this.#isHead(key))) {
         waitMs = pause;
         pause = Math.min(pause * 2, 2);
       }
@@ -214,12 +210,13 @@ export class WriteQueue {
         }
         // A turn only its owner can take: wait for it, unless the owner died or has left it untaken too long.
         if (!isAlive(line.p)) continue;
-        const sameHead = cursor.offset + pos === cursor.stored?.offset && cursor.stored.headSince !== null;
-        if (sameHead && now - cursor.stored!.headSince! > this.#headPatienceMs) continue;
+        if (cursor.offset + pos === cursor.stored?.offset && now - (cursor.stored.headSince ?? now) > this.#headPatienceMs) continue;
         stop = line;
         break;
       }
       nextOffset = cursor.offset + pos;
+      // When the batch stops at the same head as last time, that head has been waiting since then.
+      const headSince = stop ? (nextOffset === cursor.stored?.offset ? (cursor.stored.headSince ?? now) : now) : null;
       const servedAll = !stop && cursor.offset + chunk.length === size;
       if (!ownOutcome && servedAll) {
         if (!own.queued) ownOutcome = this.#run(own.run);
@@ -236,7 +233,6 @@ export class WriteQueue {
         this.#log.append(own.line);
         own.queued = true;
       }
-      const headSince = !stop ? null : nextOffset === cursor.stored?.offset && cursor.stored.headSince !== null ? cursor.stored.headSince : now;
       if (servedAll && nextOffset === size && size >= this.#rotateBytes) {
         this.#log.truncate();
         nextOffset = 0;

@@ -50,6 +50,8 @@ describe('no orphans', () => {
       expect(supervisor.survivors()).toEqual([]);
     } finally {
       await supervisor.reapAll();
+      // Should the mechanism under test fail, do not leave the sleep behind.
+      for (const pid of sleepers(seconds)) process.kill(pid, 'SIGKILL');
     }
   });
 });
