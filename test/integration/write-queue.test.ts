@@ -1,9 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, readFileSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { History } from '../../harness/history.js';
+import { builtPath } from '../../harness/workers/build.js';
 import { CheckpointManager, openDatabase } from '../../src/index.js';
 import { AdmissionTimeoutError, WriteQueue, monotonicMs, type WriteOp } from '../../src/write-queue.js';
 import { useTempDir } from '../helpers/temp-db.js';
@@ -139,6 +142,50 @@ describe('fair write admission (the write queue)', () => {
     expect((await Promise.all(workers.map((w) => w.exited))).every((e) => e.exitCode === 0)).toBe(true);
     const db = openDatabase(join(dir, 'agentos.db'));
     expect(new CheckpointManager(db).list('shared').map((c) => c.seq)).toEqual(Array.from({ length: 240 }, (_, i) => i + 1));
+    db.close();
+  });
+
+  it('a writer whose doorbell does not listen yet waits its turn with short pauses and commits once', async () => {
+    const dir = tempDir();
+    openDatabase(join(dir, 'agentos.db')).close();
+    const history = new History();
+    const holder = start(dir, history, 'holder', 'lock-holder', { holdMs: 20_000 });
+    await until(() => history.select('lock.held').length === 1);
+    // A fresh thread has no doorbell yet: it is set up in the background at open, and the write below is synchronous,
+    // so it cannot start listening while the writer waits.
+    const writer = new Worker(
+      `const { workerData, parentPort } = require('node:worker_threads');
+      (async () => {
+        const { openDatabase, CheckpointManager } = await import(workerData.index);
+        const { processDoorbell } = await import(workerData.doorbell);
+        const db = openDatabase(workerData.db, { writeAdmission: 'fair' });
+        const cm = new CheckpointManager(db);
+        const draft = cm.begin('early', 'step-1', { n: 1 });
+        const listening = processDoorbell().ready;
+        const { seq } = cm.commit(draft);
+        db.close();
+        parentPort.postMessage({ listening, seq });
+      })().catch((error) => parentPort.postMessage({ error: String(error) }));`,
+      {
+        eval: true,
+        workerData: {
+          db: join(dir, 'agentos.db'),
+          index: pathToFileURL(builtPath('src/index.ts')).href,
+          doorbell: pathToFileURL(builtPath('src/doorbell.ts')).href,
+        },
+      },
+    );
+    const reply = new Promise<unknown>((resolve) => writer.once('message', resolve));
+    try {
+      // Queued behind the held lock; then the holder dies and the lock is free.
+      await until(() => requestLines(dir).length === 1);
+      holder.signal('SIGKILL');
+      expect(await reply).toEqual({ listening: false, seq: 1 });
+    } finally {
+      await writer.terminate();
+    }
+    const db = openDatabase(join(dir, 'agentos.db'));
+    expect(new CheckpointManager(db).list('early').map((c) => c.seq)).toEqual([1]);
     db.close();
   });
 
