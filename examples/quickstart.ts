@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -51,3 +51,4 @@ const runner = new TaskRunner(db, checkpoints, {
 const result = await runner.run('task-2');
 console.log(`task ${result.taskId}: ${result.status} after ${result.executed.join(', ')}`);
 db.close();
+rmSync(dir, { recursive: true, force: true }); // this example's scratch folder

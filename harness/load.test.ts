@@ -47,8 +47,20 @@ describe('loadScenarios', () => {
   it('rejects unknown keys and an unknown fault kind', async () => {
     const bad = { ...valid, faults: [{ kind: 'meteor', target: 'writer', inject: 'start' }], extra: 1 };
     const message = ((await loadScenarios(rootWith({ 'x.ts': bad })).catch((e: unknown) => e)) as Error).message;
-    expect(message).toMatch(/faults\[0\]\.kind/);
+    expect(message).toContain('faults[0].kind: expected one of "sigkill" | "lock-contention" | "clock-skew" | "lease-expiry" | "pause", got "meteor"');
     expect(message).toMatch(/extra/);
+  });
+
+  it('lists the valid check names and commands, and says what is wrong with a trigger', async () => {
+    const bad = {
+      ...valid,
+      criteria: [{ ...valid.criteria[0], check: { check: 'vibes' } }],
+      commands: [{ to: 'writer', send: { cmd: 'dance' }, on: { after: { kind: 'worker.ready', colour: 'red' } } }],
+    };
+    const message = ((await loadScenarios(rootWith({ 'x.ts': bad })).catch((e: unknown) => e)) as Error).message;
+    expect(message).toMatch(/criteria\[0\]\.check\.check: expected one of "acknowledged-checkpoints-present" \| .*"integrity-ok" .*, got "vibes"/);
+    expect(message).toMatch(/commands\[0\]\.send\.cmd: expected one of "renew" \| "complete" \| "go" \| "sweep" \| "stop", got "dance"/);
+    expect(message).toMatch(/commands\[0\]\.on: after: Unrecognized key: "colour"/);
   });
 
   it('rejects a fault aimed at a group that does not exist', async () => {

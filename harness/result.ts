@@ -69,3 +69,8 @@ export type ScenarioResult = {
   historyFile: string;
   runDir: string;
 } & ({ state: 'passed' } | { state: 'failed'; reasons: string[] });
+
+/** The run folder a failed scenario or stress test keeps for inspection (database, side-effect files); benchmarks keep none. */
+export function keptRunDir(result: ScenarioResult): string | undefined {
+  return result.state === 'failed' && result.category !== 'bench' ? result.runDir : undefined;
+}

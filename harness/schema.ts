@@ -16,12 +16,23 @@ const eventMatch = z
   })
   .strict();
 
-export const triggerSchema = z.union([
-  z.literal('start'),
-  z.object({ after: eventMatch }).strict(),
-  /** A fixed point in time after the scenario starts, in ms (a nemesis schedule, not a wait for something). */
-  z.object({ atMs: z.number().int().nonnegative().max(600_000) }).strict(),
-]);
+export const triggerSchema = z.union(
+  [
+    z.literal('start'),
+    z.object({ after: eventMatch }).strict(),
+    /** A fixed point in time after the scenario starts, in ms (a nemesis schedule, not a wait for something). */
+    z.object({ atMs: z.number().int().nonnegative().max(600_000) }).strict(),
+  ],
+  { error: (issue) => (issue.code === 'invalid_union' ? triggerProblem(issue.input) : undefined) },
+);
+
+/** What is wrong with a trigger that matches none of its forms (zod's own message says only "Invalid input"). */
+function triggerProblem(input: unknown): string {
+  const after = input !== null && typeof input === 'object' && 'after' in input ? eventMatch.safeParse(input.after) : undefined;
+  const first = after?.error?.issues[0];
+  if (first) return `${['after', ...first.path].join('.')}: ${first.message}`;
+  return `expected 'start', { after: { kind, worker?, where?, count? } } or { atMs: <ms> }, got ${JSON.stringify(input)}`;
+}
 
 const workerGroup = z
   .object({
@@ -43,8 +54,19 @@ const workerGroup = z
     return z.NEVER;
   });
 
+/**
+ * z.discriminatedUnion whose error for a missing or unknown tag lists the valid tags (zod's own says only
+ * "Invalid input").
+ */
+function taggedUnion<const Options extends readonly [z.ZodObject, ...z.ZodObject[]], const Key extends string>(key: Key, options: Options) {
+  const valid = options.map((o) => JSON.stringify((o.shape[key] as z.ZodLiteral<string>).value)).join(' | ');
+  return z.discriminatedUnion(key, options, {
+    error: (issue) => (issue.code === 'invalid_union' ? `expected one of ${valid}, got ${JSON.stringify((issue.input as Record<string, unknown> | undefined)?.[key]) ?? 'nothing'}` : undefined),
+  });
+}
+
 const faultBase = { target: z.string().min(1), inject: triggerSchema };
-export const faultSchema = z.discriminatedUnion('kind', [
+export const faultSchema = taggedUnion('kind', [
   z.object({ kind: z.literal('sigkill'), ...faultBase, which: z.enum(['all', 'random']).default('all') }).strict(),
   z
     .object({
@@ -64,7 +86,7 @@ export const faultSchema = z.discriminatedUnion('kind', [
 const commandSchema = z
   .object({
     to: z.string().min(1),
-    send: z.discriminatedUnion('cmd', [
+    send: taggedUnion('cmd', [
       z.object({ cmd: z.literal('renew') }),
       z.object({ cmd: z.literal('complete') }),
       z.object({ cmd: z.literal('go') }),
@@ -76,7 +98,7 @@ const commandSchema = z
   .strict();
 
 const num = z.number();
-export const checkSchema = z.discriminatedUnion('check', [
+export const checkSchema = taggedUnion('check', [
   z.object({ check: z.literal('acknowledged-checkpoints-present') }).strict(),
   z.object({ check: z.literal('last-checkpoint-is-latest-acknowledged'), taskId: z.string() }).strict(),
   z.object({ check: z.literal('integrity-ok') }).strict(),

@@ -11,7 +11,7 @@ import { environment } from '../harness/report/environment.js';
 import { renderMarkdown } from '../harness/report/markdown.js';
 import { toBenchFile, toBmf, toGithubActionBenchmark } from '../harness/report/bench-file.js';
 import type { ResultsFile } from '../harness/report/results-file.js';
-import type { ScenarioResult } from '../harness/result.js';
+import { keptRunDir, type ScenarioResult } from '../harness/result.js';
 import { ROOT } from '../harness/workers/build.js';
 
 const USAGE = `Usage: pnpm chaos [options]
@@ -141,6 +141,9 @@ writeFileAtomic(join(reportsDir, 'acceptance.md'), renderMarkdown(file));
 
 const failed = results.filter((r) => r.state === 'failed');
 console.log(`\n${results.length - failed.length}/${selected.length} passed in ${(durationMs / 1000).toFixed(1)} s; report: reports/acceptance.md`);
-for (const r of failed) console.log(`  ✗ ${r.id}: ${r.state === 'failed' ? r.reasons.join('; ') : ''}`);
+for (const r of failed) {
+  const kept = keptRunDir(r);
+  console.log(`  ✗ ${r.id}: ${r.state === 'failed' ? r.reasons.join('; ') : ''}${kept ? ` (run folder kept: ${kept})` : ''}`);
+}
 for (const id of missing) console.log(`  ✗ ${id}: did not report a result`);
 process.exit(failed.length > 0 || missing.length > 0 || run.exitCode !== 0 ? 1 : 0);

@@ -6,7 +6,7 @@ import { useTempDir } from '../../test/helpers/temp-db.js';
 import { seededRandom } from '../random.js';
 import { LatencyRecorder } from '../recorder.js';
 import type { BenchEntry, BenchFile } from '../report/bench-file.js';
-import { toBmf, toGithubActionBenchmark } from '../report/bench-file.js';
+import { tinybenchVersion, toBmf, toGithubActionBenchmark } from '../report/bench-file.js';
 import { ROOT } from '../workers/build.js';
 import { DEFAULT_COMPARE, compareBenchFiles } from './compare.js';
 
@@ -70,12 +70,19 @@ describe('compareBenchFiles', () => {
     const slow = compareBenchFiles(benchFile('aaa', 0.03, 1, 5), benchFile('bbb', 0.045, 2, 5));
     expect(slow.find((r) => r.stat === 'p50')).toMatchObject({ verdict: 'regression' });
     expect(slow.find((r) => r.stat === 'p50')!.ci[0]).toBeGreaterThan(1.1);
-    const fast = compareBenchFiles(benchFile('aaa', 0.045, 1), benchFile('bbb', 0.03, 2));
+    const fast = compareBenchFiles(benchFile('aaa', 0.045, 1, 5), benchFile('bbb', 0.03, 2, 5));
     expect(fast.find((r) => r.stat === 'p50')?.verdict).toBe('improvement');
   });
 
+  it('calls a slowdown seen in one round per side only possible: run-to-run noise is not in its interval', () => {
+    const rows = compareBenchFiles(benchFile('aaa', 0.03, 1), benchFile('bbb', 0.045, 2));
+    expect(rows.find((r) => r.stat === 'p50')).toMatchObject({ verdict: 'possible regression', method: '2000+2000 samples' });
+    const faster = compareBenchFiles(benchFile('aaa', 0.045, 1), benchFile('bbb', 0.03, 2));
+    expect(faster.find((r) => r.stat === 'p50')?.verdict).toBe('possible improvement');
+  });
+
   it('does not gate P99 on too few samples', () => {
-    const rows = compareBenchFiles(benchFile('aaa', 0.03, 1, 1, 300), benchFile('bbb', 0.06, 2, 1, 300));
+    const rows = compareBenchFiles(benchFile('aaa', 0.03, 1, 5, 300), benchFile('bbb', 0.06, 2, 5, 300));
     expect(rows.find((r) => r.stat === 'p99')?.verdict).toBe('not gated');
     expect(rows.find((r) => r.stat === 'p50')?.verdict).toBe('regression');
   });
@@ -95,6 +102,10 @@ describe('exports', () => {
     const gab = toGithubActionBenchmark(file);
     expect(gab.map((e) => e.name)).toEqual(['checkpoint-creation/normal P50', 'checkpoint-creation/normal P99']);
     expect(gab[0]?.unit).toBe('ms');
+  });
+
+  it('finds the installed tinybench version (its package.json is not exported)', () => {
+    expect(tinybenchVersion()).toMatch(/^6\.\d+\.\d+$/);
   });
 });
 
@@ -116,6 +127,19 @@ describe('pnpm bench:compare', () => {
     expect(slower.exitCode).toBe(1);
     expect(slower.stdout).toMatch(/checkpoint-creation\/normal \| P50 .* ❌ regression/);
     expect(slower.stdout).toContain('xychart-beta');
+  });
+
+  it('reports a slowdown between one-round files as possible, with the reason, and exits 0', async () => {
+    const dir = tempDir();
+    const [a, c] = ['a.json', 'c.json'].map((f) => join(dir, f)) as [string, string];
+    writeFileSync(a, JSON.stringify(benchFile('aaa', 0.03, 1)));
+    writeFileSync(c, JSON.stringify(benchFile('ccc', 0.05, 3)));
+    const result = await cli(a, c);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/checkpoint-creation\/normal \| P50 .* ⚠️ possible regression \(one round: not gated\)/);
+    expect(result.stdout).toContain('For a gate, compare with `--refs`');
+    expect(result.stdout).toMatch(/\d possible regression\(s\) from one round, not gated: checkpoint-creation\/normal P50/);
+    expect(result.stdout).toContain('**No regression.**');
   });
 
   it('names a file that is not a benchmark file and exits 2', async () => {

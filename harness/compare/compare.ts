@@ -14,7 +14,11 @@ export interface CompareOptions {
 
 export const DEFAULT_COMPARE: CompareOptions = { thresholdP50: 0.1, thresholdP99: 0.2, minP99Samples: 1000, resamples: 1000, seed: 1 };
 
-export type Verdict = 'regression' | 'improvement' | 'no change' | 'not gated';
+/**
+ * 'possible …': from one round on a side. Its interval covers the noise within one run, not from run to run, so it is
+ * indicative and never fails a comparison; a gate needs rounds (--refs runs at least 5 per side).
+ */
+export type Verdict = 'regression' | 'improvement' | 'no change' | 'not gated' | 'possible regression' | 'possible improvement';
 
 export interface ComparisonRow {
   id: string;
@@ -74,7 +78,14 @@ export function compareBenchFiles(base: BenchFile, head: BenchFile, options: Com
       const { ci, method } = bootstrapRatio(b, h, stat, options);
       const threshold = stat === 'p50' ? options.thresholdP50 : options.thresholdP99;
       const enough = stat === 'p50' || (Math.min(...b.rounds.map((r) => r.n)) >= options.minP99Samples && Math.min(...h.rounds.map((r) => r.n)) >= options.minP99Samples);
-      const verdict: Verdict = !enough ? 'not gated' : ci[0] > 1 + threshold ? 'regression' : ci[1] < 1 / (1 + threshold) ? 'improvement' : 'no change';
+      const rounds = Math.min(b.rounds.length, h.rounds.length) >= 2;
+      const verdict: Verdict = !enough
+        ? 'not gated'
+        : ci[0] > 1 + threshold
+          ? rounds ? 'regression' : 'possible regression'
+          : ci[1] < 1 / (1 + threshold)
+            ? rounds ? 'improvement' : 'possible improvement'
+            : 'no change';
       rows.push({ id: h.id, stat, base: bv, head: hv, ratio: hv / bv, ci, verdict, method });
     }
   }

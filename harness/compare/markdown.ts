@@ -7,6 +7,8 @@ const MARK: Record<ComparisonRow['verdict'], string> = {
   improvement: '✅ improvement',
   'no change': '➖ no change',
   'not gated': '· not gated (too few samples)',
+  'possible regression': '⚠️ possible regression (one round: not gated)',
+  'possible improvement': '✳️ possible improvement (one round)',
 };
 
 /** The comparison as Markdown: a table (base, head, ratio, 95 % CI, verdict) and a base-vs-head P50 chart. */
@@ -21,6 +23,15 @@ export function renderComparison(base: BenchFile, head: BenchFile, rows: Compari
   );
   if (base.environment.cpu !== head.environment.cpu || base.environment.node !== head.environment.node) {
     out.push(`> ⚠️ Different environments: base ${base.environment.cpu} / Node ${base.environment.node}, head ${head.environment.cpu} / Node ${head.environment.node}.`, '');
+  }
+  if (rows.some((r) => r.verdict.startsWith('possible') || r.method.endsWith('samples'))) {
+    out.push(
+      '> One round on a side: the interval is resampled from that run\'s samples, so it covers the noise within one run, ' +
+        'not from one run to the next (on a shared machine two runs of the same commit can differ by 20 % or more). Its ' +
+        'verdicts are indicative and do not fail the comparison. For a gate, compare with `--refs` (at least 5 ' +
+        'alternating rounds per side).',
+      '',
+    );
   }
   out.push(
     table(
@@ -45,6 +56,9 @@ export function renderComparison(base: BenchFile, head: BenchFile, rows: Compari
     );
   }
   const regressions = rows.filter((r) => r.verdict === 'regression');
-  out.push(regressions.length > 0 ? `**${regressions.length} regression(s):** ${regressions.map((r) => `${r.id} ${r.stat.toUpperCase()}`).join(', ')}.` : '**No regression.**', '');
+  const possible = rows.filter((r) => r.verdict === 'possible regression');
+  const list = (xs: ComparisonRow[]): string => xs.map((r) => `${r.id} ${r.stat.toUpperCase()}`).join(', ');
+  out.push(regressions.length > 0 ? `**${regressions.length} regression(s):** ${list(regressions)}.` : '**No regression.**', '');
+  if (possible.length > 0) out.push(`${possible.length} possible regression(s) from one round, not gated: ${list(possible)}.`, '');
   return out.join('\n');
 }

@@ -1,4 +1,6 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { PERCENTILE_METHOD, type LatencySummary } from '../recorder.js';
 import type { ScenarioResult } from '../result.js';
 import type { Environment } from './environment.js';
@@ -33,12 +35,19 @@ export interface BenchFile {
   benchmarks: BenchEntry[];
 }
 
-function tinybenchVersion(): string {
+/** The installed tinybench's version: its package.json is not exported, so it is found beside the resolved entry. */
+export function tinybenchVersion(): string {
   try {
-    return (createRequire(import.meta.url)('tinybench/package.json') as { version: string }).version;
+    for (let dir = dirname(createRequire(import.meta.url).resolve('tinybench')); dir !== dirname(dir); dir = dirname(dir)) {
+      const file = join(dir, 'package.json');
+      if (!existsSync(file)) continue;
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'tinybench') return pkg.version ?? 'unknown';
+    }
   } catch {
-    return 'unknown';
+    // Not installed, or unreadable: the file says so.
   }
+  return 'unknown';
 }
 
 export function toBenchFile(results: ScenarioResult[], environment: Environment, options: (id: string) => BenchEntry['options']): BenchFile {

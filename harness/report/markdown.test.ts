@@ -61,4 +61,11 @@ describe('renderMarkdown', () => {
     expect(md).toContain('**Verdict: ❌ 1/2 declared tests passed.**');
     expect(md).toContain('**No result** (interrupted or timed out): concurrent-checkpoints.');
   });
+
+  it('names the run folder a failed scenario keeps, and none for a failed benchmark (it keeps none)', () => {
+    const failed: ScenarioResult = { ...result, state: 'failed', reasons: ['get-last: invalid'], runDir: '/tmp/agentos-chaos-kill9-recovery-abc' };
+    expect(renderMarkdown(file({ results: [failed] }))).toContain('- Run folder kept for inspection: `/tmp/agentos-chaos-kill9-recovery-abc`');
+    const bench: ScenarioResult = { ...failed, category: 'bench' };
+    expect(renderMarkdown(file({ results: [bench] }))).not.toContain('Run folder kept');
+  });
 });

@@ -1,4 +1,4 @@
-import type { ScenarioResult } from '../result.js';
+import { keptRunDir, type ScenarioResult } from '../result.js';
 import { readiness } from './readiness.js';
 import type { ResultsFile } from './results-file.js';
 
@@ -124,7 +124,10 @@ function renderScenario(r: ScenarioResult, n: number): string[] {
   out.push(`**Purpose.** ${r.purpose}`, '');
   out.push(`**Seed test.** \`${r.seedTest}\` · **Declared as** \`${r.id}\``, '');
   out.push('**Procedure.**', '', ...r.procedure.map((p, i) => `${i + 1}. ${p}`), '');
-  if (r.state === 'failed') out.push('**Why it failed.**', '', ...r.reasons.map((x) => `- ${x}`), '');
+  if (r.state === 'failed') {
+    const kept = keptRunDir(r);
+    out.push('**Why it failed.**', '', ...r.reasons.map((x) => `- ${x}`), ...(kept ? [`- Run folder kept for inspection: \`${kept}\``] : []), '');
+  }
   if (r.measurements.length > 0) out.push(...renderMeasurements(r), '');
   out.push('**Criteria.**', '');
   out.push(table(['Criterion', 'Seed target', 'Our criterion', 'Measured', 'Verdict'], r.criteria.map((c) => [c.description, c.seed, c.ours, c.details ? `${c.measured} (${c.details})` : c.measured, verdictMark(c.valid, c.kind)])), '');

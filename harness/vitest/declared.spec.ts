@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { afterAll, expect, test } from 'vitest';
 import { loadScenarios } from '../load.js';
-import type { ScenarioResult } from '../result.js';
+import { keptRunDir, type ScenarioResult } from '../result.js';
 import { runBenchmark } from '../bench/run.js';
 import { runScenario } from '../runner.js';
 
@@ -25,7 +25,8 @@ for (const declared of selected) {
         ? await runBenchmark(declared.benchmark, { seed, onProgress })
         : await runScenario(declared.scenario, { seed, category: declared.category, onProgress });
     results.push(result);
-    expect(result.state === 'failed' ? result.reasons : [], `history: ${result.historyFile}`).toEqual([]);
+    const kept = keptRunDir(result);
+    expect(result.state === 'failed' ? result.reasons : [], `history: ${result.historyFile}${kept ? `; run folder kept: ${kept}` : ''}`).toEqual([]);
   });
 }
 

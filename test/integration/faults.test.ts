@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { rmSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
 import { useTempDir } from '../helpers/temp-db.js';
 import { runScenario } from '../../harness/runner.js';
 import { scenarioSchema, type ScenarioInput } from '../../harness/schema.js';
@@ -9,7 +10,16 @@ const base = { title: 't', purpose: 'p', seedTest: '—', procedure: ['p'] };
 /** Small scenarios that exercise fault injectors and the vacuity guard end to end, with real processes. */
 describe('fault injectors and the vacuity guard', () => {
   const tempDir = useTempDir();
-  const run = (input: ScenarioInput) => runScenario(scenarioSchema.parse(input), { seed: 3, runsDir: join(tempDir(), 'runs') });
+  // A failed scenario keeps its run folder for inspection; these fail on purpose, so theirs go after the test.
+  const kept: string[] = [];
+  afterEach(() => {
+    for (const dir of kept.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+  const run = async (input: ScenarioInput) => {
+    const result = await runScenario(scenarioSchema.parse(input), { seed: 3, runsDir: join(tempDir(), 'runs') });
+    kept.push(result.runDir);
+    return result;
+  };
 
   it('lease-expiry forces a held lease past expiry, so a sweep without any clock skew reclaims it', async () => {
     const result = await run({
