@@ -16,21 +16,22 @@ const eventMatch = z
   })
   .strict();
 
-export const triggerSchema = z.union(
-  [
-    z.literal('start'),
-    z.object({ after: eventMatch }).strict(),
-    /** A fixed point in time after the scenario starts, in ms (a nemesis schedule, not a wait for something). */
-    z.object({ atMs: z.number().int().nonnegative().max(600_000) }).strict(),
-  ],
-  { error: (issue) => (issue.code === 'invalid_union' ? triggerProblem(issue.input) : undefined) },
-);
+const afterTrigger = z.object({ after: eventMatch }).strict();
+/** A fixed point in time after the scenario starts, in ms (a nemesis schedule, not a wait for something). */
+const atTrigger = z.object({ atMs: z.number().int().nonnegative().max(600_000) }).strict();
 
-/** What is wrong with a trigger that matches none of its forms (zod's own message says only "Invalid input"). */
+export const triggerSchema = z.union([z.literal('start'), afterTrigger, atTrigger], {
+  error: (issue) => (issue.code === 'invalid_union' ? triggerProblem(issue.input) : undefined),
+});
+
+/**
+ * What is wrong with a trigger that matches none of its forms (zod's own message says only "Invalid input"): the
+ * first problem of the form its key names, or the forms.
+ */
 function triggerProblem(input: unknown): string {
-  const after = input !== null && typeof input === 'object' && 'after' in input ? eventMatch.safeParse(input.after) : undefined;
-  const first = after?.error?.issues[0];
-  if (first) return `${['after', ...first.path].join('.')}: ${first.message}`;
+  const form = input !== null && typeof input === 'object' ? ('after' in input ? afterTrigger : 'atMs' in input ? atTrigger : undefined) : undefined;
+  const first = form?.safeParse(input).error?.issues[0];
+  if (first) return `${first.path.length > 0 ? `${first.path.join('.')}: ` : ''}${first.message}`;
   return `expected 'start', { after: { kind, worker?, where?, count? } } or { atMs: <ms> }, got ${JSON.stringify(input)}`;
 }
 
@@ -58,10 +59,17 @@ const workerGroup = z
  * z.discriminatedUnion whose error for a missing or unknown tag lists the valid tags (zod's own says only
  * "Invalid input").
  */
-function taggedUnion<const Options extends readonly [z.ZodObject, ...z.ZodObject[]], const Key extends string>(key: Key, options: Options) {
-  const valid = options.map((o) => JSON.stringify((o.shape[key] as z.ZodLiteral<string>).value)).join(' | ');
+function taggedUnion<const Options extends readonly [z.ZodObject, ...z.ZodObject[]]>(key: string, options: Options) {
+  const valid = options.flatMap((o) => {
+    const tag = o.shape[key];
+    if (!(tag instanceof z.ZodLiteral)) throw new Error(`taggedUnion: every option needs a z.literal "${key}"`);
+    return [...tag.values].map((v) => JSON.stringify(v));
+  });
   return z.discriminatedUnion(key, options, {
-    error: (issue) => (issue.code === 'invalid_union' ? `expected one of ${valid}, got ${JSON.stringify((issue.input as Record<string, unknown> | undefined)?.[key]) ?? 'nothing'}` : undefined),
+    error: (issue) =>
+      issue.code === 'invalid_union'
+        ? `expected one of ${valid.join(' | ')}, got ${JSON.stringify((issue.input as Record<string, unknown> | undefined)?.[key]) ?? 'nothing'}`
+        : undefined,
   });
 }
 

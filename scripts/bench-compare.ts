@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
-import { DEFAULT_COMPARE, compareBenchFiles, type CompareOptions } from '../harness/compare/compare.js';
+import { DEFAULT_COMPARE, MIN_GATE_ROUNDS, compareBenchFiles, type CompareOptions } from '../harness/compare/compare.js';
 import { renderComparison } from '../harness/compare/markdown.js';
 import { writeFileAtomic } from '../harness/report/atomic.js';
 import { mergeRounds, type BenchFile } from '../harness/report/bench-file.js';
@@ -16,6 +16,8 @@ const USAGE = `Usage:
   pnpm bench:compare --refs <baseRef> <headRef> [--rounds 5] [options]
 
 Prints a Markdown comparison (base, head, ratio, bootstrap 95 % interval, verdict) and exits 1 on a regression.
+A regression is gated only with at least ${MIN_GATE_ROUNDS} rounds per side (--refs runs them); files of one run each
+(what pnpm chaos writes) give indicative "possible" verdicts and never exit 1.
 With --refs, both commits are checked out in temporary git worktrees, installed, and their benchmarks run
 alternately (A B A B …) in fresh processes on this machine.
 
@@ -130,7 +132,7 @@ async function measureRefs(baseRef: string, headRef: string, rounds: number): Pr
 }
 
 const rounds = number('rounds', args.rounds, 5, true);
-if (args.refs && rounds < 5) fail(`--rounds must be at least 5 for a decision; got ${rounds}`);
+if (args.refs && rounds < MIN_GATE_ROUNDS) fail(`--rounds must be at least ${MIN_GATE_ROUNDS} for a decision; got ${rounds}`);
 let base: BenchFile;
 let head: BenchFile;
 try {

@@ -136,10 +136,10 @@ describe('pnpm bench:compare', () => {
     writeFileSync(c, JSON.stringify(benchFile('ccc', 0.05, 3)));
     const result = await cli(a, c);
     expect(result.exitCode).toBe(0);
-    expect(result.stdout).toMatch(/checkpoint-creation\/normal \| P50 .* ⚠️ possible regression \(one round: not gated\)/);
+    expect(result.stdout).toMatch(/checkpoint-creation\/normal \| P50 .* ⚠️ possible regression \(too few rounds to gate\)/);
     expect(result.stdout).toContain('For a gate, compare with `--refs`');
-    expect(result.stdout).toMatch(/\d possible regression\(s\) from one round, not gated: checkpoint-creation\/normal P50/);
-    expect(result.stdout).toContain('**No regression.**');
+    expect(result.stdout).toMatch(/\*\*\d possible regression\(s\), too few rounds to gate:\*\* checkpoint-creation\/normal P50/);
+    expect(result.stdout).toContain('**No gated regression.**');
   });
 
   it('names a file that is not a benchmark file and exits 2', async () => {

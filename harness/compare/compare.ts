@@ -14,9 +14,13 @@ export interface CompareOptions {
 
 export const DEFAULT_COMPARE: CompareOptions = { thresholdP50: 0.1, thresholdP99: 0.2, minP99Samples: 1000, resamples: 1000, seed: 1 };
 
+/** Rounds per side a verdict needs to be a gate (what --refs runs at least). */
+export const MIN_GATE_ROUNDS = 5;
+
 /**
- * 'possible …': from one round on a side. Its interval covers the noise within one run, not from run to run, so it is
- * indicative and never fails a comparison; a gate needs rounds (--refs runs at least 5 per side).
+ * 'possible …': from fewer than MIN_GATE_ROUNDS rounds on a side. With one round the interval covers only the noise
+ * within that run, not from run to run, and a few rounds say little about it; so the verdict is indicative and never
+ * fails a comparison.
  */
 export type Verdict = 'regression' | 'improvement' | 'no change' | 'not gated' | 'possible regression' | 'possible improvement';
 
@@ -78,7 +82,7 @@ export function compareBenchFiles(base: BenchFile, head: BenchFile, options: Com
       const { ci, method } = bootstrapRatio(b, h, stat, options);
       const threshold = stat === 'p50' ? options.thresholdP50 : options.thresholdP99;
       const enough = stat === 'p50' || (Math.min(...b.rounds.map((r) => r.n)) >= options.minP99Samples && Math.min(...h.rounds.map((r) => r.n)) >= options.minP99Samples);
-      const rounds = Math.min(b.rounds.length, h.rounds.length) >= 2;
+      const rounds = Math.min(b.rounds.length, h.rounds.length) >= MIN_GATE_ROUNDS;
       const verdict: Verdict = !enough
         ? 'not gated'
         : ci[0] > 1 + threshold

@@ -1,14 +1,14 @@
 import type { BenchFile } from '../report/bench-file.js';
 import { table } from '../report/markdown.js';
-import type { CompareOptions, ComparisonRow } from './compare.js';
+import { MIN_GATE_ROUNDS, type CompareOptions, type ComparisonRow } from './compare.js';
 
 const MARK: Record<ComparisonRow['verdict'], string> = {
   regression: '❌ regression',
   improvement: '✅ improvement',
   'no change': '➖ no change',
   'not gated': '· not gated (too few samples)',
-  'possible regression': '⚠️ possible regression (one round: not gated)',
-  'possible improvement': '✳️ possible improvement (one round)',
+  'possible regression': '⚠️ possible regression (too few rounds to gate)',
+  'possible improvement': '✳️ possible improvement (too few rounds to gate)',
 };
 
 /** The comparison as Markdown: a table (base, head, ratio, 95 % CI, verdict) and a base-vs-head P50 chart. */
@@ -26,10 +26,10 @@ export function renderComparison(base: BenchFile, head: BenchFile, rows: Compari
   }
   if (rows.some((r) => r.verdict.startsWith('possible') || r.method.endsWith('samples'))) {
     out.push(
-      '> One round on a side: the interval is resampled from that run\'s samples, so it covers the noise within one run, ' +
-        'not from one run to the next (on a shared machine two runs of the same commit can differ by 20 % or more). Its ' +
-        'verdicts are indicative and do not fail the comparison. For a gate, compare with `--refs` (at least 5 ' +
-        'alternating rounds per side).',
+      `> Fewer than ${MIN_GATE_ROUNDS} rounds on a side. With one round the interval is resampled from that run's samples, so ` +
+        'it covers the noise within one run, not from one run to the next (on a shared machine two runs of the same ' +
+        'commit can differ by 20 % or more). Such verdicts are indicative and do not fail the comparison. For a gate, ' +
+        `compare with \`--refs\` (at least ${MIN_GATE_ROUNDS} alternating rounds per side).`,
       '',
     );
   }
@@ -58,7 +58,8 @@ export function renderComparison(base: BenchFile, head: BenchFile, rows: Compari
   const regressions = rows.filter((r) => r.verdict === 'regression');
   const possible = rows.filter((r) => r.verdict === 'possible regression');
   const list = (xs: ComparisonRow[]): string => xs.map((r) => `${r.id} ${r.stat.toUpperCase()}`).join(', ');
-  out.push(regressions.length > 0 ? `**${regressions.length} regression(s):** ${list(regressions)}.` : '**No regression.**', '');
-  if (possible.length > 0) out.push(`${possible.length} possible regression(s) from one round, not gated: ${list(possible)}.`, '');
+  if (regressions.length > 0) out.push(`**${regressions.length} regression(s):** ${list(regressions)}.`, '');
+  if (possible.length > 0) out.push(`**${possible.length} possible regression(s), too few rounds to gate:** ${list(possible)}.`, '');
+  if (regressions.length === 0) out.push(possible.length > 0 ? '**No gated regression.**' : '**No regression.**', '');
   return out.join('\n');
 }

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, readFileSync, truncateSync } from 'node:fs';
+import { once } from 'node:events';
+import { appendFileSync, closeSync, constants, openSync, readFileSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -145,14 +146,14 @@ describe('fair write admission (the write queue)', () => {
     db.close();
   });
 
-  it('a writer whose doorbell does not listen yet waits its turn with short pauses and commits once', async () => {
+  it('a writer whose doorbell is not listening yet (a fresh thread) still queues, and commits once when the lock frees', async () => {
     const dir = tempDir();
     openDatabase(join(dir, 'agentos.db')).close();
     const history = new History();
     const holder = start(dir, history, 'holder', 'lock-holder', { holdMs: 20_000 });
     await until(() => history.select('lock.held').length === 1);
     // A fresh thread has no doorbell yet: it is set up in the background at open, and the write below is synchronous,
-    // so it cannot start listening while the writer waits.
+    // so it cannot start listening while the writer waits. The thread closes its doorbell before it reports.
     const writer = new Worker(
       `const { workerData, parentPort } = require('node:worker_threads');
       (async () => {
@@ -160,11 +161,12 @@ describe('fair write admission (the write queue)', () => {
         const { processDoorbell } = await import(workerData.doorbell);
         const db = openDatabase(workerData.db, { writeAdmission: 'fair' });
         const cm = new CheckpointManager(db);
-        const draft = cm.begin('early', 'step-1', { n: 1 });
-        const listening = processDoorbell().ready;
-        const { seq } = cm.commit(draft);
+        const { seq } = cm.commit(cm.begin('early', 'step-1', { n: 1 }));
         db.close();
-        parentPort.postMessage({ listening, seq });
+        const bell = processDoorbell();
+        await bell.listening;
+        bell.close();
+        parentPort.postMessage({ seq, fifo: bell.fifo });
       })().catch((error) => parentPort.postMessage({ error: String(error) }));`,
       {
         eval: true,
@@ -175,12 +177,19 @@ describe('fair write admission (the write queue)', () => {
         },
       },
     );
-    const reply = new Promise<unknown>((resolve) => writer.once('message', resolve));
+    // Rejects on a worker error; a reply before the writer queued is a failure, not a reason to wait forever.
+    const reply = once(writer, 'message').then(([message]) => message as { seq?: number; fifo?: string; error?: string });
     try {
-      // Queued behind the held lock; then the holder dies and the lock is free.
-      await until(() => requestLines(dir).length === 1);
+      await Promise.race([
+        until(() => requestLines(dir).length === 1),
+        reply.then((message) => Promise.reject(new Error(`the writer finished before it queued: ${JSON.stringify(message)}`))),
+      ]);
+      // Queued behind the held lock, with a doorbell nobody listens on: its pipe (if made yet) has no reader, so a
+      // ring could not wake it.
+      const queued = JSON.parse(requestLines(dir)[0]!) as { b: string };
+      expect(() => closeSync(openSync(queued.b, constants.O_WRONLY | constants.O_NONBLOCK))).toThrow(/ENXIO|ENOENT/);
       holder.signal('SIGKILL');
-      expect(await reply).toEqual({ listening: false, seq: 1 });
+      expect(await reply).toEqual({ seq: 1, fifo: queued.b });
     } finally {
       await writer.terminate();
     }
