@@ -123,6 +123,7 @@ describe('pnpm bench:compare', () => {
     expect(same.exitCode).toBe(0);
     expect(same.stdout).toMatch(/\| Benchmark \| Stat \| Base \(ms\) \| Head \(ms\) \| Ratio \| 95 % CI \|/);
     expect(same.stdout).toContain('**No regression.**');
+    expect(same.stdout).not.toContain('For a gate'); // 5 rounds a side: the verdicts are gates
     const slower = await cli(a, c);
     expect(slower.exitCode).toBe(1);
     expect(slower.stdout).toMatch(/checkpoint-creation\/normal \| P50 .* ❌ regression/);

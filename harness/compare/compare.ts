@@ -33,6 +33,8 @@ export interface ComparisonRow {
   ci: [number, number];
   verdict: Verdict;
   method: string;
+  /** Both sides have at least MIN_GATE_ROUNDS rounds: a change is a verdict, not an indication. */
+  gated: boolean;
 }
 
 /**
@@ -82,15 +84,10 @@ export function compareBenchFiles(base: BenchFile, head: BenchFile, options: Com
       const { ci, method } = bootstrapRatio(b, h, stat, options);
       const threshold = stat === 'p50' ? options.thresholdP50 : options.thresholdP99;
       const enough = stat === 'p50' || (Math.min(...b.rounds.map((r) => r.n)) >= options.minP99Samples && Math.min(...h.rounds.map((r) => r.n)) >= options.minP99Samples);
-      const rounds = Math.min(b.rounds.length, h.rounds.length) >= MIN_GATE_ROUNDS;
-      const verdict: Verdict = !enough
-        ? 'not gated'
-        : ci[0] > 1 + threshold
-          ? rounds ? 'regression' : 'possible regression'
-          : ci[1] < 1 / (1 + threshold)
-            ? rounds ? 'improvement' : 'possible improvement'
-            : 'no change';
-      rows.push({ id: h.id, stat, base: bv, head: hv, ratio: hv / bv, ci, verdict, method });
+      const gated = Math.min(b.rounds.length, h.rounds.length) >= MIN_GATE_ROUNDS;
+      const change = ci[0] > 1 + threshold ? 'regression' : ci[1] < 1 / (1 + threshold) ? 'improvement' : undefined;
+      const verdict: Verdict = !enough ? 'not gated' : !change ? 'no change' : gated ? change : `possible ${change}`;
+      rows.push({ id: h.id, stat, base: bv, head: hv, ratio: hv / bv, ci, verdict, method, gated });
     }
   }
   return rows;

@@ -24,7 +24,7 @@ export function renderComparison(base: BenchFile, head: BenchFile, rows: Compari
   if (base.environment.cpu !== head.environment.cpu || base.environment.node !== head.environment.node) {
     out.push(`> ⚠️ Different environments: base ${base.environment.cpu} / Node ${base.environment.node}, head ${head.environment.cpu} / Node ${head.environment.node}.`, '');
   }
-  if (rows.some((r) => r.verdict.startsWith('possible') || r.method.endsWith('samples'))) {
+  if (rows.some((r) => !r.gated)) {
     out.push(
       `> Fewer than ${MIN_GATE_ROUNDS} rounds on a side. With one round the interval is resampled from that run's samples, so ` +
         'it covers the noise within one run, not from one run to the next (on a shared machine two runs of the same ' +
