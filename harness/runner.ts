@@ -62,7 +62,6 @@ export async function runScenario(scenario: ResolvedScenario, options: RunOption
     workload: string,
     params: Record<string, unknown>,
     durability: 'normal' | 'full',
-    writeAdmission: 'fair' | 'busy-handler' = 'busy-handler',
   ): WorkerProcess => {
     history.registerWorker(id, group);
     const worker = supervisor.spawn({
@@ -73,7 +72,6 @@ export async function runScenario(scenario: ResolvedScenario, options: RunOption
       dbPath,
       runDir,
       durability,
-      writeAdmission,
       onEvent: (w, event) => record(w.id, event),
       onExit: (w, exit) => {
         if (w.stderr.trim()) history.append(w.id, { kind: 'worker.stderr', text: w.stderr.slice(-2000) });
@@ -87,7 +85,7 @@ export async function runScenario(scenario: ResolvedScenario, options: RunOption
   const startGroup = (group: WorkerGroup): void => {
     progress(`starting ${group.count} × ${group.workload} (${group.name})`);
     for (let i = 1; i <= group.count; i++) {
-      spawn(group.count === 1 ? group.name : `${group.name}-${i}`, group.name, group.workload, group.params, group.durability, group.writeAdmission);
+      spawn(group.count === 1 ? group.name : `${group.name}-${i}`, group.name, group.workload, group.params, group.durability);
     }
   };
 

@@ -42,8 +42,6 @@ const workerGroup = z
     count: z.number().int().positive().max(500).default(1),
     params: z.record(z.string(), z.unknown()).default({}),
     durability: z.enum(['normal', 'full']).default('normal'),
-    /** How the group's processes take turns for the write lock (see openDatabase's writeAdmission). */
-    writeAdmission: z.enum(['fair', 'busy-handler']).default('busy-handler'),
     start: triggerSchema.default('start'),
   })
   .strict()
@@ -150,8 +148,6 @@ export const checkSchema = taggedUnion('check', [
   z.object({ check: z.literal('commit-throughput'), worker: z.string().optional(), minPerSec: num.positive().optional() }).strict(),
   z.object({ check: z.literal('commit-latency'), worker: z.string().optional(), percentile: num.min(1).max(100), maxMs: num.positive() }).strict(),
   z.object({ check: z.literal('tail-ratio'), worker: z.string().optional(), max: num.positive() }).strict(),
-  /** Commit throughput of one group relative to another's in the same run (e.g. fair admission vs the busy handler). */
-  z.object({ check: z.literal('throughput-ratio'), worker: z.string(), relativeTo: z.string(), min: num.positive() }).strict(),
   z.object({ check: z.literal('acquisition-fairness'), worker: z.string(), minJain: num.min(0).max(1) }).strict(),
   z
     .object({

@@ -36,8 +36,6 @@ export interface CheckpointManagerOptions {
   metrics?: Metrics;
 }
 
-const INSERT_OP = 'checkpoint.insert/1';
-
 interface CheckpointRow {
   id: number;
   task_id: string;
@@ -79,8 +77,6 @@ export class CheckpointManager {
       VALUES (@taskId, (SELECT COALESCE(MAX(seq), 0) + 1 FROM checkpoints WHERE task_id = @taskId),
               @step, @state, @evidence, @verified, @verification, @now, @verifiedAt)
       RETURNING id, seq`);
-    // Named so that, with 'fair' admission, the head of the write queue can commit it in its batch.
-    db.defineWriteOp(INSERT_OP, (params: Record<string, unknown>) => this.#insert.get(params));
     this.#byId = s.prepare('SELECT * FROM checkpoints WHERE id = ?');
     // verify() reads only the evidence: the state may be megabytes.
     this.#evidenceById = s.prepare('SELECT evidence FROM checkpoints WHERE id = ?');
@@ -123,7 +119,7 @@ export class CheckpointManager {
       now,
       verifiedAt: verification ? now : null,
     };
-    const row = this.#db.write<{ id: number; seq: number }>(INSERT_OP, params);
+    const row = this.#db.writeTransaction(() => this.#insert.get(params) as { id: number; seq: number });
     this.#committed.add(pending);
     this.metrics.increment('checkpointsCommitted');
     this.metrics.checkpointCommitLatency.record(performance.now() - started);

@@ -71,19 +71,4 @@ describe('openDatabase', () => {
     ).toThrow('boom');
     expect(db.sqlite.prepare('SELECT COUNT(*) FROM tasks').pluck().get()).toBe(0);
   });
-
-  it.each(['busy-handler', 'fair'] as const)('runs a registered write op with JSON params and rolls a failing one back (%s)', async (writeAdmission) => {
-    const { db } = tempDb({ writeAdmission });
-    await db.whenAdmissionReady();
-    const insert = db.sqlite.prepare("INSERT INTO tasks (id, status, created_at, updated_at) VALUES (?, 'running', 1, 1) RETURNING id");
-    db.defineWriteOp('task.insert', (params: { id: string }) => {
-      const row = insert.get(params.id);
-      if (params.id === 'bad') throw new Error('refused');
-      return row;
-    });
-    expect(db.write('task.insert', { id: 'a' })).toEqual({ id: 'a' });
-    expect(() => db.write('task.insert', { id: 'bad' })).toThrow('refused');
-    expect(db.sqlite.prepare('SELECT id FROM tasks').pluck().all()).toEqual(['a']);
-    expect(() => db.write('task.nope', {})).toThrow(/no write op named "task.nope".*registered: task.insert/);
-  });
 });

@@ -1,5 +1,5 @@
 export { systemClock, ManualClock, SkewedClock, type Clock } from './clock.js';
-export { openDatabase, AgentDatabase, type Durability, type OpenDatabaseOptions, type WriteAdmission } from './db.js';
+export { openDatabase, AgentDatabase, type Durability, type OpenDatabaseOptions } from './db.js';
 export { loadMigrations, SCHEMA_LABELS, type Migration } from './migrations.js';
 export {
   CheckpointManager,
@@ -42,5 +42,4 @@ export {
   TaskError,
 } from './errors.js';
 export { InvalidArgumentError } from './validate.js';
-export { AdmissionTimeoutError } from './write-queue.js';
 export { serializeJson, canonicalJson, type Json } from './json-state.js';

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { resolve } from 'node:path';
 import type { Statement } from 'better-sqlite3';
 import type { AgentDatabase } from './db.js';
-import { isAlive } from './doorbell.js';
+import { isAlive } from './process-identity.js';
 import { InDoubtToolCallError, ToolCallInProgressError } from './errors.js';
 import { sha256Hex } from './evidence.js';
 import { canonicalJson } from './json-state.js';

@@ -3,7 +3,7 @@ import type { Check, CheckContext, CheckOutcome } from './check.js';
 import { acknowledgedCheckpointsPresent, integrityOk, lastCheckpointIsLatestAcknowledged, sequenceGapFree } from './checkpoints.js';
 import { eventCount, eventField, fieldLessThan, latency, noWorkerErrors } from './events.js';
 import { everyWorkerAcquired, noOverlappingLeases, takeoverFenced, workItems } from './leases.js';
-import { acquisitionFairness, commitLatency, commitThroughput, peakWorkerRss, tailRatio, throughputRatio, wallTime } from './stress.js';
+import { acquisitionFairness, commitLatency, commitThroughput, peakWorkerRss, tailRatio, wallTime } from './stress.js';
 import { committedStepsNotRerun, sideEffectsExactlyOnce, taskStatus } from './tasks.js';
 
 type CheckName = CheckSpec['check'];
@@ -32,7 +32,6 @@ export const checks: { [K in CheckName]: Check<Extract<CheckSpec, { check: K }>>
   'acquisition-fairness': acquisitionFairness,
   'wall-time': wallTime,
   'peak-worker-rss': peakWorkerRss,
-  'throughput-ratio': throughputRatio,
 };
 
 /** Runs one check; a check that throws is 'unknown', never a crash of the run. */

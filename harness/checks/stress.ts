@@ -58,14 +58,6 @@ export const tailRatio: Check<Spec<'tail-ratio'>> = (spec, { history }) => {
   return { valid: ratio <= spec.max, data: { ratio, p99, fairMs: fair, perSec: s.perSec }, measured: `${ratio.toFixed(2)} (P99 ${p99.toFixed(1)} ms ÷ fair ${fair.toFixed(1)} ms for ${s.writers} writers)` };
 };
 
-export const throughputRatio: Check<Spec<'throughput-ratio'>> = (spec, { history }) => {
-  const a = commitStats(history, spec.worker);
-  const b = commitStats(history, spec.relativeTo);
-  if (a.perSec === 0 || b.perSec === 0) return { valid: 'unknown', measured: 'a group made no commits' };
-  const ratio = a.perSec / b.perSec;
-  return { valid: ratio >= spec.min, data: { ratio }, measured: `${ratio.toFixed(2)}× (${a.perSec.toFixed(0)} vs ${b.perSec.toFixed(0)} commits/s)` };
-};
-
 /** Jain's fairness index of acquisitions per worker: 1 is perfectly even, 1/n is one worker taking everything. */
 export const acquisitionFairness: Check<Spec<'acquisition-fairness'>> = (spec, { history }) => {
   const workers = history.select('worker.started', { worker: spec.worker }).map((e) => e.worker);

@@ -38,7 +38,6 @@ export function readiness(file: ResultsFile): ReadinessRow[] {
   const single = measurement(r, 'checkpoint-creation', 'normal');
   row('checkpoint_creation_latency_p95', '50 ms', 'warning', 'benchmark, one writer', single?.p95 ?? null, 50, ms);
   row('checkpoint_creation_latency_p99', '100 ms', 'critical', 'benchmark, one writer', single?.p99 ?? null, 100, ms);
-  // The default write admission (the busy handler) is what a deployment gets.
   const contended = criterion(r, 'concurrent-tasks-100', 'latency-busy')?.data;
   row('checkpoint_creation_latency_p95', '50 ms', 'warning', '100 processes writing at once', contended?.p95 ?? null, 50, ms);
   row('checkpoint_creation_latency_p99', '100 ms', 'critical', '100 processes writing at once', contended?.p99 ?? null, 100, ms);

@@ -13,7 +13,6 @@ const { values } = parseArgs({
     'run-dir': { type: 'string' },
     params: { type: 'string', default: '{}' },
     durability: { type: 'string', default: 'normal' },
-    admission: { type: 'string', default: 'busy-handler' },
   },
 });
 
@@ -35,9 +34,7 @@ try {
   const db = openDatabase(values.db, {
     clock,
     durability: values.durability === 'full' ? 'full' : 'normal',
-    writeAdmission: values.admission === 'busy-handler' ? 'busy-handler' : 'fair',
   });
-  await db.whenAdmissionReady();
   channel.emit({ kind: 'worker.ready', pid: process.pid });
   const summary = await (workload.run as (c: unknown, p: unknown) => Promise<Record<string, number>>)(
     { db, clock, workerId: values['worker-id'], runDir: values['run-dir'], channel },

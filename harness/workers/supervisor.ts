@@ -19,7 +19,6 @@ export interface SpawnOptions {
   dbPath: string;
   runDir: string;
   durability: 'normal' | 'full';
-  writeAdmission?: 'fair' | 'busy-handler';
   onEvent: (worker: WorkerProcess, event: AnyEvent) => void;
   onExit: (worker: WorkerProcess, exit: WorkerExit) => void;
 }
@@ -73,7 +72,6 @@ function startWorker(entry: string, options: SpawnOptions, marker: string) {
       `--run-dir=${options.runDir}`,
       `--params=${JSON.stringify(options.params)}`,
       `--durability=${options.durability}`,
-      `--admission=${options.writeAdmission ?? 'busy-handler'}`,
     ],
     { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', buffer: false, reject: false, cleanup: true, cwd: options.runDir, env: workerEnv(marker), extendEnv: false },
   );

@@ -3,7 +3,6 @@ import { afterEach, expect } from 'vitest';
 import type { History } from '../../harness/history.js';
 import type { AnyEvent } from '../../harness/workers/protocol.js';
 import { Supervisor, type WorkerProcess } from '../../harness/workers/supervisor.js';
-import type { WriteAdmission } from '../../src/index.js';
 
 export interface StartWorker {
   (
@@ -20,7 +19,7 @@ export interface StartWorker {
  * Starts real worker processes on `<dir>/agentos.db`, recording their events into a history. Every process is
  * reaped after each test, pass or fail, and the test fails if one survives.
  */
-export function useWorkers(writeAdmission: WriteAdmission = 'busy-handler'): StartWorker {
+export function useWorkers(): StartWorker {
   let supervisor = new Supervisor();
   afterEach(async () => {
     await supervisor.reapAll();
@@ -36,7 +35,6 @@ export function useWorkers(writeAdmission: WriteAdmission = 'busy-handler'): Sta
       dbPath: join(dir, 'agentos.db'),
       runDir: dir,
       durability: 'normal',
-      writeAdmission,
       onEvent: (w, e) => {
         history.append(w.id, e);
         onEvent?.(w, e);
