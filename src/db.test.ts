@@ -24,7 +24,7 @@ describe('openDatabase', () => {
     const { db, dir } = tempDb();
     const path = join(dir, 'agentos.db');
     expect(db.schemaVersion).toBe(loadMigrations().length);
-    expect(db.schemaLabel).toBe('0.30.0');
+    expect(db.schemaLabel).toBe('0.31.0');
     const before = db.sqlite.prepare('SELECT version, applied_at FROM schema_migrations').all();
     db.close();
     const again = openDatabase(path);

@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { systemClock, type Clock } from './clock.js';
 import { DatabaseOpenError } from './errors.js';
+import { Fencing } from './fencing.js';
 import { SCHEMA_LABELS, currentSchemaVersion, loadMigrations, migrate } from './migrations.js';
 
 export type Durability = 'normal' | 'full';
@@ -20,6 +21,7 @@ export interface OpenDatabaseOptions {
 /** An open recovery-layer database: the better-sqlite3 handle plus the one write path every component uses. */
 export class AgentDatabase {
   readonly #runInTransaction: { immediate: (fn: () => unknown) => unknown };
+  #fencing: Fencing | undefined;
 
   constructor(
     readonly sqlite: Database.Database,
@@ -37,6 +39,11 @@ export class AgentDatabase {
    */
   writeTransaction<T>(fn: () => T): T {
     return this.#runInTransaction.immediate(fn) as T;
+  }
+
+  /** The fencing rule every write made under a lease goes through (see fencing.ts). */
+  get fencing(): Fencing {
+    return (this.#fencing ??= new Fencing(this.sqlite));
   }
 
   /** Highest applied migration number. */

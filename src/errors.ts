@@ -3,17 +3,27 @@ export class AgentOSError extends Error {
   override name = 'AgentOSError';
 }
 
-/** A lease operation found that the caller no longer holds the lease (stale fencing epoch, expired or taken over). */
+/** Operations made under a lease, each refused with LeaseLostError once the lease is no longer held. */
+export type LeasedOperation = 'renew' | 'complete' | 'release' | 'checkpoint' | 'tool-start' | 'tool-finish' | 'task-status';
+
+/**
+ * A write made under a lease was refused because the caller no longer holds it: a newer epoch was granted (taken
+ * over), the lease expired, or the item was released or completed. Nothing was written.
+ */
 export class LeaseLostError extends AgentOSError {
   override name = 'LeaseLostError';
   constructor(
     readonly itemId: string,
     readonly epoch: number,
     readonly workerId: string,
-    readonly operation: 'renew' | 'complete' | 'release',
+    readonly operation: LeasedOperation,
     current: string,
+    /** The item's epoch now (null: the item does not exist). */
+    readonly currentEpoch: number | null = null,
+    /** Who holds the item now (null: nobody). */
+    readonly currentHolder: string | null = null,
   ) {
-    super(`${operation} of work item "${itemId}" by worker "${workerId}" with epoch ${epoch} refused: ${current}`);
+    super(`${operation} on work item "${itemId}" by worker "${workerId}" with epoch ${epoch} refused: ${current}`);
   }
 }
 

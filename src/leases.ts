@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { AgentDatabase } from './db.js';
-import { LeaseLostError } from './errors.js';
+import type { LeasedOperation } from './errors.js';
 import { serializeJson, type Json } from './json-state.js';
 import { Metrics } from './metrics.js';
 import { assertId, assertPositiveInt } from './validate.js';
@@ -83,8 +83,9 @@ export class LeaseManager {
       WHERE id = (SELECT id FROM work_items WHERE status = 'pending' ORDER BY created_at, id LIMIT 1)
         AND status = 'pending'
       RETURNING id, task_id, payload, epoch, lease_expires_at`);
+    // A named item is taken when pending or when its lease has expired (the new epoch fences the old holder out).
     this.#acquireItem = s.prepare(`${take}
-      WHERE id = @id AND status = 'pending'
+      WHERE id = @id AND (status = 'pending' OR (status = 'leased' AND lease_expires_at <= @now))
       RETURNING id, task_id, payload, epoch, lease_expires_at`);
     const held = `id = @id AND epoch = @epoch AND lease_holder = @worker AND status = 'leased'`;
     this.#renew = s.prepare(`
@@ -97,7 +98,7 @@ export class LeaseManager {
     this.#release = s.prepare(`
       UPDATE work_items SET status = 'pending', lease_holder = NULL, lease_expires_at = NULL,
         last_holder = lease_holder, updated_at = @now
-      WHERE ${held}`);
+      WHERE ${held} AND lease_expires_at > @now`);
     this.#get = s.prepare('SELECT * FROM work_items WHERE id = ?');
   }
 
@@ -116,16 +117,20 @@ export class LeaseManager {
     });
   }
 
-  /** Takes the oldest pending item (or the given one) under a new lease, or returns null if none is available. */
+  /**
+   * Takes the oldest pending item under a new lease, or the given item if it is pending or its lease has expired.
+   * Returns null if none is available.
+   */
   acquire<P = Json>(itemId?: string): Lease<P> | null {
     if (itemId !== undefined) assertId('itemId', itemId);
     const params = { worker: this.workerId, now: this.#db.clock.now(), duration: this.leaseDurationMs };
-    const row = this.#db.writeTransaction(
-      () =>
-        (itemId === undefined ? this.#acquireNext.get(params) : this.#acquireItem.get({ ...params, id: itemId })) as
-          | LeaseRow
-          | undefined,
-    );
+    const row = this.#db.writeTransaction(() => {
+      const taken = (itemId === undefined ? this.#acquireNext.get(params) : this.#acquireItem.get({ ...params, id: itemId })) as
+        | LeaseRow
+        | undefined;
+      if (taken) this.#db.fencing.log({ itemId: taken.id, epoch: taken.epoch, workerId: this.workerId }, 'acquire', params.now);
+      return taken;
+    });
     if (!row) return null;
     this.metrics.increment('leaseAcquisitions');
     return {
@@ -141,12 +146,11 @@ export class LeaseManager {
   /** Extends the lease; throws LeaseLostError if it expired or another worker has taken the item since. */
   renew<P>(lease: Lease<P>): Lease<P> {
     const now = this.#db.clock.now();
-    const row = this.#db.writeTransaction(
-      () =>
-        this.#renew.get({ ...this.#fence(lease), now, duration: this.leaseDurationMs }) as
-          | { lease_expires_at: number }
-          | undefined,
-    );
+    const row = this.#db.writeTransaction(() => {
+      const renewed = this.#renew.get({ ...this.#fence(lease), now, duration: this.leaseDurationMs }) as { lease_expires_at: number } | undefined;
+      if (renewed) this.#db.fencing.log(lease, 'renew', now);
+      return renewed;
+    });
     if (!row) this.#lost(lease, 'renew', now);
     this.metrics.increment('leaseRenewals');
     return { ...lease, expiresAt: row.lease_expires_at };
@@ -156,7 +160,19 @@ export class LeaseManager {
   complete(lease: Lease<unknown>, result: unknown = null): void {
     const now = this.#db.clock.now();
     const json = serializeJson(result, `result of work item "${lease.itemId}"`);
-    const changes = this.#db.writeTransaction(() => this.#complete.run({ ...this.#fence(lease), now, result: json }).changes);
+    this.completeIn(lease, json, now);
+  }
+
+  /**
+   * complete() for a caller already inside a write transaction (the task runner ends a task and its lease in one).
+   * `resultJson` is serialised JSON.
+   */
+  completeIn(lease: Lease<unknown>, resultJson: string, now: number): void {
+    const changes = this.#db.writeTransaction(() => {
+      const n = this.#complete.run({ ...this.#fence(lease), now, result: resultJson }).changes;
+      if (n > 0) this.#db.fencing.log(lease, 'complete', now);
+      return n;
+    });
     if (changes === 0) this.#lost(lease, 'complete', now);
     this.metrics.increment('leaseCompletions');
   }
@@ -164,7 +180,11 @@ export class LeaseManager {
   /** Gives the item back to the pending queue; throws LeaseLostError if it was no longer held. */
   release(lease: Lease<unknown>): void {
     const now = this.#db.clock.now();
-    const changes = this.#db.writeTransaction(() => this.#release.run({ ...this.#fence(lease), now }).changes);
+    const changes = this.#db.writeTransaction(() => {
+      const n = this.#release.run({ ...this.#fence(lease), now }).changes;
+      if (n > 0) this.#db.fencing.log(lease, 'release', now);
+      return n;
+    });
     if (changes === 0) this.#lost(lease, 'release', now);
   }
 
@@ -187,15 +207,8 @@ export class LeaseManager {
     return { id: lease.itemId, epoch: lease.epoch, worker: lease.workerId };
   }
 
-  #lost(lease: Lease<unknown>, operation: 'renew' | 'complete' | 'release', now: number): never {
+  #lost(lease: Lease<unknown>, operation: LeasedOperation, now: number): never {
     this.metrics.increment('leaseLost');
-    const item = this.get(lease.itemId);
-    let current: string;
-    if (!item) current = 'the item does not exist';
-    else if (item.epoch !== lease.epoch) current = `the item is now at epoch ${item.epoch} (${item.status}${item.leaseHolder ? ` by "${item.leaseHolder}"` : ''})`;
-    else if (item.status !== 'leased') current = `the item is ${item.status}`;
-    else if (item.leaseHolder !== lease.workerId) current = `the item is held by "${item.leaseHolder}"`;
-    else current = `the lease expired at ${item.leaseExpiresAt} (now ${now})`;
-    throw new LeaseLostError(lease.itemId, lease.epoch, lease.workerId, operation, current);
+    throw this.#db.fencing.lost(lease, operation, now);
   }
 }

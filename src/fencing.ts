@@ -1,0 +1,59 @@
+import type Database from 'better-sqlite3';
+import type { Statement } from 'better-sqlite3';
+import { LeaseLostError, type LeasedOperation } from './errors.js';
+
+/** What a write made under a lease carries: the item, the lease's epoch (the fencing token) and its holder. */
+export interface Fence {
+  readonly itemId: string;
+  readonly epoch: number;
+  readonly workerId: string;
+}
+
+interface ItemRow {
+  epoch: number;
+  status: string;
+  lease_holder: string | null;
+  lease_expires_at: number | null;
+}
+
+/**
+ * The fencing rule, checked inside the caller's write transaction: a write under a lease is accepted only while the
+ * item is still leased to the same holder at the same epoch. Each accepted write and each acquisition is appended to
+ * lease_log in the same transaction, so a checker can replay them in commit order.
+ */
+export class Fencing {
+  readonly #item: Statement;
+  readonly #log: Statement;
+
+  constructor(sqlite: Database.Database) {
+    this.#item = sqlite.prepare('SELECT epoch, status, lease_holder, lease_expires_at FROM work_items WHERE id = ?');
+    this.#log = sqlite.prepare('INSERT INTO lease_log (item_id, epoch, holder, op, at) VALUES (?, ?, ?, ?, ?)');
+  }
+
+  /** Throws LeaseLostError (nothing written) unless the fence still holds its item; then logs the write. */
+  check(fence: Fence, operation: LeasedOperation, now: number): void {
+    const row = this.#item.get(fence.itemId) as ItemRow | undefined;
+    if (!row || row.epoch !== fence.epoch || row.status !== 'leased' || row.lease_holder !== fence.workerId) {
+      throw this.lost(fence, operation, now);
+    }
+    this.log(fence, operation, now);
+  }
+
+  /** Appends an accepted operation (an acquisition, or a write checked by the caller's own statement). */
+  log(fence: Fence, operation: LeasedOperation | 'acquire', now: number): void {
+    this.#log.run(fence.itemId, fence.epoch, fence.workerId, operation, now);
+  }
+
+  /** The LeaseLostError for a refused operation, describing the item as it is now. */
+  lost(fence: Fence, operation: LeasedOperation, now: number): LeaseLostError {
+    const row = this.#item.get(fence.itemId) as ItemRow | undefined;
+    const holder = row?.status === 'leased' ? row.lease_holder : null;
+    let current: string;
+    if (!row) current = 'the item does not exist';
+    else if (row.epoch !== fence.epoch) current = `the item is now at epoch ${row.epoch} (${row.status}${holder ? ` by "${holder}"` : ''})`;
+    else if (row.status !== 'leased') current = `the item is ${row.status}`;
+    else if (row.lease_holder !== fence.workerId) current = `the item is held by "${row.lease_holder}"`;
+    else current = `the lease expired at ${row.lease_expires_at} (now ${now})`;
+    return new LeaseLostError(fence.itemId, fence.epoch, fence.workerId, operation, current, row?.epoch ?? null, holder);
+  }
+}
