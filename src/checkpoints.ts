@@ -3,6 +3,7 @@ import type { Statement } from 'better-sqlite3';
 import type { AgentDatabase } from './db.js';
 import { NotFoundError } from './errors.js';
 import { EvidenceVerifier, type EvidencePack, type VerificationResult } from './evidence.js';
+import type { Fence } from './fencing.js';
 import { serializeJson, type Json } from './json-state.js';
 import { Metrics } from './metrics.js';
 import { InvalidArgumentError, assertId, assertPositiveInt } from './validate.js';
@@ -73,9 +74,10 @@ export class CheckpointManager {
     const s = db.sqlite;
     // The sequence number is computed inside the INSERT, under the write lock: concurrent committers serialise.
     this.#insert = s.prepare(`
-      INSERT INTO checkpoints (task_id, seq, step, state, evidence, verified, verification, created_at, verified_at)
+      INSERT INTO checkpoints (task_id, seq, step, state, evidence, verified, verification, created_at, verified_at,
+                               lease_item, lease_epoch)
       VALUES (@taskId, (SELECT COALESCE(MAX(seq), 0) + 1 FROM checkpoints WHERE task_id = @taskId),
-              @step, @state, @evidence, @verified, @verification, @now, @verifiedAt)
+              @step, @state, @evidence, @verified, @verification, @now, @verifiedAt, @leaseItem, @leaseEpoch)
       RETURNING id, seq`);
     this.#byId = s.prepare('SELECT * FROM checkpoints WHERE id = ?');
     // verify() reads only the evidence: the state may be megabytes.
@@ -100,8 +102,12 @@ export class CheckpointManager {
     return Object.freeze({ taskId, step, stateJson: serializeJson(state, `state of task "${taskId}" step "${step}"`) });
   }
 
-  /** Writes the checkpoint with the next sequence number for its task. Evidence is verified first when autoVerify is on. */
-  commit<S = Json>(pending: PendingCheckpoint, evidence?: EvidencePack): Checkpoint<S> {
+  /**
+   * Writes the checkpoint with the next sequence number for its task. Evidence is verified first when autoVerify is
+   * on. With `lease`, the write is fenced: refused with LeaseLostError (nothing written) unless the lease is still
+   * held, checked in the same transaction as the insert.
+   */
+  commit<S = Json>(pending: PendingCheckpoint, evidence?: EvidencePack, options: { lease?: Fence } = {}): Checkpoint<S> {
     if (this.#committed.has(pending)) {
       throw new InvalidArgumentError(`pending checkpoint for task "${pending.taskId}" step "${pending.step}" was already committed`);
     }
@@ -118,8 +124,14 @@ export class CheckpointManager {
       verification: verification ? JSON.stringify(verification) : null,
       now,
       verifiedAt: verification ? now : null,
+      leaseItem: options.lease?.itemId ?? null,
+      leaseEpoch: options.lease?.epoch ?? null,
     };
-    const row = this.#db.writeTransaction(() => this.#insert.get(params) as { id: number; seq: number });
+    const lease = options.lease;
+    const row = this.#db.writeTransaction(() => {
+      if (lease) this.#db.fencing.check(lease, 'checkpoint', now);
+      return this.#insert.get(params) as { id: number; seq: number };
+    });
     this.#committed.add(pending);
     this.metrics.increment('checkpointsCommitted');
     this.metrics.checkpointCommitLatency.record(performance.now() - started);

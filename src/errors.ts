@@ -90,7 +90,72 @@ export class DatabaseOpenError extends AgentOSError {
   }
 }
 
+/** The file was written by a newer schema than this code knows; it was left unchanged. */
+export class SchemaTooNewError extends DatabaseOpenError {
+  override name = 'SchemaTooNewError';
+  constructor(
+    path: string,
+    /** The schema version recorded in the file (the higher of schema_migrations and user_version). */
+    readonly fileVersion: number,
+    /** The newest schema version this code knows. */
+    readonly knownVersion: number,
+  ) {
+    super(
+      path,
+      `its schema is version ${fileVersion} but this code knows versions up to ${knownVersion}: it was written by a ` +
+        'newer release; open it with that release (the file was left unchanged)',
+    );
+  }
+}
+
+/** The file is a SQLite database of another application (not empty, no schema_migrations table); left unchanged. */
+export class ForeignDatabaseError extends DatabaseOpenError {
+  override name = 'ForeignDatabaseError';
+  constructor(
+    path: string,
+    /** Some of its schema objects, e.g. "table customers". */
+    readonly objects: readonly string[],
+  ) {
+    super(
+      path,
+      `it belongs to another application: it has no schema_migrations table and holds ${objects.join(', ')}; ` +
+        'the file was left unchanged (pass a new path or an empty file)',
+    );
+  }
+}
+
+/** The file has a SQLite header but SQLite reports its content as malformed; the cause is SQLite's error. */
+export class DatabaseCorruptError extends DatabaseOpenError {
+  override name = 'DatabaseCorruptError';
+}
+
+/** Another runner holds the task's lease: a task has one owner at a time. */
+export class TaskBusyError extends AgentOSError {
+  override name = 'TaskBusyError';
+  constructor(
+    readonly taskId: string,
+    readonly holder: string | null,
+    readonly leaseExpiresAt: number | null,
+  ) {
+    const until = leaseExpiresAt === null ? '' : ` until ${new Date(leaseExpiresAt).toISOString()} unless renewed`;
+    super(`task "${taskId}" is being run by "${holder ?? 'another runner'}" (its lease holds${until}); run it again after that runner ends or its lease expires, or pass { onBusy: 'wait' }`);
+  }
+}
+
 /** A task definition or task run was invalid (duplicate step names, unknown task, …). */
 export class TaskError extends AgentOSError {
   override name = 'TaskError';
+}
+
+/** A tool call's command could not be started (its cwd is missing, the shell cannot be executed, …); nothing ran. */
+export class ToolSpawnError extends AgentOSError {
+  override name = 'ToolSpawnError';
+  constructor(
+    readonly command: string,
+    readonly cwd: string,
+    options: { cause: unknown },
+  ) {
+    const reason = options.cause instanceof Error ? options.cause.message : String(options.cause);
+    super(`tool call "${command}" could not be started in ${cwd}: ${reason}`, options);
+  }
 }

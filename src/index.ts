@@ -29,7 +29,11 @@ export {
   type TaskRunResult,
   type StepContext,
   type TaskRunnerHooks,
+  type TaskRunnerOptions,
+  TASK_LEASE_PREFIX,
+  idempotencyKey,
 } from './task-runner.js';
+export { type Fence } from './fencing.js';
 export { Metrics, LatencyWindow, type MetricsSnapshot, type LatencySummary, type CounterName } from './metrics.js';
 export {
   AgentOSError,
@@ -37,9 +41,15 @@ export {
   CheckpointVerificationError,
   InDoubtToolCallError,
   ToolCallInProgressError,
+  ToolSpawnError,
   NotFoundError,
   DatabaseOpenError,
+  SchemaTooNewError,
+  ForeignDatabaseError,
+  DatabaseCorruptError,
   TaskError,
+  TaskBusyError,
+  type LeasedOperation,
 } from './errors.js';
 export { InvalidArgumentError } from './validate.js';
 export { serializeJson, canonicalJson, type Json } from './json-state.js';

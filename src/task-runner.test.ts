@@ -2,7 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useTempDb } from '../test/helpers/temp-db.js';
-import { CheckpointManager, TaskError, TaskRunner, evidence, type TaskStep } from './index.js';
+import { until } from '../test/helpers/until.js';
+import { CheckpointManager, TaskError, TaskRunner, evidence, type StepContext, type TaskStep } from './index.js';
 
 type S = { trail: string[] };
 
@@ -41,12 +42,97 @@ describe('TaskRunner', () => {
     expect((await failing.run('t')).status).toBe('failed');
     expect(runs).toEqual(['a', 'b', 'c']);
 
-    // Simulate a crash instead: the row says running, checkpoints exist for a and b.
-    db.sqlite.prepare("UPDATE tasks SET status = 'running' WHERE id = 't'").run();
-    const resumed = new TaskRunner(db, cm, { steps: steps(['a', 'b', 'c', 'd'], runs), initialState: { trail: [] } });
-    const result = await resumed.run('t');
+    expect(cm.list('t').map((c) => c.step)).toEqual(['a', 'b']);
+  });
+
+  it('resumes after a runner died mid-task: its lease expires, the next run takes over and never re-runs a committed step', async () => {
+    const { db, clock } = tempDb();
+    const cm = new CheckpointManager(db);
+    const runs: string[] = [];
+    let release: () => void = () => undefined;
+    const hanging = new Promise<void>((resolve) => (release = resolve));
+    const dying = new TaskRunner(db, cm, {
+      initialState: { trail: [] },
+      steps: steps(['a', 'b'], runs).concat({ name: 'c', run: async (s: S) => (runs.push('c (stuck)'), await hanging, { trail: [...s.trail, 'c'] }) }, steps(['d'], runs)),
+    }, { workerId: 'dying', leaseDurationMs: 1000, renewIntervalMs: 3_600_000 });
+    const stuck = dying.run('t');
+    await until(() => runs.includes('c (stuck)'));
+    // The runner is as good as dead (think SIGSTOP); its lease runs out.
+    clock.advance(1000);
+    const resumer = new TaskRunner(db, cm, { steps: steps(['a', 'b', 'c', 'd'], runs), initialState: { trail: [] } }, { workerId: 'resumer' });
+    const result = await resumer.run('t');
     expect(result).toMatchObject({ status: 'succeeded', resumedAfter: 'b', executed: ['c', 'd'], state: { trail: ['a', 'b', 'c', 'd'] } });
-    expect(runs).toEqual(['a', 'b', 'c', 'c', 'd']);
+    // The stale runner wakes up: its checkpoint of c is refused, and it records nothing more.
+    release();
+    await expect(stuck).rejects.toMatchObject({ name: 'LeaseLostError', operation: 'checkpoint', epoch: 1, currentEpoch: 2 });
+    expect(cm.list('t').map((c) => `${c.seq}:${c.step}`)).toEqual(['1:a', '2:b', '3:c', '4:d']);
+    expect(resumer.status('t')?.status).toBe('succeeded');
+    expect(runs).toEqual(['a', 'b', 'c (stuck)', 'c', 'd']);
+  });
+
+  it('gives a task one owner: a second runner gets TaskBusyError naming the holder, and no step runs twice', async () => {
+    const { db } = tempDb();
+    const cm = new CheckpointManager(db);
+    const effects: string[] = [];
+    const definition = {
+      initialState: { trail: [] as string[] },
+      steps: ['charge-card', 'email'].map((name) => ({ name, run: async (s: S) => (await Promise.resolve(), effects.push(name), { trail: [...s.trail, name] }) })),
+    };
+    const first = new TaskRunner(db, cm, definition, { workerId: 'first' });
+    const second = new TaskRunner(db, cm, definition, { workerId: 'second' });
+    const results = await Promise.allSettled([first.run('order-1'), second.run('order-1'), first.run('order-1')]);
+    expect(effects).toEqual(['charge-card', 'email']);
+    expect(cm.list('order-1').map((c) => `${c.seq}:${c.step}`)).toEqual(['1:charge-card', '2:email']);
+    expect(results[0]).toMatchObject({ status: 'fulfilled', value: { status: 'succeeded' } });
+    for (const busy of [results[1], results[2]]) {
+      expect(busy).toMatchObject({ status: 'rejected', reason: { name: 'TaskBusyError', taskId: 'order-1', holder: 'first' } });
+    }
+    // Once the owner has finished, a run returns the stored outcome and executes nothing.
+    expect(await second.run('order-1')).toMatchObject({ status: 'succeeded', executed: [] });
+  });
+
+  it("with onBusy 'wait', a second runner waits for the owner and returns its outcome without running a step", async () => {
+    const { db } = tempDb();
+    const cm = new CheckpointManager(db);
+    const runs: string[] = [];
+    const definition = { steps: steps(['a', 'b'], runs), initialState: { trail: [] } };
+    const owner = new TaskRunner(db, cm, definition, { workerId: 'owner' });
+    const waiter = new TaskRunner(db, cm, definition, { workerId: 'waiter', onBusy: 'wait' });
+    const [owned, waited] = await Promise.all([owner.run('t'), waiter.run('t')]);
+    expect(owned).toMatchObject({ status: 'succeeded', executed: ['a', 'b'] });
+    expect(waited).toMatchObject({ status: 'succeeded', executed: [] });
+    expect(runs).toEqual(['a', 'b']);
+  });
+
+  it('gives each step an idempotency key that is the same on every run of that step of that task', async () => {
+    const { db, clock } = tempDb();
+    const cm = new CheckpointManager(db);
+    const keys: string[] = [];
+    const failOnce = { armed: true };
+    const definition = {
+      initialState: { trail: [] },
+      steps: ['a', 'b'].map((name) => ({
+        name,
+        run: (s: S, ctx: StepContext) => {
+          keys.push(`${name} ${ctx.idempotencyKey}`);
+          if (name === 'b' && failOnce.armed) throw new Error('crash');
+          return s;
+        },
+      })),
+    };
+    expect((await new TaskRunner(db, cm, definition).run('t')).status).toBe('failed');
+    // As after a crash in b: the task is running again and its lease has expired.
+    db.sqlite.prepare("UPDATE tasks SET status = 'running' WHERE id = 't'").run();
+    db.sqlite.prepare("UPDATE work_items SET status = 'leased', lease_expires_at = 0 WHERE id = 'task:t'").run();
+    clock.advance(1);
+    failOnce.armed = false;
+    expect((await new TaskRunner(db, cm, definition).run('t')).status).toBe('succeeded');
+    expect(keys).toHaveLength(3);
+    expect(keys[1]).toBe(keys[2]);
+    expect(keys[0]).not.toBe(keys[1]);
+    expect(keys[1]).toMatch(/^b agentos-[0-9a-f]{40}$/);
+    expect((await new TaskRunner(db, cm, definition).run('other')).status).toBe('succeeded');
+    expect(keys.slice(3)).not.toContain(keys[1]);
   });
 
   it('fails the task when a step’s evidence does not verify', async () => {

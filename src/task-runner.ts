@@ -1,13 +1,23 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Statement } from 'better-sqlite3';
 import { CheckpointManager, type Checkpoint } from './checkpoints.js';
 import type { AgentDatabase } from './db.js';
-import { CheckpointVerificationError, TaskError } from './errors.js';
-import type { EvidencePack } from './evidence.js';
-import { assertId } from './validate.js';
+import { CheckpointVerificationError, LeaseLostError, TaskBusyError, TaskError } from './errors.js';
+import { sha256Hex, type EvidencePack } from './evidence.js';
+import { LeaseManager, type Lease } from './leases.js';
+import { assertId, assertPositiveInt } from './validate.js';
 
 export interface StepContext {
   taskId: string;
   stepIndex: number;
+  /**
+   * The same on every run of this step of this task, in any process: pass it to external APIs that accept an
+   * idempotency key, so a step re-run after a crash (its side effect done, its checkpoint not) is not applied twice.
+   */
+  idempotencyKey: string;
+  /** The task's lease: pass it to writes made inside the step (e.g. ToolLedger.run's `lease`) to fence them too. */
+  lease: Lease<unknown>;
 }
 
 /** One named step: takes the state left by the previous step and returns the next. */
@@ -39,16 +49,38 @@ export interface TaskRunnerHooks<S> {
   onStepFinished?(step: string, checkpoint: Checkpoint<S>): void;
 }
 
-/** Runs a task's steps in order, checkpointing each; a re-run resumes after the last verified checkpoint. */
+export interface TaskRunnerOptions<S> extends TaskRunnerHooks<S> {
+  /** Who this runner is in lease records and errors (default: host, pid and a random suffix). */
+  workerId?: string;
+  /** Length of the task's lease in ms (default 60,000). A runner that dies holds the task this long at most. */
+  leaseDurationMs?: number;
+  /** How often the lease is renewed while a step runs (default a third of the lease). It is also renewed before each step. */
+  renewIntervalMs?: number;
+  /** When another runner holds the task: 'throw' TaskBusyError (default) or 'wait' for it, up to waitTimeoutMs. */
+  onBusy?: 'throw' | 'wait';
+  /** Longest wait with onBusy 'wait' (default twice the lease); then TaskBusyError. */
+  waitTimeoutMs?: number;
+}
+
+/** Prefix of the work items that carry task leases ("task:<task id>"). */
+export const TASK_LEASE_PREFIX = 'task:';
+
+/**
+ * Runs a task's steps in order, checkpointing each; a re-run resumes after the last verified checkpoint. A task has
+ * one owner at a time: run() takes the task's lease first and every write it makes is fenced by that lease.
+ */
 export class TaskRunner<S> {
+  readonly workerId: string;
   readonly #db: AgentDatabase;
   readonly #checkpoints: CheckpointManager;
+  readonly #leases: LeaseManager;
   readonly #definition: TaskDefinition<S>;
-  readonly #hooks: TaskRunnerHooks<S>;
+  readonly #options: TaskRunnerOptions<S>;
+  readonly #renewIntervalMs: number;
   readonly #status: Statement;
   readonly #setStatus: Statement;
 
-  constructor(db: AgentDatabase, checkpoints: CheckpointManager, definition: TaskDefinition<S>, hooks: TaskRunnerHooks<S> = {}) {
+  constructor(db: AgentDatabase, checkpoints: CheckpointManager, definition: TaskDefinition<S>, options: TaskRunnerOptions<S> = {}) {
     const names = new Set<string>();
     for (const step of definition.steps) {
       assertId('step name', step.name);
@@ -56,14 +88,25 @@ export class TaskRunner<S> {
       names.add(step.name);
     }
     if (names.size === 0) throw new TaskError('a task needs at least one step');
+    const leaseDurationMs = options.leaseDurationMs ?? 60_000;
+    assertPositiveInt('leaseDurationMs', leaseDurationMs);
+    this.#renewIntervalMs = options.renewIntervalMs ?? Math.max(1, Math.floor(leaseDurationMs / 3));
+    assertPositiveInt('renewIntervalMs', this.#renewIntervalMs);
+    if (options.waitTimeoutMs !== undefined) assertPositiveInt('waitTimeoutMs', options.waitTimeoutMs);
+    if (options.onBusy !== undefined && options.onBusy !== 'throw' && options.onBusy !== 'wait') {
+      throw new TaskError(`onBusy must be 'throw' or 'wait', got ${JSON.stringify(options.onBusy)}`);
+    }
+    this.workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.#db = db;
     this.#checkpoints = checkpoints;
+    this.#leases = new LeaseManager(db, { workerId: this.workerId, leaseDurationMs, metrics: checkpoints.metrics });
     this.#definition = definition;
-    this.#hooks = hooks;
+    this.#options = options;
     this.#status = db.sqlite.prepare('SELECT status, error FROM tasks WHERE id = ?');
     this.#setStatus = db.sqlite.prepare(`
-      INSERT INTO tasks (id, status, error, created_at, updated_at) VALUES (@id, @status, @error, @now, @now)
-      ON CONFLICT (id) DO UPDATE SET status = excluded.status, error = excluded.error, updated_at = excluded.updated_at`);
+      INSERT INTO tasks (id, status, error, created_at, updated_at, lease_epoch) VALUES (@id, @status, @error, @now, @now, @epoch)
+      ON CONFLICT (id) DO UPDATE SET status = excluded.status, error = excluded.error, updated_at = excluded.updated_at,
+        lease_epoch = excluded.lease_epoch`);
   }
 
   status(taskId: string): { status: TaskStatus; error: string | null } | null {
@@ -72,16 +115,45 @@ export class TaskRunner<S> {
 
   /**
    * Runs the task to a terminal state. A task with checkpoints resumes after the last one, which is verified first;
-   * a committed step is never executed again. A task already terminal is returned as it is.
+   * a committed step is never executed again. A task already terminal is returned as it is. Another runner holding
+   * the task gives TaskBusyError (or a wait, with onBusy 'wait'); losing the lease mid-run (another runner took it
+   * over after it expired) stops the run with LeaseLostError before its next step.
    */
   async run(taskId: string): Promise<TaskRunResult<S>> {
     assertId('taskId', taskId);
+    const done = this.#terminal(taskId);
+    if (done) return done;
+    const acquired = await this.#acquire(taskId);
+    if ('result' in acquired) return acquired.result;
+    let lease = acquired.lease;
+    let lost: unknown;
+    const renew = (): void => {
+      if (lost !== undefined) throw lost;
+      try {
+        lease = this.#leases.renew(lease);
+      } catch (error) {
+        lost = error;
+        throw error;
+      }
+    };
+    const timer = setInterval(() => {
+      try {
+        renew();
+      } catch {
+        // Remembered in `lost`: the run stops before its next step.
+      }
+    }, this.#renewIntervalMs);
+    timer.unref();
+    try {
+      return await this.#runSteps(taskId, () => lease, renew);
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
+  async #runSteps(taskId: string, lease: () => Lease<unknown>, renew: () => void): Promise<TaskRunResult<S>> {
     const steps = this.#definition.steps;
     const last = this.#checkpoints.getLast<S>(taskId);
-    const previous = this.status(taskId);
-    if (previous && previous.status !== 'running') {
-      return this.#result(taskId, previous.status, last?.state ?? this.#definition.initialState, null, [], previous.error);
-    }
     let state = this.#definition.initialState;
     let next = 0;
     const resumedAfter = last?.step ?? null;
@@ -91,46 +163,92 @@ export class TaskRunner<S> {
       if (index < 0) throw new TaskError(`task "${taskId}" has a checkpoint for step "${last.step}", which its definition does not contain`);
       const verification = last.verified ? null : this.#checkpoints.verify(last.id);
       if (verification && !verification.ok) {
-        return this.#fail(taskId, last.state, resumedAfter, executed, new CheckpointVerificationError(last.id, failuresOf(verification)));
+        return this.#fail(taskId, lease(), last.state, resumedAfter, executed, new CheckpointVerificationError(last.id, failuresOf(verification)));
       }
       state = last.state;
       next = index + 1;
     }
-    this.#writeStatus({ id: taskId, status: 'running', error: null, now: this.#db.clock.now() });
+    this.#writeStatus(taskId, lease(), 'running', null);
 
     for (let i = next; i < steps.length; i++) {
       const step = steps[i] as TaskStep<S>;
-      const context: StepContext = { taskId, stepIndex: i };
+      // Still the owner? Checked (and the lease extended) before every step's side effects.
+      renew();
+      const context: StepContext = { taskId, stepIndex: i, idempotencyKey: idempotencyKey(taskId, i, step.name), lease: lease() };
       try {
         state = await step.run(state, context);
         const pending = this.#checkpoints.begin(taskId, step.name, state);
-        const checkpoint = this.#checkpoints.commit<S>(pending, step.evidence?.(state, context));
+        const checkpoint = this.#checkpoints.commit<S>(pending, step.evidence?.(state, context), { lease: lease() });
         executed.push(step.name);
         if (!checkpoint.verified && checkpoint.verification) {
           throw new CheckpointVerificationError(checkpoint.id, failuresOf(checkpoint.verification));
         }
-        this.#hooks.onStepFinished?.(step.name, checkpoint);
+        this.#options.onStepFinished?.(step.name, checkpoint);
       } catch (error) {
-        return this.#fail(taskId, state, resumedAfter, executed, error, step.name);
+        // A runner that lost the task leaves it to its new owner: it records nothing more.
+        if (error instanceof LeaseLostError) throw error;
+        return this.#fail(taskId, lease(), state, resumedAfter, executed, error, step.name);
       }
     }
-    this.#writeStatus({ id: taskId, status: 'succeeded', error: null, now: this.#db.clock.now() });
-    return this.#result(taskId, 'succeeded', state, resumedAfter, executed, null);
+    this.#finish(taskId, lease(), 'succeeded', null);
+    return { taskId, status: 'succeeded', state, resumedAfter, executed, error: null };
   }
 
-  #writeStatus(row: { id: string; status: TaskStatus; error: string | null; now: number }): void {
-    this.#db.writeTransaction(() => this.#setStatus.run(row));
+  /** The stored result of a task that has ended, or null. */
+  #terminal(taskId: string): TaskRunResult<S> | null {
+    const previous = this.status(taskId);
+    if (!previous || previous.status === 'running') return null;
+    const last = this.#checkpoints.getLast<S>(taskId);
+    return { taskId, status: previous.status, state: last?.state ?? this.#definition.initialState, resumedAfter: null, executed: [], error: previous.error };
   }
 
-  #fail(taskId: string, state: S, resumedAfter: string | null, executed: string[], error: unknown, step?: string): TaskRunResult<S> {
+  /** Takes the task's lease (creating its work item on first run), waiting if asked to. */
+  async #acquire(taskId: string): Promise<{ lease: Lease<unknown> } | { result: TaskRunResult<S> }> {
+    const itemId = `${TASK_LEASE_PREFIX}${taskId}`;
+    this.#leases.enqueue([{ id: itemId, taskId }]);
+    const deadline = performance.now() + (this.#options.waitTimeoutMs ?? 2 * this.#leases.leaseDurationMs);
+    for (;;) {
+      const lease = this.#leases.acquire(itemId);
+      if (lease) return { lease };
+      // The holder may have just finished the task.
+      const done = this.#terminal(taskId);
+      if (done) return { result: done };
+      const item = this.#leases.get(itemId);
+      const busy = new TaskBusyError(taskId, item?.leaseHolder ?? null, item?.leaseExpiresAt ?? null);
+      const left = deadline - performance.now();
+      if (this.#options.onBusy !== 'wait' || left <= 0) throw busy;
+      // Polling: the holder's lease ends by its own completion or by expiry, neither of which signals this process.
+      await new Promise((resolve) => setTimeout(resolve, Math.min(left, 50, this.#renewIntervalMs)));
+    }
+  }
+
+  #writeStatus(taskId: string, lease: Lease<unknown>, status: TaskStatus, error: string | null): void {
+    const now = this.#db.clock.now();
+    this.#db.writeTransaction(() => {
+      this.#db.fencing.check(lease, 'task-status', now);
+      this.#setStatus.run({ id: taskId, status, error, now, epoch: lease.epoch });
+    });
+  }
+
+  /** Records the terminal status and completes the task's lease in one transaction. */
+  #finish(taskId: string, lease: Lease<unknown>, status: 'succeeded' | 'failed', error: string | null): void {
+    const now = this.#db.clock.now();
+    this.#db.writeTransaction(() => {
+      this.#writeStatus(taskId, lease, status, error);
+      this.#leases.completeIn(lease, JSON.stringify({ status }), now);
+    });
+  }
+
+  #fail(taskId: string, lease: Lease<unknown>, state: S, resumedAfter: string | null, executed: string[], error: unknown, step?: string): TaskRunResult<S> {
     const message = `${step ? `step "${step}": ` : ''}${error instanceof Error ? error.message : String(error)}`;
-    this.#writeStatus({ id: taskId, status: 'failed', error: message, now: this.#db.clock.now() });
-    return this.#result(taskId, 'failed', state, resumedAfter, executed, message);
+    this.#finish(taskId, lease, 'failed', message);
+    return { taskId, status: 'failed', state, resumedAfter, executed, error: message };
   }
+}
 
-  #result(taskId: string, status: 'succeeded' | 'failed', state: S, resumedAfter: string | null, executed: string[], error: string | null): TaskRunResult<S> {
-    return { taskId, status, state, resumedAfter, executed, error };
-  }
+/** A step's idempotency key: stable for (task, step index, step name), short enough for any API that takes one. */
+export function idempotencyKey(taskId: string, stepIndex: number, stepName: string): string {
+  return `agentos-${sha256Hex(JSON.stringify([taskId, stepIndex, stepName])).slice(0, 40)}`;
 }
 
 function failuresOf(v: { failures: { index: number; kind: string; reason?: string }[] }): { index: number; kind: string; reason: string }[] {
