@@ -24,6 +24,8 @@ export interface LLMOutputCacheOptions {
   metrics?: Metrics;
 }
 
+const REQUEST_FIELDS = new Set(['model', 'prompt', 'parameters']);
+
 /** Caches LLM outputs by the hash of the canonical request, with expiry. */
 export class LLMOutputCache {
   readonly ttlMs: number;
@@ -49,9 +51,23 @@ export class LLMOutputCache {
     this.#cleanup = db.sqlite.prepare('DELETE FROM llm_cache WHERE expires_at <= ?');
   }
 
-  /** The cache key of a request: sha256 of its canonical JSON (object keys sorted). */
+  /**
+   * The cache key of a request: sha256 of the canonical JSON of model, parameters and prompt (object keys sorted, an
+   * own "__proto__" key kept as an ordinary key). A value JSON cannot hold (Date, NaN, undefined, …) or a field other
+   * than these three is a TypeError naming the path. Absent parameters and `{}` are the same request; so are -0 and 0.
+   */
   static keyOf(request: LLMRequest): string {
-    return sha256Hex(canonicalJson({ model: request.model, prompt: request.prompt, parameters: request.parameters ?? {} }));
+    if (request === null || typeof request !== 'object') throw new TypeError('request must be an object');
+    for (const field of Object.keys(request)) {
+      if (!REQUEST_FIELDS.has(field)) {
+        throw new TypeError(`request.${field} is not an LLMRequest field (model, prompt, parameters): it would not be part of the key`);
+      }
+    }
+    const parameters: unknown = request.parameters === undefined ? {} : request.parameters;
+    if (parameters === null || typeof parameters !== 'object' || Array.isArray(parameters)) {
+      throw new TypeError('request.parameters must be a plain object');
+    }
+    return sha256Hex(canonicalJson({ model: request.model, prompt: request.prompt, parameters }, 'request'));
   }
 
   /** The cached response, or undefined on a miss or an expired entry. Counts a hit or a miss. */
@@ -70,9 +86,9 @@ export class LLMOutputCache {
 
   put(request: LLMRequest, response: unknown): void {
     assertId('model', request.model);
+    const key = LLMOutputCache.keyOf(request);
     const json = serializeJson(response, `response for model "${request.model}"`);
     const now = this.#db.clock.now();
-    const key = LLMOutputCache.keyOf(request);
     this.#db.writeTransaction(() => this.#put.run(key, request.model, json, now, now + this.ttlMs));
   }
 
