@@ -95,6 +95,8 @@ const commandSchema = z
     send: taggedUnion('cmd', [
       z.object({ cmd: z.literal('renew') }),
       z.object({ cmd: z.literal('complete') }),
+      z.object({ cmd: z.literal('checkpoint') }),
+      z.object({ cmd: z.literal('tool') }),
       z.object({ cmd: z.literal('go') }),
       z.object({ cmd: z.literal('sweep') }),
       z.object({ cmd: z.literal('stop') }),
@@ -144,6 +146,7 @@ export const checkSchema = taggedUnion('check', [
   z.object({ check: z.literal('work-items'), status: z.enum(['pending', 'leased', 'completed']), equals: num.int() }).strict(),
   z.object({ check: z.literal('latency'), kind: z.string(), field: z.string(), percentile: num.min(1).max(100), maxMs: num.positive() }).strict(),
   z.object({ check: z.literal('no-overlapping-leases') }).strict(),
+  z.object({ check: z.literal('no-stale-epoch-writes') }).strict(),
   z.object({ check: z.literal('every-worker-acquired'), worker: z.string() }).strict(),
   z.object({ check: z.literal('commit-throughput'), worker: z.string().optional(), minPerSec: num.positive().optional() }).strict(),
   z.object({ check: z.literal('commit-latency'), worker: z.string().optional(), percentile: num.min(1).max(100), maxMs: num.positive() }).strict(),

@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useTempDb } from '../../test/helpers/temp-db.js';
 import { History } from '../history.js';
@@ -66,5 +68,54 @@ describe('checks', () => {
     const ctx = context([['s', { kind: 'sweep.finished', expiredFound: 3, recovered: 3, errors: 0, durationMs: 25 }]]);
     expect(runCheck({ check: 'event-field', kind: 'sweep.finished', field: 'durationMs', aggregate: 'sum', max: 20, unit: ' ms' }, ctx)).toMatchObject({ valid: false, measured: '25 ms', details: 'expected ≤ 20' });
     expect(runCheck({ check: 'event-field', kind: 'sweep.finished', field: 'nope', aggregate: 'sum', unit: '' }, ctx).valid).toBe('unknown');
+  });
+
+  it('finds a write accepted under a stale epoch in the lease log, and a fenced row the log never saw', () => {
+    const ctx = context([]);
+    const log = ctx.db.sqlite.prepare('INSERT INTO lease_log (item_id, epoch, holder, op, at) VALUES (?, ?, ?, ?, 0)');
+    log.run('job', 1, 'a', 'acquire');
+    log.run('job', 1, 'a', 'checkpoint');
+    log.run('job', 2, 'b', 'acquire');
+    expect(runCheck({ check: 'no-stale-epoch-writes' }, ctx)).toMatchObject({ valid: true, measured: '1 fenced writes over 1 item(s), 0 under a stale epoch' });
+    log.run('job', 1, 'a', 'tool-start');
+    const stale = runCheck({ check: 'no-stale-epoch-writes' }, ctx);
+    expect(stale.valid).toBe(false);
+    expect(stale.details).toMatch(/#4: tool-start on job accepted from "a" at epoch 1 while the newest was epoch 2 \("b"\)/);
+
+    const unlogged = context([]);
+    unlogged.db.sqlite.prepare('INSERT INTO lease_log (item_id, epoch, holder, op, at) VALUES (?, 1, ?, ?, 0)').run('job', 'a', 'acquire');
+    unlogged.db.sqlite.prepare('INSERT INTO lease_log (item_id, epoch, holder, op, at) VALUES (?, 1, ?, ?, 0)').run('job', 'a', 'checkpoint');
+    const insert = unlogged.db.sqlite.prepare("INSERT INTO checkpoints (task_id, seq, step, state, created_at, lease_item, lease_epoch) VALUES ('t', ?, 's', '{}', 0, 'job', 1)");
+    insert.run(1);
+    expect(runCheck({ check: 'no-stale-epoch-writes' }, unlogged).valid).toBe(true);
+    insert.run(2);
+    expect(runCheck({ check: 'no-stale-epoch-writes' }, unlogged)).toMatchObject({ valid: false, details: '2 checkpoint row(s) of job at epoch 1, but the fence logged 1' });
+  });
+
+  it('is unknown about fencing when nothing was written under a lease', () => {
+    expect(runCheck({ check: 'no-stale-epoch-writes' }, context([])).valid).toBe('unknown');
+  });
+
+  it('sees a stale holder’s accepted checkpoint or tool call after a takeover', () => {
+    const ctx = context([
+      ['holder', { kind: 'lease.acquired', itemId: 'job', epoch: 1, expiresAt: 0 }],
+      ['taker', { kind: 'lease.acquired', itemId: 'job', epoch: 2, expiresAt: 0 }],
+      ['holder', { kind: 'checkpoint.committed', taskId: 'job-task', seq: 1, id: 1, latencyMs: 0 }],
+      ['holder', { kind: 'command.done', cmd: 'tool', outcome: 'ok' }],
+      ['holder', { kind: 'lease.lost', itemId: 'job', epoch: 1, operation: 'complete', message: '' }],
+    ]);
+    expect(runCheck({ check: 'takeover-fenced', holder: 'holder', taker: 'taker' }, ctx)).toMatchObject({
+      valid: false,
+      details: 'accepted from the stale holder: checkpoint.committed, tool',
+    });
+  });
+
+  it('sees steps committed out of order', () => {
+    const ctx = context([]);
+    writeFileSync(join(ctx.runDir, 'steps.log'), 'step-2 w\nstep-1 w\n');
+    const insert = ctx.db.sqlite.prepare("INSERT INTO checkpoints (task_id, seq, step, state, created_at) VALUES ('t', ?, ?, '{}', 0)");
+    insert.run(1, 'step-2');
+    insert.run(2, 'step-1');
+    expect(runCheck({ check: 'committed-steps-not-rerun', taskId: 't' }, ctx)).toMatchObject({ valid: false, details: 'checkpoint 1 is step-2, expected step-1' });
   });
 });

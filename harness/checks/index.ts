@@ -2,7 +2,7 @@ import type { CheckSpec } from '../schema.js';
 import type { Check, CheckContext, CheckOutcome } from './check.js';
 import { acknowledgedCheckpointsPresent, integrityOk, lastCheckpointIsLatestAcknowledged, sequenceGapFree } from './checkpoints.js';
 import { eventCount, eventField, fieldLessThan, latency, noWorkerErrors } from './events.js';
-import { everyWorkerAcquired, noOverlappingLeases, takeoverFenced, workItems } from './leases.js';
+import { everyWorkerAcquired, noOverlappingLeases, noStaleEpochWrites, takeoverFenced, workItems } from './leases.js';
 import { acquisitionFairness, commitLatency, commitThroughput, peakWorkerRss, tailRatio, wallTime } from './stress.js';
 import { committedStepsNotRerun, sideEffectsExactlyOnce, taskStatus } from './tasks.js';
 
@@ -25,6 +25,7 @@ export const checks: { [K in CheckName]: Check<Extract<CheckSpec, { check: K }>>
   'side-effects-exactly-once': sideEffectsExactlyOnce,
   'work-items': workItems,
   'no-overlapping-leases': noOverlappingLeases,
+  'no-stale-epoch-writes': noStaleEpochWrites,
   'every-worker-acquired': everyWorkerAcquired,
   'commit-throughput': commitThroughput,
   'commit-latency': commitLatency,

@@ -3,17 +3,70 @@ import type { Check } from './check.js';
 
 type Spec<K extends CheckSpec['check']> = Extract<CheckSpec, { check: K }>;
 
-/** The taker acquired with a higher epoch than the holder, and every later renew/complete by the holder was refused. */
+/**
+ * The taker acquired with a higher epoch than the holder, and every later write by the holder (renew, complete,
+ * checkpoint, tool call) was refused.
+ */
 export const takeoverFenced: Check<Spec<'takeover-fenced'>> = (spec, { history }) => {
   const held = history.select('lease.acquired', { worker: spec.holder })[0];
   const taken = history.select('lease.acquired', { worker: spec.taker })[0];
   if (!held || !taken) return { valid: false, measured: `holder acquired: ${Boolean(held)}, taker acquired: ${Boolean(taken)}` };
   const after = history.entries.filter((e) => e.t > taken.t && history.isFrom(e, spec.holder));
   const refused = after.filter((e) => e.kind === 'lease.lost');
-  const accepted = after.filter((e) => e.kind === 'lease.renewed' || e.kind === 'lease.completed');
+  const accepted = after.filter(
+    (e) => e.kind === 'lease.renewed' || e.kind === 'lease.completed' || e.kind === 'checkpoint.committed' || (e.kind === 'command.done' && e.outcome === 'ok'),
+  );
+  const acceptedOps = [...new Set(accepted.map((e) => (e.kind === 'command.done' ? e.cmd : e.kind)))];
   return {
     valid: taken.epoch > held.epoch && accepted.length === 0 && refused.length > 0,
     measured: `epoch ${held.epoch} → ${taken.epoch}; stale holder refused ${refused.length}×, accepted ${accepted.length}×`,
+    ...(accepted.length > 0 ? { details: `accepted from the stale holder: ${acceptedOps.join(', ')}` } : {}),
+  };
+};
+
+/**
+ * No write was accepted under a stale epoch. lease_log holds every acquisition and every write accepted under a
+ * lease in commit order: replayed per item, each write must carry the newest epoch granted so far and its holder;
+ * and every checkpoint row that records a lease must have its logged write (none slipped past the fence).
+ */
+export const noStaleEpochWrites: Check<Spec<'no-stale-epoch-writes'>> = (_spec, { db }) => {
+  const log = db.sqlite.prepare('SELECT seq, item_id, epoch, holder, op FROM lease_log ORDER BY seq').all() as {
+    seq: number;
+    item_id: string;
+    epoch: number;
+    holder: string;
+    op: string;
+  }[];
+  const newest = new Map<string, { epoch: number; holder: string }>();
+  const logged = new Map<string, number>();
+  const violations: string[] = [];
+  let writes = 0;
+  for (const e of log) {
+    const current = newest.get(e.item_id);
+    if (e.op === 'acquire') {
+      if (current && e.epoch <= current.epoch) violations.push(`#${e.seq}: ${e.item_id} granted epoch ${e.epoch} after epoch ${current.epoch}`);
+      newest.set(e.item_id, { epoch: e.epoch, holder: e.holder });
+      continue;
+    }
+    writes++;
+    if (e.op === 'checkpoint') logged.set(`${e.item_id} ${e.epoch}`, (logged.get(`${e.item_id} ${e.epoch}`) ?? 0) + 1);
+    if (!current || current.epoch !== e.epoch || current.holder !== e.holder) {
+      violations.push(`#${e.seq}: ${e.op} on ${e.item_id} accepted from "${e.holder}" at epoch ${e.epoch} while the newest was ${current ? `epoch ${current.epoch} ("${current.holder}")` : 'no grant'}`);
+    }
+  }
+  const rows = db.sqlite
+    .prepare('SELECT lease_item AS item, lease_epoch AS epoch, COUNT(*) AS n FROM checkpoints WHERE lease_item IS NOT NULL GROUP BY 1, 2')
+    .all() as { item: string; epoch: number; n: number }[];
+  for (const r of rows) {
+    const n = logged.get(`${r.item} ${r.epoch}`) ?? 0;
+    if (r.n > n) violations.push(`${r.n} checkpoint row(s) of ${r.item} at epoch ${r.epoch}, but the fence logged ${n}`);
+  }
+  if (writes === 0 && violations.length === 0) return { valid: 'unknown', measured: 'no write was made under a lease' };
+  return {
+    valid: violations.length === 0,
+    data: { writes, grants: log.length - writes, violations: violations.length },
+    measured: `${writes} fenced writes over ${newest.size} item(s), ${violations.length} under a stale epoch`,
+    ...(violations.length > 0 ? { details: violations.slice(0, 5).join('; ') } : {}),
   };
 };
 

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CheckSpec } from '../schema.js';
+import { STEPS_LOG } from '../workers/workloads/task-runner.js';
 import type { Check } from './check.js';
 
 type Spec<K extends CheckSpec['check']> = Extract<CheckSpec, { check: K }>;
@@ -13,14 +14,15 @@ export const taskStatus: Check<Spec<'task-status'>> = (spec, { db }) => {
 
 /**
  * A step whose checkpoint committed never ran again. steps.log lists every execution in order. A step may run twice
- * only when its first run was cut off before its commit was acknowledged; and no step may have two checkpoints
- * (a re-run of a step whose commit landed unacknowledged would commit it a second time).
+ * only when its first run was cut off before its commit was acknowledged; no step may have two checkpoints (a re-run
+ * of a step whose commit landed unacknowledged would commit it a second time); and the checkpoints, in sequence
+ * order, name the steps in their order ("step-1", "step-2", …).
  */
 export const committedStepsNotRerun: Check<Spec<'committed-steps-not-rerun'>> = (spec, { db, runDir, history }) => {
-  const logFile = join(runDir, 'steps.log');
+  const logFile = join(runDir, STEPS_LOG);
   if (!existsSync(logFile)) return { valid: false, measured: 'no step ever ran (steps.log missing)' };
   const runs = readFileSync(logFile, 'utf8').trim().split('\n').map((l) => l.split(' '));
-  const committed = db.sqlite.prepare('SELECT step FROM checkpoints WHERE task_id = ?').pluck().all(spec.taskId) as string[];
+  const committed = db.sqlite.prepare('SELECT step FROM checkpoints WHERE task_id = ? ORDER BY seq').pluck().all(spec.taskId) as string[];
   const acked = new Set(history.select('step.finished', { where: { taskId: spec.taskId } }).map((e) => `${e.worker} ${e.step}`));
   // For each step, the workers that ran it so far; a run after any acknowledged run of the same step is a violation.
   const ranBy = new Map<string, string[]>();
@@ -35,6 +37,8 @@ export const committedStepsNotRerun: Check<Spec<'committed-steps-not-rerun'>> = 
   }
   const duplicateCommits = committed.length - new Set(committed).size;
   if (duplicateCommits > 0) violations.push(`${duplicateCommits} step(s) committed twice`);
+  const outOfOrder = committed.findIndex((step, i) => step !== `step-${i + 1}`);
+  if (duplicateCommits === 0 && outOfOrder >= 0) violations.push(`checkpoint ${outOfOrder + 1} is ${committed[outOfOrder]}, expected step-${outOfOrder + 1}`);
   return {
     valid: violations.length === 0 && committed.length > 0,
     measured: `${new Set(committed).size} steps committed once, ${runs.length} executions, ${allowedRepeats} re-run of an unacknowledged step, ${violations.length} violation(s)`,

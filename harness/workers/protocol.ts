@@ -14,7 +14,12 @@ export type WorkerEvent =
   | { kind: 'lease.none' }
   | { kind: 'cache.pass'; pass: number; hits: number; misses: number; hitLatencyP50Ms: number | null; generateLatencyP50Ms: number | null }
   | { kind: 'cache.summary'; hits: number; misses: number; hitRatePercent: number; hitLatencyP50Ms: number | null; generateLatencyP50Ms: number | null }
-  | { kind: 'tool.pass'; pass: number; executed: number; replayed: number; mismatches: number }
+  | { kind: 'tool.pass'; pass: number; executed: number; replayed: number; mismatches: number; inDoubt: number }
+  /** A batch of tool calls was handed to the ledger (their 'started' rows are written): a moment to crash in. */
+  | { kind: 'tool.batch'; pass: number; batch: number; calls: number }
+  /** A command the worker handled, and whether the layer accepted or refused it (a lease no longer held). */
+  | { kind: 'command.done'; cmd: string; outcome: 'ok' | 'refused' }
+  | { kind: 'task.busy'; taskId: string; holder: string | null }
   | { kind: 'sweep.finished'; expiredFound: number; recovered: number; errors: number; durationMs: number }
   | { kind: 'bench.samples'; subject: string; durability: string; samples: number[] }
   | { kind: 'step.started'; taskId: string; step: string }
@@ -43,6 +48,8 @@ export type WorkerCommand =
   | { cmd: 'skew'; ms: number }
   | { cmd: 'renew' }
   | { cmd: 'complete' }
+  | { cmd: 'checkpoint' }
+  | { cmd: 'tool' }
   | { cmd: 'go' }
   | { cmd: 'sweep' }
   | { cmd: 'stop' };

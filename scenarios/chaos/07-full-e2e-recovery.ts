@@ -8,18 +8,22 @@ export default defineScenario({
   procedure: [
     'A worker runs an 8-step task with the TaskRunner; every step writes an artifact, proves it with evidence, and is checkpointed.',
     'After a seeded random number (2–5) of finished steps, the harness sends SIGKILL.',
-    'A new worker runs the same task: it must resume after the last verified checkpoint and finish "succeeded", and no step whose checkpoint had committed may run again.',
+    "A new worker starts; its clock is moved past the dead worker's task lease (3 s; no real waiting), then it runs the same task: it must resume after the last verified checkpoint and finish \"succeeded\", and no step whose checkpoint had committed may run again.",
   ],
   workers: [
-    { name: 'first', workload: 'task-runner', params: { taskId: 'e2e-task', steps: 8, workRounds: 20000 } },
+    { name: 'first', workload: 'task-runner', params: { taskId: 'e2e-task', steps: 8, workRounds: 20000, leaseDurationMs: 3000 } },
     {
       name: 'resumer',
       workload: 'task-runner',
-      params: { taskId: 'e2e-task', steps: 8, workRounds: 20000 },
+      params: { taskId: 'e2e-task', steps: 8, workRounds: 20000, leaseDurationMs: 3000, waitForGo: true },
       start: { after: { kind: 'worker.exited', worker: 'first' } },
     },
   ],
-  faults: [{ kind: 'sigkill', target: 'first', inject: { after: { kind: 'step.finished', worker: 'first', count: { min: 2, max: 5 } } } }],
+  faults: [
+    { kind: 'sigkill', target: 'first', inject: { after: { kind: 'step.finished', worker: 'first', count: { min: 2, max: 5 } } } },
+    { kind: 'clock-skew', target: 'resumer', offsetMs: 3500, inject: { after: { kind: 'worker.ready', worker: 'resumer' } } },
+  ],
+  commands: [{ to: 'resumer', send: { cmd: 'go' }, on: { after: { kind: 'clock.skewed', worker: 'resumer' } } }],
   criteria: [
     { id: 'succeeded', description: 'Final task status', seed: 'task reaches terminal state (succeeded)', ours: 'succeeded', check: { check: 'task-status', taskId: 'e2e-task', status: 'succeeded' } },
     { id: 'resumed', description: 'The new worker resumed instead of starting over', seed: 'resume from checkpoint works', ours: '≥ 2 committed steps skipped', check: { check: 'event-field', kind: 'task.finished', worker: 'resumer', field: 'skipped', min: 2 } },

@@ -1,11 +1,18 @@
-import { LeaseLostError, LeaseManager, type Lease } from '../../../src/index.js';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { CheckpointManager, LeaseLostError, LeaseManager, ToolLedger, type Lease } from '../../../src/index.js';
 import { defineWorkload } from '../workload.js';
 
-/** Acquires one named item, then renews or completes it when the harness says so, reporting refusals. */
+/**
+ * Acquires one named item, then, each when the harness says so: renews or completes it, commits a checkpoint to the
+ * item's task, or records a tool call that appends this worker's id to effects/<item>.log — every write made under
+ * the lease. Refusals are reported as lease.lost; every command ends with command.done.
+ */
 export const leaseHolder = defineWorkload<'lease-holder'>({
-  async run({ db, workerId, channel }, params) {
+  async run({ db, workerId, runDir, channel }, params) {
     const leases = new LeaseManager(db, { workerId, leaseDurationMs: params.leaseDurationMs });
-    leases.enqueue([{ id: params.itemId }]);
+    const taskId = params.taskId ?? `${params.itemId}-task`;
+    leases.enqueue([{ id: params.itemId, taskId }]);
     const acquired = leases.acquire(params.itemId);
     if (!acquired) {
       channel.emit({ kind: 'lease.none' });
@@ -13,10 +20,14 @@ export const leaseHolder = defineWorkload<'lease-holder'>({
     }
     let lease: Lease<unknown> = acquired;
     channel.emit({ kind: 'lease.acquired', itemId: lease.itemId, epoch: lease.epoch, expiresAt: lease.expiresAt });
+    const checkpoints = new CheckpointManager(db, { baseDir: runDir });
+    const ledger = new ToolLedger(db);
+    mkdirSync(join(runDir, 'effects'), { recursive: true });
     let lost = 0;
     for (;;) {
       const command = await channel.nextCommand();
       if (command.cmd === 'stop') break;
+      let outcome: 'ok' | 'refused' = 'ok';
       try {
         if (command.cmd === 'renew') {
           lease = leases.renew(lease);
@@ -24,13 +35,21 @@ export const leaseHolder = defineWorkload<'lease-holder'>({
         } else if (command.cmd === 'complete') {
           leases.complete(lease);
           channel.emit({ kind: 'lease.completed', itemId: lease.itemId, epoch: lease.epoch });
-          break;
+        } else if (command.cmd === 'checkpoint') {
+          const started = performance.now();
+          const c = checkpoints.commit(checkpoints.begin(taskId, `by-${workerId}`, { workerId, epoch: lease.epoch }), undefined, { lease });
+          channel.emit({ kind: 'checkpoint.committed', taskId, seq: c.seq, id: c.id, latencyMs: performance.now() - started });
+        } else if (command.cmd === 'tool') {
+          await ledger.run(`echo ${workerId} >> effects/${params.itemId}.log`, { cwd: runDir, lease });
         }
       } catch (error) {
         if (!(error instanceof LeaseLostError)) throw error;
         lost++;
+        outcome = 'refused';
         channel.emit({ kind: 'lease.lost', itemId: lease.itemId, epoch: lease.epoch, operation: error.operation, message: error.message });
       }
+      channel.emit({ kind: 'command.done', cmd: command.cmd, outcome });
+      if (command.cmd === 'complete' && outcome === 'ok') break;
     }
     return { acquired: 1, lost };
   },

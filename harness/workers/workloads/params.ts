@@ -24,6 +24,8 @@ export const workloadParams = {
   }),
   'lease-holder': z.object({
     itemId: z.string().min(1),
+    /** The task the item belongs to: where the 'checkpoint' command writes (default "<itemId>-task"). */
+    taskId: z.string().min(1).optional(),
     leaseDurationMs: z.number().int().positive(),
   }),
   'lease-worker': z.object({
@@ -55,6 +57,10 @@ export const workloadParams = {
     steps: z.number().int().positive(),
     /** CPU work per step (sha256 rounds), so a kill can land mid-task. */
     workRounds: z.number().int().nonnegative().default(2000),
+    /** The task lease's length; a runner that is killed holds the task this long (skew the next one's clock past it). */
+    leaseDurationMs: z.number().int().positive().default(60_000),
+    /** Wait for the harness's 'go' before running (so runners start together, or after a clock skew). */
+    waitForGo: z.boolean().default(false),
   }),
   'tool-replay': z.object({
     commands: z.number().int().positive(),
@@ -63,6 +69,8 @@ export const workloadParams = {
     concurrency: z.number().int().positive().default(8),
     /** Each command then sleeps this long (a long-running tool call, e.g. for killing its worker mid-call). */
     sleepSeconds: z.number().int().nonnegative().default(0),
+    /** A call left in doubt by a crash: 'fail' the worker (default), or 'count' it in tool.pass and go on. */
+    inDoubt: z.enum(['fail', 'count']).default('fail'),
   }),
 } as const;
 

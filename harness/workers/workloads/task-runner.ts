@@ -1,6 +1,6 @@
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CheckpointManager, TaskRunner, evidence, sha256Hex, type TaskStep } from '../../../src/index.js';
+import { CheckpointManager, TaskBusyError, TaskRunner, evidence, sha256Hex, type TaskStep } from '../../../src/index.js';
 import { defineWorkload } from '../workload.js';
 
 interface PipelineState {
@@ -8,9 +8,13 @@ interface PipelineState {
   total: number;
 }
 
+/** File naming every step execution, in order: "<step> <worker>" per line (read by committed-steps-not-rerun). */
+export const STEPS_LOG = 'steps.log';
+
 /**
- * Runs (or resumes) a multi-step task. Each step records its execution in steps.log (the side effect that shows
- * whether a step ran twice), writes an artifact and proves it with file-hash evidence.
+ * Runs (or resumes) a multi-step task. Each step records its execution in steps.log (which shows whether a step ran
+ * twice), makes an external side effect keyed by the step's idempotency key, writes an artifact and proves it with
+ * evidence. A runner that finds the task busy reports task.busy and ends.
  */
 export const taskRunner = defineWorkload<'task-runner'>({
   async run({ db, runDir, workerId, channel }, params) {
@@ -22,7 +26,8 @@ export const taskRunner = defineWorkload<'task-runner'>({
         name,
         run(state, ctx) {
           channel.emit({ kind: 'step.started', taskId: ctx.taskId, step: name });
-          appendFileSync(join(runDir, 'steps.log'), `${name} ${workerId}\n`);
+          appendFileSync(join(runDir, STEPS_LOG), `${name} ${workerId}\n`);
+          externalEffect(join(runDir, 'effects', `${name}.log`), ctx.idempotencyKey);
           let digest = `${ctx.taskId}:${name}`;
           for (let r = 0; r < params.workRounds; r++) digest = sha256Hex(digest);
           writeFileSync(join(runDir, artifact), digest);
@@ -32,12 +37,35 @@ export const taskRunner = defineWorkload<'task-runner'>({
       };
     });
     const runner = new TaskRunner(db, checkpoints, { steps, initialState: { done: [], total: 0 } }, {
+      workerId,
+      leaseDurationMs: params.leaseDurationMs,
       onStepFinished: (step, checkpoint) =>
         channel.emit({ kind: 'step.finished', taskId: params.taskId, step, seq: checkpoint.seq, id: checkpoint.id }),
     });
     mkdirSync(join(runDir, 'artifacts'), { recursive: true });
-    const result = await runner.run(params.taskId);
-    channel.emit({ kind: 'task.finished', taskId: result.taskId, status: result.status, executed: result.executed, skipped: params.steps - result.executed.length, resumedAfter: result.resumedAfter });
-    return { executed: result.executed.length, succeeded: result.status === 'succeeded' ? 1 : 0 };
+    mkdirSync(join(runDir, 'effects'), { recursive: true });
+    if (params.waitForGo) await channel.nextCommand();
+    try {
+      const result = await runner.run(params.taskId);
+      channel.emit({ kind: 'task.finished', taskId: result.taskId, status: result.status, executed: result.executed, skipped: params.steps - result.executed.length, resumedAfter: result.resumedAfter });
+      return { executed: result.executed.length, succeeded: result.status === 'succeeded' ? 1 : 0 };
+    } catch (error) {
+      if (!(error instanceof TaskBusyError)) throw error;
+      channel.emit({ kind: 'task.busy', taskId: error.taskId, holder: error.holder });
+      return { executed: 0, busy: 1 };
+    }
   },
 });
+
+/**
+ * A side effect through an API that honours idempotency keys, like a payment provider's: the first request with a
+ * key creates the record; a repeat of that key changes nothing; a request with another key is a second charge.
+ */
+function externalEffect(file: string, key: string): void {
+  try {
+    writeFileSync(file, `${key}\n`, { flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    if (!readFileSync(file, 'utf8').split('\n').includes(key)) appendFileSync(file, `${key}\n`);
+  }
+}

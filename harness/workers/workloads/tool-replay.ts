@@ -1,11 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ToolLedger, type ToolResult } from '../../../src/index.js';
+import { InDoubtToolCallError, ToolLedger, type ToolResult } from '../../../src/index.js';
 import { defineWorkload } from '../workload.js';
 
 /**
- * Runs `commands` unique shell commands through the ledger twice. Each command appends one line to its own file
- * under effects/, so the files show how many times each really ran.
+ * Runs `commands` unique shell commands through the ledger, `passes` times, `concurrency` at a time. Each command
+ * appends one line to its own file under effects/, so the files show how many times each really ran. A call left in
+ * doubt by an earlier worker's crash fails the worker, or is counted (inDoubt: 'count').
  */
 export const toolReplay = defineWorkload<'tool-replay'>({
   async run({ db, runDir, channel }, params) {
@@ -17,13 +18,22 @@ export const toolReplay = defineWorkload<'tool-replay'>({
       (_, i) => `echo ran >> effects/cmd-${i}.log; printf 'output %s\\n' ${i}; printf 'e${i}' >&2${params.sleepSeconds > 0 ? `; sleep ${params.sleepSeconds}` : ''}`,
     );
     const firstResults: ToolResult[] = [];
+    let inDoubtTotal = 0;
     for (let pass = 1; pass <= params.passes; pass++) {
       const before = ledger.stats();
       let mismatches = 0;
+      let inDoubt = 0;
       for (let start = 0; start < commands.length; start += params.concurrency) {
         const batch = commands.slice(start, start + params.concurrency);
-        const results = await Promise.all(batch.map((c) => ledger.run(c, { cwd: runDir })));
-        results.forEach((r, j) => {
+        const calls = batch.map((c) => ledger.run(c, { cwd: runDir }));
+        channel.emit({ kind: 'tool.batch', pass, batch: start / params.concurrency + 1, calls: calls.length });
+        const settled = await Promise.allSettled(calls);
+        settled.forEach((s, j) => {
+          if (s.status === 'rejected') {
+            if (params.inDoubt === 'count' && s.reason instanceof InDoubtToolCallError) return void inDoubt++;
+            throw s.reason;
+          }
+          const r = s.value;
           const i = start + j;
           const first = firstResults[i];
           if (!first) firstResults[i] = r;
@@ -31,9 +41,10 @@ export const toolReplay = defineWorkload<'tool-replay'>({
         });
       }
       const after = ledger.stats();
-      channel.emit({ kind: 'tool.pass', pass, executed: after.executed - before.executed, replayed: after.replayed - before.replayed, mismatches });
+      inDoubtTotal += inDoubt;
+      channel.emit({ kind: 'tool.pass', pass, executed: after.executed - before.executed, replayed: after.replayed - before.replayed, mismatches, inDoubt });
     }
     const s = ledger.stats();
-    return { executed: s.executed, replayed: s.replayed, replayRatePercent: s.replayRate * 100 };
+    return { executed: s.executed, replayed: s.replayed, replayRatePercent: s.replayRate * 100, inDoubt: inDoubtTotal };
   },
 });
