@@ -38,7 +38,10 @@ describe('several processes on one database', () => {
     const committedBeforeKill = history.select('step.finished').map((e) => e.step);
     expect(committedBeforeKill.slice(0, 2)).toEqual(['step-1', 'step-2']);
 
-    const second = start(dir, history, 'second', 'task-runner', params);
+    // The dead worker's task lease (60 s) still holds the task: the next runner's clock is moved past it, no waiting.
+    const second = start(dir, history, 'second', 'task-runner', { ...params, waitForGo: true });
+    second.send({ cmd: 'skew', ms: 61_000 });
+    second.send({ cmd: 'go' });
     expect((await second.exited).exitCode).toBe(0);
     const finished = history.select('task.finished')[0];
     expect(finished?.status).toBe('succeeded');
