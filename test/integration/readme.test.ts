@@ -24,7 +24,7 @@ describe('README', () => {
     const source = readFileSync(join(ROOT, 'examples/quickstart.ts'), 'utf8');
     expect(codeBlocks).toContain(source);
     const { stdout } = await execa('tsx', ['examples/quickstart.ts'], { cwd: ROOT, preferLocal: true });
-    expect(stdout).toContain('schema v0.31.0');
+    expect(stdout).toContain('schema v0.32.0');
     expect(stdout).toContain('replayed: true');
     expect(stdout).toMatch(/task task-2: succeeded/);
   });
@@ -35,7 +35,7 @@ describe('README', () => {
     const root = tempDir();
     mkdirSync(join(root, 'scenarios/chaos'), { recursive: true });
     const define = pathToFileURL(join(ROOT, 'harness/define.ts')).href;
-    writeFileSync(join(root, 'scenarios/chaos/08-kill-while-waiting.ts'), example!.replace('../../harness/define.js', define));
+    writeFileSync(join(root, 'scenarios/chaos/11-kill-while-waiting.ts'), example!.replace('../../harness/define.js', define));
     const [loaded] = await loadScenarios(root);
     if (loaded?.category !== 'chaos') throw new Error('the example did not load as a chaos scenario');
     expect(loaded.id).toBe('kill-while-waiting');
