@@ -1,10 +1,11 @@
-import { mkdirSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { systemClock, type Clock } from './clock.js';
-import { DatabaseOpenError } from './errors.js';
+import { DatabaseCorruptError, DatabaseOpenError, ForeignDatabaseError } from './errors.js';
 import { Fencing } from './fencing.js';
-import { SCHEMA_LABELS, currentSchemaVersion, loadMigrations, migrate } from './migrations.js';
+import { SCHEMA_LABELS, assertSchemaNotNewer, currentSchemaVersion, loadMigrations, migrate } from './migrations.js';
+import { InvalidArgumentError } from './validate.js';
 
 export type Durability = 'normal' | 'full';
 
@@ -69,39 +70,153 @@ export class AgentDatabase {
 
 /**
  * Opens (creating if needed) a recovery-layer database: WAL, the durability chosen, a generous busy timeout, the
- * seed's cache/temp/mmap pragmas, then pending migrations. Errors name the file.
+ * seed's cache/temp/mmap pragmas, then pending migrations. Options are checked before the file system is touched; an
+ * existing file is inspected without writing to it and refused, unchanged, when it is not SQLite, is corrupt, belongs
+ * to another application or was written by a newer schema. Errors name the file.
  */
 export function openDatabase(path: string, options: OpenDatabaseOptions = {}): AgentDatabase {
-  const durability = options.durability ?? 'normal';
-  if (durability !== 'normal' && durability !== 'full') {
-    throw new DatabaseOpenError(path, `durability must be 'normal' or 'full', got ${JSON.stringify(durability)}`);
-  }
-  const busyTimeoutMs = options.busyTimeoutMs ?? 60_000;
-  const clock = options.clock ?? systemClock;
+  const { durability, busyTimeoutMs, migrate: migrateOnOpen, clock } = checkOptions(path, options);
   const file = path === ':memory:' ? path : resolve(path);
-  if (file !== ':memory:') {
-    try {
-      mkdirSync(dirname(file), { recursive: true });
-    } catch (cause) {
-      throw new DatabaseOpenError(file, `its directory ${dirname(file)} cannot be created`, { cause });
-    }
-  }
+  if (file !== ':memory:') prepareFile(file, busyTimeoutMs);
   let sqlite: Database.Database | undefined;
   try {
     sqlite = new Database(file, { timeout: busyTimeoutMs });
-    sqlite.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
+    sqlite.pragma(`busy_timeout = ${busyTimeoutMs}`);
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma(`synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}`);
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('cache_size = -64000');
     sqlite.pragma('temp_store = MEMORY');
     sqlite.pragma('mmap_size = 268435456');
-    if (options.migrate ?? true) migrate(sqlite, loadMigrations(), clock.now());
+    if (migrateOnOpen) migrate(sqlite, loadMigrations(), clock.now());
   } catch (cause) {
     sqlite?.close();
-    const message = cause instanceof Error ? cause.message : String(cause);
-    const hint = /not a database|malformed/i.test(message) ? ' (the file exists but is not a SQLite database)' : '';
-    throw new DatabaseOpenError(file, `${message}${hint}`, { cause });
+    throw openError(file, cause);
   }
   return new AgentDatabase(sqlite, file, durability, clock);
+}
+
+const OPTION_NAMES: readonly string[] = ['durability', 'busyTimeoutMs', 'migrate', 'clock'];
+const MAX_BUSY_TIMEOUT_MS = 2_147_483_647; // better-sqlite3's limit for its timeout
+const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
+
+/** Every option, checked before anything touches the file system; errors name the path, the option and what is valid. */
+function checkOptions(path: unknown, options: unknown): Required<OpenDatabaseOptions> {
+  if (typeof path !== 'string' || path.length === 0 || path.includes('\0')) {
+    throw new InvalidArgumentError(`openDatabase: path must be a non-empty file path or ':memory:', got ${show(path)}`);
+  }
+  const invalid = (message: string) => new InvalidArgumentError(`openDatabase("${path}"): ${message}`);
+  if (typeof options !== 'object' || options === null) throw invalid(`options must be an object, got ${show(options)}`);
+  const unknown = Object.keys(options).find((key) => !OPTION_NAMES.includes(key));
+  if (unknown !== undefined) throw invalid(`unknown option "${unknown}"; the options are ${OPTION_NAMES.join(', ')}`);
+  const { durability = 'normal', busyTimeoutMs = 60_000, migrate = true, clock = systemClock } = options as OpenDatabaseOptions;
+  if (durability !== 'normal' && durability !== 'full') {
+    throw invalid(`durability must be 'normal' or 'full', got ${show(durability)}`);
+  }
+  if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0 || busyTimeoutMs > MAX_BUSY_TIMEOUT_MS) {
+    throw invalid(`busyTimeoutMs must be an integer from 0 to ${MAX_BUSY_TIMEOUT_MS} (milliseconds), got ${show(busyTimeoutMs)}`);
+  }
+  if (typeof migrate !== 'boolean') throw invalid(`migrate must be true or false, got ${show(migrate)}`);
+  if (typeof clock !== 'object' || clock === null || typeof (clock as Partial<Clock>).now !== 'function') {
+    throw invalid(`clock must be an object with a now() method, got ${show(clock)}`);
+  }
+  return { durability, busyTimeoutMs, migrate, clock };
+}
+
+/**
+ * Before SQLite opens the file: refuses (leaving the disk as it was) a path that is not a regular file, a file or
+ * folder this process cannot read and write, and an existing file this layer must not open; creates a missing folder.
+ */
+function prepareFile(file: string, busyTimeoutMs: number): void {
+  let stats: Stats | undefined;
+  try {
+    stats = statSync(file, { throwIfNoEntry: false });
+  } catch (cause) {
+    throw new DatabaseOpenError(file, `it cannot be looked up: ${(cause as Error).message}`, { cause });
+  }
+  if (stats && !stats.isFile()) throw new DatabaseOpenError(file, 'it exists but is not a regular file');
+  if (!stats) {
+    try {
+      mkdirSync(dirname(file), { recursive: true });
+    } catch (cause) {
+      throw new DatabaseOpenError(file, `its directory ${dirname(file)} cannot be created: ${(cause as Error).message}`, { cause });
+    }
+  }
+  assertPermissions(file, stats !== undefined);
+  if (stats && stats.size > 0) inspect(file, busyTimeoutMs);
+}
+
+/** Root passes these checks, as it passes SQLite's. */
+function assertPermissions(file: string, exists: boolean): void {
+  const who = `this process (uid ${process.getuid?.() ?? 'unknown'})`;
+  for (const path of exists ? [file, `${file}-wal`, `${file}-shm`] : []) {
+    if (path !== file && !existsSync(path)) continue;
+    const missing = [can(path, constants.R_OK) ? '' : 'readable', can(path, constants.W_OK) ? '' : 'writable'];
+    const what = missing.filter(Boolean).join(' or ');
+    if (what) throw new DatabaseOpenError(file, `file ${path} is not ${what} by ${who}: SQLite needs to read and write it`);
+  }
+  const dir = dirname(file);
+  const creates = exists ? 'its -wal and -shm files' : 'the database and its -wal and -shm files';
+  const mustCreate = !exists || !existsSync(`${file}-wal`) || !existsSync(`${file}-shm`);
+  if (mustCreate && !can(dir, constants.W_OK | constants.X_OK)) {
+    throw new DatabaseOpenError(file, `directory ${dir} is not writable by ${who}: SQLite needs to create ${creates} there`);
+  }
+}
+
+/**
+ * Reads an existing, non-empty file without writing to it, and refuses one that is not SQLite, is corrupt, belongs
+ * to another application (tables but no schema_migrations) or records a newer schema than this code knows.
+ */
+function inspect(file: string, busyTimeoutMs: number): void {
+  const header = Buffer.alloc(100);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, header, 0, header.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (!header.subarray(0, SQLITE_MAGIC.length).equals(SQLITE_MAGIC)) {
+    throw new DatabaseOpenError(file, 'it is not a SQLite database (its first 16 bytes are not "SQLite format 3"); it was left unchanged');
+  }
+  // Byte 18 is 2 in WAL mode. A read-only connection would create -wal and -shm and leave them; with no -wal yet, a
+  // read-write connection that only reads writes nothing and removes both on close, under SQLite's own locks.
+  const readonly = header[18] !== 2 || existsSync(`${file}-wal`);
+  let probe: Database.Database | undefined;
+  try {
+    probe = new Database(file, { readonly, fileMustExist: true, timeout: busyTimeoutMs });
+    const ours = probe.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
+    const objects = ours ? [] : (probe.prepare("SELECT type || ' ' || name FROM sqlite_master").pluck().all() as string[]);
+    if (objects.length > 0) throw new ForeignDatabaseError(file, objects.slice(0, 5), objects.length);
+    assertSchemaNotNewer(probe, loadMigrations().length);
+  } catch (cause) {
+    throw openError(file, cause);
+  } finally {
+    probe?.close();
+  }
+}
+
+/** SQLite's corruption codes become DatabaseCorruptError (the file's header was checked first); errors name the file. */
+function openError(file: string, cause: unknown): DatabaseOpenError {
+  if (cause instanceof DatabaseOpenError) return cause;
+  const message = cause instanceof Error ? cause.message : String(cause);
+  const code = cause instanceof Error ? (cause as Error & { code?: unknown }).code : undefined;
+  if (typeof code === 'string' && /^SQLITE_(CORRUPT|NOTADB)/.test(code)) {
+    return new DatabaseCorruptError(file, `it is corrupt: it has a SQLite header but SQLite reports "${message}"; restore it from a backup`, { cause });
+  }
+  return new DatabaseOpenError(file, message, { cause });
+}
+
+function can(path: string, mode: number): boolean {
+  try {
+    accessSync(path, mode);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function show(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value === null || typeof value !== 'object') return `${typeof value} ${String(value)}`;
+  return 'an object';
 }

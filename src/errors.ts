@@ -113,12 +113,15 @@ export class ForeignDatabaseError extends DatabaseOpenError {
   override name = 'ForeignDatabaseError';
   constructor(
     path: string,
-    /** Some of its schema objects, e.g. "table customers". */
+    /** Its first schema objects, e.g. "table customers". */
     readonly objects: readonly string[],
+    /** How many schema objects it holds in all. */
+    readonly total: number,
   ) {
+    const more = total > objects.length ? `, … (${total} schema objects)` : '';
     super(
       path,
-      `it belongs to another application: it has no schema_migrations table and holds ${objects.join(', ')}; ` +
+      `it belongs to another application: it has no schema_migrations table and holds ${objects.join(', ')}${more}; ` +
         'the file was left unchanged (pass a new path or an empty file)',
     );
   }

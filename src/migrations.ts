@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type Database from 'better-sqlite3';
+import { SchemaTooNewError } from './errors.js';
 
 export interface Migration {
   version: number;
@@ -39,8 +40,11 @@ export function loadMigrations(dir = fileURLToPath(new URL('./migrations/', impo
  */
 export function migrate(db: Database.Database, migrations: Migration[], appliedAt: number): number[] {
   // Up to date (the common case, e.g. every worker opening a shared file): a read, no write lock taken.
-  if (appliedVersions(db).size === migrations.length && migrations.length > 0) return [];
+  const recorded = appliedVersions(db);
+  if (migrations.length > 0 && recorded.size === migrations.length && Math.max(...recorded) === migrations.length) return [];
   const applied = db.transaction(() => {
+    // Checked again under the write lock: a newer release may have migrated the file since it was inspected.
+    assertSchemaNotNewer(db, migrations.length);
     db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
     const done = appliedVersions(db);
@@ -66,4 +70,10 @@ function appliedVersions(db: Database.Database): Set<number> {
 
 export function currentSchemaVersion(db: Database.Database): number {
   return Math.max(0, ...appliedVersions(db));
+}
+
+/** Throws SchemaTooNewError when schema_migrations or user_version records a version above knownVersion. */
+export function assertSchemaNotNewer(db: Database.Database, knownVersion: number): void {
+  const recorded = Math.max(currentSchemaVersion(db), Number(db.pragma('user_version', { simple: true })));
+  if (recorded > knownVersion) throw new SchemaTooNewError(db.name, recorded, knownVersion);
 }
