@@ -1,12 +1,32 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync, realpathSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
+
+/** How long a command-exit command may run at verification unless the item says otherwise. */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 10_000;
+
+/**
+ * When a command-exit command passes: its exit code (default 0), and how long it may run in ms before it is killed
+ * (only the process itself: what it started in the background may outlive it).
+ */
+export interface CommandExitOptions {
+  expectedExitCode?: number;
+  timeoutMs?: number;
+}
+
+/**
+ * A command run in baseDir at every verification: `argv` (program and arguments, no shell), or `command` run by
+ * /bin/sh when `shell: true` is given explicitly.
+ */
+export type CommandExitItem = { kind: 'command-exit' } & CommandExitOptions &
+  ({ argv: string[] } | { command: string; shell: true });
 
 /** One piece of evidence that a step really did what its checkpoint claims. */
 export type EvidenceItem =
   | { kind: 'file-exists'; path: string }
   | { kind: 'file-hash'; path: string; sha256: string }
-  | { kind: 'command-exit'; command: string; exitCode: number; expectedExitCode?: number };
+  | CommandExitItem;
 
 export type EvidenceKind = EvidenceItem['kind'];
 
@@ -32,11 +52,18 @@ export interface VerificationResult {
 export const evidence = {
   fileExists: (path: string): EvidenceItem => ({ kind: 'file-exists', path }),
   fileHash: (path: string, sha256: string): EvidenceItem => ({ kind: 'file-hash', path, sha256 }),
-  commandExit: (command: string, exitCode: number, expectedExitCode = 0): EvidenceItem => ({
+  /** Runs argv[0] with the other elements as its arguments, without a shell. */
+  commandExit: (argv: string[], options: CommandExitOptions = {}): EvidenceItem => ({
+    kind: 'command-exit',
+    argv: [...argv],
+    ...options,
+  }),
+  /** Runs command through /bin/sh: for pipelines and redirections; quote what you interpolate. */
+  shellExit: (command: string, options: CommandExitOptions = {}): EvidenceItem => ({
     kind: 'command-exit',
     command,
-    exitCode,
-    expectedExitCode,
+    shell: true,
+    ...options,
   }),
   pack: (...items: EvidenceItem[]): EvidencePack => ({ items }),
 };
@@ -45,11 +72,13 @@ export function sha256Hex(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-type Resolved = { ok: true; path: string } | { ok: false; reason: string };
+type Resolved = { ok: true; path: string; stats: Stats } | { ok: false; reason: string };
 
 /**
- * Checks evidence items. Every path is resolved inside baseDir; a path that escapes it — by `..`, by being absolute
- * elsewhere, or through a symlink — fails with a reason and is never read.
+ * Checks evidence items. Every path is resolved inside baseDir as the OS would resolve it; a path that escapes it — by
+ * `..`, by being absolute elsewhere, or through a symlink — fails with a reason and is never read. file-exists accepts
+ * a regular file or a directory; file-hash only a regular file (a FIFO or device is never opened for reading).
+ * command-exit runs its command in baseDir, synchronously, killed after its timeout.
  */
 export class EvidenceVerifier {
   readonly baseDir: string;
@@ -78,29 +107,26 @@ export class EvidenceVerifier {
       case 'file-exists': {
         const target = resolvePath(item.path);
         if (!target.ok) return fail(target.reason);
+        if (!target.stats.isFile() && !target.stats.isDirectory()) {
+          return fail(`${quote(item.path)} is ${fileType(target.stats)}, not a regular file or directory`);
+        }
         return { index, kind: item.kind, ok: true };
       }
       case 'file-hash': {
+        if (typeof item.sha256 !== 'string') return fail('sha256 must be a string');
         const target = resolvePath(item.path);
         if (!target.ok) return fail(target.reason);
-        let content: Buffer;
-        try {
-          content = readFileSync(target.path);
-        } catch (error) {
-          return fail(`"${item.path}" cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-        }
-        const actual = sha256Hex(content);
+        if (!target.stats.isFile()) return fail(`${quote(item.path)} is ${fileType(target.stats)}, not a regular file`);
+        const actual = hashRegularFile(target.path);
+        if (typeof actual !== 'string') return fail(`${quote(item.path)} ${actual.reason}`);
         if (actual !== item.sha256.toLowerCase()) {
-          return fail(`"${item.path}" has sha256 ${actual}, expected ${item.sha256}`);
+          return fail(`${quote(item.path)} has sha256 ${actual}, expected ${shorten(item.sha256)}`);
         }
         return { index, kind: item.kind, ok: true };
       }
       case 'command-exit': {
-        const expected = item.expectedExitCode ?? 0;
-        if (item.exitCode !== expected) {
-          return fail(`command "${item.command}" exited with ${item.exitCode}, expected ${expected}`);
-        }
-        return { index, kind: item.kind, ok: true };
+        const reason = this.#runCommand(item);
+        return reason === undefined ? { index, kind: item.kind, ok: true } : fail(reason);
       }
       default: {
         const unknown: { kind?: unknown } = item;
@@ -109,26 +135,75 @@ export class EvidenceVerifier {
     }
   }
 
-  /** The real path of p if it exists inside the base directory, or why it is refused. */
+  /** Runs the item's command in the base directory; undefined when it exited as expected, else why not. */
+  #runCommand(item: CommandExitItem): string | undefined {
+    // Stored items are parsed JSON: check every field, and run nothing whose shape is not exactly one of the two.
+    const raw = item as { argv?: unknown; command?: unknown; shell?: unknown; exitCode?: unknown; expectedExitCode?: unknown; timeoutMs?: unknown };
+    let what: string;
+    if (raw.argv !== undefined) {
+      if (!Array.isArray(raw.argv) || raw.argv.length === 0 || !raw.argv.every((a) => typeof a === 'string')) {
+        return 'argv must be a non-empty array of strings';
+      }
+      if (raw.command !== undefined) return 'has both argv and command: give one';
+      what = shorten(JSON.stringify(raw.argv));
+    } else if (raw.shell === true) {
+      if (typeof raw.command !== 'string' || raw.command.trim() === '') return 'command must be a non-empty string';
+      what = quote(raw.command);
+    } else if (raw.exitCode !== undefined) {
+      return (
+        'carries a caller-supplied exitCode and no argv: written by an older version that never ran the command; ' +
+        'not run now (record it again with evidence.commandExit(argv) or evidence.shellExit(command))'
+      );
+    } else {
+      return 'needs argv, or command with shell: true';
+    }
+    const expected = raw.expectedExitCode ?? 0;
+    if (typeof expected !== 'number' || !Number.isInteger(expected) || expected < 0 || expected > 255) {
+      return `expectedExitCode must be an integer from 0 to 255, got ${shorten(JSON.stringify(expected) ?? String(expected))}`;
+    }
+    const timeoutMs = raw.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+    if (typeof timeoutMs !== 'number' || !Number.isSafeInteger(timeoutMs) || timeoutMs <= 0) {
+      return `timeoutMs must be a positive integer, got ${shorten(JSON.stringify(timeoutMs) ?? String(timeoutMs))}`;
+    }
+    const cwd = this.#realBase();
+    if (cwd === undefined) return `base directory ${quote(this.baseDir)} does not exist`;
+    // SIGKILL: a command that ignores SIGTERM would otherwise keep the verifier waiting past its timeout.
+    const options = { cwd, timeout: timeoutMs, killSignal: 'SIGKILL' as const, stdio: 'ignore' as const };
+    const argv = raw.argv as string[] | undefined;
+    const result = argv
+      ? spawnSync(argv[0] as string, argv.slice(1), options)
+      : spawnSync(raw.command as string, { ...options, shell: true });
+    const code = (result.error as NodeJS.ErrnoException | undefined)?.code;
+    if (code === 'ETIMEDOUT') return `command ${what} timed out after ${timeoutMs} ms and was killed`;
+    if (result.error) return `command ${what} could not be started: ${code ?? result.error.message}`;
+    if (result.signal) return `command ${what} was killed by ${result.signal}, expected exit code ${expected}`;
+    if (result.status !== expected) return `command ${what} exited with ${result.status}, expected ${expected}`;
+    return undefined;
+  }
+
+  /** The real path and type of p if it exists inside the base directory, or why it is refused. */
   #resolve(p: string): Resolved {
-    if (typeof p !== 'string' || p.length === 0) return { ok: false, reason: 'path is empty' };
-    const candidate = resolve(this.baseDir, p);
-    if (!isInside(this.baseDir, candidate)) {
-      return { ok: false, reason: `"${p}" escapes the base directory ${this.baseDir}` };
+    if (typeof p !== 'string' || p.length === 0) return { ok: false, reason: 'path must be a non-empty string' };
+    // A path whose text leaves the base directory is refused, whatever symlinks would make of it.
+    if (!isInside(this.baseDir, resolve(this.baseDir, p))) {
+      return { ok: false, reason: `${quote(p)} escapes the base directory ${quote(this.baseDir)}` };
     }
     const base = this.#realBase();
-    if (base === undefined) return { ok: false, reason: `base directory ${this.baseDir} does not exist` };
+    if (base === undefined) return { ok: false, reason: `base directory ${quote(this.baseDir)} does not exist` };
     let real: string;
+    let stats: Stats;
     try {
-      // The native realpath is one system call; the JS one lstat()s every path component.
-      real = realpathSync.native(candidate);
-    } catch {
-      return { ok: false, reason: `"${p}" does not exist` };
+      // realpath(3) gets the path unnormalised, so a `..` after a symlink goes up from the link's target, as open()
+      // would; path.resolve and the JS realpathSync would apply it lexically first and check a different file.
+      real = realpathSync.native(isAbsolute(p) ? p : `${this.baseDir}${sep}${p}`);
+      stats = statSync(real);
+    } catch (error) {
+      return { ok: false, reason: `${quote(p)}${errnoReason(error)}` };
     }
     if (!isInside(base, real)) {
-      return { ok: false, reason: `"${p}" resolves through a symlink to ${real}, outside the base directory` };
+      return { ok: false, reason: `${quote(p)} resolves through a symlink to ${quote(real)}, outside the base directory` };
     }
-    return { ok: true, path: real };
+    return { ok: true, path: real, stats };
   }
 
   #realBase(): string | undefined {
@@ -141,6 +216,67 @@ export class EvidenceVerifier {
     }
     return this.#baseReal;
   }
+}
+
+/** sha256 of a regular file's content, or why it cannot be read. */
+function hashRegularFile(path: string): string | { reason: string } {
+  let fd: number;
+  try {
+    // O_NONBLOCK: should the path have become a FIFO since it was stat()ed, open returns at once and fstat refuses it.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+  } catch (error) {
+    return { reason: `cannot be opened: ${(error as NodeJS.ErrnoException).code ?? String(error)}` };
+  }
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) return { reason: `is ${fileType(stats)}, not a regular file` };
+    const hash = createHash('sha256');
+    const buffer = Buffer.allocUnsafe(1 << 20);
+    for (let n = readSync(fd, buffer); n > 0; n = readSync(fd, buffer)) hash.update(buffer.subarray(0, n));
+    return hash.digest('hex');
+  } catch (error) {
+    return { reason: `cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}` };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function fileType(stats: Stats): string {
+  if (stats.isDirectory()) return 'a directory';
+  if (stats.isFIFO()) return 'a FIFO';
+  if (stats.isSocket()) return 'a socket';
+  if (stats.isCharacterDevice()) return 'a character device';
+  if (stats.isBlockDevice()) return 'a block device';
+  return stats.isFile() ? 'a regular file' : 'of an unknown type';
+}
+
+/** What a failed resolution means, following the quoted path. */
+function errnoReason(error: unknown): string {
+  switch ((error as NodeJS.ErrnoException).code) {
+    case 'ENOENT':
+      return ' does not exist';
+    case 'ELOOP':
+      return ': a symlink loop (too many levels of symbolic links)';
+    case 'ENAMETOOLONG':
+      return ': name too long';
+    case 'ENOTDIR':
+      return ': a component of the path is not a directory';
+    case 'EACCES':
+      return ': permission denied';
+    default:
+      return `: cannot be resolved (${(error as NodeJS.ErrnoException).code ?? String(error)})`;
+  }
+}
+
+const MAX_SHOWN = 120;
+
+/** s itself, or for a long s its beginning and its length: a reason never repeats a 5,000-character path. */
+function shorten(s: string): string {
+  return s.length <= MAX_SHOWN ? s : `${s.slice(0, MAX_SHOWN - 20)}… (${s.length} characters)`;
+}
+
+function quote(s: string): string {
+  return s.length <= MAX_SHOWN ? JSON.stringify(s) : `${JSON.stringify(s.slice(0, MAX_SHOWN - 20))}… (${s.length} characters)`;
 }
 
 function isInside(base: string, candidate: string): boolean {

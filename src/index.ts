@@ -11,6 +11,8 @@ export {
   EvidenceVerifier,
   evidence,
   sha256Hex,
+  type CommandExitItem,
+  type CommandExitOptions,
   type EvidenceItem,
   type EvidenceKind,
   type EvidencePack,
