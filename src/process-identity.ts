@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /** Whether a process with this pid exists (EPERM: it exists but belongs to another user). */
 export function isAlive(pid: number): boolean {
   try {
@@ -6,4 +8,52 @@ export function isAlive(pid: number): boolean {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
   return true;
+}
+
+/**
+ * Field 22 (starttime, in clock ticks after boot) of a /proc/<pid>/stat line. Field 2 (comm) is in parentheses and
+ * may itself contain spaces and parentheses, so fields are counted from the text after the last ')'.
+ */
+export function parseStatStartTime(stat: string): string | undefined {
+  const close = stat.lastIndexOf(')');
+  if (close < 0) return undefined;
+  // After comm come field 3 (state) onwards: starttime is the 20th of them.
+  const value = stat.slice(close + 1).trim().split(/\s+/)[19];
+  return value !== undefined && /^\d+$/.test(value) ? value : undefined;
+}
+
+let bootId: string | null | undefined;
+
+/**
+ * When a process started, as an opaque string ("<boot id>:<start time in ticks>", Linux /proc), or undefined where
+ * it cannot be read (another OS, /proc hidden, the process gone). Two processes with the same pid never share it.
+ */
+export function processStartTime(pid: number): string | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const ticks = parseStatStartTime(stat);
+  if (ticks === undefined) return undefined;
+  // The boot id tells apart a pid and start time seen again after a reboot.
+  if (bootId === undefined) {
+    try {
+      bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    } catch {
+      bootId = null;
+    }
+  }
+  return bootId ? `${bootId}:${ticks}` : ticks;
+}
+
+/**
+ * Whether the process that recorded (pid, startTime) is still running: a process with that pid exists and started
+ * at that time. Without a recorded start time, or where start times cannot be read, liveness of the pid decides.
+ */
+export function isSameProcess(pid: number, startTime: string | null | undefined): boolean {
+  if (startTime === null || startTime === undefined) return isAlive(pid);
+  const current = processStartTime(pid);
+  return current === undefined ? isAlive(pid) : current === startTime;
 }

@@ -1,13 +1,39 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { useTempDb } from '../test/helpers/temp-db.js';
-import { execFileSync } from 'node:child_process';
-import { InDoubtToolCallError, ToolCallInProgressError, ToolLedger } from './index.js';
+import { until } from '../test/helpers/until.js';
+import {
+  InDoubtToolCallError,
+  LeaseLostError,
+  LeaseManager,
+  ToolCallInProgressError,
+  ToolLedger,
+  ToolSpawnError,
+  type AgentDatabase,
+} from './index.js';
+import { isAlive, processStartTime } from './process-identity.js';
 
 /** The pid of a process that has exited (and been reaped). */
 function deadPid(): number {
   return Number(execFileSync('sh', ['-c', 'echo $$'], { encoding: 'utf8' }).trim());
+}
+
+/** The tool_calls rows, oldest first. */
+function rows(db: AgentDatabase): Record<string, unknown>[] {
+  return db.sqlite.prepare('SELECT key, status, lease_item, lease_epoch, truncated, length(stdout) AS stdout_length FROM tool_calls ORDER BY started_at, key').all() as Record<string, unknown>[];
+}
+
+/** Kills a process started by a test, if it still exists. */
+function kill(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
 }
 
 describe('ToolLedger', () => {
@@ -31,7 +57,9 @@ describe('ToolLedger', () => {
     const first = await ledger.run(`printf '\\377\\376abc'`, { cwd: dir });
     const second = await ledger.run(`printf '\\377\\376abc'`, { cwd: dir });
     expect(second.replayed).toBe(true);
-    expect(Buffer.from(second.stdout)).toEqual(Buffer.from(first.stdout));
+    const raw = Buffer.from([0xff, 0xfe, 0x61, 0x62, 0x63]);
+    expect(first.stdoutBytes).toEqual(raw);
+    expect(second.stdoutBytes).toEqual(raw);
   });
 
   it('treats a different cwd or env as a different call', async () => {
@@ -97,14 +125,17 @@ describe('ToolLedger', () => {
     expect(result).toMatchObject({ timedOut: true, exitCode: null });
   });
 
-  it('records a command that cannot be started (its cwd is missing) with the reason, and replays that', async () => {
+  it('throws ToolSpawnError for a command that cannot be started (missing cwd), keeps no entry, runs once the cwd exists', async () => {
     const { db, dir } = tempDb();
     const ledger = new ToolLedger(db);
-    const missing = join(dir, 'no-such-dir');
-    const first = await ledger.run('echo never', { cwd: missing });
-    expect(first).toMatchObject({ exitCode: null, stdout: '', replayed: false });
-    expect(first.stderr).toMatch(/ENOENT/);
-    expect(await ledger.run('echo never', { cwd: missing })).toMatchObject({ exitCode: null, stderr: first.stderr, replayed: true });
+    const missing = join(dir, 'later');
+    const failure = ledger.run('echo ran', { cwd: missing });
+    await expect(failure).rejects.toMatchObject({ name: 'ToolSpawnError', command: 'echo ran', cwd: missing });
+    await expect(failure).rejects.toThrow(ToolSpawnError);
+    await expect(failure).rejects.toThrow(/ENOENT/);
+    expect(rows(db)).toEqual([]);
+    mkdirSync(missing);
+    expect(await ledger.run('echo ran', { cwd: missing })).toMatchObject({ exitCode: 0, stdout: 'ran\n', replayed: false });
   });
 
   it('executes again after the recorded result expires', async () => {
@@ -119,5 +150,200 @@ describe('ToolLedger', () => {
   it('rejects an empty command', async () => {
     const { db } = tempDb();
     await expect(new ToolLedger(db).run('  ')).rejects.toThrow(/command must be a non-empty string/);
+  });
+
+  it('keys a call by the environment the command really gets: inherited variables and options.env merged', async () => {
+    const { db, dir } = tempDb();
+    const ledger = new ToolLedger(db);
+    const command = 'echo $AGENTOS_TEST_TARGET';
+    const saved = process.env.AGENTOS_TEST_TARGET;
+    try {
+      process.env.AGENTOS_TEST_TARGET = 'staging';
+      expect(await ledger.run(command, { cwd: dir })).toMatchObject({ stdout: 'staging\n', replayed: false });
+      process.env.AGENTOS_TEST_TARGET = 'production';
+      expect(await ledger.run(command, { cwd: dir })).toMatchObject({ stdout: 'production\n', replayed: false });
+      // options.env overriding the inherited value gives the child what the first call's child got: the same call.
+      expect(await ledger.run(command, { cwd: dir, env: { AGENTOS_TEST_TARGET: 'staging' } })).toMatchObject({
+        stdout: 'staging\n',
+        replayed: true,
+      });
+      expect(rows(db).map((r) => r.key)).toEqual(
+        expect.arrayContaining([ToolLedger.keyOf(command, { cwd: dir }), ToolLedger.keyOf(command, { cwd: dir, env: { AGENTOS_TEST_TARGET: 'staging' } })]),
+      );
+      expect(ledger.forget(command, { cwd: dir })).toBe(true);
+      expect(await ledger.run(command, { cwd: dir })).toMatchObject({ stdout: 'production\n', replayed: false });
+    } finally {
+      if (saved === undefined) delete process.env.AGENTOS_TEST_TARGET;
+      else process.env.AGENTOS_TEST_TARGET = saved;
+    }
+  });
+
+  it('uses a caller-given key as the whole identity (command, cwd and env then do not matter)', async () => {
+    const { db, dir } = tempDb();
+    const ledger = new ToolLedger(db);
+    const first = await ledger.run('echo one >> side-effects.txt; echo one', { cwd: dir, key: 'deploy-step' });
+    const again = await ledger.run('echo two >> side-effects.txt', { cwd: '/', env: { X: '1' }, key: 'deploy-step' });
+    expect(first.replayed).toBe(false);
+    expect(again).toMatchObject({ stdout: 'one\n', replayed: true });
+    expect(readFileSync(join(dir, 'side-effects.txt'), 'utf8')).toBe('one\n');
+    expect(rows(db).map((r) => r.key)).toEqual([ToolLedger.keyOf('anything', { key: 'deploy-step' })]);
+    expect(ToolLedger.keyOf('echo one', { key: 'deploy-step' })).not.toBe(ToolLedger.keyOf('echo one', { key: 'other' }));
+    expect(ledger.forget('anything', { key: 'deploy-step' })).toBe(true);
+    expect(rows(db)).toEqual([]);
+  });
+
+  it.runIf(process.platform === 'linux')('treats a started call whose owner pid now belongs to another process as in doubt, not in progress', async () => {
+    const { db, dir, clock } = tempDb();
+    const command = 'echo run >> side-effects.txt';
+    const key = ToolLedger.keyOf(command, { cwd: dir });
+    const other = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      const pid = other.pid;
+      if (pid === undefined) throw new Error('sleep did not start');
+      const insert = db.sqlite.prepare(
+        "INSERT OR REPLACE INTO tool_calls (key, command, cwd, status, owner_pid, owner_start, started_at) VALUES (?, ?, ?, 'started', ?, ?, ?)",
+      );
+      const ledger = new ToolLedger(db);
+      // The recorded owner had this pid but started at another time: the pid was reused by the sleep.
+      insert.run(key, command, dir, pid, 'not-its-start-time', clock.now());
+      await expect(ledger.run(command, { cwd: dir })).rejects.toThrow(InDoubtToolCallError);
+      insert.run(key, command, dir, pid, processStartTime(pid), clock.now());
+      await expect(ledger.run(command, { cwd: dir })).rejects.toThrow(ToolCallInProgressError);
+      await expect(ledger.run(command, { cwd: dir, onInDoubt: 'execute' })).rejects.toThrow(ToolCallInProgressError);
+      insert.run(key, command, dir, pid, 'not-its-start-time', clock.now());
+      expect(await ledger.run(command, { cwd: dir, onInDoubt: 'execute' })).toMatchObject({ exitCode: 0, replayed: false });
+      expect(readFileSync(join(dir, 'side-effects.txt'), 'utf8')).toBe('run\n');
+    } finally {
+      other.kill('SIGKILL');
+    }
+  });
+
+  it('returns at the timeout even when a process outside the group keeps the output open', async () => {
+    const { db, dir } = tempDb();
+    const pidFile = join(dir, 'detached.pid');
+    const ledger = new ToolLedger(db);
+    // setsid moves the sleep out of the command's process group, so the group kill cannot reach it: it holds stdout.
+    const command = 'setsid sleep 3 & echo $! > detached.pid; echo started';
+    try {
+      const t0 = performance.now();
+      const result = await ledger.run(command, { cwd: dir, timeoutMs: 200 });
+      const elapsed = performance.now() - t0;
+      expect(result).toMatchObject({ timedOut: true, exitCode: null, stdout: 'started\n', replayed: false });
+      expect(elapsed).toBeLessThan(2500);
+      expect(isAlive(Number(readFileSync(pidFile, 'utf8')))).toBe(true);
+      expect(await ledger.run(command, { cwd: dir, timeoutMs: 200 })).toMatchObject({ timedOut: true, exitCode: null, stdout: 'started\n', replayed: true });
+    } finally {
+      if (existsSync(pidFile)) kill(Number(readFileSync(pidFile, 'utf8')));
+    }
+  });
+
+  it.runIf(process.platform === 'linux')('kills the whole process group at the timeout', async () => {
+    const { db, dir } = tempDb();
+    const pidFile = join(dir, 'background.pid');
+    let pid: number | undefined;
+    /** The process state letter from /proc/<pid>/stat, or 'gone'. */
+    const state = (p: number): string => {
+      try {
+        return /\) (\S) /.exec(readFileSync(`/proc/${p}/stat`, 'utf8'))?.[1] ?? 'unknown';
+      } catch {
+        return 'gone';
+      }
+    };
+    try {
+      const result = await new ToolLedger(db).run('sleep 120 & echo $! > background.pid; wait', { cwd: dir, timeoutMs: 200 });
+      expect(result).toMatchObject({ timedOut: true, exitCode: null });
+      pid = Number(readFileSync(pidFile, 'utf8'));
+      const backgroundPid = pid;
+      // SIGKILL wakes a sleeping process before kill() returns: one still asleep ('S') was not signalled.
+      expect(state(backgroundPid)).not.toBe('S');
+      await until(() => ['gone', 'Z', 'X'].includes(state(backgroundPid)));
+    } finally {
+      if (pid === undefined && existsSync(pidFile)) pid = Number(readFileSync(pidFile, 'utf8'));
+      kill(pid);
+    }
+  });
+
+  it('waits for all output without a timeout, also from a background process that outlives the shell', async () => {
+    const { db, dir } = tempDb();
+    const result = await new ToolLedger(db).run('(sleep 0.3; echo late) & echo early', { cwd: dir });
+    expect(result).toMatchObject({ exitCode: 0, stdout: 'early\nlate\n', timedOut: false });
+  });
+
+  it('keeps at most maxOutputBytes of each stream and records that it truncated', async () => {
+    const { db, dir } = tempDb();
+    const ledger = new ToolLedger(db, { maxOutputBytes: 100 });
+    const big = 'head -c 3000000 /dev/zero | tr "\\000" a; printf err >&2';
+    const first = await ledger.run(big, { cwd: dir, maxOutputBytes: 1000 });
+    expect(first).toMatchObject({ exitCode: 0, truncated: true, stderr: 'err', replayed: false });
+    expect(first.stdoutBytes).toEqual(Buffer.alloc(1000, 'a'));
+    const replay = await ledger.run(big, { cwd: dir });
+    expect(replay).toMatchObject({ truncated: true, stderr: 'err', replayed: true });
+    expect(replay.stdoutBytes).toEqual(first.stdoutBytes);
+    expect(rows(db)[0]).toMatchObject({ truncated: 1, stdout_length: 1000 });
+    // The ledger-wide default applies when the call gives none.
+    expect(await ledger.run('printf %0150d 0', { cwd: dir })).toMatchObject({ stdout: '0'.repeat(100), truncated: true });
+    expect(await ledger.run('printf %050d 0', { cwd: dir })).toMatchObject({ stdout: '0'.repeat(50), truncated: false });
+  });
+
+  describe('under a lease', () => {
+    function twoWorkers(db: AgentDatabase, clock: { advance(ms: number): void }) {
+      const a = new LeaseManager(db, { workerId: 'a', leaseDurationMs: 1000 });
+      const b = new LeaseManager(db, { workerId: 'b', leaseDurationMs: 1000 });
+      a.enqueue([{ id: 'job' }]);
+      const leaseA = a.acquire('job');
+      expect(leaseA?.epoch).toBe(1);
+      return {
+        leaseA: leaseA!,
+        takeOver: () => {
+          clock.advance(1001);
+          const leaseB = b.acquire('job');
+          expect(leaseB?.epoch).toBe(2);
+          return leaseB!;
+        },
+      };
+    }
+
+    it('refuses to start a call under a lease that was taken over, and runs nothing', async () => {
+      const { db, dir, clock } = tempDb();
+      const { leaseA, takeOver } = twoWorkers(db, clock);
+      const leaseB = takeOver();
+      const ledger = new ToolLedger(db);
+      const command = 'echo ran >> side-effects.txt';
+      const refused = ledger.run(command, { cwd: dir, lease: leaseA });
+      await expect(refused).rejects.toThrow(LeaseLostError);
+      await expect(refused).rejects.toThrow(/tool-start on work item "job" by worker "a" with epoch 1 refused: the item is now at epoch 2/);
+      expect(existsSync(join(dir, 'side-effects.txt'))).toBe(false);
+      expect(rows(db)).toEqual([]);
+      // The current holder's call runs, and its row records the lease it ran under.
+      expect(await ledger.run(command, { cwd: dir, lease: leaseB })).toMatchObject({ exitCode: 0, replayed: false });
+      expect(rows(db)).toMatchObject([{ status: 'completed', lease_item: 'job', lease_epoch: 2 }]);
+      const log = db.sqlite.prepare("SELECT op, epoch FROM lease_log WHERE item_id = 'job' ORDER BY seq").all();
+      expect(log).toEqual([
+        { op: 'acquire', epoch: 1 },
+        { op: 'acquire', epoch: 2 },
+        { op: 'tool-start', epoch: 2 },
+        { op: 'tool-finish', epoch: 2 },
+      ]);
+    });
+
+    it('refuses to record the result when the lease was taken over while the command ran; the call stays in doubt', async () => {
+      const { db, dir, clock } = tempDb();
+      const { leaseA, takeOver } = twoWorkers(db, clock);
+      const ledger = new ToolLedger(db);
+      const command = 'echo ran >> side-effects.txt';
+      // run() writes the started row and starts the command before it first awaits; the takeover comes after that.
+      const outcome = ledger.run(command, { cwd: dir, lease: leaseA }).then(
+        () => 'resolved',
+        (error: unknown) => error,
+      );
+      expect(rows(db)).toMatchObject([{ status: 'started', lease_item: 'job', lease_epoch: 1 }]);
+      const leaseB = takeOver();
+      const error = await outcome;
+      expect(error).toBeInstanceOf(LeaseLostError);
+      expect(String(error)).toMatch(/tool-finish on work item "job" by worker "a" with epoch 1 refused: the item is now at epoch 2/);
+      expect(readFileSync(join(dir, 'side-effects.txt'), 'utf8')).toBe('ran\n');
+      expect(rows(db)).toMatchObject([{ status: 'started', lease_epoch: 1 }]);
+      await expect(ledger.run(command, { cwd: dir, lease: leaseB })).rejects.toThrow(InDoubtToolCallError);
+    });
   });
 });

@@ -3,28 +3,55 @@ import { performance } from 'node:perf_hooks';
 import { resolve } from 'node:path';
 import type { Statement } from 'better-sqlite3';
 import type { AgentDatabase } from './db.js';
-import { isAlive } from './process-identity.js';
-import { InDoubtToolCallError, ToolCallInProgressError } from './errors.js';
+import type { Fence } from './fencing.js';
+import { isSameProcess, processStartTime } from './process-identity.js';
+import { InDoubtToolCallError, ToolCallInProgressError, ToolSpawnError } from './errors.js';
 import { sha256Hex } from './evidence.js';
 import { canonicalJson } from './json-state.js';
 import { Metrics } from './metrics.js';
-import { InvalidArgumentError, assertPositiveInt } from './validate.js';
+import { InvalidArgumentError, assertId, assertPositiveInt } from './validate.js';
 
 export interface ToolRunOptions {
   cwd?: string;
-  /** Extra environment variables; part of the call's identity. */
+  /** Variables added to (or overriding) this process's environment for the command. */
   env?: Record<string, string>;
-  /** Kill the command after this many ms (the timed-out result is recorded like any other). */
+  /**
+   * The call's identity, chosen by the caller: calls with the same key are the same call whatever their command,
+   * cwd and environment (the caller then answers for giving different calls different keys). Without it the identity
+   * is the command, the absolute cwd and the effective environment (process.env merged with env).
+   */
+  key?: string;
+  /**
+   * Kill the command's process group after this many ms and return at once with timedOut (the result is recorded
+   * like any other). Without it, run() waits until the command and everything holding its output open have ended.
+   */
   timeoutMs?: number;
+  /** Keep at most this many bytes of each of stdout and stderr (default: the ledger's maxOutputBytes). */
+  maxOutputBytes?: number;
   /** What to do with a call that was started but never finished: 'throw' (default) or 'execute' it again. */
   onInDoubt?: 'throw' | 'execute';
+  /**
+   * Run under this lease (e.g. a Lease from LeaseManager): the started and the completed record are each written only
+   * while the lease is still held, else LeaseLostError (a refused start runs nothing; a refused finish leaves the call
+   * started, so the lease's new holder finds it in doubt).
+   */
+  lease?: Fence;
 }
 
 export interface ToolResult {
+  /** The shell's exit code; null when it was killed by a signal, or on a timeout. */
   exitCode: number | null;
+  /** stdoutBytes decoded as UTF-8 (lossy: bytes that are not UTF-8 become U+FFFD). */
   stdout: string;
+  /** stderrBytes decoded as UTF-8 (lossy, as stdout). */
   stderr: string;
+  /** The output byte for byte, identical between the execution and every replay. */
+  stdoutBytes: Buffer;
+  stderrBytes: Buffer;
+  /** The timeout fired: the process group was killed and the output is what had arrived by then. */
   timedOut: boolean;
+  /** stdout or stderr was longer than maxOutputBytes and was cut there. */
+  truncated: boolean;
   /** How long the command ran when it was executed (for a replay: the recorded duration). */
   durationMs: number;
   /** True when the result came from the ledger and the command did not run. */
@@ -40,6 +67,8 @@ export interface ToolLedgerStats {
 export interface ToolLedgerOptions {
   /** How long a recorded result may be replayed, in ms (default 30 days, as the seed). */
   ttlMs?: number;
+  /** Default cap on the bytes kept of each of stdout and stderr, per call (default 10 MiB). */
+  maxOutputBytes?: number;
   metrics?: Metrics;
 }
 
@@ -47,22 +76,57 @@ interface ToolRow {
   status: 'started' | 'completed';
   exit_code: number | null;
   timed_out: 0 | 1;
+  truncated: 0 | 1;
   stdout: Buffer | null;
   stderr: Buffer | null;
   duration_ms: number | null;
   started_at: number;
   owner_pid: number | null;
+  owner_start: string | null;
   expires_at: number | null;
+}
+
+interface Output {
+  exitCode: number | null;
+  stdout: Buffer;
+  stderr: Buffer;
+  timedOut: boolean;
+  truncated: boolean;
+}
+
+let ownStart: string | null | undefined;
+/** This process's start time, recorded with its pid on the rows it starts. */
+function ownStartTime(): string | null {
+  if (ownStart === undefined) ownStart = processStartTime(process.pid) ?? null;
+  return ownStart;
+}
+
+/** What the child gets: this process's environment with the call's variables on top. */
+function effectiveEnv(extra: Record<string, string> | undefined): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) if (value !== undefined) env[name] = value;
+  return Object.assign(env, extra);
+}
+
+function callKey(command: string, cwd: string, env: Record<string, string>, key: string | undefined): string {
+  if (key !== undefined) {
+    assertId('key', key);
+    // A different shape from the derived identity, so a caller's key never equals a derived one.
+    return sha256Hex(canonicalJson({ key }));
+  }
+  return sha256Hex(canonicalJson({ command, cwd, env }));
 }
 
 /** Records shell tool calls and replays their results instead of running them again. */
 export class ToolLedger {
   readonly ttlMs: number;
+  readonly maxOutputBytes: number;
   readonly metrics: Metrics;
   readonly #db: AgentDatabase;
   readonly #inFlight = new Map<string, Promise<ToolResult>>();
   readonly #get: Statement;
   readonly #start: Statement;
+  readonly #unstart: Statement;
   readonly #finish: Statement;
   readonly #forget: Statement;
   readonly #cleanup: Statement;
@@ -72,49 +136,62 @@ export class ToolLedger {
   constructor(db: AgentDatabase, options: ToolLedgerOptions = {}) {
     this.ttlMs = options.ttlMs ?? 30 * 24 * 3600 * 1000;
     assertPositiveInt('ttlMs', this.ttlMs);
+    this.maxOutputBytes = options.maxOutputBytes ?? 10 * 1024 * 1024;
+    assertPositiveInt('maxOutputBytes', this.maxOutputBytes, { allowZero: true });
     this.metrics = options.metrics ?? new Metrics();
     this.#db = db;
     const s = db.sqlite;
-    this.#get = s.prepare(`SELECT status, exit_code, timed_out, stdout, stderr, duration_ms, started_at, owner_pid, expires_at
-      FROM tool_calls WHERE key = ?`);
+    this.#get = s.prepare(`SELECT status, exit_code, timed_out, truncated, stdout, stderr, duration_ms, started_at, owner_pid,
+      owner_start, expires_at FROM tool_calls WHERE key = ?`);
     this.#start = s.prepare(`
-      INSERT OR REPLACE INTO tool_calls (key, command, cwd, status, owner_pid, started_at)
-      VALUES (?, ?, ?, 'started', ?, ?)`);
+      INSERT OR REPLACE INTO tool_calls (key, command, cwd, status, owner_pid, owner_start, started_at, lease_item, lease_epoch)
+      VALUES (@key, @command, @cwd, 'started', @pid, @ownerStart, @startedAt, @leaseItem, @leaseEpoch)`);
+    const ours = "key = @key AND status = 'started' AND started_at = @startedAt AND owner_pid = @pid";
+    this.#unstart = s.prepare(`DELETE FROM tool_calls WHERE ${ours}`);
     this.#finish = s.prepare(`
-      UPDATE tool_calls SET status = 'completed', exit_code = @exitCode, timed_out = @timedOut, stdout = @stdout,
-        stderr = @stderr, duration_ms = @durationMs, completed_at = @now, expires_at = @expiresAt
-      WHERE key = @key AND status = 'started' AND started_at = @startedAt`);
+      UPDATE tool_calls SET status = 'completed', exit_code = @exitCode, timed_out = @timedOut, truncated = @truncated,
+        stdout = @stdout, stderr = @stderr, duration_ms = @durationMs, completed_at = @now, expires_at = @expiresAt
+      WHERE ${ours}`);
     this.#forget = s.prepare('DELETE FROM tool_calls WHERE key = ?');
     this.#cleanup = s.prepare("DELETE FROM tool_calls WHERE status = 'completed' AND expires_at <= ?");
   }
 
-  /** The identity of a call: sha256 of the canonical command, absolute cwd and extra environment. */
-  static keyOf(command: string, options: Pick<ToolRunOptions, 'cwd' | 'env'> = {}): string {
-    return sha256Hex(canonicalJson({ command, cwd: resolve(options.cwd ?? '.'), env: options.env ?? {} }));
+  /**
+   * The identity of a call: sha256 of options.key when given, else of the canonical command, absolute cwd and
+   * effective environment (process.env as it is now, merged with options.env).
+   */
+  static keyOf(command: string, options: Pick<ToolRunOptions, 'cwd' | 'env' | 'key'> = {}): string {
+    if (options.key !== undefined) return callKey(command, '', {}, options.key);
+    return callKey(command, resolve(options.cwd ?? '.'), effectiveEnv(options.env), undefined);
   }
 
   /**
    * Replays the recorded result of an identical earlier call, or records a 'started' entry, executes the command
    * through the shell and records the result. A call left 'started' by a crash is in doubt: it is reported with
-   * InDoubtToolCallError unless onInDoubt is 'execute'.
+   * InDoubtToolCallError unless onInDoubt is 'execute'. A command that cannot be started throws ToolSpawnError and
+   * leaves no entry.
    */
   async run(command: string, options: ToolRunOptions = {}): Promise<ToolResult> {
     if (typeof command !== 'string' || command.trim() === '') {
       throw new InvalidArgumentError(`command must be a non-empty string, got ${JSON.stringify(command)}`);
     }
     if (options.timeoutMs !== undefined) assertPositiveInt('timeoutMs', options.timeoutMs);
-    const key = ToolLedger.keyOf(command, options);
+    if (options.maxOutputBytes !== undefined) assertPositiveInt('maxOutputBytes', options.maxOutputBytes, { allowZero: true });
+    const cwd = resolve(options.cwd ?? '.');
+    const env = effectiveEnv(options.env);
+    const key = callKey(command, cwd, env, options.key);
     const replay = this.#replay(this.#get.get(key) as ToolRow | undefined);
     if (replay) return replay;
     const inFlight = this.#inFlight.get(key);
     if (inFlight) return inFlight;
-    const execution = this.#execute(key, command, options).finally(() => this.#inFlight.delete(key));
+    // #execute writes the started row synchronously, before its first await.
+    const execution = this.#execute(key, command, cwd, env, options).finally(() => this.#inFlight.delete(key));
     this.#inFlight.set(key, execution);
     return execution;
   }
 
   /** Drops the entry for a call (e.g. to resolve an in-doubt call after checking by hand). Returns whether one existed. */
-  forget(command: string, options: Pick<ToolRunOptions, 'cwd' | 'env'> = {}): boolean {
+  forget(command: string, options: Pick<ToolRunOptions, 'cwd' | 'env' | 'key'> = {}): boolean {
     const key = ToolLedger.keyOf(command, options);
     return this.#db.writeTransaction(() => this.#forget.run(key).changes) > 0;
   }
@@ -136,25 +213,29 @@ export class ToolLedger {
     }
     this.#replayed++;
     this.metrics.increment('toolCallsReplayed');
-    return {
-      exitCode: row.exit_code,
-      stdout: row.stdout?.toString('utf8') ?? '',
-      stderr: row.stderr?.toString('utf8') ?? '',
-      timedOut: row.timed_out === 1,
-      durationMs: row.duration_ms ?? 0,
-      replayed: true,
-    };
+    return result(
+      {
+        exitCode: row.exit_code,
+        stdout: row.stdout ?? Buffer.alloc(0),
+        stderr: row.stderr ?? Buffer.alloc(0),
+        timedOut: row.timed_out === 1,
+        truncated: row.truncated === 1,
+      },
+      row.duration_ms ?? 0,
+      true,
+    );
   }
 
-  async #execute(key: string, command: string, options: ToolRunOptions): Promise<ToolResult> {
-    const cwd = resolve(options.cwd ?? '.');
+  async #execute(key: string, command: string, cwd: string, env: Record<string, string>, options: ToolRunOptions): Promise<ToolResult> {
+    const lease = options.lease;
     // Decide and claim under the write lock, so two processes cannot both start the same call.
     const claim = this.#db.writeTransaction((): { replay: ToolResult } | { startedAt: number } => {
       const row = this.#get.get(key) as ToolRow | undefined;
       const replay = this.#replay(row);
       if (replay) return { replay };
-      // Started by a process that is still alive: not in doubt but in progress elsewhere; never run it alongside.
-      if (row?.status === 'started' && row.owner_pid !== null && row.owner_pid !== process.pid && isAlive(row.owner_pid)) {
+      // Started by a process that is still running (same pid and start time): in progress elsewhere, never run it
+      // alongside. A pid now used by another process means the owner is gone: the call is in doubt.
+      if (row?.status === 'started' && row.owner_pid !== null && row.owner_pid !== process.pid && isSameProcess(row.owner_pid, row.owner_start)) {
         throw new ToolCallInProgressError(key, command, row.owner_pid);
       }
       if (row?.status === 'started' && (options.onInDoubt ?? 'throw') === 'throw') {
@@ -162,77 +243,136 @@ export class ToolLedger {
         throw new InDoubtToolCallError(key, command, row.started_at);
       }
       const startedAt = this.#db.clock.now();
-      this.#start.run(key, command, cwd, process.pid, startedAt);
+      if (lease) this.#db.fencing.check(lease, 'tool-start', startedAt);
+      this.#start.run({
+        key,
+        command,
+        cwd,
+        pid: process.pid,
+        ownerStart: ownStartTime(),
+        startedAt,
+        leaseItem: lease?.itemId ?? null,
+        leaseEpoch: lease?.epoch ?? null,
+      });
       return { startedAt };
     });
     if ('replay' in claim) return claim.replay;
+    const ours = { key, startedAt: claim.startedAt, pid: process.pid };
 
     const t0 = performance.now();
-    const { exitCode, stdout, stderr, timedOut } = await runInOwnGroup(command, cwd, options.env ?? {}, options.timeoutMs);
+    let output: Output;
+    try {
+      output = await runInOwnGroup(command, cwd, env, options.timeoutMs, options.maxOutputBytes ?? this.maxOutputBytes);
+    } catch (cause) {
+      // Nothing ran: remove the claim, so the call runs normally once whatever stopped it (a missing cwd) is fixed.
+      this.#db.writeTransaction(() => this.#unstart.run(ours));
+      throw new ToolSpawnError(command, cwd, { cause });
+    }
     const durationMs = performance.now() - t0;
+    this.#executed++;
+    this.metrics.increment('toolCallsExecuted');
     const now = this.#db.clock.now();
-    this.#db.writeTransaction(() =>
+    this.#db.writeTransaction(() => {
+      // Refused (LeaseLostError): the row stays started, so the lease's new holder finds the call in doubt.
+      if (lease) this.#db.fencing.check(lease, 'tool-finish', now);
       this.#finish.run({
-        key,
-        startedAt: claim.startedAt,
-        exitCode,
-        timedOut: timedOut ? 1 : 0,
-        stdout,
-        stderr,
+        ...ours,
+        exitCode: output.exitCode,
+        timedOut: output.timedOut ? 1 : 0,
+        truncated: output.truncated ? 1 : 0,
+        stdout: output.stdout,
+        stderr: output.stderr,
         durationMs,
         now,
         expiresAt: now + this.ttlMs,
-      }),
-    );
-    this.#executed++;
-    this.metrics.increment('toolCallsExecuted');
-    return {
-      exitCode,
-      stdout: stdout.toString('utf8'),
-      stderr: stderr.toString('utf8'),
-      timedOut,
-      durationMs,
-      replayed: false,
-    };
+      });
+    });
+    return result(output, durationMs, false);
+  }
+}
+
+function result(output: Output, durationMs: number, replayed: boolean): ToolResult {
+  return {
+    exitCode: output.exitCode,
+    stdout: output.stdout.toString('utf8'),
+    stderr: output.stderr.toString('utf8'),
+    stdoutBytes: output.stdout,
+    stderrBytes: output.stderr,
+    timedOut: output.timedOut,
+    truncated: output.truncated,
+    durationMs,
+    replayed,
+  };
+}
+
+/** Collects a stream's bytes up to a limit; the rest is read and dropped, so the writer is never blocked. */
+class CappedOutput {
+  readonly #chunks: Buffer[] = [];
+  #size = 0;
+  truncated = false;
+
+  constructor(readonly limit: number) {}
+
+  push(chunk: Buffer): void {
+    const room = this.limit - this.#size;
+    if (chunk.length > room) this.truncated = true;
+    if (room <= 0) return;
+    const kept = chunk.length > room ? chunk.subarray(0, room) : chunk;
+    this.#chunks.push(kept);
+    this.#size += kept.length;
+  }
+
+  bytes(): Buffer {
+    return Buffer.concat(this.#chunks, this.#size);
   }
 }
 
 /**
- * Runs a shell command in a process group of its own (so a timeout kills the shell and everything it started),
- * collecting stdout and stderr byte for byte. A command that cannot be started ends with exit code null and the
- * reason on stderr. (node:child_process rather than execa here: in a worker running 400 tool calls, execa's
- * per-call machinery raised the peak RSS by about 60 MB, spawn by about 13 MB.)
+ * Runs a shell command in a process group of its own, collecting stdout and stderr byte for byte (at most maxBytes
+ * each). Without a timeout it resolves on 'close': the shell has exited and every process holding its output open
+ * (say, one it started in the background) has closed it, so the output is complete. With a timeout it resolves at the
+ * timeout at the latest: the group is SIGKILLed and the pipes are closed on our side without waiting, since a process
+ * outside the group (setsid, a daemon) may keep them open far longer. Rejects if the command cannot be started.
+ * (node:child_process rather than execa here: in a worker running 400 tool calls, execa's per-call machinery raised
+ * the peak RSS by about 60 MB, spawn by about 13 MB.)
  */
 function runInOwnGroup(
   command: string,
   cwd: string,
   env: Record<string, string>,
   timeoutMs: number | undefined,
-): Promise<{ exitCode: number | null; stdout: Buffer; stderr: Buffer; timedOut: boolean }> {
-  return new Promise((resolve) => {
-    const child = spawn(command, { shell: true, cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    let timedOut = false;
+  maxBytes: number,
+): Promise<Output> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, { shell: true, cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    if (child.pid === undefined) {
+      // Not started (missing cwd, no shell, no file descriptors left): 'error' follows with the reason.
+      child.once('error', reject);
+      return;
+    }
+    const stdout = new CappedOutput(maxBytes);
+    const stderr = new CappedOutput(maxBytes);
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
     let settled = false;
+    const settle = (exitCode: number | null, timedOut: boolean): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve({ exitCode, stdout: stdout.bytes(), stderr: stderr.bytes(), timedOut, truncated: stdout.truncated || stderr.truncated });
+    };
     const timer =
       timeoutMs === undefined
         ? undefined
         : setTimeout(() => {
-            timedOut = true;
             killGroup(child.pid);
+            child.stdout.destroy();
+            child.stderr.destroy();
+            settle(null, true);
           }, timeoutMs);
-    const settle = (exitCode: number | null, failure?: Error): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      if (failure) err.push(Buffer.from(failure.message));
-      resolve({ exitCode, stdout: Buffer.concat(out), stderr: Buffer.concat(err), timedOut });
-    };
-    child.once('error', (error) => settle(null, error));
-    child.once('close', (code) => settle(code));
+    // Once started, 'error' could only report a failed kill or message, which this code never asks of the child.
+    child.on('error', () => undefined);
+    child.once('close', (code) => settle(code, false));
   });
 }
 
