@@ -37,7 +37,7 @@ export const toolReplay = defineWorkload<'tool-replay'>({
           const i = start + j;
           const first = firstResults[i];
           if (!first) firstResults[i] = r;
-          else if (first.stdout !== r.stdout || first.stderr !== r.stderr || first.exitCode !== r.exitCode) mismatches++;
+          else if (!first.stdoutBytes.equals(r.stdoutBytes) || !first.stderrBytes.equals(r.stderrBytes) || first.exitCode !== r.exitCode) mismatches++;
         });
       }
       const after = ledger.stats();
