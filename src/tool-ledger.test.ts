@@ -73,7 +73,7 @@ describe('ToolLedger', () => {
   it('reports an in-doubt call instead of running it again', async () => {
     const { db, dir, clock } = tempDb();
     const command = 'echo run >> side-effects.txt';
-    const key = ToolLedger.keyOf(command, { cwd: dir });
+    const key = new ToolLedger(db).keyOf(command, { cwd: dir });
     // What a crash between "started" and "completed" leaves behind: a started row whose owner is gone.
     db.sqlite
       .prepare("INSERT INTO tool_calls (key, command, cwd, status, owner_pid, started_at) VALUES (?, ?, ?, 'started', ?, ?)")
@@ -93,7 +93,7 @@ describe('ToolLedger', () => {
     const command = 'echo run >> side-effects.txt';
     db.sqlite
       .prepare("INSERT INTO tool_calls (key, command, cwd, status, owner_pid, started_at) VALUES (?, ?, ?, 'started', ?, ?)")
-      .run(ToolLedger.keyOf(command, { cwd: dir }), command, dir, process.ppid, clock.now());
+      .run(new ToolLedger(db).keyOf(command, { cwd: dir }), command, dir, process.ppid, clock.now());
     const ledger = new ToolLedger(db);
     await expect(ledger.run(command, { cwd: dir })).rejects.toThrow(ToolCallInProgressError);
     await expect(ledger.run(command, { cwd: dir, onInDoubt: 'execute' })).rejects.toThrow(/is running in process \d+/);
@@ -102,7 +102,7 @@ describe('ToolLedger', () => {
 
   it('forget() resolves an in-doubt call so the next run executes', async () => {
     const { db, dir, clock } = tempDb();
-    const key = ToolLedger.keyOf('true', { cwd: dir });
+    const key = new ToolLedger(db).keyOf('true', { cwd: dir });
     db.sqlite
       .prepare("INSERT INTO tool_calls (key, command, cwd, status, started_at) VALUES (?, 'true', ?, 'started', ?)")
       .run(key, dir, clock.now());
@@ -152,30 +152,42 @@ describe('ToolLedger', () => {
     await expect(new ToolLedger(db).run('  ')).rejects.toThrow(/command must be a non-empty string/);
   });
 
-  it('keys a call by the environment the command really gets: inherited variables and options.env merged', async () => {
+  it('keys a call by the environment the command really gets: the environment at the ledger’s creation, options.env on top', async () => {
     const { db, dir } = tempDb();
-    const ledger = new ToolLedger(db);
     const command = 'echo $AGENTOS_TEST_TARGET';
     const saved = process.env.AGENTOS_TEST_TARGET;
     try {
       process.env.AGENTOS_TEST_TARGET = 'staging';
-      expect(await ledger.run(command, { cwd: dir })).toMatchObject({ stdout: 'staging\n', replayed: false });
+      const staging = new ToolLedger(db);
+      expect(await staging.run(command, { cwd: dir })).toMatchObject({ stdout: 'staging\n', replayed: false });
+      // A process started with another environment (here: a ledger created after it changed) is another call.
       process.env.AGENTOS_TEST_TARGET = 'production';
-      expect(await ledger.run(command, { cwd: dir })).toMatchObject({ stdout: 'production\n', replayed: false });
+      const production = new ToolLedger(db);
+      expect(await production.run(command, { cwd: dir })).toMatchObject({ stdout: 'production\n', replayed: false });
       // options.env overriding the inherited value gives the child what the first call's child got: the same call.
-      expect(await ledger.run(command, { cwd: dir, env: { AGENTOS_TEST_TARGET: 'staging' } })).toMatchObject({
+      expect(await production.run(command, { cwd: dir, env: { AGENTOS_TEST_TARGET: 'staging' } })).toMatchObject({
         stdout: 'staging\n',
         replayed: true,
       });
-      expect(rows(db).map((r) => r.key)).toEqual(
-        expect.arrayContaining([ToolLedger.keyOf(command, { cwd: dir }), ToolLedger.keyOf(command, { cwd: dir, env: { AGENTOS_TEST_TARGET: 'staging' } })]),
-      );
-      expect(ledger.forget(command, { cwd: dir })).toBe(true);
-      expect(await ledger.run(command, { cwd: dir })).toMatchObject({ stdout: 'production\n', replayed: false });
+      expect(production.keyOf(command, { cwd: dir, env: { AGENTOS_TEST_TARGET: 'staging' } })).toBe(staging.keyOf(command, { cwd: dir }));
+      // Setting a variable to the value it already has changes nothing.
+      expect(production.keyOf(command, { cwd: dir, env: { AGENTOS_TEST_TARGET: 'production' } })).toBe(production.keyOf(command, { cwd: dir }));
+      // A change to process.env after the ledger was created reaches neither its commands nor its keys.
+      process.env.AGENTOS_TEST_TARGET = 'elsewhere';
+      expect(await production.run(command, { cwd: dir })).toMatchObject({ stdout: 'production\n', replayed: true });
+      expect(rows(db)).toHaveLength(2);
+      expect(production.forget(command, { cwd: dir })).toBe(true);
+      expect(await production.run(command, { cwd: dir })).toMatchObject({ stdout: 'production\n', replayed: false });
     } finally {
       if (saved === undefined) delete process.env.AGENTOS_TEST_TARGET;
       else process.env.AGENTOS_TEST_TARGET = saved;
     }
+  });
+
+  it('takes its base environment from options.env when given', async () => {
+    const { db, dir } = tempDb();
+    const ledger = new ToolLedger(db, { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ONLY: 'this' } });
+    expect((await ledger.run('echo "$ONLY-$HOME"', { cwd: dir })).stdout).toBe('this-\n');
   });
 
   it('uses a caller-given key as the whole identity (command, cwd and env then do not matter)', async () => {
@@ -186,8 +198,8 @@ describe('ToolLedger', () => {
     expect(first.replayed).toBe(false);
     expect(again).toMatchObject({ stdout: 'one\n', replayed: true });
     expect(readFileSync(join(dir, 'side-effects.txt'), 'utf8')).toBe('one\n');
-    expect(rows(db).map((r) => r.key)).toEqual([ToolLedger.keyOf('anything', { key: 'deploy-step' })]);
-    expect(ToolLedger.keyOf('echo one', { key: 'deploy-step' })).not.toBe(ToolLedger.keyOf('echo one', { key: 'other' }));
+    expect(rows(db).map((r) => r.key)).toEqual([new ToolLedger(db).keyOf('anything', { key: 'deploy-step' })]);
+    expect(new ToolLedger(db).keyOf('echo one', { key: 'deploy-step' })).not.toBe(new ToolLedger(db).keyOf('echo one', { key: 'other' }));
     expect(ledger.forget('anything', { key: 'deploy-step' })).toBe(true);
     expect(rows(db)).toEqual([]);
   });
@@ -195,7 +207,7 @@ describe('ToolLedger', () => {
   it.runIf(process.platform === 'linux')('treats a started call whose owner pid now belongs to another process as in doubt, not in progress', async () => {
     const { db, dir, clock } = tempDb();
     const command = 'echo run >> side-effects.txt';
-    const key = ToolLedger.keyOf(command, { cwd: dir });
+    const key = new ToolLedger(db).keyOf(command, { cwd: dir });
     const other = spawn('sleep', ['30'], { stdio: 'ignore' });
     try {
       const pid = other.pid;

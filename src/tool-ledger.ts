@@ -1,3 +1,4 @@
+import { createHash, type Hash } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { resolve } from 'node:path';
@@ -69,6 +70,12 @@ export interface ToolLedgerOptions {
   ttlMs?: number;
   /** Default cap on the bytes kept of each of stdout and stderr, per call (default 10 MiB). */
   maxOutputBytes?: number;
+  /**
+   * The environment every command starts from (default: process.env as it is when the ledger is created; later
+   * changes to process.env do not reach the ledger's commands — pass `env` per call). Captured once, so a call's key
+   * covers exactly what the child gets without reading the whole environment on every call.
+   */
+  env?: Record<string, string>;
   metrics?: Metrics;
 }
 
@@ -101,20 +108,16 @@ function ownStartTime(): string | null {
   return ownStart;
 }
 
-/** What the child gets: this process's environment with the call's variables on top. */
-function effectiveEnv(extra: Record<string, string> | undefined): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(process.env)) if (value !== undefined) env[name] = value;
-  return Object.assign(env, extra);
+/** The sha256 state after an environment's canonical JSON: the first part of a derived call key. */
+function hashEnv(env: Readonly<Record<string, string>>): Hash {
+  return createHash('sha256').update(`${canonicalJson(env, 'env')}\n`);
 }
 
-function callKey(command: string, cwd: string, env: Record<string, string>, key: string | undefined): string {
-  if (key !== undefined) {
-    assertId('key', key);
-    // A different shape from the derived identity, so a caller's key never equals a derived one.
-    return sha256Hex(canonicalJson({ key }));
-  }
-  return sha256Hex(canonicalJson({ command, cwd, env }));
+/** A copy of an environment without unset variables. */
+function snapshotEnv(source: Record<string, string | undefined>): Readonly<Record<string, string>> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(source)) if (value !== undefined) env[name] = value;
+  return Object.freeze(env);
 }
 
 /** Records shell tool calls and replays their results instead of running them again. */
@@ -124,6 +127,9 @@ export class ToolLedger {
   readonly metrics: Metrics;
   readonly #db: AgentDatabase;
   readonly #inFlight = new Map<string, Promise<ToolResult>>();
+  readonly #baseEnv: Readonly<Record<string, string>>;
+  /** sha256 state after the base environment's canonical JSON: copied per call instead of rehashing it. */
+  readonly #baseEnvHash: Hash;
   readonly #get: Statement;
   readonly #start: Statement;
   readonly #unstart: Statement;
@@ -139,6 +145,8 @@ export class ToolLedger {
     this.maxOutputBytes = options.maxOutputBytes ?? 10 * 1024 * 1024;
     assertPositiveInt('maxOutputBytes', this.maxOutputBytes, { allowZero: true });
     this.metrics = options.metrics ?? new Metrics();
+    this.#baseEnv = snapshotEnv(options.env ?? process.env);
+    this.#baseEnvHash = hashEnv(this.#baseEnv);
     this.#db = db;
     const s = db.sqlite;
     this.#get = s.prepare(`SELECT status, exit_code, timed_out, truncated, stdout, stderr, duration_ms, started_at, owner_pid,
@@ -157,12 +165,17 @@ export class ToolLedger {
   }
 
   /**
-   * The identity of a call: sha256 of options.key when given, else of the canonical command, absolute cwd and
-   * effective environment (process.env as it is now, merged with options.env).
+   * The identity of a call: sha256 of options.key when given, else of the command, the absolute cwd and the effective
+   * environment (the ledger's base environment with options.env on top).
    */
-  static keyOf(command: string, options: Pick<ToolRunOptions, 'cwd' | 'env' | 'key'> = {}): string {
-    if (options.key !== undefined) return callKey(command, '', {}, options.key);
-    return callKey(command, resolve(options.cwd ?? '.'), effectiveEnv(options.env), undefined);
+  keyOf(command: string, options: Pick<ToolRunOptions, 'cwd' | 'env' | 'key'> = {}): string {
+    if (options.key !== undefined) {
+      assertId('key', options.key);
+      // A different shape from the derived identity, so a caller's key never equals a derived one.
+      return sha256Hex(canonicalJson({ key: options.key }));
+    }
+    const hash = options.env ? hashEnv({ ...this.#baseEnv, ...options.env }) : this.#baseEnvHash.copy();
+    return hash.update(canonicalJson({ command, cwd: resolve(options.cwd ?? '.') })).digest('hex');
   }
 
   /**
@@ -178,8 +191,8 @@ export class ToolLedger {
     if (options.timeoutMs !== undefined) assertPositiveInt('timeoutMs', options.timeoutMs);
     if (options.maxOutputBytes !== undefined) assertPositiveInt('maxOutputBytes', options.maxOutputBytes, { allowZero: true });
     const cwd = resolve(options.cwd ?? '.');
-    const env = effectiveEnv(options.env);
-    const key = callKey(command, cwd, env, options.key);
+    const key = this.keyOf(command, options);
+    const env = options.env ? { ...this.#baseEnv, ...options.env } : this.#baseEnv;
     const replay = this.#replay(this.#get.get(key) as ToolRow | undefined);
     if (replay) return replay;
     const inFlight = this.#inFlight.get(key);
@@ -192,7 +205,7 @@ export class ToolLedger {
 
   /** Drops the entry for a call (e.g. to resolve an in-doubt call after checking by hand). Returns whether one existed. */
   forget(command: string, options: Pick<ToolRunOptions, 'cwd' | 'env' | 'key'> = {}): boolean {
-    const key = ToolLedger.keyOf(command, options);
+    const key = this.keyOf(command, options);
     return this.#db.writeTransaction(() => this.#forget.run(key).changes) > 0;
   }
 
@@ -226,7 +239,7 @@ export class ToolLedger {
     );
   }
 
-  async #execute(key: string, command: string, cwd: string, env: Record<string, string>, options: ToolRunOptions): Promise<ToolResult> {
+  async #execute(key: string, command: string, cwd: string, env: Readonly<Record<string, string>>, options: ToolRunOptions): Promise<ToolResult> {
     const lease = options.lease;
     // Decide and claim under the write lock, so two processes cannot both start the same call.
     const claim = this.#db.writeTransaction((): { replay: ToolResult } | { startedAt: number } => {
