@@ -21,29 +21,25 @@ import { loadMigrations } from './migrations.js';
 
 const sha256 = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
 const isRoot = process.getuid?.() === 0;
-const uidSwitch = ['setpriv', 'runuser'].find((tool) => {
+const hasSetpriv = (() => {
   try {
-    execFileSync(tool, ['--help'], { stdio: 'ignore' });
+    execFileSync('setpriv', ['--help'], { stdio: 'ignore' });
     return true;
   } catch {
     return false;
   }
-});
-// Root bypasses permission bits, so as root the open runs in a child process as the unprivileged user nobody.
-const canTestPermissions = !isRoot || uidSwitch !== undefined;
-if (!canTestPermissions) console.warn('db.test.ts: permission test skipped: running as root and neither setpriv nor runuser exists');
+})();
+// Root bypasses permission bits through its capabilities: as root, the open runs in a child process without any.
+const canTestPermissions = !isRoot || hasSetpriv;
+if (!canTestPermissions) console.warn('db.test.ts: permission test skipped: running as root and setpriv (util-linux) is missing');
 
-/** Opens path in a child process (as nobody when this process is root); returns "opened" or "<error name>: <message>". */
+/** Opens path in a child process (without capabilities when this process is root); returns "opened" or "<error name>: <message>". */
 function openInChild(path: string): string {
   const script =
     `const { openDatabase } = await import(${JSON.stringify(pathToFileURL(builtPath('src/index.ts')).href)});` +
     `try { openDatabase(process.argv[1]).close(); console.log('opened'); } catch (e) { console.log(e.name + ': ' + e.message); }`;
   const node = [process.execPath, '--input-type=module', '-e', script, path];
-  const [cmd, ...args] = !isRoot
-    ? node
-    : uidSwitch === 'setpriv'
-      ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...node]
-      : ['runuser', '-u', 'nobody', '--', ...node];
+  const [cmd, ...args] = isRoot ? ['setpriv', '--bounding-set=-all', '--inh-caps=-all', '--', ...node] : node;
   return execFileSync(cmd as string, args, { encoding: 'utf8' }).trim();
 }
 
@@ -208,7 +204,7 @@ describe('openDatabase', () => {
 
   it.skipIf(!canTestPermissions)('names the folder or file an unprivileged process cannot write, and why', () => {
     const dir = tempDir();
-    chmodSync(dir, 0o755); // nobody may enter dir (mkdtemp makes it 0700) but not create files in it
+    chmodSync(dir, 0o555); // the child may enter dir but not create files in it
     expect(openInChild(join(dir, 'new.db'))).toMatch(
       new RegExp(`^DatabaseOpenError: .*new\\.db.*directory ${dir} is not writable by this process.*-wal and -shm`),
     );
@@ -225,7 +221,7 @@ describe('openDatabase', () => {
     expect(openInChild(readOnly)).toMatch(/^DatabaseOpenError: .*file \S+read-only\.db is not readable or writable by this process/);
 
     chmodSync(readOnly, 0o666);
-    chmodSync(open, 0o755); // the file is writable, its folder is not: SQLite cannot create the -wal and -shm files
+    chmodSync(open, 0o555); // the file is writable, its folder is not: SQLite cannot create the -wal and -shm files
     expect(openInChild(readOnly)).toMatch(new RegExp(`^DatabaseOpenError: .*read-only\\.db.*directory ${open} is not writable.*-wal and -shm`));
     expect(readdirSync(open)).toEqual(['read-only.db']);
   });
