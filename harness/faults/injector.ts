@@ -25,6 +25,10 @@ export interface FiredVerdict {
 
 /** A fault kind, Jepsen-nemesis style: inject on its trigger, heal on its own trigger or at teardown. */
 export interface Injector<F extends Fault> {
+  /** Before anything starts: e.g. mount a file system over the (still empty) run folder. Returns its teardown, run after the checks. */
+  setup?(fault: F, context: { runDir: string }): Promise<(() => Promise<void>) | void>;
+  /** Why this fault cannot run here (e.g. "no FUSE: /dev/fuse is missing"), or null: the scenario is then reported not applicable, never passed. */
+  unavailable?(fault: F): string | null;
   inject(fault: F, runtime: FaultRuntime): void;
   /** Undo the fault (resume paused processes, …). Called on the heal trigger and again at teardown; must be idempotent. */
   heal?(fault: F, runtime: FaultRuntime): void;
