@@ -36,7 +36,23 @@ export {
   idempotencyKey,
 } from './task-runner.js';
 export { type Fence } from './fencing.js';
-export { Metrics, LatencyWindow, type MetricsSnapshot, type LatencySummary, type CounterName } from './metrics.js';
+export { Metrics, LatencyWindow, type MetricsSnapshot, type WindowSummary, type CounterName } from './metrics.js';
+export { METRIC_NAMES } from './metrics-exposition.js';
+export { formatPrometheusText, PROMETHEUS_CONTENT_TYPE, type PrometheusFamily, type PrometheusSample, type PrometheusType } from './prometheus-text.js';
+export { nearestRank, summarizeLatencies, PERCENTILE_METHOD, type LatencySummary, type Percentile } from './percentile.js';
+export {
+  ALERT_THRESHOLDS,
+  ALERT_NAMES,
+  alertThreshold,
+  alertFires,
+  formatThreshold,
+  type AlertThreshold,
+  type AlertName,
+  type AlertDirection,
+  type AlertSeverity,
+  type AlertUnit,
+} from './alerts.js';
+export { prometheusAlertRules, type PrometheusRuleFile, type PrometheusAlertRule } from './prometheus-alerts.js';
 export {
   AgentOSError,
   LeaseLostError,

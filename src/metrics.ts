@@ -1,18 +1,19 @@
 import { performance } from 'node:perf_hooks';
+import { metricFamilies } from './metrics-exposition.js';
+import { summarizeLatencies, type LatencySummary } from './percentile.js';
+import { formatPrometheusText } from './prometheus-text.js';
 
-/** Percentile summary of recent latency samples (nearest-rank: the sample at index ⌈q·n⌉−1 of the sorted window). */
-export interface LatencySummary {
+/** A window's summary: percentiles of the samples it holds, and `count`, every sample ever recorded. */
+export interface WindowSummary extends LatencySummary {
   count: number;
-  p50: number | null;
-  p95: number | null;
-  p99: number | null;
-  max: number | null;
 }
 
-/** Keeps the most recent `capacity` samples in a ring; recording is one array store. */
+/** Keeps the most recent `capacity` samples (ms) in a ring, plus running totals; recording is one array store. */
 export class LatencyWindow {
   readonly #samples: Float64Array;
   #count = 0;
+  #sum = 0;
+  #latest: number | null = null;
 
   constructor(capacity = 4096) {
     this.#samples = new Float64Array(capacity);
@@ -21,14 +22,32 @@ export class LatencyWindow {
   record(ms: number): void {
     this.#samples[this.#count % this.#samples.length] = ms;
     this.#count++;
+    this.#sum += ms;
+    this.#latest = ms;
   }
 
-  summary(): LatencySummary {
-    const n = Math.min(this.#count, this.#samples.length);
-    if (n === 0) return { count: this.#count, p50: null, p95: null, p99: null, max: null };
-    const sorted = this.#samples.slice(0, n).sort();
-    const at = (q: number): number => sorted[Math.max(0, Math.ceil(q * n) - 1)] ?? Number.NaN;
-    return { count: this.#count, p50: at(0.5), p95: at(0.95), p99: at(0.99), max: sorted[n - 1] ?? null };
+  get capacity(): number {
+    return this.#samples.length;
+  }
+
+  /** Samples ever recorded. */
+  get count(): number {
+    return this.#count;
+  }
+
+  /** Milliseconds ever recorded, summed. */
+  get sum(): number {
+    return this.#sum;
+  }
+
+  /** The last sample recorded, or null before the first. */
+  get latest(): number | null {
+    return this.#latest;
+  }
+
+  summary(): WindowSummary {
+    const held = this.#samples.subarray(0, Math.min(this.#count, this.#samples.length));
+    return { count: this.#count, ...summarizeLatencies(held) };
   }
 }
 
@@ -48,6 +67,7 @@ const COUNTERS = [
   'toolCallsExecuted',
   'toolCallsReplayed',
   'toolCallsInDoubt',
+  'databaseLockTimeouts',
 ] as const;
 
 export type CounterName = (typeof COUNTERS)[number];
@@ -56,15 +76,15 @@ export interface MetricsSnapshot {
   uptimeMs: number;
   counters: Record<CounterName, number>;
   checkpointRatePerSec: number;
-  checkpointCommitLatencyMs: LatencySummary;
+  checkpointCommitLatencyMs: WindowSummary;
   verificationFailureRate: number | null;
   leaseExpirationRate: number | null;
-  sweepDurationMs: LatencySummary;
+  sweepDurationMs: WindowSummary;
   cacheHitRate: number | null;
   toolReplayRate: number | null;
 }
 
-/** The seed's monitoring list as counters and latency windows, readable as one snapshot. */
+/** The seed's monitoring list as counters and latency windows, readable as one snapshot or as Prometheus text. */
 export class Metrics {
   readonly #startedAt = performance.now();
   readonly #counters = Object.fromEntries(COUNTERS.map((c) => [c, 0])) as Record<CounterName, number>;
@@ -94,5 +114,13 @@ export class Metrics {
       cacheHitRate: ratio(c.cacheHits, c.cacheHits + c.cacheMisses),
       toolReplayRate: ratio(c.toolCallsReplayed, c.toolCallsExecuted + c.toolCallsReplayed),
     };
+  }
+
+  /**
+   * Every counter and latency window in the Prometheus text format (0.0.4; serve it with PROMETHEUS_CONTENT_TYPE),
+   * metric names prefixed `agentos_`, times in seconds. See METRIC_NAMES for the names.
+   */
+  toPrometheus(): string {
+    return formatPrometheusText(metricFamilies({ ...this.#counters }, { checkpointCommit: this.checkpointCommitLatency, sweep: this.sweepDuration }));
   }
 }

@@ -47,9 +47,3 @@ export function compare(value: number, bounds: { equals?: number | undefined; mi
   }
   return { ok, expected: parts.join(' and ') || 'any value' };
 }
-
-/** Nearest-rank percentile: the sample at index ⌈q·n⌉−1 of the sorted samples. */
-export function nearestRank(sorted: ArrayLike<number>, q: number): number | null {
-  if (sorted.length === 0) return null;
-  return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] ?? null;
-}

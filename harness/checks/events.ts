@@ -1,5 +1,6 @@
 import type { CheckSpec } from '../schema.js';
-import { compare, nearestRank, type Check } from './check.js';
+import { nearestRank } from '../../src/percentile.js';
+import { compare, type Check } from './check.js';
 
 type Spec<K extends CheckSpec['check']> = Extract<CheckSpec, { check: K }>;
 

@@ -1,6 +1,7 @@
 import { matchesWhere, type History } from '../history.js';
 import type { CheckSpec } from '../schema.js';
-import { nearestRank, type Check } from './check.js';
+import { nearestRank } from '../../src/percentile.js';
+import type { Check } from './check.js';
 
 type Spec<K extends CheckSpec['check']> = Extract<CheckSpec, { check: K }>;
 
