@@ -4,7 +4,18 @@ export class AgentOSError extends Error {
 }
 
 /** Operations made under a lease, each refused with LeaseLostError once the lease is no longer held. */
-export type LeasedOperation = 'renew' | 'complete' | 'release' | 'checkpoint' | 'tool-start' | 'tool-finish' | 'task-status';
+export type LeasedOperation =
+  | 'renew'
+  | 'complete'
+  | 'release'
+  | 'checkpoint'
+  | 'tool-start'
+  | 'tool-finish'
+  | 'task-status'
+  // AgentosSaver (src/langgraph): a LangGraph checkpoint, a task's pending writes, a thread's deletion.
+  | 'langgraph-put'
+  | 'langgraph-writes'
+  | 'langgraph-delete';
 
 /**
  * A write made under a lease was refused because the caller no longer holds it: a newer epoch was granted (taken

@@ -10,7 +10,7 @@ export interface Migration {
 }
 
 /** The schema label a deployment announces, by migration version ("schema v0.30.0" is migration 1). */
-export const SCHEMA_LABELS: Readonly<Record<number, string>> = { 1: '0.30.0', 2: '0.31.0', 3: '0.32.0' };
+export const SCHEMA_LABELS: Readonly<Record<number, string>> = { 1: '0.30.0', 2: '0.31.0', 3: '0.32.0', 4: '0.33.0' };
 
 const MIGRATION_FILE = /^(\d{4})_([a-z0-9_]+)\.sql$/;
 let cached: Migration[] | undefined;
