@@ -12,17 +12,6 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
-      {
-        test: {
-          name: 'chaos',
-          include: ['harness/vitest/declared.spec.ts'],
-          globalSetup: ['harness/workers/global-build.ts'],
-          testTimeout: 300_000,
-          hookTimeout: 120_000,
-          // One spec file runs every declared test in order: scenarios start their own workers, one at a time.
-          sequence: { concurrent: false },
-        },
-      },
     ],
   },
 });

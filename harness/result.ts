@@ -50,27 +50,44 @@ export interface BenchMeasurement {
   samples: number[];
 }
 
-/** The outcome of one declared test, keyed on state. */
-export type ScenarioResult = {
+/** How a declared test ended: passed, failed with its reasons, or not applicable here (never counted as passed). */
+export type Outcome = { state: 'passed' } | { state: 'failed'; reasons: string[] } | { state: 'not-applicable'; reason: string };
+
+/** What every result says about its declared test. */
+interface ResultBase {
   id: string;
   title: string;
-  category: 'chaos' | 'bench' | 'stress';
-  measurements: BenchMeasurement[];
   seedTest: string;
   purpose: string;
   procedure: string[];
   seed: number;
   durationMs: number;
   criteria: CriterionResult[];
-  faults: FaultLogEntry[];
-  vacuity: VacuityResult[];
   workers: WorkerSummary[];
   survivors: number[];
+}
+
+/** A chaos scenario's or stress test's result: faults, their vacuity guard, the history and the run folder. */
+export type ScenarioResult = ResultBase & {
+  category: 'chaos' | 'stress';
+  faults: FaultLogEntry[];
+  vacuity: VacuityResult[];
   historyFile: string;
   runDir: string;
-} & ({ state: 'passed' } | { state: 'failed'; reasons: string[] });
+} & Outcome;
+
+/** A benchmark's result: one measurement per variant. */
+export type BenchResult = ResultBase & {
+  category: 'bench';
+  measurements: BenchMeasurement[];
+  /** How tinybench ran each variant, as declared. */
+  options: { timeMs: number; warmupMs: number; iterations: number };
+} & Outcome;
+
+/** The outcome of one declared test, keyed on its category. */
+export type TestResult = ScenarioResult | BenchResult;
 
 /** The run folder a failed scenario or stress test keeps for inspection (database, side-effect files); benchmarks keep none. */
-export function keptRunDir(result: ScenarioResult): string | undefined {
+export function keptRunDir(result: TestResult): string | undefined {
   return result.state === 'failed' && result.category !== 'bench' ? result.runDir : undefined;
 }

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { PERCENTILE_METHOD, type LatencySummary } from '../recorder.js';
-import type { ScenarioResult } from '../result.js';
+import type { BenchResult } from '../result.js';
 import type { Environment } from './environment.js';
 
 /** The statistics of one round (one fresh-process run) of one benchmark variant. */
@@ -50,7 +50,7 @@ export function tinybenchVersion(): string {
   return 'unknown';
 }
 
-export function toBenchFile(results: ScenarioResult[], environment: Environment, options: (id: string) => BenchEntry['options']): BenchFile {
+export function toBenchFile(results: BenchResult[], environment: Environment, options: (id: string) => BenchEntry['options']): BenchFile {
   const benchmarks: BenchEntry[] = [];
   for (const r of results) {
     for (const m of r.measurements) {

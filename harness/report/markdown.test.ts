@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ScenarioResult } from '../result.js';
+import type { BenchResult, ScenarioResult } from '../result.js';
 import { renderMarkdown } from './markdown.js';
 import type { ResultsFile } from './results-file.js';
 
@@ -7,7 +7,6 @@ const result: ScenarioResult = {
   id: 'kill9-recovery',
   title: 'Kill -9 recovery',
   category: 'chaos',
-  measurements: [],
   seedTest: 'TestScenario1_Kill9Recovery::test_kill_9_recovery',
   purpose: 'p',
   procedure: ['step one', 'step two'],
@@ -46,7 +45,7 @@ describe('renderMarkdown', () => {
   it('summarises, lists missed targets without failing, and renders the criteria, fault log and vacuity guard', () => {
     const md = renderMarkdown(file());
     expect(md).toContain('**Verdict: ✅ all 1/1 declared tests passed.**');
-    expect(md).toContain('| Chaos scenarios | 7 | 1 | 1 | 0 | 0/1 |');
+    expect(md).toContain('| Chaos scenarios | 7 | 1 | 1 | 0 | 0 | 0/1 |');
     expect(md).toContain('- kill9-recovery: Fast enough — ≤ 1 ms, measured 2 ms');
     expect(md).toContain('| Fast enough | — | ≤ 1 ms | 2 ms | ⚠️ target missed |');
     expect(md).toContain('| Acknowledged present | survive | 100 % | 10/10 | ✅ pass |');
@@ -65,7 +64,21 @@ describe('renderMarkdown', () => {
   it('names the run folder a failed scenario keeps, and none for a failed benchmark (it keeps none)', () => {
     const failed: ScenarioResult = { ...result, state: 'failed', reasons: ['get-last: invalid'], runDir: '/tmp/agentos-chaos-kill9-recovery-abc' };
     expect(renderMarkdown(file({ results: [failed] }))).toContain('- Run folder kept for inspection: `/tmp/agentos-chaos-kill9-recovery-abc`');
-    const bench: ScenarioResult = { ...failed, category: 'bench' };
+    const bench: BenchResult = {
+      ...failed,
+      category: 'bench',
+      measurements: [],
+      options: { timeMs: 700, warmupMs: 150, iterations: 1000 },
+    };
     expect(renderMarkdown(file({ results: [bench] }))).not.toContain('Run folder kept');
+  });
+
+  it('shows a test that cannot run here as not applicable, counted neither as passed nor as failed', () => {
+    const na: ScenarioResult = { ...result, id: 'power-loss', criteria: [], state: 'not-applicable', reason: 'power-loss: no FUSE: /dev/fuse is missing' };
+    const md = renderMarkdown(file({ results: [result, na] }));
+    expect(md).toContain('**Verdict: ✅ all 1/1 applicable declared tests passed; 1 not applicable here.**');
+    expect(md).toContain('**Not applicable here:** power-loss: no FUSE: /dev/fuse is missing. It was not run, and it is not counted as passed.');
+    expect(md).toContain('| Chaos scenarios | 7 | 2 | 1 | 0 | 1 | 0/1 |');
+    expect(md).toMatch(/chaos\/power-loss \(.*\) NOT-APPLICABLE/);
   });
 });

@@ -1,4 +1,4 @@
-import { keptRunDir, type ScenarioResult } from '../result.js';
+import { keptRunDir, type BenchResult, type ScenarioResult, type TestResult } from '../result.js';
 import { readiness } from './readiness.js';
 import type { ResultsFile } from './results-file.js';
 
@@ -31,6 +31,7 @@ export function renderMarkdown(file: ResultsFile): string {
   const { environment: env, results } = file;
   const out: string[] = [];
   const passed = results.filter((r) => r.state === 'passed').length;
+  const notApplicable = results.filter((r) => r.state === 'not-applicable').length;
   out.push('# AgentOS recovery layer — acceptance report', '');
   out.push(
     `Generated ${file.generatedAt} from commit \`${env.commit}\`${env.dirty ? ' (with uncommitted changes)' : ''}, seed ${file.seed} ` +
@@ -40,15 +41,17 @@ export function renderMarkdown(file: ResultsFile): string {
   if (file.selection.only || file.selection.category) {
     out.push(`> Partial run: ${file.selection.only ? `--only ${file.selection.only.join(',')}` : ''} ${file.selection.category ? `--category ${file.selection.category}` : ''}`.trim(), '');
   }
-  const ok = passed === results.length && results.length > 0 && file.missing.length === 0;
-  out.push(`**Verdict: ${ok ? '✅ all' : '❌'} ${passed}/${results.length + file.missing.length} declared tests passed.**`, '');
+  const applicable = results.length - notApplicable + file.missing.length;
+  const ok = passed === applicable && passed > 0;
+  const na = notApplicable > 0 ? `; ${notApplicable} not applicable here` : '';
+  out.push(`**Verdict: ${ok ? '✅ all' : '❌'} ${passed}/${applicable} ${notApplicable > 0 ? 'applicable ' : ''}declared tests passed${na}.**`, '');
   if (file.missing.length > 0) out.push(`**No result** (interrupted or timed out): ${file.missing.join(', ')}.`, '');
 
   out.push('## Executive summary', '');
   const categories = Object.keys(file.declared);
   out.push(
     table(
-      ['Category', 'Declared', 'Ran', 'Passed', 'Failed', 'Performance targets met'],
+      ['Category', 'Declared', 'Ran', 'Passed', 'Failed', 'Not applicable', 'Performance targets met'],
       categories.map((c) => {
         const ran = results.filter((r) => r.category === c);
         const targets = ran.flatMap((r) => r.criteria.filter((x) => x.kind === 'target'));
@@ -58,6 +61,7 @@ export function renderMarkdown(file: ResultsFile): string {
           ran.length,
           ran.filter((r) => r.state === 'passed').length,
           ran.filter((r) => r.state === 'failed').length,
+          ran.filter((r) => r.state === 'not-applicable').length,
           targets.length === 0 ? '—' : `${targets.filter((x) => x.valid === true).length}/${targets.length}`,
         ];
       }),
@@ -88,7 +92,7 @@ export function renderMarkdown(file: ResultsFile): string {
   for (const r of results) {
     out.push(`${r.category}/${r.id} (${r.seedTest}) ${r.state.toUpperCase()} in ${seconds(r.durationMs)}`);
   }
-  out.push('', `Total: ${results.length} tests; passed: ${passed}; failed: ${results.length - passed}`, '```', '');
+  out.push('', `Total: ${results.length} tests; passed: ${passed}; failed: ${results.length - passed - notApplicable}; not applicable: ${notApplicable}`, '```', '');
   out.push('Percentiles everywhere in this report are nearest-rank: the sample at index ⌈q·n⌉−1 of the sorted samples.', '');
   return out.join('\n');
 }
@@ -97,7 +101,7 @@ function renderReadiness(file: ResultsFile): string[] {
   const rows = readiness(file);
   const harnessMb = file.harnessPeakRssKb === null ? null : file.harnessPeakRssKb / 1024;
   // Our workers only: a benchmark's peer variant runs another library's code.
-  const ours = file.results.flatMap((r) => r.workers.filter((w) => !r.measurements.some((m) => m.peer && m.variant === w.id)).map((w) => ({ r: r.id, w })));
+  const ours = file.results.flatMap((r) => r.workers.filter((w) => r.category !== 'bench' || !r.measurements.some((m) => m.peer && m.variant === w.id)).map((w) => ({ r: r.id, w })));
   const workerKb = Math.max(0, ...ours.map((x) => x.w.peakRssKb ?? 0));
   const largest = ours.find((x) => x.w.peakRssKb === workerKb);
   const mark = (v: number | null, limit: number): string => (v === null ? '· not measured' : v <= limit ? '✅ target met' : '⚠️ target missed');
@@ -118,9 +122,11 @@ function renderReadiness(file: ResultsFile): string[] {
   ];
 }
 
-function renderScenario(r: ScenarioResult, n: number): string[] {
+const STATE_MARKS = { passed: '✅ passed', failed: '❌ failed', 'not-applicable': '➖ not applicable' } as const;
+
+function renderScenario(r: TestResult, n: number): string[] {
   const out: string[] = [];
-  out.push(`### ${n}. ${r.title} — ${r.state === 'passed' ? '✅ passed' : '❌ failed'} (${seconds(r.durationMs)})`, '');
+  out.push(`### ${n}. ${r.title} — ${STATE_MARKS[r.state]} (${seconds(r.durationMs)})`, '');
   out.push(`**Purpose.** ${r.purpose}`, '');
   out.push(`**Seed test.** \`${r.seedTest}\` · **Declared as** \`${r.id}\``, '');
   out.push('**Procedure.**', '', ...r.procedure.map((p, i) => `${i + 1}. ${p}`), '');
@@ -128,10 +134,14 @@ function renderScenario(r: ScenarioResult, n: number): string[] {
     const kept = keptRunDir(r);
     out.push('**Why it failed.**', '', ...r.reasons.map((x) => `- ${x}`), ...(kept ? [`- Run folder kept for inspection: \`${kept}\``] : []), '');
   }
-  if (r.measurements.length > 0) out.push(...renderMeasurements(r), '');
+  if (r.state === 'not-applicable') {
+    out.push(`**Not applicable here:** ${r.reason}. It was not run, and it is not counted as passed.`, '');
+    return out;
+  }
+  if (r.category === 'bench' && r.measurements.length > 0) out.push(...renderMeasurements(r), '');
   out.push('**Criteria.**', '');
   out.push(table(['Criterion', 'Seed target', 'Our criterion', 'Measured', 'Verdict'], r.criteria.map((c) => [c.description, c.seed, c.ours, c.details ? `${c.measured} (${c.details})` : c.measured, verdictMark(c.valid, c.kind)])), '');
-  if (r.faults.length > 0) {
+  if (r.category !== 'bench' && r.faults.length > 0) {
     const t0 = r.faults.find((f) => f.action === 'armed')?.t ?? r.faults[0]?.t ?? 0;
     out.push('**Fault log.**', '');
     out.push(table(['t (ms)', 'Fault', 'Target', 'Action', 'Detail'], r.faults.map((f) => [(f.t - t0).toFixed(0), f.fault, f.target, f.action, f.detail])), '');
@@ -148,7 +158,7 @@ function renderScenario(r: ScenarioResult, n: number): string[] {
 
 const ms = (v: number | null): string => (v === null ? 'n/a' : v.toFixed(4));
 
-function renderMeasurements(r: ScenarioResult): string[] {
+function renderMeasurements(r: BenchResult): string[] {
   const rows = r.measurements.map((m) => [
     `${m.variant}${m.peer ? ' (peer)' : ''}`,
     m.subject,
@@ -162,7 +172,7 @@ function renderMeasurements(r: ScenarioResult): string[] {
     Math.round(m.opsPerSec).toLocaleString('en'),
   ]);
   const names = r.measurements.map((m) => `"${m.variant}"`).join(', ');
-  const series = (pick: (m: ScenarioResult['measurements'][number]) => number | null): string =>
+  const series = (pick: (m: BenchResult['measurements'][number]) => number | null): string =>
     `[${r.measurements.map((m) => (pick(m) ?? 0).toFixed(4)).join(', ')}]`;
   const top = Math.max(...r.measurements.map((m) => m.summary.p99 ?? 0)) * 1.1;
   return [

@@ -1,4 +1,4 @@
-import type { ScenarioResult } from '../result.js';
+import type { TestResult } from '../result.js';
 import type { ResultsFile } from './results-file.js';
 
 export interface ReadinessRow {
@@ -10,11 +10,12 @@ export interface ReadinessRow {
   status: '✅ below threshold' | '🔔 would alert' | '· not measured in this run';
 }
 
-function measurement(results: ScenarioResult[], id: string, variant: string) {
-  return results.find((r) => r.id === id)?.measurements.find((m) => m.variant === variant)?.summary;
+function measurement(results: TestResult[], id: string, variant: string) {
+  const result = results.find((r) => r.id === id);
+  return result?.category === 'bench' ? result.measurements.find((m) => m.variant === variant)?.summary : undefined;
 }
 
-function criterion(results: ScenarioResult[], id: string, criterionId: string) {
+function criterion(results: TestResult[], id: string, criterionId: string) {
   return results.find((r) => r.id === id)?.criteria.find((c) => c.id === criterionId);
 }
 

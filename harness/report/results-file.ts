@@ -1,4 +1,4 @@
-import type { ScenarioResult } from '../result.js';
+import type { TestResult } from '../result.js';
 import type { Environment } from './environment.js';
 
 /** What `pnpm chaos` writes to reports/results.json (versioned, so readers can refuse what they do not know). */
@@ -10,9 +10,9 @@ export interface ResultsFile {
   declared: Record<string, number>;
   environment: Environment;
   durationMs: number;
-  /** Peak RSS of the harness process (the vitest worker that ran the declared tests), kB. */
+  /** Peak RSS of the harness process (the one that ran the declared tests), kB. */
   harnessPeakRssKb: number | null;
-  results: ScenarioResult[];
-  /** Selected tests that reported no result (the run was interrupted or a test timed out in vitest). */
+  results: TestResult[];
+  /** Selected tests that reported no result (the run was interrupted). */
   missing: string[];
 }

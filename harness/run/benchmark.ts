@@ -4,19 +4,25 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { History } from '../history.js';
 import { LatencyRecorder, type LatencySummary } from '../recorder.js';
-import type { BenchMeasurement, CriterionResult, ScenarioResult } from '../result.js';
+import type { BenchMeasurement, BenchResult, CriterionResult } from '../result.js';
 import type { BenchCriterion, ResolvedBenchmark } from '../schema.js';
 import { Supervisor } from '../workers/supervisor.js';
+import { verdict } from './judge.js';
+import { persistHistory } from './persist.js';
 
 const KEPT_SAMPLES = 2000;
 
 export interface BenchRunOptions {
   seed: number;
   onProgress?: (message: string) => void;
+  /** Where the history is written (default reports/runs). */
+  runsDir?: string;
+  /** Aborting stops after the variant being timed (Ctrl-C). */
+  signal?: AbortSignal;
 }
 
 /** Runs each variant of a benchmark in its own fresh worker process, one after another, and judges the criteria. */
-export async function runBenchmark(benchmark: ResolvedBenchmark, options: BenchRunOptions): Promise<ScenarioResult> {
+export async function runBenchmark(benchmark: ResolvedBenchmark, options: BenchRunOptions): Promise<BenchResult> {
   const started = performance.now();
   const runDir = mkdtempSync(join(tmpdir(), `agentos-bench-${benchmark.id}-`));
   const supervisor = new Supervisor();
@@ -25,6 +31,10 @@ export async function runBenchmark(benchmark: ResolvedBenchmark, options: BenchR
   const reasons: string[] = [];
   try {
     for (const variant of benchmark.variants) {
+      if (options.signal?.aborted) {
+        reasons.push('interrupted');
+        break;
+      }
       options.onProgress?.(`timing ${variant.subject} (${variant.durability}) for ${benchmark.timeMs} ms`);
       let samples: number[] | undefined;
       const worker = supervisor.spawn({
@@ -66,8 +76,8 @@ export async function runBenchmark(benchmark: ResolvedBenchmark, options: BenchR
   const survivors = supervisor.survivors();
   if (survivors.length > 0) reasons.push(`child processes survived: ${survivors.join(', ')}`);
   const criteria = benchmark.criteria.map((c) => judge(c, measurements));
-  for (const c of criteria) if (c.kind === 'gate' && c.valid !== true) reasons.push(`${c.id}: measured ${c.measured}, target ${c.ours}`);
-  const base = {
+  persistHistory(benchmark.id, history, options.runsDir);
+  return {
     id: benchmark.id,
     title: benchmark.title,
     category: 'bench' as const,
@@ -78,14 +88,11 @@ export async function runBenchmark(benchmark: ResolvedBenchmark, options: BenchR
     seed: options.seed,
     durationMs: performance.now() - started,
     criteria,
-    faults: [],
-    vacuity: [],
+    options: { timeMs: benchmark.timeMs, warmupMs: benchmark.warmupMs, iterations: benchmark.iterations },
     workers: supervisor.all.map((w) => ({ id: w.id, group: w.group, pid: w.pid, exitCode: null, signal: null, peakRssKb: w.peakRssKb })),
     survivors,
-    historyFile: '',
-    runDir,
+    ...verdict(criteria, reasons),
   };
-  return reasons.length > 0 ? { ...base, state: 'failed', reasons } : { ...base, state: 'passed' };
 }
 
 function measure(variant: ResolvedBenchmark['variants'][number], samples: number[]): BenchMeasurement {

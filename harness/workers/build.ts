@@ -22,7 +22,7 @@ export function builtPath(sourcePath: string): string {
 export async function buildWorkers(): Promise<string> {
   const entryPoints = await glob(['src/**/*.ts', 'harness/**/*.ts'], {
     cwd: ROOT,
-    ignore: ['**/*.test.ts', '**/*.spec.ts', 'harness/vitest/**'],
+    ignore: ['**/*.test.ts', '**/*.spec.ts'],
   });
   const staging = `${BUILD_DIR}.${process.pid}.${Math.random().toString(36).slice(2)}`;
   await build({

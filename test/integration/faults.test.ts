@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { useTempDir } from '../helpers/temp-db.js';
-import { runScenario } from '../../harness/runner.js';
+import { runScenario } from '../../harness/run/scenario.js';
 import { scenarioSchema, type ScenarioInput } from '../../harness/schema.js';
 import { join } from 'node:path';
 

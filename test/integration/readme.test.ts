@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { loadScenarios } from '../../harness/load.js';
-import { runScenario } from '../../harness/runner.js';
+import { runScenario } from '../../harness/run/scenario.js';
 import { ROOT } from '../../harness/workers/build.js';
 import { useTempDir } from '../helpers/temp-db.js';
 

@@ -1,0 +1,55 @@
+import { join } from 'node:path';
+import type { BenchResult } from '../result.js';
+import { writeFileAtomic } from './atomic.js';
+import { toBenchFile, toBmf, toGithubActionBenchmark, type BenchFile } from './bench-file.js';
+import { renderMarkdown } from './markdown.js';
+import type { ResultsFile } from './results-file.js';
+
+/** What a reporter gets: the run's results and where reports go. It returns the files it wrote (relative to reportsDir). */
+export interface ReportContext {
+  file: ResultsFile;
+  reportsDir: string;
+}
+
+export type Reporter = (context: ReportContext) => string[];
+
+/** Writes `content` to reportsDir/name atomically: an interrupted run never leaves half a report. */
+function write(context: ReportContext, name: string, content: string): string[] {
+  writeFileAtomic(join(context.reportsDir, name), content);
+  return [name];
+}
+
+/** The benchmarks of this run as the versioned bench file, or null when none ran. */
+function benchFile(context: ReportContext): BenchFile | null {
+  const bench = context.file.results.filter((r): r is BenchResult => r.category === 'bench');
+  return bench.length === 0 ? null : toBenchFile(bench, context.file.environment, (id) => bench.find((r) => r.id === id)?.options ?? { timeMs: 0, warmupMs: 0, iterations: 0 });
+}
+
+function benchExport(name: string, convert: (bench: BenchFile) => unknown): Reporter {
+  return (context) => {
+    const bench = benchFile(context);
+    return bench ? write(context, `bench/${bench.commit}.${name}.json`, `${JSON.stringify(convert(bench), null, 2)}\n`) : [];
+  };
+}
+
+/** Reporters by name: `pnpm chaos --format <name>` is a lookup here, and a new format is one entry. */
+export const reporters = {
+  /** reports/acceptance.md: the acceptance report. */
+  markdown: (context) => write(context, 'acceptance.md', renderMarkdown(context.file)),
+  /** reports/results.json: every result, machine-readable. */
+  json: (context) => write(context, 'results.json', `${JSON.stringify(context.file, null, 2)}\n`),
+  /** reports/bench/<commit>.json: the benchmarks, compared across commits by bench:compare. */
+  bench: (context) => {
+    const bench = benchFile(context);
+    return bench ? write(context, `bench/${bench.commit}.json`, `${JSON.stringify(bench)}\n`) : [];
+  },
+  /** Bencher's metric format. */
+  bmf: benchExport('bmf', toBmf),
+  /** github-action-benchmark's "customSmallerIsBetter" format. */
+  'github-action-benchmark': benchExport('github-action-benchmark', toGithubActionBenchmark),
+} satisfies Record<string, Reporter>;
+
+export type ReporterName = keyof typeof reporters;
+export const REPORTER_NAMES = Object.keys(reporters) as ReporterName[];
+/** What every run writes; --format adds to these. */
+export const DEFAULT_REPORTERS: readonly ReporterName[] = ['markdown', 'json', 'bench'];

@@ -1,0 +1,312 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { openDatabase, type AgentDatabase } from '../../src/index.js';
+import { runCheck } from '../checks/index.js';
+import { injectorFor } from '../faults/index.js';
+import type { FaultRuntime } from '../faults/injector.js';
+import { History } from '../history.js';
+import { hashString, seededRandom } from '../random.js';
+import type { CriterionResult, FaultLogEntry, Outcome, ScenarioResult, VacuityResult } from '../result.js';
+import type { Fault, ResolvedScenario, WorkerGroup } from '../schema.js';
+import { Triggers } from '../triggers.js';
+import type { AnyEvent } from '../workers/protocol.js';
+import { Supervisor, type WorkerProcess } from '../workers/supervisor.js';
+import { verdict } from './judge.js';
+import { historyPath, persistHistory } from './persist.js';
+
+export interface RunOptions {
+  seed: number;
+  category?: 'chaos' | 'stress';
+  /** Where history files are copied (default reports/runs). */
+  runsDir?: string;
+  /** Keep the temporary run folder even when the scenario passes. */
+  keepRunDir?: boolean;
+  onProgress?: (message: string) => void;
+  /** Aborting ends the run at once (Ctrl-C): workers are reaped, the run folder is removed, the result is failed. */
+  signal?: AbortSignal;
+}
+
+/** Longest wait for the workers to die once they were sent SIGKILL, after a timeout or an abort. */
+const REAP_DEADLINE_MS = 10_000;
+
+/** Runs one chaos scenario or stress test; see ScenarioRun for its phases. No child process outlives it. */
+export function runScenario(scenario: ResolvedScenario, options: RunOptions): Promise<ScenarioResult> {
+  return new ScenarioRun(scenario, options).execute();
+}
+
+/**
+ * One run of a scenario, in named phases: prepare (run folder, database, fault set-up) → arm (triggers, first
+ * workers) → wait (every worker exited, the timeout, or an abort) → tear down (heal, reap) → judge (checks and
+ * vacuity guard) → persist (history, fault teardowns, run folder).
+ */
+class ScenarioRun {
+  readonly #scenario: ResolvedScenario;
+  readonly #options: RunOptions;
+  readonly #started = performance.now();
+  readonly #history = new History();
+  readonly #supervisor = new Supervisor();
+  readonly #faultLog: FaultLogEntry[] = [];
+  /** Problems the harness itself found: a timeout, a failed action, a survivor. */
+  readonly #reasons: string[] = [];
+  readonly #triggers: Triggers;
+  readonly #random: () => number;
+  readonly #teardowns: (() => Promise<void>)[] = [];
+  #runDir = '';
+  #db: AgentDatabase | undefined;
+  #helperCount = 0;
+  #aborted = false;
+  #settle: () => void = () => undefined;
+  readonly #settled = new Promise<void>((resolve) => (this.#settle = resolve));
+
+  constructor(scenario: ResolvedScenario, options: RunOptions) {
+    this.#scenario = scenario;
+    this.#options = options;
+    this.#random = seededRandom(options.seed ^ hashString(scenario.id));
+    this.#triggers = new Triggers(this.#history, this.#random, (label, error) =>
+      this.#reasons.push(`action "${label}" failed: ${error instanceof Error ? error.message : String(error)}`),
+    );
+    this.#triggers.onTimerFired = () => this.#checkSettled();
+  }
+
+  async execute(): Promise<ScenarioResult> {
+    const unavailable = this.#unavailable();
+    if (unavailable) return this.#result({ state: 'not-applicable', reason: unavailable }, [], []);
+    try {
+      await this.#prepare();
+      this.#arm();
+      await this.#wait();
+    } catch (error) {
+      this.#reasons.push(`harness error: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      await this.#tearDown();
+    }
+    const { criteria, vacuity } = this.#judge();
+    const outcome = this.#aborted ? { state: 'failed' as const, reasons: ['interrupted'] } : verdict(criteria, this.#reasons);
+    await this.#persist(outcome.state === 'failed' && !this.#aborted);
+    return this.#result(outcome, criteria, vacuity);
+  }
+
+  /** A fault that cannot run on this machine makes the scenario not applicable, never passed. */
+  #unavailable(): string | undefined {
+    for (const fault of this.#scenario.faults) {
+      const why = injectorFor(fault).unavailable?.(fault);
+      if (why) return `${fault.kind}: ${why}`;
+    }
+    return undefined;
+  }
+
+  async #prepare(): Promise<void> {
+    this.#runDir = mkdtempSync(join(tmpdir(), `agentos-chaos-${this.#scenario.id}-`));
+    for (const fault of this.#scenario.faults) {
+      const teardown = await injectorFor(fault).setup?.(fault, { runDir: this.#runDir });
+      if (teardown) this.#teardowns.unshift(teardown);
+    }
+    this.#db = openDatabase(join(this.#runDir, 'agentos.db'));
+  }
+
+  /** Registers every trigger before anything starts, so no early event is missed; then starts the first groups. */
+  #arm(): void {
+    const first: WorkerGroup[] = [];
+    for (const group of this.#scenario.workers) {
+      if (group.start === 'start') first.push(group);
+      else this.#triggers.on(group.start, `start ${group.name}`, () => this.#startGroup(group));
+    }
+    this.#scenario.faults.forEach((fault) => {
+      const injector = injectorFor(fault);
+      const runtime = this.#runtimeFor(fault);
+      const n = this.#triggers.on(fault.inject, `inject ${fault.kind}`, () => injector.inject(fault, runtime));
+      if (n > 0) this.#faultLog.push({ t: wallNow(), fault: fault.kind, target: fault.target, action: 'armed', detail: `fires on event #${n} of its trigger` });
+      if ('heal' in fault && fault.heal && injector.heal) {
+        const heal = injector.heal.bind(injector);
+        this.#triggers.on(fault.heal, `heal ${fault.kind}`, () => heal(fault, runtime));
+      }
+    });
+    for (const c of this.#scenario.commands) {
+      this.#triggers.on(c.on, `send ${c.send.cmd} to ${c.to}`, () => {
+        for (const w of this.#workersOf(c.to)) w.send(c.send);
+        this.#record('harness', { kind: 'command.sent', to: c.to, cmd: c.send.cmd });
+      });
+    }
+    for (const group of first) this.#startGroup(group);
+    this.#checkSettled();
+  }
+
+  /** Until no worker is alive and no timed action can start one, the timeout passes, or the run is aborted. */
+  async #wait(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const signal = this.#options.signal;
+    const onAbort = (): void => this.#settle();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const timedOut = await Promise.race([
+        this.#settled.then(() => false),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(true), this.#scenario.timeoutMs);
+        }),
+      ]);
+      this.#aborted = signal?.aborted ?? false;
+      if (timedOut) {
+        const waiting = this.#triggers.waiting.join(', ') || `workers to exit (${this.#supervisor.live().map((w) => w.id).join(', ')})`;
+        this.#reasons.push(`timed out after ${this.#scenario.timeoutMs} ms; still waiting for: ${waiting}`);
+        this.#progress(`timed out; still waiting for: ${waiting}`);
+      }
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Cancels what is armed, heals every fault (resumes paused workers), then kills and awaits whatever is left, bounded. */
+  async #tearDown(): Promise<void> {
+    this.#triggers.cancel();
+    for (const fault of this.#scenario.faults) {
+      try {
+        injectorFor(fault).heal?.(fault, this.#runtimeFor(fault));
+      } catch {
+        // Teardown goes on regardless.
+      }
+    }
+    let deadline: NodeJS.Timeout | undefined;
+    const reaped = await Promise.race([
+      this.#supervisor.reapAll().then(() => true),
+      new Promise<boolean>((resolve) => (deadline = setTimeout(() => resolve(false), REAP_DEADLINE_MS))),
+    ]);
+    clearTimeout(deadline);
+    if (!reaped) this.#reasons.push(`workers did not exit within ${REAP_DEADLINE_MS} ms of SIGKILL`);
+    const survivors = this.#supervisor.survivors();
+    if (survivors.length > 0) this.#reasons.push(`child processes survived the scenario: pids ${survivors.join(', ')}`);
+  }
+
+  /** Every criterion's check over the history and the final database, and each fault's vacuity guard. */
+  #judge(): { criteria: CriterionResult[]; vacuity: VacuityResult[] } {
+    const db = this.#db;
+    const criteria: CriterionResult[] = this.#scenario.criteria.map((c) => {
+      const outcome = db
+        ? runCheck(c.check, { history: this.#history, db, runDir: this.#runDir })
+        : { valid: 'unknown' as const, measured: 'no database: the run did not start' };
+      return { id: c.id, kind: c.kind, description: c.description, seed: c.seed, ours: c.ours, ...outcome };
+    });
+    const vacuity: VacuityResult[] = this.#scenario.faults.map((fault, i) => ({
+      fault: fault.kind,
+      target: fault.target,
+      ...injectorFor(fault).fired(fault, this.#history, i),
+    }));
+    for (const v of vacuity) if (!v.fired) this.#reasons.push(`fault did not fire: ${v.fault} on ${v.target}: ${v.detail}`);
+    return { criteria, vacuity };
+  }
+
+  /** Writes the history beside the reports, runs the faults' teardowns and removes the run folder unless it is kept. */
+  async #persist(keep: boolean): Promise<void> {
+    this.#db?.close();
+    if (this.#runDir) writeFileSync(join(this.#runDir, 'history.jsonl'), this.#history.toJsonl());
+    persistHistory(this.#scenario.id, this.#history, this.#options.runsDir);
+    for (const teardown of this.#teardowns) {
+      try {
+        await teardown();
+      } catch (error) {
+        this.#progress(`fault teardown failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    if (this.#runDir && !keep && !this.#options.keepRunDir) rmSync(this.#runDir, { recursive: true, force: true });
+  }
+
+  #result(outcome: Outcome, criteria: CriterionResult[], vacuity: VacuityResult[]): ScenarioResult {
+    const s = this.#scenario;
+    return {
+      id: s.id,
+      title: s.title,
+      category: this.#options.category ?? 'chaos',
+      seedTest: s.seedTest,
+      purpose: s.purpose,
+      procedure: s.procedure,
+      seed: this.#options.seed,
+      durationMs: performance.now() - this.#started,
+      criteria,
+      faults: this.#faultLog,
+      vacuity,
+      workers: this.#supervisor.all.map((w) => ({ id: w.id, group: w.group, pid: w.pid, ...this.#exitOf(w.id), peakRssKb: w.peakRssKb })),
+      survivors: this.#supervisor.survivors(),
+      historyFile: historyPath(s.id, this.#options.runsDir),
+      runDir: this.#runDir,
+      ...outcome,
+    };
+  }
+
+  #exitOf(id: string): { exitCode: number | null; signal: string | null } {
+    const e = this.#history.select('worker.exited', { worker: id }).find((x) => x.worker === id);
+    return { exitCode: e?.exitCode ?? null, signal: e?.signal ?? null };
+  }
+
+  #record(worker: string, event: AnyEvent): void {
+    this.#triggers.observe(this.#history.append(worker, event));
+  }
+
+  #progress(message: string): void {
+    this.#options.onProgress?.(message);
+  }
+
+  #checkSettled(): void {
+    if (this.#supervisor.live().length === 0 && this.#triggers.timersPending === 0) this.#settle();
+  }
+
+  #workersOf(target: string): WorkerProcess[] {
+    return this.#supervisor.live().filter((w) => w.group === target || w.id === target);
+  }
+
+  #startGroup(group: WorkerGroup): void {
+    if (this.#aborted) return;
+    this.#progress(`starting ${group.count} × ${group.workload} (${group.name})`);
+    for (let i = 1; i <= group.count; i++) {
+      this.#spawn(group.count === 1 ? group.name : `${group.name}-${i}`, group.name, group.workload, group.params, group.durability);
+    }
+  }
+
+  #spawn(id: string, group: string, workload: string, params: Record<string, unknown>, durability: 'normal' | 'full'): WorkerProcess {
+    this.#history.registerWorker(id, group);
+    const worker = this.#supervisor.spawn({
+      id,
+      group,
+      workload,
+      params,
+      dbPath: join(this.#runDir, 'agentos.db'),
+      runDir: this.#runDir,
+      durability,
+      onEvent: (w, event) => this.#record(w.id, event),
+      onExit: (w, exit) => {
+        if (w.stderr.trim()) this.#history.append(w.id, { kind: 'worker.stderr', text: w.stderr.slice(-2000) });
+        this.#record(w.id, { kind: 'worker.exited', exitCode: exit.exitCode, signal: exit.signal, peakRssKb: w.peakRssKb });
+        this.#checkSettled();
+      },
+    });
+    this.#record(id, { kind: 'worker.started', pid: worker.pid, group });
+    return worker;
+  }
+
+  #runtimeFor(fault: Fault): FaultRuntime {
+    const db = this.#db;
+    if (!db) throw new Error('the database is not open yet');
+    return {
+      workers: (target) => this.#workersOf(target),
+      spawnHelper: (workload, params) => this.#spawn(`${workload}-${++this.#helperCount}`, `fault:${fault.kind}`, workload, params, 'normal'),
+      db,
+      history: this.#history,
+      random: this.#random,
+      injected: (detail, affected) => {
+        this.#faultLog.push({ t: wallNow(), fault: fault.kind, target: fault.target, action: 'injected', detail });
+        this.#progress(`fault ${fault.kind}: ${detail}`);
+        this.#record('harness', { kind: 'fault.injected', fault: fault.kind, target: fault.target, detail, affected });
+      },
+      healed: (detail) => {
+        this.#faultLog.push({ t: wallNow(), fault: fault.kind, target: fault.target, action: 'healed', detail });
+        this.#progress(`heal ${fault.kind}: ${detail}`);
+        this.#record('harness', { kind: 'fault.healed', fault: fault.kind, target: fault.target, detail });
+      },
+    };
+  }
+}
+
+function wallNow(): number {
+  return performance.timeOrigin + performance.now();
+}
