@@ -1,5 +1,5 @@
 import type { AnyEvent, HistoryEntry } from './workers/protocol.js';
-import { wallTimeMs } from './workers/protocol.js';
+import { wallTimeMs } from './time.js';
 
 /** The append-only record of one run: every worker event and harness action, in the order the harness saw them. */
 export class History {

@@ -53,16 +53,3 @@ export type WorkerCommand =
   | { cmd: 'go' }
   | { cmd: 'sweep' }
   | { cmd: 'stop' };
-
-/** Wall-clock milliseconds with sub-millisecond resolution, without reading Date. */
-export function wallTimeMs(): number {
-  return performance.timeOrigin + performance.now();
-}
-
-/**
- * Milliseconds on the system-wide monotonic clock: comparable between processes on one machine (unlike
- * timeOrigin + now(), whose origin is sampled per process), for ordering events of different workers.
- */
-export function monotonicMs(): number {
-  return Number(process.hrtime.bigint()) / 1e6;
-}

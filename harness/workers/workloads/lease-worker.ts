@@ -1,5 +1,5 @@
 import { LeaseLostError, LeaseManager } from '../../../src/index.js';
-import { monotonicMs } from '../protocol.js';
+import { monotonicMs } from '../../time.js';
 import { defineWorkload } from '../workload.js';
 
 const ENQUEUE_CHUNK = 100;
