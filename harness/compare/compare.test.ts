@@ -1,53 +1,12 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { useTempDir } from '../../test/helpers/temp-db.js';
-import { seededRandom } from '../random.js';
-import { LatencyRecorder } from '../recorder.js';
-import type { BenchEntry, BenchFile } from '../report/bench-file.js';
 import { tinybenchVersion, toBmf, toGithubActionBenchmark } from '../report/bench-file.js';
 import { ROOT } from '../workers/build.js';
+import { benchFile, benchRun, scaleRun } from './bench-fixture.js';
 import { DEFAULT_COMPARE, compareBenchFiles } from './compare.js';
-
-/** A benchmark file with rounds of log-normal-ish latencies around `center` ms (seeded, so tests are repeatable). */
-function benchFile(commit: string, center: number, seed: number, rounds = 1, n = 2000): BenchFile {
-  const random = seededRandom(seed);
-  const entry: BenchEntry = {
-    id: 'checkpoint-creation/normal',
-    benchmark: 'checkpoint-creation',
-    variant: 'normal',
-    subject: 'checkpoint-commit',
-    durability: 'normal',
-    peer: false,
-    options: { timeMs: 1000, warmupMs: 200, iterations: 1000 },
-    rounds: [],
-    samples: [],
-  };
-  for (let r = 0; r < rounds; r++) {
-    const recorder = new LatencyRecorder();
-    const samples: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const s = center * Math.exp((random() - 0.5) * 0.4) + (random() < 0.01 ? center * 5 : 0);
-      samples.push(s);
-      recorder.record(s);
-    }
-    const { mean, p50, p95, p99, max } = recorder.summary();
-    entry.rounds.push({ n, mean, p50, p95, p99, max, opsPerSec: mean ? 1000 / mean : 0 });
-    entry.samples.push(samples.sort((a, b) => a - b));
-  }
-  return {
-    schema: 'agentos-chaos/bench@1',
-    commit,
-    dirty: false,
-    generatedAt: '2026-01-01T00:00:00.000Z',
-    environment: { commit, dirty: false, node: 'v20', v8: 'x', sqlite: '3', cpu: 'cpu', cores: 2, memoryGiB: 24, os: 'linux' },
-    tool: { name: 'tinybench', version: '6' },
-    unit: 'ms',
-    percentileMethod: 'nearest-rank',
-    benchmarks: [entry],
-  };
-}
 
 describe('compareBenchFiles', () => {
   it('does not flag a commit compared with itself (same file)', () => {
@@ -141,6 +100,83 @@ describe('pnpm bench:compare', () => {
     expect(result.stdout).toContain('For a gate, compare with `--refs`');
     expect(result.stdout).toMatch(/\*\*\d possible regression\(s\), too few rounds to gate:\*\* checkpoint-creation\/normal P50/);
     expect(result.stdout).toContain('**No gated regression.**');
+  });
+
+  it('refuses a head file with a null sample (it used to invert the verdict: a 1.6× slowdown read "possible improvement")', async () => {
+    const dir = tempDir();
+    const [base, head] = [join(dir, 'base.json'), join(dir, 'head.json')];
+    const slower = benchFile('bbb', 0.048, 2);
+    (slower.benchmarks[0]!.samples as unknown) = [[null]];
+    writeFileSync(base, JSON.stringify(benchFile('aaa', 0.03, 1)));
+    writeFileSync(head, JSON.stringify(slower));
+    const result = await cli(base, head);
+    expect(result.exitCode).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(`${head} is not a valid benchmark file:\n  benchmark "checkpoint-creation/normal", round 1, sample 1: null — must be a finite non-negative number`);
+  });
+
+  it('refuses a file whose summaries are scaled by 1.5 and samples untouched (it used to read "ratio 1.500×, no change")', async () => {
+    const dir = tempDir();
+    const [base, head] = [join(dir, 'base.json'), join(dir, 'head.json')];
+    const file = benchFile('aaa', 0.03, 1);
+    const scaled = { ...scaleRun(file, 1.5, 'ccc'), benchmarks: scaleRun(file, 1.5).benchmarks.map((b, i) => ({ ...b, samples: file.benchmarks[i]!.samples })) };
+    writeFileSync(base, JSON.stringify(file));
+    writeFileSync(head, JSON.stringify(scaled));
+    const result = await cli(base, head);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(`${head} contradicts itself:`);
+    expect(result.stderr).toMatch(/benchmark "checkpoint-creation\/normal", round 1, p50 = [\d.]+: disagrees with the retained samples: the nearest-rank p50 \(sorted sample 1000 of 2000\) must be [\d.]+ \(all 2000 samples are retained\)/);
+  });
+
+  it('--baseline: passes an unchanged run and fails its 1.5× slowdown against 5 earlier runs', async () => {
+    const dir = tempDir();
+    const earlier = join(dir, 'main');
+    mkdirSync(earlier);
+    const variants = [{ id: 'checkpoint-creation/normal', center: 0.015 }, { id: 'tool-replay/normal', center: 0.007 }];
+    const drift = [1, 1.04, 0.97, 1.06, 0.95, 1.02];
+    drift.slice(1).forEach((f, i) => writeFileSync(join(earlier, `run${i}.json`), JSON.stringify(scaleRun(benchRun(`r${i}`, variants, i + 1), f, `r${i}`))));
+    const head = benchRun('head', variants, 99);
+    writeFileSync(join(dir, 'head.json'), JSON.stringify(head));
+    writeFileSync(join(dir, 'slow.json'), JSON.stringify(scaleRun(head, 1.5, 'slow')));
+    const same = await cli('--baseline', earlier, join(dir, 'head.json'));
+    expect(same.exitCode).toBe(0);
+    expect(same.stdout).toContain('# Benchmark gate: `head` against 5 earlier run(s)');
+    expect(same.stdout).toContain('This run makes 2 gated comparison(s)');
+    expect(same.stdout).toMatch(/\| tool-replay\/normal \| P50 \| 5 \| .* \| ➖ within noise \|/);
+    expect(same.stdout).toContain('**No regression.**');
+    const slow = await cli('--baseline', `${earlier}/*.json`, join(dir, 'slow.json'));
+    expect(slow.exitCode).toBe(1);
+    expect(slow.stdout).toContain('**2 regression(s):** checkpoint-creation/normal P50, tool-replay/normal P50.');
+    expect(slow.stdout).toContain('xychart-beta');
+  });
+
+  it('--baseline with fewer than 5 earlier runs says so and exits 0, even for a slowdown; the head file itself is not a baseline', async () => {
+    const dir = tempDir();
+    for (let i = 0; i < 3; i++) writeFileSync(join(dir, `run${i}.json`), JSON.stringify(benchFile(`r${i}`, 0.03, i + 1)));
+    writeFileSync(join(dir, 'slow.json'), JSON.stringify(benchFile('slow', 0.06, 9)));
+    const result = await cli('--baseline', dir, join(dir, 'slow.json'));
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain('> **Not gated:** 3 earlier run(s) given, and at least 5 are needed to estimate run-to-run noise.');
+    expect(result.stdout).toContain('**Not gated: 3 of 5 earlier runs.**');
+  });
+
+  it('--baseline refuses a bad earlier run by name, an empty glob, and --refs alongside', async () => {
+    const dir = tempDir();
+    const head = join(dir, 'head.json');
+    writeFileSync(head, JSON.stringify(benchFile('head', 0.03, 1)));
+    const bad = benchFile('bad', 0.03, 2);
+    bad.benchmarks[0]!.rounds[0]!.p50 = -1;
+    mkdirSync(join(dir, 'runs'));
+    writeFileSync(join(dir, 'runs', 'bad.json'), JSON.stringify(bad));
+    const badRun = await cli('--baseline', join(dir, 'runs'), head);
+    expect(badRun.exitCode).toBe(2);
+    expect(badRun.stderr).toContain(`${join(dir, 'runs', 'bad.json')} is not a valid benchmark file:\n  benchmark "checkpoint-creation/normal", round 1, p50: -1`);
+    const none = await cli('--baseline', join(dir, 'nothing', '*.json'), head);
+    expect(none.exitCode).toBe(2);
+    expect(none.stderr).toContain('matches no benchmark file');
+    const both = await cli('--baseline', dir, '--refs', head);
+    expect(both.exitCode).toBe(2);
+    expect(both.stderr).toContain('--baseline and --refs are two different modes');
   });
 
   it('names a file that is not a benchmark file and exits 2', async () => {
