@@ -63,6 +63,17 @@ describe('loadScenarios', () => {
     expect(message).toMatch(/commands\[0\]\.on: after: Unrecognized key: "colour"/);
   });
 
+  it('rejects an event kind no event has, in a trigger or a check, naming the file and key path', async () => {
+    const bad = {
+      ...valid,
+      commands: [{ to: 'writer', send: { cmd: 'go' }, on: { after: { kind: 'checkpoint.commited', worker: 'writer' } } }],
+      criteria: [{ ...valid.criteria[0], check: { check: 'event-count', kind: 'lease.aquired', equals: 1 } }],
+    };
+    const message = ((await loadScenarios(rootWith({ 'x.ts': bad })).catch((e: unknown) => e)) as Error).message;
+    expect(message).toMatch(/x\.ts: "ok-one": commands\[0\]\.on: after\.kind: unknown event kind "checkpoint\.commited"; the kinds are .*checkpoint\.committed/);
+    expect(message).toMatch(/x\.ts: "ok-one": criteria\[0\]\.check\.kind: unknown event kind "lease\.aquired"/);
+  });
+
   it('rejects a fault aimed at a group that does not exist', async () => {
     const bad = { ...valid, faults: [{ kind: 'sigkill', target: 'writers', inject: 'start' }] };
     await expect(loadScenarios(rootWith({ 'x.ts': bad }))).rejects.toThrow(/faults\[0\]\.target: "writers" is not a worker group; declared groups: writer/);

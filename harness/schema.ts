@@ -1,11 +1,18 @@
 import { z } from 'zod';
+import { ALERT_NAMES } from '../src/alerts.js';
 import { SUBJECT_NAMES } from './bench/subjects.js';
+import { EVENT_KINDS } from './workers/protocol.js';
 import { WORKLOAD_NAMES, workloadParams } from './workers/workloads/params.js';
 
 /** Which events a trigger waits for. count may be a number or a seeded random range. */
+/** An event kind from harness/workers/protocol.ts: a typo is a load error naming the file and key path. */
+const eventKind = z.enum(EVENT_KINDS, {
+  error: (issue) => `unknown event kind ${JSON.stringify(issue.input)}; the kinds are ${EVENT_KINDS.join(', ')}`,
+});
+
 const eventMatch = z
   .object({
-    kind: z.string().min(1),
+    kind: eventKind,
     /** A worker group name, a worker id (group-N), or 'harness' for the harness's own events. */
     worker: z.string().min(1).optional(),
     /** Fields the event must have with these exact values. */
@@ -115,7 +122,7 @@ export const checkSchema = taggedUnion('check', [
   z
     .object({
       check: z.literal('event-count'),
-      kind: z.string(),
+      kind: eventKind,
       worker: z.string().optional(),
       where: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
       equals: num.optional(),
@@ -126,7 +133,7 @@ export const checkSchema = taggedUnion('check', [
   z
     .object({
       check: z.literal('event-field'),
-      kind: z.string(),
+      kind: eventKind,
       worker: z.string().optional(),
       where: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
       field: z.string(),
@@ -138,13 +145,13 @@ export const checkSchema = taggedUnion('check', [
       unit: z.string().default(''),
     })
     .strict(),
-  z.object({ check: z.literal('field-less-than'), kind: z.string(), field: z.string(), lessThanField: z.string(), where: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional() }).strict(),
+  z.object({ check: z.literal('field-less-than'), kind: eventKind, field: z.string(), lessThanField: z.string(), where: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional() }).strict(),
   z.object({ check: z.literal('takeover-fenced'), holder: z.string(), taker: z.string() }).strict(),
   z.object({ check: z.literal('task-status'), taskId: z.string(), status: z.enum(['succeeded', 'failed']) }).strict(),
   z.object({ check: z.literal('committed-steps-not-rerun'), taskId: z.string() }).strict(),
   z.object({ check: z.literal('side-effects-exactly-once'), dir: z.string(), files: num.int().positive() }).strict(),
   z.object({ check: z.literal('work-items'), status: z.enum(['pending', 'leased', 'completed']), equals: num.int() }).strict(),
-  z.object({ check: z.literal('latency'), kind: z.string(), field: z.string(), percentile: num.min(1).max(100), maxMs: num.positive() }).strict(),
+  z.object({ check: z.literal('latency'), kind: eventKind, field: z.string(), percentile: num.min(1).max(100), maxMs: num.positive() }).strict(),
   z.object({ check: z.literal('no-overlapping-leases') }).strict(),
   z.object({ check: z.literal('no-stale-epoch-writes') }).strict(),
   z.object({ check: z.literal('every-worker-acquired'), worker: z.string() }).strict(),
@@ -155,7 +162,7 @@ export const checkSchema = taggedUnion('check', [
   z
     .object({
       check: z.literal('wall-time'),
-      from: z.string(),
+      from: eventKind,
       /** Fields the `from` event must have (e.g. { to: 'busy' } for one phase's release). */
       where: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
       /** Whose exits end the interval (a group); default every worker. */
@@ -166,6 +173,10 @@ export const checkSchema = taggedUnion('check', [
   z.object({ check: z.literal('peak-worker-rss'), maxMb: num.positive() }).strict(),
 ]);
 
+const alertName = z.enum(ALERT_NAMES, {
+  error: (issue) => `unknown alert ${JSON.stringify(issue.input)}; the alerts are ${ALERT_NAMES.join(', ')}`,
+});
+
 /** What every criterion says: the seed's target and ours, side by side in the report. */
 const criterionHeader = {
   id: z.string().regex(/^[a-z0-9-]+$/, 'a lowercase id like "all-acknowledged-present"'),
@@ -174,6 +185,14 @@ const criterionHeader = {
   seed: z.string().min(1),
   /** Ours, stated the same way. */
   ours: z.string().min(1),
+  /**
+   * The production alert(s) of src/alerts.ts this criterion's measurement feeds in the report's readiness table (for a
+   * benchmark criterion: the summary of the variant it judges). One name or a list; resolved to a list.
+   */
+  alert: z
+    .union([alertName, z.array(alertName).min(1)])
+    .transform((a) => (typeof a === 'string' ? [a] : a))
+    .optional(),
 };
 
 export const criterionSchema = z

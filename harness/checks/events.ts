@@ -6,14 +6,14 @@ type Spec<K extends CheckSpec['check']> = Extract<CheckSpec, { check: K }>;
 
 /** How many matching events the history holds. */
 export const eventCount: Check<Spec<'event-count'>> = (spec, { history }) => {
-  const n = history.select(spec.kind as never, { worker: spec.worker, where: spec.where }).length;
+  const n = history.select(spec.kind, { worker: spec.worker, where: spec.where }).length;
   const { ok, expected } = compare(n, spec);
   return { valid: ok, measured: `${n} ${spec.kind}`, ...(ok ? {} : { details: `expected ${expected}` }) };
 };
 
 /** A numeric field of matching events, summed / maxed / …, against bounds. */
 export const eventField: Check<Spec<'event-field'>> = (spec, { history }) => {
-  const events = history.select(spec.kind as never, { worker: spec.worker, where: spec.where }) as Record<string, unknown>[];
+  const events: readonly Record<string, unknown>[] = history.select(spec.kind, { worker: spec.worker, where: spec.where });
   const values = events.map((e) => e[spec.field]).filter((v): v is number => typeof v === 'number');
   if (values.length === 0) return { valid: 'unknown', measured: `no ${spec.kind} event with a numeric ${spec.field}` };
   const value =
@@ -31,7 +31,7 @@ export const eventField: Check<Spec<'event-field'>> = (spec, { history }) => {
 
 /** One field of an event is below another field of the same event (e.g. hit latency < generation latency). */
 export const fieldLessThan: Check<Spec<'field-less-than'>> = (spec, { history }) => {
-  const events = history.select(spec.kind as never, { where: spec.where }) as Record<string, unknown>[];
+  const events: readonly Record<string, unknown>[] = history.select(spec.kind, { where: spec.where });
   const pairs = events.map((e) => [e[spec.field], e[spec.lessThanField]] as const).filter((p): p is readonly [number, number] => typeof p[0] === 'number' && typeof p[1] === 'number');
   if (pairs.length === 0) return { valid: 'unknown', measured: `no ${spec.kind} event with both ${spec.field} and ${spec.lessThanField}` };
   const worst = pairs.reduce((w, p) => (p[0] / p[1] > w[0] / w[1] ? p : w));
@@ -43,7 +43,7 @@ export const fieldLessThan: Check<Spec<'field-less-than'>> = (spec, { history })
 
 /** A latency percentile (nearest-rank) of a field across matching events. */
 export const latency: Check<Spec<'latency'>> = (spec, { history }) => {
-  const samples = (history.select(spec.kind as never) as Record<string, unknown>[])
+  const samples = (history.select(spec.kind) as readonly Record<string, unknown>[])
     .map((e) => e[spec.field])
     .filter((v): v is number => typeof v === 'number')
     .sort((a, b) => a - b);

@@ -40,6 +40,42 @@ export type HarnessEvent =
 export type AnyEvent = WorkerEvent | HarnessEvent;
 export type EventKind = AnyEvent['kind'];
 
+// Every event kind once, so declarations are checked against them when they load (a kind missing here, or one that
+// no event has, is a compile error).
+const EVENT_KIND_SET: Record<EventKind, true> = {
+  'worker.ready': true,
+  'worker.done': true,
+  'worker.error': true,
+  'clock.skewed': true,
+  'checkpoint.committed': true,
+  'lease.acquired': true,
+  'lease.renewed': true,
+  'lease.completed': true,
+  'lease.released': true,
+  'lease.lost': true,
+  'lease.none': true,
+  'cache.pass': true,
+  'cache.summary': true,
+  'tool.pass': true,
+  'tool.batch': true,
+  'command.done': true,
+  'task.busy': true,
+  'sweep.finished': true,
+  'bench.samples': true,
+  'step.started': true,
+  'step.finished': true,
+  'task.finished': true,
+  'worker.started': true,
+  'worker.exited': true,
+  'worker.stderr': true,
+  'fault.injected': true,
+  'fault.healed': true,
+  'command.sent': true,
+  'lock.held': true,
+  'lock.released': true,
+};
+export const EVENT_KINDS = Object.keys(EVENT_KIND_SET) as [EventKind, ...EventKind[]];
+
 /** A history entry: an event stamped with the time the harness received it and the worker it concerns. */
 export type HistoryEntry = AnyEvent & { t: number; worker: string };
 

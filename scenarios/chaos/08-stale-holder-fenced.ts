@@ -1,7 +1,7 @@
 import { defineScenario } from '../../harness/define.js';
 
-const holderDid = (cmd: string) => ({ after: { kind: 'command.done', worker: 'holder', where: { cmd } } });
-const takerDid = (cmd: string) => ({ after: { kind: 'command.done', worker: 'taker', where: { cmd } } });
+const holderDid = (cmd: string) => ({ after: { kind: 'command.done' as const, worker: 'holder', where: { cmd } } });
+const takerDid = (cmd: string) => ({ after: { kind: 'command.done' as const, worker: 'taker', where: { cmd } } });
 
 export default defineScenario({
   id: 'stale-holder-fenced',
