@@ -179,6 +179,12 @@ describe('pnpm bench:compare', () => {
     expect(both.stderr).toContain('--baseline and --refs are two different modes');
   });
 
+  it('--refs names a ref that is not a commit and exits 2', async () => {
+    const result = await cli('--refs', 'no-such-ref-xyz', 'HEAD');
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('"no-such-ref-xyz" is not a commit in this repository');
+  });
+
   it('names a file that is not a benchmark file and exits 2', async () => {
     const dir = tempDir();
     const bad = join(dir, 'bad.json');
