@@ -20,7 +20,7 @@ import { InvalidArgumentError, assertId, assertPositiveInt } from '../validate.j
 import { addressOf, configurableOf, readAddressOf, threadIdOf, type CheckpointAddress } from './config.js';
 import { TaskEvidenceError, ThreadBusyError } from './errors.js';
 import { SaverStatements, TASKS_CHANNEL, type BlobRow, type CheckpointRow, type EvidenceRow, type ValueRow, type WriteRow } from './store.js';
-import { PendingEvidence, combineEvidence } from './task-evidence.js';
+import { PendingEvidence, RefusedCheckpoints, combineEvidence } from './task-evidence.js';
 import { ThreadLeases } from './thread-leases.js';
 
 export interface AgentosSaverOptions {
@@ -78,6 +78,7 @@ export class AgentosSaver extends BaseCheckpointSaver {
   readonly #sql: SaverStatements;
   readonly #threads: ThreadLeases;
   readonly #evidence = new PendingEvidence();
+  readonly #refused = new RefusedCheckpoints();
   readonly #running = new Set<string>();
   readonly #renewIntervalMs: number;
 
@@ -133,6 +134,8 @@ export class AgentosSaver extends BaseCheckpointSaver {
    */
   async put(config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata, newVersions: ChannelVersions = {}): Promise<RunnableConfig> {
     const address = addressOf(config, 'put');
+    const refusal = this.#refused.checkpointRefusal(address.threadId, address.ns, address.checkpointId, checkpoint.id);
+    if (refusal) throw refusal;
     const { channel_values: values = {}, ...rest } = checkpoint;
     const [type, serialized] = await this.serde.dumpsTyped(rest);
     const [metadataType, metadataBytes] = await this.serde.dumpsTyped(metadata);
@@ -181,10 +184,15 @@ export class AgentosSaver extends BaseCheckpointSaver {
       throw new InvalidArgumentError('AgentosSaver.putWrites: config.configurable.checkpoint_id is missing; writes belong to the checkpoint their task ran from');
     }
     assertId('AgentosSaver.putWrites: taskId', taskId);
-    const pack = this.#evidence.take(address.threadId, taskId);
+    const { threadId, ns, checkpointId } = address;
+    const refusal = this.#refused.writesRefusal(threadId, ns, checkpointId);
+    if (refusal) throw refusal;
+    const pack = this.#evidence.take(threadId, taskId);
     const verification = pack ? this.verifier.verify(pack) : null;
     if (verification && !verification.ok) {
-      throw new TaskEvidenceError(address.threadId, taskId, verification.failures.map((f) => ({ index: f.index, kind: f.kind, reason: f.reason ?? 'failed' })));
+      const error = new TaskEvidenceError(threadId, taskId, verification.failures.map((f) => ({ index: f.index, kind: f.kind, reason: f.reason ?? 'failed' })));
+      this.#refused.refuseWrites(threadId, ns, checkpointId, taskId, error);
+      throw error;
     }
     const rows = await Promise.all(
       writes.map(async ([channel, value], idx) => {
@@ -201,6 +209,7 @@ export class AgentosSaver extends BaseCheckpointSaver {
       for (const row of rows) insert.run({ ...where, ...row, taskPath, leaseItem: lease.itemId, leaseEpoch: lease.epoch });
       if (pack && verification) this.#sql.recordTaskEvidence.run({ ...where, evidence: JSON.stringify(pack), verification: JSON.stringify(verification), now });
     });
+    this.#refused.acceptWrites(threadId, ns, checkpointId, taskId);
   }
 
   /** Deletes the thread's checkpoints, values, writes and evidence, under its lease, then gives the thread back. */
@@ -294,7 +303,9 @@ export class AgentosSaver extends BaseCheckpointSaver {
   /** Gives the thread back so another saver can take it at once (and forgets a lease that was taken over). */
   releaseThread(threadId: string): void {
     const id = threadIdOf(threadId, 'releaseThread');
-    if (id !== undefined) this.#threads.release(id);
+    if (id === undefined) return;
+    this.#threads.release(id);
+    this.#refused.forgetThread(id);
   }
 
   /**

@@ -49,3 +49,50 @@ export function combineEvidence(rows: readonly { evidence: string; verification:
   }
   return { evidence, verification };
 }
+
+/**
+ * Checkpoints a run may not build on. LangGraph does not wait for putWrites before it puts the next checkpoint, so
+ * refusing a task's writes alone would let the next checkpoint record the task's effect anyway: while a task's writes
+ * at a checkpoint stand refused, a put whose parent is that checkpoint is refused too, and so is everything a run
+ * builds on a refused checkpoint. A rerun of the task whose writes then verify lifts the refusal.
+ */
+export class RefusedCheckpoints {
+  /** thread, namespace, checkpoint → the refused task ids ('*': the checkpoint itself), each with its error. */
+  readonly #byCheckpoint = new Map<string, Map<string, Error>>();
+
+  /** The error to refuse a task's writes at a checkpoint with: set when the checkpoint itself was refused. */
+  writesRefusal(threadId: string, ns: string, checkpointId: string): Error | undefined {
+    return this.#byCheckpoint.get(keyOf3(threadId, ns, checkpointId))?.get('*');
+  }
+
+  refuseWrites(threadId: string, ns: string, checkpointId: string, taskId: string, error: Error): void {
+    const key = keyOf3(threadId, ns, checkpointId);
+    const refused = this.#byCheckpoint.get(key) ?? new Map<string, Error>();
+    refused.set(taskId, error);
+    this.#byCheckpoint.set(key, refused);
+  }
+
+  /** The task's writes at the checkpoint were saved: they no longer stand in the way of its child. */
+  acceptWrites(threadId: string, ns: string, checkpointId: string, taskId: string): void {
+    const key = keyOf3(threadId, ns, checkpointId);
+    const refused = this.#byCheckpoint.get(key);
+    if (!refused?.delete(taskId)) return;
+    if (refused.size === 0) this.#byCheckpoint.delete(key);
+  }
+
+  /** The error to refuse a checkpoint with because of its parent; the checkpoint is then refused in turn. */
+  checkpointRefusal(threadId: string, ns: string, parentId: string | undefined, checkpointId: string): Error | undefined {
+    if (parentId === undefined) return undefined;
+    const error = this.#byCheckpoint.get(keyOf3(threadId, ns, parentId))?.values().next().value;
+    if (error) this.#byCheckpoint.set(keyOf3(threadId, ns, checkpointId), new Map([['*', error]]));
+    return error;
+  }
+
+  forgetThread(threadId: string): void {
+    for (const key of this.#byCheckpoint.keys()) if (key.startsWith(`${threadId}\u0000`)) this.#byCheckpoint.delete(key);
+  }
+}
+
+function keyOf3(threadId: string, ns: string, checkpointId: string): string {
+  return `${threadId}\u0000${ns}\u0000${checkpointId}`;
+}
