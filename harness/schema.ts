@@ -173,9 +173,7 @@ export const checkSchema = taggedUnion('check', [
   z.object({ check: z.literal('peak-worker-rss'), maxMb: num.positive() }).strict(),
 ]);
 
-const alertName = z.enum(ALERT_NAMES, {
-  error: (issue) => `unknown alert ${JSON.stringify(issue.input)}; the alerts are ${ALERT_NAMES.join(', ')}`,
-});
+const alertName = z.enum(ALERT_NAMES);
 
 /** What every criterion says: the seed's target and ours, side by side in the report. */
 const criterionHeader = {
@@ -190,7 +188,9 @@ const criterionHeader = {
    * benchmark criterion: the summary of the variant it judges). One name or a list; resolved to a list.
    */
   alert: z
-    .union([alertName, z.array(alertName).min(1)])
+    .union([alertName, z.array(alertName).min(1)], {
+      error: (issue) => `unknown alert ${JSON.stringify(issue.input)}; expected one of ${ALERT_NAMES.join(', ')}, or a list of them`,
+    })
     .transform((a) => (typeof a === 'string' ? [a] : a))
     .optional(),
 };

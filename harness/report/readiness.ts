@@ -1,55 +1,144 @@
+import { ALERT_THRESHOLDS, alertFires, formatThreshold, type AlertName, type AlertThreshold } from '../../src/alerts.js';
+import type { LatencySummary } from '../../src/percentile.js';
+import type { LoadedScenario } from '../load.js';
 import type { TestResult } from '../result.js';
 import type { ResultsFile } from './results-file.js';
 
 export interface ReadinessRow {
-  alert: string;
+  alert: AlertName;
+  /** "alerts above 50 ms" */
   threshold: string;
   severity: string;
   where: string;
   measured: string;
-  status: '✅ below threshold' | '🔔 would alert' | '· not measured in this run';
+  verdict: 'no alert' | 'would alert' | 'not measured';
+  /** The verdict in words that fit the alert's direction: "✅ no alert (≥ 30 %)", "🔔 would alert (> 50 ms)". */
+  status: string;
 }
 
-function measurement(results: TestResult[], id: string, variant: string) {
-  const result = results.find((r) => r.id === id);
-  return result?.category === 'bench' ? result.measurements.find((m) => m.variant === variant)?.summary : undefined;
+/** What an alert reads: a criterion's measured data, or for a benchmark criterion the summary of the variant it judges. */
+type Measured = { data: Readonly<Record<string, number>> | undefined } | { summary: LatencySummary };
+
+/** A value in the alert's unit, and how the report shows it. */
+interface Reading {
+  value: number;
+  shown: string;
 }
 
-function criterion(results: TestResult[], id: string, criterionId: string) {
-  return results.find((r) => r.id === id)?.criteria.find((c) => c.id === criterionId);
+type Reader = (measured: Measured, durationMs: number) => Reading | null;
+
+function ms(value: number): string {
+  return `${value < 1 ? value.toFixed(3) : value.toFixed(1)} ms`;
+}
+
+function latency(stat: 'p95' | 'p99'): Reader {
+  return (m) => {
+    const value = 'summary' in m ? m.summary[stat] : m.data?.[stat];
+    return value === null || value === undefined ? null : { value, shown: ms(value) };
+  };
+}
+
+/** How each alert reads its value from what a criterion measured; an alert without a reader does not compile. */
+const READERS: { readonly [A in AlertName]: Reader } = {
+  checkpoint_creation_latency_p95: latency('p95'),
+  checkpoint_creation_latency_p99: latency('p99'),
+  recovery_sweep_duration: (m) => {
+    const durationMs = 'data' in m ? m.data?.value : m.summary.max;
+    return durationMs === undefined || durationMs === null ? null : { value: durationMs / 1000, shown: ms(durationMs) };
+  },
+  lease_expiration_rate: (m) => {
+    const lost = 'data' in m ? m.data?.lost : undefined;
+    const acquisitions = 'data' in m ? m.data?.acquisitions : undefined;
+    if (lost === undefined || !acquisitions) return null;
+    const percent = (lost / acquisitions) * 100;
+    return { value: percent, shown: `${percent.toFixed(1)} % (${lost} lost of ${acquisitions})` };
+  },
+  llm_cache_hit_rate: (m) => {
+    const percent = 'data' in m ? m.data?.value : undefined;
+    return percent === undefined ? null : { value: percent, shown: `${percent} %` };
+  },
+  database_lock_timeout: (m, durationMs) => {
+    const locked = 'data' in m ? m.data?.locked : undefined;
+    if (locked === undefined || durationMs <= 0) return null;
+    const perHour = locked / (durationMs / 3_600_000);
+    return { value: perHour, shown: `${locked} in ${(durationMs / 1000).toFixed(0)} s (${perHour.toFixed(1)} per hour)` };
+  },
+};
+
+/** One alert fed by one declared criterion, and where the run's result keeps what it measured. */
+interface Feed {
+  alert: AlertName;
+  testId: string;
+  criterionId: string;
+  where: string;
+  /** The benchmark variant the criterion judges; undefined for a scenario's or stress test's criterion. */
+  variant: string | undefined;
+}
+
+/** Every (alert, criterion) pair the declarations name with a criterion's `alert` field, in declaration order. */
+function feedsOf(declared: readonly LoadedScenario[]): Feed[] {
+  return declared.flatMap((d) => {
+    const title = d.category === 'bench' ? d.benchmark.title : d.scenario.title;
+    const criteria = d.category === 'bench' ? d.benchmark.criteria.map((c) => ({ ...c, variant: c.metric.variant })) : d.scenario.criteria.map((c) => ({ ...c, variant: undefined }));
+    return criteria.flatMap((c) =>
+      (c.alert ?? []).map((alert) => ({ alert, testId: d.id, criterionId: c.id, variant: c.variant, where: c.variant === undefined ? `${title}: ${c.description}` : `${title}, variant ${c.variant}` })),
+    );
+  });
+}
+
+function measuredBy(result: TestResult | undefined, feed: Feed): Measured | null {
+  if (!result) return null;
+  if (result.category === 'bench') {
+    const summary = result.measurements.find((m) => m.variant === feed.variant)?.summary;
+    return summary ? { summary } : null;
+  }
+  return { data: result.criteria.find((c) => c.id === feed.criterionId)?.data };
+}
+
+/** The alert's verdict on a reading, worded for its direction: the threshold itself does not fire. */
+export function alertStatus(alert: AlertThreshold, reading: Reading | null): Pick<ReadinessRow, 'verdict' | 'status'> {
+  if (reading === null || Number.isNaN(reading.value)) return { verdict: 'not measured', status: '· not measured in this run' };
+  const limit = formatThreshold(alert);
+  if (alertFires(alert, reading.value)) return { verdict: 'would alert', status: `🔔 would alert (${alert.direction === 'above' ? '>' : '<'} ${limit})` };
+  return { verdict: 'no alert', status: `✅ no alert (${alert.direction === 'above' ? '≤' : '≥'} ${limit})` };
+}
+
+function row(alert: AlertThreshold & { name: AlertName }, where: string, reading: Reading | null): ReadinessRow {
+  return {
+    alert: alert.name,
+    threshold: `alerts ${alert.direction} ${formatThreshold(alert)}`,
+    severity: alert.severity,
+    where,
+    measured: reading?.shown ?? 'n/a',
+    ...alertStatus(alert, reading),
+  };
 }
 
 /**
- * The seed's production alert thresholds (section 5) evaluated against what this run measured: whether a deployment
- * behaving like this run would page someone.
+ * The seed's production alert thresholds (src/alerts.ts) evaluated against what this run measured: whether a deployment
+ * behaving like this run would page someone. A row per criterion whose declaration names the alert it feeds (its
+ * `alert` field), and for database_lock_timeout one more over the whole run (every criterion that counted "database is
+ * locked"). An alert no declaration feeds still gets a row, saying so.
  */
-export function readiness(file: ResultsFile): ReadinessRow[] {
-  const r = file.results;
-  const rows: ReadinessRow[] = [];
-  const row = (alert: string, threshold: string, severity: string, where: string, value: number | null, limit: number, show: (v: number) => string, above = true): void => {
-    if (value === null || Number.isNaN(value)) {
-      rows.push({ alert, threshold, severity, where, measured: 'n/a', status: '· not measured in this run' });
-      return;
-    }
-    const alerts = above ? value > limit : value < limit;
-    rows.push({ alert, threshold, severity, where, measured: show(value), status: alerts ? '🔔 would alert' : '✅ below threshold' });
-  };
-  const ms = (v: number): string => `${v < 1 ? v.toFixed(3) : v.toFixed(1)} ms`;
+export function readiness(file: ResultsFile, declared: readonly LoadedScenario[] = []): ReadinessRow[] {
+  const feeds = feedsOf(declared);
+  return ALERT_THRESHOLDS.flatMap((alert) => {
+    const read = READERS[alert.name];
+    const rows = feeds
+      .filter((f) => f.alert === alert.name)
+      .map((feed) => {
+        const result = file.results.find((r) => r.id === feed.testId);
+        const measured = measuredBy(result, feed);
+        return row(alert, feed.where, measured && result ? read(measured, result.durationMs) : null);
+      });
+    if (alert.name === 'database_lock_timeout') rows.push(row(alert, 'every worker of every test in this run', runWideLocks(file)));
+    return rows.length > 0 ? rows : [row(alert, 'no declared test feeds this alert', null)];
+  });
+}
 
-  const single = measurement(r, 'checkpoint-creation', 'normal');
-  row('checkpoint_creation_latency_p95', '50 ms', 'warning', 'benchmark, one writer', single?.p95 ?? null, 50, ms);
-  row('checkpoint_creation_latency_p99', '100 ms', 'critical', 'benchmark, one writer', single?.p99 ?? null, 100, ms);
-  const contended = criterion(r, 'concurrent-tasks-100', 'latency-busy')?.data;
-  row('checkpoint_creation_latency_p95', '50 ms', 'warning', '100 processes writing at once', contended?.p95 ?? null, 50, ms);
-  row('checkpoint_creation_latency_p99', '100 ms', 'critical', '100 processes writing at once', contended?.p99 ?? null, 100, ms);
-  const sweep = criterion(r, 'recovery-sweep-scale', 'duration-100k')?.data?.value;
-  row('recovery_sweep_duration', '10 s', 'warning', 'sweep of 100,000 expired leases', sweep ?? null, 10_000, ms);
-  const leases = criterion(r, 'lease-contention', 'exclusive')?.data;
-  const lostRate = leases && leases.acquisitions ? ((leases.lost ?? 0) / leases.acquisitions) * 100 : null;
-  row('lease_expiration_rate', '10 %', 'warning', 'lease contention (20 workers, no faults)', lostRate, 10, (v) => `${v.toFixed(1)} % (${leases?.lost ?? 0} lost of ${leases?.acquisitions ?? 0})`);
-  const hitRate = criterion(r, 'llm-cache-stress', 'hit-rate')?.data?.value;
-  row('llm_cache_hit_rate', '30 % (alerts below)', 'info', 'LLM cache stress (2 passes)', hitRate ?? null, 30, (v) => `${v} %`, false);
-  const lockCounts = r.flatMap((x) => x.criteria.map((c) => c.data?.locked).filter((v): v is number => v !== undefined));
-  row('database_lock_timeout', '1 per hour', 'critical', 'every worker of every scenario', lockCounts.length > 0 ? lockCounts.reduce((a, b) => a + b, 0) : null, 0, (v) => `${v} in this run`);
-  return rows;
+/** "database is locked" counted by every criterion of every test, as a rate over the run's duration. */
+function runWideLocks(file: ResultsFile): Reading | null {
+  const counts = file.results.flatMap((r) => r.criteria.map((c) => c.data?.locked).filter((v): v is number => v !== undefined));
+  if (counts.length === 0) return null;
+  return READERS.database_lock_timeout({ data: { locked: counts.reduce((a, b) => a + b, 0) } }, file.durationMs);
 }

@@ -14,7 +14,7 @@ export default defineScenario({
   criteria: [
     { id: 'first-pass-misses', description: 'First pass misses', seed: '1000/1000 misses', ours: '1000/1000', check: { check: 'event-field', kind: 'cache.pass', where: { pass: 1 }, field: 'misses', equals: 1000 } },
     { id: 'second-pass-hits', description: 'Second pass hits', seed: '1000/1000 hits', ours: '1000/1000', check: { check: 'event-field', kind: 'cache.pass', where: { pass: 2 }, field: 'hits', equals: 1000 } },
-    { id: 'hit-rate', description: 'Overall hit rate', seed: '50 %', ours: '50 %', check: { check: 'event-field', kind: 'cache.summary', field: 'hitRatePercent', equals: 50, unit: ' %' } },
+    { id: 'hit-rate', description: 'Overall hit rate', seed: '50 %', ours: '50 %', check: { check: 'event-field', kind: 'cache.summary', field: 'hitRatePercent', equals: 50, unit: ' %' }, alert: 'llm_cache_hit_rate' },
     { id: 'hits-faster', description: 'Hit latency below generation latency (P50)', seed: 'cache hits faster than fresh generation', ours: 'hit P50 < generation P50', check: { check: 'field-less-than', kind: 'cache.summary', field: 'hitLatencyP50Ms', lessThanField: 'generateLatencyP50Ms' } },
     { id: 'no-errors', description: 'No worker failed', seed: '—', ours: '0 errors', check: { check: 'no-worker-errors' } },
   ],

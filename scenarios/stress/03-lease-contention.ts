@@ -23,7 +23,7 @@ export default defineStress({
   commands: [{ to: 'worker', send: { cmd: 'go' }, on: { after: { kind: 'worker.ready', worker: 'worker', count: 20 } } }],
   criteria: [
     { id: 'all-acquired', description: 'Workers that acquired at least once', seed: 'all workers acquired leases', ours: '20/20', check: { check: 'every-worker-acquired', worker: 'worker' } },
-    { id: 'exclusive', description: 'Items held by two live holders at once', seed: '—', ours: '0 (epochs strictly increase; hold intervals disjoint)', check: { check: 'no-overlapping-leases' } },
+    { id: 'exclusive', description: 'Items held by two live holders at once', seed: '—', ours: '0 (epochs strictly increase; hold intervals disjoint)', check: { check: 'no-overlapping-leases' }, alert: 'lease_expiration_rate' },
     { id: 'fairness', description: 'Fairness of acquisitions across workers (Jain’s index)', seed: 'fair distribution', ours: '≥ 0.8', check: { check: 'acquisition-fairness', worker: 'worker', minJain: 0.8 }, kind: 'target' },
     { id: 'no-errors', description: 'Worker errors', seed: '—', ours: '0', check: { check: 'no-worker-errors' } },
   ],
