@@ -39,7 +39,7 @@ export { type Fence } from './fencing.js';
 export { Metrics, LatencyWindow, type MetricsSnapshot, type WindowSummary, type CounterName } from './metrics.js';
 export { METRIC_NAMES } from './metrics-exposition.js';
 export { formatPrometheusText, PROMETHEUS_CONTENT_TYPE, type PrometheusFamily, type PrometheusSample, type PrometheusType } from './prometheus-text.js';
-export { nearestRank, summarizeLatencies, PERCENTILE_METHOD, type LatencySummary, type Percentile } from './percentile.js';
+export { nearestRank, nearestRankIndex, summarizeLatencies, PERCENTILE_METHOD, type LatencySummary, type Percentile } from './percentile.js';
 export {
   ALERT_THRESHOLDS,
   ALERT_NAMES,

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { nearestRank, summarizeLatencies } from './percentile.js';
+import { nearestRank, nearestRankIndex, summarizeLatencies } from './percentile.js';
 
 describe('nearestRank', () => {
   it('picks the sample at ⌈q·n⌉−1 of the sorted samples', () => {
@@ -10,6 +10,7 @@ describe('nearestRank', () => {
     expect(nearestRank([1, 2, 3, 4], 0)).toBe(1);
     expect(nearestRank([1, 2, 3, 4], 1)).toBe(4);
     expect(nearestRank([], 0.5)).toBeNull();
+    expect([nearestRankIndex(100, 0.5), nearestRankIndex(100, 0.99), nearestRankIndex(3, 0), nearestRankIndex(3, 1)]).toEqual([49, 98, 0, 2]);
   });
 
   it('is the smallest sample with at least q·n samples at or below it', () => {

@@ -6,10 +6,15 @@ export type Percentile = 'p50' | 'p95' | 'p99';
 /** Fewer samples than 1/(1−q) × 10 say little about the q-th percentile. */
 const MIN_SAMPLES: Readonly<Record<Percentile, number>> = { p50: 20, p95: 200, p99: 1000 };
 
+/** The index ⌈q·n⌉−1 (clamped to 0..n−1) of the q-th nearest-rank percentile among n sorted samples, n ≥ 1. */
+export function nearestRankIndex(n: number, q: number): number {
+  return Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1));
+}
+
 /** Nearest-rank percentile (q in [0, 1]) of samples sorted ascending: the sample at index ⌈q·n⌉−1; null for none. */
 export function nearestRank(sorted: ArrayLike<number>, q: number): number | null {
   if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? null;
+  return sorted[nearestRankIndex(sorted.length, q)] ?? null;
 }
 
 /** Mean, nearest-rank percentiles and maximum of a set of latency samples (ms). */
