@@ -32,6 +32,8 @@ export async function buildWorkers(): Promise<string> {
     format: 'esm',
     platform: 'node',
     target: 'node20',
+    // Linked source maps: coverage of worker processes (c8) maps back to the TypeScript sources.
+    sourcemap: 'linked',
     logLevel: 'error',
   });
   cpSync(join(ROOT, 'src/migrations'), join(staging, 'src/migrations'), {
