@@ -16,6 +16,7 @@ import {
 } from '@langchain/langgraph-checkpoint';
 import type { AgentDatabase } from '../db.js';
 import { EvidenceVerifier, type EvidencePack, type VerificationResult } from '../evidence.js';
+import type { Fence } from '../fencing.js';
 import { InvalidArgumentError, assertId, assertPositiveInt } from '../validate.js';
 import { addressOf, configurableOf, readAddressOf, threadIdOf, type CheckpointAddress } from './config.js';
 import { TaskEvidenceError, ThreadBusyError } from './errors.js';
@@ -298,6 +299,16 @@ export class AgentosSaver extends BaseCheckpointSaver {
     const id = threadIdOf(threadId, 'claimThread');
     if (id === undefined) throw new InvalidArgumentError('AgentosSaver.claimThread: threadId is missing');
     this.#threads.claim(id);
+  }
+
+  /**
+   * The thread's lease (taken now if this saver does not hold it; LeaseLostError if it was taken over): pass it to
+   * writes a node makes on the layer, e.g. ToolLedger.run(command, { lease }), so they are fenced by it too.
+   */
+  threadLease(threadId: string): Fence {
+    const id = threadIdOf(threadId, 'threadLease');
+    if (id === undefined) throw new InvalidArgumentError('AgentosSaver.threadLease: threadId is missing');
+    return this.#threads.claim(id);
   }
 
   /** Gives the thread back so another saver can take it at once (and forgets a lease that was taken over). */

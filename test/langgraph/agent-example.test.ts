@@ -1,0 +1,104 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ROOT } from '../../harness/workers/build.js';
+import { openDatabase } from '../../src/index.js';
+import { AgentosSaver } from '../../src/langgraph/index.js';
+import { useTempDir } from '../helpers/temp-db.js';
+
+type Run = ResultPromise<{ cwd: string; reject: false; all: true }>;
+
+/** Runs examples/langgraph-agent.ts in its own process (node with tsx's loader: one process, so a signal reaches it). */
+function useAgent(): { start: (dir: string) => Run; output: (run: Run) => string } {
+  const runs: Run[] = [];
+  const text = new Map<Run, string>();
+  afterEach(async () => {
+    for (const run of runs.splice(0)) {
+      if (run.exitCode === null && run.signalCode === null) run.kill('SIGKILL');
+      await run;
+    }
+  });
+  return {
+    start(dir) {
+      const run = execa('node', ['--import', 'tsx', 'examples/langgraph-agent.ts', dir], { cwd: ROOT, reject: false, all: true });
+      text.set(run, '');
+      run.all.on('data', (chunk: Buffer) => text.set(run, `${text.get(run) ?? ''}${chunk.toString('utf8')}`));
+      runs.push(run);
+      return run;
+    },
+    output: (run) => text.get(run) ?? '',
+  };
+}
+
+/** Resolves when the run has printed `line` (or rejects if it ends first). */
+function printed(agent: ReturnType<typeof useAgent>, run: Run, line: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = (): void => {
+      if (agent.output(run).split('\n').includes(line)) {
+        run.all.off('data', check);
+        resolve();
+      }
+    };
+    run.all.on('data', check);
+    void run.then(() => reject(new Error(`the agent ended without printing "${line}":\n${agent.output(run)}`)));
+    check();
+  });
+}
+
+function effects(dir: string): string[] {
+  return readFileSync(join(dir, 'effects.log'), 'utf8').trim().split('\n');
+}
+
+describe('examples/langgraph-agent.ts', () => {
+  const tempDir = useTempDir();
+  const agent = useAgent();
+  const notes = ['note-1', 'note-2', 'note-3', 'note-4', 'note-5'];
+
+  it.each([
+    ['after its second tool call', 'tool: notes/note-2.md written'],
+    ['between the LLM picking a tool call and the tool running', 'llm: next, write notes/note-4.md'],
+  ])('killed with SIGKILL %s, resumes in a new process at once and makes every tool side effect once', async (_when, killAfter) => {
+    const dir = tempDir();
+    const first = agent.start(dir);
+    await printed(agent, first, killAfter);
+    first.kill('SIGKILL');
+    const killed = await first;
+    expect(killed.signal).toBe('SIGKILL');
+    expect(agent.output(first)).not.toMatch(/^done/m);
+
+    // The killed process still holds the thread's lease (60 s); it is taken over at once because its process is gone.
+    const second = agent.start(dir);
+    const resumed = await second;
+    expect(resumed.exitCode, agent.output(second)).toBe(0);
+    expect(agent.output(second)).toMatch(/^resuming after step \d+$/m);
+    expect(agent.output(second)).toMatch(/^done: 5 notes/m);
+    expect(effects(dir)).toEqual(notes);
+    expect(readdirSync(join(dir, 'notes')).sort()).toEqual(notes.map((n) => `${n}.md`));
+    // Every tool call the first run finished was replayed or skipped by the second, never written again.
+    const writtenTwice = notes.filter((n) => [first, second].every((run) => agent.output(run).includes(`tool: notes/${n}.md written`)));
+    expect(writtenTwice).toEqual([]);
+  });
+
+  it('refuses to run a thread another process holds, with ThreadBusyError naming the holder, writing nothing', async () => {
+    const dir = tempDir();
+    const db = openDatabase(join(dir, 'agent.db'));
+    const holder = new AgentosSaver(db, { workerId: 'the-test-process' });
+    try {
+      holder.claimThread('release-notes');
+      const refused = agent.start(dir);
+      const result = await refused;
+      expect(result.exitCode).not.toBe(0);
+      expect(agent.output(refused)).toMatch(/ThreadBusyError: thread "release-notes" is being run by "the-test-process"/);
+      expect(existsSync(join(dir, 'effects.log'))).toBe(false);
+      expect(db.sqlite.prepare('SELECT COUNT(*) FROM langgraph_checkpoints').pluck().get()).toBe(0);
+
+      holder.releaseThread('release-notes');
+      const after = agent.start(dir);
+      expect((await after).exitCode, agent.output(after)).toBe(0);
+      expect(effects(dir)).toEqual(notes);
+    } finally {
+      db.close();
+    }
+  });
+});
