@@ -19,12 +19,36 @@ export interface AlertThreshold {
  * table and the Prometheus alerting rules (`pnpm alerts`) are both generated from this table.
  */
 export const ALERT_THRESHOLDS = [
-  { name: 'checkpoint_creation_latency_p95', threshold: 50, unit: 'ms', direction: 'above', severity: 'warning', description: 'P95 checkpoint commit latency' },
-  { name: 'checkpoint_creation_latency_p99', threshold: 100, unit: 'ms', direction: 'above', severity: 'critical', description: 'P99 checkpoint commit latency' },
-  { name: 'recovery_sweep_duration', threshold: 10, unit: 's', direction: 'above', severity: 'warning', description: 'Recovery sweep duration' },
-  { name: 'lease_expiration_rate', threshold: 10, unit: '%', direction: 'above', severity: 'warning', description: 'Lease expiration rate (leases expired ÷ leases acquired)' },
-  { name: 'llm_cache_hit_rate', threshold: 30, unit: '%', direction: 'below', severity: 'info', description: 'LLM output cache hit rate' },
-  { name: 'database_lock_timeout', threshold: 1, unit: 'per hour', direction: 'above', severity: 'critical', description: 'Rate of writes that gave up waiting for the write lock (SQLITE_BUSY)' },
+  {
+    name: 'checkpoint_creation_latency_p95',
+    threshold: 50, unit: 'ms', direction: 'above', severity: 'warning',
+    description: 'P95 checkpoint commit latency',
+  },
+  {
+    name: 'checkpoint_creation_latency_p99',
+    threshold: 100, unit: 'ms', direction: 'above', severity: 'critical',
+    description: 'P99 checkpoint commit latency',
+  },
+  {
+    name: 'recovery_sweep_duration',
+    threshold: 10, unit: 's', direction: 'above', severity: 'warning',
+    description: 'Recovery sweep duration',
+  },
+  {
+    name: 'lease_expiration_rate',
+    threshold: 10, unit: '%', direction: 'above', severity: 'warning',
+    description: 'Lease expiration rate (leases expired ÷ leases acquired)',
+  },
+  {
+    name: 'llm_cache_hit_rate',
+    threshold: 30, unit: '%', direction: 'below', severity: 'info',
+    description: 'LLM output cache hit rate',
+  },
+  {
+    name: 'database_lock_timeout',
+    threshold: 1, unit: 'per hour', direction: 'above', severity: 'critical',
+    description: 'Rate of writes that gave up waiting for the write lock (SQLITE_BUSY)',
+  },
 ] as const satisfies readonly AlertThreshold[];
 
 export type AlertName = (typeof ALERT_THRESHOLDS)[number]['name'];

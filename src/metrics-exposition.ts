@@ -51,10 +51,15 @@ function summaryFamily(name: string, what: string, window: LatencyWindow): Prome
 }
 
 /** Every counter and latency window of one Metrics as Prometheus metric families. */
-export function metricFamilies(counters: Readonly<Record<CounterName, number>>, windows: { checkpointCommit: LatencyWindow; sweep: LatencyWindow }): PrometheusFamily[] {
+export function metricFamilies(
+  counters: Readonly<Record<CounterName, number>>,
+  windows: { checkpointCommit: LatencyWindow; sweep: LatencyWindow },
+): PrometheusFamily[] {
   const lastSweep = windows.sweep.latest;
   return [
-    ...(Object.keys(COUNTER_METRICS) as CounterName[]).map((key): PrometheusFamily => ({ ...COUNTER_METRICS[key], type: 'counter', samples: [{ value: counters[key] }] })),
+    ...(Object.keys(COUNTER_METRICS) as CounterName[]).map(
+      (key): PrometheusFamily => ({ ...COUNTER_METRICS[key], type: 'counter', samples: [{ value: counters[key] }] }),
+    ),
     summaryFamily(METRIC_NAMES.checkpointCommitDuration, 'Checkpoint commit latency', windows.checkpointCommit),
     summaryFamily(METRIC_NAMES.recoverySweepDuration, 'Recovery sweep duration', windows.sweep),
     {

@@ -31,7 +31,9 @@ export function formatPrometheusText(families: readonly PrometheusFamily[]): str
   for (const family of families) {
     checkFamily(family, seen);
     lines.push(`# HELP ${family.name} ${escapeHelp(family.help)}`, `# TYPE ${family.name} ${family.type}`);
-    for (const sample of family.samples) lines.push(`${family.name}${sample.suffix ?? ''}${formatLabels(family.name, sample.labels)} ${formatValue(sample.value)}`);
+    for (const sample of family.samples) {
+      lines.push(`${family.name}${sample.suffix ?? ''}${formatLabels(family.name, sample.labels)} ${formatValue(sample.value)}`);
+    }
   }
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }
@@ -47,7 +49,9 @@ function formatLabels(metric: string, labels: Readonly<Record<string, string>> |
   const entries = Object.entries(labels ?? {});
   if (entries.length === 0) return '';
   for (const [name] of entries) {
-    if (!LABEL_NAME.test(name) || name.startsWith('__')) throw new TypeError(`label name ${JSON.stringify(name)} of ${metric} must match ${LABEL_NAME.source} and not start with "__"`);
+    if (!LABEL_NAME.test(name) || name.startsWith('__')) {
+      throw new TypeError(`label name ${JSON.stringify(name)} of ${metric} must match ${LABEL_NAME.source} and not start with "__"`);
+    }
   }
   return `{${entries.map(([name, value]) => `${name}="${escapeLabelValue(value)}"`).join(',')}}`;
 }

@@ -79,10 +79,14 @@ interface Feed {
 function feedsOf(declared: readonly LoadedScenario[]): Feed[] {
   return declared.flatMap((d) => {
     const title = d.category === 'bench' ? d.benchmark.title : d.scenario.title;
-    const criteria = d.category === 'bench' ? d.benchmark.criteria.map((c) => ({ ...c, variant: c.metric.variant })) : d.scenario.criteria.map((c) => ({ ...c, variant: undefined }));
-    return criteria.flatMap((c) =>
-      (c.alert ?? []).map((alert) => ({ alert, testId: d.id, criterionId: c.id, variant: c.variant, where: c.variant === undefined ? `${title}: ${c.description}` : `${title}, variant ${c.variant}` })),
-    );
+    const criteria =
+      d.category === 'bench'
+        ? d.benchmark.criteria.map((c) => ({ ...c, variant: c.metric.variant }))
+        : d.scenario.criteria.map((c) => ({ ...c, variant: undefined }));
+    return criteria.flatMap((c) => {
+      const where = c.variant === undefined ? `${title}: ${c.description}` : `${title}, variant ${c.variant}`;
+      return (c.alert ?? []).map((alert) => ({ alert, testId: d.id, criterionId: c.id, variant: c.variant, where }));
+    });
   });
 }
 
