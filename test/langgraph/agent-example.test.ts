@@ -1,15 +1,17 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ROOT } from '../../harness/workers/build.js';
 import { openDatabase } from '../../src/index.js';
 import { AgentosSaver } from '../../src/langgraph/index.js';
 import { useTempDir } from '../helpers/temp-db.js';
 
-type Run = ResultPromise<{ cwd: string; reject: false; all: true }>;
+/** One run of the example: node with tsx's loader is one process, so a signal sent to it reaches the agent. */
+const startAgent = (dir: string) => execa('node', ['--import', 'tsx', 'examples/langgraph-agent.ts', dir], { cwd: ROOT, reject: false, all: true });
+type Run = ReturnType<typeof startAgent>;
 
-/** Runs examples/langgraph-agent.ts in its own process (node with tsx's loader: one process, so a signal reaches it). */
+/** Starts runs of examples/langgraph-agent.ts, collecting their output; every run is reaped after each test. */
 function useAgent(): { start: (dir: string) => Run; output: (run: Run) => string } {
   const runs: Run[] = [];
   const text = new Map<Run, string>();
@@ -21,7 +23,7 @@ function useAgent(): { start: (dir: string) => Run; output: (run: Run) => string
   });
   return {
     start(dir) {
-      const run = execa('node', ['--import', 'tsx', 'examples/langgraph-agent.ts', dir], { cwd: ROOT, reject: false, all: true });
+      const run = startAgent(dir);
       text.set(run, '');
       run.all.on('data', (chunk: Buffer) => text.set(run, `${text.get(run) ?? ''}${chunk.toString('utf8')}`));
       runs.push(run);
