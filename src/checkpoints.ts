@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Statement } from 'better-sqlite3';
 import type { AgentDatabase } from './db.js';
 import { NotFoundError } from './errors.js';
+import { crashPoint } from './crash-points.js';
 import { EvidenceVerifier, type EvidencePack, type VerificationResult } from './evidence.js';
 import type { Fence } from './fencing.js';
 import { serializeJson, type Json } from './json-state.js';
@@ -130,8 +131,11 @@ export class CheckpointManager {
     const lease = options.lease;
     const row = this.#db.writeTransaction(() => {
       if (lease) this.#db.fencing.check(lease, 'checkpoint', now);
-      return this.#insert.get(params) as { id: number; seq: number };
+      const inserted = this.#insert.get(params) as { id: number; seq: number };
+      crashPoint('checkpoint.before-commit');
+      return inserted;
     });
+    crashPoint('checkpoint.after-commit');
     this.#committed.add(pending);
     this.metrics.increment('checkpointsCommitted');
     this.metrics.checkpointCommitLatency.record(performance.now() - started);

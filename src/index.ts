@@ -71,3 +71,4 @@ export {
 } from './errors.js';
 export { InvalidArgumentError } from './validate.js';
 export { serializeJson, canonicalJson, type Json } from './json-state.js';
+export { CRASH_POINTS, CRASH_POINT_VARIABLE, crashPoint, type CrashPoint } from './crash-points.js';

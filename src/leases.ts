@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { AgentDatabase } from './db.js';
+import { crashPoint } from './crash-points.js';
 import type { LeasedOperation } from './errors.js';
 import { serializeJson, type Json } from './json-state.js';
 import { Metrics } from './metrics.js';
@@ -132,6 +133,7 @@ export class LeaseManager {
       return taken;
     });
     if (!row) return null;
+    crashPoint('lease.after-acquire');
     this.metrics.increment('leaseAcquisitions');
     return {
       itemId: row.id,

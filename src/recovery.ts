@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Statement } from 'better-sqlite3';
 import type { AgentDatabase } from './db.js';
+import { crashPoint } from './crash-points.js';
 import { Metrics } from './metrics.js';
 import { assertPositiveInt } from './validate.js';
 
@@ -114,6 +115,7 @@ export class RecoverySweep {
     for (let full = true; full; ) {
       const batch = this.#db.writeTransaction(() => {
         const created = this.#createCheckpoints ? this.#recordRecoveries.run({ now, limit }).changes : 0;
+        crashPoint('sweep.mid-batch');
         return { created, reclaimed: this.#reclaim.run({ now, limit, sweep }).changes };
       });
       recovered += batch.reclaimed;

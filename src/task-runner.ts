@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Statement } from 'better-sqlite3';
 import { CheckpointManager, type Checkpoint } from './checkpoints.js';
+import { crashPoint } from './crash-points.js';
 import type { AgentDatabase } from './db.js';
 import { CheckpointVerificationError, LeaseLostError, TaskBusyError, TaskError } from './errors.js';
 import { sha256Hex, type EvidencePack } from './evidence.js';
@@ -177,6 +178,7 @@ export class TaskRunner<S> {
       const context: StepContext = { taskId, stepIndex: i, idempotencyKey: idempotencyKey(taskId, i, step.name), lease: lease() };
       try {
         state = await step.run(state, context);
+        crashPoint('task.after-step');
         const pending = this.#checkpoints.begin(taskId, step.name, state);
         const checkpoint = this.#checkpoints.commit<S>(pending, step.evidence?.(state, context), { lease: lease() });
         executed.push(step.name);

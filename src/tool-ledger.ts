@@ -6,6 +6,7 @@ import type { Statement } from 'better-sqlite3';
 import type { AgentDatabase } from './db.js';
 import type { Fence } from './fencing.js';
 import { isSameProcess, processStartTime } from './process-identity.js';
+import { crashPoint } from './crash-points.js';
 import { InDoubtToolCallError, ToolCallInProgressError, ToolSpawnError } from './errors.js';
 import { sha256Hex } from './evidence.js';
 import { canonicalJson } from './json-state.js';
@@ -270,6 +271,7 @@ export class ToolLedger {
       return { startedAt };
     });
     if ('replay' in claim) return claim.replay;
+    crashPoint('tool.after-start-row');
     const ours = { key, startedAt: claim.startedAt, pid: process.pid };
 
     const t0 = performance.now();
@@ -282,6 +284,7 @@ export class ToolLedger {
       throw new ToolSpawnError(command, cwd, { cause });
     }
     const durationMs = performance.now() - t0;
+    crashPoint('tool.before-result-row');
     this.#executed++;
     this.metrics.increment('toolCallsExecuted');
     const now = this.#db.clock.now();
@@ -363,6 +366,7 @@ function runInOwnGroup(
       child.once('error', reject);
       return;
     }
+    crashPoint('tool.after-spawn');
     const stdout = new CappedOutput(maxBytes);
     const stderr = new CappedOutput(maxBytes);
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
