@@ -119,6 +119,27 @@ export const subjects = {
       teardown: () => db.close(),
     };
   },
+
+  /**
+   * AgentosSaver.put of the same checkpoint, under the layer's pragmas (the peer's, plus a busy timeout): the thread's
+   * lease is held (taken at the first put), each put is fenced by it, and the channel the checkpoint changed is stored.
+   */
+  'agentos-saver-put': async ({ dir, durability }: SubjectContext): Promise<Subject> => {
+    const { AgentosSaver } = await import('../../src/langgraph/index.js');
+    const { emptyCheckpoint, uuid6 } = await import('@langchain/langgraph-checkpoint');
+    const db = openDatabase(join(dir, 'bench.db'), { durability });
+    const saver = new AgentosSaver(db);
+    const config = { configurable: { thread_id: 'bench-thread', checkpoint_ns: '' } };
+    let i = 0;
+    return {
+      run: () => {
+        const version = ++i;
+        const checkpoint = { ...emptyCheckpoint(), id: uuid6(-1), channel_values: { state: { ...STATE, i } }, channel_versions: { state: version } };
+        return saver.put(config, checkpoint, { source: 'loop', step: i, parents: {} }, { state: version });
+      },
+      teardown: () => db.close(),
+    };
+  },
 } as const;
 
 export type SubjectName = keyof typeof subjects;
