@@ -129,7 +129,7 @@ const file: ResultsFile = {
   results: run.results,
   missing: run.missing,
 };
-const written = [...DEFAULT_REPORTERS, ...(formats as ReporterName[])].flatMap((name) => reporters[name]({ file, reportsDir }));
+const written = [...DEFAULT_REPORTERS, ...(formats as ReporterName[])].flatMap((name) => reporters[name]({ file, reportsDir, declared }));
 
 const failed = run.results.filter((r) => r.state === 'failed');
 const notApplicable = run.results.filter((r) => r.state === 'not-applicable');

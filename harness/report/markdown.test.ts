@@ -43,7 +43,7 @@ function file(overrides: Partial<ResultsFile> = {}): ResultsFile {
 
 describe('renderMarkdown', () => {
   it('summarises, lists missed targets without failing, and renders the criteria, fault log and vacuity guard', () => {
-    const md = renderMarkdown(file());
+    const md = renderMarkdown(file(), []);
     expect(md).toContain('**Verdict: ✅ all 1/1 declared tests passed.**');
     expect(md).toContain('| Chaos scenarios | 7 | 1 | 1 | 0 | 0 | 0/1 |');
     expect(md).toContain('- kill9-recovery: Fast enough — ≤ 1 ms, measured 2 ms');
@@ -56,26 +56,26 @@ describe('renderMarkdown', () => {
   });
 
   it('does not call a run with missing results all passed', () => {
-    const md = renderMarkdown(file({ missing: ['concurrent-checkpoints'] }));
+    const md = renderMarkdown(file({ missing: ['concurrent-checkpoints'] }), []);
     expect(md).toContain('**Verdict: ❌ 1/2 declared tests passed.**');
     expect(md).toContain('**No result** (interrupted or timed out): concurrent-checkpoints.');
   });
 
   it('names the run folder a failed scenario keeps, and none for a failed benchmark (it keeps none)', () => {
     const failed: ScenarioResult = { ...result, state: 'failed', reasons: ['get-last: invalid'], runDir: '/tmp/agentos-chaos-kill9-recovery-abc' };
-    expect(renderMarkdown(file({ results: [failed] }))).toContain('- Run folder kept for inspection: `/tmp/agentos-chaos-kill9-recovery-abc`');
+    expect(renderMarkdown(file({ results: [failed] }), [])).toContain('- Run folder kept for inspection: `/tmp/agentos-chaos-kill9-recovery-abc`');
     const bench: BenchResult = {
       ...failed,
       category: 'bench',
       measurements: [],
       options: { timeMs: 700, warmupMs: 150, iterations: 1000 },
     };
-    expect(renderMarkdown(file({ results: [bench] }))).not.toContain('Run folder kept');
+    expect(renderMarkdown(file({ results: [bench] }), [])).not.toContain('Run folder kept');
   });
 
   it('shows a test that cannot run here as not applicable, counted neither as passed nor as failed', () => {
     const na: ScenarioResult = { ...result, id: 'power-loss', criteria: [], state: 'not-applicable', reason: 'power-loss: no FUSE: /dev/fuse is missing' };
-    const md = renderMarkdown(file({ results: [result, na] }));
+    const md = renderMarkdown(file({ results: [result, na] }), []);
     expect(md).toContain('**Verdict: ✅ all 1/1 applicable declared tests passed; 1 not applicable here.**');
     expect(md).toContain('**Not applicable here:** power-loss: no FUSE: /dev/fuse is missing. It was not run, and it is not counted as passed.');
     expect(md).toContain('| Chaos scenarios | 7 | 2 | 1 | 0 | 1 | 0/1 |');

@@ -1,4 +1,6 @@
 import { keptRunDir, type BenchResult, type ScenarioResult, type TestResult } from '../result.js';
+import type { LoadedScenario } from '../load.js';
+import { criterionMark, isReportedOnly } from './criterion-mark.js';
 import { readiness } from './readiness.js';
 import type { ResultsFile } from './results-file.js';
 
@@ -17,17 +19,12 @@ export function table(header: string[], rows: unknown[][]): string {
   ].join('\n');
 }
 
-function verdictMark(valid: boolean | 'unknown', kind: 'gate' | 'target'): string {
-  if (kind === 'target') return valid === true ? '✅ target met' : valid === false ? '⚠️ target missed' : '❔ unknown';
-  return valid === true ? '✅ pass' : valid === false ? '❌ fail' : '❔ unknown';
-}
-
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(2)} s`;
 }
 
 /** The acceptance report: summary, environment, one section per declared test, appendix of verdicts. */
-export function renderMarkdown(file: ResultsFile): string {
+export function renderMarkdown(file: ResultsFile, declared: readonly LoadedScenario[]): string {
   const { environment: env, results } = file;
   const out: string[] = [];
   const passed = results.filter((r) => r.state === 'passed').length;
@@ -54,7 +51,7 @@ export function renderMarkdown(file: ResultsFile): string {
       ['Category', 'Declared', 'Ran', 'Passed', 'Failed', 'Not applicable', 'Performance targets met'],
       categories.map((c) => {
         const ran = results.filter((r) => r.category === c);
-        const targets = ran.flatMap((r) => r.criteria.filter((x) => x.kind === 'target'));
+        const targets = ran.flatMap((r) => r.criteria.filter((x) => x.kind === 'target' && !isReportedOnly(x)));
         return [
           CATEGORY_TITLES[c] ?? c,
           file.declared[c] ?? 0,
@@ -68,7 +65,7 @@ export function renderMarkdown(file: ResultsFile): string {
     ),
     '',
   );
-  const missed = results.flatMap((r) => r.criteria.filter((x) => x.kind === 'target' && x.valid !== true).map((x) => `${r.id}: ${x.description} — ${x.ours}, measured ${x.measured}`));
+  const missed = results.flatMap((r) => r.criteria.filter((x) => x.kind === 'target' && !isReportedOnly(x) && x.valid !== true).map((x) => `${r.id}: ${x.description} — ${x.ours}, measured ${x.measured}`));
   if (missed.length > 0) out.push('**Performance targets missed** (reported, not failing the run):', '', ...missed.map((m) => `- ${m}`), '');
 
   out.push('## Environment', '');
@@ -87,7 +84,7 @@ export function renderMarkdown(file: ResultsFile): string {
     ran.forEach((r, i) => out.push(...renderScenario(r, i + 1), ''));
   }
 
-  if (results.length > 0) out.push(...renderReadiness(file), '');
+  if (results.length > 0) out.push(...renderReadiness(file, declared), '');
   out.push('## Appendix A: every test with its verdict', '', '```');
   for (const r of results) {
     out.push(`${r.category}/${r.id} (${r.seedTest}) ${r.state.toUpperCase()} in ${seconds(r.durationMs)}`);
@@ -97,8 +94,8 @@ export function renderMarkdown(file: ResultsFile): string {
   return out.join('\n');
 }
 
-function renderReadiness(file: ResultsFile): string[] {
-  const rows = readiness(file);
+function renderReadiness(file: ResultsFile, declared: readonly LoadedScenario[]): string[] {
+  const rows = readiness(file, declared);
   const harnessMb = file.harnessPeakRssKb === null ? null : file.harnessPeakRssKb / 1024;
   // Our workers only: a benchmark's peer variant runs another library's code.
   const ours = file.results.flatMap((r) => r.workers.filter((w) => r.category !== 'bench' || !r.measurements.some((m) => m.peer && m.variant === w.id)).map((w) => ({ r: r.id, w })));
@@ -140,7 +137,7 @@ function renderScenario(r: TestResult, n: number): string[] {
   }
   if (r.category === 'bench' && r.measurements.length > 0) out.push(...renderMeasurements(r), '');
   out.push('**Criteria.**', '');
-  out.push(table(['Criterion', 'Seed target', 'Our criterion', 'Measured', 'Verdict'], r.criteria.map((c) => [c.description, c.seed, c.ours, c.details ? `${c.measured} (${c.details})` : c.measured, verdictMark(c.valid, c.kind)])), '');
+  out.push(table(['Criterion', 'Seed target', 'Our criterion', 'Measured', 'Verdict'], r.criteria.map((c) => [c.description, c.seed, c.ours, c.details ? `${c.measured} (${c.details})` : c.measured, criterionMark(c)])), '');
   if (r.category !== 'bench' && r.faults.length > 0) {
     const t0 = r.faults.find((f) => f.action === 'armed')?.t ?? r.faults[0]?.t ?? 0;
     out.push('**Fault log.**', '');

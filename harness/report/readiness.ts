@@ -124,7 +124,7 @@ function row(alert: AlertThreshold & { name: AlertName }, where: string, reading
  * `alert` field), and for database_lock_timeout one more over the whole run (every criterion that counted "database is
  * locked"). An alert no declaration feeds still gets a row, saying so.
  */
-export function readiness(file: ResultsFile, declared: readonly LoadedScenario[] = []): ReadinessRow[] {
+export function readiness(file: ResultsFile, declared: readonly LoadedScenario[]): ReadinessRow[] {
   const feeds = feedsOf(declared);
   return ALERT_THRESHOLDS.flatMap((alert) => {
     const read = READERS[alert.name];

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { LoadedScenario } from '../load.js';
 import type { BenchResult } from '../result.js';
 import { writeFileAtomic } from './atomic.js';
 import { toBenchFile, toBmf, toGithubActionBenchmark, type BenchFile } from './bench-file.js';
@@ -9,6 +10,8 @@ import type { ResultsFile } from './results-file.js';
 export interface ReportContext {
   file: ResultsFile;
   reportsDir: string;
+  /** Every loaded declaration (the readiness table reads which alert each criterion feeds from them). */
+  declared: readonly LoadedScenario[];
 }
 
 export type Reporter = (context: ReportContext) => string[];
@@ -35,7 +38,7 @@ function benchExport(name: string, convert: (bench: BenchFile) => unknown): Repo
 /** Reporters by name: `pnpm chaos --format <name>` is a lookup here, and a new format is one entry. */
 export const reporters = {
   /** reports/acceptance.md: the acceptance report. */
-  markdown: (context) => write(context, 'acceptance.md', renderMarkdown(context.file)),
+  markdown: (context) => write(context, 'acceptance.md', renderMarkdown(context.file, context.declared)),
   /** reports/results.json: every result, machine-readable. */
   json: (context) => write(context, 'results.json', `${JSON.stringify(context.file, null, 2)}\n`),
   /** reports/bench/<commit>.json: the benchmarks, compared across commits by bench:compare. */

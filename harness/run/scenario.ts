@@ -11,6 +11,7 @@ import { hashString, seededRandom } from '../random.js';
 import type { CriterionResult, FaultLogEntry, Outcome, ScenarioResult, VacuityResult } from '../result.js';
 import type { Fault, ResolvedScenario, WorkerGroup } from '../schema.js';
 import { Triggers } from '../triggers.js';
+import { wallTimeMs } from '../time.js';
 import type { AnyEvent } from '../workers/protocol.js';
 import { Supervisor, type WorkerProcess } from '../workers/supervisor.js';
 import { verdict } from './judge.js';
@@ -117,7 +118,7 @@ class ScenarioRun {
       const injector = injectorFor(fault);
       const runtime = this.#runtimeFor(fault);
       const n = this.#triggers.on(fault.inject, `inject ${fault.kind}`, () => injector.inject(fault, runtime));
-      if (n > 0) this.#faultLog.push({ t: wallNow(), fault: fault.kind, target: fault.target, action: 'armed', detail: `fires on event #${n} of its trigger` });
+      if (n > 0) this.#faultLog.push({ t: wallTimeMs(), fault: fault.kind, target: fault.target, action: 'armed', detail: `fires on event #${n} of its trigger` });
       if ('heal' in fault && fault.heal && injector.heal) {
         const heal = injector.heal.bind(injector);
         this.#triggers.on(fault.heal, `heal ${fault.kind}`, () => heal(fault, runtime));
@@ -294,19 +295,15 @@ class ScenarioRun {
       history: this.#history,
       random: this.#random,
       injected: (detail, affected) => {
-        this.#faultLog.push({ t: wallNow(), fault: fault.kind, target: fault.target, action: 'injected', detail });
+        this.#faultLog.push({ t: wallTimeMs(), fault: fault.kind, target: fault.target, action: 'injected', detail });
         this.#progress(`fault ${fault.kind}: ${detail}`);
         this.#record('harness', { kind: 'fault.injected', fault: fault.kind, target: fault.target, detail, affected });
       },
       healed: (detail) => {
-        this.#faultLog.push({ t: wallNow(), fault: fault.kind, target: fault.target, action: 'healed', detail });
+        this.#faultLog.push({ t: wallTimeMs(), fault: fault.kind, target: fault.target, action: 'healed', detail });
         this.#progress(`heal ${fault.kind}: ${detail}`);
         this.#record('harness', { kind: 'fault.healed', fault: fault.kind, target: fault.target, detail });
       },
     };
   }
-}
-
-function wallNow(): number {
-  return performance.timeOrigin + performance.now();
 }
