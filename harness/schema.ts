@@ -94,6 +94,16 @@ export const faultSchema = taggedUnion('kind', [
   z.object({ kind: z.literal('clock-skew'), ...faultBase, offsetMs: z.number().int() }).strict(),
   z.object({ kind: z.literal('lease-expiry'), ...faultBase }).strict(),
   z.object({ kind: z.literal('pause'), ...faultBase, heal: triggerSchema.optional() }).strict(),
+  z
+    .object({
+      kind: z.literal('power-loss'),
+      /** 'all' (the machine loses power: every live worker dies), or one group or worker id. */
+      target: z.string().min(1).default('all'),
+      inject: triggerSchema,
+      /** Keep this many bytes of the last unsynced write: a write torn at that boundary (512 for a sector). */
+      tear: z.number().int().nonnegative().optional(),
+    })
+    .strict(),
 ]);
 
 const commandSchema = z
@@ -171,6 +181,8 @@ export const checkSchema = taggedUnion('check', [
     })
     .strict(),
   z.object({ check: z.literal('peak-worker-rss'), maxMb: num.positive() }).strict(),
+  /** What each power loss lost of the acknowledged commits: only a tail, never corrupt; at most maxLost if given. */
+  z.object({ check: z.literal('power-loss-tail'), maxLost: num.int().nonnegative().optional() }).strict(),
 ]);
 
 const alertName = z.enum(ALERT_NAMES);

@@ -3,6 +3,7 @@ import type { Check, CheckContext, CheckOutcome } from './check.js';
 import { acknowledgedCheckpointsPresent, integrityOk, lastCheckpointIsLatestAcknowledged, sequenceGapFree } from './checkpoints.js';
 import { eventCount, eventField, fieldLessThan, latency, noWorkerErrors } from './events.js';
 import { everyWorkerAcquired, noOverlappingLeases, noStaleEpochWrites, takeoverFenced, workItems } from './leases.js';
+import { powerLossTail } from './power-loss.js';
 import { acquisitionFairness, commitLatency, commitThroughput, peakWorkerRss, tailRatio, wallTime } from './stress.js';
 import { committedStepsNotRerun, sideEffectsExactlyOnce, taskStatus } from './tasks.js';
 
@@ -33,6 +34,7 @@ export const checks: { [K in CheckName]: Check<Extract<CheckSpec, { check: K }>>
   'acquisition-fairness': acquisitionFairness,
   'wall-time': wallTime,
   'peak-worker-rss': peakWorkerRss,
+  'power-loss-tail': powerLossTail,
 };
 
 /** Runs one check; a check that throws is 'unknown', never a crash of the run. */

@@ -4,6 +4,7 @@ import type { Injector } from './injector.js';
 import { leaseExpiry } from './lease-expiry.js';
 import { lockContention } from './lock-contention.js';
 import { pause } from './pause.js';
+import { powerLoss } from './power-loss.js';
 import { sigkill } from './sigkill.js';
 
 /** Every fault kind's injector; a kind without one is a compile error. */
@@ -13,6 +14,7 @@ export const injectors: { [K in FaultKind]: Injector<Extract<Fault, { kind: K }>
   'clock-skew': clockSkew,
   'lease-expiry': leaseExpiry,
   'lock-contention': lockContention,
+  'power-loss': powerLoss,
 };
 
 export function injectorFor<F extends Fault>(fault: F): Injector<F> {

@@ -908,6 +908,22 @@ static bool path_of(node_t *dir, fuse_ino_t ino, text_t *path) {
   return false;
 }
 
+/* Records the path of every file reachable from `dir` (through current entries) in paths[ino]. */
+static void collect_paths(node_t *dir, const char *prefix, char **paths, size_t cap) {
+  for (size_t i = 0; i < dir->cur_entries.n; i++) {
+    node_t *child = node_get(dir->cur_entries.v[i].ino);
+    if (!child) continue;
+    text_t path = {0};
+    text_add(&path, "%s/%s", prefix, dir->cur_entries.v[i].name);
+    if (is_dir(child) && child->ino != dir->ino) collect_paths(child, path.s, paths, cap);
+    if (is_file(child) && child->ino < cap && !paths[child->ino]) {
+      paths[child->ino] = path.s;
+      continue;
+    }
+    free(path.s);
+  }
+}
+
 static void stats_json(text_t *out) {
   uint64_t files = 0, dirs = 0, bytes = 0, unsynced_bytes = 0, unsynced_files = 0, unsynced_dirs = 0, open = 0;
   for (size_t i = CONTROL_INO + 1; i < nodes_cap; i++) {
@@ -967,6 +983,8 @@ static void drop(long long tear, bool has_tear, text_t *out, bool *changed_out) 
   bool *before = calloc(cap, sizeof *before);
   off_t *size_before = calloc(cap, sizeof *size_before);
   uint64_t *unsynced = calloc(cap, sizeof *unsynced);
+  char **paths = calloc(cap, sizeof *paths);
+  collect_paths(node_get(FUSE_ROOT_ID), "", paths, cap);
   uint64_t open_handles = 0, dirs_reverted = 0;
   for (size_t i = CONTROL_INO + 1; i < cap; i++) {
     node_t *n = nodes[i];
@@ -1047,28 +1065,43 @@ static void drop(long long tear, bool has_tear, text_t *out, bool *changed_out) 
     free(path.s);
     free(torn);
   }
-  uint64_t bytes = 0, files_dropped = 0, files_restored = 0;
+  /* What each file lost: all of it if its name vanished, else its unsynced bytes (less what a torn write kept). */
+  uint64_t bytes = 0, files_dropped = 0, files_restored = 0, listed = 0;
+  text_t per_file = {0};
+  text_add(&per_file, "[");
   for (size_t i = CONTROL_INO + 1; i < cap; i++) {
     node_t *n = nodes[i];
     bool after = n && is_file(n) && n->reached;
+    uint64_t lost = 0;
     if (before[i] && !after) {
       files_dropped++;
-      bytes += (uint64_t)size_before[i];
-    } else if (before[i]) bytes += unsynced[i];
-    else if (after) files_restored++;
+      lost = (uint64_t)size_before[i];
+    } else if (before[i]) {
+      lost = unsynced[i];
+      if (landed && i == torn_ino) lost = lost >= torn_len ? lost - torn_len : 0;
+    } else if (after) files_restored++;
+    bytes += lost;
+    if (lost > 0 && listed++ < 100) {
+      text_add(&per_file, "%s{\"path\":", listed > 1 ? "," : "");
+      text_json_string(&per_file, paths[i] ? paths[i] : "?");
+      text_add(&per_file, ",\"bytes\":%llu,\"vanished\":%s}", (unsigned long long)lost, after ? "false" : "true");
+    }
   }
-  if (landed && bytes >= torn_len) bytes -= torn_len;
+  text_add(&per_file, "]");
   for (size_t i = CONTROL_INO + 1; i < cap; i++) maybe_free(nodes[i]);
   last_write.valid = false;
   drops++;
   text_add(out,
            "{\"bytesDropped\":%llu,\"filesDropped\":%llu,\"filesReverted\":%llu,\"filesRestored\":%llu,"
-           "\"dirsReverted\":%llu,\"openHandles\":%llu,\"torn\":%s}",
+           "\"dirsReverted\":%llu,\"openHandles\":%llu,\"torn\":%s,\"files\":%s}",
            (unsigned long long)bytes, (unsigned long long)files_dropped, (unsigned long long)reverted,
            (unsigned long long)files_restored, (unsigned long long)dirs_reverted, (unsigned long long)open_handles,
-           torn_json.s ? torn_json.s : "null");
+           torn_json.s ? torn_json.s : "null", per_file.s);
   *changed_out = reverted > 0 || dirs_reverted > 0;
   free(torn_json.s);
+  free(per_file.s);
+  for (size_t i = 0; i < cap; i++) free(paths[i]);
+  free(paths);
   free(before);
   free(size_before);
   free(unsynced);

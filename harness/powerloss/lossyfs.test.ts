@@ -82,6 +82,7 @@ describe.skipIf(unavailable !== null)(`lossyfs${unavailable ? ` — not applicab
 
     expect(readFileSync(file)).toEqual(Buffer.alloc(10_000, 'a'));
     expect(report).toMatchObject({ bytesDropped: 5000, filesDropped: 0, filesReverted: 1 });
+    expect(report.files).toEqual([{ path: '/data.bin', bytes: 5000, vanished: false }]);
     expect(fs.stats()).toMatchObject({ unsyncedBytes: 0, drops: 1 });
   });
 
@@ -138,6 +139,10 @@ describe.skipIf(unavailable !== null)(`lossyfs${unavailable ? ` — not applicab
 
     expect(existsSync(sub)).toBe(false);
     expect(report).toMatchObject({ filesDropped: 2, bytesDropped: 3 });
+    expect(report.files.sort((a, b) => a.path.localeCompare(b.path))).toEqual([
+      { path: '/sub/one.txt', bytes: 1, vanished: true },
+      { path: '/sub/two.txt', bytes: 2, vanished: true },
+    ]);
   });
 
   it('tears the last unsynced write: only its first bytes reach the disk', async () => {

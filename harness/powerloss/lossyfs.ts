@@ -40,6 +40,8 @@ const dropSchema = z.object({
   openHandles: z.number(),
   /** The last unsynced write, of which the first `kept` bytes reached the disk (null without `tear`). */
   torn: z.object({ path: z.string().nullable(), offset: z.number(), kept: z.number(), length: z.number(), landed: z.boolean() }).nullable(),
+  /** Each file that lost bytes (the first 100), by its path in the mount before the drop. */
+  files: z.array(z.object({ path: z.string(), bytes: z.number(), vanished: z.boolean() })),
 });
 
 export type LossyFsStats = z.output<typeof statsSchema>;
@@ -74,7 +76,8 @@ export class LossyFs {
     this.backingDir = backingDir;
     this.mountPoint = mountPoint;
     this.#daemon = daemon;
-    this.#exited = new Promise((done) => daemon.once('exit', (code, signal) => done({ code, signal })));
+    // 'close' comes after the output streams ended, so the daemon's last error message is in #stderr.
+    this.#exited = new Promise((done) => daemon.once('close', (code, signal) => done({ code, signal })));
     daemon.stderr?.on('data', (chunk: Buffer) => {
       this.#stderr = (this.#stderr + chunk.toString('utf8')).slice(-4096);
     });
@@ -98,7 +101,7 @@ export class LossyFs {
         clearTimeout(timer);
         done(line === 'ready' ? null : `unexpected output "${line}"`);
       });
-      daemon.once('exit', (code, signal) => {
+      daemon.once('close', (code, signal) => {
         clearTimeout(timer);
         done(`the daemon exited (${signal ?? `status ${code}`})`);
       });
