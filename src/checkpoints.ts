@@ -3,6 +3,7 @@ import type { Statement } from 'better-sqlite3';
 import type { AgentDatabase } from './db.js';
 import { NotFoundError } from './errors.js';
 import { crashPoint } from './crash-points.js';
+import { mutant } from './mutants.js';
 import { EvidenceVerifier, type EvidencePack, type VerificationResult } from './evidence.js';
 import type { Fence } from './fencing.js';
 import { serializeJson, type Json } from './json-state.js';
@@ -129,12 +130,14 @@ export class CheckpointManager {
       leaseEpoch: options.lease?.epoch ?? null,
     };
     const lease = options.lease;
-    const row = this.#db.writeTransaction(() => {
-      if (lease) this.#db.fencing.check(lease, 'checkpoint', now);
-      const inserted = this.#insert.get(params) as { id: number; seq: number };
-      crashPoint('checkpoint.before-commit');
-      return inserted;
-    });
+    const write = (): { id: number; seq: number } =>
+      this.#db.writeTransaction(() => {
+        if (lease) this.#db.fencing.check(lease, 'checkpoint', now);
+        const inserted = this.#insert.get(params) as { id: number; seq: number };
+        crashPoint('checkpoint.before-commit');
+        return inserted;
+      });
+    const row = mutant === 'ack-before-commit' ? this.#ackBeforeCommit(pending.taskId, write) : write();
     crashPoint('checkpoint.after-commit');
     this.#committed.add(pending);
     this.metrics.increment('checkpointsCommitted');
@@ -151,6 +154,15 @@ export class CheckpointManager {
       createdAt: now,
       verifiedAt: params.verifiedAt,
     };
+  }
+
+  /** The 'ack-before-commit' mutant: answers with the id and seq the insert would get, and inserts on the next turn. */
+  #ackBeforeCommit(taskId: string, write: () => { id: number; seq: number }): { id: number; seq: number } {
+    const next = this.#db.sqlite
+      .prepare('SELECT (SELECT COALESCE(MAX(id), 0) + 1 FROM checkpoints) AS id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM checkpoints WHERE task_id = ?) AS seq')
+      .get(taskId) as { id: number; seq: number };
+    setImmediate(write);
+    return next;
   }
 
   /** Re-checks a stored checkpoint's evidence now and records the outcome. */

@@ -7,6 +7,7 @@ import type { AgentDatabase } from './db.js';
 import type { Fence } from './fencing.js';
 import { isSameProcess, processStartTime } from './process-identity.js';
 import { crashPoint } from './crash-points.js';
+import { mutant } from './mutants.js';
 import { InDoubtToolCallError, ToolCallInProgressError, ToolSpawnError } from './errors.js';
 import { sha256Hex } from './evidence.js';
 import { canonicalJson } from './json-state.js';
@@ -252,7 +253,7 @@ export class ToolLedger {
       if (row?.status === 'started' && row.owner_pid !== null && row.owner_pid !== process.pid && isSameProcess(row.owner_pid, row.owner_start)) {
         throw new ToolCallInProgressError(key, command, row.owner_pid);
       }
-      if (row?.status === 'started' && (options.onInDoubt ?? 'throw') === 'throw') {
+      if (row?.status === 'started' && (options.onInDoubt ?? 'throw') === 'throw' && mutant !== 'rerun-in-doubt') {
         this.metrics.increment('toolCallsInDoubt');
         throw new InDoubtToolCallError(key, command, row.started_at);
       }

@@ -29,6 +29,8 @@ export interface Injector<F extends Fault> {
   setup?(fault: F, context: { runDir: string }): Promise<(() => Promise<void>) | void>;
   /** Why this fault cannot run here (e.g. "no FUSE: /dev/fuse is missing"), or null: the scenario is then reported not applicable, never passed. */
   unavailable?(fault: F): string | null;
+  /** Variables for the environment of a worker about to start (e.g. an armed crash point), or undefined. */
+  workerEnv?(fault: F, worker: { id: string; group: string }): Record<string, string> | undefined;
   inject(fault: F, runtime: FaultRuntime): void;
   /** Undo the fault (resume paused processes, …). Called on the heal trigger and again at teardown; must be idempotent. */
   heal?(fault: F, runtime: FaultRuntime): void;

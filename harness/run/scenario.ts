@@ -27,6 +27,8 @@ export interface RunOptions {
   onProgress?: (message: string) => void;
   /** Aborting ends the run at once (Ctrl-C): workers are reaped, the run folder is removed, the result is failed. */
   signal?: AbortSignal;
+  /** Where the workers' JavaScript is (default the normal build; a mutant build for checker tests). */
+  buildDir?: string;
 }
 
 /** Longest wait for the workers to die once they were sent SIGKILL, after a timeout or an abort. */
@@ -47,7 +49,7 @@ class ScenarioRun {
   readonly #options: RunOptions;
   readonly #started = performance.now();
   readonly #history = new History();
-  readonly #supervisor = new Supervisor();
+  readonly #supervisor: Supervisor;
   readonly #faultLog: FaultLogEntry[] = [];
   /** Problems the harness itself found: a timeout, a failed action, a survivor. */
   readonly #reasons: string[] = [];
@@ -64,6 +66,7 @@ class ScenarioRun {
   constructor(scenario: ResolvedScenario, options: RunOptions) {
     this.#scenario = scenario;
     this.#options = options;
+    this.#supervisor = new Supervisor(options.buildDir ? { buildDir: options.buildDir } : {});
     this.#random = seededRandom(options.seed ^ hashString(scenario.id));
     this.#triggers = new Triggers(this.#history, this.#random, (label, error) =>
       this.#reasons.push(`action "${label}" failed: ${error instanceof Error ? error.message : String(error)}`),
@@ -266,7 +269,9 @@ class ScenarioRun {
 
   #spawn(id: string, group: string, workload: string, params: Record<string, unknown>, durability: 'normal' | 'full'): WorkerProcess {
     this.#history.registerWorker(id, group);
+    const env = Object.assign({}, ...this.#scenario.faults.map((f) => injectorFor(f).workerEnv?.(f, { id, group }) ?? {})) as Record<string, string>;
     const worker = this.#supervisor.spawn({
+      env,
       id,
       group,
       workload,

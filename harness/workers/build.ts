@@ -3,15 +3,21 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { glob } from 'tinyglobby';
+import type { Mutant } from '../../src/mutants.js';
 
 /** Repository root (two levels above this file). */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** Where the transpiled JavaScript of src/ and harness/ is placed; workers run from here with plain `node`. */
 export const BUILD_DIR = join(ROOT, '.build', 'js');
 
-/** Path of a built worker entry point, e.g. builtPath('harness/workers/entry.ts'). */
-export function builtPath(sourcePath: string): string {
-  return join(BUILD_DIR, sourcePath.replace(/\.ts$/, '.js'));
+/** Path of a built worker entry point, e.g. builtPath('harness/workers/entry.ts'), in the normal build or another. */
+export function builtPath(sourcePath: string, buildDir = BUILD_DIR): string {
+  return join(buildDir, sourcePath.replace(/\.ts$/, '.js'));
+}
+
+/** Where a deliberately broken build of the layer (see src/mutants.ts) is placed. */
+export function mutantBuildDir(mutant: string): string {
+  return join(ROOT, '.build', `mutant-${mutant}`);
 }
 
 /**
@@ -19,12 +25,13 @@ export function builtPath(sourcePath: string): string {
  * into .build/js. Starting a worker then costs a plain `node` start instead of a TypeScript loader's.
  * The output is written to a fresh folder and renamed into place, so concurrent runs never see half a build.
  */
-export async function buildWorkers(): Promise<string> {
+export async function buildWorkers(options: { mutant?: Mutant } = {}): Promise<string> {
+  const target = options.mutant ? mutantBuildDir(options.mutant) : BUILD_DIR;
   const entryPoints = await glob(['src/**/*.ts', 'harness/**/*.ts'], {
     cwd: ROOT,
     ignore: ['**/*.test.ts', '**/*.spec.ts'],
   });
-  const staging = `${BUILD_DIR}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+  const staging = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}`;
   await build({
     entryPoints: entryPoints.map((p) => join(ROOT, p)),
     outbase: ROOT,
@@ -34,6 +41,8 @@ export async function buildWorkers(): Promise<string> {
     target: 'node20',
     // Linked source maps: coverage of worker processes (c8) maps back to the TypeScript sources.
     sourcemap: 'linked',
+    // Only a mutant build names a mutant; in every other build the identifier stays undefined.
+    ...(options.mutant ? { define: { AGENTOS_MUTANT: JSON.stringify(options.mutant) } } : {}),
     logLevel: 'error',
   });
   cpSync(join(ROOT, 'src/migrations'), join(staging, 'src/migrations'), {
@@ -41,10 +50,10 @@ export async function buildWorkers(): Promise<string> {
     filter: (p) => !p.endsWith('.ts'),
   });
   writeFileSync(join(staging, 'package.json'), '{"type":"module"}\n');
-  mkdirSync(dirname(BUILD_DIR), { recursive: true });
-  const old = `${BUILD_DIR}.old.${process.pid}`;
-  if (existsSync(BUILD_DIR)) renameSync(BUILD_DIR, old);
-  renameSync(staging, BUILD_DIR);
+  mkdirSync(dirname(target), { recursive: true });
+  const old = `${target}.old.${process.pid}`;
+  if (existsSync(target)) renameSync(target, old);
+  renameSync(staging, target);
   rmSync(old, { recursive: true, force: true });
-  return BUILD_DIR;
+  return target;
 }

@@ -19,6 +19,8 @@ export interface SpawnOptions {
   dbPath: string;
   runDir: string;
   durability: 'normal' | 'full';
+  /** Variables added to this worker's environment (e.g. an armed crash point). */
+  env?: Record<string, string>;
   onEvent: (worker: WorkerProcess, event: AnyEvent) => void;
   onExit: (worker: WorkerProcess, exit: WorkerExit) => void;
 }
@@ -28,8 +30,8 @@ export interface SpawnOptions {
  * (about 70 ms of CPU per process on the development machine, more than the rest of start-up); workers make no TLS
  * connections, and a scenario may start a hundred of them at once.
  */
-function workerEnv(marker: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, [MARKER_VARIABLE]: marker };
+function workerEnv(marker: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra, [MARKER_VARIABLE]: marker };
   delete env.NODE_EXTRA_CA_CERTS;
   return env;
 }
@@ -73,7 +75,7 @@ function startWorker(entry: string, options: SpawnOptions, marker: string) {
       `--params=${JSON.stringify(options.params)}`,
       `--durability=${options.durability}`,
     ],
-    { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', buffer: false, reject: false, cleanup: true, cwd: options.runDir, env: workerEnv(marker), extendEnv: false },
+    { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', buffer: false, reject: false, cleanup: true, cwd: options.runDir, env: workerEnv(marker, options.env), extendEnv: false },
   );
 }
 type WorkerSubprocess = ReturnType<typeof startWorker>;
@@ -175,8 +177,13 @@ export class WorkerProcess {
 /** Owns every worker process of a scenario: starts them, and kills and awaits them all at teardown. */
 export class Supervisor {
   readonly #workers: WorkerProcess[] = [];
-  readonly #entry = builtPath('harness/workers/entry.ts');
+  readonly #entry: string;
   readonly #marker = randomUUID();
+
+  /** buildDir: where the workers' JavaScript is (default the normal build; a mutant build for checker tests). */
+  constructor(options: { buildDir?: string } = {}) {
+    this.#entry = builtPath('harness/workers/entry.ts', options.buildDir);
+  }
 
   /** Starts a worker; its parameters are validated and defaulted here, so the worker itself needs no schema library. */
   spawn(options: SpawnOptions): WorkerProcess {
