@@ -138,21 +138,23 @@ export class AgentosSaver extends BaseCheckpointSaver {
     const refusal = this.#refused.checkpointRefusal(address.threadId, address.ns, address.checkpointId, checkpoint.id);
     if (refusal) throw refusal;
     const { channel_values: values = {}, ...rest } = checkpoint;
-    const [type, serialized] = await this.serde.dumpsTyped(rest);
-    const [metadataType, metadataBytes] = await this.serde.dumpsTyped(metadata);
+    const channels = Object.keys(newVersions);
+    // One await for every serialization: the checkpoint without its values, the metadata, each changed channel.
+    const [[type, serialized], [metadataType, metadataBytes], ...dumped] = await Promise.all([
+      this.serde.dumpsTyped(rest),
+      this.serde.dumpsTyped(metadata),
+      ...channels.map((channel) => (channel in values ? this.serde.dumpsTyped((values as Record<string, unknown>)[channel]) : EMPTY_VALUE)),
+    ]);
     if (metadataType !== 'json') throw new InvalidArgumentError(`AgentosSaver.put: metadata must serialize to JSON (list() filters on it), got type "${metadataType}"`);
-    const blobs = await Promise.all(
-      Object.entries(newVersions).map(async ([channel, version]) => {
-        const [blobType, value] = channel in values ? await this.serde.dumpsTyped((values as Record<string, unknown>)[channel]) : ['empty', null];
-        return { channel, version: String(version), type: blobType, value: value && toBuffer(value) };
-      }),
-    );
     const now = this.#db.clock.now();
     const lease = this.#threads.leaseFor(address.threadId, 'langgraph-put', now);
     const where = { threadId: address.threadId, ns: address.ns };
     this.#db.writeTransaction(() => {
       this.#threads.check(address.threadId, lease, 'langgraph-put', now);
-      for (const blob of blobs) this.#sql.insertBlob.run({ ...where, ...blob });
+      channels.forEach((channel, i) => {
+        const [blobType, value] = dumped[i] as [string, Uint8Array | null];
+        this.#sql.insertBlob.run({ threadId: where.threadId, ns: where.ns, channel, version: String(newVersions[channel]), type: blobType, value: value && toBuffer(value) });
+      });
       const evidence = address.checkpointId === undefined ? null : combineEvidence(this.#sql.taskEvidenceOf.all({ ...where, checkpointId: address.checkpointId }) as { evidence: string; verification: string }[]);
       this.#sql.upsertCheckpoint.run({
         ...where,
@@ -160,8 +162,8 @@ export class AgentosSaver extends BaseCheckpointSaver {
         parentId: address.checkpointId ?? null,
         type,
         checkpoint: toBuffer(serialized),
-        channelVersions: JSON.stringify(Object.fromEntries(Object.entries(checkpoint.channel_versions ?? {}).map(([c, v]) => [c, String(v)]))),
-        metadata: new TextDecoder().decode(metadataBytes),
+        channelVersions: versionsAsText(checkpoint.channel_versions),
+        metadata: UTF8.decode(metadataBytes),
         evidence: evidence ? JSON.stringify(evidence.evidence) : null,
         verified: evidence?.verification.ok ? 1 : 0,
         verification: evidence ? JSON.stringify(evidence.verification) : null,
@@ -402,6 +404,17 @@ export class AgentosSaver extends BaseCheckpointSaver {
     // A plain Uint8Array, as it was given, not better-sqlite3's Buffer.
     return this.serde.loadsTyped(row.type, row.type === 'bytes' ? new Uint8Array(value) : value);
   }
+}
+
+const UTF8 = new TextDecoder();
+/** A channel that is in newVersions but has no value (it was cleared): stored as such, and skipped when loading. */
+const EMPTY_VALUE: Promise<[string, null]> = Promise.resolve(['empty', null]);
+
+/** {channel: version} with every version as text: how the blob rows are keyed, matched in SQL as stored. */
+function versionsAsText(versions: ChannelVersions | undefined): string {
+  const text: Record<string, string> = {};
+  for (const channel in versions) text[channel] = String(versions[channel]);
+  return JSON.stringify(text);
 }
 
 function toBuffer(bytes: Uint8Array): Buffer {

@@ -62,6 +62,7 @@ export class RefusedCheckpoints {
 
   /** The error to refuse a task's writes at a checkpoint with: set when the checkpoint itself was refused. */
   writesRefusal(threadId: string, ns: string, checkpointId: string): Error | undefined {
+    if (this.#byCheckpoint.size === 0) return undefined;
     return this.#byCheckpoint.get(keyOf3(threadId, ns, checkpointId))?.get('*');
   }
 
@@ -74,6 +75,7 @@ export class RefusedCheckpoints {
 
   /** The task's writes at the checkpoint were saved: they no longer stand in the way of its child. */
   acceptWrites(threadId: string, ns: string, checkpointId: string, taskId: string): void {
+    if (this.#byCheckpoint.size === 0) return;
     const key = keyOf3(threadId, ns, checkpointId);
     const refused = this.#byCheckpoint.get(key);
     if (!refused?.delete(taskId)) return;
@@ -82,7 +84,7 @@ export class RefusedCheckpoints {
 
   /** The error to refuse a checkpoint with because of its parent; the checkpoint is then refused in turn. */
   checkpointRefusal(threadId: string, ns: string, parentId: string | undefined, checkpointId: string): Error | undefined {
-    if (parentId === undefined) return undefined;
+    if (parentId === undefined || this.#byCheckpoint.size === 0) return undefined;
     const error = this.#byCheckpoint.get(keyOf3(threadId, ns, parentId))?.values().next().value;
     if (error) this.#byCheckpoint.set(keyOf3(threadId, ns, checkpointId), new Map([['*', error]]));
     return error;

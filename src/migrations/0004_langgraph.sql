@@ -24,7 +24,7 @@ CREATE TABLE langgraph_checkpoints (
   PRIMARY KEY (thread_id, checkpoint_ns, checkpoint_id)
 ) WITHOUT ROWID;
 
--- Channel values by version (a rowid table: values may be large).
+-- Channel values by version.
 CREATE TABLE langgraph_blobs (
   thread_id      TEXT NOT NULL,
   checkpoint_ns  TEXT NOT NULL,
@@ -32,8 +32,8 @@ CREATE TABLE langgraph_blobs (
   version        TEXT NOT NULL,
   type           TEXT NOT NULL,
   value          BLOB,
-  UNIQUE (thread_id, checkpoint_ns, channel, version)
-);
+  PRIMARY KEY (thread_id, checkpoint_ns, channel, version)
+) WITHOUT ROWID;
 
 -- Pending writes of the tasks run from a checkpoint.
 CREATE TABLE langgraph_writes (
@@ -48,8 +48,8 @@ CREATE TABLE langgraph_writes (
   task_path      TEXT    NOT NULL DEFAULT '',
   lease_item     TEXT,
   lease_epoch    INTEGER,
-  UNIQUE (thread_id, checkpoint_ns, checkpoint_id, task_id, idx)
-);
+  PRIMARY KEY (thread_id, checkpoint_ns, checkpoint_id, task_id, idx)
+) WITHOUT ROWID;
 
 -- Evidence a task attached, verified when its writes were saved (in the same transaction).
 CREATE TABLE langgraph_task_evidence (
