@@ -2,7 +2,7 @@ import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, read
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { systemClock, type Clock } from './clock.js';
-import { DatabaseCorruptError, DatabaseOpenError, ForeignDatabaseError } from './errors.js';
+import { DatabaseCorruptError, DatabaseOpenError, DiskFullError, ForeignDatabaseError } from './errors.js';
 import { Fencing } from './fencing.js';
 import { SCHEMA_LABELS, assertSchemaNotNewer, currentSchemaVersion, loadMigrations, migrate } from './migrations.js';
 import { InvalidArgumentError } from './validate.js';
@@ -39,7 +39,12 @@ export class AgentDatabase {
    * Called inside another write transaction, fn runs in a savepoint of it.
    */
   writeTransaction<T>(fn: () => T): T {
-    return this.#runInTransaction.immediate(fn) as T;
+    try {
+      return this.#runInTransaction.immediate(fn) as T;
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'SQLITE_FULL') throw new DiskFullError(this.path, { cause: error });
+      throw error;
+    }
   }
 
   /** The fencing rule every write made under a lease goes through (see fencing.ts). */

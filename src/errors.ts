@@ -143,6 +143,17 @@ export class DatabaseCorruptError extends DatabaseOpenError {
   override name = 'DatabaseCorruptError';
 }
 
+/** A write failed because the database's disk is full (SQLITE_FULL); nothing of it was written. Retry once space returns. */
+export class DiskFullError extends AgentOSError {
+  override name = 'DiskFullError';
+  constructor(
+    readonly path: string,
+    options: { cause: unknown },
+  ) {
+    super(`write to database "${path}" failed: the disk is full (SQLITE_FULL); nothing was written, retry once space is freed`, options);
+  }
+}
+
 /** Another runner holds the task's lease: a task has one owner at a time. */
 export class TaskBusyError extends AgentOSError {
   override name = 'TaskBusyError';

@@ -65,6 +65,7 @@ export {
   SchemaTooNewError,
   ForeignDatabaseError,
   DatabaseCorruptError,
+  DiskFullError,
   TaskError,
   TaskBusyError,
   type LeasedOperation,
