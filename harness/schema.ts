@@ -97,9 +97,8 @@ export const faultSchema = taggedUnion('kind', [
   z
     .object({
       kind: z.literal('power-loss'),
-      /** 'all' (the machine loses power: every live worker dies), or one group or worker id. */
-      target: z.string().min(1).default('all'),
-      inject: triggerSchema,
+      /** A group on the machine that loses power; every live worker of the run dies with it (they share its disk). */
+      ...faultBase,
       /** Keep this many bytes of the last unsynced write: a write torn at that boundary (512 for a sector). */
       tear: z.number().int().nonnegative().optional(),
     })

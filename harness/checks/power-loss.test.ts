@@ -27,7 +27,7 @@ describe('power-loss-tail', () => {
     history.append('w', { kind: 'worker.started', pid: 4242, group: 'writer' });
     const acks = [1, 2, 3, 4, 5].map((id) => history.append('w', { kind: 'checkpoint.committed', taskId: 't', seq: id, id, latencyMs: 0.1 }));
     acks.forEach((a, i) => (a.t = 1_000 + i * 100));
-    history.append('harness', { kind: 'fault.injected', fault: 'power-loss', target: 'all', detail: '', affected: 4096 });
+    history.append('harness', { kind: 'fault.injected', fault: 'power-loss', target: 'writer', detail: '', affected: 4096 });
     const drop = { bytesDropped: 4096, filesDropped: 0, filesReverted: 1, filesRestored: 0, dirsReverted: 0, openHandles: 0, torn: null, files: [] };
     saveSurvivors(runDir, join(source, 'agentos.db'), { index: 1, killedAtMs: 1_500, killed: [{ id: 'w', pid: 4242 }], database: 'agentos.db', drop });
     const checkDb = openDatabase(join(tempDir(), 'unused.db'));

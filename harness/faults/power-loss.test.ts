@@ -37,7 +37,7 @@ afterEach(async () => {
 async function runUntilPowerLoss(durability: 'normal' | 'full', killAfter: number, writers = 3) {
   const runDir = mkdtempSync(join(tmpdir(), 'power-loss-test-'));
   cleanups.push(() => rmSync(runDir, { recursive: true, force: true }));
-  const fault: PowerLossFault = { kind: 'power-loss', target: 'all', inject: 'start' };
+  const fault: PowerLossFault = { kind: 'power-loss', target: 'writer', inject: 'start' };
   const teardown = await powerLoss.setup!(fault, { runDir });
   if (teardown) cleanups.push(teardown);
   const dbPath = join(runDir, 'agentos.db');
@@ -54,16 +54,17 @@ async function runUntilPowerLoss(durability: 'normal' | 'full', killAfter: numbe
     db,
     history,
     random: Math.random,
-    injected: (detail, affected) => history.append('harness', { kind: 'fault.injected', fault: 'power-loss', target: 'all', detail, affected }),
+    injected: (detail, affected) => history.append('harness', { kind: 'fault.injected', fault: 'power-loss', target: 'writer', detail, affected }),
     healed: () => undefined,
   };
   let acks = 0;
-  const workers = Array.from({ length: writers }, (_, i) => {
-    const id = `writer-${i + 1}`;
-    history.registerWorker(id, 'writer');
+  // The target group's writers, and one of another group: a power loss spares no process on the machine.
+  const ids = [...Array.from({ length: writers }, (_, i) => ['writer', `writer-${i + 1}`] as const), ['bystander', 'bystander'] as const];
+  const workers = ids.map(([group, id]) => {
+    history.registerWorker(id, group);
     const worker = supervisor.spawn({
       id,
-      group: 'writer',
+      group,
       workload: 'checkpoint-writer',
       params: { taskId: 'task-{worker}', count: 1_000_000 },
       dbPath,
@@ -75,7 +76,7 @@ async function runUntilPowerLoss(durability: 'normal' | 'full', killAfter: numbe
       },
       onExit: (w, exit) => void history.append(w.id, { kind: 'worker.exited', exitCode: exit.exitCode, signal: exit.signal, peakRssKb: null }),
     });
-    history.append(id, { kind: 'worker.started', pid: worker.pid, group: 'writer' });
+    history.append(id, { kind: 'worker.started', pid: worker.pid, group });
     return worker;
   });
   const exits = await Promise.all(workers.map((w) => w.exited));
@@ -86,10 +87,10 @@ describe.skipIf(unavailable !== null)(`power-loss fault${unavailable ? ` — not
   it("kills every writer at once, drops what was not fsynced, and under 'full' loses no acknowledged commit", async () => {
     const run = await runUntilPowerLoss('full', 300);
 
-    expect(run.exits.map((e) => e.signal)).toEqual(['SIGKILL', 'SIGKILL', 'SIGKILL']);
+    expect(run.exits.map((e) => e.signal)).toEqual(['SIGKILL', 'SIGKILL', 'SIGKILL', 'SIGKILL']);
     const [loss] = run.history.select('fault.injected');
     expect(loss?.affected).toBeGreaterThan(0);
-    expect(loss?.detail).toMatch(/^power lost: SIGKILL to writer-1 \(pid \d+\), writer-2 \(pid \d+\), writer-3 \(pid \d+\); dropped /);
+    expect(loss?.detail).toMatch(/^power lost: SIGKILL to writer-1 \(pid \d+\), writer-2 \(pid \d+\), writer-3 \(pid \d+\), bystander \(pid \d+\); dropped /);
     expect(powerLoss.fired(run.fault, run.history, 0)).toMatchObject({ fired: true });
     const tail = runCheck({ check: 'power-loss-tail', maxLost: 0 }, run.context);
     expect(tail).toMatchObject({ valid: true, data: { losses: 1, lost: 0 } });
@@ -127,17 +128,17 @@ describe.skipIf(unavailable !== null)(`power-loss fault${unavailable ? ` — not
     const history = new History();
     const runtime = { workers: () => [], db, history, random: Math.random, injected: () => undefined, healed: () => undefined } as unknown as FaultRuntime;
 
-    expect(() => powerLoss.inject({ kind: 'power-loss', target: 'all', inject: 'start' }, runtime)).toThrow(/is not on lossyfs; the runner must await the fault's setup\(\)/);
+    expect(() => powerLoss.inject({ kind: 'power-loss', target: 'writer', inject: 'start' }, runtime)).toThrow(/is not on lossyfs; the runner must await the fault's setup\(\)/);
     expect(db.sqlite.open).toBe(true);
   });
 });
 
 describe('power-loss vacuity guard', () => {
-  const fault: PowerLossFault = { kind: 'power-loss', target: 'all', inject: 'start' };
+  const fault: PowerLossFault = { kind: 'power-loss', target: 'writer', inject: 'start' };
 
   it('fails a power loss that dropped nothing', () => {
     const history = new History();
-    history.append('harness', { kind: 'fault.injected', fault: 'power-loss', target: 'all', detail: 'dropped 0 B', affected: 0 });
+    history.append('harness', { kind: 'fault.injected', fault: 'power-loss', target: 'writer', detail: 'dropped 0 B', affected: 0 });
     expect(powerLoss.fired(fault, history, 0)).toEqual({ fired: false, detail: '1 of 1 power loss(es) dropped nothing: every write had been fsynced, so the loss proved nothing' });
   });
 

@@ -12,7 +12,8 @@ type PowerLossFault = Extract<Fault, { kind: 'power-loss' }>;
 
 /**
  * The machine loses power. The run folder is on lossyfs (mounted by setup), so every write not yet fsynced is
- * lost: every target worker dies of SIGKILL in the same instant, then the file system drops what was not durable
+ * lost: every live worker of the run dies of SIGKILL in the same instant (the target names a group on the machine;
+ * the others share its disk, so they cannot live on), then the file system drops what was not durable
  * (optionally tearing the last write). The database files as they survived are copied to power-loss-<n>/ for the
  * power-loss-tail check. The harness's own connection is closed first: no connection outlives a power loss, and
  * its shared-memory map of the -shm file would point at dropped pages.
@@ -30,7 +31,7 @@ export const powerLoss: Injector<PowerLossFault> = {
     const dbPath = rt.db.sqlite.name;
     const fs = LossyFs.containing(dbPath);
     if (!fs) throw new Error(`power-loss: the database ${dbPath} is not on lossyfs; the runner must await the fault's setup() before opening the database`);
-    const victims = fault.target === 'all' ? everyLiveWorker(rt) : rt.workers(fault.target);
+    const victims = everyLiveWorker(rt);
     // Before the kill, while the workers still hold the database: closing the last connection would checkpoint (fsync) the WAL.
     rt.db.close();
     const killedAtMs = wallTimeMs();
