@@ -89,7 +89,8 @@ function crossCheckScenario(file: string, s: ResolvedScenario): string[] {
   if (groups.size !== s.workers.length) problems.push(`${file}: "${s.id}": workers: group names must be unique`);
   if (!s.workers.some((w) => w.start === 'start')) problems.push(`${file}: "${s.id}": workers: at least one group must have start: 'start'`);
   s.faults.forEach((f, i) => {
-    if (f.kind !== 'lock-contention') where(`faults[${i}].target`, f.target);
+    // These act on the database or the machine, not on a worker group.
+    if (f.kind !== 'lock-contention' && f.kind !== 'backup' && f.kind !== 'disk-full') where(`faults[${i}].target`, f.target);
   });
   s.commands.forEach((c, i) => where(`commands[${i}].to`, c.to));
   return problems;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ALERT_NAMES } from '../src/alerts.js';
 import { SUBJECT_NAMES } from './bench/subjects.js';
+import { CRASH_POINTS } from '../src/crash-points.js';
 import { EVENT_KINDS } from './workers/protocol.js';
 import { WORKLOAD_NAMES, workloadParams } from './workers/workloads/params.js';
 
@@ -96,6 +97,29 @@ export const faultSchema = taggedUnion('kind', [
   z.object({ kind: z.literal('pause'), ...faultBase, heal: triggerSchema.optional() }).strict(),
   z
     .object({
+      kind: z.literal('crash-point'),
+      target: z.string().min(1),
+      /** A named moment in the layer (src/crash-points.ts) where the target's workers die with SIGKILL. */
+      point: z.enum(CRASH_POINTS),
+      /** At the at-th time a worker passes it. */
+      at: z.number().int().positive().default(1),
+      /** Armed when the target's workers start; the trigger only marks it in the fault log. */
+      inject: triggerSchema.default('start'),
+    })
+    .strict(),
+  z.object({ kind: z.literal('backup'), target: z.string().default('database'), inject: triggerSchema }).strict(),
+  z
+    .object({
+      kind: z.literal('disk-full'),
+      target: z.string().default('database'),
+      inject: triggerSchema,
+      heal: triggerSchema.optional(),
+      /** Size of the run folder's own file system, filled to the last byte on inject. */
+      sizeMb: z.number().int().positive().max(1024).default(64),
+    })
+    .strict(),
+  z
+    .object({
       kind: z.literal('power-loss'),
       /** A group on the machine that loses power; every live worker of the run dies with it (they share its disk). */
       ...faultBase,
@@ -163,6 +187,9 @@ export const checkSchema = taggedUnion('check', [
   z.object({ check: z.literal('latency'), kind: eventKind, field: z.string(), percentile: num.min(1).max(100), maxMs: num.positive() }).strict(),
   z.object({ check: z.literal('no-overlapping-leases') }).strict(),
   z.object({ check: z.literal('no-stale-epoch-writes') }).strict(),
+  z.object({ check: z.literal('operations-durable') }).strict(),
+  z.object({ check: z.literal('effects-at-most-once'), dir: z.string().default('effects') }).strict(),
+  z.object({ check: z.literal('backup-consistent') }).strict(),
   z.object({ check: z.literal('every-worker-acquired'), worker: z.string() }).strict(),
   z.object({ check: z.literal('commit-throughput'), worker: z.string().optional(), minPerSec: num.positive().optional() }).strict(),
   z.object({ check: z.literal('commit-latency'), worker: z.string().optional(), percentile: num.min(1).max(100), maxMs: num.positive() }).strict(),

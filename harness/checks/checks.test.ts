@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useTempDb } from '../../test/helpers/temp-db.js';
@@ -117,5 +117,51 @@ describe('checks', () => {
     insert.run(1, 'step-2');
     insert.run(2, 'step-1');
     expect(runCheck({ check: 'committed-steps-not-rerun', taskId: 't' }, ctx)).toMatchObject({ valid: false, details: 'checkpoint 1 is step-2, expected step-1' });
+  });
+
+  it('judges checkpoint operations by their tokens: acknowledged present once, failed absent, unknown at most once, nothing unwritten', () => {
+    const ctx = context([
+      ['w', { kind: 'op.invoke', op: 'checkpoint', n: 1, token: 'w#1', taskId: 't' }],
+      ['w', { kind: 'op.ok', op: 'checkpoint', n: 1, token: 'w#1', seq: 1, id: 1 }],
+      ['w', { kind: 'op.invoke', op: 'checkpoint', n: 2, token: 'w#2', taskId: 't' }],
+      ['w', { kind: 'op.fail', op: 'checkpoint', n: 2, token: 'w#2', error: 'DiskFullError' }],
+      ['w', { kind: 'op.invoke', op: 'checkpoint', n: 3, token: 'w#3', taskId: 't' }],
+    ]);
+    const insert = ctx.db.sqlite.prepare("INSERT INTO checkpoints (task_id, seq, step, state, created_at) VALUES ('t', ?, 's', ?, 0)");
+    insert.run(1, JSON.stringify({ token: 'w#1' }));
+    insert.run(2, JSON.stringify({ token: 'w#3' }));
+    expect(runCheck({ check: 'operations-durable' }, ctx)).toMatchObject({ valid: true, measured: '3 checkpoint operations (1 ok, 1 failed, 1 outcome unknown), 0 violation(s)' });
+    insert.run(3, JSON.stringify({ token: 'w#2' }));
+    insert.run(4, JSON.stringify({ token: 'ghost#1' }));
+    const bad = runCheck({ check: 'operations-durable' }, ctx);
+    expect(bad.valid).toBe(false);
+    expect(bad.details).toBe('w#2 failed, yet stored as seq 3; ghost#1 is stored but no operation wrote it');
+    ctx.db.sqlite.prepare("DELETE FROM checkpoints WHERE seq = 1").run();
+    expect(runCheck({ check: 'operations-durable' }, ctx).details).toMatch(/^w#1 acknowledged as seq 1, stored nowhere/);
+  });
+
+  it('finds a tool call that ran twice, and one that returned ok without running', () => {
+    const ctx = context([
+      ['a', { kind: 'op.invoke', op: 'tool', n: 1, token: 'cmd-0' }],
+      ['a', { kind: 'op.ok', op: 'tool', n: 1, token: 'cmd-0' }],
+      ['a', { kind: 'op.invoke', op: 'tool', n: 2, token: 'cmd-1' }],
+    ]);
+    mkdirSync(join(ctx.runDir, 'effects'));
+    writeFileSync(join(ctx.runDir, 'effects', 'cmd-0.log'), 'ran\n');
+    expect(runCheck({ check: 'effects-at-most-once', dir: 'effects' }, ctx)).toMatchObject({ valid: true, measured: '2 commands, 1 executions, 0 violation(s)' });
+    writeFileSync(join(ctx.runDir, 'effects', 'cmd-1.log'), 'ran\nran\n');
+    rmSync(join(ctx.runDir, 'effects', 'cmd-0.log'));
+    expect(runCheck({ check: 'effects-at-most-once', dir: 'effects' }, ctx)).toMatchObject({ valid: false, details: 'cmd-0 returned ok but never ran; cmd-1 ran 2 times' });
+  });
+
+  it('finds a backup missing a checkpoint acknowledged before it began', async () => {
+    const ctx = context([['w', { kind: 'checkpoint.committed', taskId: 't', seq: 1, id: 1, latencyMs: 0 }]]);
+    const insert = ctx.db.sqlite.prepare("INSERT INTO checkpoints (task_id, seq, step, state, created_at) VALUES ('t', ?, 's', '{}', 0)");
+    await ctx.db.sqlite.backup(join(ctx.runDir, 'backup.db'));
+    ctx.history.append('harness', { kind: 'fault.injected', fault: 'backup', target: 'database', detail: 'started', affected: 1 });
+    insert.run(1);
+    expect(runCheck({ check: 'backup-consistent' }, ctx)).toMatchObject({ valid: false, details: "1 checkpoint(s) acknowledged before the backup began are not in it, e.g. t#1" });
+    await ctx.db.sqlite.backup(join(ctx.runDir, 'backup.db'));
+    expect(runCheck({ check: 'backup-consistent' }, ctx)).toMatchObject({ valid: true });
   });
 });

@@ -5,6 +5,7 @@ import { eventCount, eventField, fieldLessThan, latency, noWorkerErrors } from '
 import { everyWorkerAcquired, noOverlappingLeases, noStaleEpochWrites, takeoverFenced, workItems } from './leases.js';
 import { powerLossTail } from './power-loss.js';
 import { acquisitionFairness, commitLatency, commitThroughput, peakWorkerRss, tailRatio, wallTime } from './stress.js';
+import { backupConsistent, effectsAtMostOnce, operationsDurable } from './operations.js';
 import { committedStepsNotRerun, sideEffectsExactlyOnce, taskStatus } from './tasks.js';
 
 type CheckName = CheckSpec['check'];
@@ -27,6 +28,9 @@ export const checks: { [K in CheckName]: Check<Extract<CheckSpec, { check: K }>>
   'work-items': workItems,
   'no-overlapping-leases': noOverlappingLeases,
   'no-stale-epoch-writes': noStaleEpochWrites,
+  'operations-durable': operationsDurable,
+  'effects-at-most-once': effectsAtMostOnce,
+  'backup-consistent': backupConsistent,
   'every-worker-acquired': everyWorkerAcquired,
   'commit-throughput': commitThroughput,
   'commit-latency': commitLatency,

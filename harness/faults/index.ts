@@ -1,5 +1,8 @@
 import type { Fault, FaultKind } from '../schema.js';
+import { backup } from './backup.js';
 import { clockSkew } from './clock-skew.js';
+import { crashPoint } from './crash-point.js';
+import { diskFull } from './disk-full.js';
 import type { Injector } from './injector.js';
 import { leaseExpiry } from './lease-expiry.js';
 import { lockContention } from './lock-contention.js';
@@ -14,6 +17,9 @@ export const injectors: { [K in FaultKind]: Injector<Extract<Fault, { kind: K }>
   'clock-skew': clockSkew,
   'lease-expiry': leaseExpiry,
   'lock-contention': lockContention,
+  'crash-point': crashPoint,
+  backup,
+  'disk-full': diskFull,
   'power-loss': powerLoss,
 };
 

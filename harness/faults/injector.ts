@@ -10,6 +10,8 @@ export interface FaultRuntime {
   /** Starts a helper process that is not a declared worker (e.g. the lock holder). */
   spawnHelper(workload: string, params: Record<string, unknown>): WorkerProcess;
   db: AgentDatabase;
+  /** The scenario's run folder (where the database lives). */
+  runDir: string;
   history: History;
   random(): number;
   /** Records that the fault took effect on `affected` things (0 means it did nothing). */

@@ -297,6 +297,7 @@ class ScenarioRun {
       workers: (target) => this.#workersOf(target),
       spawnHelper: (workload, params) => this.#spawn(`${workload}-${++this.#helperCount}`, `fault:${fault.kind}`, workload, params, 'normal'),
       db,
+      runDir: this.#runDir,
       history: this.#history,
       random: this.#random,
       injected: (detail, affected) => {

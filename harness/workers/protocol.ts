@@ -20,6 +20,14 @@ export type WorkerEvent =
   /** A command the worker handled, and whether the layer accepted or refused it (a lease no longer held). */
   | { kind: 'command.done'; cmd: string; outcome: 'ok' | 'refused' }
   | { kind: 'task.busy'; taskId: string; holder: string | null }
+  /**
+   * An operation's history, Jepsen style: invoke, then ok or fail (a fail changed nothing); an invoke without either
+   * is 'info' (the process died: outcome unknown). `token` identifies what the operation wrote (a checkpoint's
+   * state carries it; a tool call's command names it), so a checker can find it in the final state.
+   */
+  | { kind: 'op.invoke'; op: 'checkpoint' | 'tool'; n: number; token: string; taskId?: string }
+  | { kind: 'op.ok'; op: 'checkpoint' | 'tool'; n: number; token: string; seq?: number; id?: number }
+  | { kind: 'op.fail'; op: 'checkpoint' | 'tool'; n: number; token: string; error: string }
   | { kind: 'sweep.finished'; expiredFound: number; recovered: number; errors: number; durationMs: number }
   | { kind: 'bench.samples'; subject: string; durability: string; samples: number[] }
   | { kind: 'step.started'; taskId: string; step: string }
@@ -60,6 +68,9 @@ const EVENT_KIND_SET: Record<EventKind, true> = {
   'tool.batch': true,
   'command.done': true,
   'task.busy': true,
+  'op.invoke': true,
+  'op.ok': true,
+  'op.fail': true,
   'sweep.finished': true,
   'bench.samples': true,
   'step.started': true,

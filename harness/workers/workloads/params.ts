@@ -21,6 +21,8 @@ export const workloadParams = {
     stateBytes: z.number().int().nonnegative().default(64),
     /** Wait for the harness's 'go' before the first commit, so all writers start together. */
     waitForGo: z.boolean().default(false),
+    /** Record every commit as an operation (invoke, ok, fail) for the history checkers. */
+    recordOps: z.boolean().default(false),
   }),
   'lease-holder': z.object({
     itemId: z.string().min(1),
@@ -71,6 +73,17 @@ export const workloadParams = {
     sleepSeconds: z.number().int().nonnegative().default(0),
     /** A call left in doubt by a crash: 'fail' the worker (default), or 'count' it in tool.pass and go on. */
     inDoubt: z.enum(['fail', 'count']).default('fail'),
+    /** Record every call as an operation (invoke, ok, fail) for the history checkers. */
+    recordOps: z.boolean().default(false),
+  }),
+  'langgraph-agent': z.object({
+    /** The checkpointer: AgentosSaver on the scenario's database, or LangGraph's SqliteSaver on a file of its own. */
+    saver: z.enum(['agentos', 'sqlite']),
+    threadId: z.string().min(1).default('agent'),
+    /** Notes the agent writes, one tool call each. */
+    toolCalls: z.number().int().positive(),
+    /** CPU work of the fake LLM per call (sha256 rounds), so a kill can land inside it. */
+    thinkRounds: z.number().int().nonnegative().default(2000),
   }),
 } as const;
 

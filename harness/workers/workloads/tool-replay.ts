@@ -19,13 +19,26 @@ export const toolReplay = defineWorkload<'tool-replay'>({
     );
     const firstResults: ToolResult[] = [];
     let inDoubtTotal = 0;
+    let ops = 0;
     for (let pass = 1; pass <= params.passes; pass++) {
       const before = ledger.stats();
       let mismatches = 0;
       let inDoubt = 0;
       for (let start = 0; start < commands.length; start += params.concurrency) {
         const batch = commands.slice(start, start + params.concurrency);
-        const calls = batch.map((c) => ledger.run(c, { cwd: runDir }));
+        const calls = batch.map((c, j) => {
+          const token = `cmd-${start + j}`;
+          if (!params.recordOps) return ledger.run(c, { cwd: runDir });
+          const n = ++ops;
+          channel.emit({ kind: 'op.invoke', op: 'tool', n, token });
+          return ledger.run(c, { cwd: runDir }).then(
+            (r) => (channel.emit({ kind: 'op.ok', op: 'tool', n, token }), r),
+            (error: unknown) => {
+              channel.emit({ kind: 'op.fail', op: 'tool', n, token, error: error instanceof Error ? error.name : String(error) });
+              throw error;
+            },
+          );
+        });
         channel.emit({ kind: 'tool.batch', pass, batch: start / params.concurrency + 1, calls: calls.length });
         const settled = await Promise.allSettled(calls);
         settled.forEach((s, j) => {
