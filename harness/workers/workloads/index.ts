@@ -12,4 +12,5 @@ export const workloads: { [K in WorkloadName]: () => Promise<Workload<K>> } = {
   'task-runner': async () => (await import('./task-runner.js')).taskRunner,
   'lock-holder': async () => (await import('./lock-holder.js')).lockHolder,
   bench: async () => (await import('./bench.js')).bench,
+  'langgraph-agent': async () => (await import('./langgraph-agent.js')).langgraphAgent,
 };
