@@ -1,7 +1,9 @@
 import { pathToFileURL } from 'node:url';
 import { glob } from 'tinyglobby';
 import type { z } from 'zod';
+import { suggestionFor } from './declaration-hints.js';
 import { benchmarkSchema, scenarioSchema, type ResolvedBenchmark, type ResolvedScenario } from './schema.js';
+import { didYouMean } from './suggest.js';
 import { ROOT } from './workers/build.js';
 
 export type Category = 'chaos' | 'bench' | 'stress';
@@ -25,8 +27,11 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
 }
 
-export function formatIssues(file: string, id: string, error: z.ZodError): string[] {
-  return error.issues.map((issue) => `${file}: "${id}": ${formatPath(issue.path) || '(root)'}: ${issue.message}`);
+/** One line per issue; given the schema and the input, each ends with the closest valid name when one is near. */
+export function formatIssues(file: string, id: string, error: z.ZodError, source?: { schema: z.ZodType; input: unknown }): string[] {
+  return error.issues.map(
+    (issue) => `${file}: "${id}": ${formatPath(issue.path) || '(root)'}: ${issue.message}${source ? suggestionFor(source.schema, source.input, issue) : ''}`,
+  );
 }
 
 /**
@@ -69,11 +74,11 @@ function resolveDeclaration(category: Category, file: string, declared: unknown)
   const id = typeof declared === 'object' && declared !== null && 'id' in declared ? String(declared.id) : '(no id)';
   if (category === 'bench') {
     const parsed = benchmarkSchema.safeParse(declared);
-    if (!parsed.success) return { problems: formatIssues(file, id, parsed.error) };
+    if (!parsed.success) return { problems: formatIssues(file, id, parsed.error, { schema: benchmarkSchema, input: declared }) };
     return { entry: { category, file, id: parsed.data.id, benchmark: parsed.data }, problems: crossCheckBenchmark(file, parsed.data) };
   }
   const parsed = scenarioSchema.safeParse(declared);
-  if (!parsed.success) return { problems: formatIssues(file, id, parsed.error) };
+  if (!parsed.success) return { problems: formatIssues(file, id, parsed.error, { schema: scenarioSchema, input: declared }) };
   return { entry: { category, file, id: parsed.data.id, scenario: parsed.data }, problems: crossCheckScenario(file, parsed.data) };
 }
 
@@ -83,7 +88,7 @@ function crossCheckScenario(file: string, s: ResolvedScenario): string[] {
   const problems: string[] = [];
   const where = (path: string, name: string): void => {
     if (!groups.has(name)) {
-      problems.push(`${file}: "${s.id}": ${path}: "${name}" is not a worker group; declared groups: ${[...groups].join(', ')}`);
+      problems.push(`${file}: "${s.id}": ${path}: "${name}" is not a worker group; declared groups: ${[...groups].join(', ')}${didYouMean(name, groups)}`);
     }
   };
   if (groups.size !== s.workers.length) problems.push(`${file}: "${s.id}": workers: group names must be unique`);
@@ -103,7 +108,7 @@ function crossCheckBenchmark(file: string, b: ResolvedBenchmark): string[] {
   b.criteria.forEach((c, i) => {
     const refs = [c.metric.variant, ...('ratioTo' in c.metric ? [c.metric.ratioTo] : [])];
     for (const ref of refs) {
-      if (!names.has(ref)) problems.push(`${file}: "${b.id}": criteria[${i}].metric: "${ref}" is not a variant; declared variants: ${[...names].join(', ')}`);
+      if (!names.has(ref)) problems.push(`${file}: "${b.id}": criteria[${i}].metric: "${ref}" is not a variant; declared variants: ${[...names].join(', ')}${didYouMean(ref, names)}`);
     }
   });
   return problems;
