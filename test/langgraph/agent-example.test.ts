@@ -82,6 +82,12 @@ describe('examples/langgraph-agent.ts', () => {
     expect(writtenTwice).toEqual([]);
   });
 
+  it('is shown verbatim in the README', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
+    expect(blocks).toContain(readFileSync(join(ROOT, 'examples/langgraph-agent.ts'), 'utf8'));
+  });
+
   it('refuses to run a thread another process holds, with ThreadBusyError naming the holder, writing nothing', async () => {
     const dir = tempDir();
     const db = openDatabase(join(dir, 'agent.db'));
