@@ -22,7 +22,7 @@ export {
 export { LeaseManager, type Lease, type LeaseManagerOptions, type WorkItem, type WorkItemInput } from './leases.js';
 export { RecoverySweep, RECOVERY_TASK_PREFIX, type RecoverySweepOptions, type SweepStats } from './recovery.js';
 export { LLMOutputCache, type LLMRequest, type CacheStats, type LLMOutputCacheOptions } from './llm-cache.js';
-export { ToolLedger, type ToolResult, type ToolRunOptions, type ToolLedgerStats, type ToolLedgerOptions } from './tool-ledger.js';
+export { ToolLedger, INHERITED_ENV, type ToolResult, type ToolRunOptions, type ToolLedgerStats, type ToolLedgerOptions } from './tool-ledger.js';
 export {
   TaskRunner,
   type TaskStep,

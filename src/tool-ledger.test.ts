@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { useTempDb } from '../test/helpers/temp-db.js';
 import { until } from '../test/helpers/until.js';
 import {
+  INHERITED_ENV,
   InDoubtToolCallError,
   LeaseLostError,
   LeaseManager,
@@ -157,12 +158,14 @@ describe('ToolLedger', () => {
     const command = 'echo $AGENTOS_TEST_TARGET';
     const saved = process.env.AGENTOS_TEST_TARGET;
     try {
+      // A variable commands should see is named in inheritEnv: then it is part of every call's identity.
+      const inheritEnv = [...INHERITED_ENV, 'AGENTOS_TEST_TARGET'];
       process.env.AGENTOS_TEST_TARGET = 'staging';
-      const staging = new ToolLedger(db);
+      const staging = new ToolLedger(db, { inheritEnv });
       expect(await staging.run(command, { cwd: dir })).toMatchObject({ stdout: 'staging\n', replayed: false });
       // A process started with another environment (here: a ledger created after it changed) is another call.
       process.env.AGENTOS_TEST_TARGET = 'production';
-      const production = new ToolLedger(db);
+      const production = new ToolLedger(db, { inheritEnv });
       expect(await production.run(command, { cwd: dir })).toMatchObject({ stdout: 'production\n', replayed: false });
       // options.env overriding the inherited value gives the child what the first call's child got: the same call.
       expect(await production.run(command, { cwd: dir, env: { AGENTOS_TEST_TARGET: 'staging' } })).toMatchObject({
@@ -181,6 +184,24 @@ describe('ToolLedger', () => {
     } finally {
       if (saved === undefined) delete process.env.AGENTOS_TEST_TARGET;
       else process.env.AGENTOS_TEST_TARGET = saved;
+    }
+  });
+
+  it('recognises the same call from a process whose environment differs in a variable the command does not get', async () => {
+    // Found by the fault campaign: a worker restarted with one more variable (there, the crash point armed in the
+    // first worker only) did not recognise the calls its predecessor had made, and ran them a second time.
+    const { db, dir } = tempDb();
+    const command = 'echo ran >> side-effects.txt';
+    const saved = process.env.AGENTOS_TEST_UNRELATED;
+    try {
+      process.env.AGENTOS_TEST_UNRELATED = 'first process';
+      expect((await new ToolLedger(db).run(command, { cwd: dir })).replayed).toBe(false);
+      process.env.AGENTOS_TEST_UNRELATED = 'restarted process';
+      expect((await new ToolLedger(db).run(command, { cwd: dir })).replayed).toBe(true);
+      expect(readFileSync(join(dir, 'side-effects.txt'), 'utf8')).toBe('ran\n');
+    } finally {
+      if (saved === undefined) delete process.env.AGENTOS_TEST_UNRELATED;
+      else process.env.AGENTOS_TEST_UNRELATED = saved;
     }
   });
 

@@ -16,7 +16,7 @@ import { InvalidArgumentError, assertId, assertPositiveInt } from './validate.js
 
 export interface ToolRunOptions {
   cwd?: string;
-  /** Variables added to (or overriding) this process's environment for the command. */
+  /** Variables added to (or overriding) the ledger's base environment for the command; part of the call's identity. */
   env?: Record<string, string>;
   /**
    * The call's identity, chosen by the caller: calls with the same key are the same call whatever their command,
@@ -73,11 +73,16 @@ export interface ToolLedgerOptions {
   /** Default cap on the bytes kept of each of stdout and stderr, per call (default 10 MiB). */
   maxOutputBytes?: number;
   /**
-   * The environment every command starts from (default: process.env as it is when the ledger is created; later
-   * changes to process.env do not reach the ledger's commands — pass `env` per call). Captured once, so a call's key
-   * covers exactly what the child gets without reading the whole environment on every call.
+   * The environment every command starts from. Default: the variables named by `inheritEnv`, taken from process.env
+   * when the ledger is created. Captured once: a call's key covers exactly what the child gets.
    */
   env?: Record<string, string>;
+  /**
+   * Which of this process's variables commands inherit (default INHERITED_ENV: PATH, HOME, locale and the like), or
+   * 'all'. Only what a command gets is part of its identity, so a process restarted with other unrelated variables
+   * still recognises its calls; with 'all', any difference in the environment makes every call a new one.
+   */
+  inheritEnv?: readonly string[] | 'all';
   metrics?: Metrics;
 }
 
@@ -115,6 +120,15 @@ function hashEnv(env: Readonly<Record<string, string>>): Hash {
   return createHash('sha256').update(`${canonicalJson(env, 'env')}\n`);
 }
 
+/** The variables a command inherits from this process by default: where programs are, who and where we are. */
+export const INHERITED_ENV: readonly string[] = ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LC_ALL', 'LC_CTYPE', 'LC_MESSAGES', 'TZ', 'TMPDIR', 'TERM'];
+
+/** The named variables of process.env (or all of them). */
+function inherited(names: readonly string[] | 'all'): Record<string, string | undefined> {
+  if (names === 'all') return process.env;
+  return Object.fromEntries(names.map((name) => [name, process.env[name]]));
+}
+
 /** A copy of an environment without unset variables. */
 function snapshotEnv(source: Record<string, string | undefined>): Readonly<Record<string, string>> {
   const env: Record<string, string> = {};
@@ -147,7 +161,7 @@ export class ToolLedger {
     this.maxOutputBytes = options.maxOutputBytes ?? 10 * 1024 * 1024;
     assertPositiveInt('maxOutputBytes', this.maxOutputBytes, { allowZero: true });
     this.metrics = options.metrics ?? new Metrics();
-    this.#baseEnv = snapshotEnv(options.env ?? process.env);
+    this.#baseEnv = snapshotEnv(options.env ?? inherited(options.inheritEnv ?? INHERITED_ENV));
     this.#baseEnvHash = hashEnv(this.#baseEnv);
     this.#db = db;
     const s = db.sqlite;
