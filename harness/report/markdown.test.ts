@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { BenchResult, ScenarioResult } from '../result.js';
+import type { LoadedScenario } from '../load.js';
+import type { BenchMeasurement, BenchResult, ScenarioResult } from '../result.js';
+import { benchmarkSchema, scenarioSchema } from '../schema.js';
+import type { HistoryEntry } from '../workers/protocol.js';
 import { renderMarkdown } from './markdown.js';
 import type { ResultsFile } from './results-file.js';
 
@@ -25,6 +28,9 @@ const result: ScenarioResult = {
   state: 'passed',
 };
 
+/** No history and no earlier benchmark files: the report from the results alone. */
+const none = { histories: new Map(), benchRuns: [] };
+
 function file(overrides: Partial<ResultsFile> = {}): ResultsFile {
   return {
     schema: 'agentos-chaos/results@1',
@@ -43,42 +49,228 @@ function file(overrides: Partial<ResultsFile> = {}): ResultsFile {
 
 describe('renderMarkdown', () => {
   it('summarises, lists missed targets without failing, and renders the criteria, fault log and vacuity guard', () => {
-    const md = renderMarkdown(file(), []);
+    const md = renderMarkdown(file(), [], none);
     expect(md).toContain('**Verdict: ✅ all 1/1 declared tests passed.**');
     expect(md).toContain('| Chaos scenarios | 7 | 1 | 1 | 0 | 0 | 0/1 |');
-    expect(md).toContain('- kill9-recovery: Fast enough — ≤ 1 ms, measured 2 ms');
+    expect(md).toContain('- [Kill -9 recovery](#test-kill9-recovery): Fast enough — target ≤ 1 ms, measured 2 ms');
     expect(md).toContain('| Fast enough | — | ≤ 1 ms | 2 ms | ⚠️ target missed |');
     expect(md).toContain('| Acknowledged present | survive | 100 % | 10/10 | ✅ pass |');
     expect(md).toContain('SIGKILL sent to writer \\| pid 1');
-    expect(md).toContain('**Vacuity guard.** ✅ sigkill on writer: died of SIGKILL');
+    expect(md).toContain('- ✅ fault 1, sigkill on writer: died of SIGKILL');
     expect(md).toContain('History: `reports/runs/kill9-recovery/history.jsonl`');
     expect(md).toMatch(/chaos\/kill9-recovery \(TestScenario1_Kill9Recovery::test_kill_9_recovery\) PASSED/);
   });
 
   it('does not call a run with missing results all passed', () => {
-    const md = renderMarkdown(file({ missing: ['concurrent-checkpoints'] }), []);
+    const md = renderMarkdown(file({ missing: ['concurrent-checkpoints'] }), [], none);
     expect(md).toContain('**Verdict: ❌ 1/2 declared tests passed.**');
-    expect(md).toContain('**No result** (interrupted or timed out): concurrent-checkpoints.');
+    expect(md).toContain('**❌ No result** (interrupted or timed out): concurrent-checkpoints.');
   });
 
   it('names the run folder a failed scenario keeps, and none for a failed benchmark (it keeps none)', () => {
     const failed: ScenarioResult = { ...result, state: 'failed', reasons: ['get-last: invalid'], runDir: '/tmp/agentos-chaos-kill9-recovery-abc' };
-    expect(renderMarkdown(file({ results: [failed] }), [])).toContain('- Run folder kept for inspection: `/tmp/agentos-chaos-kill9-recovery-abc`');
+    expect(renderMarkdown(file({ results: [failed] }), [], none)).toContain('Run folder kept for inspection: `/tmp/agentos-chaos-kill9-recovery-abc`');
     const bench: BenchResult = {
       ...failed,
       category: 'bench',
       measurements: [],
       options: { timeMs: 700, warmupMs: 150, iterations: 1000 },
     };
-    expect(renderMarkdown(file({ results: [bench] }), [])).not.toContain('Run folder kept');
+    expect(renderMarkdown(file({ results: [bench] }), [], none)).not.toContain('Run folder kept');
   });
 
   it('shows a test that cannot run here as not applicable, counted neither as passed nor as failed', () => {
     const na: ScenarioResult = { ...result, id: 'power-loss', criteria: [], state: 'not-applicable', reason: 'power-loss: no FUSE: /dev/fuse is missing' };
-    const md = renderMarkdown(file({ results: [result, na] }), []);
+    const md = renderMarkdown(file({ results: [result, na] }), [], none);
     expect(md).toContain('**Verdict: ✅ all 1/1 applicable declared tests passed; 1 not applicable here.**');
     expect(md).toContain('**Not applicable here:** power-loss: no FUSE: /dev/fuse is missing. It was not run, and it is not counted as passed.');
     expect(md).toContain('| Chaos scenarios | 7 | 2 | 1 | 0 | 1 | 0/1 |');
     expect(md).toMatch(/chaos\/power-loss \(.*\) NOT-APPLICABLE/);
+  });
+});
+
+/** A failed kill-mid-tool-call run as the runner reports it, and the history that explains it. */
+const failedRun: ScenarioResult = {
+  ...result,
+  id: 'kill-mid-tool-call',
+  title: 'A worker killed while its tool calls run',
+  criteria: [
+    { id: 'once', kind: 'gate', description: 'Side effects counted in files', seed: '—', ours: 'each command exactly once', valid: false, measured: '3/6 exactly once, 0 more than once, 3 never' },
+    { id: 'integrity', kind: 'gate', description: 'PRAGMA integrity_check', seed: '—', ours: 'ok', valid: true, measured: 'ok' },
+  ],
+  faults: [
+    { t: 1000, fault: 'sigkill', target: 'first', action: 'armed', detail: 'fires on event #2 of its trigger' },
+    { t: 1700, fault: 'sigkill', target: 'first', action: 'injected', detail: 'SIGKILL sent to first (pid 11)' },
+  ],
+  vacuity: [{ fault: 'sigkill', target: 'first', fired: true, detail: '1 worker(s) of "first" died of SIGKILL' }],
+  workers: [
+    { id: 'first', group: 'first', pid: 11, exitCode: null, signal: 'SIGKILL', peakRssKb: 51200 },
+    { id: 'second', group: 'second', pid: 12, exitCode: 1, signal: null, peakRssKb: 51200 },
+  ],
+  historyFile: '/somewhere/reports/runs/kill-mid-tool-call/history.jsonl',
+  state: 'failed',
+  reasons: ['once: invalid — measured 3/6 exactly once, 0 more than once, 3 never'],
+};
+
+const failedHistory: HistoryEntry[] = [
+  { kind: 'worker.started', pid: 11, group: 'first', t: 1000, worker: 'first' },
+  { kind: 'tool.batch', pass: 1, batch: 1, calls: 8, t: 1200, worker: 'first' },
+  { kind: 'tool.batch', pass: 1, batch: 2, calls: 8, t: 1690, worker: 'first' },
+  { kind: 'fault.injected', fault: 'sigkill', target: 'first', detail: 'SIGKILL sent to first (pid 11)', affected: 1, t: 1700, worker: 'harness' },
+  { kind: 'worker.exited', exitCode: null, signal: 'SIGKILL', peakRssKb: 51200, t: 1701, worker: 'first' },
+  { kind: 'worker.started', pid: 12, group: 'second', t: 1710, worker: 'second' },
+  { kind: 'worker.error', message: 'InDoubtToolCallError: tool call 9 started but has no result; resolve it with forget()\n    at ToolLedger.run', t: 1800, worker: 'second' },
+  { kind: 'worker.stderr', text: 'InDoubtToolCallError: tool call 9 started but has no result; resolve it with forget()', t: 1801, worker: 'second' },
+  { kind: 'worker.exited', exitCode: 1, signal: null, peakRssKb: 51200, t: 1802, worker: 'second' },
+];
+
+describe('renderMarkdown: failures first', () => {
+  const sources = { histories: new Map([['kill-mid-tool-call', failedHistory]]), benchRuns: [] };
+
+  it('names every failed test at the top, with a link to its section, before the executive summary', () => {
+    const md = renderMarkdown(file({ results: [result, failedRun] }), [], sources);
+    const top = md.slice(0, md.indexOf('## Executive summary'));
+    expect(top).toContain('[A worker killed while its tool calls run](#test-kill-mid-tool-call)');
+    expect(top).toContain('Side effects counted in files');
+    expect(md).toContain('<a id="test-kill-mid-tool-call"></a>');
+  });
+
+  it('lists every alert that would fire at the top, linked to the readiness table', () => {
+    const declared: LoadedScenario = {
+      category: 'stress',
+      file: 'scenarios/stress/01-concurrent-tasks.ts',
+      id: 'concurrent-tasks-100',
+      scenario: scenarioSchema.parse({
+        id: 'concurrent-tasks-100',
+        title: '100 concurrent tasks',
+        purpose: 'p',
+        seedTest: 'T::t',
+        procedure: ['go'],
+        workers: [{ name: 'busy', workload: 'checkpoint-writer', params: { count: 5 } }],
+        criteria: [{ id: 'latency', description: 'Commit latency', seed: '—', ours: 'P99 ≤ 1 s', kind: 'target', alert: 'checkpoint_creation_latency_p95', check: { check: 'commit-latency', percentile: 99, maxMs: 1000 } }],
+      }),
+    };
+    const stress: ScenarioResult = {
+      ...result,
+      id: 'concurrent-tasks-100',
+      title: '100 concurrent tasks',
+      category: 'stress',
+      criteria: [{ id: 'latency', kind: 'target', description: 'Commit latency', seed: '—', ours: 'P99 ≤ 1 s', valid: true, measured: 'P99 285.9 ms', data: { p95: 103.4, p99: 285.9 } }],
+    };
+    const md = renderMarkdown(file({ results: [stress] }), [declared], sources);
+    const top = md.slice(0, md.indexOf('## Executive summary'));
+    expect(top).toMatch(/Alerts that would fire.*\(#production-readiness\)[\s\S]*checkpoint_creation_latency_p95.*103\.4 ms.*would alert/);
+    expect(md).toContain('<a id="production-readiness"></a>');
+  });
+
+  it('explains why with the criterion description, the worker error and exit, and the replay command — not the internal id', () => {
+    const md = renderMarkdown(file({ results: [failedRun] }), [], sources);
+    const why = md.slice(md.indexOf('**Why it failed.**'), md.indexOf('**Criteria.**'));
+    expect(why).toContain('Side effects counted in files');
+    expect(why).not.toMatch(/once: invalid/);
+    expect(why).toContain('InDoubtToolCallError: tool call 9 started but has no result; resolve it with forget()');
+    expect(why).toMatch(/second.*exited with code 1/);
+    expect(why).toContain('`pnpm chaos --only kill-mid-tool-call --seed 7`');
+  });
+
+  it('gives fault times relative to the scenario start (its first event), and one vacuity line per fault', () => {
+    const twoSkews: ScenarioResult = {
+      ...failedRun,
+      // A fault on a timed trigger logs no 'armed' entry: its injection is the first entry of the fault log.
+      faults: [{ t: 1700, fault: 'sigkill', target: 'first', action: 'injected', detail: 'SIGKILL sent to first (pid 11)' }],
+      vacuity: [
+        { fault: 'clock-skew', target: 'sweeper', fired: true, detail: '2 worker(s) of "sweeper" confirmed a clock offset of 2000, 4000 ms' },
+        { fault: 'clock-skew', target: 'sweeper', fired: true, detail: '2 worker(s) of "sweeper" confirmed a clock offset of 2000, 4000 ms' },
+      ],
+    };
+    const md = renderMarkdown(file({ results: [twoSkews] }), [], sources);
+    expect(md).toMatch(/\| 700 \| sigkill \| first \| injected \|/);
+    const vacuity = md.slice(md.indexOf('**Vacuity guard.**')).split('\n\n').slice(0, 2).join('\n\n');
+    expect(vacuity.match(/confirmed a clock offset of 2000, 4000 ms/g)).toHaveLength(1);
+    expect(vacuity.match(/^- /gm)).toHaveLength(2);
+  });
+});
+
+/** The Mermaid blocks of a report. */
+function mermaidBlocks(md: string): string[] {
+  return [...md.matchAll(/```mermaid\n([\s\S]*?)```/g)].map((m) => m[1]!);
+}
+
+const benchDeclared: LoadedScenario = {
+  category: 'bench',
+  file: 'scenarios/bench/01-checkpoint-creation.ts',
+  id: 'checkpoint-creation',
+  benchmark: benchmarkSchema.parse({
+    id: 'checkpoint-creation',
+    title: 'Checkpoint creation latency',
+    purpose: 'p',
+    seedTest: 'T::t',
+    procedure: ['time it'],
+    variants: [
+      { name: 'normal', subject: 'checkpoint-commit' },
+      { name: 'full', subject: 'checkpoint-commit', durability: 'full' },
+    ],
+    criteria: [
+      { id: 'p50-normal', description: 'P50, synchronous=NORMAL', seed: '—', ours: '≤ 0.06 ms', metric: { variant: 'normal', stat: 'p50', maxMs: 0.06 } },
+      { id: 'p50-full', description: 'P50, synchronous=FULL', seed: '—', ours: '≤ 0.5 ms', metric: { variant: 'full', stat: 'p50', maxMs: 0.5 } },
+    ],
+  }),
+};
+
+function summary(p50: number): BenchMeasurement['summary'] {
+  return { n: 1000, mean: p50 * 1.2, p50, p95: p50 * 2, p99: p50 * 5, max: p50 * 20, insufficient: [] };
+}
+
+const benchRun: BenchResult = {
+  ...result,
+  id: 'checkpoint-creation',
+  title: 'Checkpoint creation latency',
+  category: 'bench',
+  criteria: [
+    { id: 'p50-normal', kind: 'target', description: 'P50, synchronous=NORMAL', seed: '—', ours: '≤ 0.06 ms', valid: true, measured: 'P50 0.0161 ms' },
+    { id: 'p50-full', kind: 'target', description: 'P50, synchronous=FULL', seed: '—', ours: '≤ 0.5 ms', valid: false, measured: 'P50 0.6 ms' },
+  ],
+  measurements: [
+    { variant: 'normal', subject: 'checkpoint-commit', durability: 'normal', peer: false, summary: summary(0.0161), opsPerSec: 50000, samples: [] },
+    { variant: 'full', subject: 'checkpoint-commit', durability: 'full', peer: false, summary: summary(0.6), opsPerSec: 1500, samples: [] },
+  ],
+  options: { timeMs: 700, warmupMs: 150, iterations: 1000 },
+};
+
+describe('renderMarkdown: charts that show the data', () => {
+  it('draws each benchmark variant against its target line, as a ratio to the target, with the palette named', () => {
+    const md = renderMarkdown(file({ results: [benchRun] }), [benchDeclared], { histories: new Map(), benchRuns: [] });
+    const [chart] = mermaidBlocks(md);
+    expect(chart).toBeDefined();
+    expect(chart!.match(/^\s*bar /gm)).toHaveLength(1);
+    expect(chart).toMatch(/bar \[0\.268\d*, 1\.2\d*\]/);
+    expect(chart).toMatch(/line \[1(\.0+)?, 1(\.0+)?\]/);
+    expect(chart).toContain('plotColorPalette');
+    expect(md).toMatch(/blue \(#0072B2\)/);
+  });
+
+  it('draws the commit-latency distribution of a stress test and a timeline of faults against progress for a chaos scenario', () => {
+    const commits: HistoryEntry[] = [0.02, 0.03, 0.05, 0.5, 4, 40, 90].map((latencyMs, i) => ({
+      kind: 'checkpoint.committed', taskId: 't', seq: i + 1, id: i + 1, latencyMs, t: 1000 + i * 10, worker: 'busy-1',
+    }));
+    const stress: ScenarioResult = { ...result, id: 'database-contention', category: 'stress', faults: [], vacuity: [] };
+    const md = renderMarkdown(file({ results: [stress, failedRun] }), [], {
+      histories: new Map([['database-contention', commits], ['kill-mid-tool-call', failedHistory]]),
+      benchRuns: [],
+    });
+    const charts = mermaidBlocks(md);
+    expect(charts.some((c) => c.includes('% of commits'))).toBe(true);
+    expect(charts.some((c) => c.includes('t (ms)') && /bar \[/.test(c))).toBe(true);
+  });
+
+  it('draws the P50 trend across commits from earlier benchmark files', () => {
+    const runs = ['aaa1111', 'bbb2222'].map((commit, i) => ({
+      commit,
+      generatedAt: `2026-01-0${i + 1}T00:00:00.000Z`,
+      benchmarks: [{ id: 'checkpoint-creation/normal', p50: 0.016 + i * 0.004 }],
+    }));
+    const md = renderMarkdown(file({ results: [benchRun] }), [benchDeclared], { histories: new Map(), benchRuns: runs });
+    expect(md).toContain('Benchmark trend across commits');
+    expect(mermaidBlocks(md).some((c) => c.includes('"aaa1111"') && c.includes('"bbb2222"'))).toBe(true);
   });
 });

@@ -1,0 +1,104 @@
+import type { ResolvedBenchmark } from '../schema.js';
+import type { BenchResult, ScenarioResult, TestResult, VacuityResult } from '../result.js';
+import type { HistoryEntry } from '../workers/protocol.js';
+import { renderWhyFailed } from './attention.js';
+import { benchTargetChart } from './charts/bench-targets.js';
+import { latencyCdfChart } from './charts/latency-cdf.js';
+import { scenarioStart, timelineChart } from './charts/timeline.js';
+import { criterionMark } from './criterion-mark.js';
+import { failedTest, testAnchor } from './failures.js';
+import { code, table } from './table.js';
+
+const STATE_MARKS = { passed: '✅ passed', failed: '❌ failed', 'not-applicable': '➖ not applicable' } as const;
+
+export const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+
+/** reports/runs/<id>/history.jsonl, relative to the repository. */
+const relativeHistory = (path: string): string => path.replace(/^.*?(reports\/)/, '$1');
+
+/** One declared test's section: purpose, procedure, why it failed, measurements, criteria, faults, charts. */
+export function renderTestSection(r: TestResult, n: number, benchmark: ResolvedBenchmark | undefined, history: readonly HistoryEntry[]): string[] {
+  const out: string[] = [`<a id="${testAnchor(r.id)}"></a>`, ''];
+  out.push(`### ${n}. ${r.title} — ${STATE_MARKS[r.state]} (${seconds(r.durationMs)})`, '');
+  out.push(`**Purpose.** ${r.purpose}`, '');
+  out.push(`**Seed test.** \`${r.seedTest}\` · **Declared as** \`${r.id}\``, '');
+  out.push('**Procedure.**', '', ...r.procedure.map((p, i) => `${i + 1}. ${p}`), '');
+  const failed = failedTest(r, history);
+  if (failed) out.push(...renderWhyFailed(failed, r.category === 'bench' ? `reports/runs/${r.id}/history.jsonl` : relativeHistory(r.historyFile)));
+  if (r.state === 'not-applicable') {
+    out.push(`**Not applicable here:** ${r.reason}. It was not run, and it is not counted as passed.`, '');
+    return out;
+  }
+  if (r.category === 'bench') {
+    if (r.measurements.length > 0) out.push(...renderMeasurements(r, benchmark), '');
+  }
+  out.push('**Criteria.**', '');
+  out.push(table(['Criterion', 'Seed target', 'Our criterion', 'Measured', 'Verdict'], r.criteria.map((c) => [c.description, c.seed, c.ours, c.details ? `${c.measured} (${c.details})` : c.measured, criterionMark(c)])), '');
+  const peak = Math.max(0, ...r.workers.map((w) => w.peakRssKb ?? 0));
+  if (r.category === 'bench') {
+    out.push(`Each variant ran in its own fresh worker process; peak worker RSS ${(peak / 1024).toFixed(1)} MB.`);
+    return out;
+  }
+  if (r.category === 'stress') {
+    const chart = latencyCdfChart(r.title, history);
+    if (chart.length > 0) out.push(...chart, '');
+  }
+  if (r.faults.length > 0) out.push(...renderFaults(r, history));
+  out.push(`Workers: ${r.workers.length} (${summariseExits(r)}); peak worker RSS ${(peak / 1024).toFixed(1)} MB. History: ${code(relativeHistory(r.historyFile))}.`);
+  return out;
+}
+
+/** The fault log (times since the scenario started), the timeline chart and one vacuity line per fault. */
+function renderFaults(r: ScenarioResult, history: readonly HistoryEntry[]): string[] {
+  const t0 = scenarioStart(history, r.faults) ?? 0;
+  const out = ['**Fault log.**', ''];
+  out.push(table(['t (ms since start)', 'Fault', 'Target', 'Action', 'Detail'], r.faults.map((f) => [(f.t - t0).toFixed(0), f.fault, f.target, f.action, f.detail])), '');
+  const chart = timelineChart(r.title, history, r.faults);
+  if (chart.length > 0) out.push(...chart, '');
+  out.push('**Vacuity guard.** Each fault must really take effect, or the test fails.', '', ...vacuityLines(r.vacuity), '');
+  return out;
+}
+
+/** One line per fault; a fault judged on the same evidence as an earlier one points to it instead of repeating it. */
+export function vacuityLines(vacuity: readonly VacuityResult[]): string[] {
+  return vacuity.map((v, i) => {
+    const same = vacuity.findIndex((w, j) => j < i && w.fault === v.fault && w.target === v.target && w.detail === v.detail && w.fired === v.fired);
+    const detail = same >= 0 ? `the same evidence as fault ${same + 1} (the guard judges the faults on one target together)` : v.detail;
+    return `- ${v.fired ? '✅' : '❌'} fault ${i + 1}, ${v.fault} on ${v.target}: ${detail}`;
+  });
+}
+
+const ms = (v: number | null): string => (v === null ? 'n/a' : v.toFixed(4));
+
+function renderMeasurements(r: BenchResult, benchmark: ResolvedBenchmark | undefined): string[] {
+  const rows = r.measurements.map((m) => [
+    `${m.variant}${m.peer ? ' (peer)' : ''}`,
+    m.subject,
+    m.durability.toUpperCase(),
+    m.summary.n,
+    ms(m.summary.mean),
+    ms(m.summary.p50),
+    ms(m.summary.p95),
+    ms(m.summary.p99),
+    ms(m.summary.max),
+    Math.round(m.opsPerSec).toLocaleString('en'),
+  ]);
+  const chart = benchmark ? benchTargetChart(r, benchmark) : [];
+  return [
+    '**Measured** (ms; nearest-rank percentiles over every timing; n is the number of timings).',
+    '',
+    table(['Variant', 'Operation', 'Durability', 'n', 'Mean', 'P50', 'P95', 'P99', 'Max', 'ops/s'], rows),
+    '',
+    'The benchmark file keeps at most 2,000 of each variant’s n timings (every k-th of the sorted timings, which keeps the distribution): those are what `bench:compare` resamples, so its counts are lower.',
+    ...(chart.length > 0 ? ['', ...chart] : []),
+  ];
+}
+
+function summariseExits(r: ScenarioResult): string {
+  const counts = new Map<string, number>();
+  for (const w of r.workers) {
+    const key = w.signal ? `killed by ${w.signal}` : `exit ${w.exitCode}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].map(([k, v]) => `${v} ${k}`).join(', ');
+}

@@ -1,0 +1,61 @@
+import type { HistoryEntry } from '../workers/protocol.js';
+
+/** Faults whose injection kills processes: a worker they killed died as declared, which explains nothing. */
+const KILLING_FAULTS = new Set(['sigkill', 'power-loss']);
+
+/** Lines shown before the rest are counted. */
+const SHOWN = 8;
+
+const firstLine = (text: string): string => text.trim().split('\n')[0]?.trim() ?? '';
+
+/**
+ * What the workers said and how they ended, from a test's history, as far as it can explain a failure: every
+ * worker.error (first line), every exit with a non-zero code, every death by a signal no fault sent, and the last line
+ * of stderr of a worker that failed without reporting an error. Identical lines are merged with a count.
+ */
+export function workerEvidence(history: readonly HistoryEntry[]): string[] {
+  const groupOf = new Map<string, string>();
+  const pidOf = new Map<string, number>();
+  const killed = new Set<string>();
+  for (const e of history) {
+    if (e.kind === 'worker.started') {
+      groupOf.set(e.worker, e.group);
+      pidOf.set(e.worker, e.pid);
+    }
+    if (e.kind === 'fault.injected' && KILLING_FAULTS.has(e.fault)) killed.add(e.target);
+  }
+  const killedByFault = (worker: string): boolean => killed.has('all') || killed.has(worker) || killed.has(groupOf.get(worker) ?? worker);
+  const who = (worker: string): string => `${worker}${pidOf.has(worker) ? ` (pid ${pidOf.get(worker)})` : ''}`;
+  const errored = new Set<string>();
+  const lines: string[] = [];
+  for (const e of history) {
+    if (e.kind === 'worker.error') {
+      errored.add(e.worker);
+      lines.push(`${e.worker}: ${firstLine(e.message)}`);
+    } else if (e.kind === 'worker.exited') {
+      if (e.exitCode !== null && e.exitCode !== 0) lines.push(`${who(e.worker)} exited with code ${e.exitCode}`);
+      else if (e.signal !== null && !killedByFault(e.worker)) lines.push(`${who(e.worker)} was killed by ${e.signal}, which no fault sent`);
+    }
+  }
+  for (const e of history) {
+    const exit = history.find((x) => x.kind === 'worker.exited' && x.worker === e.worker);
+    const failed = exit?.kind === 'worker.exited' && exit.exitCode !== null && exit.exitCode !== 0;
+    if (e.kind === 'worker.stderr' && failed && !errored.has(e.worker)) lines.push(`${e.worker} stderr: ${e.text.trim().split('\n').at(-1)?.trim() ?? ''}`);
+  }
+  return merge(lines);
+}
+
+/** "x (×3)" for repeated lines, in first-seen order, at most SHOWN of them. */
+function merge(lines: string[]): string[] {
+  const counts = new Map<string, number>();
+  // Worker ids differ between otherwise identical lines ("busy-3: SQLITE_BUSY"): merge on the message.
+  const key = (line: string): string => line.replace(/ \(pid \d+\)/, '').replace(/^([a-z][\w-]*?)-\d+(?=[: ])/, '$1-*');
+  const first = new Map<string, string>();
+  for (const line of lines) {
+    const k = key(line);
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+    if (!first.has(k)) first.set(k, line);
+  }
+  const merged = [...first].map(([k, line]) => (counts.get(k)! > 1 ? `${line} (and ${counts.get(k)! - 1} more like it)` : line));
+  return merged.length > SHOWN ? [...merged.slice(0, SHOWN), `… ${merged.length - SHOWN} more in the history`] : merged;
+}
