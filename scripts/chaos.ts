@@ -10,9 +10,15 @@ import { DEFAULT_REPORTERS, REPORTER_NAMES, reporters, type ReporterName } from 
 import type { ResultsFile } from '../harness/report/results-file.js';
 import { keptRunDir, type TestResult } from '../harness/result.js';
 import { runDeclared } from '../harness/run/declared.js';
-import { ROOT, buildWorkers } from '../harness/workers/build.js';
+import { ROOT, buildWorkers, mutantBuildDir } from '../harness/workers/build.js';
+import { runCampaign, runLine, type CampaignReport } from '../harness/campaign/run.js';
+import { parseSchedule } from '../harness/campaign/replay.js';
+import type { Schedule } from '../harness/campaign/schedule.js';
+import { MUTANTS, type Mutant } from '../src/mutants.js';
 
 const EXTRA_FORMATS = REPORTER_NAMES.filter((n) => !DEFAULT_REPORTERS.includes(n));
+/** Runs of the short campaign a plain `pnpm chaos` ends with. */
+const DEFAULT_CAMPAIGN_RUNS = 30;
 
 const USAGE = `Usage: pnpm chaos [options]
 
@@ -25,6 +31,11 @@ Options:
   --seed <n>             replay a run with this seed (printed at the start of every run)
   --list                 list the declared tests and exit
   --format <name,...>    also export the benchmarks as: ${EXTRA_FORMATS.join(' | ')}
+  --campaign <runs>      run only a randomized fault campaign of this many runs (a plain \`pnpm chaos\`
+                         runs ${DEFAULT_CAMPAIGN_RUNS} after the declared tests; --only or --category run none)
+  --replay '<schedule>'  run one campaign schedule, as printed in a violation's repro line
+  --mutant <name>        with --campaign or --replay: run a deliberately broken layer to show the
+                         checkers catch it: ${Object.keys(MUTANTS).join(' | ')}
   -h, --help             show this help
 
 Exit status: 0 when every gate passed, 1 when a test failed, 2 for bad input (nothing is run
@@ -44,6 +55,9 @@ try {
       seed: { type: 'string' },
       list: { type: 'boolean', default: false },
       format: { type: 'string' },
+      campaign: { type: 'string' },
+      replay: { type: 'string' },
+      mutant: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -76,13 +90,25 @@ const formats = (args.format ?? '').split(',').map((s) => s.trim()).filter(Boole
 const badFormat = formats.find((f) => !REPORTER_NAMES.includes(f as ReporterName));
 if (badFormat !== undefined) fail(`--format must be one of ${EXTRA_FORMATS.join(', ')} (comma-separated); got "${badFormat}"`);
 const seed = args.seed !== undefined ? Number(args.seed) : randomInt(1, 2 ** 31 - 1);
+if (args.campaign !== undefined && !/^\d+$/.test(args.campaign)) fail(`--campaign must be a number of runs; got "${args.campaign}"`);
+if (args.mutant !== undefined && !(args.mutant in MUTANTS)) fail(`--mutant must be one of ${Object.keys(MUTANTS).join(', ')}; got "${args.mutant}"`);
+if (args.mutant !== undefined && args.campaign === undefined && args.replay === undefined) fail('--mutant needs --campaign or --replay');
+let replayed: Schedule | undefined;
+try {
+  replayed = args.replay === undefined ? undefined : parseSchedule(args.replay);
+} catch (error) {
+  fail(`--replay: ${error instanceof Error ? error.message : String(error)}`);
+}
+const mutant = args.mutant as Mutant | undefined;
+const campaignOnly = args.campaign !== undefined || replayed !== undefined;
+const campaignRuns = replayed ? 1 : args.campaign !== undefined ? Number(args.campaign) : only || args.category ? 0 : DEFAULT_CAMPAIGN_RUNS;
 
-const selected = declared.filter((d) => (!only || only.includes(d.id)) && (!args.category || d.category === args.category));
+const selected = campaignOnly ? [] : declared.filter((d) => (!only || only.includes(d.id)) && (!args.category || d.category === args.category));
 if (args.list) {
   for (const d of declared) console.log(`${d.category.padEnd(7)} ${d.id.padEnd(28)} ${d.category === 'bench' ? d.benchmark.title : d.scenario.title}  (${d.file})`);
   process.exit(0);
 }
-if (selected.length === 0) fail('the selection matches no declared test');
+if (selected.length === 0 && campaignRuns === 0) fail('the selection matches no declared test');
 
 // Ctrl-C (or SIGTERM): the test running now is stopped and its processes reaped; a second one exits at once. A repeat
 // within a second is the same Ctrl-C (the terminal signals the whole process group, and pnpm and tsx relay it too).
@@ -100,8 +126,10 @@ const onSignal = (signal: NodeJS.Signals): void => {
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
-console.log(`pnpm chaos: ${selected.length} declared test(s), seed ${seed} (replay with --seed ${seed})`);
+const plan = [selected.length > 0 ? `${selected.length} declared test(s)` : '', campaignRuns > 0 ? `a campaign of ${campaignRuns} run(s)${mutant ? ` against the ${mutant} mutant` : ''}` : ''];
+console.log(`pnpm chaos: ${plan.filter(Boolean).join(' and ')}, seed ${seed} (replay with --seed ${seed})`);
 await buildWorkers();
+if (mutant) await buildWorkers({ mutant });
 const run = await runDeclared(selected, {
   seed,
   signal: interrupt.signal,
@@ -110,8 +138,9 @@ const run = await runDeclared(selected, {
   onResult: (r) => console.log(`  ${line(r)}`),
 });
 
-if (run.interrupted) {
-  console.log(`\nInterrupted after ${run.results.length} of ${selected.length} test(s); no report was written (the previous one is as it was).`);
+const campaign = campaignRuns > 0 && !run.interrupted ? await campaignRun() : undefined;
+if (run.interrupted || campaign?.interrupted) {
+  console.log(`\nInterrupted; no report was written (the previous one is as it was).`);
   process.exit(130);
 }
 
@@ -128,6 +157,7 @@ const file: ResultsFile = {
   harnessPeakRssKb: process.resourceUsage().maxRSS,
   results: run.results,
   missing: run.missing,
+  ...(campaign ? { campaign } : {}),
 };
 const written = [...DEFAULT_REPORTERS, ...(formats as ReporterName[])].flatMap((name) => reporters[name]({ file, reportsDir, declared }));
 
@@ -139,7 +169,45 @@ console.log(
     `wrote ${written.map((w) => `reports/${w}`).join(', ')}`,
 );
 for (const r of [...failed, ...notApplicable]) console.log(`  ${r.id}: ${line(r)}`);
-process.exit(failed.length > 0 ? 1 : 0);
+const campaignFailed = campaign !== undefined && (campaign.violations.length > 0 || campaign.errors.length > 0);
+if (campaign) console.log(campaignSummary(campaign));
+process.exit(failed.length > 0 || campaignFailed ? 1 : 0);
+
+/** Runs the campaign (or the replayed schedule), printing progress every tenth run and each violation. */
+async function campaignRun(): Promise<CampaignReport> {
+  console.log(`\ncampaign: ${campaignRuns} run(s)${mutant ? `, mutant ${mutant} (${MUTANTS[mutant]})` : ''}`);
+  const campaignStarted = performance.now();
+  return runCampaign({
+    runs: campaignRuns,
+    seed,
+    ...(replayed ? { schedules: [replayed] } : {}),
+    ...(mutant ? { mutant, buildDir: mutantBuildDir(mutant) } : {}),
+    diskFull: process.platform === 'linux' && process.getuid?.() === 0,
+    signal: interrupt.signal,
+    onRun: (done, total, r, report) => {
+      if (r.verdict !== 'valid' || done % 10 === 0 || done === total || replayed) {
+        console.log(`  [${done}/${total}] ${runLine(r)}${r.verdict === 'valid' ? '' : `: ${r.reasons.slice(0, 2).join('; ')}`}  (${report.kills.total} kills, ${report.verdicts.violation} violation(s), ${((performance.now() - campaignStarted) / 1000).toFixed(0)} s)`);
+      }
+    },
+    onViolation: (v) => {
+      console.log(`  ✗ violation: ${v.reasons.join('; ')}\n    repro: ${v.repro}`);
+      if (v.shrunk) console.log(`    shrunk (${v.shrunk.attempts} runs): ${v.shrunk.repro}`);
+    },
+    onShrinkStep: (message) => console.log(`    shrinking: ${message}`),
+  });
+}
+
+/** The campaign's verdict in a few lines. */
+function campaignSummary(c: CampaignReport): string {
+  const atPoints = Object.entries(c.kills.byPoint).filter(([p]) => !p.startsWith('kill -9')).reduce((n, [, k]) => n + k, 0);
+  const lines = [
+    `campaign: ${c.runs} runs in ${(c.durationMs / 1000).toFixed(1)} s: ${c.kills.total} kills (${atPoints} at crash points), ${c.operations} operations checked; ` +
+      `${c.verdicts.violation} violation(s), ${c.verdicts.vacuous} run(s) whose fault did not bite, ${c.verdicts.unknown} undecided, ${c.errors.length} harness error(s)`,
+  ];
+  for (const v of c.violations) lines.push(`  ✗ ${v.reasons[0] ?? 'violation'}\n    repro: ${v.shrunk?.repro ?? v.repro}`);
+  for (const e of c.errors) lines.push(`  ✗ could not judge: ${e.reasons[0] ?? ''}\n    repro: ${e.repro}`);
+  return lines.join('\n');
+}
 
 /** One line for a finished test: ✓, ✗ with its reasons and kept run folder, or – not applicable. */
 function line(r: TestResult): string {

@@ -156,12 +156,12 @@ export class CheckpointManager {
     };
   }
 
-  /** The 'ack-before-commit' mutant: answers with the id and seq the insert would get, and inserts on the next turn. */
+  /** The 'ack-before-commit' mutant: answers with the id and seq the insert would get, and inserts 50 ms later. */
   #ackBeforeCommit(taskId: string, write: () => { id: number; seq: number }): { id: number; seq: number } {
     const next = this.#db.sqlite
       .prepare('SELECT (SELECT COALESCE(MAX(id), 0) + 1 FROM checkpoints) AS id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM checkpoints WHERE task_id = ?) AS seq')
       .get(taskId) as { id: number; seq: number };
-    setImmediate(write);
+    setTimeout(write, 50);
     return next;
   }
 

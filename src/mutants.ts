@@ -4,7 +4,7 @@
  * define, fixed at build time); in every other build, and at run time, nothing can switch one on.
  */
 export const MUTANTS = {
-  /** A checkpoint is acknowledged before its transaction commits (the insert is deferred to the next turn). */
+  /** A checkpoint is acknowledged before its transaction commits (the insert runs 50 ms later). */
   'ack-before-commit': 'acknowledges a checkpoint before its transaction commits',
   /** Writes under a lease skip the epoch check (they are still logged). */
   'no-fencing': 'skips the epoch check of writes made under a lease',

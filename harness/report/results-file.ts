@@ -1,3 +1,4 @@
+import type { CampaignReport } from '../campaign/run.js';
 import type { TestResult } from '../result.js';
 import type { Environment } from './environment.js';
 
@@ -15,4 +16,6 @@ export interface ResultsFile {
   results: TestResult[];
   /** Selected tests that reported no result (the run was interrupted). */
   missing: string[];
+  /** The randomized fault campaign, when one ran. */
+  campaign?: CampaignReport;
 }

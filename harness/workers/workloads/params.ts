@@ -23,6 +23,8 @@ export const workloadParams = {
     waitForGo: z.boolean().default(false),
     /** Record every commit as an operation (invoke, ok, fail) for the history checkers. */
     recordOps: z.boolean().default(false),
+    /** Pause between commits, as an agent works between checkpoints (0: back to back). */
+    intervalMs: z.number().int().nonnegative().default(0),
   }),
   'lease-holder': z.object({
     itemId: z.string().min(1),

@@ -1,6 +1,6 @@
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CheckpointManager, TaskBusyError, TaskRunner, evidence, sha256Hex, type TaskStep } from '../../../src/index.js';
+import { CheckpointManager, LeaseLostError, TaskBusyError, TaskRunner, evidence, sha256Hex, type TaskStep } from '../../../src/index.js';
 import { defineWorkload } from '../workload.js';
 
 interface PipelineState {
@@ -50,6 +50,11 @@ export const taskRunner = defineWorkload<'task-runner'>({
       channel.emit({ kind: 'task.finished', taskId: result.taskId, status: result.status, executed: result.executed, skipped: params.steps - result.executed.length, resumedAfter: result.resumedAfter });
       return { executed: result.executed.length, succeeded: result.status === 'succeeded' ? 1 : 0 };
     } catch (error) {
+      // A runner whose lease was taken over while it was frozen stops: the new owner finishes the task.
+      if (error instanceof LeaseLostError) {
+        channel.emit({ kind: 'lease.lost', itemId: error.itemId, epoch: error.epoch, operation: error.operation, message: error.message });
+        return { executed: 0, lost: 1 };
+      }
       if (!(error instanceof TaskBusyError)) throw error;
       channel.emit({ kind: 'task.busy', taskId: error.taskId, holder: error.holder });
       return { executed: 0, busy: 1 };
