@@ -59,6 +59,9 @@ export class CheckpointManager {
   readonly #db: AgentDatabase;
   readonly #autoVerify: boolean;
   readonly #committed = new WeakSet<PendingCheckpoint>();
+  /** The 'ack-before-commit' mutant's inserts not yet run, per task and in all. */
+  readonly #deferred = new Map<string, number>();
+  #deferredTotal = 0;
   readonly #insert: Statement;
   readonly #byId: Statement;
   readonly #evidenceById: Statement;
@@ -158,11 +161,19 @@ export class CheckpointManager {
 
   /** The 'ack-before-commit' mutant: answers with the id and seq the insert would get, and inserts 50 ms later. */
   #ackBeforeCommit(taskId: string, write: () => { id: number; seq: number }): { id: number; seq: number } {
-    const next = this.#db.sqlite
-      .prepare('SELECT (SELECT COALESCE(MAX(id), 0) + 1 FROM checkpoints) AS id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM checkpoints WHERE task_id = ?) AS seq')
+    const stored = this.#db.sqlite
+      .prepare('SELECT (SELECT COALESCE(MAX(id), 0) FROM checkpoints) AS id, (SELECT COALESCE(MAX(seq), 0) FROM checkpoints WHERE task_id = ?) AS seq')
       .get(taskId) as { id: number; seq: number };
-    setTimeout(write, 50);
-    return next;
+    // Counting the inserts still pending, so that without a crash every answer turns out right.
+    const pending = (this.#deferred.get(taskId) ?? 0) + 1;
+    this.#deferred.set(taskId, pending);
+    this.#deferredTotal++;
+    setTimeout(() => {
+      write();
+      this.#deferred.set(taskId, (this.#deferred.get(taskId) ?? 1) - 1);
+      this.#deferredTotal--;
+    }, 50);
+    return { id: stored.id + this.#deferredTotal, seq: stored.seq + pending };
   }
 
   /** Re-checks a stored checkpoint's evidence now and records the outcome. */

@@ -164,4 +164,17 @@ describe('checks', () => {
     await ctx.db.sqlite.backup(join(ctx.runDir, 'backup.db'));
     expect(runCheck({ check: 'backup-consistent' }, ctx)).toMatchObject({ valid: true });
   });
+
+  it('counts a step run by a frozen runner after the takeover as fenced off only if its lease loss was reported and it committed nothing', () => {
+    const events: [string, AnyEvent][] = [['resumer', { kind: 'step.finished', taskId: 't', step: 'step-1', seq: 1, id: 1 }]];
+    const ctx = context(events);
+    writeFileSync(join(ctx.runDir, 'steps.log'), 'step-1 resumer\nstep-1 runner\n');
+    ctx.db.sqlite.prepare("INSERT INTO checkpoints (task_id, seq, step, state, created_at) VALUES ('t', 1, 'step-1', '{}', 0)").run();
+    expect(runCheck({ check: 'committed-steps-not-rerun', taskId: 't' }, ctx)).toMatchObject({ valid: false, details: 'step-1 ran again in runner after resumer committed it' });
+    ctx.history.append('runner', { kind: 'lease.lost', itemId: 'task:t', epoch: 1, operation: 'checkpoint', message: '' });
+    expect(runCheck({ check: 'committed-steps-not-rerun', taskId: 't' }, ctx)).toMatchObject({
+      valid: true,
+      measured: '1 steps committed once, 2 executions, 0 re-run of an unacknowledged step, 1 by a stale runner whose writes were refused, 0 violation(s)',
+    });
+  });
 });

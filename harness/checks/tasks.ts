@@ -17,6 +17,11 @@ export const taskStatus: Check<Spec<'task-status'>> = (spec, { db }) => {
  * only when its first run was cut off before its commit was acknowledged; no step may have two checkpoints (a re-run
  * of a step whose commit landed unacknowledged would commit it a second time); and the checkpoints, in sequence
  * order, name the steps in their order ("step-1", "step-2", …).
+ *
+ * One repeat is not the layer's to prevent: a runner frozen between its lease check and a step's code (SIGSTOP, a
+ * long GC pause) runs that code when it wakes, after the new owner may have run the step. What the layer promises is
+ * that such a stale runner's writes are refused: its execution counts as "fenced off" when it reported losing its
+ * lease and never committed the step; otherwise it is a violation.
  */
 export const committedStepsNotRerun: Check<Spec<'committed-steps-not-rerun'>> = (spec, { db, runDir, history }) => {
   const logFile = join(runDir, STEPS_LOG);
@@ -24,14 +29,17 @@ export const committedStepsNotRerun: Check<Spec<'committed-steps-not-rerun'>> = 
   const runs = readFileSync(logFile, 'utf8').trim().split('\n').map((l) => l.split(' '));
   const committed = db.sqlite.prepare('SELECT step FROM checkpoints WHERE task_id = ? ORDER BY seq').pluck().all(spec.taskId) as string[];
   const acked = new Set(history.select('step.finished', { where: { taskId: spec.taskId } }).map((e) => `${e.worker} ${e.step}`));
+  const fencedOff = new Set(history.select('lease.lost', { where: { itemId: `task:${spec.taskId}` } }).map((e) => e.worker));
   // For each step, the workers that ran it so far; a run after any acknowledged run of the same step is a violation.
   const ranBy = new Map<string, string[]>();
   const violations: string[] = [];
   let allowedRepeats = 0;
+  let stale = 0;
   for (const [step = '', worker = ''] of runs) {
     const before = ranBy.get(step) ?? [];
     const committedBy = before.find((w) => acked.has(`${w} ${step}`));
-    if (committedBy !== undefined) violations.push(`${step} ran again in ${worker} after ${committedBy} committed it`);
+    if (committedBy !== undefined && fencedOff.has(worker) && !acked.has(`${worker} ${step}`)) stale++;
+    else if (committedBy !== undefined) violations.push(`${step} ran again in ${worker} after ${committedBy} committed it`);
     else if (before.length > 0) allowedRepeats++;
     ranBy.set(step, [...before, worker]);
   }
@@ -41,7 +49,7 @@ export const committedStepsNotRerun: Check<Spec<'committed-steps-not-rerun'>> = 
   if (duplicateCommits === 0 && outOfOrder >= 0) violations.push(`checkpoint ${outOfOrder + 1} is ${committed[outOfOrder]}, expected step-${outOfOrder + 1}`);
   return {
     valid: violations.length === 0 && committed.length > 0,
-    measured: `${new Set(committed).size} steps committed once, ${runs.length} executions, ${allowedRepeats} re-run of an unacknowledged step, ${violations.length} violation(s)`,
+    measured: `${new Set(committed).size} steps committed once, ${runs.length} executions, ${allowedRepeats} re-run of an unacknowledged step, ${stale > 0 ? `${stale} by a stale runner whose writes were refused, ` : ''}${violations.length} violation(s)`,
     ...(violations.length > 0 ? { details: violations.join('; ') } : {}),
   };
 };
