@@ -46,17 +46,20 @@ async function runUntilPowerLoss(durability: 'normal' | 'full', killAfter: numbe
   const history = new History();
   const supervisor = new Supervisor();
   cleanups.push(() => supervisor.reapAll());
-  const runtime: FaultRuntime = {
-    workers: (target) => supervisor.live().filter((w) => w.group === target || w.id === target),
+  // Built apart from its type, so the test fits the runtime whether or not it carries more fields than these.
+  const fields = {
+    workers: (target: string) => supervisor.live().filter((w) => w.group === target || w.id === target),
     spawnHelper: () => {
       throw new Error('not used');
     },
     db,
+    runDir,
     history,
     random: Math.random,
-    injected: (detail, affected) => history.append('harness', { kind: 'fault.injected', fault: 'power-loss', target: 'writer', detail, affected }),
+    injected: (detail: string, affected: number) => void history.append('harness', { kind: 'fault.injected', fault: 'power-loss', target: 'writer', detail, affected }),
     healed: () => undefined,
   };
+  const runtime: FaultRuntime = fields;
   let acks = 0;
   // The target group's writers, and one of another group: a power loss spares no process on the machine.
   const ids = [...Array.from({ length: writers }, (_, i) => ['writer', `writer-${i + 1}`] as const), ['bystander', 'bystander'] as const];

@@ -67,7 +67,9 @@ function everyLiveWorker(rt: FaultRuntime): WorkerProcess[] {
 }
 
 function describeDrop(drop: DropReport): string {
-  const files = drop.files.map((f) => `${f.path.slice(1)} ${formatBytes(f.bytes)}${f.vanished ? ' (vanished)' : ''}`).join(', ');
+  const biggest = [...drop.files].sort((a, b) => b.bytes - a.bytes);
+  const shown = biggest.slice(0, 4).map((f) => `${f.path.slice(1)} ${formatBytes(f.bytes)}${f.vanished ? ' (vanished)' : ''}`);
+  const files = [...shown, ...(biggest.length > 4 ? [`${biggest.length - 4} more file(s)`] : [])].join(', ');
   const torn = drop.torn ? `; last write torn: ${drop.torn.kept} of ${drop.torn.length} bytes kept at ${drop.torn.path ?? '(a file that did not survive)'}:${drop.torn.offset}` : '';
   return `dropped ${formatBytes(drop.bytesDropped)} not fsynced${files ? ` (${files})` : ''}, ${drop.filesDropped} file(s) vanished${torn}`;
 }
