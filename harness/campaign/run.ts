@@ -102,6 +102,8 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
       }
       report.violations.push(violation);
       options.onViolation?.(violation);
+      // One violation, shrunk, is the answer; the rest of the campaign would only repeat it.
+      break;
     }
   }
   report.interrupted = options.signal?.aborted ?? false;

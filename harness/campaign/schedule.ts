@@ -17,7 +17,7 @@ export type ScheduledFault =
   | { kind: 'kill'; target: CampaignGroup; after: number }
   /** A group's worker dies at a named crash point, the at-th time it passes it. */
   | { kind: 'crash-point'; target: CampaignGroup; point: CrashPoint; at: number }
-  /** The task runner is frozen past its lease after its n-th step; a second runner takes the task over; the first wakes. */
+  /** The task runner is frozen past its lease in its (n+1)-th step; a second runner takes the task over; the first wakes. */
   | { kind: 'stale-runner'; after: number }
   /** Another process holds the write lock for holdMs after the writers' n-th commit. */
   | { kind: 'lock'; after: number; holdMs: number }
@@ -44,8 +44,11 @@ export interface GenerateOptions {
   diskFull: boolean;
 }
 
-/** Progress events a kill can follow, per group. */
-const PROGRESS = { writer: 'checkpoint.committed', tools: 'op.ok', runner: 'step.finished' } as const;
+/**
+ * Progress events a kill can follow, per group. A tool call's invoke: a batch's calls are invoked (their started rows
+ * written, their commands spawned) at once, so a kill after one lands while the batch runs.
+ */
+const PROGRESS = { writer: 'checkpoint.committed', tools: 'op.invoke', runner: 'step.finished' } as const;
 
 /**
  * Draws a run: a mix of workloads and one to three faults, at least one of which kills a worker (half of those at a
@@ -71,17 +74,26 @@ export function generateSchedule(seed: number, options: GenerateOptions): Schedu
       ? crashAt(target, pick(CAMPAIGN_GROUPS[target]), int(1, Math.max(1, Math.floor(size(schedule, target) / 2))))
       : { kind: 'kill', target, after: int(1, Math.max(1, Math.floor(size(schedule, target) / 2))) },
   );
+  // A frozen owner waking after a takeover is the fault fencing exists for: drawn often when a task runs.
+  if (schedule.steps > 1 && !(first0(schedule)?.target === 'runner') && random() < 0.4) schedule.faults.push({ kind: 'stale-runner', after: int(1, schedule.steps - 1) });
+  // Faults on the writers' progress land before the first kill of a writer, or they could never fire.
+  const first = schedule.faults[0];
+  const writersLast =
+    first?.kind === 'kill' && first.target === 'writer' ? first.after - 1 : first?.kind === 'crash-point' && first.target === 'writer' ? schedule.writers * (first.at - 1) : schedule.writers * schedule.commits - 1;
   const extras = int(0, 2);
   for (let i = 0; i < extras; i++) {
     const options_ = [
       ...(schedule.steps > 0 && !schedule.faults.some((f) => ('target' in f && f.target === 'runner') || f.kind === 'stale-runner') ? ['stale-runner'] : []),
-      ...(schedule.writers > 0 ? ['lock', 'backup', ...(options.diskFull ? ['disk-full'] : [])] : []),
+      ...(schedule.writers > 0 && writersLast >= 1 ? ['lock', 'backup'] : []),
+      // Only the writers retry a commit refused for lack of space; other workloads would fail on it.
+      ...(options.diskFull && schedule.writers > 0 && writersLast >= 1 && schedule.tools === 0 && schedule.steps === 0 ? ['disk-full'] : []),
     ];
     if (options_.length === 0) break;
     const kind = pick(options_);
-    const after = int(1, Math.max(1, Math.floor(schedule.commits / 2)));
+    const after = int(1, Math.max(1, Math.min(writersLast, Math.floor(schedule.commits / 2))));
     if (kind === 'stale-runner') schedule.faults.push({ kind, after: int(1, schedule.steps - 1) });
-    else if (kind === 'lock') schedule.faults.push({ kind, after, holdMs: int(50, 300) });
+    // Early: the lock holder is a process of its own that takes ~150 ms to start, and the writers must still be writing.
+    else if (kind === 'lock') schedule.faults.push({ kind, after: Math.min(after, 3), holdMs: int(50, 300) });
     else if (kind === 'disk-full' && !schedule.faults.some((f) => f.kind === 'disk-full')) schedule.faults.push({ kind, after });
     else if (kind === 'backup' && !schedule.faults.some((f) => f.kind === 'backup')) schedule.faults.push({ kind, after });
   }
@@ -91,6 +103,12 @@ export function generateSchedule(seed: number, options: GenerateOptions): Schedu
 /** A crash point at a pass the group reaches: a task runner acquires its lease once. */
 function crashAt(target: CampaignGroup, point: CrashPoint, at: number): ScheduledFault {
   return { kind: 'crash-point', target, point, at: point === 'lease.after-acquire' ? 1 : at };
+}
+
+/** The schedule's first fault when it aims at a group (the kill every run has). */
+function first0(s: Schedule): { target: CampaignGroup } | undefined {
+  const f = s.faults[0];
+  return f && 'target' in f ? f : undefined;
 }
 
 /** How much progress a group makes: its unit for kill and crash-point counts. */
@@ -124,7 +142,7 @@ export function toScenario(s: Schedule, id = `campaign-${s.seed}`): ScenarioInpu
   const stale = s.faults.find((f) => f.kind === 'stale-runner');
 
   if (s.writers > 0) {
-    workers.push({ name: 'writer', workload: 'checkpoint-writer', count: s.writers, params: { taskId: 'task-{worker}', count: s.commits, recordOps: true, intervalMs: 2 } });
+    workers.push({ name: 'writer', workload: 'checkpoint-writer', count: s.writers, params: { taskId: 'task-{worker}', count: s.commits, recordOps: true, intervalMs: 4 } });
     gate('acknowledged-durable', 'Acknowledged checkpoints durable, failed ones absent', { check: 'operations-durable' });
     gate('gap-free', 'Each writer task numbered 1..n', { check: 'sequence-gap-free', taskIdPrefix: 'task-writer' });
   }
@@ -135,7 +153,7 @@ export function toScenario(s: Schedule, id = `campaign-${s.seed}`): ScenarioInpu
     gate('effects-once', 'Tool side effects at most once; exactly once when a call returned ok', { check: 'effects-at-most-once', dir: 'effects' });
   }
   if (s.steps > 0) {
-    const task = { taskId: 'campaign-task', steps: s.steps, workRounds: 20_000, leaseDurationMs: 2000 };
+    const task = { taskId: 'campaign-task', steps: s.steps, workRounds: 5_000, leaseDurationMs: 2000 };
     workers.push({ name: 'runner', workload: 'task-runner', params: task });
     // The second runner starts when the first is gone (or frozen), moves its clock past the first's lease and resumes.
     const successorStart = stale ? { after: { kind: 'fault.injected' as const, worker: 'harness', where: { fault: 'pause' } } } : { after: { kind: 'worker.exited' as const, worker: 'runner' } };
@@ -151,10 +169,11 @@ export function toScenario(s: Schedule, id = `campaign-${s.seed}`): ScenarioInpu
     if (f.kind === 'kill') faults.push({ kind: 'sigkill', target: f.target, inject: progress(f.target, f.after) });
     else if (f.kind === 'crash-point') faults.push({ kind: 'crash-point', target: f.target, point: f.point, at: f.at });
     else if (f.kind === 'stale-runner') {
+      // Frozen inside a step (after its lease check), so on waking it goes on to write as the stale owner.
       faults.push({
         kind: 'pause',
         target: 'runner',
-        inject: progress('runner', f.after),
+        inject: { after: { kind: 'step.started', worker: 'runner', count: f.after + 1 } },
         heal: { after: { kind: 'step.finished', worker: 'resumer' } },
       });
     } else if (f.kind === 'lock') faults.push({ kind: 'lock-contention', holdMs: f.holdMs, inject: afterCommits(f.after) });

@@ -1,12 +1,12 @@
 import type { CampaignRun } from './run.js';
 import type { Schedule, ScheduledFault } from './schedule.js';
 
-/** Most runs one shrink may take: each is a whole scenario run. */
-const MAX_ATTEMPTS = 40;
+/** Most candidates one shrink may try: each is one or two whole scenario runs. */
+const MAX_ATTEMPTS = 30;
 
 /**
- * Makes a violating schedule smaller while it still violates: drops faults one at a time, then whole workloads no
- * fault needs, then halves the work (commits, tool calls, steps). Greedy, like delta debugging's first pass: each
+ * Makes a violating schedule smaller while it still violates: drops whole workloads no fault needs, then faults one
+ * at a time, then halves the work (commits, tool calls, steps). Greedy, like delta debugging's first pass: each
  * accepted step is kept, and the search goes on from the smaller schedule.
  */
 export async function shrink(
@@ -20,8 +20,9 @@ export async function shrink(
   const tryCandidate = async (candidate: Schedule | undefined, what: string): Promise<boolean> => {
     if (!candidate || attempts >= MAX_ATTEMPTS || !runnable(candidate)) return false;
     attempts++;
+    // Twice: a smaller schedule is kept only if it fails reliably, so the repro printed at the end fails again.
     const result = await run(candidate);
-    if (result.verdict !== 'violation') return false;
+    if (result.verdict !== 'violation' || (await run(candidate)).verdict !== 'violation') return false;
     onStep(`still fails with ${what}`);
     current = candidate;
     reasons = result.reasons;
@@ -29,12 +30,12 @@ export async function shrink(
   };
   for (let progress = true; progress && attempts < MAX_ATTEMPTS; ) {
     progress = false;
+    for (const group of ['writer', 'tools', 'runner'] as const) {
+      if (await tryCandidate(withoutGroup(current, group), `no ${group}`)) progress = true;
+    }
     for (let i = current.faults.length - 1; i >= 0; i--) {
       const fault = current.faults[i] as ScheduledFault;
       if (await tryCandidate({ ...current, faults: current.faults.filter((_, j) => j !== i) }, `fault ${fault.kind} removed`)) progress = true;
-    }
-    for (const group of ['writer', 'tools', 'runner'] as const) {
-      if (await tryCandidate(withoutGroup(current, group), `no ${group}`)) progress = true;
     }
     for (const knob of ['commits', 'tools', 'steps'] as const) {
       if (await tryCandidate(halved(current, knob), `${knob} halved`)) progress = true;
