@@ -93,7 +93,8 @@ export const effectsAtMostOnce: Check<Spec<'effects-at-most-once'>> = (spec, { h
 export const backupConsistent: Check<Spec<'backup-consistent'>> = (_spec, { history, db, runDir }) => {
   const file = join(runDir, BACKUP_FILE);
   const began = history.select('fault.injected', { where: { fault: 'backup' } })[0];
-  if (!began || !existsSync(file)) return { valid: false, measured: 'no backup was taken' };
+  // The backup fault's own vacuity guard fails the run when no backup was taken: nothing to judge here.
+  if (!began || !existsSync(file)) return { valid: 'unknown', measured: 'no backup was taken' };
   const backup = new Database(file, { readonly: true, fileMustExist: true });
   try {
     const integrity = backup.pragma('integrity_check', { simple: true });
