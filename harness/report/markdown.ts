@@ -6,6 +6,7 @@ import { trendSection } from './charts/trend.js';
 import { isReportedOnly } from './criterion-mark.js';
 import { READINESS_ANCHOR, summarizeRun } from './failures.js';
 import { memoryMark, memoryRows } from './memory.js';
+import { renderInvariants } from './invariants.js';
 import { readiness } from './readiness.js';
 import { loadReportSources, type ReportSources } from './report-sources.js';
 import type { ResultsFile } from './results-file.js';
@@ -88,6 +89,7 @@ export function renderMarkdown(file: ResultsFile, declared: readonly LoadedScena
   }
 
   if (results.length > 0) out.push(...renderReadiness(file, declared), '');
+  if (file.campaign) out.push(...renderInvariants(file.campaign));
   out.push('## Appendix A: every test with its verdict', '', '```');
   for (const r of results) {
     out.push(`${r.category}/${r.id} (${r.seedTest}) ${r.state.toUpperCase()} in ${seconds(r.durationMs)}`);
