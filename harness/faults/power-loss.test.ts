@@ -123,6 +123,10 @@ describe.skipIf(unavailable !== null)(`power-loss fault${unavailable ? ` — not
       reopened.close();
     }
   });
+});
+
+describe('power-loss without a mount', () => {
+  const fault: PowerLossFault = { kind: 'power-loss', target: 'writer', inject: 'start' };
 
   it('names a run folder that is not on lossyfs instead of losing nothing', async () => {
     const runDir = mkdtempSync(join(tmpdir(), 'power-loss-plain-'));
@@ -131,13 +135,9 @@ describe.skipIf(unavailable !== null)(`power-loss fault${unavailable ? ` — not
     const history = new History();
     const runtime = { workers: () => [], db, history, random: Math.random, injected: () => undefined, healed: () => undefined } as unknown as FaultRuntime;
 
-    expect(() => powerLoss.inject({ kind: 'power-loss', target: 'writer', inject: 'start' }, runtime)).toThrow(/is not on lossyfs; the runner must await the fault's setup\(\)/);
+    expect(() => powerLoss.inject(fault, runtime)).toThrow(/is not on lossyfs; the runner must await the fault's setup\(\)/);
     expect(db.sqlite.open).toBe(true);
   });
-});
-
-describe('power-loss vacuity guard', () => {
-  const fault: PowerLossFault = { kind: 'power-loss', target: 'writer', inject: 'start' };
 
   it('fails a power loss that dropped nothing', () => {
     const history = new History();
