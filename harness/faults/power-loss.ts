@@ -71,7 +71,8 @@ function describeDrop(drop: DropReport): string {
   const shown = biggest.slice(0, 4).map((f) => `${f.path.slice(1)} ${formatBytes(f.bytes)}${f.vanished ? ' (vanished)' : ''}`);
   const files = [...shown, ...(biggest.length > 4 ? [`${biggest.length - 4} more file(s)`] : [])].join(', ');
   const torn = drop.torn ? `; last write torn: ${drop.torn.kept} of ${drop.torn.length} bytes kept at ${drop.torn.path ?? '(a file that did not survive)'}:${drop.torn.offset}` : '';
-  return `dropped ${formatBytes(drop.bytesDropped)} not fsynced${files ? ` (${files})` : ''}, ${drop.filesDropped} file(s) vanished${torn}`;
+  const open = drop.openHandles > 0 ? `; ${drop.openHandles} file handle(s) were still open: a process outside the workers outlived the power loss` : '';
+  return `dropped ${formatBytes(drop.bytesDropped)} not fsynced${files ? ` (${files})` : ''}, ${drop.filesDropped} file(s) vanished${torn}${open}`;
 }
 
 function formatBytes(bytes: number): string {
