@@ -27,6 +27,9 @@ export interface CampaignOptions {
   onShrinkStep?: (message: string) => void;
 }
 
+/** Campaign runs in flight at once. */
+const CAMPAIGN_CONCURRENCY = 2;
+
 export type RunVerdict = 'valid' | 'violation' | 'unknown' | 'vacuous' | 'error';
 
 export interface CampaignRun {
@@ -86,25 +89,31 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
     errors: [],
     interrupted: false,
   };
-  for (let i = 0; i < total; i++) {
-    if (options.signal?.aborted) break;
-    const schedule = options.schedules?.[i] ?? generateSchedule(hashString(`${options.seed}:${i}`), { diskFull: options.diskFull });
-    const { run, result } = await runOnce(schedule, options);
-    if (options.signal?.aborted) break;
-    tally(report, run, result);
-    options.onRun?.(i + 1, total, run, report);
-    if (run.verdict === 'error') report.errors.push({ repro: reproLine(schedule, options.mutant), reasons: run.reasons });
-    if (run.verdict === 'violation') {
-      const violation: Violation = { schedule, repro: reproLine(schedule, options.mutant), reasons: run.reasons };
-      if ((options.shrink ?? true) && report.violations.length === 0) {
-        const shrunk = await shrink(schedule, async (candidate) => (await runOnce(candidate, options)).run, options.onShrinkStep);
-        violation.shrunk = { ...shrunk, repro: reproLine(shrunk.schedule, options.mutant) };
-      }
-      report.violations.push(violation);
-      options.onViolation?.(violation);
-      // One violation, shrunk, is the answer; the rest of the campaign would only repeat it.
-      break;
+  // Runs go CAMPAIGN_CONCURRENCY at a time (each has its own folder, database and processes): much of a run is
+  // waiting for processes to start. The first violation stops drawing new runs; it is shrunk once the others end.
+  let next = 0;
+  let found: { schedule: Schedule; run: CampaignRun } | undefined;
+  const lane = async (): Promise<void> => {
+    while (next < total && !found && !options.signal?.aborted) {
+      const i = next++;
+      const schedule = options.schedules?.[i] ?? generateSchedule(hashString(`${options.seed}:${i}`), { diskFull: options.diskFull });
+      const { run, result } = await runOnce(schedule, options);
+      if (options.signal?.aborted) return;
+      tally(report, run, result);
+      options.onRun?.(report.runs, total, run, report);
+      if (run.verdict === 'error') report.errors.push({ repro: reproLine(schedule, options.mutant), reasons: run.reasons });
+      if (run.verdict === 'violation' && !found) found = { schedule, run };
     }
+  };
+  await Promise.all(Array.from({ length: CAMPAIGN_CONCURRENCY }, lane));
+  if (found && !options.signal?.aborted) {
+    const violation: Violation = { schedule: found.schedule, repro: reproLine(found.schedule, options.mutant), reasons: found.run.reasons };
+    if (options.shrink ?? true) {
+      const shrunk = await shrink(found.schedule, async (candidate) => (await runOnce(candidate, options)).run, options.onShrinkStep);
+      violation.shrunk = { ...shrunk, repro: reproLine(shrunk.schedule, options.mutant) };
+    }
+    report.violations.push(violation);
+    options.onViolation?.(violation);
   }
   report.interrupted = options.signal?.aborted ?? false;
   report.durationMs = performance.now() - started;

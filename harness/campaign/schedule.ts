@@ -74,6 +74,12 @@ export function generateSchedule(seed: number, options: GenerateOptions): Schedu
       ? crashAt(target, pick(CAMPAIGN_GROUPS[target]), int(1, Math.max(1, Math.floor(size(schedule, target) / 2))))
       : { kind: 'kill', target, after: int(1, Math.max(1, Math.floor(size(schedule, target) / 2))) },
   );
+  // Sometimes a second group dies too (never the task runner twice: its successor must be able to finish).
+  const others = groups.filter((g) => g !== target && g !== 'runner');
+  if (others.length > 0 && random() < 0.3) {
+    const second = pick(others);
+    schedule.faults.push(random() < 0.5 ? crashAt(second, pick(CAMPAIGN_GROUPS[second]), 1) : { kind: 'kill', target: second, after: int(1, Math.max(1, Math.floor(size(schedule, second) / 2))) });
+  }
   // A frozen owner waking after a takeover is the fault fencing exists for: drawn often when a task runs.
   if (schedule.steps > 1 && !(first0(schedule)?.target === 'runner') && random() < 0.4) schedule.faults.push({ kind: 'stale-runner', after: int(1, schedule.steps - 1) });
   // Faults on the writers' progress land before the first kill of a writer, or they could never fire.
@@ -84,7 +90,7 @@ export function generateSchedule(seed: number, options: GenerateOptions): Schedu
   for (let i = 0; i < extras; i++) {
     const options_ = [
       ...(schedule.steps > 0 && !schedule.faults.some((f) => ('target' in f && f.target === 'runner') || f.kind === 'stale-runner') ? ['stale-runner'] : []),
-      ...(schedule.writers > 0 && writersLast >= 1 ? ['lock', 'backup'] : []),
+      ...(schedule.writers > 0 && writersLast >= 1 ? ['backup'] : []),
       // Only the writers retry a commit refused for lack of space; other workloads would fail on it.
       ...(options.diskFull && schedule.writers > 0 && writersLast >= 1 && schedule.tools === 0 && schedule.steps === 0 ? ['disk-full'] : []),
     ];
@@ -94,7 +100,7 @@ export function generateSchedule(seed: number, options: GenerateOptions): Schedu
     if (kind === 'stale-runner') schedule.faults.push({ kind, after: int(1, schedule.steps - 1) });
     // Early: the lock holder is a process of its own that takes ~150 ms to start, and the writers must still be writing.
     else if (kind === 'lock') schedule.faults.push({ kind, after: Math.min(after, 3), holdMs: int(50, 300) });
-    else if (kind === 'disk-full' && !schedule.faults.some((f) => f.kind === 'disk-full')) schedule.faults.push({ kind, after });
+    else if (kind === 'disk-full' && !schedule.faults.some((f) => f.kind === 'disk-full')) schedule.faults.push({ kind, after: Math.min(after, 3) });
     else if (kind === 'backup' && !schedule.faults.some((f) => f.kind === 'backup')) schedule.faults.push({ kind, after });
   }
   return schedule;
@@ -174,10 +180,11 @@ export function toScenario(s: Schedule, id = `campaign-${s.seed}`): ScenarioInpu
         kind: 'pause',
         target: 'runner',
         inject: { after: { kind: 'step.started', worker: 'runner', count: f.after + 1 } },
-        heal: { after: { kind: 'step.finished', worker: 'resumer' } },
+        // Woken once the new owner is done: its writes then meet a completed task's lease.
+        heal: { after: { kind: 'worker.exited', worker: 'resumer' } },
       });
     } else if (f.kind === 'lock') faults.push({ kind: 'lock-contention', holdMs: f.holdMs, inject: afterCommits(f.after) });
-    else if (f.kind === 'disk-full') faults.push({ kind: 'disk-full', sizeMb: 32, inject: afterCommits(f.after), heal: { after: { kind: 'op.fail', worker: 'writer', count: 3 } } });
+    else if (f.kind === 'disk-full') faults.push({ kind: 'disk-full', sizeMb: 8, inject: afterCommits(f.after), heal: { after: { kind: 'op.fail', worker: 'writer', count: 3 } } });
     else faults.push({ kind: 'backup', inject: afterCommits(f.after) });
   }
   if (s.faults.some((f) => f.kind === 'backup')) gate('backup', 'Online backup consistent and a prefix of what was acknowledged', { check: 'backup-consistent' });
