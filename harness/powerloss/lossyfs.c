@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -1161,6 +1162,13 @@ static const char *mount_point;
 /* When the owner's end of stdin closes (it exited or died), detach the mount so the loop ends. */
 static void *watch_stdin(void *arg) {
   (void)arg;
+  /* Signals belong to the loop's threads: a SIGTERM must wake the loop, not this read. */
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, NULL);
   char buf[64];
   while (read(STDIN_FILENO, buf, sizeof buf) > 0) {
   }

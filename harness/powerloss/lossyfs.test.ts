@@ -193,6 +193,21 @@ describe.skipIf(unavailable !== null)(`lossyfs${unavailable ? ` — not applicab
     expect(readdirSync(point)).toEqual([]);
   });
 
+  it('unmounting while a file is open detaches the mount anyway, stops the daemon and names the open handle', async () => {
+    const fs = await freshMount();
+    const held = openSync(join(fs.mountPoint, 'held.txt'), 'w');
+    try {
+      await expect(fs.unmount()).rejects.toThrow(/could not unmount .*; 1 file handle\(s\) were open; detached it lazily/);
+      expect(readFileSync('/proc/self/mounts', 'utf8')).not.toContain(` ${fs.mountPoint} `);
+    } finally {
+      try {
+        closeSync(held);
+      } catch {
+        // ENOTCONN: the file system under it is gone, which is the point.
+      }
+    }
+  });
+
   it('refuses a backing folder that is not empty, naming it', async () => {
     const backing = mkdtempSync(join(tmpdir(), 'lossyfs-full-'));
     scratch.push(backing);

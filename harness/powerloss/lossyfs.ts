@@ -161,13 +161,14 @@ export class LossyFs {
     if (plain.status !== 0) {
       let open = 'unknown';
       try {
-        open = String(this.stats().openHandles);
+        open = String(statsSchema.parse(this.#control('stats')).openHandles);
       } catch {
         // The daemon may be gone already.
       }
       problem = `could not unmount (${(plain.error?.message ?? plain.stderr).trim()}); ${open} file handle(s) were open; detached it lazily`;
       spawnSync('fusermount3', ['-uz', this.mountPoint]);
-      this.#daemon.stdin?.end();
+      // The holders would keep a lazily detached mount alive: stop the daemon (it still saves what it holds).
+      this.#daemon.kill('SIGTERM');
     }
     let exit = await Promise.race([this.#exited, timeout(problem ? 5_000 : EXIT_TIMEOUT_MS)]);
     if (exit === 'timeout') {
@@ -182,6 +183,10 @@ export class LossyFs {
 
   #command(command: string): unknown {
     if (this.#unmounted) throw new LossyFsError(`lossyfs on ${this.mountPoint} is unmounted; "${command}" cannot run`);
+    return this.#control(command);
+  }
+
+  #control(command: string): unknown {
     const fd = openSync(join(this.mountPoint, CONTROL_FILE), 'r+');
     try {
       writeSync(fd, command);
