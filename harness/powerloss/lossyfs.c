@@ -125,6 +125,9 @@ typedef struct node {
 } node_t;
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+/* Signalled when a file handle is released: a drop waits for the releases of processes that just died. */
+static pthread_cond_t released = PTHREAD_COND_INITIALIZER;
+static uint64_t open_handles;
 static struct fuse_session *session;
 static node_t **nodes;
 static size_t nodes_cap;
@@ -614,6 +617,7 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
       entry_param(n, &e);
       fi->keep_cache = 1;
       n->nopen++;
+      open_handles++;
       fuse_reply_create(req, &e, fi);
     }
   }
@@ -703,6 +707,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
     if ((fi->flags & O_TRUNC) && (fi->flags & O_ACCMODE) != O_RDONLY) content_truncate(n, 0);
     fi->keep_cache = 1;
     n->nopen++;
+    open_handles++;
     fuse_reply_open(req, fi);
   }
   pthread_mutex_unlock(&mu);
@@ -778,7 +783,11 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
     free(h);
   } else {
     node_t *n = node_get(ino);
-    if (n && n->nopen) n->nopen--;
+    if (n && n->nopen) {
+      n->nopen--;
+      open_handles--;
+      pthread_cond_broadcast(&released);
+    }
     maybe_free(n);
   }
   pthread_mutex_unlock(&mu);
@@ -986,11 +995,11 @@ static void drop(long long tear, bool has_tear, text_t *out, bool *changed_out) 
   uint64_t *unsynced = calloc(cap, sizeof *unsynced);
   char **paths = calloc(cap, sizeof *paths);
   collect_paths(node_get(FUSE_ROOT_ID), "", paths, cap);
-  uint64_t open_handles = 0, dirs_reverted = 0;
+  uint64_t still_open = 0, dirs_reverted = 0;
   for (size_t i = CONTROL_INO + 1; i < cap; i++) {
     node_t *n = nodes[i];
     if (!n) continue;
-    open_handles += n->nopen;
+    still_open += n->nopen;
     if (is_file(n) && n->reached) {
       before[i] = true;
       size_before[i] = n->cur_size;
@@ -1096,7 +1105,7 @@ static void drop(long long tear, bool has_tear, text_t *out, bool *changed_out) 
            "{\"bytesDropped\":%llu,\"filesDropped\":%llu,\"filesReverted\":%llu,\"filesRestored\":%llu,"
            "\"dirsReverted\":%llu,\"openHandles\":%llu,\"torn\":%s,\"files\":%s}",
            (unsigned long long)bytes, (unsigned long long)files_dropped, (unsigned long long)reverted,
-           (unsigned long long)files_restored, (unsigned long long)dirs_reverted, (unsigned long long)open_handles,
+           (unsigned long long)files_restored, (unsigned long long)dirs_reverted, (unsigned long long)still_open,
            torn_json.s ? torn_json.s : "null", per_file.s);
   *changed_out = reverted > 0 || dirs_reverted > 0;
   free(torn_json.s);
@@ -1138,6 +1147,12 @@ static void control_command(control_handle_t *h, const char *command, size_t siz
     free(inos);
     bool changed = false;
     pthread_mutex_lock(&mu);
+    /* A killed process's files are released by the kernel just after it dies; a handle still open after a second
+       belongs to a process that outlived the power loss (reported as openHandles). */
+    struct timespec deadline = now();
+    deadline.tv_sec += 1;
+    while (open_handles > 0 && pthread_cond_timedwait(&released, &mu, &deadline) == 0) {
+    }
     drop(tear, has_tear, &out, &changed);
     inos = known_nodes(&count, false);
     pthread_mutex_unlock(&mu);
