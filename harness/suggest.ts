@@ -25,12 +25,13 @@ export function didYouMean(given: string, candidates: Iterable<string>, quote = 
 }
 
 /**
- * node:util parseArgs's error for an unknown flag, shortened and with the closest known flag; other errors as they are.
+ * node:util parseArgs's error for an unknown flag, without its advice on positionals and with the closest known flag;
+ * other errors as they are.
  * `names` are the long option names without dashes.
  */
 export function optionError(error: unknown, names: readonly string[]): string {
   const message = error instanceof Error ? error.message : String(error);
   const unknown = /^Unknown option '(--?[^']+)'/.exec(message)?.[1];
   if ((error as { code?: string } | null)?.code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || unknown === undefined) return message;
-  return `unknown option ${unknown}${didYouMean(unknown.replace(/^-+/, ''), names, (s) => `--${s}`)}`;
+  return `Unknown option '${unknown}'${didYouMean(unknown.replace(/^-+/, ''), names, (s) => `--${s}`)}`;
 }

@@ -9,6 +9,7 @@ import { MeasureRefsError, measureRefs } from '../harness/compare/measure-refs.j
 import { writeFileAtomic } from '../harness/report/atomic.js';
 import type { BenchFile } from '../harness/report/bench-file.js';
 import { BenchFileError, readBenchFile } from '../harness/report/bench-read.js';
+import { optionError } from '../harness/suggest.js';
 import { ROOT } from '../harness/workers/build.js';
 
 const USAGE = `Usage:
@@ -39,25 +40,24 @@ function fail(message: string): never {
   process.exit(2);
 }
 
+const OPTIONS = {
+  refs: { type: 'boolean', default: false },
+  baseline: { type: 'string' },
+  rounds: { type: 'string', default: '5' },
+  'threshold-p50': { type: 'string' },
+  'threshold-p99': { type: 'string' },
+  'min-p99-samples': { type: 'string' },
+  'false-alarm-rate': { type: 'string' },
+  'gate-p99': { type: 'boolean', default: false },
+  output: { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
 let parsed;
 try {
-  parsed = parseArgs({
-    allowPositionals: true,
-    options: {
-      refs: { type: 'boolean', default: false },
-      baseline: { type: 'string' },
-      rounds: { type: 'string', default: '5' },
-      'threshold-p50': { type: 'string' },
-      'threshold-p99': { type: 'string' },
-      'min-p99-samples': { type: 'string' },
-      'false-alarm-rate': { type: 'string' },
-      'gate-p99': { type: 'boolean', default: false },
-      output: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
+  parsed = parseArgs({ allowPositionals: true, options: OPTIONS });
 } catch (error) {
-  fail(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+  fail(`${optionError(error, Object.keys(OPTIONS))}\n\n${USAGE}`);
 }
 const { values: args, positionals } = parsed;
 if (args.help) {

@@ -243,8 +243,8 @@ describe('renderMarkdown: charts that show the data', () => {
     const [chart] = mermaidBlocks(md);
     expect(chart).toBeDefined();
     expect(chart!.match(/^\s*bar /gm)).toHaveLength(1);
-    expect(chart).toMatch(/bar \[0\.268\d*, 1\.2\d*\]/);
-    expect(chart).toMatch(/line \[1(\.0+)?, 1(\.0+)?\]/);
+    expect(chart).toMatch(/bar \[0, 0\.268\d*, 1\.2\d*, 0\]/);
+    expect(chart).toMatch(/line \[1, 1, 1, 1\]/);
     expect(chart).toContain('plotColorPalette');
     expect(md).toMatch(/blue \(#0072B2\)/);
   });

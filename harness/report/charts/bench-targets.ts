@@ -39,6 +39,7 @@ export function benchTargetChart(result: BenchResult, benchmark: ResolvedBenchma
     ...xychart({
       title: `${result.title}: measured ÷ target`,
       horizontal: true,
+      padEnds: true,
       x: { labels: bars.map((b) => b.label) },
       y: { title: 'measured ÷ target', min: 0, max: top },
       series,

@@ -27,6 +27,11 @@ export interface XyChart {
   /** Bars drawn left to right (horizontal: top to bottom) with their labels beside the axis. */
   horizontal?: boolean;
   series: Series[];
+  /**
+   * Adds an unlabelled category at each end, where bars are 0 and lines keep their end values: a reference line
+   * (a target, 1.0) then spans every bar, and is drawn at all when there is only one (a line needs two points).
+   */
+  padEnds?: boolean;
 }
 
 /** A number short enough for a chart, exact enough to read: four significant digits. */
@@ -55,7 +60,8 @@ export function caption(series: readonly Series[]): string {
 }
 
 /** The chart as the lines of a ```mermaid block, palette set in its front matter. */
-export function xychart(chart: XyChart): string[] {
+export function xychart(input: XyChart): string[] {
+  const chart = input.padEnds && 'labels' in input.x ? padded(input) : input;
   const palette = chart.series.map((_, i) => PALETTE[i % PALETTE.length]!.hex).join(', ');
   const x = 'labels' in chart.x ? `[${chart.x.labels.map(label).join(', ')}]` : `${label(chart.x.title)} ${chartNumber(chart.x.min)} --> ${chartNumber(chart.x.max)}`;
   return [
@@ -73,4 +79,16 @@ export function xychart(chart: XyChart): string[] {
     ...chart.series.map((s) => `  ${s.type} [${s.values.map(chartNumber).join(', ')}]`),
     '```',
   ];
+}
+
+function padded(chart: XyChart): XyChart {
+  const labels = 'labels' in chart.x ? chart.x.labels : [];
+  return {
+    ...chart,
+    // Mermaid refuses an empty label and trims blanks (two would merge): zero-width spaces, one and two.
+    x: { labels: ['\u200b', ...labels, '\u200b\u200b'] },
+    series: chart.series.map((s) =>
+      s.type === 'bar' ? { ...s, values: [0, ...s.values, 0] } : { ...s, values: [s.values[0] ?? 0, ...s.values, s.values.at(-1) ?? 0] },
+    ),
+  };
 }
