@@ -1,6 +1,6 @@
 // `pnpm chaos`: loads and validates every declaration once, runs the selected ones, and hands the results to the reporters.
 import { randomInt } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -8,7 +8,12 @@ import { CATEGORIES, DeclarationError, loadScenarios, type Category } from '../h
 import { environment } from '../harness/report/environment.js';
 import { DEFAULT_REPORTERS, REPORTER_NAMES, reporters, type ReporterName } from '../harness/report/reporters.js';
 import type { ResultsFile } from '../harness/report/results-file.js';
-import { keptRunDir, type TestResult } from '../harness/result.js';
+import { summarizeRun } from '../harness/report/failures.js';
+import { loadReportSources } from '../harness/report/report-sources.js';
+import { RunProgress } from '../harness/report/terminal/progress.js';
+import { colorEnabled } from '../harness/report/terminal/style.js';
+import { renderInterrupted, renderSummary } from '../harness/report/terminal/summary.js';
+import { closest, didYouMean, optionError } from '../harness/suggest.js';
 import { runDeclared } from '../harness/run/declared.js';
 import { ROOT, buildWorkers, mutantBuildDir } from '../harness/workers/build.js';
 import { runCampaign, runLine, type CampaignReport } from '../harness/campaign/run.js';
@@ -46,24 +51,23 @@ function fail(message: string, code = 2): never {
   process.exit(code);
 }
 
+const OPTIONS = {
+  only: { type: 'string' },
+  category: { type: 'string' },
+  seed: { type: 'string' },
+  list: { type: 'boolean', default: false },
+  format: { type: 'string' },
+  campaign: { type: 'string' },
+  replay: { type: 'string' },
+  mutant: { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
 let args;
 try {
-  args = parseArgs({
-    options: {
-      only: { type: 'string' },
-      category: { type: 'string' },
-      seed: { type: 'string' },
-      list: { type: 'boolean', default: false },
-      format: { type: 'string' },
-      campaign: { type: 'string' },
-      replay: { type: 'string' },
-      mutant: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
-  }).values;
+  args = parseArgs({ options: OPTIONS, strict: true }).values;
 } catch (error) {
-  fail(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+  fail(`${optionError(error, Object.keys(OPTIONS))}\n\n${USAGE}`);
 }
 if (args.help) {
   console.log(USAGE);
@@ -79,19 +83,20 @@ try {
 }
 
 if (args.category !== undefined && !CATEGORIES.includes(args.category as Category)) {
-  fail(`--category must be one of ${CATEGORIES.join(', ')}; got "${args.category}"`);
+  fail(`--category must be one of ${CATEGORIES.join(', ')}; got "${args.category}"${didYouMean(args.category, CATEGORIES)}`);
 }
 const ids = declared.map((d) => d.id);
 const only = args.only ? args.only.split(',').map((s) => s.trim()).filter(Boolean) : null;
 const unknown = only?.filter((id) => !ids.includes(id)) ?? [];
-if (unknown.length > 0) fail(`--only: unknown id(s) ${unknown.join(', ')}; declared: ${ids.join(', ')}`);
+const near = (id: string): string => closest(id, ids) ?? '';
+if (unknown.length > 0) fail(`--only: unknown id(s) ${unknown.map((id) => (near(id) ? `${id} (did you mean ${near(id)}?)` : id)).join(', ')}; declared: ${ids.join(', ')}`);
 if (args.seed !== undefined && !/^\d+$/.test(args.seed)) fail(`--seed must be a non-negative integer; got "${args.seed}"`);
 const formats = (args.format ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 const badFormat = formats.find((f) => !REPORTER_NAMES.includes(f as ReporterName));
-if (badFormat !== undefined) fail(`--format must be one of ${EXTRA_FORMATS.join(', ')} (comma-separated); got "${badFormat}"`);
+if (badFormat !== undefined) fail(`--format must be one of ${EXTRA_FORMATS.join(', ')} (comma-separated); got "${badFormat}"${didYouMean(badFormat, EXTRA_FORMATS)}`);
 const seed = args.seed !== undefined ? Number(args.seed) : randomInt(1, 2 ** 31 - 1);
 if (args.campaign !== undefined && !/^\d+$/.test(args.campaign)) fail(`--campaign must be a number of runs; got "${args.campaign}"`);
-if (args.mutant !== undefined && !(args.mutant in MUTANTS)) fail(`--mutant must be one of ${Object.keys(MUTANTS).join(', ')}; got "${args.mutant}"`);
+if (args.mutant !== undefined && !(args.mutant in MUTANTS)) fail(`--mutant must be one of ${Object.keys(MUTANTS).join(', ')}; got "${args.mutant}"${didYouMean(args.mutant, Object.keys(MUTANTS))}`);
 if (args.mutant !== undefined && args.campaign === undefined && args.replay === undefined) fail('--mutant needs --campaign or --replay');
 let replayed: Schedule | undefined;
 try {
@@ -130,17 +135,22 @@ const plan = [selected.length > 0 ? `${selected.length} declared test(s)` : '', 
 console.log(`pnpm chaos: ${plan.filter(Boolean).join(' and ')}, seed ${seed} (replay with --seed ${seed})`);
 await buildWorkers();
 if (mutant) await buildWorkers({ mutant });
+const color = colorEnabled(process.stdout);
+const progress = new RunProgress(process.stdout, selected.length, { live: process.stdout.isTTY === true, color, now: () => performance.now() });
 const run = await runDeclared(selected, {
   seed,
   signal: interrupt.signal,
-  onStart: (d, i) => console.log(`\n[${i + 1}/${selected.length}] ${d.category}/${d.id}: ${d.category === 'bench' ? d.benchmark.title : d.scenario.title}`),
-  onProgress: (_id, message) => console.log(`  · ${message}`),
-  onResult: (r) => console.log(`  ${line(r)}`),
+  onStart: (d, i) => progress.start(`${d.category}/${d.id}`, d.category === 'bench' ? d.benchmark.title : d.scenario.title, i),
+  onProgress: (_id, message) => progress.note(message),
+  onResult: (r, i) => progress.finish(r, i),
 });
 
 const campaign = campaignRuns > 0 && !run.interrupted ? await campaignRun() : undefined;
 if (run.interrupted || campaign?.interrupted) {
-  console.log(`\nInterrupted; no report was written (the previous one is as it was).`);
+  const previous = join(ROOT, 'reports', 'acceptance.md');
+  const stopped = progress.current ?? (campaign?.interrupted ? 'the campaign' : undefined);
+  progress.close();
+  process.stdout.write(renderInterrupted({ stopped, finished: run.results.length, notRun: run.missing.length, previousReport: existsSync(previous) ? 'reports/acceptance.md' : undefined }));
   process.exit(130);
 }
 
@@ -162,15 +172,11 @@ const file: ResultsFile = {
 const written = [...DEFAULT_REPORTERS, ...(formats as ReporterName[])].flatMap((name) => reporters[name]({ file, reportsDir, declared }));
 
 const failed = run.results.filter((r) => r.state === 'failed');
-const notApplicable = run.results.filter((r) => r.state === 'not-applicable');
-const passed = run.results.length - failed.length - notApplicable.length;
-console.log(
-  `\n${passed}/${selected.length - notApplicable.length} passed${notApplicable.length > 0 ? `, ${notApplicable.length} not applicable` : ''} in ${(run.durationMs / 1000).toFixed(1)} s; ` +
-    `wrote ${written.map((w) => `reports/${w}`).join(', ')}`,
-);
-for (const r of [...failed, ...notApplicable]) console.log(`  ${r.id}: ${line(r)}`);
 const campaignFailed = campaign !== undefined && (campaign.violations.length > 0 || campaign.errors.length > 0);
 if (campaign) console.log(campaignSummary(campaign));
+// The last lines a person sees: the same as the top of the report.
+const summary = summarizeRun(file, declared, loadReportSources(file, reportsDir).histories);
+process.stdout.write(renderSummary({ summary, results: run.results, selected: selected.length, durationMs: run.durationMs, seed, written: written.map((w) => `reports/${w}`), color }));
 process.exit(failed.length > 0 || campaignFailed ? 1 : 0);
 
 /** Runs the campaign (or the replayed schedule), printing progress every tenth run and each violation. */
@@ -207,13 +213,4 @@ function campaignSummary(c: CampaignReport): string {
   for (const v of c.violations) lines.push(`  ✗ ${v.reasons[0] ?? 'violation'}\n    repro: ${v.shrunk?.repro ?? v.repro}`);
   for (const e of c.errors) lines.push(`  ✗ could not judge: ${e.reasons[0] ?? ''}\n    repro: ${e.repro}`);
   return lines.join('\n');
-}
-
-/** One line for a finished test: ✓, ✗ with its reasons and kept run folder, or – not applicable. */
-function line(r: TestResult): string {
-  const time = `${(r.durationMs / 1000).toFixed(1)} s`;
-  if (r.state === 'passed') return `✓ passed in ${time}`;
-  if (r.state === 'not-applicable') return `– not applicable: ${r.reason}`;
-  const kept = keptRunDir(r);
-  return `✗ failed in ${time}: ${r.reasons.join('; ')}${kept ? ` (run folder kept: ${kept})` : ''}`;
 }

@@ -1,0 +1,74 @@
+import type { TestResult } from '../../result.js';
+import type { RunSummary } from '../failures.js';
+import { painter } from './style.js';
+
+export interface SummaryInput {
+  summary: RunSummary;
+  results: readonly TestResult[];
+  /** Tests selected to run (the denominator). */
+  selected: number;
+  durationMs: number;
+  seed: number;
+  /** Files written, relative to the repository ("reports/acceptance.md"). */
+  written: readonly string[];
+  color: boolean;
+}
+
+/**
+ * The lines a run ends with, the same as the top of the report: the verdict, every failed test with its causes, the
+ * workers' errors and its replay command, missed targets, alerts that would fire, and where the report is.
+ */
+export function renderSummary(input: SummaryInput): string {
+  const paint = painter(input.color);
+  const { summary, results } = input;
+  const notApplicable = summary.notApplicable.length;
+  const passed = results.filter((r) => r.state === 'passed').length;
+  const applicable = input.selected - notApplicable;
+  const ok = summary.failed.length === 0 && summary.missing.length === 0 && passed === applicable;
+  const out: string[] = [''];
+  const verdict = `${passed}/${applicable} passed${summary.failed.length > 0 ? `, ${summary.failed.length} failed` : ''}${notApplicable > 0 ? `, ${notApplicable} not applicable` : ''} in ${(input.durationMs / 1000).toFixed(1)} s (seed ${input.seed})`;
+  out.push(ok ? paint(['bold', 'green'], `✓ ${verdict}`) : paint(['bold', 'red'], `✗ ${verdict}`));
+  if (summary.failed.length > 0) {
+    out.push('', paint('bold', `Failed (${summary.failed.length}):`));
+    for (const f of summary.failed) {
+      out.push(`  ${paint('red', '✗')} ${paint('bold', f.id)} — ${f.title}`);
+      for (const line of [...f.causes, ...f.harness, ...f.evidence.slice(0, 3)]) out.push(`      ${line}`);
+      out.push(`      replay: ${paint('cyan', f.replay)}${f.runDir ? `  (run folder kept: ${f.runDir})` : ''}`);
+    }
+  }
+  if (summary.missing.length > 0) out.push('', paint('red', `No result (interrupted or timed out): ${summary.missing.join(', ')}`));
+  if (summary.missed.length > 0) {
+    out.push('', paint('bold', `Targets missed (${summary.missed.length}), reported, not failing the run:`));
+    for (const m of summary.missed) out.push(`  ${paint('yellow', '⚠')} ${m.id ?? m.title}: ${m.description} — target ${m.ours}, measured ${m.measured}`);
+  }
+  if (summary.alerts.length > 0) {
+    out.push('', paint('bold', `Alerts that would fire (${summary.alerts.length}):`));
+    for (const a of summary.alerts) out.push(`  ${paint('yellow', '🔔')} ${a.alert} (${a.severity}, ${a.threshold}): ${a.where} — ${a.measured}`);
+  }
+  if (notApplicable > 0) {
+    out.push('', `Not applicable here (${notApplicable}): ${summary.notApplicable.map((n) => `${n.id} (${n.reason})`).join('; ')}`);
+  }
+  const [report, ...others] = input.written;
+  if (report) out.push('', `Report: ${paint('bold', report)}${others.length > 0 ? ` (also wrote ${others.join(', ')})` : ''}`);
+  return `${out.join('\n')}\n`;
+}
+
+export interface InterruptInput {
+  /** The test that was running ("chaos/kill9-recovery"), if one was. */
+  stopped: string | undefined;
+  finished: number;
+  notRun: number;
+  /** The report left in place, if there is one. */
+  previousReport: string | undefined;
+}
+
+/** What Ctrl-C stopped and what it kept. */
+export function renderInterrupted(input: InterruptInput): string {
+  return [
+    '',
+    `Interrupted. Stopped: ${input.stopped ? `${input.stopped} (its processes reaped, its run folder removed)` : 'the run between two tests'}; ` +
+      `${input.finished} test(s) had finished, ${input.notRun} did not run.`,
+    `Kept: ${input.previousReport ? `the previous report, ${input.previousReport}, as it was` : 'nothing: no report existed'}; this run's results were not written.`,
+    '',
+  ].join('\n');
+}
