@@ -47,7 +47,7 @@ describe('loadScenarios', () => {
   it('rejects unknown keys and an unknown fault kind', async () => {
     const bad = { ...valid, faults: [{ kind: 'meteor', target: 'writer', inject: 'start' }], extra: 1 };
     const message = ((await loadScenarios(rootWith({ 'x.ts': bad })).catch((e: unknown) => e)) as Error).message;
-    expect(message).toContain('faults[0].kind: expected one of "sigkill" | "lock-contention" | "clock-skew" | "lease-expiry" | "pause" | "power-loss", got "meteor"');
+    expect(message).toMatch(/faults\[0\]\.kind: expected one of "sigkill" \| "lock-contention" \| .*"pause".*, got "meteor"/);
     expect(message).toMatch(/extra/);
   });
 

@@ -3,6 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { execa } from 'execa';
 import { builtPath } from './build.js';
+import { MARKER_VARIABLE } from './marker.js';
 import type { AnyEvent, WorkerCommand } from './protocol.js';
 import { workloadParams, type WorkloadName } from './workloads/params.js';
 
@@ -36,11 +37,6 @@ function workerEnv(marker: string, extra: Record<string, string> = {}): NodeJS.P
   return env;
 }
 
-/**
- * Set in every worker's environment and so inherited by everything a worker starts: a process the worker started in
- * its own process group (a tool call) outlives a SIGKILLed worker, and is found by this mark instead.
- */
-const MARKER_VARIABLE = 'AGENTOS_CHAOS_SUPERVISOR';
 
 /** Pids of live processes whose environment carries `marker` (Linux /proc; none elsewhere). */
 function markedProcesses(marker: string): number[] {

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BaseCheckpointSaver } from '@langchain/langgraph-checkpoint';
 import { ToolLedger, sha256Hex, type Fence } from '../../../src/index.js';
+import { WORKER_TOOL_ENV } from '../marker.js';
 import { defineWorkload } from '../workload.js';
 
 interface ToolCall {
@@ -23,7 +24,7 @@ export const langgraphAgent = defineWorkload<'langgraph-agent'>({
     const { Annotation, END, START, StateGraph } = await import('@langchain/langgraph');
     const taskId = `${params.saver}-agent`;
     const { saver, lease, close } = await openSaver(params.saver, { db, runDir, workerId, threadId: params.threadId });
-    const tools = new ToolLedger(db);
+    const tools = new ToolLedger(db, { inheritEnv: WORKER_TOOL_ENV });
     for (const folder of [`effects-${params.saver}`, `runs-${params.saver}`, `notes-${params.saver}`]) mkdirSync(join(runDir, folder), { recursive: true });
     const executed: string[] = [];
 

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CheckpointManager, LeaseLostError, LeaseManager, ToolLedger, type Lease } from '../../../src/index.js';
+import { WORKER_TOOL_ENV } from '../marker.js';
 import { defineWorkload } from '../workload.js';
 
 /**
@@ -21,7 +22,7 @@ export const leaseHolder = defineWorkload<'lease-holder'>({
     let lease: Lease<unknown> = acquired;
     channel.emit({ kind: 'lease.acquired', itemId: lease.itemId, epoch: lease.epoch, expiresAt: lease.expiresAt });
     const checkpoints = new CheckpointManager(db, { baseDir: runDir });
-    const ledger = new ToolLedger(db);
+    const ledger = new ToolLedger(db, { inheritEnv: WORKER_TOOL_ENV });
     mkdirSync(join(runDir, 'effects'), { recursive: true });
     let lost = 0;
     for (;;) {

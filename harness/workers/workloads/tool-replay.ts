@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { InDoubtToolCallError, ToolLedger, type ToolResult } from '../../../src/index.js';
+import { WORKER_TOOL_ENV } from '../marker.js';
 import { defineWorkload } from '../workload.js';
 
 /**
@@ -10,7 +11,7 @@ import { defineWorkload } from '../workload.js';
  */
 export const toolReplay = defineWorkload<'tool-replay'>({
   async run({ db, runDir, channel }, params) {
-    const ledger = new ToolLedger(db);
+    const ledger = new ToolLedger(db, { inheritEnv: WORKER_TOOL_ENV });
     const effects = join(runDir, 'effects');
     mkdirSync(effects, { recursive: true });
     const commands = Array.from(
