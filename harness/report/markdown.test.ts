@@ -274,3 +274,18 @@ describe('renderMarkdown: charts that show the data', () => {
     expect(mermaidBlocks(md).some((c) => c.includes('"aaa1111"') && c.includes('"bbb2222"'))).toBe(true);
   });
 });
+
+describe('renderMarkdown: trend across partial runs', () => {
+  it('charts a benchmark over the commits that measured its variants, leaving a variant measured once to the table', () => {
+    const runs = [
+      { commit: 'aaa1111', generatedAt: '2026-01-01T00:00:00.000Z', benchmarks: [{ id: 'checkpoint-creation/normal', p50: 0.016 }] },
+      { commit: 'bbb2222', generatedAt: '2026-01-02T00:00:00.000Z', benchmarks: [{ id: 'tool-replay/normal', p50: 0.007 }] },
+      { commit: 'ccc3333', generatedAt: '2026-01-03T00:00:00.000Z', benchmarks: [{ id: 'checkpoint-creation/normal', p50: 0.02 }, { id: 'checkpoint-creation/peer', p50: 0.03 }] },
+    ];
+    const md = renderMarkdown(file({ results: [benchRun] }), [benchDeclared], { histories: new Map(), benchRuns: runs });
+    const chart = mermaidBlocks(md).find((c) => c.includes('checkpoint-creation: P50'));
+    expect(chart).toContain('x-axis ["aaa1111", "ccc3333"]');
+    expect(chart).toMatch(/line \[1, 1\.25\]/);
+    expect(md).toContain('| checkpoint-creation/peer | — | — | 0.03 ms |');
+  });
+});

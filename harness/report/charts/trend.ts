@@ -29,26 +29,49 @@ export function trendSection(runs: readonly BenchRun[]): string[] {
     '',
   ];
   for (const benchmark of [...new Set(ids.map((id) => id.split('/')[0]!))]) {
-    // A line needs a value at every commit: variants missing from one are in the table only.
-    const variants = ids.filter((id) => id.startsWith(`${benchmark}/`) && shown.every((r) => p50(r, id) !== undefined));
-    if (variants.length === 0) continue;
-    const series: Series[] = variants.map((id) => ({
+    const chart = chartable(shown, ids.filter((id) => id.startsWith(`${benchmark}/`)), p50);
+    if (!chart) continue;
+    const first = chart.commits[0]!;
+    const series: Series[] = chart.variants.map((id) => ({
       type: 'line',
       label: id.slice(benchmark.length + 1),
-      values: shown.map((r) => p50(r, id)! / p50(shown[0]!, id)!),
+      values: chart.commits.map((r) => p50(r, id)! / p50(first, id)!),
     }));
     const top = Math.max(1.5, ...series.flatMap((s) => s.values.map((v) => v * 1.1)));
+    const left = shown.length - chart.commits.length;
     out.push(
       ...xychart({
-        title: `${benchmark}: P50 ÷ P50 at ${shown[0]!.commit}`,
-        x: { labels: shown.map((r) => r.commit) },
-        y: { title: `P50 ÷ P50 at ${shown[0]!.commit}`, min: 0, max: top },
+        title: `${benchmark}: P50 ÷ P50 at ${first.commit}`,
+        x: { labels: chart.commits.map((r) => r.commit) },
+        y: { title: `P50 ÷ P50 at ${first.commit}`, min: 0, max: top },
         series,
       }),
       '',
-      `${benchmark}, P50 per commit as a ratio to the oldest commit shown (1.0); above 1 is slower. ${caption(series)}`,
+      `${benchmark}, P50 per commit as a ratio to the oldest commit charted (1.0); above 1 is slower. ${caption(series)}` +
+        (left > 0 ? ` ${left} commit(s) without all of these variants are in the table only.` : ''),
       '',
     );
   }
   return out;
+}
+
+/**
+ * The variants and commits of one benchmark a chart can draw (a line needs a value at every commit): the variants of
+ * its newest commit, dropping the one measured least often until at least two commits have all the rest.
+ */
+function chartable(
+  runs: readonly BenchRun[],
+  ids: readonly string[],
+  p50: (run: BenchRun, id: string) => number | undefined,
+): { variants: string[]; commits: BenchRun[] } | undefined {
+  const newest = [...runs].reverse().find((r) => ids.some((id) => p50(r, id) !== undefined));
+  let variants = ids.filter((id) => newest && p50(newest, id) !== undefined);
+  while (variants.length > 0) {
+    const commits = runs.filter((r) => variants.every((id) => p50(r, id) !== undefined));
+    if (commits.length >= 2) return { variants, commits };
+    const seen = (id: string): number => runs.filter((r) => p50(r, id) !== undefined).length;
+    const rarest = variants.reduce((a, b) => (seen(b) < seen(a) ? b : a));
+    variants = variants.filter((id) => id !== rarest);
+  }
+  return undefined;
 }
