@@ -13,8 +13,8 @@ export function renderAttention(summary: RunSummary, titles: ReadonlyMap<string,
     out.push(`**❌ Failed (${summary.failed.length}):**`, '');
     for (const f of summary.failed) {
       const why = [...f.causes, ...f.harness][0] ?? 'see its section';
-      const evidence = f.evidence[0] ? `; ${f.evidence[0]}` : '';
-      out.push(`- ${link(f.title, f.id)} (${code(f.id)}): ${why}${evidence}. Replay: ${code(f.replay)}`);
+      const evidence = f.evidence[0] ? ` Workers: ${code(f.evidence[0])}${f.evidence.length > 1 ? ` (+${f.evidence.length - 1} more)` : ''}.` : '';
+      out.push(`- ${link(f.title, f.id)} (${code(f.id)}): ${why}.${evidence} Replay: ${code(f.replay)}`);
     }
     out.push('');
   }
