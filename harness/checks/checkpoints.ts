@@ -46,7 +46,12 @@ export const sequenceGapFree: Check<Spec<'sequence-gap-free'>> = (spec, { db }) 
           .all((spec.taskIdPrefix ?? '').replace(/[\\%_]/g, '\\$&'))
   ) as { task_id: string; seq: number }[];
   const byTask = new Map<string, number[]>();
-  for (const r of rows) byTask.set(r.task_id, [...(byTask.get(r.task_id) ?? []), r.seq]);
+  // Appended in place: copying the array per row made this quadratic in a task's length.
+  for (const r of rows) {
+    const seqs = byTask.get(r.task_id);
+    if (seqs) seqs.push(r.seq);
+    else byTask.set(r.task_id, [r.seq]);
+  }
   const broken = [...byTask].filter(([, seqs]) => seqs.some((s, i) => s !== i + 1));
   const total = rows.length;
   const countOk = spec.expected === undefined || total === spec.expected;

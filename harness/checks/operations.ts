@@ -38,7 +38,11 @@ export const operationsDurable: Check<Spec<'operations-durable'>> = (_spec, { hi
     .prepare("SELECT json_extract(state, '$.token') AS token, seq FROM checkpoints WHERE json_extract(state, '$.token') IS NOT NULL")
     .all() as { token: string; seq: number }[];
   const stored = new Map<string, number[]>();
-  for (const r of rows) stored.set(r.token, [...(stored.get(r.token) ?? []), r.seq]);
+  for (const r of rows) {
+    const seqs = stored.get(r.token);
+    if (seqs) seqs.push(r.seq);
+    else stored.set(r.token, [r.seq]);
+  }
   const violations: string[] = [];
   const count = { ok: 0, fail: 0, info: 0 };
   for (const [token, list] of ops) {
@@ -104,7 +108,9 @@ export const backupConsistent: Check<Spec<'backup-consistent'>> = (_spec, { hist
     const final = db.sqlite.prepare('SELECT state FROM checkpoints WHERE id = ?').pluck();
     const byTask = new Map<string, number[]>();
     for (const r of rows) {
-      byTask.set(r.taskId, [...(byTask.get(r.taskId) ?? []), r.seq]);
+      const seqs = byTask.get(r.taskId);
+      if (seqs) seqs.push(r.seq);
+      else byTask.set(r.taskId, [r.seq]);
       if (final.get(r.id) !== r.state) violations.push(`checkpoint ${r.id} (${r.taskId}#${r.seq}) differs from the final database's`);
     }
     for (const [taskId, seqs] of byTask) {

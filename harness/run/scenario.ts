@@ -185,6 +185,8 @@ class ScenarioRun {
 
   /** Every criterion's check over the history and the final database, and each fault's vacuity guard. */
   #judge(): { criteria: CriterionResult[]; vacuity: VacuityResult[] } {
+    // A fault may have closed the harness's own connection (a power loss ends every connection): reopen it.
+    if (this.#db && !this.#db.sqlite.open) this.#db = openDatabase(join(this.#runDir, 'agentos.db'));
     const db = this.#db;
     const criteria: CriterionResult[] = this.#scenario.criteria.map((c) => {
       const outcome = db
