@@ -150,7 +150,7 @@ if (run.interrupted || campaign?.interrupted) {
   const previous = join(ROOT, 'reports', 'acceptance.md');
   const stopped = progress.current ?? (campaign?.interrupted ? 'the campaign' : undefined);
   progress.close();
-  process.stdout.write(renderInterrupted({ stopped, finished: run.results.length, notRun: run.missing.length, previousReport: existsSync(previous) ? 'reports/acceptance.md' : undefined }));
+  process.stdout.write(renderInterrupted({ stopped, finished: run.results.length, unfinished: run.missing.length, previousReport: existsSync(previous) ? 'reports/acceptance.md' : undefined }));
   process.exit(130);
 }
 

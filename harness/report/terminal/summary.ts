@@ -57,7 +57,8 @@ export interface InterruptInput {
   /** The test that was running ("chaos/kill9-recovery"), if one was. */
   stopped: string | undefined;
   finished: number;
-  notRun: number;
+  /** Selected tests without a result, the stopped one included. */
+  unfinished: number;
   /** The report left in place, if there is one. */
   previousReport: string | undefined;
 }
@@ -67,7 +68,7 @@ export function renderInterrupted(input: InterruptInput): string {
   return [
     '',
     `Interrupted. Stopped: ${input.stopped ? `${input.stopped} (its processes reaped, its run folder removed)` : 'the run between two tests'}; ` +
-      `${input.finished} test(s) had finished, ${input.notRun} did not run.`,
+      `${input.finished} test(s) had finished, ${input.unfinished - (input.stopped && input.unfinished > 0 ? 1 : 0)} did not run.`,
     `Kept: ${input.previousReport ? `the previous report, ${input.previousReport}, as it was` : 'nothing: no report existed'}; this run's results were not written.`,
     '',
   ].join('\n');

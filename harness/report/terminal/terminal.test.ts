@@ -124,7 +124,7 @@ describe('RunProgress', () => {
 
 describe('renderInterrupted', () => {
   it('says what was stopped and what was kept', () => {
-    const text = renderInterrupted({ stopped: 'chaos/kill9-recovery', finished: 3, notRun: 15, previousReport: 'reports/acceptance.md' });
+    const text = renderInterrupted({ stopped: 'chaos/kill9-recovery', finished: 3, unfinished: 16, previousReport: 'reports/acceptance.md' });
     expect(text).toContain('Stopped: chaos/kill9-recovery (its processes reaped, its run folder removed); 3 test(s) had finished, 15 did not run.');
     expect(text).toContain("Kept: the previous report, reports/acceptance.md, as it was; this run's results were not written.");
   });
