@@ -64,7 +64,7 @@ function child(schema: z.ZodType, input: unknown, key: PropertyKey): { schema: z
 function nearMisses(schema: z.ZodType, input: unknown): [string, string][] {
   const s = unwrap(schema);
   const def = defOf(s);
-  if (typeof input === 'string') {
+  if (typeof input === 'string' && def.type !== 'union') {
     const names = namesOf(s);
     const meant = names.includes(input) ? undefined : closest(input, names);
     return meant === undefined ? [] : [[input, meant]];

@@ -47,6 +47,16 @@ describe('loadScenarios: did you mean', () => {
     expect(message).toMatch(/commands\[0\]\.on: .*did you mean "worker\.ready"\?/);
   });
 
+  it('suggests the closest alert name and trigger form inside a union', async () => {
+    const message = await problems({
+      ...valid,
+      workers: [{ ...valid.workers[0], start: 'strat' }],
+      criteria: [{ ...valid.criteria[0], alert: 'llm_cache_hitrate' }],
+    });
+    expect(message).toMatch(/criteria\[0\]\.alert: .*did you mean "llm_cache_hit_rate"\?/);
+    expect(message).toMatch(/workers\[0\]\.start: .*did you mean "start"\?/);
+  });
+
   it('suggests the closest worker group for a fault target', async () => {
     expect(await problems({ ...valid, faults: [{ kind: 'pause', target: 'writers', inject: 'start' }] })).toMatch(/faults\[0\]\.target: "writers" is not a worker group.*did you mean "writer"\?/);
   });
