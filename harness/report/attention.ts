@@ -1,4 +1,4 @@
-import { READINESS_ANCHOR, testAnchor, type FailedTest, type RunSummary } from './failures.js';
+import { INVARIANTS_ANCHOR, READINESS_ANCHOR, testAnchor, type FailedTest, type RunSummary } from './failures.js';
 import { code } from './table.js';
 
 const link = (title: string, id: string): string => `[${title}](#${testAnchor(id)})`;
@@ -16,6 +16,12 @@ export function renderAttention(summary: RunSummary, titles: ReadonlyMap<string,
       const evidence = f.evidence[0] ? ` Workers: ${code(f.evidence[0])}${f.evidence.length > 1 ? ` (+${f.evidence.length - 1} more)` : ''}.` : '';
       out.push(`- ${link(f.title, f.id)} (${code(f.id)}): ${why}.${evidence} Replay: ${code(f.replay)}`);
     }
+    out.push('');
+  }
+  const campaign = summary.campaign;
+  if (campaign && campaign.violations.length + campaign.unjudged.length > 0) {
+    out.push(`**❌ Invariant violations in the fault campaign (${campaign.violations.length} of ${campaign.runs} runs${campaign.unjudged.length > 0 ? `; ${campaign.unjudged.length} not judged` : ''})** — see [Invariants](#${INVARIANTS_ANCHOR}):`, '');
+    for (const v of [...campaign.violations, ...campaign.unjudged]) out.push(`- ${v.reason}. Replay: ${code(v.repro)}`);
     out.push('');
   }
   if (summary.missing.length > 0) out.push(`**❌ No result** (interrupted or timed out): ${summary.missing.join(', ')}.`, '');

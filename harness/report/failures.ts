@@ -39,11 +39,20 @@ export interface RunSummary {
   alerts: ReadinessRow[];
   missing: string[];
   notApplicable: { id: string; reason: string }[];
+  /** What the randomized fault campaign found, when one ran: each violation or unjudged run, with its replay line. */
+  campaign: { runs: number; violations: CampaignFinding[]; unjudged: CampaignFinding[] } | undefined;
+}
+
+export interface CampaignFinding {
+  reason: string;
+  /** The shortest replay known: the shrunk schedule's when there is one. */
+  repro: string;
 }
 
 /** The anchor of a test's section in the report. */
 export const testAnchor = (id: string): string => `test-${id}`;
 export const READINESS_ANCHOR = 'production-readiness';
+export const INVARIANTS_ANCHOR = 'invariants';
 
 /** The command that runs this one test again with the same seed. */
 export const replayCommand = (r: Pick<TestResult, 'id' | 'seed'>): string => `pnpm chaos --only ${r.id} --seed ${r.seed}`;
@@ -90,5 +99,10 @@ export function summarizeRun(file: ResultsFile, declared: readonly LoadedScenari
     alerts: file.results.length === 0 ? [] : readiness(file, declared).filter((row) => row.verdict === 'would alert'),
     missing: file.missing,
     notApplicable: file.results.flatMap((r) => (r.state === 'not-applicable' ? [{ id: r.id, reason: r.reason }] : [])),
+    campaign: file.campaign && {
+      runs: file.campaign.runs,
+      violations: file.campaign.violations.map((v) => ({ reason: v.reasons[0] ?? 'violation', repro: v.shrunk?.repro ?? v.repro })),
+      unjudged: file.campaign.errors.map((e) => ({ reason: e.reasons[0] ?? 'not judged', repro: e.repro })),
+    },
   };
 }

@@ -163,6 +163,19 @@ describe('renderMarkdown: failures first', () => {
     expect(md).toContain('<a id="production-readiness"></a>');
   });
 
+  it('names the invariant violations of the campaign at the top, with the shrunk replay line and a link to the Invariants section', () => {
+    const campaign = {
+      seed: 7, runs: 30, mutant: null, durationMs: 1000, verdicts: { valid: 29, violation: 1, vacuous: 0, unknown: 0, error: 0 },
+      kills: { total: 30, byPoint: {} }, operations: 100, checkers: {}, interrupted: false, errors: [],
+      violations: [{ reasons: ['an acknowledged checkpoint is missing'], repro: "pnpm chaos --replay '{\"a\":1}'", shrunk: { repro: "pnpm chaos --replay '{}'", reasons: [], attempts: 3 } }],
+    } as unknown as NonNullable<ResultsFile['campaign']>;
+    const md = renderMarkdown(file({ campaign }), [], none);
+    const top = md.slice(0, md.indexOf('## Executive summary'));
+    expect(top).toContain('Invariant violations in the fault campaign (1 of 30 runs)');
+    expect(top).toContain("- an acknowledged checkpoint is missing. Replay: `pnpm chaos --replay '{}'`");
+    expect(md).toContain('<a id="invariants"></a>');
+  });
+
   it('explains why with the criterion description, the worker error and exit, and the replay command — not the internal id', () => {
     const md = renderMarkdown(file({ results: [failedRun] }), [], sources);
     const why = md.slice(md.indexOf('**Why it failed.**'), md.indexOf('**Criteria.**'));

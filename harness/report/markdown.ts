@@ -4,7 +4,7 @@ import { ROOT } from '../workers/build.js';
 import { renderAttention } from './attention.js';
 import { trendSection } from './charts/trend.js';
 import { isReportedOnly } from './criterion-mark.js';
-import { READINESS_ANCHOR, summarizeRun } from './failures.js';
+import { INVARIANTS_ANCHOR, READINESS_ANCHOR, summarizeRun } from './failures.js';
 import { memoryMark, memoryRows } from './memory.js';
 import { renderInvariants } from './invariants.js';
 import { readiness } from './readiness.js';
@@ -89,7 +89,7 @@ export function renderMarkdown(file: ResultsFile, declared: readonly LoadedScena
   }
 
   if (results.length > 0) out.push(...renderReadiness(file, declared), '');
-  if (file.campaign) out.push(...renderInvariants(file.campaign));
+  if (file.campaign) out.push(`<a id="${INVARIANTS_ANCHOR}"></a>`, '', ...renderInvariants(file.campaign));
   out.push('## Appendix A: every test with its verdict', '', '```');
   for (const r of results) {
     out.push(`${r.category}/${r.id} (${r.seedTest}) ${r.state.toUpperCase()} in ${seconds(r.durationMs)}`);

@@ -24,9 +24,13 @@ export function renderSummary(input: SummaryInput): string {
   const notApplicable = summary.notApplicable.length;
   const passed = results.filter((r) => r.state === 'passed').length;
   const applicable = input.selected - notApplicable;
-  const ok = summary.failed.length === 0 && summary.missing.length === 0 && passed === applicable;
+  const campaign = summary.campaign;
+  const campaignFailed = campaign !== undefined && campaign.violations.length + campaign.unjudged.length > 0;
+  const ok = summary.failed.length === 0 && summary.missing.length === 0 && passed === applicable && !campaignFailed;
   const out: string[] = [''];
-  const verdict = `${passed}/${applicable} passed${summary.failed.length > 0 ? `, ${summary.failed.length} failed` : ''}${notApplicable > 0 ? `, ${notApplicable} not applicable` : ''} in ${(input.durationMs / 1000).toFixed(1)} s (seed ${input.seed})`;
+  const tests = `${passed}/${applicable} passed${summary.failed.length > 0 ? `, ${summary.failed.length} failed` : ''}${notApplicable > 0 ? `, ${notApplicable} not applicable` : ''}`;
+  const invariants = campaign ? `; campaign: ${campaignFailed ? `${campaign.violations.length} violation(s), ${campaign.unjudged.length} not judged` : 'no violation'} in ${campaign.runs} runs` : '';
+  const verdict = `${applicable > 0 ? tests : 'no declared test'}${invariants} in ${(input.durationMs / 1000).toFixed(1)} s (seed ${input.seed})`;
   out.push(ok ? paint(['bold', 'green'], `✓ ${verdict}`) : paint(['bold', 'red'], `✗ ${verdict}`));
   if (summary.failed.length > 0) {
     out.push('', paint('bold', `Failed (${summary.failed.length}):`));
@@ -35,6 +39,10 @@ export function renderSummary(input: SummaryInput): string {
       for (const line of [...f.causes, ...f.harness, ...f.evidence.slice(0, 3)]) out.push(`      ${line}`);
       out.push(`      replay: ${paint('cyan', f.replay)}${f.runDir ? `  (run folder kept: ${f.runDir})` : ''}`);
     }
+  }
+  if (campaign && campaignFailed) {
+    out.push('', paint('bold', `Invariant violations in the fault campaign (${campaign.violations.length}${campaign.unjudged.length > 0 ? `, ${campaign.unjudged.length} runs not judged` : ''}):`));
+    for (const v of [...campaign.violations, ...campaign.unjudged]) out.push(`  ${paint('red', '✗')} ${v.reason}`, `      replay: ${paint('cyan', v.repro)}`);
   }
   if (summary.missing.length > 0) out.push('', paint('red', `No result (interrupted or timed out): ${summary.missing.join(', ')}`));
   if (summary.missed.length > 0) {

@@ -44,6 +44,7 @@ const summary: RunSummary = {
   alerts: [{ alert: 'checkpoint_creation_latency_p95', threshold: 'alerts above 50 ms', severity: 'warning', where: '100 concurrent tasks: Commit latency', measured: '103.4 ms', verdict: 'would alert', status: '🔔 would alert (> 50 ms)' }],
   missing: [],
   notApplicable: [],
+  campaign: undefined,
 };
 
 describe('renderSummary', () => {
@@ -59,6 +60,13 @@ describe('renderSummary', () => {
     expect(text).toMatch(/Alerts that would fire \(1\):\n.*checkpoint_creation_latency_p95 .*103\.4 ms/);
     expect(text.trimEnd().split('\n').at(-1)).toBe('Report: reports/acceptance.md (also wrote reports/results.json)');
     expect(text).not.toContain(ESC);
+  });
+
+  it('does not end a run whose campaign found a violation with a green verdict, and gives the shrunk replay line', () => {
+    const campaign = { runs: 30, violations: [{ reason: 'an acknowledged checkpoint is missing', repro: "pnpm chaos --replay '{}'" }], unjudged: [] };
+    const text = renderSummary({ ...input, summary: { ...summary, failed: [], missed: [], alerts: [], campaign }, results: [{ ...failed, state: 'passed' } as ScenarioResult], color: false });
+    expect(text).toContain('✗ 1/1 passed; campaign: 1 violation(s), 0 not judged in 30 runs in 32.1 s (seed 7)');
+    expect(text).toMatch(/an acknowledged checkpoint is missing\n\s+replay: pnpm chaos --replay '\{\}'/);
   });
 
   it('paints it when colour is on', () => {
