@@ -176,7 +176,7 @@ const campaignFailed = campaign !== undefined && (campaign.violations.length > 0
 if (campaign) console.log(campaignSummary(campaign));
 // The last lines a person sees: the same as the top of the report.
 const summary = summarizeRun(file, declared, loadReportSources(file, reportsDir).histories);
-process.stdout.write(renderSummary({ summary, results: run.results, selected: selected.length, durationMs: run.durationMs, seed, written: written.map((w) => `reports/${w}`), color }));
+process.stdout.write(renderSummary({ summary, results: run.results, selected: selected.length, durationMs: run.durationMs + (campaign?.durationMs ?? 0), seed, written: written.map((w) => `reports/${w}`), color }));
 process.exit(failed.length > 0 || campaignFailed ? 1 : 0);
 
 /** Runs the campaign (or the replayed schedule), printing progress every tenth run and each violation. */

@@ -171,6 +171,7 @@ describe('renderMarkdown: failures first', () => {
     } as unknown as NonNullable<ResultsFile['campaign']>;
     const md = renderMarkdown(file({ campaign }), [], none);
     const top = md.slice(0, md.indexOf('## Executive summary'));
+    expect(top).toContain('**Verdict: ❌ all 1/1 declared tests passed; the fault campaign found 1 violation(s) in 30 runs.**');
     expect(top).toContain('Invariant violations in the fault campaign (1 of 30 runs)');
     expect(top).toContain("- an acknowledged checkpoint is missing. Replay: `pnpm chaos --replay '{}'`");
     expect(md).toContain('<a id="invariants"></a>');

@@ -30,16 +30,22 @@ export function renderMarkdown(file: ResultsFile, declared: readonly LoadedScena
   out.push('# AgentOS recovery layer — acceptance report', '');
   out.push(
     `Generated ${file.generatedAt} from commit \`${env.commit}\`${env.dirty ? ' (with uncommitted changes)' : ''}, seed ${file.seed} ` +
-      `(replay with \`pnpm chaos --seed ${file.seed}\`). Total run time ${seconds(file.durationMs)}.`,
+      `(replay with \`pnpm chaos --seed ${file.seed}\`). Total run time ${seconds(file.durationMs + (file.campaign?.durationMs ?? 0))}.`,
     '',
   );
   if (file.selection.only || file.selection.category) {
     out.push(`> Partial run: ${file.selection.only ? `--only ${file.selection.only.join(',')}` : ''} ${file.selection.category ? `--category ${file.selection.category}` : ''}`.trim(), '');
   }
   const applicable = results.length - notApplicable + file.missing.length;
-  const ok = passed === applicable && passed > 0;
   const na = notApplicable > 0 ? `; ${notApplicable} not applicable here` : '';
-  out.push(`**Verdict: ${ok ? '✅ all' : '❌'} ${passed}/${applicable} ${notApplicable > 0 ? 'applicable ' : ''}declared tests passed${na}.**`, '');
+  const c = file.campaign;
+  const campaignOk = !c || (c.violations.length === 0 && c.errors.length === 0);
+  const campaign = c ? `the fault campaign found ${campaignOk ? 'no violation' : `${c.violations.length} violation(s)${c.errors.length > 0 ? ` and could not judge ${c.errors.length} run(s)` : ''}`} in ${c.runs} runs` : '';
+  // A campaign-only run (--campaign, --replay) has no declared test to count.
+  const tests = applicable === 0 && c ? '' : `${passed === applicable && passed > 0 ? 'all ' : ''}${passed}/${applicable} ${notApplicable > 0 ? 'applicable ' : ''}declared tests passed${na}`;
+  const ok = (tests === '' || (passed === applicable && passed > 0)) && campaignOk;
+  const verdict = [tests, campaign].filter(Boolean).join('; ');
+  out.push(`**Verdict: ${ok ? '✅' : '❌'} ${verdict}.**`, '');
   const titles = new Map(results.map((r) => [r.id, r.title]));
   out.push(...renderAttention(summarizeRun(file, declared, sources.histories), titles));
 
