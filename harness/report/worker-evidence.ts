@@ -37,10 +37,9 @@ export function workerEvidence(history: readonly HistoryEntry[]): string[] {
       else if (e.signal !== null && !killedByFault(e.worker)) lines.push(`${who(e.worker)} was killed by ${e.signal}, which no fault sent`);
     }
   }
+  const failed = new Set(history.flatMap((e) => (e.kind === 'worker.exited' && e.exitCode !== null && e.exitCode !== 0 ? [e.worker] : [])));
   for (const e of history) {
-    const exit = history.find((x) => x.kind === 'worker.exited' && x.worker === e.worker);
-    const failed = exit?.kind === 'worker.exited' && exit.exitCode !== null && exit.exitCode !== 0;
-    if (e.kind === 'worker.stderr' && failed && !errored.has(e.worker)) lines.push(`${e.worker} stderr: ${e.text.trim().split('\n').at(-1)?.trim() ?? ''}`);
+    if (e.kind === 'worker.stderr' && failed.has(e.worker) && !errored.has(e.worker)) lines.push(`${e.worker} stderr: ${e.text.trim().split('\n').at(-1)?.trim() ?? ''}`);
   }
   return merge(lines);
 }
