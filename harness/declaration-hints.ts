@@ -91,6 +91,7 @@ function nearMisses(schema: z.ZodType, input: unknown): [string, string][] {
 function locate(schema: z.ZodType, input: unknown, path: readonly PropertyKey[]): { schema: z.ZodType; input: unknown } | undefined {
   let at: { schema: z.ZodType; input: unknown } | undefined = { schema, input };
   for (const key of path) {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- child() returns undefined past the schema
     at = at && child(at.schema, at.input, key);
     if (!at) return undefined;
   }

@@ -136,7 +136,7 @@ console.log(`pnpm chaos: ${plan.filter(Boolean).join(' and ')}, seed ${seed} (re
 await buildWorkers();
 if (mutant) await buildWorkers({ mutant });
 const color = colorEnabled(process.stdout);
-const progress = new RunProgress(process.stdout, selected.length, { live: process.stdout.isTTY === true, color, now: () => performance.now() });
+const progress = new RunProgress(process.stdout, selected.length, { live: process.stdout.isTTY, color, now: () => performance.now() });
 const run = await runDeclared(selected, {
   seed,
   signal: interrupt.signal,

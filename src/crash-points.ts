@@ -44,7 +44,7 @@ let passes = 0;
 
 /** Marks a crash point. Disarmed (the normal case) it is one comparison; armed, the n-th pass kills the process. */
 export function crashPoint(point: CrashPoint): void {
-  if (armed === undefined || armed.point !== point || ++passes < armed.at) return;
+  if (armed?.point !== point || ++passes < armed.at) return;
   // Said on stderr first (synchronously), so the harness can tell which point fired.
   writeSync(2, `crash point ${point} reached (pass ${passes}): SIGKILL\n`);
   process.kill(process.pid, 'SIGKILL');

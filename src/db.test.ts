@@ -40,7 +40,7 @@ function openInChild(path: string): string {
     `try { openDatabase(process.argv[1]).close(); console.log('opened'); } catch (e) { console.log(e.name + ': ' + e.message); }`;
   const node = [process.execPath, '--input-type=module', '-e', script, path];
   const [cmd, ...args] = isRoot ? ['setpriv', '--bounding-set=-all', '--inh-caps=-all', '--', ...node] : node;
-  return execFileSync(cmd as string, args, { encoding: 'utf8' }).trim();
+  return execFileSync(cmd!, args, { encoding: 'utf8' }).trim();
 }
 
 describe('openDatabase', () => {

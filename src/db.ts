@@ -115,6 +115,7 @@ function checkOptions(path: unknown, options: unknown): Required<OpenDatabaseOpt
   const unknown = Object.keys(options).find((key) => !OPTION_NAMES.includes(key));
   if (unknown !== undefined) throw invalid(`unknown option "${unknown}"; the options are ${OPTION_NAMES.join(', ')}`);
   const { durability = 'normal', busyTimeoutMs = 60_000, migrate = true, clock = systemClock } = options as OpenDatabaseOptions;
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- checked at run time: a caller may be untyped JavaScript
   if (durability !== 'normal' && durability !== 'full') {
     throw invalid(`durability must be 'normal' or 'full', got ${show(durability)}`);
   }
@@ -122,6 +123,7 @@ function checkOptions(path: unknown, options: unknown): Required<OpenDatabaseOpt
     throw invalid(`busyTimeoutMs must be an integer from 0 to ${MAX_BUSY_TIMEOUT_MS} (milliseconds), got ${show(busyTimeoutMs)}`);
   }
   if (typeof migrate !== 'boolean') throw invalid(`migrate must be true or false, got ${show(migrate)}`);
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- checked at run time: a caller may be untyped JavaScript
   if (typeof clock !== 'object' || clock === null || typeof (clock as Partial<Clock>).now !== 'function') {
     throw invalid(`clock must be an object with a now() method, got ${show(clock)}`);
   }

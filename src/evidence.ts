@@ -159,20 +159,22 @@ export class EvidenceVerifier {
     }
     const expected = raw.expectedExitCode ?? 0;
     if (typeof expected !== 'number' || !Number.isInteger(expected) || expected < 0 || expected > 255) {
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition, @typescript-eslint/no-base-to-string -- JSON.stringify returns undefined for undefined and functions
       return `expectedExitCode must be an integer from 0 to 255, got ${shorten(JSON.stringify(expected) ?? String(expected))}`;
     }
     const timeoutMs = raw.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
     if (typeof timeoutMs !== 'number' || !Number.isSafeInteger(timeoutMs) || timeoutMs <= 0) {
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition, @typescript-eslint/no-base-to-string -- JSON.stringify returns undefined for undefined and functions
       return `timeoutMs must be a positive integer, got ${shorten(JSON.stringify(timeoutMs) ?? String(timeoutMs))}`;
     }
     const cwd = this.#realBase();
     if (cwd === undefined) return `base directory ${quote(this.baseDir)} does not exist`;
     // SIGKILL: a command that ignores SIGTERM would otherwise keep the verifier waiting past its timeout.
     const options = { cwd, timeout: timeoutMs, killSignal: 'SIGKILL' as const, stdio: 'ignore' as const };
-    const argv = raw.argv as string[] | undefined;
+    const argv = raw.argv;
     const result = argv
-      ? spawnSync(argv[0] as string, argv.slice(1), options)
-      : spawnSync(raw.command as string, { ...options, shell: true });
+      ? spawnSync(argv[0]!, argv.slice(1), options)
+      : spawnSync(raw.command!, { ...options, shell: true });
     const code = (result.error as NodeJS.ErrnoException | undefined)?.code;
     if (code === 'ETIMEDOUT') return `command ${what} timed out after ${timeoutMs} ms and was killed`;
     if (result.error) return `command ${what} could not be started: ${code ?? result.error.message}`;

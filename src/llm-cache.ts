@@ -9,7 +9,7 @@ import { assertId, assertPositiveInt } from './validate.js';
 export interface LLMRequest {
   model: string;
   prompt: Json;
-  parameters?: { [key: string]: Json };
+  parameters?: Record<string, Json>;
 }
 
 export interface CacheStats {
@@ -57,12 +57,15 @@ export class LLMOutputCache {
    * than these three is a TypeError naming the path. Absent parameters and `{}` are the same request; so are -0 and 0.
    */
   static keyOf(request: LLMRequest): string {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- checked at run time: a caller may be untyped JavaScript
     if (request === null || typeof request !== 'object') throw new TypeError('request must be an object');
     for (const field of Object.keys(request)) {
       if (!REQUEST_FIELDS.has(field)) {
         throw new TypeError(`request.${field} is not an LLMRequest field (model, prompt, parameters): it would not be part of the key`);
       }
     }
+    // Not ??: a null parameters must reach the check below and be refused, not become {}.
+    // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing -- see above
     const parameters: unknown = request.parameters === undefined ? {} : request.parameters;
     if (parameters === null || typeof parameters !== 'object' || Array.isArray(parameters)) {
       throw new TypeError('request.parameters must be a plain object');
@@ -71,6 +74,7 @@ export class LLMOutputCache {
   }
 
   /** The cached response, or undefined on a miss or an expired entry. Counts a hit or a miss. */
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- R is the caller's claim about the stored response, as with JSON.parse
   get<R = Json>(request: LLMRequest): R | undefined {
     assertId('model', request.model);
     const json = this.#get.get(LLMOutputCache.keyOf(request), this.#db.clock.now()) as string | undefined;

@@ -2,7 +2,7 @@ import type { CounterName, LatencyWindow } from './metrics.js';
 import type { PrometheusFamily } from './prometheus-text.js';
 
 /** The Prometheus name and help of each counter; a counter without one does not compile. */
-const COUNTER_METRICS: { readonly [K in CounterName]: { readonly name: string; readonly help: string } } = {
+const COUNTER_METRICS: Readonly<Record<CounterName, { readonly name: string; readonly help: string }>> = {
   checkpointsCommitted: { name: 'agentos_checkpoints_committed_total', help: 'Checkpoints committed.' },
   verifications: { name: 'agentos_checkpoint_verifications_total', help: 'Checkpoint evidence verifications run.' },
   verificationFailures: { name: 'agentos_checkpoint_verification_failures_total', help: 'Checkpoint evidence verifications that failed.' },
@@ -23,7 +23,7 @@ const COUNTER_METRICS: { readonly [K in CounterName]: { readonly name: string; r
 
 /** The name of every metric `Metrics.toPrometheus()` writes, for alerting rules and dashboards. */
 export const METRIC_NAMES = {
-  ...(Object.fromEntries(Object.entries(COUNTER_METRICS).map(([key, m]) => [key, m.name])) as { readonly [K in CounterName]: string }),
+  ...(Object.fromEntries(Object.entries(COUNTER_METRICS).map(([key, m]) => [key, m.name])) as Readonly<Record<CounterName, string>>),
   checkpointCommitDuration: 'agentos_checkpoint_commit_duration_seconds',
   recoverySweepDuration: 'agentos_recovery_sweep_duration_seconds',
   recoverySweepLastDuration: 'agentos_recovery_sweep_last_duration_seconds',

@@ -31,7 +31,7 @@ const SHOW_VALUE: Readonly<Record<AlertUnit, string>> = {
 };
 
 /** The PromQL value each alert compares with its threshold; an alert without one does not compile. */
-const MEASURED: { readonly [A in AlertName]: { expr: string; for?: string } } = {
+const MEASURED: Readonly<Record<AlertName, { expr: string; for?: string }>> = {
   checkpoint_creation_latency_p95: { expr: `${M.checkpointCommitDuration}{quantile="0.95"}`, for: '5m' },
   checkpoint_creation_latency_p99: { expr: `${M.checkpointCommitDuration}{quantile="0.99"}`, for: '5m' },
   recovery_sweep_duration: { expr: M.recoverySweepLastDuration },

@@ -17,7 +17,7 @@ describe('RecoverySweep', () => {
     const sweep = new RecoverySweep(db, { createCheckpoints: false });
     const stats = sweep.scanAndRecover();
     // The sweep prepares exactly one UPDATE of work_items, and it is set-based (no per-row loop in a transaction each).
-    expect(spy.mock.calls.filter(([sql]) => /UPDATE work_items/.test(sql)).length).toBe(1);
+    expect(spy.mock.calls.filter(([sql]) => sql.includes('UPDATE work_items')).length).toBe(1);
     spy.mockRestore();
     expect(stats).toMatchObject({ expiredFound: 6, recovered: 6, errors: 0, checkpointsCreated: 0 });
     for (const l of expiring) expect(short.get(l.itemId)).toMatchObject({ status: 'pending', leaseHolder: null, recoveries: 1 });

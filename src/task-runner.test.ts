@@ -5,7 +5,7 @@ import { useTempDb } from '../test/helpers/temp-db.js';
 import { until } from '../test/helpers/until.js';
 import { CheckpointManager, TaskError, TaskRunner, evidence, type StepContext, type TaskStep } from './index.js';
 
-type S = { trail: string[] };
+interface S { trail: string[] }
 
 function steps(names: string[], runs: string[], failOn?: string): TaskStep<S>[] {
   return names.map((name) => ({

@@ -94,6 +94,7 @@ export class TaskRunner<S> {
     this.#renewIntervalMs = options.renewIntervalMs ?? Math.max(1, Math.floor(leaseDurationMs / 3));
     assertPositiveInt('renewIntervalMs', this.#renewIntervalMs);
     if (options.waitTimeoutMs !== undefined) assertPositiveInt('waitTimeoutMs', options.waitTimeoutMs);
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- checked at run time: a caller may be untyped JavaScript
     if (options.onBusy !== undefined && options.onBusy !== 'throw' && options.onBusy !== 'wait') {
       throw new TaskError(`onBusy must be 'throw' or 'wait', got ${JSON.stringify(options.onBusy)}`);
     }
@@ -129,7 +130,7 @@ export class TaskRunner<S> {
     let lease = acquired.lease;
     let lost: unknown;
     const renew = (): void => {
-      if (lost !== undefined) throw lost;
+      if (lost !== undefined) throw lost as Error; // only ever a LeaseLostError from renew()
       try {
         lease = this.#leases.renew(lease);
       } catch (error) {
@@ -172,7 +173,7 @@ export class TaskRunner<S> {
     this.#writeStatus(taskId, lease(), 'running', null);
 
     for (let i = next; i < steps.length; i++) {
-      const step = steps[i] as TaskStep<S>;
+      const step = steps[i]!;
       // Still the owner? Checked (and the lease extended) before every step's side effects.
       renew();
       const context: StepContext = { taskId, stepIndex: i, idempotencyKey: idempotencyKey(taskId, i, step.name), lease: lease() };

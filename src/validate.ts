@@ -32,5 +32,6 @@ export function assertPositiveInt(what: string, value: unknown, { allowZero = fa
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (value === null) return 'null';
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a primitive here: objects took the other branch
   return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
 }

@@ -56,7 +56,7 @@ export const subjects = {
     const db = openDatabase(join(dir, 'bench.db'), { durability });
     const cache = new LLMOutputCache(db);
     const requests: LLMRequest[] = Array.from({ length: 1000 }, (_, i) => ({ model: 'bench-model', prompt: `prompt ${i}`, parameters: { temperature: 0 } }));
-    for (const r of requests) cache.put(r, { text: `answer ${String(r.prompt)}`, usage: { tokens: 42 } });
+    for (const r of requests) cache.put(r, { text: `answer ${JSON.stringify(r.prompt)}`, usage: { tokens: 42 } });
     let i = 0;
     return {
       run: () => {

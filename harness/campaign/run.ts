@@ -102,6 +102,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
       tally(report, run, result);
       options.onRun?.(report.runs, total, run, report);
       if (run.verdict === 'error') report.errors.push({ repro: reproLine(schedule, options.mutant), reasons: run.reasons });
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the other lane may have set it meanwhile
       if (run.verdict === 'violation' && !found) found = { schedule, run };
     }
   };

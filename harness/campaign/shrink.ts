@@ -34,7 +34,7 @@ export async function shrink(
       if (await tryCandidate(withoutGroup(current, group), `no ${group}`)) progress = true;
     }
     for (let i = current.faults.length - 1; i >= 0; i--) {
-      const fault = current.faults[i] as ScheduledFault;
+      const fault = current.faults[i]!;
       if (await tryCandidate({ ...current, faults: current.faults.filter((_, j) => j !== i) }, `fault ${fault.kind} removed`)) progress = true;
     }
     for (const knob of ['commits', 'tools', 'steps'] as const) {

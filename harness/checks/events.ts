@@ -23,7 +23,7 @@ export const eventField: Check<Spec<'event-field'>> = (spec, { history }) => {
         ? Math.max(...values)
         : spec.aggregate === 'min'
           ? Math.min(...values)
-          : (values.at(-1) as number);
+          : (values.at(-1)!);
   const { ok, expected } = compare(value, spec);
   const shown = Number.isInteger(value) ? String(value) : value.toFixed(3);
   return { valid: ok, measured: `${shown}${spec.unit}`, data: { value }, ...(ok ? {} : { details: `expected ${expected}` }) };

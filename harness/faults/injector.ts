@@ -28,7 +28,7 @@ export interface FiredVerdict {
 /** A fault kind, Jepsen-nemesis style: inject on its trigger, heal on its own trigger or at teardown. */
 export interface Injector<F extends Fault> {
   /** Before anything starts: e.g. mount a file system over the (still empty) run folder. Returns its teardown, run after the checks. */
-  setup?(fault: F, context: { runDir: string }): Promise<(() => Promise<void>) | void>;
+  setup?(fault: F, context: { runDir: string }): Promise<(() => Promise<void>) | undefined>;
   /** Why this fault cannot run here (e.g. "no FUSE: /dev/fuse is missing"), or null: the scenario is then reported not applicable, never passed. */
   unavailable?(fault: F): string | null;
   /** Variables for the environment of a worker about to start (e.g. an armed crash point), or undefined. */

@@ -39,6 +39,7 @@ function probe(): string | null {
     // stdin is closed at once, so the file system detaches itself right after mounting.
     const result = spawnSync(binary, [scratch, scratch], { input: '', encoding: 'utf8', timeout: 10_000 });
     if (result.status === 0 && result.stdout.startsWith('ready')) return null;
+    // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing -- an empty first line says nothing either
     const why = (result.error?.message ?? result.stderr).trim().split('\n')[0] || `exit status ${result.status}`;
     return `no FUSE: a trial mount failed: ${why}`;
   } finally {

@@ -93,9 +93,9 @@ export class LossyFs {
     const daemon = spawn(lossyFsBinary(), [resolve(backingDir), point], { stdio: ['pipe', 'pipe', 'pipe'] });
     const fs = new LossyFs(resolve(backingDir), point, daemon);
     // The daemon watches stdin: when this process dies, the pipe closes and the mount goes away with it.
-    daemon.stdin?.on('error', () => undefined);
+    daemon.stdin.on('error', () => undefined);
     const ready = await new Promise<string | null>((done) => {
-      const lines = createInterface({ input: daemon.stdout! });
+      const lines = createInterface({ input: daemon.stdout });
       const timer = setTimeout(() => done(`no "ready" within ${MOUNT_TIMEOUT_MS} ms`), MOUNT_TIMEOUT_MS);
       lines.once('line', (line) => {
         clearTimeout(timer);

@@ -32,6 +32,7 @@ export function readBenchFile(path: string): BenchFile {
 /** Validates parsed JSON as a benchmark file; `source` names it in errors. */
 export function parseBenchFile(data: unknown, source: string): BenchFile {
   const schema = data !== null && typeof data === 'object' ? (data as { schema?: unknown }).schema : undefined;
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- JSON.stringify returns undefined for undefined and functions
   if (schema !== BENCH_SCHEMA) throw new BenchFileError(`${source}: schema is ${JSON.stringify(schema) ?? 'missing'}, expected "${BENCH_SCHEMA}"`);
   const parsed = benchFileSchema.safeParse(data);
   if (!parsed.success) {

@@ -73,5 +73,6 @@ export function describeLocation(data: unknown, path: readonly PropertyKey[]): s
 export function valueAt(data: unknown, path: readonly PropertyKey[]): string {
   let value: unknown = data;
   for (const key of path) value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition, @typescript-eslint/no-base-to-string -- JSON.stringify returns undefined for undefined and functions
   return value === undefined ? 'missing' : (JSON.stringify(value) ?? String(value)).slice(0, 80);
 }

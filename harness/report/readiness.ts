@@ -39,7 +39,7 @@ function latency(stat: 'p95' | 'p99'): Reader {
 }
 
 /** How each alert reads its value from what a criterion measured; an alert without a reader does not compile. */
-const READERS: { readonly [A in AlertName]: Reader } = {
+const READERS: Readonly<Record<AlertName, Reader>> = {
   checkpoint_creation_latency_p95: latency('p95'),
   checkpoint_creation_latency_p99: latency('p99'),
   recovery_sweep_duration: (m) => {

@@ -24,6 +24,7 @@ export class WorkerChannel {
       else this.#queue.push(command);
     });
     // The harness closing stdin must not keep this process alive or kill it.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a file or TTY as stdin has no ref/unref
     process.stdin.unref?.();
   }
 
@@ -43,8 +44,10 @@ export class WorkerChannel {
   nextCommand(): Promise<WorkerCommand> {
     const queued = this.#queue.shift();
     if (queued) return Promise.resolve(queued);
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a file or TTY as stdin has no ref/unref
     process.stdin.ref?.();
     return new Promise((resolve) => this.#waiters.push(resolve)).finally(() => {
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a file or TTY as stdin has no ref/unref
       if (this.#waiters.length === 0) process.stdin.unref?.();
     }) as Promise<WorkerCommand>;
   }

@@ -95,11 +95,11 @@ export class WorkerProcess {
     this.#subprocess = startWorker(entry, options, marker);
     if (this.#subprocess.pid === undefined) throw new Error(`worker ${options.id} did not start`);
     this.pid = this.#subprocess.pid;
-    this.#subprocess.stdin?.on('error', () => undefined);
-    this.#subprocess.stderr?.on('data', (chunk: Buffer) => {
+    this.#subprocess.stdin.on('error', () => undefined);
+    this.#subprocess.stderr.on('data', (chunk: Buffer) => {
       this.#stderr = (this.#stderr + chunk.toString('utf8')).slice(-8192);
     });
-    const lines = createInterface({ input: this.#subprocess.stdout! });
+    const lines = createInterface({ input: this.#subprocess.stdout });
     lines.on('line', (line) => {
       if (!line.startsWith('{')) return;
       let event: AnyEvent;
@@ -138,7 +138,7 @@ export class WorkerProcess {
   }
 
   send(command: WorkerCommand): void {
-    if (this.#alive) this.#subprocess.stdin?.write(`${JSON.stringify(command)}\n`);
+    if (this.#alive) this.#subprocess.stdin.write(`${JSON.stringify(command)}\n`);
   }
 
   signal(signal: 'SIGKILL' | 'SIGSTOP' | 'SIGCONT' | 'SIGTERM'): boolean {

@@ -10,6 +10,7 @@ export interface CheckpointAddress {
 
 /** config.configurable, or an error naming the method: every write needs one. */
 export function configurableOf(config: RunnableConfig, method: string): Record<string, unknown> {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- checked at run time: a caller may be untyped JavaScript
   const configurable: unknown = config?.configurable;
   if (typeof configurable !== 'object' || configurable === null) {
     throw new InvalidArgumentError(`AgentosSaver.${method}: config.configurable is missing; pass { configurable: { thread_id } }`);
@@ -32,6 +33,7 @@ export function addressOf(config: RunnableConfig, method: string): CheckpointAdd
 
 /** The address a read looks at, or undefined when the config names no thread (such a read finds nothing). */
 export function readAddressOf(config: RunnableConfig, method: string): CheckpointAddress | undefined {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- checked at run time: a caller may be untyped JavaScript
   const configurable: Record<string, unknown> = config?.configurable ?? {};
   const threadId = threadIdOf(configurable.thread_id, method);
   if (threadId === undefined) return undefined;
@@ -55,6 +57,7 @@ export function nsOf(value: unknown, method: string): string {
 
 /** checkpoint_id, or the older thread_ts LangGraph still accepts. */
 function checkpointIdOf(configurable: Record<string, unknown>, method: string): string | undefined {
+  // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing -- an empty checkpoint_id means none, as in LangGraph
   const value = configurable.checkpoint_id || configurable.thread_ts;
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value !== 'string') {

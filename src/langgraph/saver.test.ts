@@ -262,8 +262,8 @@ describe('AgentosSaver: forks and input', () => {
     // Fork from the checkpoint before "inc" ran: the fork writes count = 100 and runs inc and dbl again.
     const fork = await graph.updateState(afterInput.config, { count: 100 });
     await graph.invoke(null, fork);
-    expect((await graph.getState(fork)).values.count).toBe(100);
-    expect((await graph.getState(thread('t'))).values.count).toBe(202);
+    expect(((await graph.getState(fork)).values as { count: number }).count).toBe(100);
+    expect(((await graph.getState(thread('t'))).values as { count: number }).count).toBe(202);
     const original = history[0]!;
     expect((await graph.getState(original.config)).values).toEqual({ count: 4, log: ['inc', 'dbl'] });
   });

@@ -105,6 +105,7 @@ export class AgentosSaver extends BaseCheckpointSaver {
   }
 
   async *list(config: RunnableConfig, options: CheckpointListOptions = {}): AsyncGenerator<CheckpointTuple> {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- checked at run time: a caller may be untyped JavaScript
     const configurable: Record<string, unknown> = config?.configurable ?? {};
     const threadId = threadIdOf(configurable.thread_id, 'list');
     const ns = configurable.checkpoint_ns;
@@ -113,6 +114,7 @@ export class AgentosSaver extends BaseCheckpointSaver {
     }
     const before = options.before?.configurable?.checkpoint_id as string | undefined;
     const filter = Object.entries(options.filter ?? {}).filter(([, value]) => value !== undefined);
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- checked at run time: a caller may be untyped JavaScript
     const limit = options.limit === undefined || options.limit === null ? undefined : Number.parseInt(String(options.limit), 10);
     if (limit !== undefined && !(limit >= 0)) throw new InvalidArgumentError(`AgentosSaver.list: limit must be a whole number ≥ 0, got ${String(options.limit)}`);
     const query = { threadId, ns: ns ?? undefined, before, filterKeys: filter.map(([key]) => key), limit };
@@ -143,7 +145,7 @@ export class AgentosSaver extends BaseCheckpointSaver {
     const [[type, serialized], [metadataType, metadataBytes], ...dumped] = await Promise.all([
       this.serde.dumpsTyped(rest),
       this.serde.dumpsTyped(metadata),
-      ...channels.map((channel) => (channel in values ? this.serde.dumpsTyped((values as Record<string, unknown>)[channel]) : EMPTY_VALUE)),
+      ...channels.map((channel) => (channel in values ? this.serde.dumpsTyped((values)[channel]) : EMPTY_VALUE)),
     ]);
     if (metadataType !== 'json') throw new InvalidArgumentError(`AgentosSaver.put: metadata must serialize to JSON (list() filters on it), got type "${metadataType}"`);
     const now = this.#db.clock.now();
@@ -394,7 +396,7 @@ export class AgentosSaver extends BaseCheckpointSaver {
   /** Checkpoints written before format 4 kept pending sends in their parent's writes: they become the TASKS channel. */
   async #foldPendingSends(checkpoint: Checkpoint, parent: { threadId: string; ns: string; checkpointId: string }): Promise<void> {
     const sends = this.#sql.sendsOf.all(parent) as ValueRow[];
-    (checkpoint.channel_values as Record<string, unknown>)[TASKS_CHANNEL] = await Promise.all(sends.map((s) => this.#load(s)));
+    (checkpoint.channel_values)[TASKS_CHANNEL] = await Promise.all(sends.map((s) => this.#load(s)));
     const versions = Object.values(checkpoint.channel_versions);
     (checkpoint.channel_versions as Record<string, number | string>)[TASKS_CHANNEL] = versions.length > 0 ? maxChannelVersion(...versions) : this.getNextVersion(undefined);
   }

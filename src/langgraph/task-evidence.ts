@@ -11,6 +11,7 @@ export class PendingEvidence {
 
   /** Adds a pack's items to what the task attached before. */
   attach(threadId: string, taskId: string, pack: EvidencePack): void {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- checked at run time: a caller may be untyped JavaScript
     if (typeof pack !== 'object' || pack === null || !Array.isArray(pack.items)) {
       throw new InvalidArgumentError(`attachEvidence: the pack must be an object { items: [...] } (see evidence.pack()), got ${JSON.stringify(pack)}`);
     }

@@ -146,7 +146,7 @@ export class ThreadLeases {
     if (!this.#takeOverDeadHolders) return false;
     const item = this.#leases.get(itemId);
     const owner = this.#owner.get(itemId) as OwnerRow | undefined;
-    if (!item || item.status !== 'leased' || !owner) return false;
+    if (item?.status !== 'leased' || !owner) return false;
     if (owner.holder !== item.leaseHolder || owner.epoch !== item.epoch || owner.host !== hostname()) return false;
     if (isSameProcess(owner.pid, owner.pid_start)) return false;
     return this.#expire.run({ itemId, now, epoch: item.epoch, holder: owner.holder }).changes === 1;

@@ -4,16 +4,14 @@ import type { History } from '../../harness/history.js';
 import type { AnyEvent } from '../../harness/workers/protocol.js';
 import { Supervisor, type WorkerProcess } from '../../harness/workers/supervisor.js';
 
-export interface StartWorker {
-  (
+export type StartWorker = (
     dir: string,
     history: History,
     id: string,
     workload: string,
     params: Record<string, unknown>,
     onEvent?: (worker: WorkerProcess, event: AnyEvent) => void,
-  ): WorkerProcess;
-}
+  ) => WorkerProcess;
 
 /**
  * Starts real worker processes on `<dir>/agentos.db`, recording their events into a history. Every process is

@@ -13,7 +13,9 @@ describe.each(Object.keys(MUTANTS) as Mutant[])('the campaign against the %s mut
     await buildWorkers({ mutant });
     const buildDir = mutantBuildDir(mutant);
     const report = await runCampaign({ runs: 50, seed: SEED, mutant, buildDir, diskFull: false });
-    expect(report.verdicts.violation, JSON.stringify(report.verdicts)).toBe(1);
+    // Runs go two at a time, so both may violate; the campaign stops and reports (and shrinks) the first.
+    expect(report.verdicts.violation, JSON.stringify(report.verdicts)).toBeGreaterThanOrEqual(1);
+    expect(report.violations).toHaveLength(1);
     const [violation] = report.violations;
     const shrunk = violation?.shrunk;
     expect(shrunk?.schedule.faults.length ?? Infinity).toBeLessThanOrEqual(2);
@@ -29,7 +31,9 @@ describe('the campaign against the real layer', () => {
   it('finds no violation where each mutant was caught', { timeout: 600_000 }, async () => {
     const report = await runCampaign({ runs: 3, seed: SEED, diskFull: false });
     expect(report.violations.map((v) => v.reasons)).toEqual([]);
-    expect(report.verdicts.valid + report.verdicts.vacuous).toBe(3);
+    // Undecided (nothing to judge, e.g. a writer killed before its first commit) or vacuous, but never a violation.
+    expect(report.verdicts.violation + report.verdicts.error).toBe(0);
+    expect(report.runs).toBe(3);
     expect(report.kills.total).toBeGreaterThanOrEqual(3);
   });
 });

@@ -6,7 +6,7 @@ import { ROOT } from '../../harness/workers/build.js';
 /** Every module specifier a source file imports (static, type-only and dynamic). */
 function specifiers(file: string): string[] {
   const source = readFileSync(file, 'utf8');
-  return [...source.matchAll(/(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g)].map((m) => m[1] as string);
+  return [...source.matchAll(/(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g)].map((m) => m[1]!);
 }
 
 /** The files reachable from an entry through relative imports, and the packages they import. */

@@ -96,6 +96,7 @@ export class RunProgress {
     const step = c.step ? ` · ${c.step}` : '';
     const text = `[${c.index + 1}/${this.#total}] ${c.label} · running ${secondsText(this.#options.now() - c.started)}${step} — ${c.title}`;
     // A status line wider than the terminal would wrap, and clearing it would clear only its last row.
+    // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing -- a terminal reporting 0 columns has no width either
     const width = Math.max(20, (this.#out.columns || 100) - 3);
     this.#out.write(`${CLEAR_LINE}${this.#paint('cyan', spinner)} ${text.length > width ? `${text.slice(0, width - 1)}…` : text}`);
     this.#statusShown = true;

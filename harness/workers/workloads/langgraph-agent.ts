@@ -41,7 +41,7 @@ export const langgraphAgent = defineWorkload<'langgraph-agent'>({
         return { next: { id: `call-${index}`, index, text } };
       })
       .addNode('tool', async (state) => {
-        const call = state.next as ToolCall;
+        const call = state.next!;
         channel.emit({ kind: 'step.started', taskId, step: call.id });
         const effect = `effects-${params.saver}/${call.id}.log`;
         const result = await tools.run(
