@@ -11,9 +11,15 @@ export default tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
-      'no-restricted-properties': ['error', { object: 'Date', property: 'now', message: 'Read time from an injected Clock.' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Date', property: 'now', message: 'Read time from an injected Clock.' },
+      ],
       // Numbers, booleans and null in messages and SQL read as intended; objects and unknowns are still refused.
-      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true, allowNullish: true, allowRegExp: true }],
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowNumber: true, allowBoolean: true, allowNullish: true, allowRegExp: true },
+      ],
       // With noUncheckedIndexedAccess, `xs[i]!` after a bounds check is the honest way to say "present"; kept.
       '@typescript-eslint/no-non-null-assertion': 'off',
       // `() => void sideEffect()` shorthands in callbacks are clear.
@@ -31,6 +37,9 @@ export default tseslint.config(
   // The examples are shown verbatim in the README: written for a reader, not for the strictest lint.
   {
     files: ['examples/**'],
-    rules: { '@typescript-eslint/no-unnecessary-type-conversion': 'off', '@typescript-eslint/non-nullable-type-assertion-style': 'off' },
+    rules: {
+      '@typescript-eslint/no-unnecessary-type-conversion': 'off',
+      '@typescript-eslint/non-nullable-type-assertion-style': 'off',
+    },
   },
 );

@@ -36,7 +36,9 @@ const graph = new StateGraph(Agent)
     const topic = topics[state.notes.length];
     if (topic === undefined) return { next: null };
     const prompt = `Write one line for the release notes about ${topic}.`;
-    const answer = await llm.getOrGenerate({ model: 'fake-model', prompt }, async () => ({ text: `The layer now keeps ${topic} safe across crashes.` }));
+    const answer = await llm.getOrGenerate({ model: 'fake-model', prompt }, async () => ({
+      text: `The layer now keeps ${topic} safe across crashes.`,
+    }));
     const id = `note-${state.notes.length + 1}`;
     console.log(`llm: next, write notes/${id}.md`);
     return { next: { id, file: `notes/${id}.md`, text: String(answer.text) } };
@@ -48,7 +50,13 @@ const graph = new StateGraph(Agent)
     // off by a crash is in doubt; it may run again because the command itself checks the key in effects.log.
     const result = await tools.run(
       `grep -qxF "$CALL" effects.log 2>/dev/null || echo "$CALL" >> effects.log; printf '%s\\n' "$TEXT" > "$FILE"`,
-      { cwd: dir, env: { CALL: call.id, TEXT: call.text, FILE: call.file }, key: `${threadId}:${call.id}`, onInDoubt: 'execute', lease: saver.threadLease(threadId) },
+      {
+        cwd: dir,
+        env: { CALL: call.id, TEXT: call.text, FILE: call.file },
+        key: `${threadId}:${call.id}`,
+        onInDoubt: 'execute',
+        lease: saver.threadLease(threadId),
+      },
     );
     // Verified before this node's writes are saved: no checkpoint claims a note that is not on disk.
     saver.attachEvidence(config, evidence.pack(evidence.fileExists(call.file)));

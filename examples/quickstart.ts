@@ -44,7 +44,11 @@ console.log(`sweep recovered ${new RecoverySweep(db).scanAndRecover().recovered}
 const runner = new TaskRunner(db, checkpoints, {
   initialState: { files: [] as string[] },
   steps: [
-    { name: 'fetch', run: (s) => ({ files: [...s.files, 'hello.txt'] }), evidence: () => evidence.pack(evidence.fileExists('hello.txt')) },
+    {
+      name: 'fetch',
+      run: (s) => ({ files: [...s.files, 'hello.txt'] }),
+      evidence: () => evidence.pack(evidence.fileExists('hello.txt')),
+    },
     { name: 'summarise', run: (s) => s },
   ],
 });

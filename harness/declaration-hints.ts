@@ -21,7 +21,8 @@ const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typ
 /** The schema without its wrappers (default, optional, a pipe into a transform): the one that reads the input. */
 function unwrap(schema: z.ZodType): z.ZodType {
   const def = defOf(schema);
-  if (def.innerType && ['default', 'optional', 'nullable', 'prefault', 'readonly', 'catch'].includes(def.type)) return unwrap(def.innerType);
+  if (def.innerType && ['default', 'optional', 'nullable', 'prefault', 'readonly', 'catch'].includes(def.type))
+    return unwrap(def.innerType);
   if (def.type === 'pipe' && def.in) return unwrap(def.in);
   return schema;
 }
@@ -38,7 +39,9 @@ function namesOf(schema: z.ZodType): string[] {
 function optionFor(def: Def, input: unknown): z.ZodType | undefined {
   const options = def.options ?? [];
   if (def.discriminator !== undefined && isObject(input)) {
-    return options.find((o) => namesOf(defOf(unwrap(o)).shape?.[def.discriminator!] ?? o).includes(String(input[def.discriminator!])));
+    return options.find((o) =>
+      namesOf(defOf(unwrap(o)).shape?.[def.discriminator!] ?? o).includes(String(input[def.discriminator!])),
+    );
   }
   if (!isObject(input)) return options.find((o) => defOf(unwrap(o)).type !== 'object');
   const known = (o: z.ZodType): number => Object.keys(input).filter((k) => k in (defOf(unwrap(o)).shape ?? {})).length;
@@ -54,7 +57,8 @@ function child(schema: z.ZodType, input: unknown, key: PropertyKey): { schema: z
     const option = optionFor(def, input);
     return option ? child(option, input, key) : undefined;
   }
-  if (def.type === 'object' && def.shape && typeof key === 'string' && def.shape[key]) return { schema: def.shape[key], input: value };
+  if (def.type === 'object' && def.shape && typeof key === 'string' && def.shape[key])
+    return { schema: def.shape[key], input: value };
   if (def.type === 'array' && def.element) return { schema: def.element, input: value };
   if (def.type === 'record' && def.valueType) return { schema: def.valueType, input: value };
   return undefined;
@@ -88,7 +92,11 @@ function nearMisses(schema: z.ZodType, input: unknown): [string, string][] {
 }
 
 /** What the issue's path points at: the schema that read it and the input there (undefined if the walk loses it). */
-function locate(schema: z.ZodType, input: unknown, path: readonly PropertyKey[]): { schema: z.ZodType; input: unknown } | undefined {
+function locate(
+  schema: z.ZodType,
+  input: unknown,
+  path: readonly PropertyKey[],
+): { schema: z.ZodType; input: unknown } | undefined {
   let at: { schema: z.ZodType; input: unknown } | undefined = { schema, input };
   for (const key of path) {
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- child() returns undefined past the schema
@@ -121,6 +129,12 @@ export function suggestionFor(schema: z.ZodType, input: unknown, issue: z.core.$
   const at = locate(schema, input, issue.path);
   // A bad tag loses the walk at its union: judge it from the object that holds it.
   const tag = at ? undefined : locate(schema, input, parentPath);
-  const misses = at ? nearMisses(at.schema, at.input) : tag ? nearMisses(tag.schema, tag.input).filter(([given]) => given === (parentInput as Record<PropertyKey, unknown>)[last!]) : [];
+  const misses = at
+    ? nearMisses(at.schema, at.input)
+    : tag
+      ? nearMisses(tag.schema, tag.input).filter(
+          ([given]) => given === (parentInput as Record<PropertyKey, unknown>)[last!],
+        )
+      : [];
   return misses.length > 0 ? `; ${misses.map(([, meant]) => `did you mean "${meant}"?`).join(' ')}` : '';
 }

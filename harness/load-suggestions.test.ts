@@ -37,7 +37,10 @@ describe('loadScenarios: did you mean', () => {
     const message = await problems({
       ...valid,
       workers: [{ ...valid.workers[0] }, { name: 'other', workload: 'checkpoint-writr', params: { count: 1 } }],
-      faults: [{ kind: 'sigkil', target: 'writer', inject: 'start' }, { kind: 'pause', target: 'writers', inject: 'start' }],
+      faults: [
+        { kind: 'sigkil', target: 'writer', inject: 'start' },
+        { kind: 'pause', target: 'writers', inject: 'start' },
+      ],
       commands: [{ to: 'writer', send: { cmd: 'go' }, on: { after: { kind: 'worker.redy' } } }],
       criteria: [{ ...valid.criteria[0], check: { check: 'integrity-okk' } }],
     });
@@ -58,7 +61,9 @@ describe('loadScenarios: did you mean', () => {
   });
 
   it('suggests the closest worker group for a fault target', async () => {
-    expect(await problems({ ...valid, faults: [{ kind: 'pause', target: 'writers', inject: 'start' }] })).toMatch(/faults\[0\]\.target: "writers" is not a worker group.*did you mean "writer"\?/);
+    expect(await problems({ ...valid, faults: [{ kind: 'pause', target: 'writers', inject: 'start' }] })).toMatch(
+      /faults\[0\]\.target: "writers" is not a worker group.*did you mean "writer"\?/,
+    );
   });
 
   it('suggests nothing when no name is close', async () => {

@@ -47,7 +47,9 @@ describe('loadScenarios', () => {
   it('rejects unknown keys and an unknown fault kind', async () => {
     const bad = { ...valid, faults: [{ kind: 'meteor', target: 'writer', inject: 'start' }], extra: 1 };
     const message = ((await loadScenarios(rootWith({ 'x.ts': bad })).catch((e: unknown) => e)) as Error).message;
-    expect(message).toMatch(/faults\[0\]\.kind: expected one of "sigkill" \| "lock-contention" \| .*"pause".*, got "meteor"/);
+    expect(message).toMatch(
+      /faults\[0\]\.kind: expected one of "sigkill" \| "lock-contention" \| .*"pause".*, got "meteor"/,
+    );
     expect(message).toMatch(/extra/);
   });
 
@@ -58,7 +60,9 @@ describe('loadScenarios', () => {
       commands: [{ to: 'writer', send: { cmd: 'dance' }, on: { after: { kind: 'worker.ready', colour: 'red' } } }],
     };
     const message = ((await loadScenarios(rootWith({ 'x.ts': bad })).catch((e: unknown) => e)) as Error).message;
-    expect(message).toMatch(/criteria\[0\]\.check\.check: expected one of "acknowledged-checkpoints-present" \| .*"integrity-ok" .*, got "vibes"/);
+    expect(message).toMatch(
+      /criteria\[0\]\.check\.check: expected one of "acknowledged-checkpoints-present" \| .*"integrity-ok" .*, got "vibes"/,
+    );
     expect(message).toMatch(/commands\[0\]\.send\.cmd: expected one of "renew" \| "complete" \| .*"stop", got "dance"/);
     expect(message).toMatch(/commands\[0\]\.on: after: Unrecognized key: "colour"/);
   });
@@ -66,17 +70,23 @@ describe('loadScenarios', () => {
   it('rejects an event kind no event has, in a trigger or a check, naming the file and key path', async () => {
     const bad = {
       ...valid,
-      commands: [{ to: 'writer', send: { cmd: 'go' }, on: { after: { kind: 'checkpoint.commited', worker: 'writer' } } }],
+      commands: [
+        { to: 'writer', send: { cmd: 'go' }, on: { after: { kind: 'checkpoint.commited', worker: 'writer' } } },
+      ],
       criteria: [{ ...valid.criteria[0], check: { check: 'event-count', kind: 'lease.aquired', equals: 1 } }],
     };
     const message = ((await loadScenarios(rootWith({ 'x.ts': bad })).catch((e: unknown) => e)) as Error).message;
-    expect(message).toMatch(/x\.ts: "ok-one": commands\[0\]\.on: after\.kind: unknown event kind "checkpoint\.commited"; the kinds are .*checkpoint\.committed/);
+    expect(message).toMatch(
+      /x\.ts: "ok-one": commands\[0\]\.on: after\.kind: unknown event kind "checkpoint\.commited"; the kinds are .*checkpoint\.committed/,
+    );
     expect(message).toMatch(/x\.ts: "ok-one": criteria\[0\]\.check\.kind: unknown event kind "lease\.aquired"/);
   });
 
   it('rejects a fault aimed at a group that does not exist', async () => {
     const bad = { ...valid, faults: [{ kind: 'sigkill', target: 'writers', inject: 'start' }] };
-    await expect(loadScenarios(rootWith({ 'x.ts': bad }))).rejects.toThrow(/faults\[0\]\.target: "writers" is not a worker group; declared groups: writer/);
+    await expect(loadScenarios(rootWith({ 'x.ts': bad }))).rejects.toThrow(
+      /faults\[0\]\.target: "writers" is not a worker group; declared groups: writer/,
+    );
   });
 
   it('rejects duplicate ids, naming both files', async () => {
@@ -89,7 +99,17 @@ describe('loadScenarios', () => {
     const loaded = await loadScenarios();
     const chaos = loaded.filter((l) => l.category === 'chaos').map((l) => l.id);
     // The seed's seven and ours; users add more, so no count is pinned.
-    const seed = ['kill9-recovery', 'concurrent-checkpoints', 'lease-takeover', 'recovery-sweep-stress', 'llm-cache-stress', 'tool-replay-stress', 'full-e2e-recovery'];
-    expect(chaos).toEqual(expect.arrayContaining([...seed, 'stale-holder-fenced', 'concurrent-runners', 'kill-mid-tool-call']));
+    const seed = [
+      'kill9-recovery',
+      'concurrent-checkpoints',
+      'lease-takeover',
+      'recovery-sweep-stress',
+      'llm-cache-stress',
+      'tool-replay-stress',
+      'full-e2e-recovery',
+    ];
+    expect(chaos).toEqual(
+      expect.arrayContaining([...seed, 'stale-holder-fenced', 'concurrent-runners', 'kill-mid-tool-call']),
+    );
   });
 });

@@ -24,13 +24,22 @@ export class DeclarationError extends Error {
 
 /** "workers[0].params.count" from a zod issue path. */
 export function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
+  return path.reduce<string>(
+    (out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)),
+    '',
+  );
 }
 
 /** One line per issue; given the schema and the input, each ends with the closest valid name when one is near. */
-export function formatIssues(file: string, id: string, error: z.ZodError, source?: { schema: z.ZodType; input: unknown }): string[] {
+export function formatIssues(
+  file: string,
+  id: string,
+  error: z.ZodError,
+  source?: { schema: z.ZodType; input: unknown },
+): string[] {
   return error.issues.map(
-    (issue) => `${file}: "${id}": ${formatPath(issue.path) || '(root)'}: ${issue.message}${source ? suggestionFor(source.schema, source.input, issue) : ''}`,
+    (issue) =>
+      `${file}: "${id}": ${formatPath(issue.path) || '(root)'}: ${issue.message}${source ? suggestionFor(source.schema, source.input, issue) : ''}`,
   );
 }
 
@@ -53,7 +62,9 @@ export async function loadScenarios(root = ROOT): Promise<LoadedScenario[]> {
         continue;
       }
       if (declared === undefined) {
-        problems.push(`${file}: has no default export; export default ${category === 'bench' ? 'defineBenchmark' : category === 'stress' ? 'defineStress' : 'defineScenario'}({ … })`);
+        problems.push(
+          `${file}: has no default export; export default ${category === 'bench' ? 'defineBenchmark' : category === 'stress' ? 'defineStress' : 'defineScenario'}({ … })`,
+        );
         continue;
       }
       const { entry, problems: found } = resolveDeclaration(category, file, declared);
@@ -70,16 +81,28 @@ export async function loadScenarios(root = ROOT): Promise<LoadedScenario[]> {
 }
 
 /** Validates one declaration against its category's schema, then the cross-references a schema cannot express. */
-function resolveDeclaration(category: Category, file: string, declared: unknown): { entry?: LoadedScenario; problems: string[] } {
+function resolveDeclaration(
+  category: Category,
+  file: string,
+  declared: unknown,
+): { entry?: LoadedScenario; problems: string[] } {
   const id = typeof declared === 'object' && declared !== null && 'id' in declared ? String(declared.id) : '(no id)';
   if (category === 'bench') {
     const parsed = benchmarkSchema.safeParse(declared);
-    if (!parsed.success) return { problems: formatIssues(file, id, parsed.error, { schema: benchmarkSchema, input: declared }) };
-    return { entry: { category, file, id: parsed.data.id, benchmark: parsed.data }, problems: crossCheckBenchmark(file, parsed.data) };
+    if (!parsed.success)
+      return { problems: formatIssues(file, id, parsed.error, { schema: benchmarkSchema, input: declared }) };
+    return {
+      entry: { category, file, id: parsed.data.id, benchmark: parsed.data },
+      problems: crossCheckBenchmark(file, parsed.data),
+    };
   }
   const parsed = scenarioSchema.safeParse(declared);
-  if (!parsed.success) return { problems: formatIssues(file, id, parsed.error, { schema: scenarioSchema, input: declared }) };
-  return { entry: { category, file, id: parsed.data.id, scenario: parsed.data }, problems: crossCheckScenario(file, parsed.data) };
+  if (!parsed.success)
+    return { problems: formatIssues(file, id, parsed.error, { schema: scenarioSchema, input: declared }) };
+  return {
+    entry: { category, file, id: parsed.data.id, scenario: parsed.data },
+    problems: crossCheckScenario(file, parsed.data),
+  };
 }
 
 /** Checks a schema cannot express: names that must refer to declared worker groups. */
@@ -88,14 +111,18 @@ function crossCheckScenario(file: string, s: ResolvedScenario): string[] {
   const problems: string[] = [];
   const where = (path: string, name: string): void => {
     if (!groups.has(name)) {
-      problems.push(`${file}: "${s.id}": ${path}: "${name}" is not a worker group; declared groups: ${[...groups].join(', ')}${didYouMean(name, groups)}`);
+      problems.push(
+        `${file}: "${s.id}": ${path}: "${name}" is not a worker group; declared groups: ${[...groups].join(', ')}${didYouMean(name, groups)}`,
+      );
     }
   };
   if (groups.size !== s.workers.length) problems.push(`${file}: "${s.id}": workers: group names must be unique`);
-  if (!s.workers.some((w) => w.start === 'start')) problems.push(`${file}: "${s.id}": workers: at least one group must have start: 'start'`);
+  if (!s.workers.some((w) => w.start === 'start'))
+    problems.push(`${file}: "${s.id}": workers: at least one group must have start: 'start'`);
   s.faults.forEach((f, i) => {
     // These act on the database or the machine, not on a worker group.
-    if (f.kind !== 'lock-contention' && f.kind !== 'backup' && f.kind !== 'disk-full') where(`faults[${i}].target`, f.target);
+    if (f.kind !== 'lock-contention' && f.kind !== 'backup' && f.kind !== 'disk-full')
+      where(`faults[${i}].target`, f.target);
   });
   s.commands.forEach((c, i) => where(`commands[${i}].to`, c.to));
   return problems;
@@ -108,7 +135,10 @@ function crossCheckBenchmark(file: string, b: ResolvedBenchmark): string[] {
   b.criteria.forEach((c, i) => {
     const refs = [c.metric.variant, ...('ratioTo' in c.metric ? [c.metric.ratioTo] : [])];
     for (const ref of refs) {
-      if (!names.has(ref)) problems.push(`${file}: "${b.id}": criteria[${i}].metric: "${ref}" is not a variant; declared variants: ${[...names].join(', ')}${didYouMean(ref, names)}`);
+      if (!names.has(ref))
+        problems.push(
+          `${file}: "${b.id}": criteria[${i}].metric: "${ref}" is not a variant; declared variants: ${[...names].join(', ')}${didYouMean(ref, names)}`,
+        );
     }
   });
   return problems;

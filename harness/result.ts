@@ -51,7 +51,10 @@ export interface BenchMeasurement {
 }
 
 /** How a declared test ended: passed, failed with its reasons, or not applicable here (never counted as passed). */
-export type Outcome = { state: 'passed' } | { state: 'failed'; reasons: string[] } | { state: 'not-applicable'; reason: string };
+export type Outcome =
+  | { state: 'passed' }
+  | { state: 'failed'; reasons: string[] }
+  | { state: 'not-applicable'; reason: string };
 
 /** What every result says about its declared test. */
 interface ResultBase {

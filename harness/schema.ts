@@ -19,7 +19,10 @@ const eventMatch = z
     /** Fields the event must have with these exact values. */
     where: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
     count: z
-      .union([z.number().int().positive(), z.object({ min: z.number().int().positive(), max: z.number().int().positive() })])
+      .union([
+        z.number().int().positive(),
+        z.object({ min: z.number().int().positive(), max: z.number().int().positive() }),
+      ])
       .default(1),
   })
   .strict();
@@ -37,7 +40,14 @@ export const triggerSchema = z.union([z.literal('start'), afterTrigger, atTrigge
  * first problem of the form its key names, or the forms.
  */
 function triggerProblem(input: unknown): string {
-  const form = input !== null && typeof input === 'object' ? ('after' in input ? afterTrigger : 'atMs' in input ? atTrigger : undefined) : undefined;
+  const form =
+    input !== null && typeof input === 'object'
+      ? 'after' in input
+        ? afterTrigger
+        : 'atMs' in input
+          ? atTrigger
+          : undefined
+      : undefined;
   const first = form?.safeParse(input).error?.issues[0];
   if (first) return `${first.path.length > 0 ? `${first.path.join('.')}: ` : ''}${first.message}`;
   return `expected 'start', { after: { kind, worker?, where?, count? } } or { atMs: <ms> }, got ${JSON.stringify(input)}`;
@@ -72,9 +82,9 @@ function taggedUnion<const Options extends readonly [z.ZodObject, ...z.ZodObject
     return [...tag.values].map((v) => JSON.stringify(v));
   });
   return z.discriminatedUnion(key, options, {
-    // JSON.stringify of a missing tag is undefined: said as "nothing".
-    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- JSON.stringify returns undefined for undefined
-    error: (issue) => `expected one of ${valid.join(' | ')}, got ${JSON.stringify((issue.input as Record<string, unknown> | undefined)?.[key]) ?? 'nothing'}`,
+    // JSON.stringify of a missing tag is undefined (its type says otherwise): said as "nothing".
+    error: (issue) =>
+      `expected one of ${valid.join(' | ')}, got ${(JSON.stringify((issue.input as Record<string, unknown> | undefined)?.[key]) as string | undefined) ?? 'nothing'}`,
   });
 }
 
@@ -149,7 +159,14 @@ export const checkSchema = taggedUnion('check', [
   z.object({ check: z.literal('acknowledged-checkpoints-present') }).strict(),
   z.object({ check: z.literal('last-checkpoint-is-latest-acknowledged'), taskId: z.string() }).strict(),
   z.object({ check: z.literal('integrity-ok') }).strict(),
-  z.object({ check: z.literal('sequence-gap-free'), taskId: z.string().optional(), taskIdPrefix: z.string().optional(), expected: num.int().optional() }).strict(),
+  z
+    .object({
+      check: z.literal('sequence-gap-free'),
+      taskId: z.string().optional(),
+      taskIdPrefix: z.string().optional(),
+      expected: num.int().optional(),
+    })
+    .strict(),
   z.object({ check: z.literal('no-worker-errors'), allowKilled: z.boolean().default(true) }).strict(),
   z
     .object({
@@ -177,21 +194,52 @@ export const checkSchema = taggedUnion('check', [
       unit: z.string().default(''),
     })
     .strict(),
-  z.object({ check: z.literal('field-less-than'), kind: eventKind, field: z.string(), lessThanField: z.string(), where: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional() }).strict(),
+  z
+    .object({
+      check: z.literal('field-less-than'),
+      kind: eventKind,
+      field: z.string(),
+      lessThanField: z.string(),
+      where: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+    })
+    .strict(),
   z.object({ check: z.literal('takeover-fenced'), holder: z.string(), taker: z.string() }).strict(),
   z.object({ check: z.literal('task-status'), taskId: z.string(), status: z.enum(['succeeded', 'failed']) }).strict(),
   z.object({ check: z.literal('committed-steps-not-rerun'), taskId: z.string() }).strict(),
   z.object({ check: z.literal('side-effects-exactly-once'), dir: z.string(), files: num.int().positive() }).strict(),
-  z.object({ check: z.literal('work-items'), status: z.enum(['pending', 'leased', 'completed']), equals: num.int() }).strict(),
-  z.object({ check: z.literal('latency'), kind: eventKind, field: z.string(), percentile: num.min(1).max(100), maxMs: num.positive() }).strict(),
+  z
+    .object({ check: z.literal('work-items'), status: z.enum(['pending', 'leased', 'completed']), equals: num.int() })
+    .strict(),
+  z
+    .object({
+      check: z.literal('latency'),
+      kind: eventKind,
+      field: z.string(),
+      percentile: num.min(1).max(100),
+      maxMs: num.positive(),
+    })
+    .strict(),
   z.object({ check: z.literal('no-overlapping-leases') }).strict(),
   z.object({ check: z.literal('no-stale-epoch-writes') }).strict(),
   z.object({ check: z.literal('operations-durable') }).strict(),
   z.object({ check: z.literal('effects-at-most-once'), dir: z.string().default('effects') }).strict(),
   z.object({ check: z.literal('backup-consistent') }).strict(),
   z.object({ check: z.literal('every-worker-acquired'), worker: z.string() }).strict(),
-  z.object({ check: z.literal('commit-throughput'), worker: z.string().optional(), minPerSec: num.positive().optional() }).strict(),
-  z.object({ check: z.literal('commit-latency'), worker: z.string().optional(), percentile: num.min(1).max(100), maxMs: num.positive() }).strict(),
+  z
+    .object({
+      check: z.literal('commit-throughput'),
+      worker: z.string().optional(),
+      minPerSec: num.positive().optional(),
+    })
+    .strict(),
+  z
+    .object({
+      check: z.literal('commit-latency'),
+      worker: z.string().optional(),
+      percentile: num.min(1).max(100),
+      maxMs: num.positive(),
+    })
+    .strict(),
   z.object({ check: z.literal('tail-ratio'), worker: z.string().optional(), max: num.positive() }).strict(),
   z.object({ check: z.literal('acquisition-fairness'), worker: z.string(), minJain: num.min(0).max(1) }).strict(),
   z
@@ -226,7 +274,8 @@ const criterionHeader = {
    */
   alert: z
     .union([alertName, z.array(alertName).min(1)], {
-      error: (issue) => `unknown alert ${JSON.stringify(issue.input)}; expected one of ${ALERT_NAMES.join(', ')}, or a list of them`,
+      error: (issue) =>
+        `unknown alert ${JSON.stringify(issue.input)}; expected one of ${ALERT_NAMES.join(', ')}, or a list of them`,
     })
     .transform((a) => (typeof a === 'string' ? [a] : a))
     .optional(),

@@ -33,7 +33,9 @@ describe('optionError', () => {
   };
 
   it('names the unknown flag and the closest known one', () => {
-    expect(optionError(parse(['--onyl', 'x']), ['only', 'format'])).toBe("Unknown option '--onyl'; did you mean --only?");
+    expect(optionError(parse(['--onyl', 'x']), ['only', 'format'])).toBe(
+      "Unknown option '--onyl'; did you mean --only?",
+    );
     expect(optionError(parse(['--frobnicate']), ['only', 'format'])).toBe("Unknown option '--frobnicate'");
   });
 

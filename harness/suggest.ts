@@ -32,6 +32,7 @@ export function didYouMean(given: string, candidates: Iterable<string>, quote = 
 export function optionError(error: unknown, names: readonly string[]): string {
   const message = error instanceof Error ? error.message : String(error);
   const unknown = /^Unknown option '(--?[^']+)'/.exec(message)?.[1];
-  if ((error as { code?: string } | null)?.code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || unknown === undefined) return message;
+  if ((error as { code?: string } | null)?.code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || unknown === undefined)
+    return message;
   return `Unknown option '${unknown}'${didYouMean(unknown.replace(/^-+/, ''), names, (s) => `--${s}`)}`;
 }

@@ -18,7 +18,10 @@ describe('time helpers', () => {
     // The child prints its reading and, by subtracting its own process-relative time, the moment it started.
     const program = `import(${time}).then((m) => { const now = m.monotonicMs(); process.stdout.write(JSON.stringify([now, now - performance.now()])); })`;
     const before = monotonicMs();
-    const child = spawnSync(process.execPath, ['--import', 'tsx', '-e', program], { encoding: 'utf8', timeout: 30_000 });
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '-e', program], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     const after = monotonicMs();
     expect(child.status).toBe(0);
     const [reading, started] = JSON.parse(child.stdout) as [number, number];

@@ -26,7 +26,11 @@ describe('Triggers', () => {
   it('ignores events from other workers and with other fields', () => {
     const { triggers, emit } = setup();
     let fired = 0;
-    triggers.on({ after: { kind: 'checkpoint.committed', worker: 'writer-2', where: { taskId: 't' }, count: 2 } }, 'x', () => fired++);
+    triggers.on(
+      { after: { kind: 'checkpoint.committed', worker: 'writer-2', where: { taskId: 't' }, count: 2 } },
+      'x',
+      () => fired++,
+    );
     emit('writer-1', 1);
     emit('writer-1', 2);
     emit('writer-2', 3);
@@ -38,7 +42,11 @@ describe('Triggers', () => {
 
   it('resolves a random count from the seed: the same seed gives the same point', () => {
     const pick = (seed: number) =>
-      setup(seed).triggers.on({ after: { kind: 'checkpoint.committed', count: { min: 20, max: 80 } } }, 'x', () => undefined);
+      setup(seed).triggers.on(
+        { after: { kind: 'checkpoint.committed', count: { min: 20, max: 80 } } },
+        'x',
+        () => undefined,
+      );
     expect(pick(7)).toBe(pick(7));
     const picks = [1, 2, 3, 4, 5, 6].map(pick);
     expect(picks.every((n) => n >= 20 && n <= 80)).toBe(true);
@@ -48,7 +56,9 @@ describe('Triggers', () => {
   it('reports a failing action instead of throwing into the event handler', () => {
     const history = new History();
     const errors: string[] = [];
-    const triggers = new Triggers(history, seededRandom(1), (label, error) => errors.push(`${label}: ${(error as Error).message}`));
+    const triggers = new Triggers(history, seededRandom(1), (label, error) =>
+      errors.push(`${label}: ${(error as Error).message}`),
+    );
     triggers.on({ after: { kind: 'lease.none', count: 1 } }, 'explode', () => {
       throw new Error('boom');
     });

@@ -25,7 +25,11 @@ export class Triggers {
   readonly #timers = new Set<NodeJS.Timeout>();
 
   /** onError receives an action's exception: a failing action is reported, never thrown into an event handler. */
-  constructor(history: History, random: () => number, onError: (label: string, error: unknown) => void = () => undefined) {
+  constructor(
+    history: History,
+    random: () => number,
+    onError: (label: string, error: unknown) => void = () => undefined,
+  ) {
     this.#history = history;
     this.#random = random;
     this.#onError = onError;
@@ -57,7 +61,8 @@ export class Triggers {
       return 0;
     }
     const { kind, worker, where, count } = trigger.after;
-    const target = typeof count === 'number' ? count : count.min + Math.floor(this.#random() * (count.max - count.min + 1));
+    const target =
+      typeof count === 'number' ? count : count.min + Math.floor(this.#random() * (count.max - count.min + 1));
     this.#pending.push({ label, kind, worker, where, target, seen: 0, action });
     return target;
   }
@@ -79,7 +84,10 @@ export class Triggers {
 
   /** Labels of actions still waiting for their event. */
   get waiting(): string[] {
-    return [...this.#pending.map((p) => `${p.label} (saw ${p.seen}/${p.target} ${p.kind})`), ...(this.#timers.size > 0 ? [`${this.#timers.size} timed action(s)`] : [])];
+    return [
+      ...this.#pending.map((p) => `${p.label} (saw ${p.seen}/${p.target} ${p.kind})`),
+      ...(this.#timers.size > 0 ? [`${this.#timers.size} timed action(s)`] : []),
+    ];
   }
 
   /** Called after a timed action ran (the runner re-checks whether the scenario is over). */

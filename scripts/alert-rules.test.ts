@@ -32,7 +32,9 @@ describe('deploy/prometheus/agentos-alerts.yml', () => {
     for (const a of ALERT_THRESHOLDS) {
       const rule = rules.find((r) => r.alert === a.name)!;
       expect(rule.labels.severity).toBe(a.severity);
-      expect(rule.expr).toMatch(new RegExp(` ${a.direction === 'above' ? '>' : '<'} ${a.threshold * toMetricUnit[a.unit]}$`));
+      expect(rule.expr).toMatch(
+        new RegExp(` ${a.direction === 'above' ? '>' : '<'} ${a.threshold * toMetricUnit[a.unit]}$`),
+      );
       if (rule.for !== undefined) expect(rule.for).toMatch(/^\d+[smh]$/);
       expect(rule.annotations.summary).toContain(`${a.direction} ${a.threshold} ${a.unit}`);
     }
@@ -51,47 +53,53 @@ describe('deploy/prometheus/agentos-alerts.yml', () => {
     expect(status).toBe(0);
   });
 
-  it.skipIf(!promtool)('fires each alert on the side its direction names and stays quiet on the other (promtool test rules)', () => {
-    // Two instances: "firing" past every threshold, "quiet" on the other side; a gauge sits exactly on its threshold.
-    const series: [string, string][] = [
-      ['agentos_checkpoint_commit_duration_seconds{quantile="0.95",instance="firing"}', '0.06x120'],
-      ['agentos_checkpoint_commit_duration_seconds{quantile="0.95",instance="quiet"}', '0.05x120'],
-      ['agentos_checkpoint_commit_duration_seconds{quantile="0.99",instance="firing"}', '0.2x120'],
-      ['agentos_checkpoint_commit_duration_seconds{quantile="0.99",instance="quiet"}', '0.1x120'],
-      ['agentos_recovery_sweep_last_duration_seconds{instance="firing"}', '12x120'],
-      ['agentos_recovery_sweep_last_duration_seconds{instance="quiet"}', '10x120'],
-      ['agentos_lease_expirations_total{instance="firing"}', '0+2x120'],
-      ['agentos_lease_acquisitions_total{instance="firing"}', '0+10x120'],
-      ['agentos_lease_expirations_total{instance="quiet"}', '0+1x120'],
-      ['agentos_lease_acquisitions_total{instance="quiet"}', '0+20x120'],
-      ['agentos_llm_cache_hits_total{instance="firing"}', '0+2x120'],
-      ['agentos_llm_cache_misses_total{instance="firing"}', '0+8x120'],
-      ['agentos_llm_cache_hits_total{instance="quiet"}', '0+5x120'],
-      ['agentos_llm_cache_misses_total{instance="quiet"}', '0+5x120'],
-      ['agentos_database_lock_timeouts_total{instance="firing"}', '0+1x120'],
-      ['agentos_database_lock_timeouts_total{instance="quiet"}', '0x120'],
-    ];
-    const unitTest = {
-      rule_files: [ALERT_RULES_FILE],
-      evaluation_interval: '1m',
-      tests: [
-        {
-          interval: '1m',
-          input_series: series.map(([s, values]) => ({ series: s, values })),
-          promql_expr_test: [
-            {
-              expr: 'count by (alertname, instance) (ALERTS{alertstate="firing"})',
-              eval_time: '100m',
-              exp_samples: ALERT_THRESHOLDS.map((a) => ({ labels: `{alertname="${a.name}", instance="firing"}`, value: 1 })),
-            },
-          ],
-        },
-      ],
-    };
-    const file = join(scratch, 'alerts.test.yml');
-    writeFileSync(file, stringify(unitTest));
-    const { status, output } = runPromtool(['test', 'rules', file]);
-    expect(output).toContain('SUCCESS');
-    expect(status).toBe(0);
-  });
+  it.skipIf(!promtool)(
+    'fires each alert on the side its direction names and stays quiet on the other (promtool test rules)',
+    () => {
+      // Two instances: "firing" past every threshold, "quiet" on the other side; a gauge sits exactly on its threshold.
+      const series: [string, string][] = [
+        ['agentos_checkpoint_commit_duration_seconds{quantile="0.95",instance="firing"}', '0.06x120'],
+        ['agentos_checkpoint_commit_duration_seconds{quantile="0.95",instance="quiet"}', '0.05x120'],
+        ['agentos_checkpoint_commit_duration_seconds{quantile="0.99",instance="firing"}', '0.2x120'],
+        ['agentos_checkpoint_commit_duration_seconds{quantile="0.99",instance="quiet"}', '0.1x120'],
+        ['agentos_recovery_sweep_last_duration_seconds{instance="firing"}', '12x120'],
+        ['agentos_recovery_sweep_last_duration_seconds{instance="quiet"}', '10x120'],
+        ['agentos_lease_expirations_total{instance="firing"}', '0+2x120'],
+        ['agentos_lease_acquisitions_total{instance="firing"}', '0+10x120'],
+        ['agentos_lease_expirations_total{instance="quiet"}', '0+1x120'],
+        ['agentos_lease_acquisitions_total{instance="quiet"}', '0+20x120'],
+        ['agentos_llm_cache_hits_total{instance="firing"}', '0+2x120'],
+        ['agentos_llm_cache_misses_total{instance="firing"}', '0+8x120'],
+        ['agentos_llm_cache_hits_total{instance="quiet"}', '0+5x120'],
+        ['agentos_llm_cache_misses_total{instance="quiet"}', '0+5x120'],
+        ['agentos_database_lock_timeouts_total{instance="firing"}', '0+1x120'],
+        ['agentos_database_lock_timeouts_total{instance="quiet"}', '0x120'],
+      ];
+      const unitTest = {
+        rule_files: [ALERT_RULES_FILE],
+        evaluation_interval: '1m',
+        tests: [
+          {
+            interval: '1m',
+            input_series: series.map(([s, values]) => ({ series: s, values })),
+            promql_expr_test: [
+              {
+                expr: 'count by (alertname, instance) (ALERTS{alertstate="firing"})',
+                eval_time: '100m',
+                exp_samples: ALERT_THRESHOLDS.map((a) => ({
+                  labels: `{alertname="${a.name}", instance="firing"}`,
+                  value: 1,
+                })),
+              },
+            ],
+          },
+        ],
+      };
+      const file = join(scratch, 'alerts.test.yml');
+      writeFileSync(file, stringify(unitTest));
+      const { status, output } = runPromtool(['test', 'rules', file]);
+      expect(output).toContain('SUCCESS');
+      expect(status).toBe(0);
+    },
+  );
 });

@@ -1,9 +1,19 @@
 // `pnpm bench:compare`: compares two benchmark files, gates one run against earlier runs, or measures two commits.
 import { parseArgs } from 'node:util';
-import { DEFAULT_BASELINE, MIN_BASELINE_RUNS, compareWithBaseline, type BaselineOptions } from '../harness/compare/baseline.js';
+import {
+  DEFAULT_BASELINE,
+  MIN_BASELINE_RUNS,
+  compareWithBaseline,
+  type BaselineOptions,
+} from '../harness/compare/baseline.js';
 import { baselineFiles } from '../harness/compare/baseline-files.js';
 import { renderBaselineComparison } from '../harness/compare/baseline-markdown.js';
-import { DEFAULT_COMPARE, MIN_GATE_ROUNDS, compareBenchFiles, type CompareOptions } from '../harness/compare/compare.js';
+import {
+  DEFAULT_COMPARE,
+  MIN_GATE_ROUNDS,
+  compareBenchFiles,
+  type CompareOptions,
+} from '../harness/compare/compare.js';
 import { renderComparison } from '../harness/compare/markdown.js';
 import { MeasureRefsError, measureRefs } from '../harness/compare/measure-refs.js';
 import { writeFileAtomic } from '../harness/report/atomic.js';
@@ -67,13 +77,16 @@ if (args.help) {
 if (args.baseline !== undefined && args.refs) fail('--baseline and --refs are two different modes; give one');
 const wanted = args.baseline !== undefined ? 1 : 2;
 if (positionals.length !== wanted) {
-  fail(`expected ${wanted === 1 ? 'one argument (the head run) with --baseline' : 'two arguments (base and head)'}, got ${positionals.length}\n\n${USAGE}`);
+  fail(
+    `expected ${wanted === 1 ? 'one argument (the head run) with --baseline' : 'two arguments (base and head)'}, got ${positionals.length}\n\n${USAGE}`,
+  );
 }
 
 function number(name: string, raw: string | undefined, fallback: number, integer = false): number {
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n))) fail(`--${name} must be a non-negative ${integer ? 'integer' : 'number'}; got "${raw}"`);
+  if (raw.trim() === '' || !Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n)))
+    fail(`--${name} must be a non-negative ${integer ? 'integer' : 'number'}; got "${raw}"`);
   return n;
 }
 const thresholds = {
@@ -82,9 +95,11 @@ const thresholds = {
   minP99Samples: number('min-p99-samples', args['min-p99-samples'], DEFAULT_COMPARE.minP99Samples, true),
 };
 const falseAlarmRate = number('false-alarm-rate', args['false-alarm-rate'], DEFAULT_BASELINE.falseAlarmRate);
-if (falseAlarmRate <= 0 || falseAlarmRate >= 1) fail(`--false-alarm-rate must lie strictly between 0 and 1 (0.01 = 1 %); got "${args['false-alarm-rate']}"`);
+if (falseAlarmRate <= 0 || falseAlarmRate >= 1)
+  fail(`--false-alarm-rate must lie strictly between 0 and 1 (0.01 = 1 %); got "${args['false-alarm-rate']}"`);
 const rounds = number('rounds', args.rounds, 5, true);
-if (args.refs && rounds < MIN_GATE_ROUNDS) fail(`--rounds must be at least ${MIN_GATE_ROUNDS} for a decision; got ${rounds}`);
+if (args.refs && rounds < MIN_GATE_ROUNDS)
+  fail(`--rounds must be at least ${MIN_GATE_ROUNDS} for a decision; got ${rounds}`);
 
 /** Prints the Markdown (and writes --output), then exits 1 on a regression. */
 function finish(markdown: string, regression: boolean): never {
@@ -97,22 +112,35 @@ try {
   if (args.baseline !== undefined) {
     const headPath = positionals[0]!;
     const paths = baselineFiles(args.baseline, headPath);
-    if (paths.length === 0) fail(`--baseline "${args.baseline}" matches no benchmark file (give a folder of earlier runs' JSON files, or a glob)`);
+    if (paths.length === 0)
+      fail(
+        `--baseline "${args.baseline}" matches no benchmark file (give a folder of earlier runs' JSON files, or a glob)`,
+      );
     const head = readBenchFile(headPath);
     const baseline = paths.map(readBenchFile);
     const options: BaselineOptions = { ...thresholds, falseAlarmRate, gateP99: args['gate-p99'] };
     const result = compareWithBaseline(baseline, head, options);
-    if (result.rows.length === 0) fail(`${headPath} has no benchmark in common with the ${paths.length} earlier run(s)`);
-    finish(renderBaselineComparison(baseline, head, result, options), result.rows.some((r) => r.verdict === 'regression'));
+    if (result.rows.length === 0)
+      fail(`${headPath} has no benchmark in common with the ${paths.length} earlier run(s)`);
+    finish(
+      renderBaselineComparison(baseline, head, result, options),
+      result.rows.some((r) => r.verdict === 'regression'),
+    );
   }
   const options: CompareOptions = { ...DEFAULT_COMPARE, ...thresholds };
   let base: BenchFile;
   let head: BenchFile;
-  if (args.refs) [base, head] = await measureRefs(ROOT, [positionals[0]!, positionals[1]!], rounds, (line) => process.stderr.write(`${line}\n`));
+  if (args.refs)
+    [base, head] = await measureRefs(ROOT, [positionals[0]!, positionals[1]!], rounds, (line) =>
+      process.stderr.write(`${line}\n`),
+    );
   else [base, head] = [readBenchFile(positionals[0]!), readBenchFile(positionals[1]!)];
   const rows = compareBenchFiles(base, head, options);
   if (rows.length === 0) fail('the two files have no benchmark in common');
-  finish(renderComparison(base, head, rows, options), rows.some((r) => r.verdict === 'regression'));
+  finish(
+    renderComparison(base, head, rows, options),
+    rows.some((r) => r.verdict === 'regression'),
+  );
 } catch (error) {
   if (error instanceof BenchFileError || error instanceof MeasureRefsError) fail(error.message);
   throw error;

@@ -22,10 +22,19 @@ describe('pnpm chaos (bad input)', () => {
     [['--seed', 'abc'], /--seed must be a non-negative integer; got "abc"/],
     [['--frobnicate'], /Unknown option '--frobnicate'/],
     [['--campaign', 'many'], /--campaign must be a number of runs; got "many"/],
-    [['--campaign', '5', '--mutant', 'no-locks'], /--mutant must be one of ack-before-commit, no-fencing, rerun-in-doubt; got "no-locks"/],
+    [
+      ['--campaign', '5', '--mutant', 'no-locks'],
+      /--mutant must be one of ack-before-commit, no-fencing, rerun-in-doubt; got "no-locks"/,
+    ],
     [['--mutant', 'no-fencing'], /--mutant needs --campaign or --replay/],
     [['--replay', '{"seed":1'], /--replay: not JSON/],
-    [['--replay', '{"seed":1,"writers":1,"commits":5,"tools":0,"steps":0,"faults":[{"kind":"kill","target":"writers","after":1}]}'], /--replay: faults\.0\.target: /],
+    [
+      [
+        '--replay',
+        '{"seed":1,"writers":1,"commits":5,"tools":0,"steps":0,"faults":[{"kind":"kill","target":"writers","after":1}]}',
+      ],
+      /--replay: faults\.0\.target: /,
+    ],
   ])('rejects %j with a clear error, exit 2, and leaves the report alone', async (args, message) => {
     const report = join(ROOT, 'reports/acceptance.md');
     const before = existsSync(report) ? readFileSync(report, 'utf8') : null;

@@ -83,21 +83,43 @@ try {
 }
 
 if (args.category !== undefined && !CATEGORIES.includes(args.category as Category)) {
-  fail(`--category must be one of ${CATEGORIES.join(', ')}; got "${args.category}"${didYouMean(args.category, CATEGORIES)}`);
+  fail(
+    `--category must be one of ${CATEGORIES.join(', ')}; got "${args.category}"${didYouMean(args.category, CATEGORIES)}`,
+  );
 }
 const ids = declared.map((d) => d.id);
-const only = args.only ? args.only.split(',').map((s) => s.trim()).filter(Boolean) : null;
+const only = args.only
+  ? args.only
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+  : null;
 const unknown = only?.filter((id) => !ids.includes(id)) ?? [];
 const near = (id: string): string => closest(id, ids) ?? '';
-if (unknown.length > 0) fail(`--only: unknown id(s) ${unknown.map((id) => (near(id) ? `${id} (did you mean ${near(id)}?)` : id)).join(', ')}; declared: ${ids.join(', ')}`);
-if (args.seed !== undefined && !/^\d+$/.test(args.seed)) fail(`--seed must be a non-negative integer; got "${args.seed}"`);
-const formats = (args.format ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+if (unknown.length > 0)
+  fail(
+    `--only: unknown id(s) ${unknown.map((id) => (near(id) ? `${id} (did you mean ${near(id)}?)` : id)).join(', ')}; declared: ${ids.join(', ')}`,
+  );
+if (args.seed !== undefined && !/^\d+$/.test(args.seed))
+  fail(`--seed must be a non-negative integer; got "${args.seed}"`);
+const formats = (args.format ?? '')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 const badFormat = formats.find((f) => !REPORTER_NAMES.includes(f as ReporterName));
-if (badFormat !== undefined) fail(`--format must be one of ${EXTRA_FORMATS.join(', ')} (comma-separated); got "${badFormat}"${didYouMean(badFormat, EXTRA_FORMATS)}`);
+if (badFormat !== undefined)
+  fail(
+    `--format must be one of ${EXTRA_FORMATS.join(', ')} (comma-separated); got "${badFormat}"${didYouMean(badFormat, EXTRA_FORMATS)}`,
+  );
 const seed = args.seed !== undefined ? Number(args.seed) : randomInt(1, 2 ** 31 - 1);
-if (args.campaign !== undefined && !/^\d+$/.test(args.campaign)) fail(`--campaign must be a number of runs; got "${args.campaign}"`);
-if (args.mutant !== undefined && !(args.mutant in MUTANTS)) fail(`--mutant must be one of ${Object.keys(MUTANTS).join(', ')}; got "${args.mutant}"${didYouMean(args.mutant, Object.keys(MUTANTS))}`);
-if (args.mutant !== undefined && args.campaign === undefined && args.replay === undefined) fail('--mutant needs --campaign or --replay');
+if (args.campaign !== undefined && !/^\d+$/.test(args.campaign))
+  fail(`--campaign must be a number of runs; got "${args.campaign}"`);
+if (args.mutant !== undefined && !(args.mutant in MUTANTS))
+  fail(
+    `--mutant must be one of ${Object.keys(MUTANTS).join(', ')}; got "${args.mutant}"${didYouMean(args.mutant, Object.keys(MUTANTS))}`,
+  );
+if (args.mutant !== undefined && args.campaign === undefined && args.replay === undefined)
+  fail('--mutant needs --campaign or --replay');
 let replayed: Schedule | undefined;
 try {
   replayed = args.replay === undefined ? undefined : parseSchedule(args.replay);
@@ -106,11 +128,22 @@ try {
 }
 const mutant = args.mutant as Mutant | undefined;
 const campaignOnly = args.campaign !== undefined || replayed !== undefined;
-const campaignRuns = replayed ? 1 : args.campaign !== undefined ? Number(args.campaign) : only || args.category ? 0 : DEFAULT_CAMPAIGN_RUNS;
+const campaignRuns = replayed
+  ? 1
+  : args.campaign !== undefined
+    ? Number(args.campaign)
+    : only || args.category
+      ? 0
+      : DEFAULT_CAMPAIGN_RUNS;
 
-const selected = campaignOnly ? [] : declared.filter((d) => (!only || only.includes(d.id)) && (!args.category || d.category === args.category));
+const selected = campaignOnly
+  ? []
+  : declared.filter((d) => (!only || only.includes(d.id)) && (!args.category || d.category === args.category));
 if (args.list) {
-  for (const d of declared) console.log(`${d.category.padEnd(7)} ${d.id.padEnd(28)} ${d.category === 'bench' ? d.benchmark.title : d.scenario.title}  (${d.file})`);
+  for (const d of declared)
+    console.log(
+      `${d.category.padEnd(7)} ${d.id.padEnd(28)} ${d.category === 'bench' ? d.benchmark.title : d.scenario.title}  (${d.file})`,
+    );
   process.exit(0);
 }
 if (selected.length === 0 && campaignRuns === 0) fail('the selection matches no declared test');
@@ -131,16 +164,24 @@ const onSignal = (signal: NodeJS.Signals): void => {
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
-const plan = [selected.length > 0 ? `${selected.length} declared test(s)` : '', campaignRuns > 0 ? `a campaign of ${campaignRuns} run(s)${mutant ? ` against the ${mutant} mutant` : ''}` : ''];
+const plan = [
+  selected.length > 0 ? `${selected.length} declared test(s)` : '',
+  campaignRuns > 0 ? `a campaign of ${campaignRuns} run(s)${mutant ? ` against the ${mutant} mutant` : ''}` : '',
+];
 console.log(`pnpm chaos: ${plan.filter(Boolean).join(' and ')}, seed ${seed} (replay with --seed ${seed})`);
 await buildWorkers();
 if (mutant) await buildWorkers({ mutant });
 const color = colorEnabled(process.stdout);
-const progress = new RunProgress(process.stdout, selected.length, { live: process.stdout.isTTY, color, now: () => performance.now() });
+const progress = new RunProgress(process.stdout, selected.length, {
+  live: process.stdout.isTTY,
+  color,
+  now: () => performance.now(),
+});
 const run = await runDeclared(selected, {
   seed,
   signal: interrupt.signal,
-  onStart: (d, i) => progress.start(`${d.category}/${d.id}`, d.category === 'bench' ? d.benchmark.title : d.scenario.title, i),
+  onStart: (d, i) =>
+    progress.start(`${d.category}/${d.id}`, d.category === 'bench' ? d.benchmark.title : d.scenario.title, i),
   onProgress: (_id, message) => progress.note(message),
   onResult: (r, i) => progress.finish(r, i),
 });
@@ -150,7 +191,14 @@ if (run.interrupted || campaign?.interrupted) {
   const previous = join(ROOT, 'reports', 'acceptance.md');
   const stopped = progress.current ?? (campaign?.interrupted ? 'the campaign' : undefined);
   progress.close();
-  process.stdout.write(renderInterrupted({ stopped, finished: run.results.length, unfinished: run.missing.length, previousReport: existsSync(previous) ? 'reports/acceptance.md' : undefined }));
+  process.stdout.write(
+    renderInterrupted({
+      stopped,
+      finished: run.results.length,
+      unfinished: run.missing.length,
+      previousReport: existsSync(previous) ? 'reports/acceptance.md' : undefined,
+    }),
+  );
   process.exit(130);
 }
 
@@ -169,14 +217,26 @@ const file: ResultsFile = {
   missing: run.missing,
   ...(campaign ? { campaign } : {}),
 };
-const written = [...DEFAULT_REPORTERS, ...(formats as ReporterName[])].flatMap((name) => reporters[name]({ file, reportsDir, declared }));
+const written = [...DEFAULT_REPORTERS, ...(formats as ReporterName[])].flatMap((name) =>
+  reporters[name]({ file, reportsDir, declared }),
+);
 
 const failed = run.results.filter((r) => r.state === 'failed');
 const campaignFailed = campaign !== undefined && (campaign.violations.length > 0 || campaign.errors.length > 0);
 if (campaign) console.log(campaignSummary(campaign));
 // The last lines a person sees: the same as the top of the report.
 const summary = summarizeRun(file, declared, loadReportSources(file, reportsDir).histories);
-process.stdout.write(renderSummary({ summary, results: run.results, selected: selected.length, durationMs: run.durationMs + (campaign?.durationMs ?? 0), seed, written: written.map((w) => `reports/${w}`), color }));
+process.stdout.write(
+  renderSummary({
+    summary,
+    results: run.results,
+    selected: selected.length,
+    durationMs: run.durationMs + (campaign?.durationMs ?? 0),
+    seed,
+    written: written.map((w) => `reports/${w}`),
+    color,
+  }),
+);
 process.exit(failed.length > 0 || campaignFailed ? 1 : 0);
 
 /** Runs the campaign (or the replayed schedule), printing progress every tenth run and each violation. */
@@ -192,7 +252,9 @@ async function campaignRun(): Promise<CampaignReport> {
     signal: interrupt.signal,
     onRun: (done, total, r, report) => {
       if (r.verdict !== 'valid' || done % 10 === 0 || done === total || replayed) {
-        console.log(`  [${done}/${total}] ${runLine(r)}${r.verdict === 'valid' ? '' : `: ${r.reasons.slice(0, 2).join('; ')}`}  (${report.kills.total} kills, ${report.verdicts.violation} violation(s), ${((performance.now() - campaignStarted) / 1000).toFixed(0)} s)`);
+        console.log(
+          `  [${done}/${total}] ${runLine(r)}${r.verdict === 'valid' ? '' : `: ${r.reasons.slice(0, 2).join('; ')}`}  (${report.kills.total} kills, ${report.verdicts.violation} violation(s), ${((performance.now() - campaignStarted) / 1000).toFixed(0)} s)`,
+        );
       }
     },
     onViolation: (v) => {
@@ -205,12 +267,15 @@ async function campaignRun(): Promise<CampaignReport> {
 
 /** The campaign's verdict in a few lines. */
 function campaignSummary(c: CampaignReport): string {
-  const atPoints = Object.entries(c.kills.byPoint).filter(([p]) => !p.startsWith('kill -9')).reduce((n, [, k]) => n + k, 0);
+  const atPoints = Object.entries(c.kills.byPoint)
+    .filter(([p]) => !p.startsWith('kill -9'))
+    .reduce((n, [, k]) => n + k, 0);
   const lines = [
     `campaign: ${c.runs} runs in ${(c.durationMs / 1000).toFixed(1)} s: ${c.kills.total} kills (${atPoints} at crash points), ${c.operations} operations checked; ` +
       `${c.verdicts.violation} violation(s), ${c.verdicts.vacuous} run(s) whose fault did not bite, ${c.verdicts.unknown} undecided, ${c.errors.length} harness error(s)`,
   ];
-  for (const v of c.violations) lines.push(`  ✗ ${v.reasons[0] ?? 'violation'}\n    repro: ${v.shrunk?.repro ?? v.repro}`);
+  for (const v of c.violations)
+    lines.push(`  ✗ ${v.reasons[0] ?? 'violation'}\n    repro: ${v.shrunk?.repro ?? v.repro}`);
   for (const e of c.errors) lines.push(`  ✗ could not judge: ${e.reasons[0] ?? ''}\n    repro: ${e.repro}`);
   return lines.join('\n');
 }

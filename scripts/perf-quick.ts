@@ -4,7 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { LatencyRecorder } from '../harness/recorder.js';
-import { CheckpointManager, LLMOutputCache, LeaseManager, ManualClock, RecoverySweep, openDatabase, type Durability } from '../src/index.js';
+import {
+  CheckpointManager,
+  LLMOutputCache,
+  LeaseManager,
+  ManualClock,
+  RecoverySweep,
+  openDatabase,
+  type Durability,
+} from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'agentos-perf-'));
 const fmt = (ms: number | null): string => (ms === null ? 'n/a' : `${ms.toFixed(4)} ms`);
@@ -29,7 +37,11 @@ rows.push(['checkpoint commit P50, FULL', fmt(commitLatency('full')), '≤ 0.5 m
 {
   const db = openDatabase(join(dir, 'cache.db'));
   const cache = new LLMOutputCache(db);
-  const requests = Array.from({ length: 2000 }, (_, i) => ({ model: 'm', prompt: `prompt ${i}`, parameters: { temperature: 0 } }));
+  const requests = Array.from({ length: 2000 }, (_, i) => ({
+    model: 'm',
+    prompt: `prompt ${i}`,
+    parameters: { temperature: 0 },
+  }));
   for (const r of requests) cache.put(r, { text: `answer for ${r.prompt}` });
   const rec = new LatencyRecorder();
   for (let round = 0; round < 5; round++) {
@@ -54,7 +66,11 @@ for (const n of [1_000, 100_000]) {
   clock.advance(1000);
   const stats = new RecoverySweep(db).scanAndRecover();
   db.close();
-  rows.push([`sweep of ${n.toLocaleString('en')} expired leases (${stats.recovered} recovered, ${stats.checkpointsCreated} recovery checkpoints)`, fmt(stats.durationMs), n === 1000 ? '≤ 20 ms' : '≤ 1 s']);
+  rows.push([
+    `sweep of ${n.toLocaleString('en')} expired leases (${stats.recovered} recovered, ${stats.checkpointsCreated} recovery checkpoints)`,
+    fmt(stats.durationMs),
+    n === 1000 ? '≤ 20 ms' : '≤ 1 s',
+  ]);
 }
 
 {
@@ -62,9 +78,14 @@ for (const n of [1_000, 100_000]) {
   const n = 5_000_000;
   const t0 = performance.now();
   for (let i = 0; i < n; i++) rec.record(i * 1e-6);
-  rows.push(['LatencyRecorder.record, per sample', `${(((performance.now() - t0) / n) * 1e6).toFixed(1)} ns`, '≤ 1 µs']);
+  rows.push([
+    'LatencyRecorder.record, per sample',
+    `${(((performance.now() - t0) / n) * 1e6).toFixed(1)} ns`,
+    '≤ 1 µs',
+  ]);
 }
 
 rmSync(dir, { recursive: true, force: true });
 const width = Math.max(...rows.map((r) => r[0].length));
-for (const [name, value, target] of rows) console.log(`${name.padEnd(width)}  ${value.padStart(12)}   target ${target}`);
+for (const [name, value, target] of rows)
+  console.log(`${name.padEnd(width)}  ${value.padStart(12)}   target ${target}`);

@@ -16,7 +16,15 @@ if (!declared || declared.category === 'bench') {
 }
 await buildWorkers();
 const runsDir = mkdtempSync(join(tmpdir(), 'power-loss-repeat-'));
-const runs: { seed: number; state: string; lost: number; acknowledged: number; ageMs: number | null; bytes: number; failing: string[] }[] = [];
+const runs: {
+  seed: number;
+  state: string;
+  lost: number;
+  acknowledged: number;
+  ageMs: number | null;
+  bytes: number;
+  failing: string[];
+}[] = [];
 try {
   for (let seed = Number(firstSeed); seed < Number(firstSeed) + Number(times); seed++) {
     const result = await runScenario(declared.scenario, { seed, category: declared.category, runsDir });
@@ -25,10 +33,22 @@ try {
       process.exit(0);
     }
     const tail = result.criteria.find((c) => c.measured.startsWith('power loss'))?.data ?? {};
-    const failing = result.criteria.filter((c) => c.kind === 'gate' && c.valid !== true).map((c) => `${c.id}: ${c.measured}`);
-    const run = { seed, state: result.state, lost: tail.lost ?? NaN, acknowledged: tail.acknowledged ?? NaN, ageMs: tail.oldestLostAgeMs ?? null, bytes: tail.bytesDropped ?? NaN, failing };
+    const failing = result.criteria
+      .filter((c) => c.kind === 'gate' && c.valid !== true)
+      .map((c) => `${c.id}: ${c.measured}`);
+    const run = {
+      seed,
+      state: result.state,
+      lost: tail.lost ?? NaN,
+      acknowledged: tail.acknowledged ?? NaN,
+      ageMs: tail.oldestLostAgeMs ?? null,
+      bytes: tail.bytesDropped ?? NaN,
+      failing,
+    };
     runs.push(run);
-    console.log(`seed ${seed}: ${run.state}; ${run.lost} of ${run.acknowledged} acknowledged lost${run.ageMs === null ? '' : `, oldest ${run.ageMs.toFixed(0)} ms old`}; ${run.bytes} bytes dropped${failing.length ? `; failing: ${failing.join(' | ')}` : ''}${result.state === 'failed' ? `; ${result.reasons.join(' | ')}` : ''}`);
+    console.log(
+      `seed ${seed}: ${run.state}; ${run.lost} of ${run.acknowledged} acknowledged lost${run.ageMs === null ? '' : `, oldest ${run.ageMs.toFixed(0)} ms old`}; ${run.bytes} bytes dropped${failing.length ? `; failing: ${failing.join(' | ')}` : ''}${result.state === 'failed' ? `; ${result.reasons.join(' | ')}` : ''}`,
+    );
   }
 } finally {
   rmSync(runsDir, { recursive: true, force: true });
@@ -38,6 +58,11 @@ const lost = sorted(runs.map((r) => r.lost));
 const bytes = sorted(runs.map((r) => r.bytes));
 const ages = sorted(runs.flatMap((r) => (r.ageMs === null ? [] : [r.ageMs])));
 console.log(`\n${id}: ${runs.filter((r) => r.state === 'passed').length}/${runs.length} passed`);
-console.log(`acknowledged commits lost per power loss: median ${nearestRank(lost, 0.5)}, max ${lost.at(-1)}, total ${lost.reduce((a, b) => a + b, 0)} of ${runs.reduce((a, r) => a + r.acknowledged, 0)}`);
-if (ages.length > 0) console.log(`age of the oldest lost commit at the power loss (ms): median ${nearestRank(ages, 0.5)?.toFixed(0)}, max ${ages.at(-1)?.toFixed(0)}`);
+console.log(
+  `acknowledged commits lost per power loss: median ${nearestRank(lost, 0.5)}, max ${lost.at(-1)}, total ${lost.reduce((a, b) => a + b, 0)} of ${runs.reduce((a, r) => a + r.acknowledged, 0)}`,
+);
+if (ages.length > 0)
+  console.log(
+    `age of the oldest lost commit at the power loss (ms): median ${nearestRank(ages, 0.5)?.toFixed(0)}, max ${ages.at(-1)?.toFixed(0)}`,
+  );
 console.log(`bytes dropped per power loss: median ${nearestRank(bytes, 0.5)}, min ${bytes[0]}, max ${bytes.at(-1)}`);

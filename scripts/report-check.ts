@@ -14,10 +14,23 @@ if (!executablePath) {
 }
 let failed = false;
 for (const file of files.length > 0 ? files : [join(ROOT, 'reports', 'acceptance.md')]) {
-  const result = await checkInBrowser(readFileSync(file, 'utf8'), { executablePath, screenshotBase: join(ROOT, 'reports', 'screenshots', basename(file, '.md')) });
-  console.log(`${file}: ${result.diagrams} Mermaid chart(s), rendered ${result.rendered.light} (light) and ${result.rendered.dark} (dark); ${result.errors.length} error(s)`);
-  for (const e of result.errors) console.log(`  chart ${e.index + 1}: ${e.message.split('\n')[0]}\n    ${e.source.split('\n').slice(0, 3).join('\n    ')}`);
-  console.log(`  screenshots: ${result.screenshots.filter((s) => !s.includes('-chart-')).map((s) => s.replace(`${ROOT}/`, '')).join(', ')} and one per chart`);
+  const result = await checkInBrowser(readFileSync(file, 'utf8'), {
+    executablePath,
+    screenshotBase: join(ROOT, 'reports', 'screenshots', basename(file, '.md')),
+  });
+  console.log(
+    `${file}: ${result.diagrams} Mermaid chart(s), rendered ${result.rendered.light} (light) and ${result.rendered.dark} (dark); ${result.errors.length} error(s)`,
+  );
+  for (const e of result.errors)
+    console.log(
+      `  chart ${e.index + 1}: ${e.message.split('\n')[0]}\n    ${e.source.split('\n').slice(0, 3).join('\n    ')}`,
+    );
+  console.log(
+    `  screenshots: ${result.screenshots
+      .filter((s) => !s.includes('-chart-'))
+      .map((s) => s.replace(`${ROOT}/`, ''))
+      .join(', ')} and one per chart`,
+  );
   failed ||= result.errors.length > 0;
 }
 process.exit(failed ? 1 : 0);

@@ -112,9 +112,15 @@ export class CheckpointManager {
    * on. With `lease`, the write is fenced: refused with LeaseLostError (nothing written) unless the lease is still
    * held, checked in the same transaction as the insert.
    */
-  commit<S = Json>(pending: PendingCheckpoint, evidence?: EvidencePack, options: { lease?: Fence } = {}): Checkpoint<S> {
+  commit<S = Json>(
+    pending: PendingCheckpoint,
+    evidence?: EvidencePack,
+    options: { lease?: Fence } = {},
+  ): Checkpoint<S> {
     if (this.#committed.has(pending)) {
-      throw new InvalidArgumentError(`pending checkpoint for task "${pending.taskId}" step "${pending.step}" was already committed`);
+      throw new InvalidArgumentError(
+        `pending checkpoint for task "${pending.taskId}" step "${pending.step}" was already committed`,
+      );
     }
     const started = performance.now();
     const verification = this.#autoVerify ? this.verifier.verify(evidence) : null;
@@ -162,7 +168,9 @@ export class CheckpointManager {
   /** The 'ack-before-commit' mutant: answers with the id and seq the insert would get, and inserts 50 ms later. */
   #ackBeforeCommit(taskId: string, write: () => { id: number; seq: number }): { id: number; seq: number } {
     const stored = this.#db.sqlite
-      .prepare('SELECT (SELECT COALESCE(MAX(id), 0) FROM checkpoints) AS id, (SELECT COALESCE(MAX(seq), 0) FROM checkpoints WHERE task_id = ?) AS seq')
+      .prepare(
+        'SELECT (SELECT COALESCE(MAX(id), 0) FROM checkpoints) AS id, (SELECT COALESCE(MAX(seq), 0) FROM checkpoints WHERE task_id = ?) AS seq',
+      )
       .get(taskId) as { id: number; seq: number };
     // Counting the inserts still pending, so that without a crash every answer turns out right.
     const pending = (this.#deferred.get(taskId) ?? 0) + 1;

@@ -46,7 +46,9 @@ describe('crash points', () => {
     expect(run.signal).toBeNull();
     expect(run.stored).toHaveLength(5);
     const bad = commitFiveIn(tempDir(), 'checkpoint.befor-commit:1');
-    expect(bad.stderr).toMatch(/AGENTOS_CRASH_POINT=checkpoint\.befor-commit:1: expected "<point>:<n>" with n ≥ 1 and point one of checkpoint\.before-commit/);
+    expect(bad.stderr).toMatch(
+      /AGENTOS_CRASH_POINT=checkpoint\.befor-commit:1: expected "<point>:<n>" with n ≥ 1 and point one of checkpoint\.before-commit/,
+    );
     expect(bad.stored).toEqual([]);
   });
 });

@@ -34,7 +34,9 @@ function armedPoint(value: string | undefined): { point: CrashPoint; at: number 
   const [point, at] = value.split(':');
   const n = Number(at);
   if (!CRASH_POINTS.includes(point as CrashPoint) || !Number.isSafeInteger(n) || n < 1) {
-    throw new Error(`${CRASH_POINT_VARIABLE}=${value}: expected "<point>:<n>" with n ≥ 1 and point one of ${CRASH_POINTS.join(', ')}`);
+    throw new Error(
+      `${CRASH_POINT_VARIABLE}=${value}: expected "<point>:<n>" with n ≥ 1 and point one of ${CRASH_POINTS.join(', ')}`,
+    );
   }
   return { point: point as CrashPoint, at: n };
 }

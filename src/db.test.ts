@@ -1,6 +1,16 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
@@ -31,7 +41,8 @@ const hasSetpriv = (() => {
 })();
 // Root bypasses permission bits through its capabilities: as root, the open runs in a child process without any.
 const canTestPermissions = !isRoot || hasSetpriv;
-if (!canTestPermissions) console.warn('db.test.ts: permission test skipped: running as root and setpriv (util-linux) is missing');
+if (!canTestPermissions)
+  console.warn('db.test.ts: permission test skipped: running as root and setpriv (util-linux) is missing');
 
 /** Opens path in a child process (without capabilities when this process is root); returns "opened" or "<error name>: <message>". */
 function openInChild(path: string): string {
@@ -93,7 +104,9 @@ describe('openDatabase', () => {
 
   it('rejects an unknown durability mode', () => {
     // @ts-expect-error testing a value outside the type
-    expect(() => openDatabase(join(tempDir(), 'x.db'), { durability: 'fast' })).toThrow(/durability must be 'normal' or 'full'/);
+    expect(() => openDatabase(join(tempDir(), 'x.db'), { durability: 'fast' })).toThrow(
+      /durability must be 'normal' or 'full'/,
+    );
   });
 
   it('refuses a file written by a newer schema (schema_migrations), naming both versions, and leaves it unchanged', () => {
@@ -105,7 +118,9 @@ describe('openDatabase', () => {
     const known = loadMigrations().length;
     expect(() => openDatabase(path)).toThrow(SchemaTooNewError);
     expect(() => openDatabase(path, { migrate: false })).toThrow(SchemaTooNewError);
-    expect(() => openDatabase(path)).toThrow(new RegExp(`agentos\\.db.*version 99 but this code knows versions up to ${known}\\b`));
+    expect(() => openDatabase(path)).toThrow(
+      new RegExp(`agentos\\.db.*version 99 but this code knows versions up to ${known}\\b`),
+    );
     expect(sha256(path)).toBe(hash);
     expect(readdirSync(dir)).toEqual(['agentos.db']);
   });
@@ -127,20 +142,25 @@ describe('openDatabase', () => {
     expect(sha256(path)).toBe(hash);
   });
 
-  it.each(['delete', 'wal'])("refuses another application's SQLite file (%s journal) and leaves it byte-identical", (mode) => {
-    const dir = tempDir();
-    const path = join(dir, 'other.db');
-    const other = new Database(path);
-    other.pragma(`journal_mode = ${mode}`);
-    other.exec("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO customers (name) VALUES ('ada')");
-    other.exec('CREATE TABLE orders (id INTEGER PRIMARY KEY, customer INTEGER)');
-    other.close();
-    const hash = sha256(path);
-    expect(() => openDatabase(path)).toThrow(ForeignDatabaseError);
-    expect(() => openDatabase(path)).toThrow(/other\.db.*another application.*table customers, table orders/);
-    expect(sha256(path)).toBe(hash);
-    expect(readdirSync(dir)).toEqual(['other.db']);
-  });
+  it.each(['delete', 'wal'])(
+    "refuses another application's SQLite file (%s journal) and leaves it byte-identical",
+    (mode) => {
+      const dir = tempDir();
+      const path = join(dir, 'other.db');
+      const other = new Database(path);
+      other.pragma(`journal_mode = ${mode}`);
+      other.exec(
+        "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO customers (name) VALUES ('ada')",
+      );
+      other.exec('CREATE TABLE orders (id INTEGER PRIMARY KEY, customer INTEGER)');
+      other.close();
+      const hash = sha256(path);
+      expect(() => openDatabase(path)).toThrow(ForeignDatabaseError);
+      expect(() => openDatabase(path)).toThrow(/other\.db.*another application.*table customers, table orders/);
+      expect(sha256(path)).toBe(hash);
+      expect(readdirSync(dir)).toEqual(['other.db']);
+    },
+  );
 
   it('turns an empty file, or a SQLite file without any table, into a new database', () => {
     const dir = tempDir();
@@ -155,10 +175,12 @@ describe('openDatabase', () => {
     }
   });
 
-  it('reports a SQLite file with damaged pages as corrupt, with SQLite\'s message as the cause', () => {
+  it("reports a SQLite file with damaged pages as corrupt, with SQLite's message as the cause", () => {
     const { db, dir } = tempDb();
     const path = join(dir, 'agentos.db');
-    const insert = db.sqlite.prepare("INSERT INTO tasks (id, status, created_at, updated_at) VALUES (?, 'running', 1, 1)");
+    const insert = db.sqlite.prepare(
+      "INSERT INTO tasks (id, status, created_at, updated_at) VALUES (?, 'running', 1, 1)",
+    );
     db.writeTransaction(() => {
       for (let i = 0; i < 500; i++) insert.run(`task-${i}-${'x'.repeat(100)}`);
     });
@@ -216,13 +238,19 @@ describe('openDatabase', () => {
     const readOnly = join(open, 'read-only.db');
     openDatabase(readOnly).close();
     chmodSync(readOnly, 0o444);
-    expect(openInChild(readOnly)).toMatch(/^DatabaseOpenError: .*read-only\.db.*file \S+read-only\.db is not writable by this process/);
+    expect(openInChild(readOnly)).toMatch(
+      /^DatabaseOpenError: .*read-only\.db.*file \S+read-only\.db is not writable by this process/,
+    );
     chmodSync(readOnly, 0o000);
-    expect(openInChild(readOnly)).toMatch(/^DatabaseOpenError: .*file \S+read-only\.db is not readable or writable by this process/);
+    expect(openInChild(readOnly)).toMatch(
+      /^DatabaseOpenError: .*file \S+read-only\.db is not readable or writable by this process/,
+    );
 
     chmodSync(readOnly, 0o666);
     chmodSync(open, 0o555); // the file is writable, its folder is not: SQLite cannot create the -wal and -shm files
-    expect(openInChild(readOnly)).toMatch(new RegExp(`^DatabaseOpenError: .*read-only\\.db.*directory ${open} is not writable.*-wal and -shm`));
+    expect(openInChild(readOnly)).toMatch(
+      new RegExp(`^DatabaseOpenError: .*read-only\\.db.*directory ${open} is not writable.*-wal and -shm`),
+    );
     expect(readdirSync(open)).toEqual(['read-only.db']);
   });
 

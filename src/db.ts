@@ -1,4 +1,14 @@
-import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readSync, statSync, type Stats } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  statSync,
+  type Stats,
+} from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { systemClock, type Clock } from './clock.js';
@@ -114,13 +124,20 @@ function checkOptions(path: unknown, options: unknown): Required<OpenDatabaseOpt
   if (typeof options !== 'object' || options === null) throw invalid(`options must be an object, got ${show(options)}`);
   const unknown = Object.keys(options).find((key) => !OPTION_NAMES.includes(key));
   if (unknown !== undefined) throw invalid(`unknown option "${unknown}"; the options are ${OPTION_NAMES.join(', ')}`);
-  const { durability = 'normal', busyTimeoutMs = 60_000, migrate = true, clock = systemClock } = options as OpenDatabaseOptions;
+  const {
+    durability = 'normal',
+    busyTimeoutMs = 60_000,
+    migrate = true,
+    clock = systemClock,
+  } = options as OpenDatabaseOptions;
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- checked at run time: a caller may be untyped JavaScript
   if (durability !== 'normal' && durability !== 'full') {
     throw invalid(`durability must be 'normal' or 'full', got ${show(durability)}`);
   }
   if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0 || busyTimeoutMs > MAX_BUSY_TIMEOUT_MS) {
-    throw invalid(`busyTimeoutMs must be an integer from 0 to ${MAX_BUSY_TIMEOUT_MS} (milliseconds), got ${show(busyTimeoutMs)}`);
+    throw invalid(
+      `busyTimeoutMs must be an integer from 0 to ${MAX_BUSY_TIMEOUT_MS} (milliseconds), got ${show(busyTimeoutMs)}`,
+    );
   }
   if (typeof migrate !== 'boolean') throw invalid(`migrate must be true or false, got ${show(migrate)}`);
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- checked at run time: a caller may be untyped JavaScript
@@ -146,7 +163,11 @@ function prepareFile(file: string, busyTimeoutMs: number): void {
     try {
       mkdirSync(dirname(file), { recursive: true });
     } catch (cause) {
-      throw new DatabaseOpenError(file, `its directory ${dirname(file)} cannot be created: ${(cause as Error).message}`, { cause });
+      throw new DatabaseOpenError(
+        file,
+        `its directory ${dirname(file)} cannot be created: ${(cause as Error).message}`,
+        { cause },
+      );
     }
   }
   assertPermissions(file, stats !== undefined);
@@ -160,13 +181,17 @@ function assertPermissions(file: string, exists: boolean): void {
     if (path !== file && !existsSync(path)) continue;
     const missing = [can(path, constants.R_OK) ? '' : 'readable', can(path, constants.W_OK) ? '' : 'writable'];
     const what = missing.filter(Boolean).join(' or ');
-    if (what) throw new DatabaseOpenError(file, `file ${path} is not ${what} by ${who}: SQLite needs to read and write it`);
+    if (what)
+      throw new DatabaseOpenError(file, `file ${path} is not ${what} by ${who}: SQLite needs to read and write it`);
   }
   const dir = dirname(file);
   const creates = exists ? 'its -wal and -shm files' : 'the database and its -wal and -shm files';
   const mustCreate = !exists || !existsSync(`${file}-wal`) || !existsSync(`${file}-shm`);
   if (mustCreate && !can(dir, constants.W_OK | constants.X_OK)) {
-    throw new DatabaseOpenError(file, `directory ${dir} is not writable by ${who}: SQLite needs to create ${creates} there`);
+    throw new DatabaseOpenError(
+      file,
+      `directory ${dir} is not writable by ${who}: SQLite needs to create ${creates} there`,
+    );
   }
 }
 
@@ -183,7 +208,10 @@ function inspect(file: string, busyTimeoutMs: number): void {
     closeSync(fd);
   }
   if (!header.subarray(0, SQLITE_MAGIC.length).equals(SQLITE_MAGIC)) {
-    throw new DatabaseOpenError(file, 'it is not a SQLite database (its first 16 bytes are not "SQLite format 3"); it was left unchanged');
+    throw new DatabaseOpenError(
+      file,
+      'it is not a SQLite database (its first 16 bytes are not "SQLite format 3"); it was left unchanged',
+    );
   }
   // Byte 18 is 2 in WAL mode. A read-only connection would create -wal and -shm and leave them; with no -wal yet, a
   // read-write connection that only reads writes nothing and removes both on close, under SQLite's own locks.
@@ -192,7 +220,9 @@ function inspect(file: string, busyTimeoutMs: number): void {
   try {
     probe = new Database(file, { readonly, fileMustExist: true, timeout: busyTimeoutMs });
     const ours = probe.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
-    const objects = ours ? [] : (probe.prepare("SELECT type || ' ' || name FROM sqlite_master").pluck().all() as string[]);
+    const objects = ours
+      ? []
+      : (probe.prepare("SELECT type || ' ' || name FROM sqlite_master").pluck().all() as string[]);
     if (objects.length > 0) throw new ForeignDatabaseError(file, objects.slice(0, 5), objects.length);
     assertSchemaNotNewer(probe, loadMigrations().length);
   } catch (cause) {
@@ -208,7 +238,11 @@ function openError(file: string, cause: unknown): DatabaseOpenError {
   const message = cause instanceof Error ? cause.message : String(cause);
   const code = cause instanceof Error ? (cause as Error & { code?: unknown }).code : undefined;
   if (typeof code === 'string' && /^SQLITE_(CORRUPT|NOTADB)/.test(code)) {
-    return new DatabaseCorruptError(file, `it is corrupt: it has a SQLite header but SQLite reports "${message}"; restore it from a backup`, { cause });
+    return new DatabaseCorruptError(
+      file,
+      `it is corrupt: it has a SQLite header but SQLite reports "${message}"; restore it from a backup`,
+      { cause },
+    );
   }
   return new DatabaseOpenError(file, message, { cause });
 }

@@ -74,7 +74,9 @@ export class ToolCallInProgressError extends AgentOSError {
     readonly command: string,
     readonly ownerPid: number,
   ) {
-    super(`tool call "${command}" (key ${key.slice(0, 12)}) is running in process ${ownerPid}; wait for it and call again to replay its result`);
+    super(
+      `tool call "${command}" (key ${key.slice(0, 12)}) is running in process ${ownerPid}; wait for it and call again to replay its result`,
+    );
   }
 }
 
@@ -150,7 +152,10 @@ export class DiskFullError extends AgentOSError {
     readonly path: string,
     options: { cause: unknown },
   ) {
-    super(`write to database "${path}" failed: the disk is full (SQLITE_FULL); nothing was written, retry once space is freed`, options);
+    super(
+      `write to database "${path}" failed: the disk is full (SQLITE_FULL); nothing was written, retry once space is freed`,
+      options,
+    );
   }
 }
 
@@ -163,7 +168,9 @@ export class TaskBusyError extends AgentOSError {
     readonly leaseExpiresAt: number | null,
   ) {
     const until = leaseExpiresAt === null ? '' : ` until ${new Date(leaseExpiresAt).toISOString()} unless renewed`;
-    super(`task "${taskId}" is being run by "${holder ?? 'another runner'}" (its lease holds${until}); run it again after that runner ends or its lease expires, or pass { onBusy: 'wait' }`);
+    super(
+      `task "${taskId}" is being run by "${holder ?? 'another runner'}" (its lease holds${until}); run it again after that runner ends or its lease expires, or pass { onBusy: 'wait' }`,
+    );
   }
 }
 

@@ -32,7 +32,11 @@ describe('EvidenceVerifier', () => {
   it('accepts existing files, matching hashes and commands that exit as expected', () => {
     const { verifier } = setup();
     const result = verifier.verify(
-      evidence.pack(evidence.fileExists('out.txt'), evidence.fileHash('out.txt', sha256Hex('hello')), evidence.commandExit(['true'])),
+      evidence.pack(
+        evidence.fileExists('out.txt'),
+        evidence.fileHash('out.txt', sha256Hex('hello')),
+        evidence.commandExit(['true']),
+      ),
     );
     expect(result.ok).toBe(true);
     expect(result.items.map((i) => i.ok)).toEqual([true, true, true]);
@@ -81,7 +85,9 @@ describe('EvidenceVerifier', () => {
   it('accepts an absolute path and a symlink that stay inside', () => {
     const { base, verifier } = setup();
     symlinkSync(join(base, 'out.txt'), join(base, 'inner-link.txt'));
-    const result = verifier.verify(evidence.pack(evidence.fileExists(join(base, 'out.txt')), evidence.fileExists('inner-link.txt')));
+    const result = verifier.verify(
+      evidence.pack(evidence.fileExists(join(base, 'out.txt')), evidence.fileExists('inner-link.txt')),
+    );
     expect(result.ok).toBe(true);
   });
 
@@ -118,33 +124,39 @@ describe('EvidenceVerifier', () => {
   });
 
   describe('what a path names', () => {
-    it('reads a FIFO never: file-hash refuses it without blocking, file-exists does not count it', { timeout: 30_000 }, () => {
-      const { base } = setup();
-      const fifo = spawnSync('mkfifo', [join(base, 'pipe')]);
-      expect(fifo.status, `mkfifo: ${String(fifo.error ?? fifo.stderr)}`).toBe(0);
-      // A blocking open of a FIFO hangs the whole thread, so the check runs in a child that is killed if it hangs.
-      const script =
-        `const { EvidenceVerifier, evidence } = await import(${JSON.stringify(pathToFileURL(builtPath('src/evidence.ts')).href)});` +
-        `const v = new EvidenceVerifier({ baseDir: process.argv[1] });` +
-        `const r = v.verify(evidence.pack(evidence.fileHash('pipe', '0'.repeat(64)), evidence.fileExists('pipe')));` +
-        `console.log(JSON.stringify(r.items.map((i) => i.reason ?? 'ok')));`;
-      const child = spawnSync(process.execPath, ['--input-type=module', '-e', script, base], {
-        encoding: 'utf8',
-        timeout: 15_000,
-        killSignal: 'SIGKILL',
-      });
-      expect(child.error?.message, 'the verification blocked on the FIFO and was killed').toBeUndefined();
-      expect(child.stderr).toBe('');
-      const [hash, exists] = JSON.parse(child.stdout) as string[];
-      expect(hash).toMatch(/"pipe" is a FIFO, not a regular file/);
-      expect(exists).toMatch(/"pipe" is a FIFO, not a regular file or directory/);
-    });
+    it(
+      'reads a FIFO never: file-hash refuses it without blocking, file-exists does not count it',
+      { timeout: 30_000 },
+      () => {
+        const { base } = setup();
+        const fifo = spawnSync('mkfifo', [join(base, 'pipe')]);
+        expect(fifo.status, `mkfifo: ${String(fifo.error ?? fifo.stderr)}`).toBe(0);
+        // A blocking open of a FIFO hangs the whole thread, so the check runs in a child that is killed if it hangs.
+        const script =
+          `const { EvidenceVerifier, evidence } = await import(${JSON.stringify(pathToFileURL(builtPath('src/evidence.ts')).href)});` +
+          `const v = new EvidenceVerifier({ baseDir: process.argv[1] });` +
+          `const r = v.verify(evidence.pack(evidence.fileHash('pipe', '0'.repeat(64)), evidence.fileExists('pipe')));` +
+          `console.log(JSON.stringify(r.items.map((i) => i.reason ?? 'ok')));`;
+        const child = spawnSync(process.execPath, ['--input-type=module', '-e', script, base], {
+          encoding: 'utf8',
+          timeout: 15_000,
+          killSignal: 'SIGKILL',
+        });
+        expect(child.error?.message, 'the verification blocked on the FIFO and was killed').toBeUndefined();
+        expect(child.stderr).toBe('');
+        const [hash, exists] = JSON.parse(child.stdout) as string[];
+        expect(hash).toMatch(/"pipe" is a FIFO, not a regular file/);
+        expect(exists).toMatch(/"pipe" is a FIFO, not a regular file or directory/);
+      },
+    );
 
     it('counts a directory as existing but hashes only regular files', () => {
       const { base, verifier } = setup();
       mkdirSync(join(base, 'dir'));
       expect(check(verifier, evidence.fileExists('dir'))).toBe('ok');
-      expect(check(verifier, evidence.fileHash('dir', sha256Hex('')))).toMatch(/"dir" is a directory, not a regular file/);
+      expect(check(verifier, evidence.fileHash('dir', sha256Hex('')))).toMatch(
+        /"dir" is a directory, not a regular file/,
+      );
     });
 
     it.each([
@@ -175,7 +187,9 @@ describe('EvidenceVerifier', () => {
   describe('command-exit', () => {
     it('runs argv in baseDir without a shell and passes on the expected exit code', () => {
       const { base, verifier } = setup();
-      expect(check(verifier, evidence.commandExit(nodeArgv('process.exit(require("fs").existsSync("out.txt") ? 0 : 7)')))).toBe('ok');
+      expect(
+        check(verifier, evidence.commandExit(nodeArgv('process.exit(require("fs").existsSync("out.txt") ? 0 : 7)'))),
+      ).toBe('ok');
       // Without a shell "; touch pwned" is part of one file name, not a second command.
       expect(check(verifier, evidence.commandExit(['touch', 'a; touch pwned']))).toBe('ok');
       expect(existsSync(join(base, 'a; touch pwned'))).toBe(true);
@@ -185,9 +199,13 @@ describe('EvidenceVerifier', () => {
 
     it('fails a command that exits otherwise, even one a caller would have called successful', () => {
       const { base, verifier } = setup();
-      expect(check(verifier, evidence.shellExit('touch ran && exit 3'))).toMatch(/command "touch ran && exit 3" exited with 3, expected 0/);
+      expect(check(verifier, evidence.shellExit('touch ran && exit 3'))).toMatch(
+        /command "touch ran && exit 3" exited with 3, expected 0/,
+      );
       expect(existsSync(join(base, 'ran'))).toBe(true);
-      expect(check(verifier, evidence.commandExit(nodeArgv('process.exit(2)'), { expectedExitCode: 0 }))).toMatch(/exited with 2, expected 0/);
+      expect(check(verifier, evidence.commandExit(nodeArgv('process.exit(2)'), { expectedExitCode: 0 }))).toMatch(
+        /exited with 2, expected 0/,
+      );
     });
 
     it('says when the command was killed by a signal, timed out or could not start', () => {
@@ -195,19 +213,31 @@ describe('EvidenceVerifier', () => {
       expect(check(verifier, evidence.commandExit(nodeArgv('process.kill(process.pid, "SIGTERM")')))).toMatch(
         /was killed by SIGTERM, expected exit code 0/,
       );
-      expect(check(verifier, evidence.commandExit(nodeArgv('setTimeout(() => {}, 60_000)'), { timeoutMs: 300 }))).toMatch(
-        /timed out after 300 ms and was killed/,
-      );
+      expect(
+        check(verifier, evidence.commandExit(nodeArgv('setTimeout(() => {}, 60_000)'), { timeoutMs: 300 })),
+      ).toMatch(/timed out after 300 ms and was killed/);
       expect(check(verifier, evidence.commandExit(['agentos-no-such-program']))).toMatch(
         /command \["agentos-no-such-program"\] could not be started: ENOENT/,
       );
     });
 
     it.each([
-      ['the old shape with a caller-supplied exit code', { kind: 'command-exit', command: 'touch ran', exitCode: 0 }, /written by an older version/],
-      ['a command string without shell: true', { kind: 'command-exit', command: 'touch ran' }, /needs argv, or command with shell: true/],
+      [
+        'the old shape with a caller-supplied exit code',
+        { kind: 'command-exit', command: 'touch ran', exitCode: 0 },
+        /written by an older version/,
+      ],
+      [
+        'a command string without shell: true',
+        { kind: 'command-exit', command: 'touch ran' },
+        /needs argv, or command with shell: true/,
+      ],
       ['an empty argv', { kind: 'command-exit', argv: [] }, /argv must be a non-empty array of strings/],
-      ['a bad timeout', { kind: 'command-exit', argv: ['touch', 'ran'], timeoutMs: -1 }, /timeoutMs must be a positive integer/],
+      [
+        'a bad timeout',
+        { kind: 'command-exit', argv: ['touch', 'ran'], timeoutMs: -1 },
+        /timeoutMs must be a positive integer/,
+      ],
     ])('refuses %s without running anything', (_what, item, message) => {
       const { base, verifier } = setup();
       expect(check(verifier, item as unknown as EvidenceItem)).toMatch(message);
@@ -223,7 +253,9 @@ describe('CheckpointManager with command-exit evidence', () => {
     const { db, dir } = tempDb();
     const cm = new CheckpointManager(db, { baseDir: dir });
     writeFileSync(join(dir, 'built.flag'), '');
-    const pack: EvidencePack = evidence.pack(evidence.commandExit(nodeArgv('process.exit(require("fs").existsSync("built.flag") ? 0 : 5)')));
+    const pack: EvidencePack = evidence.pack(
+      evidence.commandExit(nodeArgv('process.exit(require("fs").existsSync("built.flag") ? 0 : 5)')),
+    );
     const checkpoint = cm.commit(cm.begin('t', 'build', {}), pack);
     expect(checkpoint.verified).toBe(true);
     rmSync(join(dir, 'built.flag'));
@@ -236,7 +268,9 @@ describe('CheckpointManager with command-exit evidence', () => {
   it('refuses a stored item of the old shape at verify(id) without running it', () => {
     const { db, dir } = tempDb();
     const cm = new CheckpointManager(db, { baseDir: dir, autoVerify: false });
-    const old = { items: [{ kind: 'command-exit', command: 'touch ran', exitCode: 0, expectedExitCode: 0 }] } as unknown as EvidencePack;
+    const old = {
+      items: [{ kind: 'command-exit', command: 'touch ran', exitCode: 0, expectedExitCode: 0 }],
+    } as unknown as EvidencePack;
     const checkpoint = cm.commit(cm.begin('t', 'old', {}), old);
     const result = cm.verify(checkpoint.id);
     expect(result.ok).toBe(false);

@@ -130,7 +130,12 @@ export class EvidenceVerifier {
       }
       default: {
         const unknown: { kind?: unknown } = item;
-        return { index, kind: String(unknown.kind) as EvidenceKind, ok: false, reason: `unknown evidence kind ${JSON.stringify(unknown.kind)}` };
+        return {
+          index,
+          kind: String(unknown.kind) as EvidenceKind,
+          ok: false,
+          reason: `unknown evidence kind ${JSON.stringify(unknown.kind)}`,
+        };
       }
     }
   }
@@ -138,7 +143,14 @@ export class EvidenceVerifier {
   /** Runs the item's command in the base directory; undefined when it exited as expected, else why not. */
   #runCommand(item: CommandExitItem): string | undefined {
     // Stored items are parsed JSON: check every field, and run nothing whose shape is not exactly one of the two.
-    const raw = item as { argv?: unknown; command?: unknown; shell?: unknown; exitCode?: unknown; expectedExitCode?: unknown; timeoutMs?: unknown };
+    const raw = item as {
+      argv?: unknown;
+      command?: unknown;
+      shell?: unknown;
+      exitCode?: unknown;
+      expectedExitCode?: unknown;
+      timeoutMs?: unknown;
+    };
     let what: string;
     if (raw.argv !== undefined) {
       if (!Array.isArray(raw.argv) || raw.argv.length === 0 || !raw.argv.every((a) => typeof a === 'string')) {
@@ -203,7 +215,10 @@ export class EvidenceVerifier {
       return { ok: false, reason: `${quote(p)}${errnoReason(error)}` };
     }
     if (!isInside(base, real)) {
-      return { ok: false, reason: `${quote(p)} resolves through a symlink to ${quote(real)}, outside the base directory` };
+      return {
+        ok: false,
+        reason: `${quote(p)} resolves through a symlink to ${quote(real)}, outside the base directory`,
+      };
     }
     return { ok: true, path: real, stats };
   }
@@ -278,7 +293,9 @@ function shorten(s: string): string {
 }
 
 function quote(s: string): string {
-  return s.length <= MAX_SHOWN ? JSON.stringify(s) : `${JSON.stringify(s.slice(0, MAX_SHOWN - 20))}… (${s.length} characters)`;
+  return s.length <= MAX_SHOWN
+    ? JSON.stringify(s)
+    : `${JSON.stringify(s.slice(0, MAX_SHOWN - 20))}… (${s.length} characters)`;
 }
 
 function isInside(base: string, candidate: string): boolean {

@@ -22,16 +22,27 @@ describe('fencing: writes made under a lease', () => {
     const { a, stale, fresh, checkpoints } = takeover();
     expect(fresh.epoch).toBe(2);
     expect(() => a.renew(stale)).toThrow(LeaseLostError);
-    const attempt = (): unknown => checkpoints.commit(checkpoints.begin('job-task', 'stale-step', { by: 'a' }), undefined, { lease: stale });
+    const attempt = (): unknown =>
+      checkpoints.commit(checkpoints.begin('job-task', 'stale-step', { by: 'a' }), undefined, { lease: stale });
     expect(attempt).toThrow(LeaseLostError);
-    expect(attempt).toThrow(/checkpoint on work item "job" by worker "a" with epoch 1 refused: the item is now at epoch 2 \(leased by "b"\)/);
+    expect(attempt).toThrow(
+      /checkpoint on work item "job" by worker "a" with epoch 1 refused: the item is now at epoch 2 \(leased by "b"\)/,
+    );
     try {
       attempt();
     } catch (error) {
-      expect(error).toMatchObject({ itemId: 'job', epoch: 1, currentEpoch: 2, currentHolder: 'b', operation: 'checkpoint' });
+      expect(error).toMatchObject({
+        itemId: 'job',
+        epoch: 1,
+        currentEpoch: 2,
+        currentHolder: 'b',
+        operation: 'checkpoint',
+      });
     }
     expect(checkpoints.getLast('job-task')).toBeNull();
-    const accepted = checkpoints.commit(checkpoints.begin('job-task', 'fresh-step', { by: 'b' }), undefined, { lease: fresh });
+    const accepted = checkpoints.commit(checkpoints.begin('job-task', 'fresh-step', { by: 'b' }), undefined, {
+      lease: fresh,
+    });
     expect(checkpoints.getLast('job-task')).toMatchObject({ id: accepted.id, step: 'fresh-step', state: { by: 'b' } });
   });
 
@@ -58,7 +69,9 @@ describe('fencing: writes made under a lease', () => {
     a.enqueue([{ id: 'job' }]);
     const lease = a.acquire()!;
     clock.advance(1500);
-    expect(() => a.release(lease)).toThrow(/release on work item "job" by worker "a" with epoch 1 refused: the lease expired/);
+    expect(() => a.release(lease)).toThrow(
+      /release on work item "job" by worker "a" with epoch 1 refused: the lease expired/,
+    );
     expect(a.get('job')).toMatchObject({ status: 'leased', leaseHolder: 'a' });
   });
 

@@ -34,7 +34,10 @@ export class Fencing {
   /** Throws LeaseLostError (nothing written) unless the fence still holds its item; then logs the write. */
   check(fence: Fence, operation: LeasedOperation, now: number): void {
     const row = this.#item.get(fence.itemId) as ItemRow | undefined;
-    if (mutant !== 'no-fencing' && (!row || row.epoch !== fence.epoch || row.status !== 'leased' || row.lease_holder !== fence.workerId)) {
+    if (
+      mutant !== 'no-fencing' &&
+      (!row || row.epoch !== fence.epoch || row.status !== 'leased' || row.lease_holder !== fence.workerId)
+    ) {
       throw this.lost(fence, operation, now);
     }
     this.log(fence, operation, now);
@@ -51,10 +54,19 @@ export class Fencing {
     const holder = row?.status === 'leased' ? row.lease_holder : null;
     let current: string;
     if (!row) current = 'the item does not exist';
-    else if (row.epoch !== fence.epoch) current = `the item is now at epoch ${row.epoch} (${row.status}${holder ? ` by "${holder}"` : ''})`;
+    else if (row.epoch !== fence.epoch)
+      current = `the item is now at epoch ${row.epoch} (${row.status}${holder ? ` by "${holder}"` : ''})`;
     else if (row.status !== 'leased') current = `the item is ${row.status}`;
     else if (row.lease_holder !== fence.workerId) current = `the item is held by "${row.lease_holder}"`;
     else current = `the lease expired at ${row.lease_expires_at} (now ${now})`;
-    return new LeaseLostError(fence.itemId, fence.epoch, fence.workerId, operation, current, row?.epoch ?? null, holder);
+    return new LeaseLostError(
+      fence.itemId,
+      fence.epoch,
+      fence.workerId,
+      operation,
+      current,
+      row?.epoch ?? null,
+      holder,
+    );
   }
 }

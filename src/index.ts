@@ -22,7 +22,14 @@ export {
 export { LeaseManager, type Lease, type LeaseManagerOptions, type WorkItem, type WorkItemInput } from './leases.js';
 export { RecoverySweep, RECOVERY_TASK_PREFIX, type RecoverySweepOptions, type SweepStats } from './recovery.js';
 export { LLMOutputCache, type LLMRequest, type CacheStats, type LLMOutputCacheOptions } from './llm-cache.js';
-export { ToolLedger, INHERITED_ENV, type ToolResult, type ToolRunOptions, type ToolLedgerStats, type ToolLedgerOptions } from './tool-ledger.js';
+export {
+  ToolLedger,
+  INHERITED_ENV,
+  type ToolResult,
+  type ToolRunOptions,
+  type ToolLedgerStats,
+  type ToolLedgerOptions,
+} from './tool-ledger.js';
 export {
   TaskRunner,
   type TaskStep,
@@ -38,8 +45,21 @@ export {
 export { type Fence } from './fencing.js';
 export { Metrics, LatencyWindow, type MetricsSnapshot, type WindowSummary, type CounterName } from './metrics.js';
 export { METRIC_NAMES } from './metrics-exposition.js';
-export { formatPrometheusText, PROMETHEUS_CONTENT_TYPE, type PrometheusFamily, type PrometheusSample, type PrometheusType } from './prometheus-text.js';
-export { nearestRank, nearestRankIndex, summarizeLatencies, PERCENTILE_METHOD, type LatencySummary, type Percentile } from './percentile.js';
+export {
+  formatPrometheusText,
+  PROMETHEUS_CONTENT_TYPE,
+  type PrometheusFamily,
+  type PrometheusSample,
+  type PrometheusType,
+} from './prometheus-text.js';
+export {
+  nearestRank,
+  nearestRankIndex,
+  summarizeLatencies,
+  PERCENTILE_METHOD,
+  type LatencySummary,
+  type Percentile,
+} from './percentile.js';
 export {
   ALERT_THRESHOLDS,
   ALERT_NAMES,

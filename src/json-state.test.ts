@@ -37,7 +37,9 @@ describe('canonicalJson', () => {
 
   it('writes ordinary values as JSON.stringify writes them with sorted keys', () => {
     const sorted = { a: 'é\u2028"\ud800', b: [1, 'x', null, true, { y: 2.5e-7, z: -0 }] };
-    expect(canonicalJson({ b: [1, 'x', null, true, { z: -0, y: 2.5e-7 }], a: 'é\u2028"\ud800' })).toBe(JSON.stringify(sorted));
+    expect(canonicalJson({ b: [1, 'x', null, true, { z: -0, y: 2.5e-7 }], a: 'é\u2028"\ud800' })).toBe(
+      JSON.stringify(sorted),
+    );
   });
 
   it('keeps an own "__proto__" key as an ordinary key', () => {
@@ -56,8 +58,10 @@ describe('canonicalJson', () => {
     expect(() => canonicalJson(value)).toThrow(message);
   });
 
-  it('names the path from the caller\'s label', () => {
-    expect(() => canonicalJson({ when: new Date(0) }, 'parameters')).toThrow(/^parameters\.when is an instance of Date/);
+  it("names the path from the caller's label", () => {
+    expect(() => canonicalJson({ when: new Date(0) }, 'parameters')).toThrow(
+      /^parameters\.when is an instance of Date/,
+    );
   });
 
   it('rejects a cycle', () => {

@@ -36,7 +36,8 @@ function assertJson(value: unknown, path: string, ancestors: Set<object>): void 
       throw new TypeError(`${path} is an instance of ${name}; only plain objects, arrays and primitives are allowed`);
     }
     // JSON.stringify drops symbol keys silently: two values differing only there would serialise alike.
-    if (Object.getOwnPropertySymbols(value).length > 0) throw new TypeError(`${path} has a symbol key, which JSON cannot hold`);
+    if (Object.getOwnPropertySymbols(value).length > 0)
+      throw new TypeError(`${path} has a symbol key, which JSON cannot hold`);
     for (const key of Object.keys(value)) {
       assertJson((value as Record<string, unknown>)[key], `${path}.${key}`, ancestors);
     }

@@ -108,7 +108,11 @@ export class LeaseManager {
     const rows = items.map((item) => {
       assertId('work item id', item.id);
       if (item.taskId !== undefined) assertId('taskId', item.taskId);
-      return [item.id, item.taskId ?? null, serializeJson(item.payload ?? null, `payload of work item "${item.id}"`)] as const;
+      return [
+        item.id,
+        item.taskId ?? null,
+        serializeJson(item.payload ?? null, `payload of work item "${item.id}"`),
+      ] as const;
     });
     const now = this.#db.clock.now();
     return this.#db.writeTransaction(() => {
@@ -126,10 +130,11 @@ export class LeaseManager {
     if (itemId !== undefined) assertId('itemId', itemId);
     const params = { worker: this.workerId, now: this.#db.clock.now(), duration: this.leaseDurationMs };
     const row = this.#db.writeTransaction(() => {
-      const taken = (itemId === undefined ? this.#acquireNext.get(params) : this.#acquireItem.get({ ...params, id: itemId })) as
-        | LeaseRow
-        | undefined;
-      if (taken) this.#db.fencing.log({ itemId: taken.id, epoch: taken.epoch, workerId: this.workerId }, 'acquire', params.now);
+      const taken = (
+        itemId === undefined ? this.#acquireNext.get(params) : this.#acquireItem.get({ ...params, id: itemId })
+      ) as LeaseRow | undefined;
+      if (taken)
+        this.#db.fencing.log({ itemId: taken.id, epoch: taken.epoch, workerId: this.workerId }, 'acquire', params.now);
       return taken;
     });
     if (!row) return null;
@@ -149,7 +154,9 @@ export class LeaseManager {
   renew<P>(lease: Lease<P>): Lease<P> {
     const now = this.#db.clock.now();
     const row = this.#db.writeTransaction(() => {
-      const renewed = this.#renew.get({ ...this.#fence(lease), now, duration: this.leaseDurationMs }) as { lease_expires_at: number } | undefined;
+      const renewed = this.#renew.get({ ...this.#fence(lease), now, duration: this.leaseDurationMs }) as
+        | { lease_expires_at: number }
+        | undefined;
       if (renewed) this.#db.fencing.log(lease, 'renew', now);
       return renewed;
     });

@@ -36,7 +36,9 @@ describe('LLMOutputCache', () => {
     expect(LLMOutputCache.keyOf({ ...req, model: 'm2' })).not.toBe(key);
     expect(LLMOutputCache.keyOf({ ...req, parameters: { temperature: 0.1, max_tokens: 10 } })).not.toBe(key);
     expect(LLMOutputCache.keyOf({ ...req, prompt: 'hello ' })).not.toBe(key);
-    expect(LLMOutputCache.keyOf({ prompt: 'hello', parameters: { max_tokens: 10, temperature: 0 }, model: 'm1' })).toBe(key);
+    expect(LLMOutputCache.keyOf({ prompt: 'hello', parameters: { max_tokens: 10, temperature: 0 }, model: 'm1' })).toBe(
+      key,
+    );
   });
 
   it('shares one generation between concurrent identical requests', async () => {
@@ -53,7 +55,9 @@ describe('LLMOutputCache', () => {
   it('does not cache a failed generation', async () => {
     const { db } = tempDb();
     const cache = new LLMOutputCache(db);
-    await expect(cache.getOrGenerate(req, () => Promise.reject(new Error('rate limited')))).rejects.toThrow('rate limited');
+    await expect(cache.getOrGenerate(req, () => Promise.reject(new Error('rate limited')))).rejects.toThrow(
+      'rate limited',
+    );
     expect(cache.get(req)).toBeUndefined();
   });
 
@@ -83,7 +87,11 @@ describe('LLMOutputCache keys', () => {
   it('does not serve the answer for a "__proto__" parameter to a request without parameters', () => {
     const { db } = tempDb();
     const cache = new LLMOutputCache(db);
-    const evil: LLMRequest = { model, prompt, parameters: JSON.parse('{"__proto__":{"system":"You are evil"}}') as Record<string, Json> };
+    const evil: LLMRequest = {
+      model,
+      prompt,
+      parameters: JSON.parse('{"__proto__":{"system":"You are evil"}}') as Record<string, Json>,
+    };
     cache.put(evil, 'evil answer');
     expect(LLMOutputCache.keyOf(evil)).not.toBe(LLMOutputCache.keyOf({ model, prompt, parameters: {} }));
     expect(cache.get({ model, prompt, parameters: {} })).toBeUndefined();
@@ -94,20 +102,27 @@ describe('LLMOutputCache keys', () => {
     ['a Date', { when: new Date(0) }, /request\.parameters\.when is an instance of Date/],
     ['NaN', { temperature: Number.NaN }, /request\.parameters\.temperature is NaN/],
     ['undefined', { stop: undefined }, /request\.parameters\.stop is a undefined/],
-    ['Infinity inside an array', { logit_bias: [1, Number.POSITIVE_INFINITY] }, /request\.parameters\.logit_bias\[1\] is Infinity/],
-  ])('refuses %s in the request with a TypeError naming the path, before touching the database', async (_what, parameters, message) => {
-    const { db } = tempDb();
-    const cache = new LLMOutputCache(db);
-    const request = { model, prompt, parameters } as unknown as LLMRequest;
-    expect(() => LLMOutputCache.keyOf(request)).toThrow(message);
-    expect(() => cache.get(request)).toThrow(TypeError);
-    expect(() => cache.put(request, 'x')).toThrow(message);
-    let generated = 0;
-    await expect(cache.getOrGenerate(request, () => ++generated)).rejects.toThrow(message);
-    expect(generated).toBe(0);
-    expect(cache.stats()).toEqual({ hits: 0, misses: 0, hitRate: 0 });
-    expect(db.sqlite.prepare('SELECT COUNT(*) FROM llm_cache').pluck().get()).toBe(0);
-  });
+    [
+      'Infinity inside an array',
+      { logit_bias: [1, Number.POSITIVE_INFINITY] },
+      /request\.parameters\.logit_bias\[1\] is Infinity/,
+    ],
+  ])(
+    'refuses %s in the request with a TypeError naming the path, before touching the database',
+    async (_what, parameters, message) => {
+      const { db } = tempDb();
+      const cache = new LLMOutputCache(db);
+      const request = { model, prompt, parameters } as unknown as LLMRequest;
+      expect(() => LLMOutputCache.keyOf(request)).toThrow(message);
+      expect(() => cache.get(request)).toThrow(TypeError);
+      expect(() => cache.put(request, 'x')).toThrow(message);
+      let generated = 0;
+      await expect(cache.getOrGenerate(request, () => ++generated)).rejects.toThrow(message);
+      expect(generated).toBe(0);
+      expect(cache.stats()).toEqual({ hits: 0, misses: 0, hitRate: 0 });
+      expect(db.sqlite.prepare('SELECT COUNT(*) FROM llm_cache').pluck().get()).toBe(0);
+    },
+  );
 
   it('gives two different Dates, NaN and null, undefined and absent no shared key: they are refused', () => {
     const key = (parameters: unknown) => () => LLMOutputCache.keyOf({ model, prompt, parameters } as LLMRequest);
@@ -129,12 +144,17 @@ describe('LLMOutputCache keys', () => {
   it('keeps the key of an ordinary request', () => {
     // sha256 of {"model":"m1","parameters":{"max_tokens":10,"temperature":0},"prompt":"hello"}, as keyed before.
     const request: LLMRequest = { model, prompt, parameters: { temperature: 0, max_tokens: 10 } };
-    expect(LLMOutputCache.keyOf(request)).toBe(sha256Hex('{"model":"m1","parameters":{"max_tokens":10,"temperature":0},"prompt":"hello"}'));
+    expect(LLMOutputCache.keyOf(request)).toBe(
+      sha256Hex('{"model":"m1","parameters":{"max_tokens":10,"temperature":0},"prompt":"hello"}'),
+    );
   });
 
   describe('properties', () => {
     // Keys that name Object.prototype members, mixed with arbitrary strings, so "__proto__" and its kin turn up often.
-    const key = fc.oneof(fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty', ''), fc.string({ maxLength: 3 }));
+    const key = fc.oneof(
+      fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty', ''),
+      fc.string({ maxLength: 3 }),
+    );
     const { json, object } = fc.letrec<{ json: Json; object: Record<string, Json> }>((tie) => ({
       json: fc.oneof(
         { depthSize: 'small' },
@@ -195,7 +215,8 @@ describe('LLMOutputCache keys', () => {
 /** An object with these own properties, "__proto__" included (as JSON.parse makes it). */
 function toObject<T>(entries: readonly (readonly [string, T])[]): Record<string, T> {
   const out: Record<string, T> = {};
-  for (const [k, v] of entries) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  for (const [k, v] of entries)
+    Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
   return out;
 }
 

@@ -61,7 +61,9 @@ export class LLMOutputCache {
     if (request === null || typeof request !== 'object') throw new TypeError('request must be an object');
     for (const field of Object.keys(request)) {
       if (!REQUEST_FIELDS.has(field)) {
-        throw new TypeError(`request.${field} is not an LLMRequest field (model, prompt, parameters): it would not be part of the key`);
+        throw new TypeError(
+          `request.${field} is not an LLMRequest field (model, prompt, parameters): it would not be part of the key`,
+        );
       }
     }
     // Not ??: a null parameters must reach the check below and be refused, not become {}.

@@ -5,25 +5,45 @@ import type { PrometheusFamily } from './prometheus-text.js';
 const COUNTER_METRICS: Readonly<Record<CounterName, { readonly name: string; readonly help: string }>> = {
   checkpointsCommitted: { name: 'agentos_checkpoints_committed_total', help: 'Checkpoints committed.' },
   verifications: { name: 'agentos_checkpoint_verifications_total', help: 'Checkpoint evidence verifications run.' },
-  verificationFailures: { name: 'agentos_checkpoint_verification_failures_total', help: 'Checkpoint evidence verifications that failed.' },
+  verificationFailures: {
+    name: 'agentos_checkpoint_verification_failures_total',
+    help: 'Checkpoint evidence verifications that failed.',
+  },
   leaseAcquisitions: { name: 'agentos_lease_acquisitions_total', help: 'Leases acquired.' },
   leaseRenewals: { name: 'agentos_lease_renewals_total', help: 'Leases renewed.' },
   leaseCompletions: { name: 'agentos_lease_completions_total', help: 'Leased work items completed.' },
-  leaseLost: { name: 'agentos_leases_lost_total', help: 'Operations refused because the lease was no longer held (fenced).' },
-  leaseExpirations: { name: 'agentos_lease_expirations_total', help: 'Expired leases recovered by the recovery sweep.' },
+  leaseLost: {
+    name: 'agentos_leases_lost_total',
+    help: 'Operations refused because the lease was no longer held (fenced).',
+  },
+  leaseExpirations: {
+    name: 'agentos_lease_expirations_total',
+    help: 'Expired leases recovered by the recovery sweep.',
+  },
   sweeps: { name: 'agentos_recovery_sweeps_total', help: 'Recovery sweeps run.' },
   sweepErrors: { name: 'agentos_recovery_sweep_errors_total', help: 'Errors during recovery sweeps.' },
   cacheHits: { name: 'agentos_llm_cache_hits_total', help: 'LLM output cache hits.' },
   cacheMisses: { name: 'agentos_llm_cache_misses_total', help: 'LLM output cache misses.' },
   toolCallsExecuted: { name: 'agentos_tool_calls_executed_total', help: 'Tool calls executed.' },
-  toolCallsReplayed: { name: 'agentos_tool_calls_replayed_total', help: 'Tool calls replayed from the ledger instead of executed.' },
-  toolCallsInDoubt: { name: 'agentos_tool_calls_in_doubt_total', help: 'Tool calls reported in doubt (cut off by a crash).' },
-  databaseLockTimeouts: { name: 'agentos_database_lock_timeouts_total', help: 'Writes that gave up waiting for the database write lock (SQLITE_BUSY).' },
+  toolCallsReplayed: {
+    name: 'agentos_tool_calls_replayed_total',
+    help: 'Tool calls replayed from the ledger instead of executed.',
+  },
+  toolCallsInDoubt: {
+    name: 'agentos_tool_calls_in_doubt_total',
+    help: 'Tool calls reported in doubt (cut off by a crash).',
+  },
+  databaseLockTimeouts: {
+    name: 'agentos_database_lock_timeouts_total',
+    help: 'Writes that gave up waiting for the database write lock (SQLITE_BUSY).',
+  },
 };
 
 /** The name of every metric `Metrics.toPrometheus()` writes, for alerting rules and dashboards. */
 export const METRIC_NAMES = {
-  ...(Object.fromEntries(Object.entries(COUNTER_METRICS).map(([key, m]) => [key, m.name])) as Readonly<Record<CounterName, string>>),
+  ...(Object.fromEntries(Object.entries(COUNTER_METRICS).map(([key, m]) => [key, m.name])) as Readonly<
+    Record<CounterName, string>
+  >),
   checkpointCommitDuration: 'agentos_checkpoint_commit_duration_seconds',
   recoverySweepDuration: 'agentos_recovery_sweep_duration_seconds',
   recoverySweepLastDuration: 'agentos_recovery_sweep_last_duration_seconds',

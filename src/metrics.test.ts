@@ -24,7 +24,14 @@ describe('Metrics', () => {
     cache.put({ model: 'm', prompt: 'p' }, 'x');
     cache.get({ model: 'm', prompt: 'p' });
     const snap = metrics.snapshot();
-    expect(snap.counters).toMatchObject({ checkpointsCommitted: 3, leaseAcquisitions: 2, leaseExpirations: 2, sweeps: 1, cacheHits: 1, cacheMisses: 1 });
+    expect(snap.counters).toMatchObject({
+      checkpointsCommitted: 3,
+      leaseAcquisitions: 2,
+      leaseExpirations: 2,
+      sweeps: 1,
+      cacheHits: 1,
+      cacheMisses: 1,
+    });
     expect(snap.checkpointCommitLatencyMs.count).toBe(3);
     expect(snap.checkpointCommitLatencyMs.p99).toBeGreaterThan(0);
     expect(snap.leaseExpirationRate).toBe(1);
@@ -39,7 +46,9 @@ describe('Metrics', () => {
     metrics.increment('cacheMisses');
     [1, 3, 2].forEach((ms) => metrics.checkpointCommitLatency.record(ms));
     const text = metrics.toPrometheus();
-    expect(text).toContain('# TYPE agentos_checkpoints_committed_total counter\nagentos_checkpoints_committed_total 3\n');
+    expect(text).toContain(
+      '# TYPE agentos_checkpoints_committed_total counter\nagentos_checkpoints_committed_total 3\n',
+    );
     expect(text).toContain('agentos_llm_cache_misses_total 1\n');
     expect(text).toContain(
       [
@@ -57,7 +66,9 @@ describe('Metrics', () => {
     const families = [...text.matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]);
     expect(families).toHaveLength(new Set(families).size);
     expect(families.every((name) => name?.startsWith('agentos_'))).toBe(true);
-    expect(families.filter((name) => name?.endsWith('_total'))).toHaveLength(Object.keys(metrics.snapshot().counters).length);
+    expect(families.filter((name) => name?.endsWith('_total'))).toHaveLength(
+      Object.keys(metrics.snapshot().counters).length,
+    );
   });
 
   it.skipIf(!promtool)('writes text that `promtool check metrics` accepts without lint warnings', () => {
@@ -65,7 +76,11 @@ describe('Metrics', () => {
     metrics.increment('leaseAcquisitions', 2);
     metrics.checkpointCommitLatency.record(0.4);
     metrics.sweepDuration.record(12);
-    const check = spawnSync('promtool', ['check', 'metrics'], { input: metrics.toPrometheus(), encoding: 'utf8', timeout: 60_000 });
+    const check = spawnSync('promtool', ['check', 'metrics'], {
+      input: metrics.toPrometheus(),
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(`${check.stdout}${check.stderr}`).toBe('');
     expect(check.status).toBe(0);
   });

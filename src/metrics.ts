@@ -121,6 +121,11 @@ export class Metrics {
    * metric names prefixed `agentos_`, times in seconds. See METRIC_NAMES for the names.
    */
   toPrometheus(): string {
-    return formatPrometheusText(metricFamilies({ ...this.#counters }, { checkpointCommit: this.checkpointCommitLatency, sweep: this.sweepDuration }));
+    return formatPrometheusText(
+      metricFamilies(
+        { ...this.#counters },
+        { checkpointCommit: this.checkpointCommitLatency, sweep: this.sweepDuration },
+      ),
+    );
   }
 }

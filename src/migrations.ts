@@ -28,7 +28,10 @@ export function loadMigrations(dir = fileURLToPath(new URL('./migrations/', impo
     }))
     .sort((a, b) => a.version - b.version);
   migrations.forEach((m, i) => {
-    if (m.version !== i + 1) throw new Error(`migrations in ${dir} must be numbered 0001, 0002, … without gaps; found ${m.version} at position ${i + 1}`);
+    if (m.version !== i + 1)
+      throw new Error(
+        `migrations in ${dir} must be numbered 0001, 0002, … without gaps; found ${m.version} at position ${i + 1}`,
+      );
   });
   cached = migrations;
   return migrations;
@@ -41,7 +44,8 @@ export function loadMigrations(dir = fileURLToPath(new URL('./migrations/', impo
 export function migrate(db: Database.Database, migrations: Migration[], appliedAt: number): number[] {
   // Up to date (the common case, e.g. every worker opening a shared file): a read, no write lock taken.
   const recorded = appliedVersions(db);
-  if (migrations.length > 0 && recorded.size === migrations.length && Math.max(...recorded) === migrations.length) return [];
+  if (migrations.length > 0 && recorded.size === migrations.length && Math.max(...recorded) === migrations.length)
+    return [];
   const applied = db.transaction(() => {
     // Checked again under the write lock: a newer release may have migrated the file since it was inspected.
     assertSchemaNotNewer(db, migrations.length);

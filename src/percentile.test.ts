@@ -10,7 +10,12 @@ describe('nearestRank', () => {
     expect(nearestRank([1, 2, 3, 4], 0)).toBe(1);
     expect(nearestRank([1, 2, 3, 4], 1)).toBe(4);
     expect(nearestRank([], 0.5)).toBeNull();
-    expect([nearestRankIndex(100, 0.5), nearestRankIndex(100, 0.99), nearestRankIndex(3, 0), nearestRankIndex(3, 1)]).toEqual([49, 98, 0, 2]);
+    expect([
+      nearestRankIndex(100, 0.5),
+      nearestRankIndex(100, 0.99),
+      nearestRankIndex(3, 0),
+      nearestRankIndex(3, 1),
+    ]).toEqual([49, 98, 0, 2]);
   });
 
   it('is the smallest sample with at least q·n samples at or below it', () => {
@@ -38,7 +43,15 @@ describe('summarizeLatencies', () => {
   });
 
   it('flags percentiles with too few samples, and summarises nothing as nulls', () => {
-    expect(summarizeLatencies([])).toEqual({ n: 0, mean: null, p50: null, p95: null, p99: null, max: null, insufficient: ['p50', 'p95', 'p99'] });
+    expect(summarizeLatencies([])).toEqual({
+      n: 0,
+      mean: null,
+      p50: null,
+      p95: null,
+      p99: null,
+      max: null,
+      insufficient: ['p50', 'p95', 'p99'],
+    });
     expect(summarizeLatencies(Array.from({ length: 300 }, (_, i) => i)).insufficient).toEqual(['p99']);
   });
 });

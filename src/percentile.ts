@@ -32,7 +32,8 @@ export interface LatencySummary {
 /** Summarises samples in any order; the input is not modified. */
 export function summarizeLatencies(samples: ArrayLike<number>): LatencySummary {
   const n = samples.length;
-  if (n === 0) return { n, mean: null, p50: null, p95: null, p99: null, max: null, insufficient: ['p50', 'p95', 'p99'] };
+  if (n === 0)
+    return { n, mean: null, p50: null, p95: null, p99: null, max: null, insufficient: ['p50', 'p95', 'p99'] };
   const sorted = Float64Array.from(samples).sort(); // a typed array sorts numerically
   let sum = 0;
   for (const x of sorted) sum += x;

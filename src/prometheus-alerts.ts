@@ -37,7 +37,10 @@ const MEASURED: Readonly<Record<AlertName, { expr: string; for?: string }>> = {
   recovery_sweep_duration: { expr: M.recoverySweepLastDuration },
   lease_expiration_rate: { expr: `rate(${M.leaseExpirations}[15m]) / rate(${M.leaseAcquisitions}[15m])`, for: '15m' },
   // No traffic makes 0/0 = NaN, which never fires: an idle cache is not an ineffective one.
-  llm_cache_hit_rate: { expr: `rate(${M.cacheHits}[1h]) / (rate(${M.cacheHits}[1h]) + rate(${M.cacheMisses}[1h]))`, for: '15m' },
+  llm_cache_hit_rate: {
+    expr: `rate(${M.cacheHits}[1h]) / (rate(${M.cacheHits}[1h]) + rate(${M.cacheMisses}[1h]))`,
+    for: '15m',
+  },
   database_lock_timeout: { expr: `increase(${M.databaseLockTimeouts}[1h])` },
 };
 

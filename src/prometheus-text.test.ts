@@ -9,7 +9,11 @@ describe('formatPrometheusText', () => {
         name: 'agentos_wait_seconds',
         help: 'Waits.',
         type: 'summary',
-        samples: [{ labels: { quantile: '0.5' }, value: 0.25 }, { suffix: '_sum', value: 1.5 }, { suffix: '_count', value: 4 }],
+        samples: [
+          { labels: { quantile: '0.5' }, value: 0.25 },
+          { suffix: '_sum', value: 1.5 },
+          { suffix: '_count', value: 4 },
+        ],
       },
       { name: 'agentos_unset', help: 'Declared, no sample yet.', type: 'gauge', samples: [] },
     ]);
@@ -56,10 +60,22 @@ describe('formatPrometheusText', () => {
   });
 
   it('refuses, naming the metric, what Prometheus would not parse or would misread', () => {
-    expect(() => formatPrometheusText([{ name: 'agentos-bad', help: '', type: 'gauge', samples: [] }])).toThrow(/metric name "agentos-bad"/);
-    expect(() => formatPrometheusText([{ name: 'agentos_things', help: '', type: 'counter', samples: [] }])).toThrow(/counter agentos_things must be named \*_total/);
-    expect(() => formatPrometheusText([{ name: 'agentos_g', help: '', type: 'gauge', samples: [{ labels: { 'bad-label': 'x' }, value: 1 }] }])).toThrow(/label name "bad-label" of agentos_g/);
-    expect(() => formatPrometheusText([{ name: 'agentos_g', help: '', type: 'gauge', samples: [{ labels: { __name__: 'x' }, value: 1 }] }])).toThrow(/label name "__name__"/);
+    expect(() => formatPrometheusText([{ name: 'agentos-bad', help: '', type: 'gauge', samples: [] }])).toThrow(
+      /metric name "agentos-bad"/,
+    );
+    expect(() => formatPrometheusText([{ name: 'agentos_things', help: '', type: 'counter', samples: [] }])).toThrow(
+      /counter agentos_things must be named \*_total/,
+    );
+    expect(() =>
+      formatPrometheusText([
+        { name: 'agentos_g', help: '', type: 'gauge', samples: [{ labels: { 'bad-label': 'x' }, value: 1 }] },
+      ]),
+    ).toThrow(/label name "bad-label" of agentos_g/);
+    expect(() =>
+      formatPrometheusText([
+        { name: 'agentos_g', help: '', type: 'gauge', samples: [{ labels: { __name__: 'x' }, value: 1 }] },
+      ]),
+    ).toThrow(/label name "__name__"/);
     const twice = { name: 'agentos_g', help: '', type: 'gauge', samples: [] } as const;
     expect(() => formatPrometheusText([twice, twice])).toThrow(/agentos_g is declared twice/);
   });

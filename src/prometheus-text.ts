@@ -32,15 +32,19 @@ export function formatPrometheusText(families: readonly PrometheusFamily[]): str
     checkFamily(family, seen);
     lines.push(`# HELP ${family.name} ${escapeHelp(family.help)}`, `# TYPE ${family.name} ${family.type}`);
     for (const sample of family.samples) {
-      lines.push(`${family.name}${sample.suffix ?? ''}${formatLabels(family.name, sample.labels)} ${formatValue(sample.value)}`);
+      lines.push(
+        `${family.name}${sample.suffix ?? ''}${formatLabels(family.name, sample.labels)} ${formatValue(sample.value)}`,
+      );
     }
   }
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }
 
 function checkFamily(family: PrometheusFamily, seen: Set<string>): void {
-  if (!METRIC_NAME.test(family.name)) throw new TypeError(`metric name ${JSON.stringify(family.name)} must match ${METRIC_NAME.source}`);
-  if (family.type === 'counter' && !family.name.endsWith('_total')) throw new TypeError(`counter ${family.name} must be named *_total`);
+  if (!METRIC_NAME.test(family.name))
+    throw new TypeError(`metric name ${JSON.stringify(family.name)} must match ${METRIC_NAME.source}`);
+  if (family.type === 'counter' && !family.name.endsWith('_total'))
+    throw new TypeError(`counter ${family.name} must be named *_total`);
   if (seen.has(family.name)) throw new TypeError(`metric ${family.name} is declared twice`);
   seen.add(family.name);
 }
@@ -50,7 +54,9 @@ function formatLabels(metric: string, labels: Readonly<Record<string, string>> |
   if (entries.length === 0) return '';
   for (const [name] of entries) {
     if (!LABEL_NAME.test(name) || name.startsWith('__')) {
-      throw new TypeError(`label name ${JSON.stringify(name)} of ${metric} must match ${LABEL_NAME.source} and not start with "__"`);
+      throw new TypeError(
+        `label name ${JSON.stringify(name)} of ${metric} must match ${LABEL_NAME.source} and not start with "__"`,
+      );
     }
   }
   return `{${entries.map(([name, value]) => `${name}="${escapeLabelValue(value)}"`).join(',')}}`;

@@ -20,7 +20,8 @@ describe('RecoverySweep', () => {
     expect(spy.mock.calls.filter(([sql]) => sql.includes('UPDATE work_items')).length).toBe(1);
     spy.mockRestore();
     expect(stats).toMatchObject({ expiredFound: 6, recovered: 6, errors: 0, checkpointsCreated: 0 });
-    for (const l of expiring) expect(short.get(l.itemId)).toMatchObject({ status: 'pending', leaseHolder: null, recoveries: 1 });
+    for (const l of expiring)
+      expect(short.get(l.itemId)).toMatchObject({ status: 'pending', leaseHolder: null, recoveries: 1 });
     for (const l of live) expect(long.get(l.itemId)).toMatchObject({ status: 'leased', leaseHolder: 'long' });
     expect(short.get('i9')).toMatchObject({ status: 'pending', recoveries: 0 });
     expect(sweep.scanAndRecover().recovered).toBe(0);
@@ -41,7 +42,9 @@ describe('RecoverySweep', () => {
     const cm = new CheckpointManager(db);
     for (let i = 0; i < 10; i++) {
       expect(lm.get(`i${i}`)).toMatchObject({ status: 'pending', recoveries: 1, leaseHolder: null });
-      expect(cm.list(`${RECOVERY_TASK_PREFIX}i${i}`).map((c) => [c.seq, (c.state as { holder: string }).holder])).toEqual([[1, 'w']]);
+      expect(
+        cm.list(`${RECOVERY_TASK_PREFIX}i${i}`).map((c) => [c.seq, (c.state as { holder: string }).holder]),
+      ).toEqual([[1, 'w']]);
     }
     expect(new RecoverySweep(db, { batchSize: 3 }).scanAndRecover().recovered).toBe(0);
   });
@@ -49,7 +52,8 @@ describe('RecoverySweep', () => {
   it('trims trimTasksPerSweep tasks per sweep, continuing where the last sweep stopped and wrapping around', () => {
     const { db } = tempDb();
     const cm = new CheckpointManager(db);
-    for (const task of ['t1', 't2', 't3', 't4', 't5']) for (let i = 0; i < 4; i++) cm.commit(cm.begin(task, `s${i}`, {}));
+    for (const task of ['t1', 't2', 't3', 't4', 't5'])
+      for (let i = 0; i < 4; i++) cm.commit(cm.begin(task, `s${i}`, {}));
     const sweep = new RecoverySweep(db, { retentionLimit: 2, trimTasksPerSweep: 2 });
     const counts = () => ['t1', 't2', 't3', 't4', 't5'].map((t) => cm.list(t).length);
     expect(sweep.scanAndRecover().checkpointsDeleted).toBe(4);

@@ -136,7 +136,11 @@ export class RecoverySweep {
   /** Trims the next trimTasksPerSweep tasks to the newest retentionLimit checkpoints; returns how many it deleted. */
   #trimNextTasks(): number {
     const keep = this.#retentionLimit;
-    const tasks = this.#tasksAfter.all({ after: this.#trimAfter, limit: this.#trimTasksPerSweep }) as { taskId: string; first: number; last: number }[];
+    const tasks = this.#tasksAfter.all({ after: this.#trimAfter, limit: this.#trimTasksPerSweep }) as {
+      taskId: string;
+      first: number;
+      last: number;
+    }[];
     let deleted = 0;
     for (const { taskId, first, last } of tasks) {
       if (last - first + 1 > keep) deleted += this.#trimTask.run(taskId, last - keep).changes;
@@ -154,7 +158,14 @@ export class RecoverySweep {
         this.#onSweep?.(this.scanAndRecover());
       } catch (error) {
         this.metrics.increment('sweepErrors');
-        const failed: SweepStats = { expiredFound: 0, recovered: 0, errors: 1, checkpointsCreated: 0, checkpointsDeleted: 0, durationMs: 0 };
+        const failed: SweepStats = {
+          expiredFound: 0,
+          recovered: 0,
+          errors: 1,
+          checkpointsCreated: 0,
+          checkpointsDeleted: 0,
+          durationMs: 0,
+        };
         this.#onSweep?.(failed, error);
       }
     };

@@ -5,7 +5,9 @@ import { useTempDb } from '../test/helpers/temp-db.js';
 import { until } from '../test/helpers/until.js';
 import { CheckpointManager, TaskError, TaskRunner, evidence, type StepContext, type TaskStep } from './index.js';
 
-interface S { trail: string[] }
+interface S {
+  trail: string[];
+}
 
 function steps(names: string[], runs: string[], failOn?: string): TaskStep<S>[] {
   return names.map((name) => ({
@@ -27,8 +29,17 @@ describe('TaskRunner', () => {
     const runs: string[] = [];
     const runner = new TaskRunner(db, cm, { steps: steps(['a', 'b', 'c'], runs), initialState: { trail: [] } });
     const result = await runner.run('t1');
-    expect(result).toMatchObject({ status: 'succeeded', state: { trail: ['a', 'b', 'c'] }, resumedAfter: null, executed: ['a', 'b', 'c'] });
-    expect(cm.list('t1').map((c) => [c.seq, c.step])).toEqual([[1, 'a'], [2, 'b'], [3, 'c']]);
+    expect(result).toMatchObject({
+      status: 'succeeded',
+      state: { trail: ['a', 'b', 'c'] },
+      resumedAfter: null,
+      executed: ['a', 'b', 'c'],
+    });
+    expect(cm.list('t1').map((c) => [c.seq, c.step])).toEqual([
+      [1, 'a'],
+      [2, 'b'],
+      [3, 'c'],
+    ]);
     expect(runner.status('t1')?.status).toBe('succeeded');
   });
 
@@ -36,7 +47,10 @@ describe('TaskRunner', () => {
     const { db } = tempDb();
     const cm = new CheckpointManager(db);
     const runs: string[] = [];
-    const failing = new TaskRunner(db, cm, { steps: steps(['a', 'b', 'c', 'd'], runs, 'c'), initialState: { trail: [] } });
+    const failing = new TaskRunner(db, cm, {
+      steps: steps(['a', 'b', 'c', 'd'], runs, 'c'),
+      initialState: { trail: [] },
+    });
     expect(await failing.run('t')).toMatchObject({ status: 'failed', error: 'step "c": c exploded' });
     // A failed task is terminal: running it again returns the failure without executing anything.
     expect((await failing.run('t')).status).toBe('failed');
@@ -51,20 +65,43 @@ describe('TaskRunner', () => {
     const runs: string[] = [];
     let release: () => void = () => undefined;
     const hanging = new Promise<void>((resolve) => (release = resolve));
-    const dying = new TaskRunner(db, cm, {
-      initialState: { trail: [] },
-      steps: steps(['a', 'b'], runs).concat({ name: 'c', run: async (s: S) => (runs.push('c (stuck)'), await hanging, { trail: [...s.trail, 'c'] }) }, steps(['d'], runs)),
-    }, { workerId: 'dying', leaseDurationMs: 1000, renewIntervalMs: 3_600_000 });
+    const dying = new TaskRunner(
+      db,
+      cm,
+      {
+        initialState: { trail: [] },
+        steps: steps(['a', 'b'], runs).concat(
+          { name: 'c', run: async (s: S) => (runs.push('c (stuck)'), await hanging, { trail: [...s.trail, 'c'] }) },
+          steps(['d'], runs),
+        ),
+      },
+      { workerId: 'dying', leaseDurationMs: 1000, renewIntervalMs: 3_600_000 },
+    );
     const stuck = dying.run('t');
     await until(() => runs.includes('c (stuck)'));
     // The runner is as good as dead (think SIGSTOP); its lease runs out.
     clock.advance(1000);
-    const resumer = new TaskRunner(db, cm, { steps: steps(['a', 'b', 'c', 'd'], runs), initialState: { trail: [] } }, { workerId: 'resumer' });
+    const resumer = new TaskRunner(
+      db,
+      cm,
+      { steps: steps(['a', 'b', 'c', 'd'], runs), initialState: { trail: [] } },
+      { workerId: 'resumer' },
+    );
     const result = await resumer.run('t');
-    expect(result).toMatchObject({ status: 'succeeded', resumedAfter: 'b', executed: ['c', 'd'], state: { trail: ['a', 'b', 'c', 'd'] } });
+    expect(result).toMatchObject({
+      status: 'succeeded',
+      resumedAfter: 'b',
+      executed: ['c', 'd'],
+      state: { trail: ['a', 'b', 'c', 'd'] },
+    });
     // The stale runner wakes up: its checkpoint of c is refused, and it records nothing more.
     release();
-    await expect(stuck).rejects.toMatchObject({ name: 'LeaseLostError', operation: 'checkpoint', epoch: 1, currentEpoch: 2 });
+    await expect(stuck).rejects.toMatchObject({
+      name: 'LeaseLostError',
+      operation: 'checkpoint',
+      epoch: 1,
+      currentEpoch: 2,
+    });
     expect(cm.list('t').map((c) => `${c.seq}:${c.step}`)).toEqual(['1:a', '2:b', '3:c', '4:d']);
     expect(resumer.status('t')?.status).toBe('succeeded');
     expect(runs).toEqual(['a', 'b', 'c (stuck)', 'c', 'd']);
@@ -76,7 +113,10 @@ describe('TaskRunner', () => {
     const effects: string[] = [];
     const definition = {
       initialState: { trail: [] as string[] },
-      steps: ['charge-card', 'email'].map((name) => ({ name, run: async (s: S) => (await Promise.resolve(), effects.push(name), { trail: [...s.trail, name] }) })),
+      steps: ['charge-card', 'email'].map((name) => ({
+        name,
+        run: async (s: S) => (await Promise.resolve(), effects.push(name), { trail: [...s.trail, name] }),
+      })),
     };
     const first = new TaskRunner(db, cm, definition, { workerId: 'first' });
     const second = new TaskRunner(db, cm, definition, { workerId: 'second' });
@@ -85,7 +125,10 @@ describe('TaskRunner', () => {
     expect(cm.list('order-1').map((c) => `${c.seq}:${c.step}`)).toEqual(['1:charge-card', '2:email']);
     expect(results[0]).toMatchObject({ status: 'fulfilled', value: { status: 'succeeded' } });
     for (const busy of [results[1], results[2]]) {
-      expect(busy).toMatchObject({ status: 'rejected', reason: { name: 'TaskBusyError', taskId: 'order-1', holder: 'first' } });
+      expect(busy).toMatchObject({
+        status: 'rejected',
+        reason: { name: 'TaskBusyError', taskId: 'order-1', holder: 'first' },
+      });
     }
     // Once the owner has finished, a run returns the stored outcome and executes nothing.
     expect(await second.run('order-1')).toMatchObject({ status: 'succeeded', executed: [] });
@@ -141,14 +184,20 @@ describe('TaskRunner', () => {
     const runner = new TaskRunner(db, cm, {
       initialState: { trail: [] },
       steps: [
-        { name: 'write', run: (s: S) => (writeFileSync(join(dir, 'out.txt'), 'x'), s), evidence: () => evidence.pack(evidence.fileExists('out.txt')) },
+        {
+          name: 'write',
+          run: (s: S) => (writeFileSync(join(dir, 'out.txt'), 'x'), s),
+          evidence: () => evidence.pack(evidence.fileExists('out.txt')),
+        },
         { name: 'claim', run: (s: S) => s, evidence: () => evidence.pack(evidence.fileExists('never-written.txt')) },
         { name: 'after', run: () => expect.unreachable('must not run after a failed verification') },
       ],
     });
     const result = await runner.run('t');
     expect(result.status).toBe('failed');
-    expect(result.error).toMatch(/step "claim": checkpoint \d+ failed verification: item 0 \(file-exists\): "never-written.txt" does not exist/);
+    expect(result.error).toMatch(
+      /step "claim": checkpoint \d+ failed verification: item 0 \(file-exists\): "never-written.txt" does not exist/,
+    );
   });
 
   it('verifies an unverified last checkpoint before resuming, and fails rather than re-running it', async () => {
@@ -157,7 +206,9 @@ describe('TaskRunner', () => {
     lazy.commit(lazy.begin('t', 'a', { trail: ['a'] }), evidence.pack(evidence.fileExists('gone.txt')));
     db.sqlite.prepare("INSERT INTO tasks (id, status, created_at, updated_at) VALUES ('t', 'running', 0, 0)").run();
     const runs: string[] = [];
-    const result = await new TaskRunner(db, lazy, { steps: steps(['a', 'b'], runs), initialState: { trail: [] } }).run('t');
+    const result = await new TaskRunner(db, lazy, { steps: steps(['a', 'b'], runs), initialState: { trail: [] } }).run(
+      't',
+    );
     expect(result.status).toBe('failed');
     expect(result.error).toMatch(/failed verification/);
     expect(runs).toEqual([]);
@@ -166,10 +217,12 @@ describe('TaskRunner', () => {
   it('rejects duplicate step names and a checkpoint for an unknown step', async () => {
     const { db } = tempDb();
     const cm = new CheckpointManager(db);
-    expect(() => new TaskRunner(db, cm, { steps: steps(['a', 'a'], []), initialState: { trail: [] } })).toThrow(TaskError);
-    cm.commit(cm.begin('t', 'zzz', { trail: [] }));
-    await expect(new TaskRunner(db, cm, { steps: steps(['a'], []), initialState: { trail: [] } }).run('t')).rejects.toThrow(
-      /checkpoint for step "zzz", which its definition does not contain/,
+    expect(() => new TaskRunner(db, cm, { steps: steps(['a', 'a'], []), initialState: { trail: [] } })).toThrow(
+      TaskError,
     );
+    cm.commit(cm.begin('t', 'zzz', { trail: [] }));
+    await expect(
+      new TaskRunner(db, cm, { steps: steps(['a'], []), initialState: { trail: [] } }).run('t'),
+    ).rejects.toThrow(/checkpoint for step "zzz", which its definition does not contain/);
   });
 });

@@ -81,11 +81,17 @@ export class TaskRunner<S> {
   readonly #status: Statement;
   readonly #setStatus: Statement;
 
-  constructor(db: AgentDatabase, checkpoints: CheckpointManager, definition: TaskDefinition<S>, options: TaskRunnerOptions<S> = {}) {
+  constructor(
+    db: AgentDatabase,
+    checkpoints: CheckpointManager,
+    definition: TaskDefinition<S>,
+    options: TaskRunnerOptions<S> = {},
+  ) {
     const names = new Set<string>();
     for (const step of definition.steps) {
       assertId('step name', step.name);
-      if (names.has(step.name)) throw new TaskError(`step name "${step.name}" appears twice; step names must be unique`);
+      if (names.has(step.name))
+        throw new TaskError(`step name "${step.name}" appears twice; step names must be unique`);
       names.add(step.name);
     }
     if (names.size === 0) throw new TaskError('a task needs at least one step');
@@ -162,10 +168,20 @@ export class TaskRunner<S> {
     const executed: string[] = [];
     if (last) {
       const index = steps.findIndex((s) => s.name === last.step);
-      if (index < 0) throw new TaskError(`task "${taskId}" has a checkpoint for step "${last.step}", which its definition does not contain`);
+      if (index < 0)
+        throw new TaskError(
+          `task "${taskId}" has a checkpoint for step "${last.step}", which its definition does not contain`,
+        );
       const verification = last.verified ? null : this.#checkpoints.verify(last.id);
       if (verification && !verification.ok) {
-        return this.#fail(taskId, lease(), last.state, resumedAfter, executed, new CheckpointVerificationError(last.id, failuresOf(verification)));
+        return this.#fail(
+          taskId,
+          lease(),
+          last.state,
+          resumedAfter,
+          executed,
+          new CheckpointVerificationError(last.id, failuresOf(verification)),
+        );
       }
       state = last.state;
       next = index + 1;
@@ -176,7 +192,12 @@ export class TaskRunner<S> {
       const step = steps[i]!;
       // Still the owner? Checked (and the lease extended) before every step's side effects.
       renew();
-      const context: StepContext = { taskId, stepIndex: i, idempotencyKey: idempotencyKey(taskId, i, step.name), lease: lease() };
+      const context: StepContext = {
+        taskId,
+        stepIndex: i,
+        idempotencyKey: idempotencyKey(taskId, i, step.name),
+        lease: lease(),
+      };
       try {
         state = await step.run(state, context);
         crashPoint('task.after-step');
@@ -202,7 +223,14 @@ export class TaskRunner<S> {
     const previous = this.status(taskId);
     if (!previous || previous.status === 'running') return null;
     const last = this.#checkpoints.getLast<S>(taskId);
-    return { taskId, status: previous.status, state: last?.state ?? this.#definition.initialState, resumedAfter: null, executed: [], error: previous.error };
+    return {
+      taskId,
+      status: previous.status,
+      state: last?.state ?? this.#definition.initialState,
+      resumedAfter: null,
+      executed: [],
+      error: previous.error,
+    };
   }
 
   /** Takes the task's lease (creating its work item on first run), waiting if asked to. */
@@ -242,7 +270,15 @@ export class TaskRunner<S> {
     });
   }
 
-  #fail(taskId: string, lease: Lease<unknown>, state: S, resumedAfter: string | null, executed: string[], error: unknown, step?: string): TaskRunResult<S> {
+  #fail(
+    taskId: string,
+    lease: Lease<unknown>,
+    state: S,
+    resumedAfter: string | null,
+    executed: string[],
+    error: unknown,
+    step?: string,
+  ): TaskRunResult<S> {
     const message = `${step ? `step "${step}": ` : ''}${error instanceof Error ? error.message : String(error)}`;
     this.#finish(taskId, lease, 'failed', message);
     return { taskId, status: 'failed', state, resumedAfter, executed, error: message };
@@ -254,6 +290,8 @@ export function idempotencyKey(taskId: string, stepIndex: number, stepName: stri
   return `agentos-${sha256Hex(JSON.stringify([taskId, stepIndex, stepName])).slice(0, 40)}`;
 }
 
-function failuresOf(v: { failures: { index: number; kind: string; reason?: string }[] }): { index: number; kind: string; reason: string }[] {
+function failuresOf(v: {
+  failures: { index: number; kind: string; reason?: string }[];
+}): { index: number; kind: string; reason: string }[] {
   return v.failures.map((f) => ({ index: f.index, kind: f.kind, reason: f.reason ?? 'failed' }));
 }

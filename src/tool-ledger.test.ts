@@ -24,7 +24,11 @@ function deadPid(): number {
 
 /** The tool_calls rows, oldest first. */
 function rows(db: AgentDatabase): Record<string, unknown>[] {
-  return db.sqlite.prepare('SELECT key, status, lease_item, lease_epoch, truncated, length(stdout) AS stdout_length FROM tool_calls ORDER BY started_at, key').all() as Record<string, unknown>[];
+  return db.sqlite
+    .prepare(
+      'SELECT key, status, lease_item, lease_epoch, truncated, length(stdout) AS stdout_length FROM tool_calls ORDER BY started_at, key',
+    )
+    .all() as Record<string, unknown>[];
 }
 
 /** Kills a process started by a test, if it still exists. */
@@ -77,7 +81,9 @@ describe('ToolLedger', () => {
     const key = new ToolLedger(db).keyOf(command, { cwd: dir });
     // What a crash between "started" and "completed" leaves behind: a started row whose owner is gone.
     db.sqlite
-      .prepare("INSERT INTO tool_calls (key, command, cwd, status, owner_pid, started_at) VALUES (?, ?, ?, 'started', ?, ?)")
+      .prepare(
+        "INSERT INTO tool_calls (key, command, cwd, status, owner_pid, started_at) VALUES (?, ?, ?, 'started', ?, ?)",
+      )
       .run(key, command, dir, deadPid(), clock.now());
     const ledger = new ToolLedger(db);
     await expect(ledger.run(command, { cwd: dir })).rejects.toThrow(InDoubtToolCallError);
@@ -93,7 +99,9 @@ describe('ToolLedger', () => {
     const { db, dir, clock } = tempDb();
     const command = 'echo run >> side-effects.txt';
     db.sqlite
-      .prepare("INSERT INTO tool_calls (key, command, cwd, status, owner_pid, started_at) VALUES (?, ?, ?, 'started', ?, ?)")
+      .prepare(
+        "INSERT INTO tool_calls (key, command, cwd, status, owner_pid, started_at) VALUES (?, ?, ?, 'started', ?, ?)",
+      )
       .run(new ToolLedger(db).keyOf(command, { cwd: dir }), command, dir, process.ppid, clock.now());
     const ledger = new ToolLedger(db);
     await expect(ledger.run(command, { cwd: dir })).rejects.toThrow(ToolCallInProgressError);
@@ -136,7 +144,11 @@ describe('ToolLedger', () => {
     await expect(failure).rejects.toThrow(/ENOENT/);
     expect(rows(db)).toEqual([]);
     mkdirSync(missing);
-    expect(await ledger.run('echo ran', { cwd: missing })).toMatchObject({ exitCode: 0, stdout: 'ran\n', replayed: false });
+    expect(await ledger.run('echo ran', { cwd: missing })).toMatchObject({
+      exitCode: 0,
+      stdout: 'ran\n',
+      replayed: false,
+    });
   });
 
   it('executes again after the recorded result expires', async () => {
@@ -172,9 +184,13 @@ describe('ToolLedger', () => {
         stdout: 'staging\n',
         replayed: true,
       });
-      expect(production.keyOf(command, { cwd: dir, env: { AGENTOS_TEST_TARGET: 'staging' } })).toBe(staging.keyOf(command, { cwd: dir }));
+      expect(production.keyOf(command, { cwd: dir, env: { AGENTOS_TEST_TARGET: 'staging' } })).toBe(
+        staging.keyOf(command, { cwd: dir }),
+      );
       // Setting a variable to the value it already has changes nothing.
-      expect(production.keyOf(command, { cwd: dir, env: { AGENTOS_TEST_TARGET: 'production' } })).toBe(production.keyOf(command, { cwd: dir }));
+      expect(production.keyOf(command, { cwd: dir, env: { AGENTOS_TEST_TARGET: 'production' } })).toBe(
+        production.keyOf(command, { cwd: dir }),
+      );
       // A change to process.env after the ledger was created reaches neither its commands nor its keys.
       process.env.AGENTOS_TEST_TARGET = 'elsewhere';
       expect(await production.run(command, { cwd: dir })).toMatchObject({ stdout: 'production\n', replayed: true });
@@ -220,36 +236,44 @@ describe('ToolLedger', () => {
     expect(again).toMatchObject({ stdout: 'one\n', replayed: true });
     expect(readFileSync(join(dir, 'side-effects.txt'), 'utf8')).toBe('one\n');
     expect(rows(db).map((r) => r.key)).toEqual([new ToolLedger(db).keyOf('anything', { key: 'deploy-step' })]);
-    expect(new ToolLedger(db).keyOf('echo one', { key: 'deploy-step' })).not.toBe(new ToolLedger(db).keyOf('echo one', { key: 'other' }));
+    expect(new ToolLedger(db).keyOf('echo one', { key: 'deploy-step' })).not.toBe(
+      new ToolLedger(db).keyOf('echo one', { key: 'other' }),
+    );
     expect(ledger.forget('anything', { key: 'deploy-step' })).toBe(true);
     expect(rows(db)).toEqual([]);
   });
 
-  it.runIf(process.platform === 'linux')('treats a started call whose owner pid now belongs to another process as in doubt, not in progress', async () => {
-    const { db, dir, clock } = tempDb();
-    const command = 'echo run >> side-effects.txt';
-    const key = new ToolLedger(db).keyOf(command, { cwd: dir });
-    const other = spawn('sleep', ['30'], { stdio: 'ignore' });
-    try {
-      const pid = other.pid;
-      if (pid === undefined) throw new Error('sleep did not start');
-      const insert = db.sqlite.prepare(
-        "INSERT OR REPLACE INTO tool_calls (key, command, cwd, status, owner_pid, owner_start, started_at) VALUES (?, ?, ?, 'started', ?, ?, ?)",
-      );
-      const ledger = new ToolLedger(db);
-      // The recorded owner had this pid but started at another time: the pid was reused by the sleep.
-      insert.run(key, command, dir, pid, 'not-its-start-time', clock.now());
-      await expect(ledger.run(command, { cwd: dir })).rejects.toThrow(InDoubtToolCallError);
-      insert.run(key, command, dir, pid, processStartTime(pid), clock.now());
-      await expect(ledger.run(command, { cwd: dir })).rejects.toThrow(ToolCallInProgressError);
-      await expect(ledger.run(command, { cwd: dir, onInDoubt: 'execute' })).rejects.toThrow(ToolCallInProgressError);
-      insert.run(key, command, dir, pid, 'not-its-start-time', clock.now());
-      expect(await ledger.run(command, { cwd: dir, onInDoubt: 'execute' })).toMatchObject({ exitCode: 0, replayed: false });
-      expect(readFileSync(join(dir, 'side-effects.txt'), 'utf8')).toBe('run\n');
-    } finally {
-      other.kill('SIGKILL');
-    }
-  });
+  it.runIf(process.platform === 'linux')(
+    'treats a started call whose owner pid now belongs to another process as in doubt, not in progress',
+    async () => {
+      const { db, dir, clock } = tempDb();
+      const command = 'echo run >> side-effects.txt';
+      const key = new ToolLedger(db).keyOf(command, { cwd: dir });
+      const other = spawn('sleep', ['30'], { stdio: 'ignore' });
+      try {
+        const pid = other.pid;
+        if (pid === undefined) throw new Error('sleep did not start');
+        const insert = db.sqlite.prepare(
+          "INSERT OR REPLACE INTO tool_calls (key, command, cwd, status, owner_pid, owner_start, started_at) VALUES (?, ?, ?, 'started', ?, ?, ?)",
+        );
+        const ledger = new ToolLedger(db);
+        // The recorded owner had this pid but started at another time: the pid was reused by the sleep.
+        insert.run(key, command, dir, pid, 'not-its-start-time', clock.now());
+        await expect(ledger.run(command, { cwd: dir })).rejects.toThrow(InDoubtToolCallError);
+        insert.run(key, command, dir, pid, processStartTime(pid), clock.now());
+        await expect(ledger.run(command, { cwd: dir })).rejects.toThrow(ToolCallInProgressError);
+        await expect(ledger.run(command, { cwd: dir, onInDoubt: 'execute' })).rejects.toThrow(ToolCallInProgressError);
+        insert.run(key, command, dir, pid, 'not-its-start-time', clock.now());
+        expect(await ledger.run(command, { cwd: dir, onInDoubt: 'execute' })).toMatchObject({
+          exitCode: 0,
+          replayed: false,
+        });
+        expect(readFileSync(join(dir, 'side-effects.txt'), 'utf8')).toBe('run\n');
+      } finally {
+        other.kill('SIGKILL');
+      }
+    },
+  );
 
   it('returns at the timeout even when a process outside the group keeps the output open', async () => {
     const { db, dir } = tempDb();
@@ -264,7 +288,12 @@ describe('ToolLedger', () => {
       expect(result).toMatchObject({ timedOut: true, exitCode: null, stdout: 'started\n', replayed: false });
       expect(elapsed).toBeLessThan(2500);
       expect(isAlive(Number(readFileSync(pidFile, 'utf8')))).toBe(true);
-      expect(await ledger.run(command, { cwd: dir, timeoutMs: 200 })).toMatchObject({ timedOut: true, exitCode: null, stdout: 'started\n', replayed: true });
+      expect(await ledger.run(command, { cwd: dir, timeoutMs: 200 })).toMatchObject({
+        timedOut: true,
+        exitCode: null,
+        stdout: 'started\n',
+        replayed: true,
+      });
     } finally {
       if (existsSync(pidFile)) kill(Number(readFileSync(pidFile, 'utf8')));
     }
@@ -283,7 +312,10 @@ describe('ToolLedger', () => {
       }
     };
     try {
-      const result = await new ToolLedger(db).run('sleep 120 & echo $! > background.pid; wait', { cwd: dir, timeoutMs: 200 });
+      const result = await new ToolLedger(db).run('sleep 120 & echo $! > background.pid; wait', {
+        cwd: dir,
+        timeoutMs: 200,
+      });
       expect(result).toMatchObject({ timedOut: true, exitCode: null });
       pid = Number(readFileSync(pidFile, 'utf8'));
       const backgroundPid = pid;
@@ -314,8 +346,14 @@ describe('ToolLedger', () => {
     expect(replay.stdoutBytes).toEqual(first.stdoutBytes);
     expect(rows(db)[0]).toMatchObject({ truncated: 1, stdout_length: 1000 });
     // The ledger-wide default applies when the call gives none.
-    expect(await ledger.run('printf %0150d 0', { cwd: dir })).toMatchObject({ stdout: '0'.repeat(100), truncated: true });
-    expect(await ledger.run('printf %050d 0', { cwd: dir })).toMatchObject({ stdout: '0'.repeat(50), truncated: false });
+    expect(await ledger.run('printf %0150d 0', { cwd: dir })).toMatchObject({
+      stdout: '0'.repeat(100),
+      truncated: true,
+    });
+    expect(await ledger.run('printf %050d 0', { cwd: dir })).toMatchObject({
+      stdout: '0'.repeat(50),
+      truncated: false,
+    });
   });
 
   describe('under a lease', () => {
@@ -344,7 +382,9 @@ describe('ToolLedger', () => {
       const command = 'echo ran >> side-effects.txt';
       const refused = ledger.run(command, { cwd: dir, lease: leaseA });
       await expect(refused).rejects.toThrow(LeaseLostError);
-      await expect(refused).rejects.toThrow(/tool-start on work item "job" by worker "a" with epoch 1 refused: the item is now at epoch 2/);
+      await expect(refused).rejects.toThrow(
+        /tool-start on work item "job" by worker "a" with epoch 1 refused: the item is now at epoch 2/,
+      );
       expect(existsSync(join(dir, 'side-effects.txt'))).toBe(false);
       expect(rows(db)).toEqual([]);
       // The current holder's call runs, and its row records the lease it ran under.
@@ -373,7 +413,9 @@ describe('ToolLedger', () => {
       const leaseB = takeOver();
       const error = await outcome;
       expect(error).toBeInstanceOf(LeaseLostError);
-      expect(String(error)).toMatch(/tool-finish on work item "job" by worker "a" with epoch 1 refused: the item is now at epoch 2/);
+      expect(String(error)).toMatch(
+        /tool-finish on work item "job" by worker "a" with epoch 1 refused: the item is now at epoch 2/,
+      );
       expect(readFileSync(join(dir, 'side-effects.txt'), 'utf8')).toBe('ran\n');
       expect(rows(db)).toMatchObject([{ status: 'started', lease_epoch: 1 }]);
       await expect(ledger.run(command, { cwd: dir, lease: leaseB })).rejects.toThrow(InDoubtToolCallError);

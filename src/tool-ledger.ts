@@ -121,7 +121,20 @@ function hashEnv(env: Readonly<Record<string, string>>): Hash {
 }
 
 /** The variables a command inherits from this process by default: where programs are, who and where we are. */
-export const INHERITED_ENV: readonly string[] = ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LC_ALL', 'LC_CTYPE', 'LC_MESSAGES', 'TZ', 'TMPDIR', 'TERM'];
+export const INHERITED_ENV: readonly string[] = [
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'SHELL',
+  'LANG',
+  'LC_ALL',
+  'LC_CTYPE',
+  'LC_MESSAGES',
+  'TZ',
+  'TMPDIR',
+  'TERM',
+];
 
 /** The named variables of process.env (or all of them). */
 function inherited(names: readonly string[] | 'all'): Record<string, string | undefined> {
@@ -165,7 +178,8 @@ export class ToolLedger {
     this.#baseEnvHash = hashEnv(this.#baseEnv);
     this.#db = db;
     const s = db.sqlite;
-    this.#get = s.prepare(`SELECT status, exit_code, timed_out, truncated, stdout, stderr, duration_ms, started_at, owner_pid,
+    this.#get =
+      s.prepare(`SELECT status, exit_code, timed_out, truncated, stdout, stderr, duration_ms, started_at, owner_pid,
       owner_start, expires_at FROM tool_calls WHERE key = ?`);
     this.#start = s.prepare(`
       INSERT OR REPLACE INTO tool_calls (key, command, cwd, status, owner_pid, owner_start, started_at, lease_item, lease_epoch)
@@ -205,7 +219,8 @@ export class ToolLedger {
       throw new InvalidArgumentError(`command must be a non-empty string, got ${JSON.stringify(command)}`);
     }
     if (options.timeoutMs !== undefined) assertPositiveInt('timeoutMs', options.timeoutMs);
-    if (options.maxOutputBytes !== undefined) assertPositiveInt('maxOutputBytes', options.maxOutputBytes, { allowZero: true });
+    if (options.maxOutputBytes !== undefined)
+      assertPositiveInt('maxOutputBytes', options.maxOutputBytes, { allowZero: true });
     const cwd = resolve(options.cwd ?? '.');
     const key = this.keyOf(command, options);
     const env = options.env ? { ...this.#baseEnv, ...options.env } : this.#baseEnv;
@@ -255,7 +270,13 @@ export class ToolLedger {
     );
   }
 
-  async #execute(key: string, command: string, cwd: string, env: Readonly<Record<string, string>>, options: ToolRunOptions): Promise<ToolResult> {
+  async #execute(
+    key: string,
+    command: string,
+    cwd: string,
+    env: Readonly<Record<string, string>>,
+    options: ToolRunOptions,
+  ): Promise<ToolResult> {
     const lease = options.lease;
     // Decide and claim under the write lock, so two processes cannot both start the same call.
     const claim = this.#db.writeTransaction((): { replay: ToolResult } | { startedAt: number } => {
@@ -264,7 +285,12 @@ export class ToolLedger {
       if (replay) return { replay };
       // Started by a process that is still running (same pid and start time): in progress elsewhere, never run it
       // alongside. A pid now used by another process means the owner is gone: the call is in doubt.
-      if (row?.status === 'started' && row.owner_pid !== null && row.owner_pid !== process.pid && isSameProcess(row.owner_pid, row.owner_start)) {
+      if (
+        row?.status === 'started' &&
+        row.owner_pid !== null &&
+        row.owner_pid !== process.pid &&
+        isSameProcess(row.owner_pid, row.owner_start)
+      ) {
         throw new ToolCallInProgressError(key, command, row.owner_pid);
       }
       if (row?.status === 'started' && (options.onInDoubt ?? 'throw') === 'throw' && mutant !== 'rerun-in-doubt') {
@@ -391,7 +417,13 @@ function runInOwnGroup(
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      resolve({ exitCode, stdout: stdout.bytes(), stderr: stderr.bytes(), timedOut, truncated: stdout.truncated || stderr.truncated });
+      resolve({
+        exitCode,
+        stdout: stdout.bytes(),
+        stderr: stderr.bytes(),
+        timedOut,
+        truncated: stdout.truncated || stderr.truncated,
+      });
     };
     const timer =
       timeoutMs === undefined

@@ -40,7 +40,10 @@ export const subjects = {
     const db = openDatabase(join(dir, 'bench.db'), { durability });
     const cm = new CheckpointManager(db, { baseDir: dir });
     writeFileSync(join(dir, 'artifact.txt'), 'artifact body\n');
-    const pack = evidence.pack(evidence.fileExists('artifact.txt'), evidence.fileHash('artifact.txt', sha256Hex('artifact body\n')));
+    const pack = evidence.pack(
+      evidence.fileExists('artifact.txt'),
+      evidence.fileHash('artifact.txt', sha256Hex('artifact body\n')),
+    );
     const ids = Array.from({ length: 100 }, (_, i) => cm.commit(cm.begin('bench-task', `s${i}`, STATE), pack).id);
     let i = 0;
     return {
@@ -55,7 +58,11 @@ export const subjects = {
   'cache-hit': async ({ dir, durability }: SubjectContext): Promise<Subject> => {
     const db = openDatabase(join(dir, 'bench.db'), { durability });
     const cache = new LLMOutputCache(db);
-    const requests: LLMRequest[] = Array.from({ length: 1000 }, (_, i) => ({ model: 'bench-model', prompt: `prompt ${i}`, parameters: { temperature: 0 } }));
+    const requests: LLMRequest[] = Array.from({ length: 1000 }, (_, i) => ({
+      model: 'bench-model',
+      prompt: `prompt ${i}`,
+      parameters: { temperature: 0 },
+    }));
     for (const r of requests) cache.put(r, { text: `answer ${JSON.stringify(r.prompt)}`, usage: { tokens: 42 } });
     let i = 0;
     return {
@@ -75,7 +82,8 @@ export const subjects = {
     let i = 0;
     return {
       run: async () => {
-        if (!(await ledger.run(commands[i++ % commands.length]!, { cwd: dir })).replayed) throw new Error('executed instead of replayed');
+        if (!(await ledger.run(commands[i++ % commands.length]!, { cwd: dir })).replayed)
+          throw new Error('executed instead of replayed');
       },
       teardown: () => db.close(),
     };
@@ -134,7 +142,12 @@ export const subjects = {
     return {
       run: () => {
         const version = ++i;
-        const checkpoint = { ...emptyCheckpoint(), id: uuid6(-1), channel_values: { state: { ...STATE, i } }, channel_versions: { state: version } };
+        const checkpoint = {
+          ...emptyCheckpoint(),
+          id: uuid6(-1),
+          channel_values: { state: { ...STATE, i } },
+          channel_versions: { state: version },
+        };
         return saver.put(config, checkpoint, { source: 'loop', step: i, parents: {} }, { state: version });
       },
       teardown: () => db.close(),

@@ -34,6 +34,7 @@ export function parseSchedule(json: string): Schedule {
     throw new Error(`not JSON: ${error instanceof Error ? error.message : String(error)}`);
   }
   const parsed = scheduleSchema.safeParse(value);
-  if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
+  if (!parsed.success)
+    throw new Error(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
   return parsed.data;
 }

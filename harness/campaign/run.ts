@@ -96,21 +96,31 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
   const lane = async (): Promise<void> => {
     while (next < total && !found && !options.signal?.aborted) {
       const i = next++;
-      const schedule = options.schedules?.[i] ?? generateSchedule(hashString(`${options.seed}:${i}`), { diskFull: options.diskFull });
+      const schedule =
+        options.schedules?.[i] ?? generateSchedule(hashString(`${options.seed}:${i}`), { diskFull: options.diskFull });
       const { run, result } = await runOnce(schedule, options);
       if (options.signal?.aborted) return;
       tally(report, run, result);
       options.onRun?.(report.runs, total, run, report);
-      if (run.verdict === 'error') report.errors.push({ repro: reproLine(schedule, options.mutant), reasons: run.reasons });
+      if (run.verdict === 'error')
+        report.errors.push({ repro: reproLine(schedule, options.mutant), reasons: run.reasons });
       // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the other lane may have set it meanwhile
       if (run.verdict === 'violation' && !found) found = { schedule, run };
     }
   };
   await Promise.all(Array.from({ length: CAMPAIGN_CONCURRENCY }, lane));
   if (found && !options.signal?.aborted) {
-    const violation: Violation = { schedule: found.schedule, repro: reproLine(found.schedule, options.mutant), reasons: found.run.reasons };
+    const violation: Violation = {
+      schedule: found.schedule,
+      repro: reproLine(found.schedule, options.mutant),
+      reasons: found.run.reasons,
+    };
     if (options.shrink ?? true) {
-      const shrunk = await shrink(found.schedule, async (candidate) => (await runOnce(candidate, options)).run, options.onShrinkStep);
+      const shrunk = await shrink(
+        found.schedule,
+        async (candidate) => (await runOnce(candidate, options)).run,
+        options.onShrinkStep,
+      );
       violation.shrunk = { ...shrunk, repro: reproLine(shrunk.schedule, options.mutant) };
     }
     report.violations.push(violation);
@@ -122,7 +132,10 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
 }
 
 /** One schedule through the runner, classified: a checker found a violation, or it could not judge, or all is valid. */
-export async function runOnce(schedule: Schedule, options: Pick<CampaignOptions, 'buildDir' | 'signal'>): Promise<{ run: CampaignRun; result: ScenarioResult }> {
+export async function runOnce(
+  schedule: Schedule,
+  options: Pick<CampaignOptions, 'buildDir' | 'signal'>,
+): Promise<{ run: CampaignRun; result: ScenarioResult }> {
   const started = performance.now();
   const scenario = scenarioSchema.parse(toScenario(schedule));
   const result = await runScenario(scenario, {
@@ -133,7 +146,9 @@ export async function runOnce(schedule: Schedule, options: Pick<CampaignOptions,
   });
   const invalid = result.criteria.filter((c) => c.valid === false);
   const reasons = result.state === 'failed' ? result.reasons : [];
-  const harnessProblems = reasons.filter((r) => /^(timed out|harness error|workers did not exit|child processes survived|action )/.test(r));
+  const harnessProblems = reasons.filter((r) =>
+    /^(timed out|harness error|workers did not exit|child processes survived|action )/.test(r),
+  );
   const verdict: RunVerdict =
     invalid.length > 0
       ? 'violation'
@@ -144,7 +159,10 @@ export async function runOnce(schedule: Schedule, options: Pick<CampaignOptions,
           : reasons.some((r) => r.startsWith('fault did not fire'))
             ? 'vacuous'
             : 'valid';
-  const shown = verdict === 'violation' ? invalid.map((c) => `${c.description}: ${c.measured}${c.details ? ` (${c.details})` : ''}`) : reasons;
+  const shown =
+    verdict === 'violation'
+      ? invalid.map((c) => `${c.description}: ${c.measured}${c.details ? ` (${c.details})` : ''}`)
+      : reasons;
   return { run: { schedule, verdict, reasons: shown, durationMs: performance.now() - started }, result };
 }
 
@@ -162,7 +180,8 @@ function tally(report: CampaignReport, run: CampaignRun, result: ScenarioResult)
     if (c.valid === true) entry.valid++;
     else if (c.valid === false) entry.invalid++;
     else entry.unknown++;
-    if (c.id === 'acknowledged-durable' || c.id === 'effects-once') report.operations += (c.data?.ok ?? 0) + (c.data?.fail ?? 0) + (c.data?.info ?? 0) + (c.data?.calls ?? 0);
+    if (c.id === 'acknowledged-durable' || c.id === 'effects-once')
+      report.operations += (c.data?.ok ?? 0) + (c.data?.fail ?? 0) + (c.data?.info ?? 0) + (c.data?.calls ?? 0);
   }
 }
 

@@ -78,21 +78,35 @@ export function generateSchedule(seed: number, options: GenerateOptions): Schedu
   const others = groups.filter((g) => g !== target && g !== 'runner');
   if (others.length > 0 && random() < 0.3) {
     const second = pick(others);
-    schedule.faults.push(random() < 0.5 ? crashAt(second, pick(CAMPAIGN_GROUPS[second]), 1) : { kind: 'kill', target: second, after: int(1, Math.max(1, Math.floor(size(schedule, second) / 2))) });
+    schedule.faults.push(
+      random() < 0.5
+        ? crashAt(second, pick(CAMPAIGN_GROUPS[second]), 1)
+        : { kind: 'kill', target: second, after: int(1, Math.max(1, Math.floor(size(schedule, second) / 2))) },
+    );
   }
   // A frozen owner waking after a takeover is the fault fencing exists for: drawn often when a task runs.
-  if (schedule.steps > 1 && !(first0(schedule)?.target === 'runner') && random() < 0.4) schedule.faults.push({ kind: 'stale-runner', after: int(1, schedule.steps - 1) });
+  if (schedule.steps > 1 && !(first0(schedule)?.target === 'runner') && random() < 0.4)
+    schedule.faults.push({ kind: 'stale-runner', after: int(1, schedule.steps - 1) });
   // Faults on the writers' progress land before the first kill of a writer, or they could never fire.
   const first = schedule.faults[0];
   const writersLast =
-    first?.kind === 'kill' && first.target === 'writer' ? first.after - 1 : first?.kind === 'crash-point' && first.target === 'writer' ? schedule.writers * (first.at - 1) : schedule.writers * schedule.commits - 1;
+    first?.kind === 'kill' && first.target === 'writer'
+      ? first.after - 1
+      : first?.kind === 'crash-point' && first.target === 'writer'
+        ? schedule.writers * (first.at - 1)
+        : schedule.writers * schedule.commits - 1;
   const extras = int(0, 2);
   for (let i = 0; i < extras; i++) {
     const options_ = [
-      ...(schedule.steps > 0 && !schedule.faults.some((f) => ('target' in f && f.target === 'runner') || f.kind === 'stale-runner') ? ['stale-runner'] : []),
+      ...(schedule.steps > 0 &&
+      !schedule.faults.some((f) => ('target' in f && f.target === 'runner') || f.kind === 'stale-runner')
+        ? ['stale-runner']
+        : []),
       ...(schedule.writers > 0 && writersLast >= 1 ? ['backup'] : []),
       // Only the writers retry a commit refused for lack of space; other workloads would fail on it.
-      ...(options.diskFull && schedule.writers > 0 && writersLast >= 1 && schedule.tools === 0 && schedule.steps === 0 ? ['disk-full'] : []),
+      ...(options.diskFull && schedule.writers > 0 && writersLast >= 1 && schedule.tools === 0 && schedule.steps === 0
+        ? ['disk-full']
+        : []),
     ];
     if (options_.length === 0) break;
     const kind = pick(options_);
@@ -100,8 +114,10 @@ export function generateSchedule(seed: number, options: GenerateOptions): Schedu
     if (kind === 'stale-runner') schedule.faults.push({ kind, after: int(1, schedule.steps - 1) });
     // Early: the lock holder is a process of its own that takes ~150 ms to start, and the writers must still be writing.
     else if (kind === 'lock') schedule.faults.push({ kind, after: Math.min(after, 3), holdMs: int(50, 300) });
-    else if (kind === 'disk-full' && !schedule.faults.some((f) => f.kind === 'disk-full')) schedule.faults.push({ kind, after: Math.min(after, 3) });
-    else if (kind === 'backup' && !schedule.faults.some((f) => f.kind === 'backup')) schedule.faults.push({ kind, after });
+    else if (kind === 'disk-full' && !schedule.faults.some((f) => f.kind === 'disk-full'))
+      schedule.faults.push({ kind, after: Math.min(after, 3) });
+    else if (kind === 'backup' && !schedule.faults.some((f) => f.kind === 'backup'))
+      schedule.faults.push({ kind, after });
   }
   return schedule;
 }
@@ -124,11 +140,21 @@ function size(s: Schedule, group: CampaignGroup): number {
 
 /** One line describing a run, for progress and violations. */
 export function describeSchedule(s: Schedule): string {
-  const load = [s.writers > 0 ? `${s.writers}×${s.commits} commits` : '', s.tools > 0 ? `${s.tools} tool calls` : '', s.steps > 0 ? `${s.steps}-step task` : '']
+  const load = [
+    s.writers > 0 ? `${s.writers}×${s.commits} commits` : '',
+    s.tools > 0 ? `${s.tools} tool calls` : '',
+    s.steps > 0 ? `${s.steps}-step task` : '',
+  ]
     .filter(Boolean)
     .join(', ');
   const faults = s.faults.map((f) =>
-    f.kind === 'kill' ? `kill ${f.target} after ${f.after}` : f.kind === 'crash-point' ? `${f.target} dies at ${f.point}#${f.at}` : f.kind === 'lock' ? `lock ${f.holdMs} ms after ${f.after}` : `${f.kind} after ${f.after}`,
+    f.kind === 'kill'
+      ? `kill ${f.target} after ${f.after}`
+      : f.kind === 'crash-point'
+        ? `${f.target} dies at ${f.point}#${f.at}`
+        : f.kind === 'lock'
+          ? `lock ${f.holdMs} ms after ${f.after}`
+          : `${f.kind} after ${f.after}`,
   );
   return `${load}; ${faults.join(', ') || 'no fault'}`;
 }
@@ -148,29 +174,63 @@ export function toScenario(s: Schedule, id = `campaign-${s.seed}`): ScenarioInpu
   const stale = s.faults.find((f) => f.kind === 'stale-runner');
 
   if (s.writers > 0) {
-    workers.push({ name: 'writer', workload: 'checkpoint-writer', count: s.writers, params: { taskId: 'task-{worker}', count: s.commits, recordOps: true, intervalMs: 4 } });
-    gate('acknowledged-durable', 'Acknowledged checkpoints durable, failed ones absent', { check: 'operations-durable' });
+    workers.push({
+      name: 'writer',
+      workload: 'checkpoint-writer',
+      count: s.writers,
+      params: { taskId: 'task-{worker}', count: s.commits, recordOps: true, intervalMs: 4 },
+    });
+    gate('acknowledged-durable', 'Acknowledged checkpoints durable, failed ones absent', {
+      check: 'operations-durable',
+    });
     gate('gap-free', 'Each writer task numbered 1..n', { check: 'sequence-gap-free', taskIdPrefix: 'task-writer' });
   }
   if (s.tools > 0) {
     const params = { commands: s.tools, passes: 1, concurrency: 4, sleepSeconds: 0, inDoubt: 'count', recordOps: true };
     workers.push({ name: 'tools', workload: 'tool-replay', params });
-    workers.push({ name: 'tools-again', workload: 'tool-replay', params, start: { after: { kind: 'worker.exited', worker: 'tools' } } });
-    gate('effects-once', 'Tool side effects at most once; exactly once when a call returned ok', { check: 'effects-at-most-once', dir: 'effects' });
+    workers.push({
+      name: 'tools-again',
+      workload: 'tool-replay',
+      params,
+      start: { after: { kind: 'worker.exited', worker: 'tools' } },
+    });
+    gate('effects-once', 'Tool side effects at most once; exactly once when a call returned ok', {
+      check: 'effects-at-most-once',
+      dir: 'effects',
+    });
   }
   if (s.steps > 0) {
     const task = { taskId: 'campaign-task', steps: s.steps, workRounds: 5_000, leaseDurationMs: 2000 };
     workers.push({ name: 'runner', workload: 'task-runner', params: task });
     // The second runner starts when the first is gone (or frozen), moves its clock past the first's lease and resumes.
-    const successorStart = stale ? { after: { kind: 'fault.injected' as const, worker: 'harness', where: { fault: 'pause' } } } : { after: { kind: 'worker.exited' as const, worker: 'runner' } };
-    workers.push({ name: 'resumer', workload: 'task-runner', params: { ...task, waitForGo: true }, start: successorStart });
-    faults.push({ kind: 'clock-skew', target: 'resumer', offsetMs: 2500, inject: { after: { kind: 'worker.ready', worker: 'resumer' } } });
+    const successorStart = stale
+      ? { after: { kind: 'fault.injected' as const, worker: 'harness', where: { fault: 'pause' } } }
+      : { after: { kind: 'worker.exited' as const, worker: 'runner' } };
+    workers.push({
+      name: 'resumer',
+      workload: 'task-runner',
+      params: { ...task, waitForGo: true },
+      start: successorStart,
+    });
+    faults.push({
+      kind: 'clock-skew',
+      target: 'resumer',
+      offsetMs: 2500,
+      inject: { after: { kind: 'worker.ready', worker: 'resumer' } },
+    });
     commands.push({ to: 'resumer', send: { cmd: 'go' }, on: { after: { kind: 'clock.skewed', worker: 'resumer' } } });
-    gate('steps-once-in-order', 'Task steps in order, none re-run after its checkpoint committed', { check: 'committed-steps-not-rerun', taskId: 'campaign-task' });
+    gate('steps-once-in-order', 'Task steps in order, none re-run after its checkpoint committed', {
+      check: 'committed-steps-not-rerun',
+      taskId: 'campaign-task',
+    });
     gate('no-stale-writes', 'No write accepted under a stale epoch', { check: 'no-stale-epoch-writes' });
   }
-  const progress = (target: CampaignGroup, count: number) => ({ after: { kind: PROGRESS[target], worker: target, count } });
-  const afterCommits = (count: number) => ({ after: { kind: 'checkpoint.committed' as const, worker: 'writer', count } });
+  const progress = (target: CampaignGroup, count: number) => ({
+    after: { kind: PROGRESS[target], worker: target, count },
+  });
+  const afterCommits = (count: number) => ({
+    after: { kind: 'checkpoint.committed' as const, worker: 'writer', count },
+  });
   for (const f of s.faults) {
     if (f.kind === 'kill') faults.push({ kind: 'sigkill', target: f.target, inject: progress(f.target, f.after) });
     else if (f.kind === 'crash-point') faults.push({ kind: 'crash-point', target: f.target, point: f.point, at: f.at });
@@ -183,11 +243,19 @@ export function toScenario(s: Schedule, id = `campaign-${s.seed}`): ScenarioInpu
         // Woken once the new owner is done: its writes then meet a completed task's lease.
         heal: { after: { kind: 'worker.exited', worker: 'resumer' } },
       });
-    } else if (f.kind === 'lock') faults.push({ kind: 'lock-contention', holdMs: f.holdMs, inject: afterCommits(f.after) });
-    else if (f.kind === 'disk-full') faults.push({ kind: 'disk-full', sizeMb: 8, inject: afterCommits(f.after), heal: { after: { kind: 'op.fail', worker: 'writer', count: 3 } } });
+    } else if (f.kind === 'lock')
+      faults.push({ kind: 'lock-contention', holdMs: f.holdMs, inject: afterCommits(f.after) });
+    else if (f.kind === 'disk-full')
+      faults.push({
+        kind: 'disk-full',
+        sizeMb: 8,
+        inject: afterCommits(f.after),
+        heal: { after: { kind: 'op.fail', worker: 'writer', count: 3 } },
+      });
     else faults.push({ kind: 'backup', inject: afterCommits(f.after) });
   }
-  if (s.faults.some((f) => f.kind === 'backup')) gate('backup', 'Online backup consistent and a prefix of what was acknowledged', { check: 'backup-consistent' });
+  if (s.faults.some((f) => f.kind === 'backup'))
+    gate('backup', 'Online backup consistent and a prefix of what was acknowledged', { check: 'backup-consistent' });
   gate('integrity', 'PRAGMA integrity_check', { check: 'integrity-ok' });
   gate('no-errors', 'No worker failed other than by the faults', { check: 'no-worker-errors' });
   return {

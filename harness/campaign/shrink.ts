@@ -35,7 +35,13 @@ export async function shrink(
     }
     for (let i = current.faults.length - 1; i >= 0; i--) {
       const fault = current.faults[i]!;
-      if (await tryCandidate({ ...current, faults: current.faults.filter((_, j) => j !== i) }, `fault ${fault.kind} removed`)) progress = true;
+      if (
+        await tryCandidate(
+          { ...current, faults: current.faults.filter((_, j) => j !== i) },
+          `fault ${fault.kind} removed`,
+        )
+      )
+        progress = true;
     }
     for (const knob of ['commits', 'tools', 'steps'] as const) {
       if (await tryCandidate(halved(current, knob), `${knob} halved`)) progress = true;
@@ -48,7 +54,8 @@ export async function shrink(
 function runnable(s: Schedule): boolean {
   if (s.writers === 0 && s.tools === 0 && s.steps === 0) return false;
   return s.faults.every((f) => {
-    if (f.kind === 'kill' || f.kind === 'crash-point') return f.target === 'writer' ? s.writers > 0 : f.target === 'tools' ? s.tools > 0 : s.steps > 0;
+    if (f.kind === 'kill' || f.kind === 'crash-point')
+      return f.target === 'writer' ? s.writers > 0 : f.target === 'tools' ? s.tools > 0 : s.steps > 0;
     if (f.kind === 'stale-runner') return s.steps > 1 && f.after < s.steps;
     return s.writers > 0;
   });
@@ -65,7 +72,16 @@ function halved(s: Schedule, knob: 'commits' | 'tools' | 'steps'): Schedule | un
   const value = s[knob];
   const next = Math.floor(value / 2);
   if (value === 0 || next < (knob === 'steps' ? 2 : 1)) return undefined;
-  const size = (group: string): number => (group === 'writer' ? s.writers * (knob === 'commits' ? next : s.commits) : group === 'tools' ? (knob === 'tools' ? next : s.tools) : knob === 'steps' ? next : s.steps);
+  const size = (group: string): number =>
+    group === 'writer'
+      ? s.writers * (knob === 'commits' ? next : s.commits)
+      : group === 'tools'
+        ? knob === 'tools'
+          ? next
+          : s.tools
+        : knob === 'steps'
+          ? next
+          : s.steps;
   const faults = s.faults.map((f): ScheduledFault => {
     if (f.kind === 'kill') return { ...f, after: Math.min(f.after, Math.max(1, size(f.target) - 1)) };
     if (f.kind === 'crash-point') return { ...f, at: Math.min(f.at, Math.max(1, size(f.target))) };

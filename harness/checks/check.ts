@@ -30,7 +30,10 @@ export function worst(values: Validity[]): Validity {
 }
 
 /** Compares a number with optional equals/min/max bounds and says which bound it missed. */
-export function compare(value: number, bounds: { equals?: number | undefined; min?: number | undefined; max?: number | undefined }): { ok: boolean; expected: string } {
+export function compare(
+  value: number,
+  bounds: { equals?: number | undefined; min?: number | undefined; max?: number | undefined },
+): { ok: boolean; expected: string } {
   const parts: string[] = [];
   let ok = true;
   if (bounds.equals !== undefined) {

@@ -61,13 +61,23 @@ describe('checks', () => {
       ['w', { kind: 'worker.error', message: 'SqliteError: database is locked' }],
       ['w', { kind: 'worker.exited', exitCode: 1, signal: null, peakRssKb: null }],
     ]);
-    expect(runCheck({ check: 'no-worker-errors', allowKilled: true }, ctx)).toMatchObject({ valid: false, measured: '1 worker error(s), 1 "database is locked", 1 bad exit(s)' });
+    expect(runCheck({ check: 'no-worker-errors', allowKilled: true }, ctx)).toMatchObject({
+      valid: false,
+      measured: '1 worker error(s), 1 "database is locked", 1 bad exit(s)',
+    });
   });
 
   it('bounds an event field', () => {
     const ctx = context([['s', { kind: 'sweep.finished', expiredFound: 3, recovered: 3, errors: 0, durationMs: 25 }]]);
-    expect(runCheck({ check: 'event-field', kind: 'sweep.finished', field: 'durationMs', aggregate: 'sum', max: 20, unit: ' ms' }, ctx)).toMatchObject({ valid: false, measured: '25 ms', details: 'expected ≤ 20' });
-    expect(runCheck({ check: 'event-field', kind: 'sweep.finished', field: 'nope', aggregate: 'sum', unit: '' }, ctx).valid).toBe('unknown');
+    expect(
+      runCheck(
+        { check: 'event-field', kind: 'sweep.finished', field: 'durationMs', aggregate: 'sum', max: 20, unit: ' ms' },
+        ctx,
+      ),
+    ).toMatchObject({ valid: false, measured: '25 ms', details: 'expected ≤ 20' });
+    expect(
+      runCheck({ check: 'event-field', kind: 'sweep.finished', field: 'nope', aggregate: 'sum', unit: '' }, ctx).valid,
+    ).toBe('unknown');
   });
 
   it('finds a write accepted under a stale epoch in the lease log, and a fenced row the log never saw', () => {
@@ -76,20 +86,34 @@ describe('checks', () => {
     log.run('job', 1, 'a', 'acquire');
     log.run('job', 1, 'a', 'checkpoint');
     log.run('job', 2, 'b', 'acquire');
-    expect(runCheck({ check: 'no-stale-epoch-writes' }, ctx)).toMatchObject({ valid: true, measured: '1 fenced writes over 1 item(s), 0 under a stale epoch' });
+    expect(runCheck({ check: 'no-stale-epoch-writes' }, ctx)).toMatchObject({
+      valid: true,
+      measured: '1 fenced writes over 1 item(s), 0 under a stale epoch',
+    });
     log.run('job', 1, 'a', 'tool-start');
     const stale = runCheck({ check: 'no-stale-epoch-writes' }, ctx);
     expect(stale.valid).toBe(false);
-    expect(stale.details).toMatch(/#4: tool-start on job accepted from "a" at epoch 1 while the newest was epoch 2 \("b"\)/);
+    expect(stale.details).toMatch(
+      /#4: tool-start on job accepted from "a" at epoch 1 while the newest was epoch 2 \("b"\)/,
+    );
 
     const unlogged = context([]);
-    unlogged.db.sqlite.prepare('INSERT INTO lease_log (item_id, epoch, holder, op, at) VALUES (?, 1, ?, ?, 0)').run('job', 'a', 'acquire');
-    unlogged.db.sqlite.prepare('INSERT INTO lease_log (item_id, epoch, holder, op, at) VALUES (?, 1, ?, ?, 0)').run('job', 'a', 'checkpoint');
-    const insert = unlogged.db.sqlite.prepare("INSERT INTO checkpoints (task_id, seq, step, state, created_at, lease_item, lease_epoch) VALUES ('t', ?, 's', '{}', 0, 'job', 1)");
+    unlogged.db.sqlite
+      .prepare('INSERT INTO lease_log (item_id, epoch, holder, op, at) VALUES (?, 1, ?, ?, 0)')
+      .run('job', 'a', 'acquire');
+    unlogged.db.sqlite
+      .prepare('INSERT INTO lease_log (item_id, epoch, holder, op, at) VALUES (?, 1, ?, ?, 0)')
+      .run('job', 'a', 'checkpoint');
+    const insert = unlogged.db.sqlite.prepare(
+      "INSERT INTO checkpoints (task_id, seq, step, state, created_at, lease_item, lease_epoch) VALUES ('t', ?, 's', '{}', 0, 'job', 1)",
+    );
     insert.run(1);
     expect(runCheck({ check: 'no-stale-epoch-writes' }, unlogged).valid).toBe(true);
     insert.run(2);
-    expect(runCheck({ check: 'no-stale-epoch-writes' }, unlogged)).toMatchObject({ valid: false, details: '2 checkpoint row(s) of job at epoch 1, but the fence logged 1' });
+    expect(runCheck({ check: 'no-stale-epoch-writes' }, unlogged)).toMatchObject({
+      valid: false,
+      details: '2 checkpoint row(s) of job at epoch 1, but the fence logged 1',
+    });
   });
 
   it('is unknown about fencing when nothing was written under a lease', () => {
@@ -113,10 +137,15 @@ describe('checks', () => {
   it('sees steps committed out of order', () => {
     const ctx = context([]);
     writeFileSync(join(ctx.runDir, 'steps.log'), 'step-2 w\nstep-1 w\n');
-    const insert = ctx.db.sqlite.prepare("INSERT INTO checkpoints (task_id, seq, step, state, created_at) VALUES ('t', ?, ?, '{}', 0)");
+    const insert = ctx.db.sqlite.prepare(
+      "INSERT INTO checkpoints (task_id, seq, step, state, created_at) VALUES ('t', ?, ?, '{}', 0)",
+    );
     insert.run(1, 'step-2');
     insert.run(2, 'step-1');
-    expect(runCheck({ check: 'committed-steps-not-rerun', taskId: 't' }, ctx)).toMatchObject({ valid: false, details: 'checkpoint 1 is step-2, expected step-1' });
+    expect(runCheck({ check: 'committed-steps-not-rerun', taskId: 't' }, ctx)).toMatchObject({
+      valid: false,
+      details: 'checkpoint 1 is step-2, expected step-1',
+    });
   });
 
   it('judges checkpoint operations by their tokens: acknowledged present once, failed absent, unknown at most once, nothing unwritten', () => {
@@ -127,17 +156,24 @@ describe('checks', () => {
       ['w', { kind: 'op.fail', op: 'checkpoint', n: 2, token: 'w#2', error: 'DiskFullError' }],
       ['w', { kind: 'op.invoke', op: 'checkpoint', n: 3, token: 'w#3', taskId: 't' }],
     ]);
-    const insert = ctx.db.sqlite.prepare("INSERT INTO checkpoints (task_id, seq, step, state, created_at) VALUES ('t', ?, 's', ?, 0)");
+    const insert = ctx.db.sqlite.prepare(
+      "INSERT INTO checkpoints (task_id, seq, step, state, created_at) VALUES ('t', ?, 's', ?, 0)",
+    );
     insert.run(1, JSON.stringify({ token: 'w#1' }));
     insert.run(2, JSON.stringify({ token: 'w#3' }));
-    expect(runCheck({ check: 'operations-durable' }, ctx)).toMatchObject({ valid: true, measured: '3 checkpoint operations (1 ok, 1 failed, 1 outcome unknown), 0 violation(s)' });
+    expect(runCheck({ check: 'operations-durable' }, ctx)).toMatchObject({
+      valid: true,
+      measured: '3 checkpoint operations (1 ok, 1 failed, 1 outcome unknown), 0 violation(s)',
+    });
     insert.run(3, JSON.stringify({ token: 'w#2' }));
     insert.run(4, JSON.stringify({ token: 'ghost#1' }));
     const bad = runCheck({ check: 'operations-durable' }, ctx);
     expect(bad.valid).toBe(false);
     expect(bad.details).toBe('w#2 failed, yet stored as seq 3; ghost#1 is stored but no operation wrote it');
-    ctx.db.sqlite.prepare("DELETE FROM checkpoints WHERE seq = 1").run();
-    expect(runCheck({ check: 'operations-durable' }, ctx).details).toMatch(/^w#1 acknowledged as seq 1, stored nowhere/);
+    ctx.db.sqlite.prepare('DELETE FROM checkpoints WHERE seq = 1').run();
+    expect(runCheck({ check: 'operations-durable' }, ctx).details).toMatch(
+      /^w#1 acknowledged as seq 1, stored nowhere/,
+    );
   });
 
   it('finds a tool call that ran twice, and one that returned ok without running', () => {
@@ -148,33 +184,64 @@ describe('checks', () => {
     ]);
     mkdirSync(join(ctx.runDir, 'effects'));
     writeFileSync(join(ctx.runDir, 'effects', 'cmd-0.log'), 'ran\n');
-    expect(runCheck({ check: 'effects-at-most-once', dir: 'effects' }, ctx)).toMatchObject({ valid: true, measured: '2 commands, 1 executions, 0 violation(s)' });
+    expect(runCheck({ check: 'effects-at-most-once', dir: 'effects' }, ctx)).toMatchObject({
+      valid: true,
+      measured: '2 commands, 1 executions, 0 violation(s)',
+    });
     writeFileSync(join(ctx.runDir, 'effects', 'cmd-1.log'), 'ran\nran\n');
     rmSync(join(ctx.runDir, 'effects', 'cmd-0.log'));
-    expect(runCheck({ check: 'effects-at-most-once', dir: 'effects' }, ctx)).toMatchObject({ valid: false, details: 'cmd-0 returned ok but never ran; cmd-1 ran 2 times' });
+    expect(runCheck({ check: 'effects-at-most-once', dir: 'effects' }, ctx)).toMatchObject({
+      valid: false,
+      details: 'cmd-0 returned ok but never ran; cmd-1 ran 2 times',
+    });
   });
 
   it('finds a backup missing a checkpoint acknowledged before it began', async () => {
     const ctx = context([['w', { kind: 'checkpoint.committed', taskId: 't', seq: 1, id: 1, latencyMs: 0 }]]);
-    const insert = ctx.db.sqlite.prepare("INSERT INTO checkpoints (task_id, seq, step, state, created_at) VALUES ('t', ?, 's', '{}', 0)");
+    const insert = ctx.db.sqlite.prepare(
+      "INSERT INTO checkpoints (task_id, seq, step, state, created_at) VALUES ('t', ?, 's', '{}', 0)",
+    );
     await ctx.db.sqlite.backup(join(ctx.runDir, 'backup.db'));
-    ctx.history.append('harness', { kind: 'fault.injected', fault: 'backup', target: 'database', detail: 'started', affected: 1 });
+    ctx.history.append('harness', {
+      kind: 'fault.injected',
+      fault: 'backup',
+      target: 'database',
+      detail: 'started',
+      affected: 1,
+    });
     insert.run(1);
-    expect(runCheck({ check: 'backup-consistent' }, ctx)).toMatchObject({ valid: false, details: "1 checkpoint(s) acknowledged before the backup began are not in it, e.g. t#1" });
+    expect(runCheck({ check: 'backup-consistent' }, ctx)).toMatchObject({
+      valid: false,
+      details: '1 checkpoint(s) acknowledged before the backup began are not in it, e.g. t#1',
+    });
     await ctx.db.sqlite.backup(join(ctx.runDir, 'backup.db'));
     expect(runCheck({ check: 'backup-consistent' }, ctx)).toMatchObject({ valid: true });
   });
 
   it('counts a step run by a frozen runner after the takeover as fenced off only if its lease loss was reported and it committed nothing', () => {
-    const events: [string, AnyEvent][] = [['resumer', { kind: 'step.finished', taskId: 't', step: 'step-1', seq: 1, id: 1 }]];
+    const events: [string, AnyEvent][] = [
+      ['resumer', { kind: 'step.finished', taskId: 't', step: 'step-1', seq: 1, id: 1 }],
+    ];
     const ctx = context(events);
     writeFileSync(join(ctx.runDir, 'steps.log'), 'step-1 resumer\nstep-1 runner\n');
-    ctx.db.sqlite.prepare("INSERT INTO checkpoints (task_id, seq, step, state, created_at) VALUES ('t', 1, 'step-1', '{}', 0)").run();
-    expect(runCheck({ check: 'committed-steps-not-rerun', taskId: 't' }, ctx)).toMatchObject({ valid: false, details: 'step-1 ran again in runner after resumer committed it' });
-    ctx.history.append('runner', { kind: 'lease.lost', itemId: 'task:t', epoch: 1, operation: 'checkpoint', message: '' });
+    ctx.db.sqlite
+      .prepare("INSERT INTO checkpoints (task_id, seq, step, state, created_at) VALUES ('t', 1, 'step-1', '{}', 0)")
+      .run();
+    expect(runCheck({ check: 'committed-steps-not-rerun', taskId: 't' }, ctx)).toMatchObject({
+      valid: false,
+      details: 'step-1 ran again in runner after resumer committed it',
+    });
+    ctx.history.append('runner', {
+      kind: 'lease.lost',
+      itemId: 'task:t',
+      epoch: 1,
+      operation: 'checkpoint',
+      message: '',
+    });
     expect(runCheck({ check: 'committed-steps-not-rerun', taskId: 't' }, ctx)).toMatchObject({
       valid: true,
-      measured: '1 steps committed once, 2 executions, 0 re-run of an unacknowledged step, 1 by a stale runner whose writes were refused, 0 violation(s)',
+      measured:
+        '1 steps committed once, 2 executions, 0 re-run of an unacknowledged step, 1 by a stale runner whose writes were refused, 0 violation(s)',
     });
   });
 });

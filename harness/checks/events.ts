@@ -13,7 +13,10 @@ export const eventCount: Check<Spec<'event-count'>> = (spec, { history }) => {
 
 /** A numeric field of matching events, summed / maxed / …, against bounds. */
 export const eventField: Check<Spec<'event-field'>> = (spec, { history }) => {
-  const events: readonly Record<string, unknown>[] = history.select(spec.kind, { worker: spec.worker, where: spec.where });
+  const events: readonly Record<string, unknown>[] = history.select(spec.kind, {
+    worker: spec.worker,
+    where: spec.where,
+  });
   const values = events.map((e) => e[spec.field]).filter((v): v is number => typeof v === 'number');
   if (values.length === 0) return { valid: 'unknown', measured: `no ${spec.kind} event with a numeric ${spec.field}` };
   const value =
@@ -23,17 +26,25 @@ export const eventField: Check<Spec<'event-field'>> = (spec, { history }) => {
         ? Math.max(...values)
         : spec.aggregate === 'min'
           ? Math.min(...values)
-          : (values.at(-1)!);
+          : values.at(-1)!;
   const { ok, expected } = compare(value, spec);
   const shown = Number.isInteger(value) ? String(value) : value.toFixed(3);
-  return { valid: ok, measured: `${shown}${spec.unit}`, data: { value }, ...(ok ? {} : { details: `expected ${expected}` }) };
+  return {
+    valid: ok,
+    measured: `${shown}${spec.unit}`,
+    data: { value },
+    ...(ok ? {} : { details: `expected ${expected}` }),
+  };
 };
 
 /** One field of an event is below another field of the same event (e.g. hit latency < generation latency). */
 export const fieldLessThan: Check<Spec<'field-less-than'>> = (spec, { history }) => {
   const events: readonly Record<string, unknown>[] = history.select(spec.kind, { where: spec.where });
-  const pairs = events.map((e) => [e[spec.field], e[spec.lessThanField]] as const).filter((p): p is readonly [number, number] => typeof p[0] === 'number' && typeof p[1] === 'number');
-  if (pairs.length === 0) return { valid: 'unknown', measured: `no ${spec.kind} event with both ${spec.field} and ${spec.lessThanField}` };
+  const pairs = events
+    .map((e) => [e[spec.field], e[spec.lessThanField]] as const)
+    .filter((p): p is readonly [number, number] => typeof p[0] === 'number' && typeof p[1] === 'number');
+  if (pairs.length === 0)
+    return { valid: 'unknown', measured: `no ${spec.kind} event with both ${spec.field} and ${spec.lessThanField}` };
   const worst = pairs.reduce((w, p) => (p[0] / p[1] > w[0] / w[1] ? p : w));
   return {
     valid: pairs.every(([a, b]) => a < b),
@@ -55,7 +66,9 @@ export const latency: Check<Spec<'latency'>> = (spec, { history }) => {
 /** No worker reported an error, none printed "database is locked", and every worker not killed on purpose exited 0. */
 export const noWorkerErrors: Check<Spec<'no-worker-errors'>> = (spec, { history }) => {
   const errors = history.select('worker.error');
-  const locked = [...errors.map((e) => e.message), ...history.select('worker.stderr').map((e) => e.text)].filter((m) => /database is locked/i.test(m));
+  const locked = [...errors.map((e) => e.message), ...history.select('worker.stderr').map((e) => e.text)].filter((m) =>
+    /database is locked/i.test(m),
+  );
   const badExits = history
     .select('worker.exited')
     .filter((e) => e.exitCode !== 0 && !(spec.allowKilled && e.signal === 'SIGKILL'));

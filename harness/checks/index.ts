@@ -1,6 +1,11 @@
 import type { CheckSpec } from '../schema.js';
 import type { Check, CheckContext, CheckOutcome } from './check.js';
-import { acknowledgedCheckpointsPresent, integrityOk, lastCheckpointIsLatestAcknowledged, sequenceGapFree } from './checkpoints.js';
+import {
+  acknowledgedCheckpointsPresent,
+  integrityOk,
+  lastCheckpointIsLatestAcknowledged,
+  sequenceGapFree,
+} from './checkpoints.js';
 import { eventCount, eventField, fieldLessThan, latency, noWorkerErrors } from './events.js';
 import { everyWorkerAcquired, noOverlappingLeases, noStaleEpochWrites, takeoverFenced, workItems } from './leases.js';
 import { powerLossTail } from './power-loss.js';
@@ -46,6 +51,10 @@ export function runCheck(spec: CheckSpec, context: CheckContext): CheckOutcome {
   try {
     return (checks[spec.check] as Check<CheckSpec>)(spec, context);
   } catch (error) {
-    return { valid: 'unknown', measured: 'check threw', details: error instanceof Error ? error.message : String(error) };
+    return {
+      valid: 'unknown',
+      measured: 'check threw',
+      details: error instanceof Error ? error.message : String(error),
+    };
   }
 }

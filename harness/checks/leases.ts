@@ -10,11 +10,16 @@ type Spec<K extends CheckSpec['check']> = Extract<CheckSpec, { check: K }>;
 export const takeoverFenced: Check<Spec<'takeover-fenced'>> = (spec, { history }) => {
   const held = history.select('lease.acquired', { worker: spec.holder })[0];
   const taken = history.select('lease.acquired', { worker: spec.taker })[0];
-  if (!held || !taken) return { valid: false, measured: `holder acquired: ${Boolean(held)}, taker acquired: ${Boolean(taken)}` };
+  if (!held || !taken)
+    return { valid: false, measured: `holder acquired: ${Boolean(held)}, taker acquired: ${Boolean(taken)}` };
   const after = history.entries.filter((e) => e.t > taken.t && history.isFrom(e, spec.holder));
   const refused = after.filter((e) => e.kind === 'lease.lost');
   const accepted = after.filter(
-    (e) => e.kind === 'lease.renewed' || e.kind === 'lease.completed' || e.kind === 'checkpoint.committed' || (e.kind === 'command.done' && e.outcome === 'ok'),
+    (e) =>
+      e.kind === 'lease.renewed' ||
+      e.kind === 'lease.completed' ||
+      e.kind === 'checkpoint.committed' ||
+      (e.kind === 'command.done' && e.outcome === 'ok'),
   );
   const acceptedOps = [...new Set(accepted.map((e) => (e.kind === 'command.done' ? e.cmd : e.kind)))];
   return {
@@ -44,22 +49,28 @@ export const noStaleEpochWrites: Check<Spec<'no-stale-epoch-writes'>> = (_spec, 
   for (const e of log) {
     const current = newest.get(e.item_id);
     if (e.op === 'acquire') {
-      if (current && e.epoch <= current.epoch) violations.push(`#${e.seq}: ${e.item_id} granted epoch ${e.epoch} after epoch ${current.epoch}`);
+      if (current && e.epoch <= current.epoch)
+        violations.push(`#${e.seq}: ${e.item_id} granted epoch ${e.epoch} after epoch ${current.epoch}`);
       newest.set(e.item_id, { epoch: e.epoch, holder: e.holder });
       continue;
     }
     writes++;
     if (e.op === 'checkpoint') logged.set(`${e.item_id} ${e.epoch}`, (logged.get(`${e.item_id} ${e.epoch}`) ?? 0) + 1);
     if (!current || current.epoch !== e.epoch || current.holder !== e.holder) {
-      violations.push(`#${e.seq}: ${e.op} on ${e.item_id} accepted from "${e.holder}" at epoch ${e.epoch} while the newest was ${current ? `epoch ${current.epoch} ("${current.holder}")` : 'no grant'}`);
+      violations.push(
+        `#${e.seq}: ${e.op} on ${e.item_id} accepted from "${e.holder}" at epoch ${e.epoch} while the newest was ${current ? `epoch ${current.epoch} ("${current.holder}")` : 'no grant'}`,
+      );
     }
   }
   const rows = db.sqlite
-    .prepare('SELECT lease_item AS item, lease_epoch AS epoch, COUNT(*) AS n FROM checkpoints WHERE lease_item IS NOT NULL GROUP BY 1, 2')
+    .prepare(
+      'SELECT lease_item AS item, lease_epoch AS epoch, COUNT(*) AS n FROM checkpoints WHERE lease_item IS NOT NULL GROUP BY 1, 2',
+    )
     .all() as { item: string; epoch: number; n: number }[];
   for (const r of rows) {
     const n = logged.get(`${r.item} ${r.epoch}`) ?? 0;
-    if (r.n > n) violations.push(`${r.n} checkpoint row(s) of ${r.item} at epoch ${r.epoch}, but the fence logged ${n}`);
+    if (r.n > n)
+      violations.push(`${r.n} checkpoint row(s) of ${r.item} at epoch ${r.epoch}, but the fence logged ${n}`);
   }
   if (writes === 0 && violations.length === 0) return { valid: 'unknown', measured: 'no write was made under a lease' };
   return {
@@ -108,12 +119,18 @@ export const noOverlappingLeases: Check<Spec<'no-overlapping-leases'>> = (_spec,
       const prev = leases[i - 1]!;
       const cur = leases[i]!;
       if (cur.epoch === prev.epoch) violations.push(`${item}: epoch ${cur.epoch} granted twice`);
-      else if (cur.start < prev.end) violations.push(`${item}: epoch ${cur.epoch} acquired while epoch ${prev.epoch} was still held`);
+      else if (cur.start < prev.end)
+        violations.push(`${item}: epoch ${cur.epoch} acquired while epoch ${prev.epoch} was still held`);
     }
   }
   return {
     valid: byItem.size > 0 && violations.length === 0,
-    data: { items: byItem.size, acquisitions: [...byItem.values()].reduce((n, l) => n + l.length, 0), lost: history.select('lease.lost').length, overlaps: violations.length },
+    data: {
+      items: byItem.size,
+      acquisitions: [...byItem.values()].reduce((n, l) => n + l.length, 0),
+      lost: history.select('lease.lost').length,
+      overlaps: violations.length,
+    },
     measured: `${byItem.size} items, ${[...byItem.values()].reduce((n, l) => n + l.length, 0)} acquisitions, ${violations.length} overlap(s)`,
     ...(violations.length > 0 ? { details: violations.slice(0, 5).join('; ') } : {}),
   };

@@ -13,10 +13,14 @@ type Outcome = 'ok' | 'fail' | 'info';
  * Each operation's outcome by token: ok or fail as its worker reported, or 'info' when the worker died between the
  * invoke and the answer (the outcome is unknown; the operation may or may not have taken effect).
  */
-export function outcomes(history: History, op: 'checkpoint' | 'tool'): Map<string, { outcome: Outcome; seq?: number; worker: string }[]> {
+export function outcomes(
+  history: History,
+  op: 'checkpoint' | 'tool',
+): Map<string, { outcome: Outcome; seq?: number; worker: string }[]> {
   const byToken = new Map<string, { outcome: Outcome; seq?: number; worker: string }[]>();
   const answered = new Map<string, { outcome: 'ok' | 'fail'; seq?: number }>();
-  for (const e of history.select('op.ok', { where: { op } })) answered.set(`${e.worker} ${e.n}`, { outcome: 'ok', ...(e.seq !== undefined ? { seq: e.seq } : {}) });
+  for (const e of history.select('op.ok', { where: { op } }))
+    answered.set(`${e.worker} ${e.n}`, { outcome: 'ok', ...(e.seq !== undefined ? { seq: e.seq } : {}) });
   for (const e of history.select('op.fail', { where: { op } })) answered.set(`${e.worker} ${e.n}`, { outcome: 'fail' });
   for (const e of history.select('op.invoke', { where: { op } })) {
     const answer = answered.get(`${e.worker} ${e.n}`) ?? { outcome: 'info' as const };
@@ -35,7 +39,9 @@ export function outcomes(history: History, op: 'checkpoint' | 'tool'): Map<strin
 export const operationsDurable: Check<Spec<'operations-durable'>> = (_spec, { history, db }) => {
   const ops = outcomes(history, 'checkpoint');
   const rows = db.sqlite
-    .prepare("SELECT json_extract(state, '$.token') AS token, seq FROM checkpoints WHERE json_extract(state, '$.token') IS NOT NULL")
+    .prepare(
+      "SELECT json_extract(state, '$.token') AS token, seq FROM checkpoints WHERE json_extract(state, '$.token') IS NOT NULL",
+    )
     .all() as { token: string; seq: number }[];
   const stored = new Map<string, number[]>();
   for (const r of rows) {
@@ -49,12 +55,18 @@ export const operationsDurable: Check<Spec<'operations-durable'>> = (_spec, { hi
     for (const { outcome, seq } of list) {
       count[outcome]++;
       const found = stored.get(token) ?? [];
-      if (outcome === 'ok' && (found.length !== 1 || found[0] !== seq)) violations.push(`${token} acknowledged as seq ${seq}, stored ${found.length === 0 ? 'nowhere' : `as seq ${found.join(', ')}`}`);
-      if (outcome === 'fail' && found.length > 0) violations.push(`${token} failed, yet stored as seq ${found.join(', ')}`);
-      if (outcome === 'info' && found.length > 1) violations.push(`${token} (outcome unknown) stored ${found.length} times`);
+      if (outcome === 'ok' && (found.length !== 1 || found[0] !== seq))
+        violations.push(
+          `${token} acknowledged as seq ${seq}, stored ${found.length === 0 ? 'nowhere' : `as seq ${found.join(', ')}`}`,
+        );
+      if (outcome === 'fail' && found.length > 0)
+        violations.push(`${token} failed, yet stored as seq ${found.join(', ')}`);
+      if (outcome === 'info' && found.length > 1)
+        violations.push(`${token} (outcome unknown) stored ${found.length} times`);
     }
   }
-  for (const token of stored.keys()) if (!ops.has(token)) violations.push(`${token} is stored but no operation wrote it`);
+  for (const token of stored.keys())
+    if (!ops.has(token)) violations.push(`${token} is stored but no operation wrote it`);
   const total = count.ok + count.fail + count.info;
   if (total === 0) return { valid: 'unknown', measured: 'no checkpoint operation was recorded' };
   return {
@@ -83,7 +95,11 @@ export const effectsAtMostOnce: Check<Spec<'effects-at-most-once'>> = (spec, { h
   if (ops.size === 0) return { valid: 'unknown', measured: 'no tool operation was recorded' };
   return {
     valid: violations.length === 0,
-    data: { calls: [...ops.values()].reduce((n, l) => n + l.length, 0), commands: ops.size, violations: violations.length },
+    data: {
+      calls: [...ops.values()].reduce((n, l) => n + l.length, 0),
+      commands: ops.size,
+      violations: violations.length,
+    },
     measured: `${ops.size} commands, ${ran} executions, ${violations.length} violation(s)`,
     ...(violations.length > 0 ? { details: violations.slice(0, 5).join('; ') } : {}),
   };
@@ -102,7 +118,9 @@ export const backupConsistent: Check<Spec<'backup-consistent'>> = (_spec, { hist
   const backup = new Database(file, { readonly: true, fileMustExist: true });
   try {
     const integrity = backup.pragma('integrity_check', { simple: true });
-    const rows = backup.prepare('SELECT id, task_id AS taskId, seq, state FROM checkpoints ORDER BY task_id, seq').all() as { id: number; taskId: string; seq: number; state: string }[];
+    const rows = backup
+      .prepare('SELECT id, task_id AS taskId, seq, state FROM checkpoints ORDER BY task_id, seq')
+      .all() as { id: number; taskId: string; seq: number; state: string }[];
     const violations: string[] = [];
     if (integrity !== 'ok') violations.push(`integrity_check: ${String(integrity)}`);
     const final = db.sqlite.prepare('SELECT state FROM checkpoints WHERE id = ?').pluck();
@@ -111,15 +129,23 @@ export const backupConsistent: Check<Spec<'backup-consistent'>> = (_spec, { hist
       const seqs = byTask.get(r.taskId);
       if (seqs) seqs.push(r.seq);
       else byTask.set(r.taskId, [r.seq]);
-      if (final.get(r.id) !== r.state) violations.push(`checkpoint ${r.id} (${r.taskId}#${r.seq}) differs from the final database's`);
+      if (final.get(r.id) !== r.state)
+        violations.push(`checkpoint ${r.id} (${r.taskId}#${r.seq}) differs from the final database's`);
     }
     for (const [taskId, seqs] of byTask) {
-      if (seqs.some((s, i) => s !== i + 1)) violations.push(`${taskId}: sequence numbers ${seqs.slice(0, 8).join(',')}… are not 1..${seqs.length}`);
+      if (seqs.some((s, i) => s !== i + 1))
+        violations.push(`${taskId}: sequence numbers ${seqs.slice(0, 8).join(',')}… are not 1..${seqs.length}`);
     }
     const present = new Set(rows.map((r) => `${r.taskId}#${r.seq}`));
     const before = history.select('checkpoint.committed').filter((e) => e.t < began.t);
     const missing = before.filter((e) => !present.has(`${e.taskId}#${e.seq}`));
-    if (missing.length > 0) violations.push(`${missing.length} checkpoint(s) acknowledged before the backup began are not in it, e.g. ${missing.slice(0, 3).map((m) => `${m.taskId}#${m.seq}`).join(', ')}`);
+    if (missing.length > 0)
+      violations.push(
+        `${missing.length} checkpoint(s) acknowledged before the backup began are not in it, e.g. ${missing
+          .slice(0, 3)
+          .map((m) => `${m.taskId}#${m.seq}`)
+          .join(', ')}`,
+      );
     return {
       valid: violations.length === 0,
       data: { rows: rows.length, ackedBefore: before.length, violations: violations.length },

@@ -25,11 +25,34 @@ describe('power-loss-tail', () => {
     const history = new History();
     history.registerWorker('w', 'writer');
     history.append('w', { kind: 'worker.started', pid: 4242, group: 'writer' });
-    const acks = [1, 2, 3, 4, 5].map((id) => history.append('w', { kind: 'checkpoint.committed', taskId: 't', seq: id, id, latencyMs: 0.1 }));
+    const acks = [1, 2, 3, 4, 5].map((id) =>
+      history.append('w', { kind: 'checkpoint.committed', taskId: 't', seq: id, id, latencyMs: 0.1 }),
+    );
     acks.forEach((a, i) => (a.t = 1_000 + i * 100));
-    history.append('harness', { kind: 'fault.injected', fault: 'power-loss', target: 'writer', detail: '', affected: 4096 });
-    const drop = { bytesDropped: 4096, filesDropped: 0, filesReverted: 1, filesRestored: 0, dirsReverted: 0, openHandles: 0, torn: null, files: [] };
-    saveSurvivors(runDir, join(source, 'agentos.db'), { index: 1, killedAtMs: 1_500, killed: [{ id: 'w', pid: 4242 }], database: 'agentos.db', drop });
+    history.append('harness', {
+      kind: 'fault.injected',
+      fault: 'power-loss',
+      target: 'writer',
+      detail: '',
+      affected: 4096,
+    });
+    const drop = {
+      bytesDropped: 4096,
+      filesDropped: 0,
+      filesReverted: 1,
+      filesRestored: 0,
+      dirsReverted: 0,
+      openHandles: 0,
+      torn: null,
+      files: [],
+    };
+    saveSurvivors(runDir, join(source, 'agentos.db'), {
+      index: 1,
+      killedAtMs: 1_500,
+      killed: [{ id: 'w', pid: 4242 }],
+      database: 'agentos.db',
+      drop,
+    });
     const checkDb = openDatabase(join(tempDir(), 'unused.db'));
     return { history, db: checkDb, runDir };
   }
@@ -39,8 +62,17 @@ describe('power-loss-tail', () => {
     const outcome = runCheck({ check: 'power-loss-tail' }, ctx);
     ctx.db.close();
     expect(outcome.valid).toBe(true);
-    expect(outcome.data).toMatchObject({ losses: 1, acknowledged: 5, lost: 2, lostMax: 2, oldestLostAgeMs: 200, bytesDropped: 4096 });
-    expect(outcome.measured).toContain('2 lost (a tail: ids 4–5), the oldest acknowledged 200 ms before the power loss');
+    expect(outcome.data).toMatchObject({
+      losses: 1,
+      acknowledged: 5,
+      lost: 2,
+      lostMax: 2,
+      oldestLostAgeMs: 200,
+      bytesDropped: 4096,
+    });
+    expect(outcome.measured).toContain(
+      '2 lost (a tail: ids 4–5), the oldest acknowledged 200 ms before the power loss',
+    );
   });
 
   it('finds a hole: an acknowledged commit lost while a later one survived', () => {
@@ -55,13 +87,19 @@ describe('power-loss-tail', () => {
     const ctx = runAfterLoss([1, 2, 3, 4]);
     const outcome = runCheck({ check: 'power-loss-tail', maxLost: 0 }, ctx);
     ctx.db.close();
-    expect(outcome).toMatchObject({ valid: false, details: 'loss 1: 1 acknowledged commit(s) lost, at most 0 allowed' });
+    expect(outcome).toMatchObject({
+      valid: false,
+      details: 'loss 1: 1 acknowledged commit(s) lost, at most 0 allowed',
+    });
   });
 
   it('fails a run with no recorded power loss rather than passing it', () => {
     const ctx = runAfterLoss([1]);
     const empty = { ...ctx, runDir: tempDir() };
-    expect(runCheck({ check: 'power-loss-tail' }, empty)).toMatchObject({ valid: false, measured: 'no power loss recorded (no power-loss-<n> folder in the run folder)' });
+    expect(runCheck({ check: 'power-loss-tail' }, empty)).toMatchObject({
+      valid: false,
+      measured: 'no power loss recorded (no power-loss-<n> folder in the run folder)',
+    });
     ctx.db.close();
   });
 

@@ -31,14 +31,16 @@ interface LossOutcome {
  */
 export const powerLossTail: Check<Spec> = (spec, { history, runDir }) => {
   const losses = readSurvivors(runDir);
-  if (losses.length === 0) return { valid: false, measured: 'no power loss recorded (no power-loss-<n> folder in the run folder)' };
+  if (losses.length === 0)
+    return { valid: false, measured: 'no power loss recorded (no power-loss-<n> folder in the run folder)' };
   const outcomes = losses.map(({ dir, record }) => judgeLoss(dir, record, acknowledgedBefore(history, record)));
   const problems = outcomes.flatMap((o, i) => {
     const p: string[] = [];
     if (o.acknowledged === 0) p.push(`loss ${i + 1}: nothing was acknowledged before it, so it proves nothing`);
     if (!o.isTail) p.push(`loss ${i + 1}: a hole: an acknowledged commit is lost while a later one survived`);
     if (o.integrity !== 'ok') p.push(`loss ${i + 1}: the surviving database is damaged: ${o.integrity}`);
-    if (spec.maxLost !== undefined && o.lost.length > spec.maxLost) p.push(`loss ${i + 1}: ${o.lost.length} acknowledged commit(s) lost, at most ${spec.maxLost} allowed`);
+    if (spec.maxLost !== undefined && o.lost.length > spec.maxLost)
+      p.push(`loss ${i + 1}: ${o.lost.length} acknowledged commit(s) lost, at most ${spec.maxLost} allowed`);
     return p;
   });
   const lost = outcomes.map((o) => o.lost.length);
@@ -65,7 +67,9 @@ export const powerLossTail: Check<Spec> = (spec, { history, runDir }) => {
  */
 function acknowledgedBefore(history: History, record: PowerLossRecord): Ack[] {
   const entries = history.entries;
-  const lossAt = entries.filter((e) => e.kind === 'fault.injected' && e.fault === 'power-loss').map((e) => entries.indexOf(e));
+  const lossAt = entries
+    .filter((e) => e.kind === 'fault.injected' && e.fault === 'power-loss')
+    .map((e) => entries.indexOf(e));
   const at = lossAt[record.index - 1] ?? entries.length;
   const previous = record.index >= 2 ? (lossAt[record.index - 2] ?? -1) : -1;
   const killed = new Set(record.killed.map((k) => k.id));
@@ -75,7 +79,9 @@ function acknowledgedBefore(history: History, record: PowerLossRecord): Ack[] {
     const exitedBefore = entries.slice(i, at).some((x) => x.kind === 'worker.exited' && x.worker === e.worker);
     if (killed.has(e.worker) || exitedBefore) answerable.add(e.worker);
   });
-  const acks = entries.filter((e): e is Ack => (e.kind === 'checkpoint.committed' || e.kind === 'step.finished') && answerable.has(e.worker));
+  const acks = entries.filter(
+    (e): e is Ack => (e.kind === 'checkpoint.committed' || e.kind === 'step.finished') && answerable.has(e.worker),
+  );
   return [...new Map(acks.map((a) => [a.id, a])).values()];
 }
 
@@ -108,7 +114,11 @@ function judgeLoss(dir: string, record: PowerLossRecord, acks: Ack[]): LossOutco
 }
 
 /** Opens a copy of the surviving files (the first open after a power loss recovers the WAL: it writes). */
-function readSurvived(dbFile: string): { rows: Map<number, { taskId: string; seq: number }>; integrity: string; absent: boolean } {
+function readSurvived(dbFile: string): {
+  rows: Map<number, { taskId: string; seq: number }>;
+  integrity: string;
+  absent: boolean;
+} {
   const rows = new Map<number, { taskId: string; seq: number }>();
   if (!existsSync(dbFile)) return { rows, integrity: 'ok', absent: true };
   const scratch = mkdtempSync(join(tmpdir(), 'power-loss-check-'));
@@ -119,16 +129,27 @@ function readSurvived(dbFile: string): { rows: Map<number, { taskId: string; seq
     let sqlite: Database.Database | undefined;
     try {
       sqlite = new Database(copy, { fileMustExist: true });
-      const integrity = (sqlite.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join('; ');
-      const hasTable = sqlite.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'checkpoints'").get() !== undefined;
+      const integrity = (sqlite.pragma('integrity_check') as { integrity_check: string }[])
+        .map((r) => r.integrity_check)
+        .join('; ');
+      const hasTable =
+        sqlite.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'checkpoints'").get() !== undefined;
       if (hasTable) {
-        for (const r of sqlite.prepare('SELECT id, task_id, seq FROM checkpoints').all() as { id: number; task_id: string; seq: number }[]) {
+        for (const r of sqlite.prepare('SELECT id, task_id, seq FROM checkpoints').all() as {
+          id: number;
+          task_id: string;
+          seq: number;
+        }[]) {
           rows.set(r.id, { taskId: r.task_id, seq: r.seq });
         }
       }
       return { rows, integrity, absent: false };
     } catch (error) {
-      return { rows, integrity: `does not open: ${error instanceof Error ? error.message : String(error)}`, absent: false };
+      return {
+        rows,
+        integrity: `does not open: ${error instanceof Error ? error.message : String(error)}`,
+        absent: false,
+      };
     } finally {
       sqlite?.close();
     }

@@ -21,7 +21,13 @@ export function commitStats(history: History, worker?: string): CommitStats {
   const start = Math.min(...commits.map((c) => c.t - c.latencyMs));
   const end = Math.max(...commits.map((c) => c.t));
   const windowMs = Math.max(end - start, 1e-3);
-  return { commits: commits.length, writers: new Set(commits.map((c) => c.worker)).size, windowMs, perSec: (commits.length * 1000) / windowMs, latencies };
+  return {
+    commits: commits.length,
+    writers: new Set(commits.map((c) => c.worker)).size,
+    windowMs,
+    perSec: (commits.length * 1000) / windowMs,
+    latencies,
+  };
 }
 
 export const commitThroughput: Check<Spec<'commit-throughput'>> = (spec, { history }) => {
@@ -56,18 +62,27 @@ export const tailRatio: Check<Spec<'tail-ratio'>> = (spec, { history }) => {
   if (p99 === null || s.perSec === 0) return { valid: 'unknown', measured: 'no commits' };
   const fair = (s.writers / s.perSec) * 1000;
   const ratio = p99 / fair;
-  return { valid: ratio <= spec.max, data: { ratio, p99, fairMs: fair, perSec: s.perSec }, measured: `${ratio.toFixed(2)} (P99 ${p99.toFixed(1)} ms ÷ fair ${fair.toFixed(1)} ms for ${s.writers} writers)` };
+  return {
+    valid: ratio <= spec.max,
+    data: { ratio, p99, fairMs: fair, perSec: s.perSec },
+    measured: `${ratio.toFixed(2)} (P99 ${p99.toFixed(1)} ms ÷ fair ${fair.toFixed(1)} ms for ${s.writers} writers)`,
+  };
 };
 
 /** Jain's fairness index of acquisitions per worker: 1 is perfectly even, 1/n is one worker taking everything. */
 export const acquisitionFairness: Check<Spec<'acquisition-fairness'>> = (spec, { history }) => {
   const workers = history.select('worker.started', { worker: spec.worker }).map((e) => e.worker);
-  const counts = workers.map((w) => history.select('lease.acquired', { worker: w }).filter((e) => e.worker === w).length);
+  const counts = workers.map(
+    (w) => history.select('lease.acquired', { worker: w }).filter((e) => e.worker === w).length,
+  );
   const sum = counts.reduce((a, b) => a + b, 0);
   const squares = counts.reduce((a, b) => a + b * b, 0);
   if (sum === 0) return { valid: false, measured: 'no acquisitions' };
   const jain = (sum * sum) / (counts.length * squares);
-  return { valid: jain >= spec.minJain, measured: `Jain ${jain.toFixed(3)} over ${counts.length} workers (min ${Math.min(...counts)}, max ${Math.max(...counts)} acquisitions)` };
+  return {
+    valid: jain >= spec.minJain,
+    measured: `Jain ${jain.toFixed(3)} over ${counts.length} workers (min ${Math.min(...counts)}, max ${Math.max(...counts)} acquisitions)`,
+  };
 };
 
 /** Time from the first event of a kind (e.g. the 'go' command) to the last exit of the group's workers. */

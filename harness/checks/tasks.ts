@@ -8,7 +8,9 @@ type Spec<K extends CheckSpec['check']> = Extract<CheckSpec, { check: K }>;
 
 /** The task's stored status. */
 export const taskStatus: Check<Spec<'task-status'>> = (spec, { db }) => {
-  const status = db.sqlite.prepare('SELECT status FROM tasks WHERE id = ?').pluck().get(spec.taskId) as string | undefined;
+  const status = db.sqlite.prepare('SELECT status FROM tasks WHERE id = ?').pluck().get(spec.taskId) as
+    | string
+    | undefined;
   return { valid: status === spec.status, measured: `task "${spec.taskId}" is ${status ?? 'absent'}` };
 };
 
@@ -26,10 +28,20 @@ export const taskStatus: Check<Spec<'task-status'>> = (spec, { db }) => {
 export const committedStepsNotRerun: Check<Spec<'committed-steps-not-rerun'>> = (spec, { db, runDir, history }) => {
   const logFile = join(runDir, STEPS_LOG);
   if (!existsSync(logFile)) return { valid: false, measured: 'no step ever ran (steps.log missing)' };
-  const runs = readFileSync(logFile, 'utf8').trim().split('\n').map((l) => l.split(' '));
-  const committed = db.sqlite.prepare('SELECT step FROM checkpoints WHERE task_id = ? ORDER BY seq').pluck().all(spec.taskId) as string[];
-  const acked = new Set(history.select('step.finished', { where: { taskId: spec.taskId } }).map((e) => `${e.worker} ${e.step}`));
-  const fencedOff = new Set(history.select('lease.lost', { where: { itemId: `task:${spec.taskId}` } }).map((e) => e.worker));
+  const runs = readFileSync(logFile, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.split(' '));
+  const committed = db.sqlite
+    .prepare('SELECT step FROM checkpoints WHERE task_id = ? ORDER BY seq')
+    .pluck()
+    .all(spec.taskId) as string[];
+  const acked = new Set(
+    history.select('step.finished', { where: { taskId: spec.taskId } }).map((e) => `${e.worker} ${e.step}`),
+  );
+  const fencedOff = new Set(
+    history.select('lease.lost', { where: { itemId: `task:${spec.taskId}` } }).map((e) => e.worker),
+  );
   // For each step, the workers that ran it so far; a run after any acknowledged run of the same step is a violation.
   const ranBy = new Map<string, string[]>();
   const violations: string[] = [];
@@ -39,14 +51,16 @@ export const committedStepsNotRerun: Check<Spec<'committed-steps-not-rerun'>> = 
     const before = ranBy.get(step) ?? [];
     const committedBy = before.find((w) => acked.has(`${w} ${step}`));
     if (committedBy !== undefined && fencedOff.has(worker) && !acked.has(`${worker} ${step}`)) stale++;
-    else if (committedBy !== undefined) violations.push(`${step} ran again in ${worker} after ${committedBy} committed it`);
+    else if (committedBy !== undefined)
+      violations.push(`${step} ran again in ${worker} after ${committedBy} committed it`);
     else if (before.length > 0) allowedRepeats++;
     ranBy.set(step, [...before, worker]);
   }
   const duplicateCommits = committed.length - new Set(committed).size;
   if (duplicateCommits > 0) violations.push(`${duplicateCommits} step(s) committed twice`);
   const outOfOrder = committed.findIndex((step, i) => step !== `step-${i + 1}`);
-  if (duplicateCommits === 0 && outOfOrder >= 0) violations.push(`checkpoint ${outOfOrder + 1} is ${committed[outOfOrder]}, expected step-${outOfOrder + 1}`);
+  if (duplicateCommits === 0 && outOfOrder >= 0)
+    violations.push(`checkpoint ${outOfOrder + 1} is ${committed[outOfOrder]}, expected step-${outOfOrder + 1}`);
   return {
     valid: violations.length === 0 && committed.length > 0,
     measured: `${new Set(committed).size} steps committed once, ${runs.length} executions, ${allowedRepeats} re-run of an unacknowledged step, ${stale > 0 ? `${stale} by a stale runner whose writes were refused, ` : ''}${violations.length} violation(s)`,

@@ -12,7 +12,12 @@ const MARK: Record<BaselineRow['verdict'], string> = {
 const percent = (x: number): string => `${(x * 100).toFixed(1)} %`;
 
 /** The baseline gate as Markdown: how it decides, a table per benchmark and statistic, and a P50 chart with the bound. */
-export function renderBaselineComparison(baseline: BenchFile[], head: BenchFile, result: BaselineComparison, options: BaselineOptions): string {
+export function renderBaselineComparison(
+  baseline: BenchFile[],
+  head: BenchFile,
+  result: BaselineComparison,
+  options: BaselineOptions,
+): string {
   const out: string[] = [];
   out.push(`# Benchmark gate: \`${head.commit}\` against ${result.runs} earlier run(s)`, '');
   out.push(
@@ -21,7 +26,9 @@ export function renderBaselineComparison(baseline: BenchFile[], head: BenchFile,
       'standard deviation of ln(value), and the bound for one more run of unchanged code is ' +
       'exp(μ + t(1 − α, m − 1) · s · √(1 + 1/m)), a one-sided t prediction bound. A **regression** lies above the bound and ' +
       `more than 1 + T times the baseline's geometric mean (P50: T = ${options.thresholdP50}${options.gateP99 ? `, P99: T = ${options.thresholdP99}` : ''}).` +
-      (options.gateP99 ? '' : ' P99 is shown but not gated: one run\'s P99 varies too much from run to run (`--gate-p99` gates it).'),
+      (options.gateP99
+        ? ''
+        : " P99 is shown but not gated: one run's P99 varies too much from run to run (`--gate-p99` gates it)."),
     '',
   );
   if (result.gated) {
@@ -39,13 +46,28 @@ export function renderBaselineComparison(baseline: BenchFile[], head: BenchFile,
       '',
     );
   }
-  const other = baseline.filter((f) => f.environment.cpu !== head.environment.cpu || f.environment.node !== head.environment.node);
+  const other = baseline.filter(
+    (f) => f.environment.cpu !== head.environment.cpu || f.environment.node !== head.environment.node,
+  );
   if (other.length > 0) {
-    out.push(`> ⚠️ ${other.length} earlier run(s) ran elsewhere (another CPU or Node version than head's ${head.environment.cpu} / Node ${head.environment.node}).`, '');
+    out.push(
+      `> ⚠️ ${other.length} earlier run(s) ran elsewhere (another CPU or Node version than head's ${head.environment.cpu} / Node ${head.environment.node}).`,
+      '',
+    );
   }
   out.push(
     table(
-      ['Benchmark', 'Stat', 'Earlier runs', 'Baseline (ms, geo. mean)', 'Run-to-run spread (s)', 'Head (ms)', 'Ratio', 'Bound (ms)', 'Verdict'],
+      [
+        'Benchmark',
+        'Stat',
+        'Earlier runs',
+        'Baseline (ms, geo. mean)',
+        'Run-to-run spread (s)',
+        'Head (ms)',
+        'Ratio',
+        'Bound (ms)',
+        'Verdict',
+      ],
       result.rows.map((r) => [
         r.id,
         r.stat.toUpperCase(),
@@ -78,7 +100,11 @@ export function renderBaselineComparison(baseline: BenchFile[], head: BenchFile,
   }
   const regressions = result.rows.filter((r) => r.verdict === 'regression');
   if (!result.gated) out.push(`**Not gated: ${result.runs} of ${MIN_BASELINE_RUNS} earlier runs.**`, '');
-  else if (regressions.length > 0) out.push(`**${regressions.length} regression(s):** ${regressions.map((r) => `${r.id} ${r.stat.toUpperCase()}`).join(', ')}.`, '');
+  else if (regressions.length > 0)
+    out.push(
+      `**${regressions.length} regression(s):** ${regressions.map((r) => `${r.id} ${r.stat.toUpperCase()}`).join(', ')}.`,
+      '',
+    );
   else out.push('**No regression.**', '');
   return out.join('\n');
 }

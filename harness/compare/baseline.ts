@@ -19,7 +19,13 @@ export interface BaselineOptions {
   minP99Samples: number;
 }
 
-export const DEFAULT_BASELINE: BaselineOptions = { falseAlarmRate: 0.01, thresholdP50: 0.1, thresholdP99: 0.2, gateP99: false, minP99Samples: 1000 };
+export const DEFAULT_BASELINE: BaselineOptions = {
+  falseAlarmRate: 0.01,
+  thresholdP50: 0.1,
+  thresholdP99: 0.2,
+  gateP99: false,
+  minP99Samples: 1000,
+};
 
 export type BaselineVerdict = 'regression' | 'improvement' | 'no change' | 'not gated';
 
@@ -60,25 +66,40 @@ export interface BaselineComparison {
  * t-based prediction bound for one new run is exp(μ ± t(1 − α, m − 1) · s · √(1 + 1/m)). A head value above the upper
  * bound and more than 1 + T times exp(μ) is a regression; below the lower bound and under 1 / (1 + T), an improvement.
  */
-export function compareWithBaseline(baseline: BenchFile[], head: BenchFile, options: BaselineOptions = DEFAULT_BASELINE): BaselineComparison {
+export function compareWithBaseline(
+  baseline: BenchFile[],
+  head: BenchFile,
+  options: BaselineOptions = DEFAULT_BASELINE,
+): BaselineComparison {
   const gatedRun = baseline.length >= MIN_BASELINE_RUNS;
   const candidates: Omit<BaselineRow, 'bounds' | 'verdict'>[] = [];
   for (const h of head.benchmarks) {
-    const entries = baseline.map((f) => f.benchmarks.find((b) => b.id === h.id)).filter((b): b is BenchEntry => b !== undefined);
+    const entries = baseline
+      .map((f) => f.benchmarks.find((b) => b.id === h.id))
+      .filter((b): b is BenchEntry => b !== undefined);
     for (const stat of ['p50', 'p99'] as const) {
       const headValue = roundMedian(h, stat);
       const runs = entries.map((b) => roundMedian(b, stat)).filter((v): v is number => v !== null && v > 0);
       if (headValue === null || runs.length === 0) continue;
       const logs = runs.map(Math.log);
       const mu = mean(logs);
-      const row = { id: h.id, stat, runs, head: headValue, center: Math.exp(mu), spread: runs.length >= 2 ? standardDeviation(logs, mu) : null, ratio: headValue / Math.exp(mu) };
-      const fewSamples = stat === 'p99' && [h, ...entries].some((b) => b.rounds.some((r) => r.n < options.minP99Samples));
+      const row = {
+        id: h.id,
+        stat,
+        runs,
+        head: headValue,
+        center: Math.exp(mu),
+        spread: runs.length >= 2 ? standardDeviation(logs, mu) : null,
+        ratio: headValue / Math.exp(mu),
+      };
+      const fewSamples =
+        stat === 'p99' && [h, ...entries].some((b) => b.rounds.some((r) => r.n < options.minP99Samples));
       const reason = !gatedRun
         ? `${baseline.length} earlier run(s), ${MIN_BASELINE_RUNS} needed`
         : runs.length < MIN_BASELINE_RUNS
           ? `in ${runs.length} of the earlier runs only`
           : stat === 'p99' && !options.gateP99
-            ? 'one run\'s P99 is too noisy; --gate-p99'
+            ? "one run's P99 is too noisy; --gate-p99"
             : fewSamples
               ? `a round has fewer than ${options.minP99Samples} samples`
               : undefined;
@@ -88,11 +109,16 @@ export function compareWithBaseline(baseline: BenchFile[], head: BenchFile, opti
   const comparisons = candidates.filter((r) => r.reason === undefined).length;
   const alpha = options.falseAlarmRate / Math.max(1, comparisons);
   const rows = candidates.map((row): BaselineRow => {
-    const bounds = row.spread === null ? null : predictionBounds(Math.log(row.center), row.spread, row.runs.length, alpha);
+    const bounds =
+      row.spread === null ? null : predictionBounds(Math.log(row.center), row.spread, row.runs.length, alpha);
     if (row.reason !== undefined || bounds === null) return { ...row, bounds, verdict: 'not gated' };
     const threshold = row.stat === 'p50' ? options.thresholdP50 : options.thresholdP99;
     const verdict: BaselineVerdict =
-      row.head > bounds[1] && row.ratio > 1 + threshold ? 'regression' : row.head < bounds[0] && row.ratio < 1 / (1 + threshold) ? 'improvement' : 'no change';
+      row.head > bounds[1] && row.ratio > 1 + threshold
+        ? 'regression'
+        : row.head < bounds[0] && row.ratio < 1 / (1 + threshold)
+          ? 'improvement'
+          : 'no change';
     return { ...row, bounds, verdict };
   });
   return { runs: baseline.length, gated: gatedRun, comparisons, alpha, rows };

@@ -10,7 +10,14 @@ const KEPT = 2000;
  * A benchmark file with `rounds` rounds of log-normal-ish latencies around `center` ms, 1 % of them 5× slower
  * (seeded, so tests are repeatable). Rounds of more than 2,000 samples are down-sampled as the bench runner does.
  */
-export function benchFile(commit: string, center: number, seed: number, rounds = 1, n = 2000, id = 'checkpoint-creation/normal'): BenchFile {
+export function benchFile(
+  commit: string,
+  center: number,
+  seed: number,
+  rounds = 1,
+  n = 2000,
+  id = 'checkpoint-creation/normal',
+): BenchFile {
   const random = seededRandom(seed);
   const [benchmark = id, variant = 'normal'] = id.split('/');
   const entry: BenchEntry = {
@@ -42,7 +49,17 @@ export function benchFile(commit: string, center: number, seed: number, rounds =
     commit,
     dirty: false,
     generatedAt: '2026-01-01T00:00:00.000Z',
-    environment: { commit, dirty: false, node: 'v20', v8: 'x', sqlite: '3', cpu: 'cpu', cores: 2, memoryGiB: 24, os: 'linux' },
+    environment: {
+      commit,
+      dirty: false,
+      node: 'v20',
+      v8: 'x',
+      sqlite: '3',
+      cpu: 'cpu',
+      cores: 2,
+      memoryGiB: 24,
+      os: 'linux',
+    },
     tool: { name: 'tinybench', version: '6' },
     unit: 'ms',
     percentileMethod: 'nearest-rank',
@@ -51,7 +68,12 @@ export function benchFile(commit: string, center: number, seed: number, rounds =
 }
 
 /** One file with several benchmarks (each from benchFile with its own center and seed). */
-export function benchRun(commit: string, variants: { id: string; center: number }[], seed: number, n = 2000): BenchFile {
+export function benchRun(
+  commit: string,
+  variants: { id: string; center: number }[],
+  seed: number,
+  n = 2000,
+): BenchFile {
   const files = variants.map((v, i) => benchFile(commit, v.center, seed * 100 + i, 1, n, v.id));
   return { ...files[0]!, benchmarks: files.flatMap((f) => f.benchmarks) };
 }

@@ -35,7 +35,10 @@ describe('compareBenchFiles', () => {
 
   it('calls a slowdown seen in one round per side only possible: run-to-run noise is not in its interval', () => {
     const rows = compareBenchFiles(benchFile('aaa', 0.03, 1), benchFile('bbb', 0.045, 2));
-    expect(rows.find((r) => r.stat === 'p50')).toMatchObject({ verdict: 'possible regression', method: '2000+2000 samples' });
+    expect(rows.find((r) => r.stat === 'p50')).toMatchObject({
+      verdict: 'possible regression',
+      method: '2000+2000 samples',
+    });
     const faster = compareBenchFiles(benchFile('aaa', 0.045, 1), benchFile('bbb', 0.03, 2));
     expect(faster.find((r) => r.stat === 'p50')?.verdict).toBe('possible improvement');
   });
@@ -47,7 +50,10 @@ describe('compareBenchFiles', () => {
   });
 
   it('honours a custom threshold', () => {
-    const rows = compareBenchFiles(benchFile('aaa', 0.03, 1, 5), benchFile('bbb', 0.036, 2, 5), { ...DEFAULT_COMPARE, thresholdP50: 0.5 });
+    const rows = compareBenchFiles(benchFile('aaa', 0.03, 1, 5), benchFile('bbb', 0.036, 2, 5), {
+      ...DEFAULT_COMPARE,
+      thresholdP50: 0.5,
+    });
     expect(rows.find((r) => r.stat === 'p50')?.verdict).toBe('no change');
   });
 });
@@ -70,7 +76,8 @@ describe('exports', () => {
 
 describe('pnpm bench:compare', () => {
   const tempDir = useTempDir();
-  const cli = (...args: string[]) => execa('tsx', ['scripts/bench-compare.ts', ...args], { cwd: ROOT, preferLocal: true, reject: false });
+  const cli = (...args: string[]) =>
+    execa('tsx', ['scripts/bench-compare.ts', ...args], { cwd: ROOT, preferLocal: true, reject: false });
 
   it('prints a Markdown table and exits 1 on a regression, 0 without', async () => {
     const dir = tempDir();
@@ -96,9 +103,13 @@ describe('pnpm bench:compare', () => {
     writeFileSync(c, JSON.stringify(benchFile('ccc', 0.05, 3)));
     const result = await cli(a, c);
     expect(result.exitCode).toBe(0);
-    expect(result.stdout).toMatch(/checkpoint-creation\/normal \| P50 .* ⚠️ possible regression \(too few rounds to gate\)/);
+    expect(result.stdout).toMatch(
+      /checkpoint-creation\/normal \| P50 .* ⚠️ possible regression \(too few rounds to gate\)/,
+    );
     expect(result.stdout).toContain('For a gate, compare with `--refs`');
-    expect(result.stdout).toMatch(/\*\*\d possible regression\(s\), too few rounds to gate:\*\* checkpoint-creation\/normal P50/);
+    expect(result.stdout).toMatch(
+      /\*\*\d possible regression\(s\), too few rounds to gate:\*\* checkpoint-creation\/normal P50/,
+    );
     expect(result.stdout).toContain('**No gated regression.**');
   });
 
@@ -112,29 +123,46 @@ describe('pnpm bench:compare', () => {
     const result = await cli(base, head);
     expect(result.exitCode).toBe(2);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toContain(`${head} is not a valid benchmark file:\n  benchmark "checkpoint-creation/normal", round 1, sample 1: null — must be a finite non-negative number`);
+    expect(result.stderr).toContain(
+      `${head} is not a valid benchmark file:\n  benchmark "checkpoint-creation/normal", round 1, sample 1: null — must be a finite non-negative number`,
+    );
   });
 
   it('refuses a file whose summaries are scaled by 1.5 and samples untouched (it used to read "ratio 1.500×, no change")', async () => {
     const dir = tempDir();
     const [base, head] = [join(dir, 'base.json'), join(dir, 'head.json')];
     const file = benchFile('aaa', 0.03, 1);
-    const scaled = { ...scaleRun(file, 1.5, 'ccc'), benchmarks: scaleRun(file, 1.5).benchmarks.map((b, i) => ({ ...b, samples: file.benchmarks[i]!.samples })) };
+    const scaled = {
+      ...scaleRun(file, 1.5, 'ccc'),
+      benchmarks: scaleRun(file, 1.5).benchmarks.map((b, i) => ({ ...b, samples: file.benchmarks[i]!.samples })),
+    };
     writeFileSync(base, JSON.stringify(file));
     writeFileSync(head, JSON.stringify(scaled));
     const result = await cli(base, head);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain(`${head} contradicts itself:`);
-    expect(result.stderr).toMatch(/benchmark "checkpoint-creation\/normal", round 1, p50 = [\d.]+: disagrees with the retained samples: the nearest-rank p50 \(sorted sample 1000 of 2000\) must be [\d.]+ \(all 2000 samples are retained\)/);
+    expect(result.stderr).toMatch(
+      /benchmark "checkpoint-creation\/normal", round 1, p50 = [\d.]+: disagrees with the retained samples: the nearest-rank p50 \(sorted sample 1000 of 2000\) must be [\d.]+ \(all 2000 samples are retained\)/,
+    );
   });
 
   it('--baseline: passes an unchanged run and fails its 1.5× slowdown against 5 earlier runs', async () => {
     const dir = tempDir();
     const earlier = join(dir, 'main');
     mkdirSync(earlier);
-    const variants = [{ id: 'checkpoint-creation/normal', center: 0.015 }, { id: 'tool-replay/normal', center: 0.007 }];
+    const variants = [
+      { id: 'checkpoint-creation/normal', center: 0.015 },
+      { id: 'tool-replay/normal', center: 0.007 },
+    ];
     const drift = [1, 1.04, 0.97, 1.06, 0.95, 1.02];
-    drift.slice(1).forEach((f, i) => writeFileSync(join(earlier, `run${i}.json`), JSON.stringify(scaleRun(benchRun(`r${i}`, variants, i + 1), f, `r${i}`))));
+    drift
+      .slice(1)
+      .forEach((f, i) =>
+        writeFileSync(
+          join(earlier, `run${i}.json`),
+          JSON.stringify(scaleRun(benchRun(`r${i}`, variants, i + 1), f, `r${i}`)),
+        ),
+      );
     const head = benchRun('head', variants, 99);
     writeFileSync(join(dir, 'head.json'), JSON.stringify(head));
     writeFileSync(join(dir, 'slow.json'), JSON.stringify(scaleRun(head, 1.5, 'slow')));
@@ -152,11 +180,14 @@ describe('pnpm bench:compare', () => {
 
   it('--baseline with fewer than 5 earlier runs says so and exits 0, even for a slowdown; the head file itself is not a baseline', async () => {
     const dir = tempDir();
-    for (let i = 0; i < 3; i++) writeFileSync(join(dir, `run${i}.json`), JSON.stringify(benchFile(`r${i}`, 0.03, i + 1)));
+    for (let i = 0; i < 3; i++)
+      writeFileSync(join(dir, `run${i}.json`), JSON.stringify(benchFile(`r${i}`, 0.03, i + 1)));
     writeFileSync(join(dir, 'slow.json'), JSON.stringify(benchFile('slow', 0.06, 9)));
     const result = await cli('--baseline', dir, join(dir, 'slow.json'));
     expect(result.exitCode).toBe(0);
-    expect(result.stdout).toContain('> **Not gated:** 3 earlier run(s) given, and at least 5 are needed to estimate run-to-run noise.');
+    expect(result.stdout).toContain(
+      '> **Not gated:** 3 earlier run(s) given, and at least 5 are needed to estimate run-to-run noise.',
+    );
     expect(result.stdout).toContain('**Not gated: 3 of 5 earlier runs.**');
   });
 
@@ -170,7 +201,9 @@ describe('pnpm bench:compare', () => {
     writeFileSync(join(dir, 'runs', 'bad.json'), JSON.stringify(bad));
     const badRun = await cli('--baseline', join(dir, 'runs'), head);
     expect(badRun.exitCode).toBe(2);
-    expect(badRun.stderr).toContain(`${join(dir, 'runs', 'bad.json')} is not a valid benchmark file:\n  benchmark "checkpoint-creation/normal", round 1, p50: -1`);
+    expect(badRun.stderr).toContain(
+      `${join(dir, 'runs', 'bad.json')} is not a valid benchmark file:\n  benchmark "checkpoint-creation/normal", round 1, p50: -1`,
+    );
     const none = await cli('--baseline', join(dir, 'nothing', '*.json'), head);
     expect(none.exitCode).toBe(2);
     expect(none.stderr).toContain('matches no benchmark file');

@@ -12,7 +12,13 @@ export interface CompareOptions {
   seed: number;
 }
 
-export const DEFAULT_COMPARE: CompareOptions = { thresholdP50: 0.1, thresholdP99: 0.2, minP99Samples: 1000, resamples: 1000, seed: 1 };
+export const DEFAULT_COMPARE: CompareOptions = {
+  thresholdP50: 0.1,
+  thresholdP99: 0.2,
+  minP99Samples: 1000,
+  resamples: 1000,
+  seed: 1,
+};
 
 /** Rounds per side a verdict needs to be a gate (what --refs runs at least). */
 export const MIN_GATE_ROUNDS = 5;
@@ -22,7 +28,13 @@ export const MIN_GATE_ROUNDS = 5;
  * within that run, not from run to run, and a few rounds say little about it; so the verdict is indicative and never
  * fails a comparison.
  */
-export type Verdict = 'regression' | 'improvement' | 'no change' | 'not gated' | 'possible regression' | 'possible improvement';
+export type Verdict =
+  | 'regression'
+  | 'improvement'
+  | 'no change'
+  | 'not gated'
+  | 'possible regression'
+  | 'possible improvement';
 
 export interface ComparisonRow {
   id: string;
@@ -41,7 +53,12 @@ export interface ComparisonRow {
  * Bootstrap 95 % interval of the ratio head/base of a statistic. With several rounds per side, rounds are
  * resampled (their per-round values); with one round, the retained samples are.
  */
-export function bootstrapRatio(base: BenchEntry, head: BenchEntry, stat: 'p50' | 'p99', options: CompareOptions): { ci: [number, number]; method: string } {
+export function bootstrapRatio(
+  base: BenchEntry,
+  head: BenchEntry,
+  stat: 'p50' | 'p99',
+  options: CompareOptions,
+): { ci: [number, number]; method: string } {
   const random = seededRandom(options.seed);
   const q = stat === 'p50' ? 0.5 : 0.99;
   const useRounds = base.rounds.length >= 2 && head.rounds.length >= 2;
@@ -67,12 +84,18 @@ export function bootstrapRatio(base: BenchEntry, head: BenchEntry, stat: 'p50' |
   ratios.sort((x, y) => x - y);
   return {
     ci: [quantile(ratios, 0.025), quantile(ratios, 0.975)],
-    method: useRounds ? `${base.rounds.length}+${head.rounds.length} rounds` : `${base.samples.flat().length}+${head.samples.flat().length} samples`,
+    method: useRounds
+      ? `${base.rounds.length}+${head.rounds.length} rounds`
+      : `${base.samples.flat().length}+${head.samples.flat().length} samples`,
   };
 }
 
 /** Compares every benchmark present in both files. */
-export function compareBenchFiles(base: BenchFile, head: BenchFile, options: CompareOptions = DEFAULT_COMPARE): ComparisonRow[] {
+export function compareBenchFiles(
+  base: BenchFile,
+  head: BenchFile,
+  options: CompareOptions = DEFAULT_COMPARE,
+): ComparisonRow[] {
   const rows: ComparisonRow[] = [];
   for (const h of head.benchmarks) {
     const b = base.benchmarks.find((x) => x.id === h.id);
@@ -83,7 +106,10 @@ export function compareBenchFiles(base: BenchFile, head: BenchFile, options: Com
       if (bv === null || hv === null || bv === 0) continue;
       const { ci, method } = bootstrapRatio(b, h, stat, options);
       const threshold = stat === 'p50' ? options.thresholdP50 : options.thresholdP99;
-      const enough = stat === 'p50' || (Math.min(...b.rounds.map((r) => r.n)) >= options.minP99Samples && Math.min(...h.rounds.map((r) => r.n)) >= options.minP99Samples);
+      const enough =
+        stat === 'p50' ||
+        (Math.min(...b.rounds.map((r) => r.n)) >= options.minP99Samples &&
+          Math.min(...h.rounds.map((r) => r.n)) >= options.minP99Samples);
       const gated = Math.min(b.rounds.length, h.rounds.length) >= MIN_GATE_ROUNDS;
       const change = ci[0] > 1 + threshold ? 'regression' : ci[1] < 1 / (1 + threshold) ? 'improvement' : undefined;
       const verdict: Verdict = !enough ? 'not gated' : !change ? 'no change' : gated ? change : `possible ${change}`;

@@ -18,7 +18,8 @@ const MARK: Record<ComparisonRow['verdict'], string> = {
  */
 function mark(row: ComparisonRow, options: CompareOptions): string {
   const t = row.stat === 'p50' ? options.thresholdP50 : options.thresholdP99;
-  if (row.verdict === 'no change' && (row.ci[0] < 1 / (1 + t) || row.ci[1] > 1 + t)) return `❔ inconclusive (the interval reaches past ±${t})`;
+  if (row.verdict === 'no change' && (row.ci[0] < 1 / (1 + t) || row.ci[1] > 1 + t))
+    return `❔ inconclusive (the interval reaches past ±${t})`;
   return MARK[row.verdict];
 }
 
@@ -32,11 +33,22 @@ function ratioChart(p50: ComparisonRow[], options: CompareOptions): string[] {
   const series: Series[] = [
     { type: 'bar', label: 'head ÷ base P50', values: p50.map((r) => r.ratio) },
     { type: 'line', label: 'no change (1.0)', values: p50.map(() => 1) },
-    { type: 'line', label: `the regression threshold (1 + T = ${chartNumber(1 + options.thresholdP50)})`, values: p50.map(() => 1 + options.thresholdP50) },
+    {
+      type: 'line',
+      label: `the regression threshold (1 + T = ${chartNumber(1 + options.thresholdP50)})`,
+      values: p50.map(() => 1 + options.thresholdP50),
+    },
   ];
   const top = Math.max(1.5, ...p50.map((r) => r.ratio * 1.1), (1 + options.thresholdP50) * 1.1);
   return [
-    ...xychart({ title: 'P50: head ÷ base', horizontal: true, padEnds: true, x: { labels: p50.map((r) => r.id) }, y: { title: 'head ÷ base', min: 0, max: top }, series }),
+    ...xychart({
+      title: 'P50: head ÷ base',
+      horizontal: true,
+      padEnds: true,
+      x: { labels: p50.map((r) => r.id) },
+      y: { title: 'head ÷ base', min: 0, max: top },
+      series,
+    }),
     '',
     `${caption(series)} A bar past the threshold line is slower by more than T; whether that is a regression depends on its interval (table).`,
     '',
@@ -44,7 +56,12 @@ function ratioChart(p50: ComparisonRow[], options: CompareOptions): string[] {
 }
 
 /** The comparison as Markdown: a table (base, head, ratio, 95 % CI, verdict) and a head ÷ base P50 chart. */
-export function renderComparison(base: BenchFile, head: BenchFile, rows: ComparisonRow[], options: CompareOptions): string {
+export function renderComparison(
+  base: BenchFile,
+  head: BenchFile,
+  rows: ComparisonRow[],
+  options: CompareOptions,
+): string {
   const out: string[] = [];
   out.push(`# Benchmark comparison: \`${base.commit}\` → \`${head.commit}\``, '');
   out.push(
@@ -54,7 +71,10 @@ export function renderComparison(base: BenchFile, head: BenchFile, rows: Compari
     '',
   );
   if (base.environment.cpu !== head.environment.cpu || base.environment.node !== head.environment.node) {
-    out.push(`> ⚠️ Different environments: base ${base.environment.cpu} / Node ${base.environment.node}, head ${head.environment.cpu} / Node ${head.environment.node}.`, '');
+    out.push(
+      `> ⚠️ Different environments: base ${base.environment.cpu} / Node ${base.environment.node}, head ${head.environment.cpu} / Node ${head.environment.node}.`,
+      '',
+    );
   }
   if (rows.some((r) => !r.gated)) {
     out.push(
@@ -68,7 +88,17 @@ export function renderComparison(base: BenchFile, head: BenchFile, rows: Compari
   out.push(
     table(
       ['Benchmark', 'Stat', 'Base (ms)', 'Head (ms)', 'Ratio', '95 % CI', 'Timed (base+head)', 'Resampled', 'Verdict'],
-      rows.map((r) => [r.id, r.stat.toUpperCase(), r.base.toFixed(4), r.head.toFixed(4), `${r.ratio.toFixed(3)}×`, `${r.ci[0].toFixed(3)} – ${r.ci[1].toFixed(3)}`, `${timed(base, r.id)}+${timed(head, r.id)}`, r.method, mark(r, options)]),
+      rows.map((r) => [
+        r.id,
+        r.stat.toUpperCase(),
+        r.base.toFixed(4),
+        r.head.toFixed(4),
+        `${r.ratio.toFixed(3)}×`,
+        `${r.ci[0].toFixed(3)} – ${r.ci[1].toFixed(3)}`,
+        `${timed(base, r.id)}+${timed(head, r.id)}`,
+        r.method,
+        mark(r, options),
+      ]),
     ),
     '',
     'Timed: the timings behind each side’s P50 (the n of the acceptance report). Resampled: what the interval is drawn from — ' +
@@ -82,7 +112,8 @@ export function renderComparison(base: BenchFile, head: BenchFile, rows: Compari
   const possible = rows.filter((r) => r.verdict === 'possible regression');
   const list = (xs: ComparisonRow[]): string => xs.map((r) => `${r.id} ${r.stat.toUpperCase()}`).join(', ');
   if (regressions.length > 0) out.push(`**${regressions.length} regression(s):** ${list(regressions)}.`, '');
-  if (possible.length > 0) out.push(`**${possible.length} possible regression(s), too few rounds to gate:** ${list(possible)}.`, '');
+  if (possible.length > 0)
+    out.push(`**${possible.length} possible regression(s), too few rounds to gate:** ${list(possible)}.`, '');
   if (regressions.length === 0) out.push(possible.length > 0 ? '**No gated regression.**' : '**No regression.**', '');
   return out.join('\n');
 }

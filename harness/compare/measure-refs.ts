@@ -22,7 +22,12 @@ export async function resolveCommit(root: string, ref: string): Promise<string> 
  * (A B A B …, `rounds` per side) in fresh processes, so both sides share the machine's drift. The worktrees are
  * removed afterwards, also when a round fails.
  */
-export async function measureRefs(root: string, refs: [string, string], rounds: number, log: (line: string) => void): Promise<[BenchFile, BenchFile]> {
+export async function measureRefs(
+  root: string,
+  refs: [string, string],
+  rounds: number,
+  log: (line: string) => void,
+): Promise<[BenchFile, BenchFile]> {
   const shas = [await resolveCommit(root, refs[0]), await resolveCommit(root, refs[1])] as const;
   const folder = mkdtempSync(join(tmpdir(), 'agentos-bench-compare-'));
   const sides = (['base', 'head'] as const).map((side, i) => ({ side, sha: shas[i]!, tree: join(folder, side) }));
@@ -43,9 +48,15 @@ export async function measureRefs(root: string, refs: [string, string], rounds: 
         const short = (await $({ cwd: tree, quiet: true })`git rev-parse --short HEAD`).stdout.trim();
         const file = join(tree, 'reports', 'bench', `${short}.json`);
         rmSync(file, { force: true });
-        const run = await $({ cwd: tree, stdio: ['ignore', 'ignore', 'inherit'], nothrow: true })`pnpm chaos --category bench --seed ${round}`;
+        const run = await $({
+          cwd: tree,
+          stdio: ['ignore', 'ignore', 'inherit'],
+          nothrow: true,
+        })`pnpm chaos --category bench --seed ${round}`;
         if (!existsSync(file)) {
-          throw new MeasureRefsError(`round ${round}: ${side} wrote no ${file} (exit ${run.exitCode ?? run.signal}); does that commit have the benchmark harness?`);
+          throw new MeasureRefsError(
+            `round ${round}: ${side} wrote no ${file} (exit ${run.exitCode ?? run.signal}); does that commit have the benchmark harness?`,
+          );
         }
         collected[i]!.push(readBenchFile(file));
       }
@@ -53,7 +64,10 @@ export async function measureRefs(root: string, refs: [string, string], rounds: 
     return [mergeRounds(collected[0]!), mergeRounds(collected[1]!)];
   } catch (error) {
     if (error instanceof BenchFileError || error instanceof MeasureRefsError) throw error;
-    throw new MeasureRefsError(`measuring ${refs[0]} against ${refs[1]} failed: ${error instanceof Error ? error.message.trim() : String(error)}`, { cause: error });
+    throw new MeasureRefsError(
+      `measuring ${refs[0]} against ${refs[1]} failed: ${error instanceof Error ? error.message.trim() : String(error)}`,
+      { cause: error },
+    );
   } finally {
     const cleanup = $({ cwd: root, quiet: true, nothrow: true });
     for (const tree of added) await cleanup`git worktree remove --force ${tree}`;

@@ -25,7 +25,9 @@ export const backup: Injector<BackupFault> = {
     }
   },
   fired(_fault, history) {
-    const done = history.select('fault.healed', { where: { fault: 'backup' } }).find((e) => e.detail.startsWith('online backup complete'));
+    const done = history
+      .select('fault.healed', { where: { fault: 'backup' } })
+      .find((e) => e.detail.startsWith('online backup complete'));
     return done ? { fired: true, detail: done.detail } : { fired: false, detail: 'no online backup completed' };
   },
 };

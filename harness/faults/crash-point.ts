@@ -10,7 +10,9 @@ type CrashPointFault = Extract<Fault, { kind: 'crash-point' }>;
  */
 export const crashPoint: Injector<CrashPointFault> = {
   workerEnv(fault, worker) {
-    return worker.group === fault.target || worker.id === fault.target ? { [CRASH_POINT_VARIABLE]: `${fault.point}:${fault.at}` } : undefined;
+    return worker.group === fault.target || worker.id === fault.target
+      ? { [CRASH_POINT_VARIABLE]: `${fault.point}:${fault.at}` }
+      : undefined;
   },
   inject(fault, rt) {
     rt.injected(`crash point ${fault.point} armed at pass ${fault.at} in the workers of ${fault.target}`, 1);
@@ -20,7 +22,10 @@ export const crashPoint: Injector<CrashPointFault> = {
       .select('worker.stderr', { worker: fault.target })
       .filter((e) => e.text.includes(`crash point ${fault.point} reached`));
     return reached.length > 0
-      ? { fired: true, detail: `${reached.length} worker(s) of "${fault.target}" died at ${fault.point} (pass ${fault.at})` }
+      ? {
+          fired: true,
+          detail: `${reached.length} worker(s) of "${fault.target}" died at ${fault.point} (pass ${fault.at})`,
+        }
       : { fired: false, detail: `no worker of "${fault.target}" reached ${fault.point} ${fault.at} time(s)` };
   },
 };

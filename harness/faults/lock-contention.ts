@@ -7,14 +7,20 @@ type LockContentionFault = Extract<Fault, { kind: 'lock-contention' }>;
 export const lockContention: Injector<LockContentionFault> = {
   inject(fault, rt) {
     const helper = rt.spawnHelper('lock-holder', { holdMs: fault.holdMs, repeat: fault.repeat });
-    rt.injected(`lock holder ${helper.id} (pid ${helper.pid}) takes the write lock for ${fault.holdMs} ms × ${fault.repeat}`, 1);
+    rt.injected(
+      `lock holder ${helper.id} (pid ${helper.pid}) takes the write lock for ${fault.holdMs} ms × ${fault.repeat}`,
+      1,
+    );
   },
   fired(_fault, history) {
     const held = history.select('lock.held');
     const released = history.select('lock.released');
     if (held.length === 0) return { fired: false, detail: 'the lock holder never took the lock' };
     // Contended: some commit was in progress while the lock was held (it started before a release and ended after a take).
-    const windows = held.map((h) => ({ from: h.t, to: released.find((r) => r.round === h.round && r.worker === h.worker)?.t ?? Infinity }));
+    const windows = held.map((h) => ({
+      from: h.t,
+      to: released.find((r) => r.round === h.round && r.worker === h.worker)?.t ?? Infinity,
+    }));
     const waited = history
       .select('checkpoint.committed')
       .filter((c) => windows.some((w) => c.t - c.latencyMs < w.to && c.t > w.from));

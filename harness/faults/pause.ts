@@ -18,7 +18,10 @@ export const pause: Injector<PauseFault> = {
     const healed = history.select('fault.healed', { where: { fault: 'pause', target: fault.target } });
     const ok = injected.some((e) => e.affected > 0);
     return ok
-      ? { fired: true, detail: `paused ${injected.map((e) => e.detail).join('; ')}; ${healed.length > 0 ? 'resumed' : 'never resumed'}` }
+      ? {
+          fired: true,
+          detail: `paused ${injected.map((e) => e.detail).join('; ')}; ${healed.length > 0 ? 'resumed' : 'never resumed'}`,
+        }
       : { fired: false, detail: `fault #${index}: no worker of "${fault.target}" was stopped` };
   },
 };

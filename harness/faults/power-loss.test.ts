@@ -56,13 +56,23 @@ async function runUntilPowerLoss(durability: 'normal' | 'full', killAfter: numbe
     runDir,
     history,
     random: Math.random,
-    injected: (detail: string, affected: number) => void history.append('harness', { kind: 'fault.injected', fault: 'power-loss', target: 'writer', detail, affected }),
+    injected: (detail: string, affected: number) =>
+      void history.append('harness', {
+        kind: 'fault.injected',
+        fault: 'power-loss',
+        target: 'writer',
+        detail,
+        affected,
+      }),
     healed: () => undefined,
   };
   const runtime: FaultRuntime = fields;
   let acks = 0;
   // The target group's writers, and one of another group: a power loss spares no process on the machine.
-  const ids = [...Array.from({ length: writers }, (_, i) => ['writer', `writer-${i + 1}`] as const), ['bystander', 'bystander'] as const];
+  const ids = [
+    ...Array.from({ length: writers }, (_, i) => ['writer', `writer-${i + 1}`] as const),
+    ['bystander', 'bystander'] as const,
+  ];
   const workers = ids.map(([group, id]) => {
     history.registerWorker(id, group);
     const worker = supervisor.spawn({
@@ -77,7 +87,13 @@ async function runUntilPowerLoss(durability: 'normal' | 'full', killAfter: numbe
         history.append(w.id, event);
         if (event.kind === 'checkpoint.committed' && ++acks === killAfter) powerLoss.inject(fault, runtime);
       },
-      onExit: (w, exit) => void history.append(w.id, { kind: 'worker.exited', exitCode: exit.exitCode, signal: exit.signal, peakRssKb: null }),
+      onExit: (w, exit) =>
+        void history.append(w.id, {
+          kind: 'worker.exited',
+          exitCode: exit.exitCode,
+          signal: exit.signal,
+          peakRssKb: null,
+        }),
     });
     history.append(id, { kind: 'worker.started', pid: worker.pid, group });
     return worker;
@@ -86,44 +102,49 @@ async function runUntilPowerLoss(durability: 'normal' | 'full', killAfter: numbe
   return { fault, runDir, dbPath, history, exits, context: { history, db, runDir } };
 }
 
-describe.skipIf(unavailable !== null)(`power-loss fault${unavailable ? ` — not applicable: ${unavailable}` : ''}`, () => {
-  it("kills every writer at once, drops what was not fsynced, and under 'full' loses no acknowledged commit", async () => {
-    const run = await runUntilPowerLoss('full', 300);
+describe.skipIf(unavailable !== null)(
+  `power-loss fault${unavailable ? ` — not applicable: ${unavailable}` : ''}`,
+  () => {
+    it("kills every writer at once, drops what was not fsynced, and under 'full' loses no acknowledged commit", async () => {
+      const run = await runUntilPowerLoss('full', 300);
 
-    expect(run.exits.map((e) => e.signal)).toEqual(['SIGKILL', 'SIGKILL', 'SIGKILL', 'SIGKILL']);
-    const [loss] = run.history.select('fault.injected');
-    expect(loss?.affected).toBeGreaterThan(0);
-    expect(loss?.detail).toMatch(/^power lost: SIGKILL to writer-1 \(pid \d+\), writer-2 \(pid \d+\), writer-3 \(pid \d+\), bystander \(pid \d+\); dropped /);
-    expect(powerLoss.fired(run.fault, run.history, 0)).toMatchObject({ fired: true });
-    const tail = runCheck({ check: 'power-loss-tail', maxLost: 0 }, run.context);
-    expect(tail).toMatchObject({ valid: true, data: { losses: 1, lost: 0 } });
-    expect(tail.data?.acknowledged).toBeGreaterThanOrEqual(300);
-    const reopened = openDatabase(run.dbPath, { durability: 'full' });
-    try {
-      expect(reopened.integrityCheck()).toEqual(['ok']);
-    } finally {
-      reopened.close();
-    }
-  });
+      expect(run.exits.map((e) => e.signal)).toEqual(['SIGKILL', 'SIGKILL', 'SIGKILL', 'SIGKILL']);
+      const [loss] = run.history.select('fault.injected');
+      expect(loss?.affected).toBeGreaterThan(0);
+      expect(loss?.detail).toMatch(
+        /^power lost: SIGKILL to writer-1 \(pid \d+\), writer-2 \(pid \d+\), writer-3 \(pid \d+\), bystander \(pid \d+\); dropped /,
+      );
+      expect(powerLoss.fired(run.fault, run.history, 0)).toMatchObject({ fired: true });
+      const tail = runCheck({ check: 'power-loss-tail', maxLost: 0 }, run.context);
+      expect(tail).toMatchObject({ valid: true, data: { losses: 1, lost: 0 } });
+      expect(tail.data?.acknowledged).toBeGreaterThanOrEqual(300);
+      const reopened = openDatabase(run.dbPath, { durability: 'full' });
+      try {
+        expect(reopened.integrityCheck()).toEqual(['ok']);
+      } finally {
+        reopened.close();
+      }
+    });
 
-  it("under 'normal' loses only a tail of acknowledged commits, and the database still opens intact", async () => {
-    const run = await runUntilPowerLoss('normal', 1500);
+    it("under 'normal' loses only a tail of acknowledged commits, and the database still opens intact", async () => {
+      const run = await runUntilPowerLoss('normal', 1500);
 
-    const tail = runCheck({ check: 'power-loss-tail' }, run.context);
-    expect(tail.valid).toBe(true);
-    const lost = tail.data?.lost ?? -1;
-    expect(lost).toBeGreaterThanOrEqual(0);
-    const reopened = openDatabase(run.dbPath);
-    try {
-      expect(reopened.integrityCheck()).toEqual(['ok']);
-      const rows = reopened.sqlite.prepare('SELECT COUNT(*) FROM checkpoints').pluck().get() as number;
-      // Every acknowledged commit that did not survive is counted as lost; unacknowledged ones may survive too.
-      expect(rows).toBeGreaterThanOrEqual((tail.data?.acknowledged ?? 0) - lost);
-    } finally {
-      reopened.close();
-    }
-  });
-});
+      const tail = runCheck({ check: 'power-loss-tail' }, run.context);
+      expect(tail.valid).toBe(true);
+      const lost = tail.data?.lost ?? -1;
+      expect(lost).toBeGreaterThanOrEqual(0);
+      const reopened = openDatabase(run.dbPath);
+      try {
+        expect(reopened.integrityCheck()).toEqual(['ok']);
+        const rows = reopened.sqlite.prepare('SELECT COUNT(*) FROM checkpoints').pluck().get() as number;
+        // Every acknowledged commit that did not survive is counted as lost; unacknowledged ones may survive too.
+        expect(rows).toBeGreaterThanOrEqual((tail.data?.acknowledged ?? 0) - lost);
+      } finally {
+        reopened.close();
+      }
+    });
+  },
+);
 
 describe('power-loss without a mount', () => {
   const fault: PowerLossFault = { kind: 'power-loss', target: 'writer', inject: 'start' };
@@ -131,18 +152,39 @@ describe('power-loss without a mount', () => {
   it('names a run folder that is not on lossyfs instead of losing nothing', async () => {
     const runDir = mkdtempSync(join(tmpdir(), 'power-loss-plain-'));
     const db = openDatabase(join(runDir, 'agentos.db'));
-    cleanups.push(() => rmSync(runDir, { recursive: true, force: true }), () => db.close());
+    cleanups.push(
+      () => rmSync(runDir, { recursive: true, force: true }),
+      () => db.close(),
+    );
     const history = new History();
-    const runtime = { workers: () => [], db, history, random: Math.random, injected: () => undefined, healed: () => undefined } as unknown as FaultRuntime;
+    const runtime = {
+      workers: () => [],
+      db,
+      history,
+      random: Math.random,
+      injected: () => undefined,
+      healed: () => undefined,
+    } as unknown as FaultRuntime;
 
-    expect(() => powerLoss.inject(fault, runtime)).toThrow(/is not on lossyfs; the runner must await the fault's setup\(\)/);
+    expect(() => powerLoss.inject(fault, runtime)).toThrow(
+      /is not on lossyfs; the runner must await the fault's setup\(\)/,
+    );
     expect(db.sqlite.open).toBe(true);
   });
 
   it('fails a power loss that dropped nothing', () => {
     const history = new History();
-    history.append('harness', { kind: 'fault.injected', fault: 'power-loss', target: 'writer', detail: 'dropped 0 B', affected: 0 });
-    expect(powerLoss.fired(fault, history, 0)).toEqual({ fired: false, detail: '1 of 1 power loss(es) dropped nothing: every write had been fsynced, so the loss proved nothing' });
+    history.append('harness', {
+      kind: 'fault.injected',
+      fault: 'power-loss',
+      target: 'writer',
+      detail: 'dropped 0 B',
+      affected: 0,
+    });
+    expect(powerLoss.fired(fault, history, 0)).toEqual({
+      fired: false,
+      detail: '1 of 1 power loss(es) dropped nothing: every write had been fsynced, so the loss proved nothing',
+    });
   });
 
   it('fails a power loss that never happened', () => {

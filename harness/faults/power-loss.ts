@@ -30,7 +30,10 @@ export const powerLoss: Injector<PowerLossFault> = {
   inject(fault, rt) {
     const dbPath = rt.db.sqlite.name;
     const fs = LossyFs.containing(dbPath);
-    if (!fs) throw new Error(`power-loss: the database ${dbPath} is not on lossyfs; the runner must await the fault's setup() before opening the database`);
+    if (!fs)
+      throw new Error(
+        `power-loss: the database ${dbPath} is not on lossyfs; the runner must await the fault's setup() before opening the database`,
+      );
     const victims = everyLiveWorker(rt);
     // Before the kill, while the workers still hold the database: closing the last connection would checkpoint (fsync) the WAL.
     rt.db.close();
@@ -46,7 +49,10 @@ export const powerLoss: Injector<PowerLossFault> = {
       database: basename(dbPath),
       drop,
     });
-    rt.injected(`power lost: SIGKILL to ${killed.map((w) => `${w.id} (pid ${w.pid})`).join(', ') || 'nobody (no live worker)'}; ${describeDrop(drop)}; survivors in ${dir}`, drop.bytesDropped);
+    rt.injected(
+      `power lost: SIGKILL to ${killed.map((w) => `${w.id} (pid ${w.pid})`).join(', ') || 'nobody (no live worker)'}; ${describeDrop(drop)}; survivors in ${dir}`,
+      drop.bytesDropped,
+    );
   },
 
   fired(fault, history) {
@@ -54,8 +60,14 @@ export const powerLoss: Injector<PowerLossFault> = {
     if (losses.length === 0) return { fired: false, detail: 'the power was never lost' };
     const empty = losses.filter((e) => e.affected === 0);
     return empty.length === 0
-      ? { fired: true, detail: `${losses.length} power loss(es) dropped ${losses.map((e) => formatBytes(e.affected)).join(', ')} of unsynced data` }
-      : { fired: false, detail: `${empty.length} of ${losses.length} power loss(es) dropped nothing: every write had been fsynced, so the loss proved nothing` };
+      ? {
+          fired: true,
+          detail: `${losses.length} power loss(es) dropped ${losses.map((e) => formatBytes(e.affected)).join(', ')} of unsynced data`,
+        }
+      : {
+          fired: false,
+          detail: `${empty.length} of ${losses.length} power loss(es) dropped nothing: every write had been fsynced, so the loss proved nothing`,
+        };
   },
 };
 
@@ -68,10 +80,17 @@ function everyLiveWorker(rt: FaultRuntime): WorkerProcess[] {
 
 function describeDrop(drop: DropReport): string {
   const biggest = [...drop.files].sort((a, b) => b.bytes - a.bytes);
-  const shown = biggest.slice(0, 4).map((f) => `${f.path.slice(1)} ${formatBytes(f.bytes)}${f.vanished ? ' (vanished)' : ''}`);
+  const shown = biggest
+    .slice(0, 4)
+    .map((f) => `${f.path.slice(1)} ${formatBytes(f.bytes)}${f.vanished ? ' (vanished)' : ''}`);
   const files = [...shown, ...(biggest.length > 4 ? [`${biggest.length - 4} more file(s)`] : [])].join(', ');
-  const torn = drop.torn ? `; last write torn: ${drop.torn.kept} of ${drop.torn.length} bytes kept at ${drop.torn.path ?? '(a file that did not survive)'}:${drop.torn.offset}` : '';
-  const open = drop.openHandles > 0 ? `; ${drop.openHandles} file handle(s) were still open: a process outside the workers outlived the power loss` : '';
+  const torn = drop.torn
+    ? `; last write torn: ${drop.torn.kept} of ${drop.torn.length} bytes kept at ${drop.torn.path ?? '(a file that did not survive)'}:${drop.torn.offset}`
+    : '';
+  const open =
+    drop.openHandles > 0
+      ? `; ${drop.openHandles} file handle(s) were still open: a process outside the workers outlived the power loss`
+      : '';
   return `dropped ${formatBytes(drop.bytesDropped)} not fsynced${files ? ` (${files})` : ''}, ${drop.filesDropped} file(s) vanished${torn}${open}`;
 }
 

@@ -21,14 +21,22 @@ export class LossyFsBuildError extends Error {
  */
 export function lossyFsBinary(): string {
   const source = readFileSync(LOSSYFS_SOURCE);
-  const flags = run('pkg-config', ['--cflags', '--libs', 'fuse3'], 'the libfuse3 headers are missing (apt-get install libfuse3-dev)');
+  const flags = run(
+    'pkg-config',
+    ['--cflags', '--libs', 'fuse3'],
+    'the libfuse3 headers are missing (apt-get install libfuse3-dev)',
+  );
   const hash = createHash('sha256').update(source).update(flags).digest('hex').slice(0, 12);
   const binary = join(LOSSYFS_BUILD_DIR, `lossyfs-${hash}`);
   if (existsSync(binary)) return binary;
   mkdirSync(LOSSYFS_BUILD_DIR, { recursive: true });
   const staging = `${binary}.${process.pid}.tmp`;
   try {
-    run('cc', ['-O2', '-Wall', '-o', staging, LOSSYFS_SOURCE, ...flags.split(/\s+/).filter(Boolean)], 'no C compiler (cc) could build lossyfs');
+    run(
+      'cc',
+      ['-O2', '-Wall', '-o', staging, LOSSYFS_SOURCE, ...flags.split(/\s+/).filter(Boolean)],
+      'no C compiler (cc) could build lossyfs',
+    );
     renameSync(staging, binary);
   } finally {
     rmSync(staging, { force: true });
@@ -40,8 +48,14 @@ export function lossyFsBinary(): string {
 function run(command: string, args: string[], problem: string): string {
   const result = spawnSync(command, args, { encoding: 'utf8', timeout: 120_000 });
   if (result.error || result.status !== 0) {
-    const output = (result.error?.message ?? `${result.stderr}${result.stdout}`).trim().split('\n').slice(0, 8).join('\n');
-    throw new LossyFsBuildError(`${problem}: \`${command} ${args.join(' ')}\` ${result.error ? 'could not run' : `exited with ${result.status}`}${output ? `:\n${output}` : ''}`);
+    const output = (result.error?.message ?? `${result.stderr}${result.stdout}`)
+      .trim()
+      .split('\n')
+      .slice(0, 8)
+      .join('\n');
+    throw new LossyFsBuildError(
+      `${problem}: \`${command} ${args.join(' ')}\` ${result.error ? 'could not run' : `exited with ${result.status}`}${output ? `:\n${output}` : ''}`,
+    );
   }
   return result.stdout.trim();
 }

@@ -1,4 +1,19 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -197,7 +212,9 @@ describe.skipIf(unavailable !== null)(`lossyfs${unavailable ? ` — not applicab
     const fs = await freshMount();
     const held = openSync(join(fs.mountPoint, 'held.txt'), 'w');
     try {
-      await expect(fs.unmount()).rejects.toThrow(/could not unmount .*; 1 file handle\(s\) were open; detached it lazily/);
+      await expect(fs.unmount()).rejects.toThrow(
+        /could not unmount .*; 1 file handle\(s\) were open; detached it lazily/,
+      );
       expect(readFileSync('/proc/self/mounts', 'utf8')).not.toContain(` ${fs.mountPoint} `);
     } finally {
       try {

@@ -39,7 +39,15 @@ const dropSchema = z.object({
   /** Handles still open at the drop: a process that survived the power loss (should be 0). */
   openHandles: z.number(),
   /** The last unsynced write, of which the first `kept` bytes reached the disk (null without `tear`). */
-  torn: z.object({ path: z.string().nullable(), offset: z.number(), kept: z.number(), length: z.number(), landed: z.boolean() }).nullable(),
+  torn: z
+    .object({
+      path: z.string().nullable(),
+      offset: z.number(),
+      kept: z.number(),
+      length: z.number(),
+      landed: z.boolean(),
+    })
+    .nullable(),
   /** Each file that lost bytes (the first 100), by its path in the mount before the drop. */
   files: z.array(z.object({ path: z.string(), bytes: z.number(), vanished: z.boolean() })),
 });
@@ -113,7 +121,9 @@ export class LossyFs {
     if (ready !== null) {
       daemon.kill('SIGKILL');
       await fs.#exited;
-      throw new LossyFsError(`lossyfs: mounting on ${point} failed: ${ready}${fs.#stderr ? `: ${fs.#stderr.trim()}` : ''}`);
+      throw new LossyFsError(
+        `lossyfs: mounting on ${point} failed: ${ready}${fs.#stderr ? `: ${fs.#stderr.trim()}` : ''}`,
+      );
     }
     mounts.set(point, fs);
     return fs;
@@ -177,7 +187,8 @@ export class LossyFs {
       problem = `${problem ? `${problem}; ` : ''}the daemon did not exit and was killed`;
     }
     this.#daemon.stdin?.destroy();
-    if (!problem && exit.code !== 0) problem = `the daemon exited with ${exit.signal ?? `status ${exit.code}`}: ${this.#stderr.trim()}`;
+    if (!problem && exit.code !== 0)
+      problem = `the daemon exited with ${exit.signal ?? `status ${exit.code}`}: ${this.#stderr.trim()}`;
     if (problem) throw new LossyFsError(`lossyfs on ${this.mountPoint}: ${problem}`);
   }
 
@@ -194,7 +205,9 @@ export class LossyFs {
       const length = readSync(fd, buffer, 0, buffer.length, 0);
       const answer = JSON.parse(buffer.subarray(0, length).toString('utf8')) as unknown;
       if (answer !== null && typeof answer === 'object' && 'error' in answer) {
-        throw new LossyFsError(`lossyfs on ${this.mountPoint}: unknown command ${JSON.stringify(answer.error)}; known: stats, drop [tear=<bytes>], sync`);
+        throw new LossyFsError(
+          `lossyfs on ${this.mountPoint}: unknown command ${JSON.stringify(answer.error)}; known: stats, drop [tear=<bytes>], sync`,
+        );
       }
       return answer;
     } finally {

@@ -2,7 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { CheckpointManager, openDatabase, summarizeLatencies, type Durability, type LatencySummary } from '../../src/index.js';
+import {
+  CheckpointManager,
+  openDatabase,
+  summarizeLatencies,
+  type Durability,
+  type LatencySummary,
+} from '../../src/index.js';
 import { LossyFs } from './lossyfs.js';
 
 export interface OverheadRow {
@@ -41,7 +47,12 @@ export async function measureCommitOverhead(options: OverheadOptions = {}): Prom
   });
 }
 
-async function commitLatencies(where: 'disk' | 'lossyfs', durability: Durability, commits: number, warmup: number): Promise<number[]> {
+async function commitLatencies(
+  where: 'disk' | 'lossyfs',
+  durability: Durability,
+  commits: number,
+  warmup: number,
+): Promise<number[]> {
   const dir = mkdtempSync(join(tmpdir(), `lossyfs-overhead-${where}-`));
   const fs = where === 'lossyfs' ? await LossyFs.mount(dir, dir) : undefined;
   try {

@@ -11,7 +11,8 @@ export function waitUntilDead(pids: number[], timeoutMs = 10_000): void {
   const deadline = performance.now() + timeoutMs;
   let alive = pids.filter(isAlive);
   while (alive.length > 0) {
-    if (performance.now() > deadline) throw new Error(`processes ${alive.join(', ')} still alive ${timeoutMs} ms after SIGKILL`);
+    if (performance.now() > deadline)
+      throw new Error(`processes ${alive.join(', ')} still alive ${timeoutMs} ms after SIGKILL`);
     Atomics.wait(tick, 0, 0, 1);
     alive = alive.filter(isAlive);
   }

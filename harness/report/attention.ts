@@ -13,21 +13,31 @@ export function renderAttention(summary: RunSummary, titles: ReadonlyMap<string,
     out.push(`**❌ Failed (${summary.failed.length}):**`, '');
     for (const f of summary.failed) {
       const why = [...f.causes, ...f.harness][0] ?? 'see its section';
-      const evidence = f.evidence[0] ? ` Workers: ${code(f.evidence[0])}${f.evidence.length > 1 ? ` (+${f.evidence.length - 1} more)` : ''}.` : '';
+      const evidence = f.evidence[0]
+        ? ` Workers: ${code(f.evidence[0])}${f.evidence.length > 1 ? ` (+${f.evidence.length - 1} more)` : ''}.`
+        : '';
       out.push(`- ${link(f.title, f.id)} (${code(f.id)}): ${why}.${evidence} Replay: ${code(f.replay)}`);
     }
     out.push('');
   }
   const campaign = summary.campaign;
   if (campaign && campaign.violations.length + campaign.unjudged.length > 0) {
-    out.push(`**❌ Invariant violations in the fault campaign (${campaign.violations.length} of ${campaign.runs} runs${campaign.unjudged.length > 0 ? `; ${campaign.unjudged.length} not judged` : ''})** — see [Invariants](#${INVARIANTS_ANCHOR}):`, '');
+    out.push(
+      `**❌ Invariant violations in the fault campaign (${campaign.violations.length} of ${campaign.runs} runs${campaign.unjudged.length > 0 ? `; ${campaign.unjudged.length} not judged` : ''})** — see [Invariants](#${INVARIANTS_ANCHOR}):`,
+      '',
+    );
     for (const v of [...campaign.violations, ...campaign.unjudged]) out.push(`- ${v.reason}. Replay: ${code(v.repro)}`);
     out.push('');
   }
-  if (summary.missing.length > 0) out.push(`**❌ No result** (interrupted or timed out): ${summary.missing.join(', ')}.`, '');
+  if (summary.missing.length > 0)
+    out.push(`**❌ No result** (interrupted or timed out): ${summary.missing.join(', ')}.`, '');
   if (summary.alerts.length > 0) {
-    out.push(`**🔔 Alerts that would fire (${summary.alerts.length})** — see [production readiness](#${READINESS_ANCHOR}):`, '');
-    for (const a of summary.alerts) out.push(`- ${code(a.alert)} (${a.severity}, ${a.threshold}): ${a.where} measured ${a.measured} — ${a.status}`);
+    out.push(
+      `**🔔 Alerts that would fire (${summary.alerts.length})** — see [production readiness](#${READINESS_ANCHOR}):`,
+      '',
+    );
+    for (const a of summary.alerts)
+      out.push(`- ${code(a.alert)} (${a.severity}, ${a.threshold}): ${a.where} measured ${a.measured} — ${a.status}`);
     out.push('');
   }
   if (summary.missed.length > 0) {
@@ -39,7 +49,10 @@ export function renderAttention(summary: RunSummary, titles: ReadonlyMap<string,
     out.push('');
   }
   if (summary.notApplicable.length > 0) {
-    out.push(`**➖ Not applicable here (${summary.notApplicable.length})** — not run, not counted as passed: ${summary.notApplicable.map((n) => `${link(n.id, n.id)} (${n.reason})`).join('; ')}.`, '');
+    out.push(
+      `**➖ Not applicable here (${summary.notApplicable.length})** — not run, not counted as passed: ${summary.notApplicable.map((n) => `${link(n.id, n.id)} (${n.reason})`).join('; ')}.`,
+      '',
+    );
   }
   return out;
 }
@@ -48,7 +61,12 @@ export function renderAttention(summary: RunSummary, titles: ReadonlyMap<string,
 export function renderWhyFailed(f: FailedTest, historyFile: string | undefined): string[] {
   const out = ['**Why it failed.**', '', ...[...f.causes, ...f.harness].map((x) => `- ${x}`), ''];
   if (f.evidence.length > 0) {
-    out.push(`What the workers reported${historyFile ? ` (from ${code(historyFile)})` : ''}:`, '', ...f.evidence.map((e) => `- ${code(e)}`), '');
+    out.push(
+      `What the workers reported${historyFile ? ` (from ${code(historyFile)})` : ''}:`,
+      '',
+      ...f.evidence.map((e) => `- ${code(e)}`),
+      '',
+    );
   }
   out.push(`Replay: ${code(f.replay)}${f.runDir ? ` · Run folder kept for inspection: ${code(f.runDir)}` : ''}`, '');
   return out;

@@ -38,7 +38,11 @@ export interface BenchFile {
 /** The installed tinybench's version: its package.json is not exported, so it is found beside the resolved entry. */
 export function tinybenchVersion(): string {
   try {
-    for (let dir = dirname(createRequire(import.meta.url).resolve('tinybench')); dir !== dirname(dir); dir = dirname(dir)) {
+    for (
+      let dir = dirname(createRequire(import.meta.url).resolve('tinybench'));
+      dir !== dirname(dir);
+      dir = dirname(dir)
+    ) {
       const file = join(dir, 'package.json');
       if (!existsSync(file)) continue;
       const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
@@ -50,7 +54,11 @@ export function tinybenchVersion(): string {
   return 'unknown';
 }
 
-export function toBenchFile(results: BenchResult[], environment: Environment, options: (id: string) => BenchEntry['options']): BenchFile {
+export function toBenchFile(
+  results: BenchResult[],
+  environment: Environment,
+  options: (id: string) => BenchEntry['options'],
+): BenchFile {
   const benchmarks: BenchEntry[] = [];
   for (const r of results) {
     for (const m of r.measurements) {
@@ -100,28 +108,43 @@ export function mergeRounds(files: BenchFile[]): BenchFile {
 
 /** Median of the per-round values of a statistic (a single round is its own median). */
 export function roundMedian(entry: BenchEntry, stat: 'p50' | 'p99'): number | null {
-  const values = entry.rounds.map((r) => r[stat]).filter((v): v is number => v !== null).sort((a, b) => a - b);
+  const values = entry.rounds
+    .map((r) => r[stat])
+    .filter((v): v is number => v !== null)
+    .sort((a, b) => a - b);
   if (values.length === 0) return null;
   const mid = Math.floor(values.length / 2);
   return values.length % 2 ? values[mid]! : (values[mid - 1]! + values[mid]!) / 2;
 }
 
 /** Bencher Metric Format: latency in nanoseconds (value P50, bounds P50..P99) and throughput in ops/s. */
-export function toBmf(file: BenchFile): Record<string, Record<string, { value: number; lower_value?: number; upper_value?: number }>> {
+export function toBmf(
+  file: BenchFile,
+): Record<string, Record<string, { value: number; lower_value?: number; upper_value?: number }>> {
   const out: Record<string, Record<string, { value: number; lower_value?: number; upper_value?: number }>> = {};
   for (const b of file.benchmarks) {
     const p50 = roundMedian(b, 'p50') ?? 0;
     const p99 = roundMedian(b, 'p99') ?? p50;
     const ops = b.rounds.reduce((s, r) => s + r.opsPerSec, 0) / Math.max(1, b.rounds.length);
-    out[b.id] = { latency: { value: p50 * 1e6, lower_value: p50 * 1e6, upper_value: p99 * 1e6 }, throughput: { value: ops } };
+    out[b.id] = {
+      latency: { value: p50 * 1e6, lower_value: p50 * 1e6, upper_value: p99 * 1e6 },
+      throughput: { value: ops },
+    };
   }
   return out;
 }
 
 /** github-action-benchmark's customSmallerIsBetter format: one P50 and one P99 entry per benchmark, in ms. */
-export function toGithubActionBenchmark(file: BenchFile): { name: string; unit: string; value: number; range?: string; extra?: string }[] {
+export function toGithubActionBenchmark(
+  file: BenchFile,
+): { name: string; unit: string; value: number; range?: string; extra?: string }[] {
   return file.benchmarks.flatMap((b) => [
-    { name: `${b.id} P50`, unit: 'ms', value: roundMedian(b, 'p50') ?? 0, extra: `${b.rounds.length} round(s), ${b.rounds[0]?.n ?? 0} samples, ${b.durability.toUpperCase()}` },
+    {
+      name: `${b.id} P50`,
+      unit: 'ms',
+      value: roundMedian(b, 'p50') ?? 0,
+      extra: `${b.rounds.length} round(s), ${b.rounds[0]?.n ?? 0} samples, ${b.durability.toUpperCase()}`,
+    },
     { name: `${b.id} P99`, unit: 'ms', value: roundMedian(b, 'p99') ?? 0 },
   ]);
 }

@@ -45,7 +45,9 @@ describe('readBenchFile: samples', () => {
     const unsorted = benchFile('bbb', 0.03, 2);
     const kept = unsorted.benchmarks[0]!.samples[0]!;
     [kept[10], kept[11]] = [kept[11]!, kept[10]!];
-    expect(problem(unsorted)).toContain('samples: sample 12 is smaller than sample 11; retained samples are written in ascending order');
+    expect(problem(unsorted)).toContain(
+      'samples: sample 12 is smaller than sample 11; retained samples are written in ascending order',
+    );
     const short = benchFile('bbb', 0.03, 2);
     short.benchmarks[0]!.samples[0]!.pop();
     expect(problem(short)).toContain('round 1, samples: 1999 retained sample(s) do not fit n = 2000');
@@ -56,7 +58,9 @@ describe('readBenchFile: samples', () => {
 
   it('names a missing file and a file that is not JSON', () => {
     expect(() => readBenchFile('/nonexistent/head.json')).toThrow('/nonexistent/head.json: no such file');
-    expect(() => parseBenchFile({ schema: 'other' }, 'x.json')).toThrow('x.json: schema is "other", expected "agentos-chaos/bench@1"');
+    expect(() => parseBenchFile({ schema: 'other' }, 'x.json')).toThrow(
+      'x.json: schema is "other", expected "agentos-chaos/bench@1"',
+    );
   });
 });
 
@@ -71,13 +75,24 @@ describe('readBenchFile: summaries against the retained samples', () => {
   it('refuses every summary scaled by 1.5 with the samples untouched, naming each field and value', () => {
     const file = benchFile('ccc', 0.03, 1);
     const r = file.benchmarks[0]!.rounds[0]!;
-    const scaled = withRound(file, { mean: r.mean! * 1.5, p50: r.p50! * 1.5, p95: r.p95! * 1.5, p99: r.p99! * 1.5, max: r.max! * 1.5, opsPerSec: r.opsPerSec / 1.5 });
+    const scaled = withRound(file, {
+      mean: r.mean! * 1.5,
+      p50: r.p50! * 1.5,
+      p95: r.p95! * 1.5,
+      p99: r.p99! * 1.5,
+      max: r.max! * 1.5,
+      opsPerSec: r.opsPerSec / 1.5,
+    });
     const message = problem(scaled);
     expect(message.split('\n')[0]).toBe('head.json contradicts itself:');
     for (const field of ['max', 'p50', 'p95', 'p99', 'mean']) {
-      expect(message).toContain(`benchmark "checkpoint-creation/normal", round 1, ${field} = ${JSON.stringify(scaled.benchmarks[0]!.rounds[0]![field as 'p50'])}: disagrees with the retained samples`);
+      expect(message).toContain(
+        `benchmark "checkpoint-creation/normal", round 1, ${field} = ${JSON.stringify(scaled.benchmarks[0]!.rounds[0]![field as 'p50'])}: disagrees with the retained samples`,
+      );
     }
-    expect(message).toContain(`p50 = ${JSON.stringify(r.p50! * 1.5)}: disagrees with the retained samples: the nearest-rank p50 (sorted sample 1000 of 2000) must be`);
+    expect(message).toContain(
+      `p50 = ${JSON.stringify(r.p50! * 1.5)}: disagrees with the retained samples: the nearest-rank p50 (sorted sample 1000 of 2000) must be`,
+    );
   });
 
   it('allows exactly what down-sampling leaves open: a percentile between its two retained neighbours, not beyond', () => {
@@ -86,15 +101,23 @@ describe('readBenchFile: summaries against the retained samples', () => {
     // Nearest-rank P95 of 30,000 is sorted sample 28,500 (index 28,499), between kept[1899] (index 28,485) and kept[1900].
     const [below, above] = [kept[1899]!, kept[1900]!];
     expect(() => parse(withRound(file, { p95: (below + above) / 2 }))).not.toThrow();
-    expect(problem(withRound(file, { p95: above * 1.001 }))).toContain(`p95 = ${JSON.stringify(above * 1.001)}: disagrees with the retained samples: the nearest-rank p95 (sorted sample 28500 of 30000) must lie between`);
-    expect(problem(withRound(file, { p95: below * 0.999 }))).toContain('(n = 30000, every 15th of the sorted samples retained)');
+    expect(problem(withRound(file, { p95: above * 1.001 }))).toContain(
+      `p95 = ${JSON.stringify(above * 1.001)}: disagrees with the retained samples: the nearest-rank p95 (sorted sample 28500 of 30000) must lie between`,
+    );
+    expect(problem(withRound(file, { p95: below * 0.999 }))).toContain(
+      '(n = 30000, every 15th of the sorted samples retained)',
+    );
   });
 
   it('bounds the mean by the retained samples and ties ops/s to it', () => {
     const file = benchFile('aaa', 0.03, 1, 1, 30_000);
     const r = file.benchmarks[0]!.rounds[0]!;
-    expect(problem(withRound(file, { mean: r.mean! * 1.2, opsPerSec: 1000 / (r.mean! * 1.2) }))).toMatch(/round 1, mean = [\d.]+: disagrees with the retained samples: the mean must lie between/);
-    expect(problem(withRound(file, { opsPerSec: r.opsPerSec * 2 }))).toContain(`opsPerSec = ${JSON.stringify(r.opsPerSec * 2)}: must be 1000 / mean`);
+    expect(problem(withRound(file, { mean: r.mean! * 1.2, opsPerSec: 1000 / (r.mean! * 1.2) }))).toMatch(
+      /round 1, mean = [\d.]+: disagrees with the retained samples: the mean must lie between/,
+    );
+    expect(problem(withRound(file, { opsPerSec: r.opsPerSec * 2 }))).toContain(
+      `opsPerSec = ${JSON.stringify(r.opsPerSec * 2)}: must be 1000 / mean`,
+    );
   });
 
   it('accepts an empty round only with null statistics', () => {

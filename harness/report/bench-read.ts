@@ -18,13 +18,18 @@ export function readBenchFile(path: string): BenchFile {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new BenchFileError(`${path}: ${code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? String(error)})`}`, { cause: error });
+    throw new BenchFileError(
+      `${path}: ${code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? String(error)})`}`,
+      { cause: error },
+    );
   }
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw new BenchFileError(`${path}: not valid JSON (${error instanceof Error ? error.message : String(error)})`, { cause: error });
+    throw new BenchFileError(`${path}: not valid JSON (${error instanceof Error ? error.message : String(error)})`, {
+      cause: error,
+    });
   }
   return parseBenchFile(data, path);
 }
@@ -32,21 +37,29 @@ export function readBenchFile(path: string): BenchFile {
 /** Validates parsed JSON as a benchmark file; `source` names it in errors. */
 export function parseBenchFile(data: unknown, source: string): BenchFile {
   const schema = data !== null && typeof data === 'object' ? (data as { schema?: unknown }).schema : undefined;
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- JSON.stringify returns undefined for undefined and functions
-  if (schema !== BENCH_SCHEMA) throw new BenchFileError(`${source}: schema is ${JSON.stringify(schema) ?? 'missing'}, expected "${BENCH_SCHEMA}"`);
+  // JSON.stringify returns undefined for undefined (its type says otherwise).
+  if (schema !== BENCH_SCHEMA)
+    throw new BenchFileError(
+      `${source}: schema is ${(JSON.stringify(schema) as string | undefined) ?? 'missing'}, expected "${BENCH_SCHEMA}"`,
+    );
   const parsed = benchFileSchema.safeParse(data);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `${describeLocation(data, issue.path)}: ${valueAt(data, issue.path)} — ${issue.message}`);
+    const lines = parsed.error.issues.map(
+      (issue) => `${describeLocation(data, issue.path)}: ${valueAt(data, issue.path)} — ${issue.message}`,
+    );
     throw new BenchFileError(problemList(source, 'is not a valid benchmark file', lines));
   }
   const file = parsed.data;
   const lines: string[] = [];
   const seen = new Set<string>();
   for (const entry of file.benchmarks) {
-    if (seen.has(entry.id)) lines.push(`benchmark "${entry.id}": listed twice; each id appears once (its rounds together)`);
+    if (seen.has(entry.id))
+      lines.push(`benchmark "${entry.id}": listed twice; each id appears once (its rounds together)`);
     seen.add(entry.id);
     for (const p of summaryProblems(entry)) {
-      lines.push(`benchmark "${entry.id}"${p.round > 0 ? `, round ${p.round}` : ''}, ${p.field}${'value' in p ? ` = ${JSON.stringify(p.value)}` : ''}: ${p.message}`);
+      lines.push(
+        `benchmark "${entry.id}"${p.round > 0 ? `, round ${p.round}` : ''}, ${p.field}${'value' in p ? ` = ${JSON.stringify(p.value)}` : ''}: ${p.message}`,
+      );
     }
   }
   if (lines.length > 0) throw new BenchFileError(problemList(source, 'contradicts itself', lines));

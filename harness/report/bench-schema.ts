@@ -5,10 +5,15 @@ export const BENCH_SCHEMA = 'agentos-chaos/bench@1';
 
 const NON_NEGATIVE = 'must be a finite non-negative number';
 const milliseconds = z.number({ error: NON_NEGATIVE }).nonnegative({ error: NON_NEGATIVE });
-const statistic = z.union([milliseconds, z.null()], { error: `${NON_NEGATIVE}, or null when the round has no samples` });
+const statistic = z.union([milliseconds, z.null()], {
+  error: `${NON_NEGATIVE}, or null when the round has no samples`,
+});
 
 const roundSummary = z.object({
-  n: z.number({ error: 'must be a whole number of samples' }).int({ error: 'must be a whole number of samples' }).nonnegative({ error: 'must not be negative' }),
+  n: z
+    .number({ error: 'must be a whole number of samples' })
+    .int({ error: 'must be a whole number of samples' })
+    .nonnegative({ error: 'must not be negative' }),
   mean: statistic,
   p50: statistic,
   p95: statistic,
@@ -65,14 +70,21 @@ export function describeLocation(data: unknown, path: readonly PropertyKey[]): s
     parts.push(`round ${round + 1}`);
     if (list === 'samples') parts.push(rest.length > 0 ? `sample ${Number(rest[0]) + 1}` : 'samples');
     else parts.push(...rest.map(String));
-  } else if (list !== undefined) parts.push([list, round, ...rest].filter((p) => p !== undefined).map(String).join('.'));
+  } else if (list !== undefined)
+    parts.push(
+      [list, round, ...rest]
+        .filter((p) => p !== undefined)
+        .map(String)
+        .join('.'),
+    );
   return parts.join(', ');
 }
 
 /** The value at a path, as it would be written in the file (`missing` when absent). */
 export function valueAt(data: unknown, path: readonly PropertyKey[]): string {
   let value: unknown = data;
-  for (const key of path) value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  for (const key of path)
+    value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition, @typescript-eslint/no-base-to-string -- JSON.stringify returns undefined for undefined and functions
   return value === undefined ? 'missing' : (JSON.stringify(value) ?? String(value)).slice(0, 80);
 }

@@ -55,12 +55,15 @@ export const READINESS_ANCHOR = 'production-readiness';
 export const INVARIANTS_ANCHOR = 'invariants';
 
 /** The command that runs this one test again with the same seed. */
-export const replayCommand = (r: Pick<TestResult, 'id' | 'seed'>): string => `pnpm chaos --only ${r.id} --seed ${r.seed}`;
+export const replayCommand = (r: Pick<TestResult, 'id' | 'seed'>): string =>
+  `pnpm chaos --only ${r.id} --seed ${r.seed}`;
 
 /** "<description> — expected <ours>; measured <measured>", or why it could not be judged. */
 export function criterionCause(c: CriterionResult): string {
   const measured = `${c.measured}${c.details ? ` (${c.details})` : ''}`;
-  return c.valid === 'unknown' ? `${c.description} — could not be judged: ${measured}` : `${c.description} — expected ${c.ours}; measured ${measured}`;
+  return c.valid === 'unknown'
+    ? `${c.description} — could not be judged: ${measured}`
+    : `${c.description} — expected ${c.ours}; measured ${measured}`;
 }
 
 /** Why a test failed, from its result and its history. */
@@ -89,10 +92,17 @@ export function missedTargets(file: ResultsFile): MissedTarget[] {
       .map((c) => ({ id: r.id, title: r.title, description: c.description, ours: c.ours, measured: c.measured })),
   );
   const memory = file.results.length === 0 ? [] : memoryRows(file).filter((m) => m.met === false);
-  return [...tests, ...memory.map((m) => ({ id: null, title: 'Memory', description: m.what, ours: m.target, measured: m.peak }))];
+  return [
+    ...tests,
+    ...memory.map((m) => ({ id: null, title: 'Memory', description: m.what, ours: m.target, measured: m.peak })),
+  ];
 }
 
-export function summarizeRun(file: ResultsFile, declared: readonly LoadedScenario[], histories: ReadonlyMap<string, readonly HistoryEntry[]>): RunSummary {
+export function summarizeRun(
+  file: ResultsFile,
+  declared: readonly LoadedScenario[],
+  histories: ReadonlyMap<string, readonly HistoryEntry[]>,
+): RunSummary {
   return {
     failed: file.results.flatMap((r) => failedTest(r, histories.get(r.id)) ?? []),
     missed: missedTargets(file),
@@ -101,7 +111,10 @@ export function summarizeRun(file: ResultsFile, declared: readonly LoadedScenari
     notApplicable: file.results.flatMap((r) => (r.state === 'not-applicable' ? [{ id: r.id, reason: r.reason }] : [])),
     campaign: file.campaign && {
       runs: file.campaign.runs,
-      violations: file.campaign.violations.map((v) => ({ reason: v.reasons[0] ?? 'violation', repro: v.shrunk?.repro ?? v.repro })),
+      violations: file.campaign.violations.map((v) => ({
+        reason: v.reasons[0] ?? 'violation',
+        repro: v.shrunk?.repro ?? v.repro,
+      })),
       unjudged: file.campaign.errors.map((e) => ({ reason: e.reasons[0] ?? 'not judged', repro: e.repro })),
     },
   };

@@ -3,7 +3,9 @@ import { table } from './table.js';
 
 /** The report's Invariants section: what the randomized fault campaign ran, killed and checked, and what it found. */
 export function renderInvariants(c: CampaignReport): string[] {
-  const atPoints = Object.entries(c.kills.byPoint).filter(([p]) => !p.startsWith('kill -9')).reduce((n, [, k]) => n + k, 0);
+  const atPoints = Object.entries(c.kills.byPoint)
+    .filter(([p]) => !p.startsWith('kill -9'))
+    .reduce((n, [, k]) => n + k, 0);
   const out = [
     '## Invariants (randomized fault campaign)',
     '',
@@ -28,7 +30,18 @@ export function renderInvariants(c: CampaignReport): string[] {
     '',
   ];
   for (const v of c.violations) {
-    out.push('**Violation.**', '', ...v.reasons.map((r) => `- ${r}`), '', 'Replay it:', '', '```sh', v.repro, '```', '');
+    out.push(
+      '**Violation.**',
+      '',
+      ...v.reasons.map((r) => `- ${r}`),
+      '',
+      'Replay it:',
+      '',
+      '```sh',
+      v.repro,
+      '```',
+      '',
+    );
     if (v.shrunk) out.push(`Shrunk in ${v.shrunk.attempts} tries to:`, '', '```sh', v.shrunk.repro, '```', '');
   }
   for (const e of c.errors) out.push(`**Not judged:** ${e.reasons.join('; ')} — replay with \`${e.repro}\``, '');

@@ -16,10 +16,28 @@ const result: ScenarioResult = {
   seed: 7,
   durationMs: 1234,
   criteria: [
-    { id: 'present', kind: 'gate', description: 'Acknowledged present', seed: 'survive', ours: '100 %', valid: true, measured: '10/10' },
-    { id: 'fast', kind: 'target', description: 'Fast enough', seed: '—', ours: '≤ 1 ms', valid: false, measured: '2 ms' },
+    {
+      id: 'present',
+      kind: 'gate',
+      description: 'Acknowledged present',
+      seed: 'survive',
+      ours: '100 %',
+      valid: true,
+      measured: '10/10',
+    },
+    {
+      id: 'fast',
+      kind: 'target',
+      description: 'Fast enough',
+      seed: '—',
+      ours: '≤ 1 ms',
+      valid: false,
+      measured: '2 ms',
+    },
   ],
-  faults: [{ t: 100, fault: 'sigkill', target: 'writer', action: 'injected', detail: 'SIGKILL sent to writer | pid 1' }],
+  faults: [
+    { t: 100, fault: 'sigkill', target: 'writer', action: 'injected', detail: 'SIGKILL sent to writer | pid 1' },
+  ],
   vacuity: [{ fault: 'sigkill', target: 'writer', fired: true, detail: 'died of SIGKILL' }],
   workers: [{ id: 'writer', group: 'writer', pid: 1, exitCode: null, signal: 'SIGKILL', peakRssKb: 51200 }],
   survivors: [],
@@ -38,7 +56,17 @@ function file(overrides: Partial<ResultsFile> = {}): ResultsFile {
     seed: 7,
     selection: { only: null, category: null },
     declared: { chaos: 7, bench: 5, stress: 4 },
-    environment: { commit: 'abc1234', dirty: false, node: 'v20', v8: '11', sqlite: '3.53', cpu: 'cpu', cores: 2, memoryGiB: 24, os: 'linux' },
+    environment: {
+      commit: 'abc1234',
+      dirty: false,
+      node: 'v20',
+      v8: '11',
+      sqlite: '3.53',
+      cpu: 'cpu',
+      cores: 2,
+      memoryGiB: 24,
+      os: 'linux',
+    },
     durationMs: 5000,
     harnessPeakRssKb: 100 * 1024,
     results: [result],
@@ -68,8 +96,15 @@ describe('renderMarkdown', () => {
   });
 
   it('names the run folder a failed scenario keeps, and none for a failed benchmark (it keeps none)', () => {
-    const failed: ScenarioResult = { ...result, state: 'failed', reasons: ['get-last: invalid'], runDir: '/tmp/agentos-chaos-kill9-recovery-abc' };
-    expect(renderMarkdown(file({ results: [failed] }), [], none)).toContain('Run folder kept for inspection: `/tmp/agentos-chaos-kill9-recovery-abc`');
+    const failed: ScenarioResult = {
+      ...result,
+      state: 'failed',
+      reasons: ['get-last: invalid'],
+      runDir: '/tmp/agentos-chaos-kill9-recovery-abc',
+    };
+    expect(renderMarkdown(file({ results: [failed] }), [], none)).toContain(
+      'Run folder kept for inspection: `/tmp/agentos-chaos-kill9-recovery-abc`',
+    );
     const bench: BenchResult = {
       ...failed,
       category: 'bench',
@@ -80,10 +115,18 @@ describe('renderMarkdown', () => {
   });
 
   it('shows a test that cannot run here as not applicable, counted neither as passed nor as failed', () => {
-    const na: ScenarioResult = { ...result, id: 'power-loss', criteria: [], state: 'not-applicable', reason: 'power-loss: no FUSE: /dev/fuse is missing' };
+    const na: ScenarioResult = {
+      ...result,
+      id: 'power-loss',
+      criteria: [],
+      state: 'not-applicable',
+      reason: 'power-loss: no FUSE: /dev/fuse is missing',
+    };
     const md = renderMarkdown(file({ results: [result, na] }), [], none);
     expect(md).toContain('**Verdict: ✅ all 1/1 applicable declared tests passed; 1 not applicable here.**');
-    expect(md).toContain('**Not applicable here:** power-loss: no FUSE: /dev/fuse is missing. It was not run, and it is not counted as passed.');
+    expect(md).toContain(
+      '**Not applicable here:** power-loss: no FUSE: /dev/fuse is missing. It was not run, and it is not counted as passed.',
+    );
     expect(md).toContain('| Chaos scenarios | 7 | 2 | 1 | 0 | 1 | 0/1 |');
     expect(md).toMatch(/chaos\/power-loss \(.*\) NOT-APPLICABLE/);
   });
@@ -95,8 +138,24 @@ const failedRun: ScenarioResult = {
   id: 'kill-mid-tool-call',
   title: 'A worker killed while its tool calls run',
   criteria: [
-    { id: 'once', kind: 'gate', description: 'Side effects counted in files', seed: '—', ours: 'each command exactly once', valid: false, measured: '3/6 exactly once, 0 more than once, 3 never' },
-    { id: 'integrity', kind: 'gate', description: 'PRAGMA integrity_check', seed: '—', ours: 'ok', valid: true, measured: 'ok' },
+    {
+      id: 'once',
+      kind: 'gate',
+      description: 'Side effects counted in files',
+      seed: '—',
+      ours: 'each command exactly once',
+      valid: false,
+      measured: '3/6 exactly once, 0 more than once, 3 never',
+    },
+    {
+      id: 'integrity',
+      kind: 'gate',
+      description: 'PRAGMA integrity_check',
+      seed: '—',
+      ours: 'ok',
+      valid: true,
+      measured: 'ok',
+    },
   ],
   faults: [
     { t: 1000, fault: 'sigkill', target: 'first', action: 'armed', detail: 'fires on event #2 of its trigger' },
@@ -116,11 +175,30 @@ const failedHistory: HistoryEntry[] = [
   { kind: 'worker.started', pid: 11, group: 'first', t: 1000, worker: 'first' },
   { kind: 'tool.batch', pass: 1, batch: 1, calls: 8, t: 1200, worker: 'first' },
   { kind: 'tool.batch', pass: 1, batch: 2, calls: 8, t: 1690, worker: 'first' },
-  { kind: 'fault.injected', fault: 'sigkill', target: 'first', detail: 'SIGKILL sent to first (pid 11)', affected: 1, t: 1700, worker: 'harness' },
+  {
+    kind: 'fault.injected',
+    fault: 'sigkill',
+    target: 'first',
+    detail: 'SIGKILL sent to first (pid 11)',
+    affected: 1,
+    t: 1700,
+    worker: 'harness',
+  },
   { kind: 'worker.exited', exitCode: null, signal: 'SIGKILL', peakRssKb: 51200, t: 1701, worker: 'first' },
   { kind: 'worker.started', pid: 12, group: 'second', t: 1710, worker: 'second' },
-  { kind: 'worker.error', message: 'InDoubtToolCallError: tool call 9 started but has no result; resolve it with forget()\n    at ToolLedger.run', t: 1800, worker: 'second' },
-  { kind: 'worker.stderr', text: 'InDoubtToolCallError: tool call 9 started but has no result; resolve it with forget()', t: 1801, worker: 'second' },
+  {
+    kind: 'worker.error',
+    message:
+      'InDoubtToolCallError: tool call 9 started but has no result; resolve it with forget()\n    at ToolLedger.run',
+    t: 1800,
+    worker: 'second',
+  },
+  {
+    kind: 'worker.stderr',
+    text: 'InDoubtToolCallError: tool call 9 started but has no result; resolve it with forget()',
+    t: 1801,
+    worker: 'second',
+  },
   { kind: 'worker.exited', exitCode: 1, signal: null, peakRssKb: 51200, t: 1802, worker: 'second' },
 ];
 
@@ -147,7 +225,17 @@ describe('renderMarkdown: failures first', () => {
         seedTest: 'T::t',
         procedure: ['go'],
         workers: [{ name: 'busy', workload: 'checkpoint-writer', params: { count: 5 } }],
-        criteria: [{ id: 'latency', description: 'Commit latency', seed: '—', ours: 'P99 ≤ 1 s', kind: 'target', alert: 'checkpoint_creation_latency_p95', check: { check: 'commit-latency', percentile: 99, maxMs: 1000 } }],
+        criteria: [
+          {
+            id: 'latency',
+            description: 'Commit latency',
+            seed: '—',
+            ours: 'P99 ≤ 1 s',
+            kind: 'target',
+            alert: 'checkpoint_creation_latency_p95',
+            check: { check: 'commit-latency', percentile: 99, maxMs: 1000 },
+          },
+        ],
       }),
     };
     const stress: ScenarioResult = {
@@ -155,23 +243,52 @@ describe('renderMarkdown: failures first', () => {
       id: 'concurrent-tasks-100',
       title: '100 concurrent tasks',
       category: 'stress',
-      criteria: [{ id: 'latency', kind: 'target', description: 'Commit latency', seed: '—', ours: 'P99 ≤ 1 s', valid: true, measured: 'P99 285.9 ms', data: { p95: 103.4, p99: 285.9 } }],
+      criteria: [
+        {
+          id: 'latency',
+          kind: 'target',
+          description: 'Commit latency',
+          seed: '—',
+          ours: 'P99 ≤ 1 s',
+          valid: true,
+          measured: 'P99 285.9 ms',
+          data: { p95: 103.4, p99: 285.9 },
+        },
+      ],
     };
     const md = renderMarkdown(file({ results: [stress] }), [declared], sources);
     const top = md.slice(0, md.indexOf('## Executive summary'));
-    expect(top).toMatch(/Alerts that would fire.*\(#production-readiness\)[\s\S]*checkpoint_creation_latency_p95.*103\.4 ms.*would alert/);
+    expect(top).toMatch(
+      /Alerts that would fire.*\(#production-readiness\)[\s\S]*checkpoint_creation_latency_p95.*103\.4 ms.*would alert/,
+    );
     expect(md).toContain('<a id="production-readiness"></a>');
   });
 
   it('names the invariant violations of the campaign at the top, with the shrunk replay line and a link to the Invariants section', () => {
     const campaign = {
-      seed: 7, runs: 30, mutant: null, durationMs: 1000, verdicts: { valid: 29, violation: 1, vacuous: 0, unknown: 0, error: 0 },
-      kills: { total: 30, byPoint: {} }, operations: 100, checkers: {}, interrupted: false, errors: [],
-      violations: [{ reasons: ['an acknowledged checkpoint is missing'], repro: "pnpm chaos --replay '{\"a\":1}'", shrunk: { repro: "pnpm chaos --replay '{}'", reasons: [], attempts: 3 } }],
+      seed: 7,
+      runs: 30,
+      mutant: null,
+      durationMs: 1000,
+      verdicts: { valid: 29, violation: 1, vacuous: 0, unknown: 0, error: 0 },
+      kills: { total: 30, byPoint: {} },
+      operations: 100,
+      checkers: {},
+      interrupted: false,
+      errors: [],
+      violations: [
+        {
+          reasons: ['an acknowledged checkpoint is missing'],
+          repro: 'pnpm chaos --replay \'{"a":1}\'',
+          shrunk: { repro: "pnpm chaos --replay '{}'", reasons: [], attempts: 3 },
+        },
+      ],
     } as unknown as NonNullable<ResultsFile['campaign']>;
     const md = renderMarkdown(file({ campaign }), [], none);
     const top = md.slice(0, md.indexOf('## Executive summary'));
-    expect(top).toContain('**Verdict: ❌ all 1/1 declared tests passed; the fault campaign found 1 violation(s) in 30 runs.**');
+    expect(top).toContain(
+      '**Verdict: ❌ all 1/1 declared tests passed; the fault campaign found 1 violation(s) in 30 runs.**',
+    );
     expect(top).toContain('Invariant violations in the fault campaign (1 of 30 runs)');
     expect(top).toContain("- an acknowledged checkpoint is missing. Replay: `pnpm chaos --replay '{}'`");
     expect(md).toContain('<a id="invariants"></a>');
@@ -191,10 +308,22 @@ describe('renderMarkdown: failures first', () => {
     const twoSkews: ScenarioResult = {
       ...failedRun,
       // A fault on a timed trigger logs no 'armed' entry: its injection is the first entry of the fault log.
-      faults: [{ t: 1700, fault: 'sigkill', target: 'first', action: 'injected', detail: 'SIGKILL sent to first (pid 11)' }],
+      faults: [
+        { t: 1700, fault: 'sigkill', target: 'first', action: 'injected', detail: 'SIGKILL sent to first (pid 11)' },
+      ],
       vacuity: [
-        { fault: 'clock-skew', target: 'sweeper', fired: true, detail: '2 worker(s) of "sweeper" confirmed a clock offset of 2000, 4000 ms' },
-        { fault: 'clock-skew', target: 'sweeper', fired: true, detail: '2 worker(s) of "sweeper" confirmed a clock offset of 2000, 4000 ms' },
+        {
+          fault: 'clock-skew',
+          target: 'sweeper',
+          fired: true,
+          detail: '2 worker(s) of "sweeper" confirmed a clock offset of 2000, 4000 ms',
+        },
+        {
+          fault: 'clock-skew',
+          target: 'sweeper',
+          fired: true,
+          detail: '2 worker(s) of "sweeper" confirmed a clock offset of 2000, 4000 ms',
+        },
       ],
     };
     const md = renderMarkdown(file({ results: [twoSkews] }), [], sources);
@@ -225,8 +354,20 @@ const benchDeclared: LoadedScenario = {
       { name: 'full', subject: 'checkpoint-commit', durability: 'full' },
     ],
     criteria: [
-      { id: 'p50-normal', description: 'P50, synchronous=NORMAL', seed: '—', ours: '≤ 0.06 ms', metric: { variant: 'normal', stat: 'p50', maxMs: 0.06 } },
-      { id: 'p50-full', description: 'P50, synchronous=FULL', seed: '—', ours: '≤ 0.5 ms', metric: { variant: 'full', stat: 'p50', maxMs: 0.5 } },
+      {
+        id: 'p50-normal',
+        description: 'P50, synchronous=NORMAL',
+        seed: '—',
+        ours: '≤ 0.06 ms',
+        metric: { variant: 'normal', stat: 'p50', maxMs: 0.06 },
+      },
+      {
+        id: 'p50-full',
+        description: 'P50, synchronous=FULL',
+        seed: '—',
+        ours: '≤ 0.5 ms',
+        metric: { variant: 'full', stat: 'p50', maxMs: 0.5 },
+      },
     ],
   }),
 };
@@ -241,12 +382,44 @@ const benchRun: BenchResult = {
   title: 'Checkpoint creation latency',
   category: 'bench',
   criteria: [
-    { id: 'p50-normal', kind: 'target', description: 'P50, synchronous=NORMAL', seed: '—', ours: '≤ 0.06 ms', valid: true, measured: 'P50 0.0161 ms' },
-    { id: 'p50-full', kind: 'target', description: 'P50, synchronous=FULL', seed: '—', ours: '≤ 0.5 ms', valid: false, measured: 'P50 0.6 ms' },
+    {
+      id: 'p50-normal',
+      kind: 'target',
+      description: 'P50, synchronous=NORMAL',
+      seed: '—',
+      ours: '≤ 0.06 ms',
+      valid: true,
+      measured: 'P50 0.0161 ms',
+    },
+    {
+      id: 'p50-full',
+      kind: 'target',
+      description: 'P50, synchronous=FULL',
+      seed: '—',
+      ours: '≤ 0.5 ms',
+      valid: false,
+      measured: 'P50 0.6 ms',
+    },
   ],
   measurements: [
-    { variant: 'normal', subject: 'checkpoint-commit', durability: 'normal', peer: false, summary: summary(0.0161), opsPerSec: 50000, samples: [] },
-    { variant: 'full', subject: 'checkpoint-commit', durability: 'full', peer: false, summary: summary(0.6), opsPerSec: 1500, samples: [] },
+    {
+      variant: 'normal',
+      subject: 'checkpoint-commit',
+      durability: 'normal',
+      peer: false,
+      summary: summary(0.0161),
+      opsPerSec: 50000,
+      samples: [],
+    },
+    {
+      variant: 'full',
+      subject: 'checkpoint-commit',
+      durability: 'full',
+      peer: false,
+      summary: summary(0.6),
+      opsPerSec: 1500,
+      samples: [],
+    },
   ],
   options: { timeMs: 700, warmupMs: 150, iterations: 1000 },
 };
@@ -265,11 +438,26 @@ describe('renderMarkdown: charts that show the data', () => {
 
   it('draws the commit-latency distribution of a stress test and a timeline of faults against progress for a chaos scenario', () => {
     const commits: HistoryEntry[] = [0.02, 0.03, 0.05, 0.5, 4, 40, 90].map((latencyMs, i) => ({
-      kind: 'checkpoint.committed', taskId: 't', seq: i + 1, id: i + 1, latencyMs, t: 1000 + i * 10, worker: 'busy-1',
+      kind: 'checkpoint.committed',
+      taskId: 't',
+      seq: i + 1,
+      id: i + 1,
+      latencyMs,
+      t: 1000 + i * 10,
+      worker: 'busy-1',
     }));
-    const stress: ScenarioResult = { ...result, id: 'database-contention', category: 'stress', faults: [], vacuity: [] };
+    const stress: ScenarioResult = {
+      ...result,
+      id: 'database-contention',
+      category: 'stress',
+      faults: [],
+      vacuity: [],
+    };
     const md = renderMarkdown(file({ results: [stress, failedRun] }), [], {
-      histories: new Map([['database-contention', commits], ['kill-mid-tool-call', failedHistory]]),
+      histories: new Map([
+        ['database-contention', commits],
+        ['kill-mid-tool-call', failedHistory],
+      ]),
       benchRuns: [],
     });
     const charts = mermaidBlocks(md);
@@ -283,7 +471,10 @@ describe('renderMarkdown: charts that show the data', () => {
       generatedAt: `2026-01-0${i + 1}T00:00:00.000Z`,
       benchmarks: [{ id: 'checkpoint-creation/normal', p50: 0.016 + i * 0.004 }],
     }));
-    const md = renderMarkdown(file({ results: [benchRun] }), [benchDeclared], { histories: new Map(), benchRuns: runs });
+    const md = renderMarkdown(file({ results: [benchRun] }), [benchDeclared], {
+      histories: new Map(),
+      benchRuns: runs,
+    });
     expect(md).toContain('Benchmark trend across commits');
     expect(mermaidBlocks(md).some((c) => c.includes('"aaa1111"') && c.includes('"bbb2222"'))).toBe(true);
   });
@@ -292,11 +483,29 @@ describe('renderMarkdown: charts that show the data', () => {
 describe('renderMarkdown: trend across partial runs', () => {
   it('charts a benchmark over the commits that measured its variants, leaving a variant measured once to the table', () => {
     const runs = [
-      { commit: 'aaa1111', generatedAt: '2026-01-01T00:00:00.000Z', benchmarks: [{ id: 'checkpoint-creation/normal', p50: 0.016 }] },
-      { commit: 'bbb2222', generatedAt: '2026-01-02T00:00:00.000Z', benchmarks: [{ id: 'tool-replay/normal', p50: 0.007 }] },
-      { commit: 'ccc3333', generatedAt: '2026-01-03T00:00:00.000Z', benchmarks: [{ id: 'checkpoint-creation/normal', p50: 0.02 }, { id: 'checkpoint-creation/peer', p50: 0.03 }] },
+      {
+        commit: 'aaa1111',
+        generatedAt: '2026-01-01T00:00:00.000Z',
+        benchmarks: [{ id: 'checkpoint-creation/normal', p50: 0.016 }],
+      },
+      {
+        commit: 'bbb2222',
+        generatedAt: '2026-01-02T00:00:00.000Z',
+        benchmarks: [{ id: 'tool-replay/normal', p50: 0.007 }],
+      },
+      {
+        commit: 'ccc3333',
+        generatedAt: '2026-01-03T00:00:00.000Z',
+        benchmarks: [
+          { id: 'checkpoint-creation/normal', p50: 0.02 },
+          { id: 'checkpoint-creation/peer', p50: 0.03 },
+        ],
+      },
     ];
-    const md = renderMarkdown(file({ results: [benchRun] }), [benchDeclared], { histories: new Map(), benchRuns: runs });
+    const md = renderMarkdown(file({ results: [benchRun] }), [benchDeclared], {
+      histories: new Map(),
+      benchRuns: runs,
+    });
     const chart = mermaidBlocks(md).find((c) => c.includes('checkpoint-creation: P50'));
     expect(chart).toContain('x-axis ["aaa1111", "ccc3333"]');
     expect(chart).toMatch(/line \[1, 1\.25\]/);

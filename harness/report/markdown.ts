@@ -15,14 +15,22 @@ import { renderTestSection, seconds } from './test-section.js';
 
 export { cell, table } from './table.js';
 
-const CATEGORY_TITLES: Record<string, string> = { chaos: 'Chaos scenarios', bench: 'Performance benchmarks', stress: 'Stress tests' };
+const CATEGORY_TITLES: Record<string, string> = {
+  chaos: 'Chaos scenarios',
+  bench: 'Performance benchmarks',
+  stress: 'Stress tests',
+};
 
 /**
  * The acceptance report: verdict, then what needs attention (failures with cause and replay command, alerts that
  * would fire, missed targets), summary, environment, one section per declared test, benchmark trend, readiness,
  * appendix. `sources` (histories, earlier benchmark files) are read from reports/ unless given.
  */
-export function renderMarkdown(file: ResultsFile, declared: readonly LoadedScenario[], sources: ReportSources = loadReportSources(file, join(ROOT, 'reports'))): string {
+export function renderMarkdown(
+  file: ResultsFile,
+  declared: readonly LoadedScenario[],
+  sources: ReportSources = loadReportSources(file, join(ROOT, 'reports')),
+): string {
   const { environment: env, results } = file;
   const out: string[] = [];
   const passed = results.filter((r) => r.state === 'passed').length;
@@ -34,15 +42,23 @@ export function renderMarkdown(file: ResultsFile, declared: readonly LoadedScena
     '',
   );
   if (file.selection.only || file.selection.category) {
-    out.push(`> Partial run: ${file.selection.only ? `--only ${file.selection.only.join(',')}` : ''} ${file.selection.category ? `--category ${file.selection.category}` : ''}`.trim(), '');
+    out.push(
+      `> Partial run: ${file.selection.only ? `--only ${file.selection.only.join(',')}` : ''} ${file.selection.category ? `--category ${file.selection.category}` : ''}`.trim(),
+      '',
+    );
   }
   const applicable = results.length - notApplicable + file.missing.length;
   const na = notApplicable > 0 ? `; ${notApplicable} not applicable here` : '';
   const c = file.campaign;
   const campaignOk = !c || (c.violations.length === 0 && c.errors.length === 0);
-  const campaign = c ? `the fault campaign found ${campaignOk ? 'no violation' : `${c.violations.length} violation(s)${c.errors.length > 0 ? ` and could not judge ${c.errors.length} run(s)` : ''}`} in ${c.runs} runs` : '';
+  const campaign = c
+    ? `the fault campaign found ${campaignOk ? 'no violation' : `${c.violations.length} violation(s)${c.errors.length > 0 ? ` and could not judge ${c.errors.length} run(s)` : ''}`} in ${c.runs} runs`
+    : '';
   // A campaign-only run (--campaign, --replay) has no declared test to count.
-  const tests = applicable === 0 && c ? '' : `${passed === applicable && passed > 0 ? 'all ' : ''}${passed}/${applicable} ${notApplicable > 0 ? 'applicable ' : ''}declared tests passed${na}`;
+  const tests =
+    applicable === 0 && c
+      ? ''
+      : `${passed === applicable && passed > 0 ? 'all ' : ''}${passed}/${applicable} ${notApplicable > 0 ? 'applicable ' : ''}declared tests passed${na}`;
   const ok = (tests === '' || (passed === applicable && passed > 0)) && campaignOk;
   const verdict = [tests, campaign].filter(Boolean).join('; ');
   out.push(`**Verdict: ${ok ? '✅' : '❌'} ${verdict}.**`, '');
@@ -75,7 +91,20 @@ export function renderMarkdown(file: ResultsFile, declared: readonly LoadedScena
   out.push(
     table(
       ['Commit', 'Node', 'V8', 'SQLite', 'CPU', 'Cores', 'Memory', 'OS', 'Durability', 'Seed'],
-      [[env.commit, env.node, env.v8, env.sqlite, env.cpu, env.cores, `${env.memoryGiB} GiB`, env.os, 'NORMAL (WAL) unless a test says FULL', file.seed]],
+      [
+        [
+          env.commit,
+          env.node,
+          env.v8,
+          env.sqlite,
+          env.cpu,
+          env.cores,
+          `${env.memoryGiB} GiB`,
+          env.os,
+          'NORMAL (WAL) unless a test says FULL',
+          file.seed,
+        ],
+      ],
     ),
     '',
   );
@@ -86,7 +115,15 @@ export function renderMarkdown(file: ResultsFile, declared: readonly LoadedScena
     out.push(`## ${CATEGORY_TITLES[category] ?? category}`, '');
     ran.forEach((r, i) => {
       const d = declared.find((x) => x.id === r.id);
-      out.push(...renderTestSection(r, i + 1, d?.category === 'bench' ? d.benchmark : undefined, sources.histories.get(r.id) ?? []), '');
+      out.push(
+        ...renderTestSection(
+          r,
+          i + 1,
+          d?.category === 'bench' ? d.benchmark : undefined,
+          sources.histories.get(r.id) ?? [],
+        ),
+        '',
+      );
     });
     if (category === 'bench') {
       const trend = trendSection(sources.benchRuns);
@@ -100,8 +137,16 @@ export function renderMarkdown(file: ResultsFile, declared: readonly LoadedScena
   for (const r of results) {
     out.push(`${r.category}/${r.id} (${r.seedTest}) ${r.state.toUpperCase()} in ${seconds(r.durationMs)}`);
   }
-  out.push('', `Total: ${results.length} tests; passed: ${passed}; failed: ${results.length - passed - notApplicable}; not applicable: ${notApplicable}`, '```', '');
-  out.push('Percentiles everywhere in this report are nearest-rank: the sample at index ⌈q·n⌉−1 of the sorted samples.', '');
+  out.push(
+    '',
+    `Total: ${results.length} tests; passed: ${passed}; failed: ${results.length - passed - notApplicable}; not applicable: ${notApplicable}`,
+    '```',
+    '',
+  );
+  out.push(
+    'Percentiles everywhere in this report are nearest-rank: the sample at index ⌈q·n⌉−1 of the sorted samples.',
+    '',
+  );
   return out.join('\n');
 }
 
@@ -114,8 +159,14 @@ function renderReadiness(file: ResultsFile, declared: readonly LoadedScenario[])
     '',
     'The seed’s alert thresholds (its section 5), evaluated against what this run measured.',
     '',
-    table(['Alert', 'Threshold', 'Severity', 'Measured where', 'Measured', 'Status'], rows.map((x) => [x.alert, x.threshold, x.severity, x.where, x.measured, x.status])),
+    table(
+      ['Alert', 'Threshold', 'Severity', 'Measured where', 'Measured', 'Status'],
+      rows.map((x) => [x.alert, x.threshold, x.severity, x.where, x.measured, x.status]),
+    ),
     '',
-    table(['Memory', 'Target', 'Peak RSS', 'Status'], memoryRows(file).map((m) => [m.what, m.target, m.peak, memoryMark(m)])),
+    table(
+      ['Memory', 'Target', 'Peak RSS', 'Status'],
+      memoryRows(file).map((m) => [m.what, m.target, m.peak, memoryMark(m)]),
+    ),
   ];
 }

@@ -15,11 +15,20 @@ const WORKER_LIMIT_MB = 80;
 export function memoryRows(file: ResultsFile): MemoryRow[] {
   const harnessMb = file.harnessPeakRssKb === null ? null : file.harnessPeakRssKb / 1024;
   // Our workers only: a benchmark's peer variant runs another library's code.
-  const ours = file.results.flatMap((r) => r.workers.filter((w) => r.category !== 'bench' || !r.measurements.some((m) => m.peer && m.variant === w.id)).map((w) => ({ r: r.id, w })));
+  const ours = file.results.flatMap((r) =>
+    r.workers
+      .filter((w) => r.category !== 'bench' || !r.measurements.some((m) => m.peer && m.variant === w.id))
+      .map((w) => ({ r: r.id, w })),
+  );
   const workerKb = Math.max(0, ...ours.map((x) => x.w.peakRssKb ?? 0));
   const largest = ours.find((x) => x.w.peakRssKb === workerKb);
   return [
-    { what: 'Harness process (runs every declared test)', target: `≤ ${HARNESS_LIMIT_MB} MB`, peak: harnessMb === null ? 'n/a' : `${harnessMb.toFixed(1)} MB`, met: harnessMb === null ? null : harnessMb <= HARNESS_LIMIT_MB },
+    {
+      what: 'Harness process (runs every declared test)',
+      target: `≤ ${HARNESS_LIMIT_MB} MB`,
+      peak: harnessMb === null ? 'n/a' : `${harnessMb.toFixed(1)} MB`,
+      met: harnessMb === null ? null : harnessMb <= HARNESS_LIMIT_MB,
+    },
     {
       what: `Largest worker${largest ? ` (${largest.r}/${largest.w.id})` : ''}; the peer library's benchmark variants not counted`,
       target: `≤ ${WORKER_LIMIT_MB} MB`,

@@ -1,4 +1,10 @@
-import { ALERT_THRESHOLDS, alertFires, formatThreshold, type AlertName, type AlertThreshold } from '../../src/alerts.js';
+import {
+  ALERT_THRESHOLDS,
+  alertFires,
+  formatThreshold,
+  type AlertName,
+  type AlertThreshold,
+} from '../../src/alerts.js';
 import type { LatencySummary } from '../../src/percentile.js';
 import type { LoadedScenario } from '../load.js';
 import type { TestResult } from '../result.js';
@@ -61,7 +67,10 @@ const READERS: Readonly<Record<AlertName, Reader>> = {
     const locked = 'data' in m ? m.data?.locked : undefined;
     if (locked === undefined || durationMs <= 0) return null;
     const perHour = locked / (durationMs / 3_600_000);
-    return { value: perHour, shown: `${locked} in ${(durationMs / 1000).toFixed(0)} s (${perHour.toFixed(1)} per hour)` };
+    return {
+      value: perHour,
+      shown: `${locked} in ${(durationMs / 1000).toFixed(0)} s (${perHour.toFixed(1)} per hour)`,
+    };
   },
 };
 
@@ -101,9 +110,11 @@ function measuredBy(result: TestResult | undefined, feed: Feed): Measured | null
 
 /** The alert's verdict on a reading, worded for its direction: the threshold itself does not fire. */
 export function alertStatus(alert: AlertThreshold, reading: Reading | null): Pick<ReadinessRow, 'verdict' | 'status'> {
-  if (reading === null || Number.isNaN(reading.value)) return { verdict: 'not measured', status: '· not measured in this run' };
+  if (reading === null || Number.isNaN(reading.value))
+    return { verdict: 'not measured', status: '· not measured in this run' };
   const limit = formatThreshold(alert);
-  if (alertFires(alert, reading.value)) return { verdict: 'would alert', status: `🔔 would alert (${alert.direction === 'above' ? '>' : '<'} ${limit})` };
+  if (alertFires(alert, reading.value))
+    return { verdict: 'would alert', status: `🔔 would alert (${alert.direction === 'above' ? '>' : '<'} ${limit})` };
   return { verdict: 'no alert', status: `✅ no alert (${alert.direction === 'above' ? '≤' : '≥'} ${limit})` };
 }
 
@@ -135,14 +146,17 @@ export function readiness(file: ResultsFile, declared: readonly LoadedScenario[]
         const measured = measuredBy(result, feed);
         return row(alert, feed.where, measured && result ? read(measured, result.durationMs) : null);
       });
-    if (alert.name === 'database_lock_timeout') rows.push(row(alert, 'every worker of every test in this run', runWideLocks(file)));
+    if (alert.name === 'database_lock_timeout')
+      rows.push(row(alert, 'every worker of every test in this run', runWideLocks(file)));
     return rows.length > 0 ? rows : [row(alert, 'no declared test feeds this alert', null)];
   });
 }
 
 /** "database is locked" counted by every criterion of every test, as a rate over the run's duration. */
 function runWideLocks(file: ResultsFile): Reading | null {
-  const counts = file.results.flatMap((r) => r.criteria.map((c) => c.data?.locked).filter((v): v is number => v !== undefined));
+  const counts = file.results.flatMap((r) =>
+    r.criteria.map((c) => c.data?.locked).filter((v): v is number => v !== undefined),
+  );
   if (counts.length === 0) return null;
   return READERS.database_lock_timeout({ data: { locked: counts.reduce((a, b) => a + b, 0) } }, file.durationMs);
 }

@@ -14,8 +14,20 @@ const failedChaos: ScenarioResult = {
   title: 'A worker killed while its tool calls run',
   category: 'chaos',
   durationMs: 2100,
-  criteria: [{ id: 'once', kind: 'gate', description: 'Side effects counted in files', seed: '—', ours: 'each command exactly once', valid: false, measured: '3/6 exactly once' }],
-  faults: [{ t: 1700, fault: 'sigkill', target: 'first', action: 'injected', detail: 'SIGKILL sent to first (pid 11)' }],
+  criteria: [
+    {
+      id: 'once',
+      kind: 'gate',
+      description: 'Side effects counted in files',
+      seed: '—',
+      ours: 'each command exactly once',
+      valid: false,
+      measured: '3/6 exactly once',
+    },
+  ],
+  faults: [
+    { t: 1700, fault: 'sigkill', target: 'first', action: 'injected', detail: 'SIGKILL sent to first (pid 11)' },
+  ],
   vacuity: [{ fault: 'sigkill', target: 'first', fired: true, detail: '1 worker(s) of "first" died of SIGKILL' }],
   workers: [{ id: 'first', group: 'first', pid: 11, exitCode: null, signal: 'SIGKILL', peakRssKb: 51200 }],
   historyFile: '/x/reports/runs/kill-mid-tool-call/history.jsonl',
@@ -30,7 +42,9 @@ const stress: ScenarioResult = {
   title: 'Database contention',
   category: 'stress',
   durationMs: 1800,
-  criteria: [{ id: 'tail', kind: 'target', description: 'Tail ratio', seed: '—', ours: '≤ 2', valid: false, measured: '9.44' }],
+  criteria: [
+    { id: 'tail', kind: 'target', description: 'Tail ratio', seed: '—', ours: '≤ 2', valid: false, measured: '9.44' },
+  ],
   faults: [],
   vacuity: [],
   workers: [{ id: 'busy-1', group: 'busy', pid: 21, exitCode: 0, signal: null, peakRssKb: 52000 }],
@@ -39,7 +53,15 @@ const stress: ScenarioResult = {
   state: 'passed',
 };
 
-const summary = (p50: number) => ({ n: 11062, mean: p50 * 1.5, p50, p95: p50 * 2, p99: p50 * 10, max: p50 * 100, insufficient: [] });
+const summary = (p50: number) => ({
+  n: 11062,
+  mean: p50 * 1.5,
+  p50,
+  p95: p50 * 2,
+  p99: p50 * 10,
+  max: p50 * 100,
+  insufficient: [],
+});
 
 const bench: BenchResult = {
   ...base,
@@ -48,12 +70,44 @@ const bench: BenchResult = {
   category: 'bench',
   durationMs: 5000,
   criteria: [
-    { id: 'p50-normal', kind: 'target', description: 'P50, synchronous=NORMAL', seed: '—', ours: '≤ 0.06 ms', valid: true, measured: 'P50 0.0161 ms' },
-    { id: 'p50-full', kind: 'target', description: 'P50, synchronous=FULL', seed: '—', ours: '≤ 0.5 ms', valid: true, measured: 'P50 0.3064 ms' },
+    {
+      id: 'p50-normal',
+      kind: 'target',
+      description: 'P50, synchronous=NORMAL',
+      seed: '—',
+      ours: '≤ 0.06 ms',
+      valid: true,
+      measured: 'P50 0.0161 ms',
+    },
+    {
+      id: 'p50-full',
+      kind: 'target',
+      description: 'P50, synchronous=FULL',
+      seed: '—',
+      ours: '≤ 0.5 ms',
+      valid: true,
+      measured: 'P50 0.3064 ms',
+    },
   ],
   measurements: [
-    { variant: 'normal', subject: 'checkpoint-commit', durability: 'normal', peer: false, summary: summary(0.0161), opsPerSec: 15000, samples: [] },
-    { variant: 'full', subject: 'checkpoint-commit', durability: 'full', peer: false, summary: summary(0.3064), opsPerSec: 900, samples: [] },
+    {
+      variant: 'normal',
+      subject: 'checkpoint-commit',
+      durability: 'normal',
+      peer: false,
+      summary: summary(0.0161),
+      opsPerSec: 15000,
+      samples: [],
+    },
+    {
+      variant: 'full',
+      subject: 'checkpoint-commit',
+      durability: 'full',
+      peer: false,
+      summary: summary(0.3064),
+      opsPerSec: 900,
+      samples: [],
+    },
   ],
   options: { timeMs: 700, warmupMs: 150, iterations: 1000 },
   workers: [],
@@ -71,10 +125,25 @@ export const fixtureDeclared: LoadedScenario[] = [
       purpose: 'p',
       seedTest: 'T::t',
       procedure: ['time it'],
-      variants: [{ name: 'normal', subject: 'checkpoint-commit' }, { name: 'full', subject: 'checkpoint-commit', durability: 'full' }],
+      variants: [
+        { name: 'normal', subject: 'checkpoint-commit' },
+        { name: 'full', subject: 'checkpoint-commit', durability: 'full' },
+      ],
       criteria: [
-        { id: 'p50-normal', description: 'P50, synchronous=NORMAL', seed: '—', ours: '≤ 0.06 ms', metric: { variant: 'normal', stat: 'p50', maxMs: 0.06 } },
-        { id: 'p50-full', description: 'P50, synchronous=FULL', seed: '—', ours: '≤ 0.5 ms', metric: { variant: 'full', stat: 'p50', maxMs: 0.5 } },
+        {
+          id: 'p50-normal',
+          description: 'P50, synchronous=NORMAL',
+          seed: '—',
+          ours: '≤ 0.06 ms',
+          metric: { variant: 'normal', stat: 'p50', maxMs: 0.06 },
+        },
+        {
+          id: 'p50-full',
+          description: 'P50, synchronous=FULL',
+          seed: '—',
+          ours: '≤ 0.5 ms',
+          metric: { variant: 'full', stat: 'p50', maxMs: 0.5 },
+        },
       ],
     }),
   },
@@ -87,15 +156,37 @@ export const fixtureHistories = new Map<string, HistoryEntry[]>([
     failedChaos.id,
     [
       at(1000, 'first', { kind: 'worker.started', pid: 11, group: 'first' }),
-      ...Array.from({ length: 3 }, (_, i) => at(1100 + i * 250, 'first', { kind: 'tool.batch', pass: 1, batch: i + 1, calls: 8 })),
-      at(1700, 'harness', { kind: 'fault.injected', fault: 'sigkill', target: 'first', detail: 'SIGKILL sent', affected: 1 }),
+      ...Array.from({ length: 3 }, (_, i) =>
+        at(1100 + i * 250, 'first', { kind: 'tool.batch', pass: 1, batch: i + 1, calls: 8 }),
+      ),
+      at(1700, 'harness', {
+        kind: 'fault.injected',
+        fault: 'sigkill',
+        target: 'first',
+        detail: 'SIGKILL sent',
+        affected: 1,
+      }),
       at(1701, 'first', { kind: 'worker.exited', exitCode: null, signal: 'SIGKILL', peakRssKb: null }),
       at(1710, 'second', { kind: 'worker.started', pid: 12, group: 'second' }),
-      at(1800, 'second', { kind: 'worker.error', message: 'InDoubtToolCallError: tool call 9 started but has no result; resolve it with forget()' }),
+      at(1800, 'second', {
+        kind: 'worker.error',
+        message: 'InDoubtToolCallError: tool call 9 started but has no result; resolve it with forget()',
+      }),
       at(1802, 'second', { kind: 'worker.exited', exitCode: 1, signal: null, peakRssKb: null }),
     ],
   ],
-  [stress.id, Array.from({ length: 400 }, (_, i) => at(2000 + i, `busy-${(i % 20) + 1}`, { kind: 'checkpoint.committed', taskId: 't', seq: i + 1, id: i + 1, latencyMs: i < 380 ? 0.02 + i * 0.0001 : 20 + i / 4 }))],
+  [
+    stress.id,
+    Array.from({ length: 400 }, (_, i) =>
+      at(2000 + i, `busy-${(i % 20) + 1}`, {
+        kind: 'checkpoint.committed',
+        taskId: 't',
+        seq: i + 1,
+        id: i + 1,
+        latencyMs: i < 380 ? 0.02 + i * 0.0001 : 20 + i / 4,
+      }),
+    ),
+  ],
 ]);
 
 export const fixtureBenchRuns: BenchRun[] = ['aaa1111', 'bbb2222', 'ccc3333'].map((commit, i) => ({
@@ -113,7 +204,17 @@ export const fixtureFile: ResultsFile = {
   seed: 7,
   selection: { only: null, category: null },
   declared: { chaos: 1, bench: 1, stress: 1 },
-  environment: { commit: 'ccc3333', dirty: false, node: 'v20', v8: '11', sqlite: '3.53', cpu: 'cpu', cores: 2, memoryGiB: 24, os: 'linux' },
+  environment: {
+    commit: 'ccc3333',
+    dirty: false,
+    node: 'v20',
+    v8: '11',
+    sqlite: '3.53',
+    cpu: 'cpu',
+    cores: 2,
+    memoryGiB: 24,
+    os: 'linux',
+  },
   durationMs: 9000,
   harnessPeakRssKb: 100 * 1024,
   results: [failedChaos, bench, stress],

@@ -27,7 +27,13 @@ export function readHistory(path: string): HistoryEntry[] {
 }
 
 function benchRun(file: Pick<BenchFile, 'commit' | 'generatedAt' | 'benchmarks'>): BenchRun {
-  return { commit: file.commit, generatedAt: file.generatedAt, benchmarks: file.benchmarks.flatMap((b) => (roundMedian(b, 'p50') === null ? [] : [{ id: b.id, p50: roundMedian(b, 'p50')! }])) };
+  return {
+    commit: file.commit,
+    generatedAt: file.generatedAt,
+    benchmarks: file.benchmarks.flatMap((b) =>
+      roundMedian(b, 'p50') === null ? [] : [{ id: b.id, p50: roundMedian(b, 'p50')! }],
+    ),
+  };
 }
 
 /** The bench files in reportsDir/bench (exports and invalid files skipped), with this run's benchmarks as its commit's. */
@@ -46,7 +52,11 @@ function benchRuns(file: ResultsFile, reportsDir: string): BenchRun[] {
   const current: BenchRun = {
     commit: file.environment.commit,
     generatedAt: file.generatedAt,
-    benchmarks: bench.flatMap((r) => r.measurements.flatMap((m) => (m.summary.p50 === null ? [] : [{ id: `${r.id}/${m.variant}`, p50: m.summary.p50 }]))),
+    benchmarks: bench.flatMap((r) =>
+      r.measurements.flatMap((m) =>
+        m.summary.p50 === null ? [] : [{ id: `${r.id}/${m.variant}`, p50: m.summary.p50 }],
+      ),
+    ),
   };
   return [...runs.filter((r) => r.commit !== current.commit), current];
 }
@@ -54,7 +64,13 @@ function benchRuns(file: ResultsFile, reportsDir: string): BenchRun[] {
 /** Reads every test's history (reports/runs/<id>/history.jsonl) and the benchmark files in reports/bench/. */
 export function loadReportSources(file: ResultsFile, reportsDir: string): ReportSources {
   const histories = new Map(
-    file.results.map((r) => [r.id, readHistory(r.category === 'bench' ? join(reportsDir, 'runs', r.id, 'history.jsonl') : r.historyFile)] as const),
+    file.results.map(
+      (r) =>
+        [
+          r.id,
+          readHistory(r.category === 'bench' ? join(reportsDir, 'runs', r.id, 'history.jsonl') : r.historyFile),
+        ] as const,
+    ),
   );
   return { histories, benchRuns: benchRuns(file, reportsDir) };
 }

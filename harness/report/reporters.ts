@@ -25,13 +25,21 @@ function write(context: ReportContext, name: string, content: string): string[] 
 /** The benchmarks of this run as the versioned bench file, or null when none ran. */
 function benchFile(context: ReportContext): BenchFile | null {
   const bench = context.file.results.filter((r): r is BenchResult => r.category === 'bench');
-  return bench.length === 0 ? null : toBenchFile(bench, context.file.environment, (id) => bench.find((r) => r.id === id)?.options ?? { timeMs: 0, warmupMs: 0, iterations: 0 });
+  return bench.length === 0
+    ? null
+    : toBenchFile(
+        bench,
+        context.file.environment,
+        (id) => bench.find((r) => r.id === id)?.options ?? { timeMs: 0, warmupMs: 0, iterations: 0 },
+      );
 }
 
 function benchExport(name: string, convert: (bench: BenchFile) => unknown): Reporter {
   return (context) => {
     const bench = benchFile(context);
-    return bench ? write(context, `bench/${bench.commit}.${name}.json`, `${JSON.stringify(convert(bench), null, 2)}\n`) : [];
+    return bench
+      ? write(context, `bench/${bench.commit}.${name}.json`, `${JSON.stringify(convert(bench), null, 2)}\n`)
+      : [];
   };
 }
 

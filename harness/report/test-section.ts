@@ -17,14 +17,25 @@ export const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 const relativeHistory = (path: string): string => path.replace(/^.*?(reports\/)/, '$1');
 
 /** One declared test's section: purpose, procedure, why it failed, measurements, criteria, faults, charts. */
-export function renderTestSection(r: TestResult, n: number, benchmark: ResolvedBenchmark | undefined, history: readonly HistoryEntry[]): string[] {
+export function renderTestSection(
+  r: TestResult,
+  n: number,
+  benchmark: ResolvedBenchmark | undefined,
+  history: readonly HistoryEntry[],
+): string[] {
   const out: string[] = [`<a id="${testAnchor(r.id)}"></a>`, ''];
   out.push(`### ${n}. ${r.title} — ${STATE_MARKS[r.state]} (${seconds(r.durationMs)})`, '');
   out.push(`**Purpose.** ${r.purpose}`, '');
   out.push(`**Seed test.** \`${r.seedTest}\` · **Declared as** \`${r.id}\``, '');
   out.push('**Procedure.**', '', ...r.procedure.map((p, i) => `${i + 1}. ${p}`), '');
   const failed = failedTest(r, history);
-  if (failed) out.push(...renderWhyFailed(failed, r.category === 'bench' ? `reports/runs/${r.id}/history.jsonl` : relativeHistory(r.historyFile)));
+  if (failed)
+    out.push(
+      ...renderWhyFailed(
+        failed,
+        r.category === 'bench' ? `reports/runs/${r.id}/history.jsonl` : relativeHistory(r.historyFile),
+      ),
+    );
   if (r.state === 'not-applicable') {
     out.push(`**Not applicable here:** ${r.reason}. It was not run, and it is not counted as passed.`, '');
     return out;
@@ -33,7 +44,19 @@ export function renderTestSection(r: TestResult, n: number, benchmark: ResolvedB
     if (r.measurements.length > 0) out.push(...renderMeasurements(r, benchmark), '');
   }
   out.push('**Criteria.**', '');
-  out.push(table(['Criterion', 'Seed target', 'Our criterion', 'Measured', 'Verdict'], r.criteria.map((c) => [c.description, c.seed, c.ours, c.details ? `${c.measured} (${c.details})` : c.measured, criterionMark(c)])), '');
+  out.push(
+    table(
+      ['Criterion', 'Seed target', 'Our criterion', 'Measured', 'Verdict'],
+      r.criteria.map((c) => [
+        c.description,
+        c.seed,
+        c.ours,
+        c.details ? `${c.measured} (${c.details})` : c.measured,
+        criterionMark(c),
+      ]),
+    ),
+    '',
+  );
   const peak = Math.max(0, ...r.workers.map((w) => w.peakRssKb ?? 0));
   if (r.category === 'bench') {
     out.push(`Each variant ran in its own fresh worker process; peak worker RSS ${(peak / 1024).toFixed(1)} MB.`);
@@ -44,7 +67,9 @@ export function renderTestSection(r: TestResult, n: number, benchmark: ResolvedB
     if (chart.length > 0) out.push(...chart, '');
   }
   if (r.faults.length > 0) out.push(...renderFaults(r, history));
-  out.push(`Workers: ${r.workers.length} (${summariseExits(r)}); peak worker RSS ${(peak / 1024).toFixed(1)} MB. History: ${code(relativeHistory(r.historyFile))}.`);
+  out.push(
+    `Workers: ${r.workers.length} (${summariseExits(r)}); peak worker RSS ${(peak / 1024).toFixed(1)} MB. History: ${code(relativeHistory(r.historyFile))}.`,
+  );
   return out;
 }
 
@@ -52,18 +77,34 @@ export function renderTestSection(r: TestResult, n: number, benchmark: ResolvedB
 function renderFaults(r: ScenarioResult, history: readonly HistoryEntry[]): string[] {
   const t0 = scenarioStart(history, r.faults) ?? 0;
   const out = ['**Fault log.**', ''];
-  out.push(table(['t (ms since start)', 'Fault', 'Target', 'Action', 'Detail'], r.faults.map((f) => [(f.t - t0).toFixed(0), f.fault, f.target, f.action, f.detail])), '');
+  out.push(
+    table(
+      ['t (ms since start)', 'Fault', 'Target', 'Action', 'Detail'],
+      r.faults.map((f) => [(f.t - t0).toFixed(0), f.fault, f.target, f.action, f.detail]),
+    ),
+    '',
+  );
   const chart = timelineChart(r.title, history, r.faults);
   if (chart.length > 0) out.push(...chart, '');
-  out.push('**Vacuity guard.** Each fault must really take effect, or the test fails.', '', ...vacuityLines(r.vacuity), '');
+  out.push(
+    '**Vacuity guard.** Each fault must really take effect, or the test fails.',
+    '',
+    ...vacuityLines(r.vacuity),
+    '',
+  );
   return out;
 }
 
 /** One line per fault; a fault judged on the same evidence as an earlier one points to it instead of repeating it. */
 export function vacuityLines(vacuity: readonly VacuityResult[]): string[] {
   return vacuity.map((v, i) => {
-    const same = vacuity.findIndex((w, j) => j < i && w.fault === v.fault && w.target === v.target && w.detail === v.detail && w.fired === v.fired);
-    const detail = same >= 0 ? `the same evidence as fault ${same + 1} (the guard judges the faults on one target together)` : v.detail;
+    const same = vacuity.findIndex(
+      (w, j) => j < i && w.fault === v.fault && w.target === v.target && w.detail === v.detail && w.fired === v.fired,
+    );
+    const detail =
+      same >= 0
+        ? `the same evidence as fault ${same + 1} (the guard judges the faults on one target together)`
+        : v.detail;
     return `- ${v.fired ? '✅' : '❌'} fault ${i + 1}, ${v.fault} on ${v.target}: ${detail}`;
   });
 }

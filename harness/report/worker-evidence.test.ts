@@ -2,17 +2,43 @@ import { describe, expect, it } from 'vitest';
 import type { HistoryEntry } from '../workers/protocol.js';
 import { workerEvidence } from './worker-evidence.js';
 
-const started = (worker: string, group: string, pid: number): HistoryEntry => ({ kind: 'worker.started', pid, group, t: 1, worker });
-const exited = (worker: string, exitCode: number | null, signal: string | null): HistoryEntry => ({ kind: 'worker.exited', exitCode, signal, peakRssKb: null, t: 2, worker });
+const started = (worker: string, group: string, pid: number): HistoryEntry => ({
+  kind: 'worker.started',
+  pid,
+  group,
+  t: 1,
+  worker,
+});
+const exited = (worker: string, exitCode: number | null, signal: string | null): HistoryEntry => ({
+  kind: 'worker.exited',
+  exitCode,
+  signal,
+  peakRssKb: null,
+  t: 2,
+  worker,
+});
 
 describe('workerEvidence', () => {
   it('reports errors and unexpected exits, not a death the declared fault caused', () => {
     const lines = workerEvidence([
       started('first', 'first', 11),
       started('second', 'second', 12),
-      { kind: 'fault.injected', fault: 'sigkill', target: 'first', detail: 'SIGKILL sent to first', affected: 1, t: 2, worker: 'harness' },
+      {
+        kind: 'fault.injected',
+        fault: 'sigkill',
+        target: 'first',
+        detail: 'SIGKILL sent to first',
+        affected: 1,
+        t: 2,
+        worker: 'harness',
+      },
       exited('first', null, 'SIGKILL'),
-      { kind: 'worker.error', message: 'InDoubtToolCallError: call 9 has no result\n    at run', t: 3, worker: 'second' },
+      {
+        kind: 'worker.error',
+        message: 'InDoubtToolCallError: call 9 has no result\n    at run',
+        t: 3,
+        worker: 'second',
+      },
       exited('second', 1, null),
     ]);
     expect(lines).toEqual(['second: InDoubtToolCallError: call 9 has no result', 'second (pid 12) exited with code 1']);
@@ -26,11 +52,20 @@ describe('workerEvidence', () => {
       { kind: 'worker.stderr', text: 'node: something\nTypeError: x is not a function', t: 3, worker: 'b' },
       exited('b', 1, null),
     ]);
-    expect(lines).toEqual(['a (pid 1) was killed by SIGKILL, which no fault sent', 'b (pid 2) exited with code 1', 'b stderr: TypeError: x is not a function']);
+    expect(lines).toEqual([
+      'a (pid 1) was killed by SIGKILL, which no fault sent',
+      'b (pid 2) exited with code 1',
+      'b stderr: TypeError: x is not a function',
+    ]);
   });
 
   it('merges the same error from many workers of a group into one line with a count', () => {
-    const history: HistoryEntry[] = Array.from({ length: 20 }, (_, i) => ({ kind: 'worker.error', message: 'SqliteError: database is locked', t: i, worker: `busy-${i + 1}` }));
+    const history: HistoryEntry[] = Array.from({ length: 20 }, (_, i) => ({
+      kind: 'worker.error',
+      message: 'SqliteError: database is locked',
+      t: i,
+      worker: `busy-${i + 1}`,
+    }));
     expect(workerEvidence(history)).toEqual(['busy-1: SqliteError: database is locked (and 19 more like it)']);
   });
 });

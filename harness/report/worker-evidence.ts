@@ -24,7 +24,8 @@ export function workerEvidence(history: readonly HistoryEntry[]): string[] {
     }
     if (e.kind === 'fault.injected' && KILLING_FAULTS.has(e.fault)) killed.add(e.target);
   }
-  const killedByFault = (worker: string): boolean => killed.has('all') || killed.has(worker) || killed.has(groupOf.get(worker) ?? worker);
+  const killedByFault = (worker: string): boolean =>
+    killed.has('all') || killed.has(worker) || killed.has(groupOf.get(worker) ?? worker);
   const who = (worker: string): string => `${worker}${pidOf.has(worker) ? ` (pid ${pidOf.get(worker)})` : ''}`;
   const errored = new Set<string>();
   const lines: string[] = [];
@@ -34,12 +35,16 @@ export function workerEvidence(history: readonly HistoryEntry[]): string[] {
       lines.push(`${e.worker}: ${firstLine(e.message)}`);
     } else if (e.kind === 'worker.exited') {
       if (e.exitCode !== null && e.exitCode !== 0) lines.push(`${who(e.worker)} exited with code ${e.exitCode}`);
-      else if (e.signal !== null && !killedByFault(e.worker)) lines.push(`${who(e.worker)} was killed by ${e.signal}, which no fault sent`);
+      else if (e.signal !== null && !killedByFault(e.worker))
+        lines.push(`${who(e.worker)} was killed by ${e.signal}, which no fault sent`);
     }
   }
-  const failed = new Set(history.flatMap((e) => (e.kind === 'worker.exited' && e.exitCode !== null && e.exitCode !== 0 ? [e.worker] : [])));
+  const failed = new Set(
+    history.flatMap((e) => (e.kind === 'worker.exited' && e.exitCode !== null && e.exitCode !== 0 ? [e.worker] : [])),
+  );
   for (const e of history) {
-    if (e.kind === 'worker.stderr' && failed.has(e.worker) && !errored.has(e.worker)) lines.push(`${e.worker} stderr: ${e.text.trim().split('\n').at(-1)?.trim() ?? ''}`);
+    if (e.kind === 'worker.stderr' && failed.has(e.worker) && !errored.has(e.worker))
+      lines.push(`${e.worker} stderr: ${e.text.trim().split('\n').at(-1)?.trim() ?? ''}`);
   }
   return merge(lines);
 }
@@ -55,6 +60,8 @@ function merge(lines: string[]): string[] {
     counts.set(k, (counts.get(k) ?? 0) + 1);
     if (!first.has(k)) first.set(k, line);
   }
-  const merged = [...first].map(([k, line]) => (counts.get(k)! > 1 ? `${line} (and ${counts.get(k)! - 1} more like it)` : line));
+  const merged = [...first].map(([k, line]) =>
+    counts.get(k)! > 1 ? `${line} (and ${counts.get(k)! - 1} more like it)` : line,
+  );
   return merged.length > SHOWN ? [...merged.slice(0, SHOWN), `… ${merged.length - SHOWN} more in the history`] : merged;
 }

@@ -41,7 +41,13 @@ export async function runBenchmark(benchmark: ResolvedBenchmark, options: BenchR
         id: variant.name,
         group: variant.name,
         workload: 'bench',
-        params: { subject: variant.subject, durability: variant.durability, timeMs: benchmark.timeMs, warmupMs: benchmark.warmupMs, iterations: benchmark.iterations },
+        params: {
+          subject: variant.subject,
+          durability: variant.durability,
+          timeMs: benchmark.timeMs,
+          warmupMs: benchmark.warmupMs,
+          iterations: benchmark.iterations,
+        },
         dbPath: join(runDir, 'unused.db'),
         runDir,
         durability: variant.durability,
@@ -64,7 +70,9 @@ export async function runBenchmark(benchmark: ResolvedBenchmark, options: BenchR
       const error = history.select('worker.error', { worker: variant.name })[0];
       if (error) reasons.push(`variant ${variant.name} failed: ${error.message.split('\n')[0]}`);
       if (!samples) {
-        reasons.push(`variant ${variant.name} reported no samples${worker.stderr ? `: ${worker.stderr.trim().split('\n').at(-1)}` : ''}`);
+        reasons.push(
+          `variant ${variant.name} reported no samples${worker.stderr ? `: ${worker.stderr.trim().split('\n').at(-1)}` : ''}`,
+        );
         continue;
       }
       measurements.push(measure(variant, samples));
@@ -89,7 +97,14 @@ export async function runBenchmark(benchmark: ResolvedBenchmark, options: BenchR
     durationMs: performance.now() - started,
     criteria,
     options: { timeMs: benchmark.timeMs, warmupMs: benchmark.warmupMs, iterations: benchmark.iterations },
-    workers: supervisor.all.map((w) => ({ id: w.id, group: w.group, pid: w.pid, exitCode: null, signal: null, peakRssKb: w.peakRssKb })),
+    workers: supervisor.all.map((w) => ({
+      id: w.id,
+      group: w.group,
+      pid: w.pid,
+      exitCode: null,
+      signal: null,
+      peakRssKb: w.peakRssKb,
+    })),
     survivors,
     ...verdict(criteria, reasons),
   };
@@ -123,12 +138,20 @@ function judge(c: BenchCriterion, measurements: BenchMeasurement[]): CriterionRe
   if (value === null) return { ...head, valid: 'unknown', measured: `no ${c.metric.stat} for ${c.metric.variant}` };
   const insufficient = m?.summary.insufficient.includes(c.metric.stat as 'p50' | 'p95' | 'p99') ? ' (few samples)' : '';
   if ('maxMs' in c.metric) {
-    return { ...head, valid: value <= c.metric.maxMs, measured: `${c.metric.stat.toUpperCase()} ${value.toFixed(4)} ms${insufficient}` };
+    return {
+      ...head,
+      valid: value <= c.metric.maxMs,
+      measured: `${c.metric.stat.toUpperCase()} ${value.toFixed(4)} ms${insufficient}`,
+    };
   }
   const otherName = c.metric.ratioTo;
   const other = measurements.find((x) => x.variant === otherName);
   const otherValue = other ? stat(other.summary, c.metric.stat) : null;
   if (!otherValue) return { ...head, valid: 'unknown', measured: `no ${c.metric.stat} for ${otherName}` };
   const ratio = value / otherValue;
-  return { ...head, valid: ratio <= c.metric.max, measured: `${ratio.toFixed(2)}× (${value.toFixed(4)} vs ${otherValue.toFixed(4)} ms)` };
+  return {
+    ...head,
+    valid: ratio <= c.metric.max,
+    measured: `${ratio.toFixed(2)}× (${value.toFixed(4)} vs ${otherValue.toFixed(4)} ms)`,
+  };
 }

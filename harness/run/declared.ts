@@ -24,13 +24,20 @@ export interface DeclaredRun {
 }
 
 /** Runs the selected declarations one at a time (each starts its own workers), in the order given. */
-export async function runDeclared(selected: readonly LoadedScenario[], options: RunDeclaredOptions): Promise<DeclaredRun> {
+export async function runDeclared(
+  selected: readonly LoadedScenario[],
+  options: RunDeclaredOptions,
+): Promise<DeclaredRun> {
   const started = performance.now();
   const results: TestResult[] = [];
   for (const [index, declared] of selected.entries()) {
     if (options.signal?.aborted) break;
     options.onStart?.(declared, index);
-    const common = { seed: options.seed, onProgress: (m: string) => options.onProgress?.(declared.id, m), ...(options.signal ? { signal: options.signal } : {}) };
+    const common = {
+      seed: options.seed,
+      onProgress: (m: string) => options.onProgress?.(declared.id, m),
+      ...(options.signal ? { signal: options.signal } : {}),
+    };
     const result =
       declared.category === 'bench'
         ? await runBenchmark(declared.benchmark, common)

@@ -9,7 +9,12 @@ export function verdict(criteria: readonly CriterionResult[], harnessReasons: re
   const gates = criteria.filter((c) => c.kind === 'gate');
   const reasons = [...harnessReasons];
   for (const c of gates) {
-    if (c.valid !== true) reasons.push(`${c.id}: ${c.valid === false ? 'invalid' : 'unknown'} — measured ${c.measured}${c.details ? ` (${c.details})` : ''}`);
+    if (c.valid !== true)
+      reasons.push(
+        `${c.id}: ${c.valid === false ? 'invalid' : 'unknown'} — measured ${c.measured}${c.details ? ` (${c.details})` : ''}`,
+      );
   }
-  return reasons.length > 0 || worst(gates.map((c) => c.valid)) !== true ? { state: 'failed', reasons } : { state: 'passed' };
+  return reasons.length > 0 || worst(gates.map((c) => c.valid)) !== true
+    ? { state: 'failed', reasons }
+    : { state: 'passed' };
 }

@@ -87,7 +87,9 @@ class ScenarioRun {
       await this.#tearDown();
     }
     const { criteria, vacuity } = this.#judge();
-    const outcome = this.#aborted ? { state: 'failed' as const, reasons: ['interrupted'] } : verdict(criteria, this.#reasons);
+    const outcome = this.#aborted
+      ? { state: 'failed' as const, reasons: ['interrupted'] }
+      : verdict(criteria, this.#reasons);
     await this.#persist(outcome.state === 'failed' && !this.#aborted);
     return this.#result(outcome, criteria, vacuity);
   }
@@ -121,7 +123,14 @@ class ScenarioRun {
       const injector = injectorFor(fault);
       const runtime = this.#runtimeFor(fault);
       const n = this.#triggers.on(fault.inject, `inject ${fault.kind}`, () => injector.inject(fault, runtime));
-      if (n > 0) this.#faultLog.push({ t: wallTimeMs(), fault: fault.kind, target: fault.target, action: 'armed', detail: `fires on event #${n} of its trigger` });
+      if (n > 0)
+        this.#faultLog.push({
+          t: wallTimeMs(),
+          fault: fault.kind,
+          target: fault.target,
+          action: 'armed',
+          detail: `fires on event #${n} of its trigger`,
+        });
       if ('heal' in fault && fault.heal && injector.heal) {
         const heal = injector.heal.bind(injector);
         this.#triggers.on(fault.heal, `heal ${fault.kind}`, () => heal(fault, runtime));
@@ -152,7 +161,12 @@ class ScenarioRun {
       ]);
       this.#aborted = signal?.aborted ?? false;
       if (timedOut) {
-        const waiting = this.#triggers.waiting.join(', ') || `workers to exit (${this.#supervisor.live().map((w) => w.id).join(', ')})`;
+        const waiting =
+          this.#triggers.waiting.join(', ') ||
+          `workers to exit (${this.#supervisor
+            .live()
+            .map((w) => w.id)
+            .join(', ')})`;
         this.#reasons.push(`timed out after ${this.#scenario.timeoutMs} ms; still waiting for: ${waiting}`);
         this.#progress(`timed out; still waiting for: ${waiting}`);
       }
@@ -199,7 +213,8 @@ class ScenarioRun {
       target: fault.target,
       ...injectorFor(fault).fired(fault, this.#history, i),
     }));
-    for (const v of vacuity) if (!v.fired) this.#reasons.push(`fault did not fire: ${v.fault} on ${v.target}: ${v.detail}`);
+    for (const v of vacuity)
+      if (!v.fired) this.#reasons.push(`fault did not fire: ${v.fault} on ${v.target}: ${v.detail}`);
     return { criteria, vacuity };
   }
 
@@ -232,7 +247,13 @@ class ScenarioRun {
       criteria,
       faults: this.#faultLog,
       vacuity,
-      workers: this.#supervisor.all.map((w) => ({ id: w.id, group: w.group, pid: w.pid, ...this.#exitOf(w.id), peakRssKb: w.peakRssKb })),
+      workers: this.#supervisor.all.map((w) => ({
+        id: w.id,
+        group: w.group,
+        pid: w.pid,
+        ...this.#exitOf(w.id),
+        peakRssKb: w.peakRssKb,
+      })),
       survivors: this.#supervisor.survivors(),
       historyFile: historyPath(s.id, this.#options.runsDir),
       runDir: this.#runDir,
@@ -265,13 +286,28 @@ class ScenarioRun {
     if (this.#aborted) return;
     this.#progress(`starting ${group.count} × ${group.workload} (${group.name})`);
     for (let i = 1; i <= group.count; i++) {
-      this.#spawn(group.count === 1 ? group.name : `${group.name}-${i}`, group.name, group.workload, group.params, group.durability);
+      this.#spawn(
+        group.count === 1 ? group.name : `${group.name}-${i}`,
+        group.name,
+        group.workload,
+        group.params,
+        group.durability,
+      );
     }
   }
 
-  #spawn(id: string, group: string, workload: string, params: Record<string, unknown>, durability: 'normal' | 'full'): WorkerProcess {
+  #spawn(
+    id: string,
+    group: string,
+    workload: string,
+    params: Record<string, unknown>,
+    durability: 'normal' | 'full',
+  ): WorkerProcess {
     this.#history.registerWorker(id, group);
-    const env = Object.assign({}, ...this.#scenario.faults.map((f) => injectorFor(f).workerEnv?.(f, { id, group }) ?? {})) as Record<string, string>;
+    const env = Object.assign(
+      {},
+      ...this.#scenario.faults.map((f) => injectorFor(f).workerEnv?.(f, { id, group }) ?? {}),
+    ) as Record<string, string>;
     const worker = this.#supervisor.spawn({
       env,
       id,
@@ -284,7 +320,12 @@ class ScenarioRun {
       onEvent: (w, event) => this.#record(w.id, event),
       onExit: (w, exit) => {
         if (w.stderr.trim()) this.#history.append(w.id, { kind: 'worker.stderr', text: w.stderr.slice(-2000) });
-        this.#record(w.id, { kind: 'worker.exited', exitCode: exit.exitCode, signal: exit.signal, peakRssKb: w.peakRssKb });
+        this.#record(w.id, {
+          kind: 'worker.exited',
+          exitCode: exit.exitCode,
+          signal: exit.signal,
+          peakRssKb: w.peakRssKb,
+        });
         this.#checkSettled();
       },
     });
@@ -297,7 +338,8 @@ class ScenarioRun {
     if (!db) throw new Error('the database is not open yet');
     return {
       workers: (target) => this.#workersOf(target),
-      spawnHelper: (workload, params) => this.#spawn(`${workload}-${++this.#helperCount}`, `fault:${fault.kind}`, workload, params, 'normal'),
+      spawnHelper: (workload, params) =>
+        this.#spawn(`${workload}-${++this.#helperCount}`, `fault:${fault.kind}`, workload, params, 'normal'),
       db,
       runDir: this.#runDir,
       history: this.#history,

@@ -27,7 +27,8 @@ const channel = new WorkerChannel((command) => {
 try {
   const load = workloads[values.workload as WorkloadName] as (typeof workloads)[WorkloadName] | undefined;
   if (!load) throw new Error(`unknown workload "${values.workload}"; known: ${Object.keys(workloads).join(', ')}`);
-  if (!values.db || !values['worker-id'] || !values['run-dir']) throw new Error('--db, --worker-id and --run-dir are required');
+  if (!values.db || !values['worker-id'] || !values['run-dir'])
+    throw new Error('--db, --worker-id and --run-dir are required');
   const workload = await load();
   // The harness validated and resolved the parameters before starting this process.
   const params: unknown = JSON.parse(values.params);
@@ -44,6 +45,9 @@ try {
   channel.emit({ kind: 'worker.done', summary });
   process.exit(0);
 } catch (error) {
-  channel.emit({ kind: 'worker.error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  channel.emit({
+    kind: 'worker.error',
+    message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+  });
   process.exit(1);
 }

@@ -12,8 +12,22 @@ export type WorkerEvent =
   | { kind: 'lease.released'; itemId: string; epoch: number; at?: number }
   | { kind: 'lease.lost'; itemId: string; epoch: number; operation: string; message: string }
   | { kind: 'lease.none' }
-  | { kind: 'cache.pass'; pass: number; hits: number; misses: number; hitLatencyP50Ms: number | null; generateLatencyP50Ms: number | null }
-  | { kind: 'cache.summary'; hits: number; misses: number; hitRatePercent: number; hitLatencyP50Ms: number | null; generateLatencyP50Ms: number | null }
+  | {
+      kind: 'cache.pass';
+      pass: number;
+      hits: number;
+      misses: number;
+      hitLatencyP50Ms: number | null;
+      generateLatencyP50Ms: number | null;
+    }
+  | {
+      kind: 'cache.summary';
+      hits: number;
+      misses: number;
+      hitRatePercent: number;
+      hitLatencyP50Ms: number | null;
+      generateLatencyP50Ms: number | null;
+    }
   | { kind: 'tool.pass'; pass: number; executed: number; replayed: number; mismatches: number; inDoubt: number }
   /** A batch of tool calls was handed to the ledger (their 'started' rows are written): a moment to crash in. */
   | { kind: 'tool.batch'; pass: number; batch: number; calls: number }
@@ -32,7 +46,14 @@ export type WorkerEvent =
   | { kind: 'bench.samples'; subject: string; durability: string; samples: number[] }
   | { kind: 'step.started'; taskId: string; step: string }
   | { kind: 'step.finished'; taskId: string; step: string; seq: number; id: number }
-  | { kind: 'task.finished'; taskId: string; status: string; executed: string[]; skipped: number; resumedAfter: string | null };
+  | {
+      kind: 'task.finished';
+      taskId: string;
+      status: string;
+      executed: string[];
+      skipped: number;
+      resumedAfter: string | null;
+    };
 
 /** Events the harness itself records: process lifecycle, faults and commands. */
 export type HarnessEvent =

@@ -37,7 +37,6 @@ function workerEnv(marker: string, extra: Record<string, string> = {}): NodeJS.P
   return env;
 }
 
-
 /** Pids of live processes whose environment carries `marker` (Linux /proc; none elsewhere). */
 function markedProcesses(marker: string): number[] {
   const needle = Buffer.from(`${MARKER_VARIABLE}=${marker}\0`);
@@ -71,7 +70,17 @@ function startWorker(entry: string, options: SpawnOptions, marker: string) {
       `--params=${JSON.stringify(options.params)}`,
       `--durability=${options.durability}`,
     ],
-    { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', buffer: false, reject: false, cleanup: true, cwd: options.runDir, env: workerEnv(marker, options.env), extendEnv: false },
+    {
+      stdin: 'pipe',
+      stdout: 'pipe',
+      stderr: 'pipe',
+      buffer: false,
+      reject: false,
+      cleanup: true,
+      cwd: options.runDir,
+      env: workerEnv(marker, options.env),
+      extendEnv: false,
+    },
   );
 }
 type WorkerSubprocess = ReturnType<typeof startWorker>;
@@ -183,11 +192,21 @@ export class Supervisor {
 
   /** Starts a worker; its parameters are validated and defaulted here, so the worker itself needs no schema library. */
   spawn(options: SpawnOptions): WorkerProcess {
-    const schema = workloadParams[options.workload as WorkloadName] as (typeof workloadParams)[WorkloadName] | undefined;
-    if (!schema) throw new Error(`unknown workload "${options.workload}"; known: ${Object.keys(workloadParams).join(', ')}`);
+    const schema = workloadParams[options.workload as WorkloadName] as
+      | (typeof workloadParams)[WorkloadName]
+      | undefined;
+    if (!schema)
+      throw new Error(`unknown workload "${options.workload}"; known: ${Object.keys(workloadParams).join(', ')}`);
     const parsed = schema.safeParse(options.params);
-    if (!parsed.success) throw new Error(`invalid params for workload "${options.workload}" (worker ${options.id}): ${parsed.error.message}`);
-    const worker = new WorkerProcess({ ...options, params: parsed.data as Record<string, unknown> }, this.#entry, this.#marker);
+    if (!parsed.success)
+      throw new Error(
+        `invalid params for workload "${options.workload}" (worker ${options.id}): ${parsed.error.message}`,
+      );
+    const worker = new WorkerProcess(
+      { ...options, params: parsed.data as Record<string, unknown> },
+      this.#entry,
+      this.#marker,
+    );
     this.#workers.push(worker);
     return worker;
   }
@@ -212,7 +231,11 @@ export class Supervisor {
     }
     await Promise.all(this.#workers.map((w) => w.exited));
     const deadline = performance.now() + 5000;
-    for (let left = markedProcesses(this.#marker); left.length > 0 && performance.now() < deadline; left = markedProcesses(this.#marker)) {
+    for (
+      let left = markedProcesses(this.#marker);
+      left.length > 0 && performance.now() < deadline;
+      left = markedProcesses(this.#marker)
+    ) {
       for (const pid of left) {
         try {
           process.kill(pid, 'SIGCONT');

@@ -11,7 +11,13 @@ export default defineScenario({
     'The harness reopens the database and checks every acknowledged checkpoint, getLast() and integrity.',
   ],
   workers: [{ name: 'writer', workload: 'checkpoint-writer', params: { taskId: 'kill9-task', count: 1_000_000 } }],
-  faults: [{ kind: 'sigkill', target: 'writer', inject: { after: { kind: 'checkpoint.committed', worker: 'writer', count: { min: 20, max: 80 } } } }],
+  faults: [
+    {
+      kind: 'sigkill',
+      target: 'writer',
+      inject: { after: { kind: 'checkpoint.committed', worker: 'writer', count: { min: 20, max: 80 } } },
+    },
+  ],
   criteria: [
     {
       id: 'acknowledged-present',

@@ -28,14 +28,35 @@ export default defineScenario({
       inject: { after: { kind: 'lease.acquired', worker: 'holder' } },
       heal: { after: { kind: 'lease.acquired', worker: 'taker' } },
     },
-    { kind: 'clock-skew', target: 'sweeper', offsetMs: 5000, inject: { after: { kind: 'fault.injected', worker: 'harness', where: { fault: 'pause' } } } },
+    {
+      kind: 'clock-skew',
+      target: 'sweeper',
+      offsetMs: 5000,
+      inject: { after: { kind: 'fault.injected', worker: 'harness', where: { fault: 'pause' } } },
+    },
   ],
   commands: [
     { to: 'sweeper', send: { cmd: 'sweep' }, on: { after: { kind: 'clock.skewed', worker: 'sweeper' } } },
-    { to: 'holder', send: { cmd: 'renew' }, on: { after: { kind: 'fault.healed', worker: 'harness', where: { fault: 'pause' } } } },
-    { to: 'holder', send: { cmd: 'complete' }, on: { after: { kind: 'lease.lost', worker: 'holder', where: { operation: 'renew' } } } },
-    { to: 'holder', send: { cmd: 'stop' }, on: { after: { kind: 'lease.lost', worker: 'holder', where: { operation: 'complete' } } } },
-    { to: 'taker', send: { cmd: 'complete' }, on: { after: { kind: 'lease.lost', worker: 'holder', where: { operation: 'complete' } } } },
+    {
+      to: 'holder',
+      send: { cmd: 'renew' },
+      on: { after: { kind: 'fault.healed', worker: 'harness', where: { fault: 'pause' } } },
+    },
+    {
+      to: 'holder',
+      send: { cmd: 'complete' },
+      on: { after: { kind: 'lease.lost', worker: 'holder', where: { operation: 'renew' } } },
+    },
+    {
+      to: 'holder',
+      send: { cmd: 'stop' },
+      on: { after: { kind: 'lease.lost', worker: 'holder', where: { operation: 'complete' } } },
+    },
+    {
+      to: 'taker',
+      send: { cmd: 'complete' },
+      on: { after: { kind: 'lease.lost', worker: 'holder', where: { operation: 'complete' } } },
+    },
   ],
   criteria: [
     {
@@ -66,7 +87,13 @@ export default defineScenario({
       ours: '1 completed',
       check: { check: 'work-items', status: 'completed', equals: 1 },
     },
-    { id: 'no-errors', description: 'No worker failed', seed: '—', ours: '0 errors', check: { check: 'no-worker-errors' } },
+    {
+      id: 'no-errors',
+      description: 'No worker failed',
+      seed: '—',
+      ours: '0 errors',
+      check: { check: 'no-worker-errors' },
+    },
   ],
   timeoutMs: 30_000,
 });

@@ -8,10 +8,14 @@ export default defineScenario({
   procedure: [
     'A worker runs an 8-step task with the TaskRunner; every step writes an artifact, proves it with evidence, and is checkpointed.',
     'After a seeded random number (2–5) of finished steps, the harness sends SIGKILL.',
-    "A new worker starts; its clock is moved past the dead worker's task lease (3 s; no real waiting), then it runs the same task: it must resume after the last verified checkpoint and finish \"succeeded\", and no step whose checkpoint had committed may run again.",
+    'A new worker starts; its clock is moved past the dead worker\'s task lease (3 s; no real waiting), then it runs the same task: it must resume after the last verified checkpoint and finish "succeeded", and no step whose checkpoint had committed may run again.',
   ],
   workers: [
-    { name: 'first', workload: 'task-runner', params: { taskId: 'e2e-task', steps: 8, workRounds: 20000, leaseDurationMs: 3000 } },
+    {
+      name: 'first',
+      workload: 'task-runner',
+      params: { taskId: 'e2e-task', steps: 8, workRounds: 20000, leaseDurationMs: 3000 },
+    },
     {
       name: 'resumer',
       workload: 'task-runner',
@@ -20,16 +24,55 @@ export default defineScenario({
     },
   ],
   faults: [
-    { kind: 'sigkill', target: 'first', inject: { after: { kind: 'step.finished', worker: 'first', count: { min: 2, max: 5 } } } },
-    { kind: 'clock-skew', target: 'resumer', offsetMs: 3500, inject: { after: { kind: 'worker.ready', worker: 'resumer' } } },
+    {
+      kind: 'sigkill',
+      target: 'first',
+      inject: { after: { kind: 'step.finished', worker: 'first', count: { min: 2, max: 5 } } },
+    },
+    {
+      kind: 'clock-skew',
+      target: 'resumer',
+      offsetMs: 3500,
+      inject: { after: { kind: 'worker.ready', worker: 'resumer' } },
+    },
   ],
   commands: [{ to: 'resumer', send: { cmd: 'go' }, on: { after: { kind: 'clock.skewed', worker: 'resumer' } } }],
   criteria: [
-    { id: 'succeeded', description: 'Final task status', seed: 'task reaches terminal state (succeeded)', ours: 'succeeded', check: { check: 'task-status', taskId: 'e2e-task', status: 'succeeded' } },
-    { id: 'resumed', description: 'The new worker resumed instead of starting over', seed: 'resume from checkpoint works', ours: '≥ 2 committed steps skipped', check: { check: 'event-field', kind: 'task.finished', worker: 'resumer', field: 'skipped', min: 2 } },
-    { id: 'no-rerun', description: 'Committed steps executed again', seed: '—', ours: '0', check: { check: 'committed-steps-not-rerun', taskId: 'e2e-task' } },
-    { id: 'acknowledged-present', description: 'Every acknowledged step checkpoint survived the kill', seed: 'checkpoints survive crash', ours: '100 %', check: { check: 'acknowledged-checkpoints-present' } },
-    { id: 'integrity', description: 'PRAGMA integrity_check', seed: 'crash does not corrupt the database', ours: 'ok', check: { check: 'integrity-ok' } },
+    {
+      id: 'succeeded',
+      description: 'Final task status',
+      seed: 'task reaches terminal state (succeeded)',
+      ours: 'succeeded',
+      check: { check: 'task-status', taskId: 'e2e-task', status: 'succeeded' },
+    },
+    {
+      id: 'resumed',
+      description: 'The new worker resumed instead of starting over',
+      seed: 'resume from checkpoint works',
+      ours: '≥ 2 committed steps skipped',
+      check: { check: 'event-field', kind: 'task.finished', worker: 'resumer', field: 'skipped', min: 2 },
+    },
+    {
+      id: 'no-rerun',
+      description: 'Committed steps executed again',
+      seed: '—',
+      ours: '0',
+      check: { check: 'committed-steps-not-rerun', taskId: 'e2e-task' },
+    },
+    {
+      id: 'acknowledged-present',
+      description: 'Every acknowledged step checkpoint survived the kill',
+      seed: 'checkpoints survive crash',
+      ours: '100 %',
+      check: { check: 'acknowledged-checkpoints-present' },
+    },
+    {
+      id: 'integrity',
+      description: 'PRAGMA integrity_check',
+      seed: 'crash does not corrupt the database',
+      ours: 'ok',
+      check: { check: 'integrity-ok' },
+    },
   ],
   timeoutMs: 60_000,
 });

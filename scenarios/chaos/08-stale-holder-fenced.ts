@@ -6,11 +6,12 @@ const takerDid = (cmd: string) => ({ after: { kind: 'command.done' as const, wor
 export default defineScenario({
   id: 'stale-holder-fenced',
   title: 'A stale lease holder cannot write',
-  purpose: 'A holder paused past its lease wakes up after a takeover: its checkpoint, its tool call and its complete are all refused, and nothing it tried is in the database.',
+  purpose:
+    'A holder paused past its lease wakes up after a takeover: its checkpoint, its tool call and its complete are all refused, and nothing it tried is in the database.',
   seedTest: '— (not in the seed: fencing of every write made under a lease)',
   procedure: [
     'Worker "holder" acquires work item "job" (task "job-task") with a 3 s lease; the harness then freezes it with SIGSTOP.',
-    "The sweeper's clock is moved 5 s forward (no real waiting) and it reclaims the expired lease; worker \"taker\" acquires the item at a higher epoch.",
+    'The sweeper\'s clock is moved 5 s forward (no real waiting) and it reclaims the expired lease; worker "taker" acquires the item at a higher epoch.',
     'The holder is resumed and told, one after the other, to commit a checkpoint to the task, to record a tool call that appends its name to effects/job.log, and to complete the item: each must be refused.',
     'The taker then does the same three things: each must be accepted.',
     'Checks: the lease log shows no write accepted under a stale epoch; effects/job.log holds one line; the item is completed once.',
@@ -32,11 +33,20 @@ export default defineScenario({
       inject: { after: { kind: 'lease.acquired', worker: 'holder' } },
       heal: { after: { kind: 'lease.acquired', worker: 'taker' } },
     },
-    { kind: 'clock-skew', target: 'sweeper', offsetMs: 5000, inject: { after: { kind: 'fault.injected', worker: 'harness', where: { fault: 'pause' } } } },
+    {
+      kind: 'clock-skew',
+      target: 'sweeper',
+      offsetMs: 5000,
+      inject: { after: { kind: 'fault.injected', worker: 'harness', where: { fault: 'pause' } } },
+    },
   ],
   commands: [
     { to: 'sweeper', send: { cmd: 'sweep' }, on: { after: { kind: 'clock.skewed', worker: 'sweeper' } } },
-    { to: 'holder', send: { cmd: 'checkpoint' }, on: { after: { kind: 'fault.healed', worker: 'harness', where: { fault: 'pause' } } } },
+    {
+      to: 'holder',
+      send: { cmd: 'checkpoint' },
+      on: { after: { kind: 'fault.healed', worker: 'harness', where: { fault: 'pause' } } },
+    },
     { to: 'holder', send: { cmd: 'tool' }, on: holderDid('checkpoint') },
     { to: 'holder', send: { cmd: 'complete' }, on: holderDid('tool') },
     { to: 'holder', send: { cmd: 'stop' }, on: holderDid('complete') },
@@ -87,7 +97,13 @@ export default defineScenario({
       ours: '1 completed',
       check: { check: 'work-items', status: 'completed', equals: 1 },
     },
-    { id: 'no-errors', description: 'No worker failed', seed: '—', ours: '0 errors', check: { check: 'no-worker-errors' } },
+    {
+      id: 'no-errors',
+      description: 'No worker failed',
+      seed: '—',
+      ours: '0 errors',
+      check: { check: 'no-worker-errors' },
+    },
   ],
   timeoutMs: 30_000,
 });

@@ -5,7 +5,8 @@ const task = { taskId: 'order-1', steps: 6, workRounds: 20000, leaseDurationMs: 
 export default defineScenario({
   id: 'concurrent-runners',
   title: 'Two runners start one task at once',
-  purpose: 'A task has one owner at a time: of two runners started together one runs it and the other is turned away; after the owner is killed, a third resumes it. Every step runs and takes effect once, in order.',
+  purpose:
+    'A task has one owner at a time: of two runners started together one runs it and the other is turned away; after the owner is killed, a third resumes it. Every step runs and takes effect once, in order.',
   seedTest: '— (not in the seed: task ownership)',
   procedure: [
     'Two task-runner processes wait until both are ready, then are released together on task "order-1" (6 steps, 3 s task lease). Each step logs its execution, makes a side effect through an idempotency-keyed "API" (effects/<step>.log) and is checkpointed.',
@@ -14,25 +15,77 @@ export default defineScenario({
   ],
   workers: [
     { name: 'runners', workload: 'task-runner', count: 2, params: task },
-    { name: 'resumer', workload: 'task-runner', params: task, start: { after: { kind: 'fault.injected', worker: 'harness', where: { fault: 'sigkill' } } } },
+    {
+      name: 'resumer',
+      workload: 'task-runner',
+      params: task,
+      start: { after: { kind: 'fault.injected', worker: 'harness', where: { fault: 'sigkill' } } },
+    },
   ],
   faults: [
     { kind: 'sigkill', target: 'runners', inject: { after: { kind: 'task.busy', worker: 'runners' } } },
-    { kind: 'clock-skew', target: 'resumer', offsetMs: 3500, inject: { after: { kind: 'worker.ready', worker: 'resumer' } } },
+    {
+      kind: 'clock-skew',
+      target: 'resumer',
+      offsetMs: 3500,
+      inject: { after: { kind: 'worker.ready', worker: 'resumer' } },
+    },
   ],
   commands: [
     { to: 'runners', send: { cmd: 'go' }, on: { after: { kind: 'worker.ready', worker: 'runners', count: 2 } } },
     { to: 'resumer', send: { cmd: 'go' }, on: { after: { kind: 'clock.skewed', worker: 'resumer' } } },
   ],
   criteria: [
-    { id: 'busy', description: 'Runners turned away because another owned the task', seed: '—', ours: '1', check: { check: 'event-count', kind: 'task.busy', equals: 1 } },
-    { id: 'succeeded', description: 'Final task status', seed: '—', ours: 'succeeded', check: { check: 'task-status', taskId: 'order-1', status: 'succeeded' } },
-    { id: 'in-order-once', description: 'Steps committed once each, in order; none re-run after its commit', seed: '—', ours: '6 in order, 0 violations', check: { check: 'committed-steps-not-rerun', taskId: 'order-1' } },
-    { id: 'effects-once', description: 'Side effects per step (effects/<step>.log)', seed: '—', ours: 'each exactly once', check: { check: 'side-effects-exactly-once', dir: 'effects', files: 6 } },
-    { id: 'no-stale-writes', description: 'Writes accepted under a stale epoch of the task lease', seed: '—', ours: '0', check: { check: 'no-stale-epoch-writes' } },
-    { id: 'acknowledged-present', description: 'Every acknowledged step checkpoint survived the kill', seed: '—', ours: '100 %', check: { check: 'acknowledged-checkpoints-present' } },
+    {
+      id: 'busy',
+      description: 'Runners turned away because another owned the task',
+      seed: '—',
+      ours: '1',
+      check: { check: 'event-count', kind: 'task.busy', equals: 1 },
+    },
+    {
+      id: 'succeeded',
+      description: 'Final task status',
+      seed: '—',
+      ours: 'succeeded',
+      check: { check: 'task-status', taskId: 'order-1', status: 'succeeded' },
+    },
+    {
+      id: 'in-order-once',
+      description: 'Steps committed once each, in order; none re-run after its commit',
+      seed: '—',
+      ours: '6 in order, 0 violations',
+      check: { check: 'committed-steps-not-rerun', taskId: 'order-1' },
+    },
+    {
+      id: 'effects-once',
+      description: 'Side effects per step (effects/<step>.log)',
+      seed: '—',
+      ours: 'each exactly once',
+      check: { check: 'side-effects-exactly-once', dir: 'effects', files: 6 },
+    },
+    {
+      id: 'no-stale-writes',
+      description: 'Writes accepted under a stale epoch of the task lease',
+      seed: '—',
+      ours: '0',
+      check: { check: 'no-stale-epoch-writes' },
+    },
+    {
+      id: 'acknowledged-present',
+      description: 'Every acknowledged step checkpoint survived the kill',
+      seed: '—',
+      ours: '100 %',
+      check: { check: 'acknowledged-checkpoints-present' },
+    },
     { id: 'integrity', description: 'PRAGMA integrity_check', seed: '—', ours: 'ok', check: { check: 'integrity-ok' } },
-    { id: 'no-errors', description: 'No worker failed (the killed ones aside)', seed: '—', ours: '0 errors', check: { check: 'no-worker-errors' } },
+    {
+      id: 'no-errors',
+      description: 'No worker failed (the killed ones aside)',
+      seed: '—',
+      ours: '0 errors',
+      check: { check: 'no-worker-errors' },
+    },
   ],
   timeoutMs: 60_000,
 });

@@ -5,7 +5,8 @@ const calls = { commands: 24, passes: 1, concurrency: 8, sleepSeconds: 1 };
 export default defineScenario({
   id: 'kill-mid-tool-call',
   title: 'A worker killed while its tool calls run',
-  purpose: 'Tool calls cut off by a crash are reported in doubt, not run again; finished ones are replayed; no command runs twice and no process outlives the scenario.',
+  purpose:
+    'Tool calls cut off by a crash are reported in doubt, not run again; finished ones are replayed; no command runs twice and no process outlives the scenario.',
   seedTest: '— (not in the seed: in-doubt tool calls)',
   procedure: [
     'A worker runs 24 shell commands through the tool ledger, 8 at a time; each appends a line to its own file under effects/ and then sleeps 1 s.',
@@ -15,16 +16,51 @@ export default defineScenario({
   ],
   workers: [
     { name: 'first', workload: 'tool-replay', params: calls },
-    { name: 'second', workload: 'tool-replay', params: { ...calls, inDoubt: 'count' }, start: { after: { kind: 'worker.exited', worker: 'first' } } },
+    {
+      name: 'second',
+      workload: 'tool-replay',
+      params: { ...calls, inDoubt: 'count' },
+      start: { after: { kind: 'worker.exited', worker: 'first' } },
+    },
   ],
   faults: [{ kind: 'sigkill', target: 'first', inject: { after: { kind: 'tool.batch', worker: 'first', count: 2 } } }],
   criteria: [
-    { id: 'replayed', description: 'Calls the killed worker finished, replayed by the second', seed: '—', ours: '8', check: { check: 'event-field', kind: 'tool.pass', worker: 'second', field: 'replayed', equals: 8 } },
-    { id: 'in-doubt', description: 'Calls cut off by the kill, reported in doubt instead of run again', seed: '—', ours: '8', check: { check: 'event-field', kind: 'tool.pass', worker: 'second', field: 'inDoubt', equals: 8 } },
-    { id: 'executed', description: 'Calls the killed worker never started, run by the second', seed: '—', ours: '8', check: { check: 'event-field', kind: 'tool.pass', worker: 'second', field: 'executed', equals: 8 } },
-    { id: 'exactly-once', description: 'Side effects counted in files', seed: '—', ours: 'each command exactly once', check: { check: 'side-effects-exactly-once', dir: 'effects', files: 24 } },
+    {
+      id: 'replayed',
+      description: 'Calls the killed worker finished, replayed by the second',
+      seed: '—',
+      ours: '8',
+      check: { check: 'event-field', kind: 'tool.pass', worker: 'second', field: 'replayed', equals: 8 },
+    },
+    {
+      id: 'in-doubt',
+      description: 'Calls cut off by the kill, reported in doubt instead of run again',
+      seed: '—',
+      ours: '8',
+      check: { check: 'event-field', kind: 'tool.pass', worker: 'second', field: 'inDoubt', equals: 8 },
+    },
+    {
+      id: 'executed',
+      description: 'Calls the killed worker never started, run by the second',
+      seed: '—',
+      ours: '8',
+      check: { check: 'event-field', kind: 'tool.pass', worker: 'second', field: 'executed', equals: 8 },
+    },
+    {
+      id: 'exactly-once',
+      description: 'Side effects counted in files',
+      seed: '—',
+      ours: 'each command exactly once',
+      check: { check: 'side-effects-exactly-once', dir: 'effects', files: 24 },
+    },
     { id: 'integrity', description: 'PRAGMA integrity_check', seed: '—', ours: 'ok', check: { check: 'integrity-ok' } },
-    { id: 'no-errors', description: 'No worker failed (the killed one aside)', seed: '—', ours: '0 errors', check: { check: 'no-worker-errors' } },
+    {
+      id: 'no-errors',
+      description: 'No worker failed (the killed one aside)',
+      seed: '—',
+      ours: '0 errors',
+      check: { check: 'no-worker-errors' },
+    },
   ],
   timeoutMs: 60_000,
 });

@@ -71,8 +71,20 @@ export default defineScenario({
   criteria: [
     ...criteria('agentos'),
     ...criteria('sqlite'),
-    { id: 'integrity', description: 'PRAGMA integrity_check (the scenario’s database)', seed: '—', ours: 'ok', check: { check: 'integrity-ok' } },
-    { id: 'no-errors', description: 'No worker failed (the killed ones aside)', seed: '—', ours: '0 errors', check: { check: 'no-worker-errors' } },
+    {
+      id: 'integrity',
+      description: 'PRAGMA integrity_check (the scenario’s database)',
+      seed: '—',
+      ours: 'ok',
+      check: { check: 'integrity-ok' },
+    },
+    {
+      id: 'no-errors',
+      description: 'No worker failed (the killed ones aside)',
+      seed: '—',
+      ours: '0 errors',
+      check: { check: 'no-worker-errors' },
+    },
   ],
   timeoutMs: 300_000,
 });

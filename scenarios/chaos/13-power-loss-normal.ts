@@ -9,7 +9,7 @@ export default defineScenario({
     "The machine loses power while several processes commit with durability 'normal' (no fsync per commit): the database is never corrupt and opens, and what is lost is only a tail of acknowledged commits, measured: how many, and how old the oldest lost one was.",
   seedTest: '— (not in the seed: it kills processes, which leaves the page cache and so every unsynced write intact)',
   procedure: [
-    "The run folder is on lossyfs, a file system that keeps every write in memory until it is fsynced and can drop the rest, as a power loss would.",
+    'The run folder is on lossyfs, a file system that keeps every write in memory until it is fsynced and can drop the rest, as a power loss would.',
     "A task runner works through a 200-step task; once it has finished 5 steps, three writers start committing checkpoints to their own tasks as fast as they can, all with durability 'normal': SQLite fsyncs only at its WAL checkpoints.",
     'After a seeded random number (200–4,000) of acknowledged writer commits, the power goes: every worker dies of SIGKILL at once, and everything not fsynced is dropped; the last write is torn after 512 bytes.',
     "A new task runner starts; its clock is moved past the dead runner's task lease (no real waiting), and it runs the same task.",
@@ -36,22 +36,57 @@ export default defineScenario({
     },
   ],
   faults: [
-    { kind: 'power-loss', target: 'runner', tear: 512, inject: { after: { kind: 'checkpoint.committed', worker: 'writer', count: { min: 200, max: 4000 } } } },
-    { kind: 'clock-skew', target: 'resumer', offsetMs: 3500, inject: { after: { kind: 'worker.ready', worker: 'resumer' } } },
+    {
+      kind: 'power-loss',
+      target: 'runner',
+      tear: 512,
+      inject: { after: { kind: 'checkpoint.committed', worker: 'writer', count: { min: 200, max: 4000 } } },
+    },
+    {
+      kind: 'clock-skew',
+      target: 'resumer',
+      offsetMs: 3500,
+      inject: { after: { kind: 'worker.ready', worker: 'resumer' } },
+    },
   ],
   commands: [{ to: 'resumer', send: { cmd: 'go' }, on: { after: { kind: 'clock.skewed', worker: 'resumer' } } }],
   criteria: [
     {
       id: 'lost-only-a-tail',
-      description: 'What the power loss took of the acknowledged commits, on the files it left (checked before anything reopens them)',
+      description:
+        'What the power loss took of the acknowledged commits, on the files it left (checked before anything reopens them)',
       seed: '— (the seed promises survival of a process crash only)',
       ours: 'only the newest (a tail in commit order, no hole); the surviving database opens with integrity ok; how many and how old: reported',
       check: { check: 'power-loss-tail' },
     },
-    { id: 'gap-free', description: 'Sequence numbers of every task are 1..n without gaps, after the resumed run', seed: '—', ours: 'gap-free', check: { check: 'sequence-gap-free', taskIdPrefix: '' } },
-    { id: 'integrity', description: 'PRAGMA integrity_check of the final database', seed: 'no database corruption', ours: 'ok', check: { check: 'integrity-ok' } },
-    { id: 'succeeded', description: 'Final task status (lost steps run again)', seed: 'task reaches terminal state (succeeded)', ours: 'succeeded', check: { check: 'task-status', taskId: 'power-task', status: 'succeeded' } },
-    { id: 'no-errors', description: 'Worker errors other than the SIGKILLs of the power loss', seed: '—', ours: '0', check: { check: 'no-worker-errors' } },
+    {
+      id: 'gap-free',
+      description: 'Sequence numbers of every task are 1..n without gaps, after the resumed run',
+      seed: '—',
+      ours: 'gap-free',
+      check: { check: 'sequence-gap-free', taskIdPrefix: '' },
+    },
+    {
+      id: 'integrity',
+      description: 'PRAGMA integrity_check of the final database',
+      seed: 'no database corruption',
+      ours: 'ok',
+      check: { check: 'integrity-ok' },
+    },
+    {
+      id: 'succeeded',
+      description: 'Final task status (lost steps run again)',
+      seed: 'task reaches terminal state (succeeded)',
+      ours: 'succeeded',
+      check: { check: 'task-status', taskId: 'power-task', status: 'succeeded' },
+    },
+    {
+      id: 'no-errors',
+      description: 'Worker errors other than the SIGKILLs of the power loss',
+      seed: '—',
+      ours: '0',
+      check: { check: 'no-worker-errors' },
+    },
   ],
   timeoutMs: 60_000,
 });

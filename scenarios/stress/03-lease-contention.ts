@@ -11,7 +11,11 @@ export default defineStress({
     'From the history (epochs and worker-side hold intervals) the harness checks that no item ever had two live holders.',
   ],
   workers: [
-    { name: 'seeder', workload: 'lease-worker', params: { enqueue: 50, leaseDurationMs: 30_000, maxAttempts: 1, maxAcquisitions: 1, then: 'release' } },
+    {
+      name: 'seeder',
+      workload: 'lease-worker',
+      params: { enqueue: 50, leaseDurationMs: 30_000, maxAttempts: 1, maxAcquisitions: 1, then: 'release' },
+    },
     {
       name: 'worker',
       workload: 'lease-worker',
@@ -20,11 +24,33 @@ export default defineStress({
       start: { after: { kind: 'worker.exited', worker: 'seeder' } },
     },
   ],
-  commands: [{ to: 'worker', send: { cmd: 'go' }, on: { after: { kind: 'worker.ready', worker: 'worker', count: 20 } } }],
+  commands: [
+    { to: 'worker', send: { cmd: 'go' }, on: { after: { kind: 'worker.ready', worker: 'worker', count: 20 } } },
+  ],
   criteria: [
-    { id: 'all-acquired', description: 'Workers that acquired at least once', seed: 'all workers acquired leases', ours: '20/20', check: { check: 'every-worker-acquired', worker: 'worker' } },
-    { id: 'exclusive', description: 'Items held by two live holders at once', seed: '—', ours: '0 (epochs strictly increase; hold intervals disjoint)', check: { check: 'no-overlapping-leases' }, alert: 'lease_expiration_rate' },
-    { id: 'fairness', description: 'Fairness of acquisitions across workers (Jain’s index)', seed: 'fair distribution', ours: '≥ 0.8', check: { check: 'acquisition-fairness', worker: 'worker', minJain: 0.8 }, kind: 'target' },
+    {
+      id: 'all-acquired',
+      description: 'Workers that acquired at least once',
+      seed: 'all workers acquired leases',
+      ours: '20/20',
+      check: { check: 'every-worker-acquired', worker: 'worker' },
+    },
+    {
+      id: 'exclusive',
+      description: 'Items held by two live holders at once',
+      seed: '—',
+      ours: '0 (epochs strictly increase; hold intervals disjoint)',
+      check: { check: 'no-overlapping-leases' },
+      alert: 'lease_expiration_rate',
+    },
+    {
+      id: 'fairness',
+      description: 'Fairness of acquisitions across workers (Jain’s index)',
+      seed: 'fair distribution',
+      ours: '≥ 0.8',
+      check: { check: 'acquisition-fairness', worker: 'worker', minJain: 0.8 },
+      kind: 'target',
+    },
     { id: 'no-errors', description: 'Worker errors', seed: '—', ours: '0', check: { check: 'no-worker-errors' } },
   ],
   timeoutMs: 60_000,

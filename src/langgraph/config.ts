@@ -13,7 +13,9 @@ export function configurableOf(config: RunnableConfig, method: string): Record<s
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- checked at run time: a caller may be untyped JavaScript
   const configurable: unknown = config?.configurable;
   if (typeof configurable !== 'object' || configurable === null) {
-    throw new InvalidArgumentError(`AgentosSaver.${method}: config.configurable is missing; pass { configurable: { thread_id } }`);
+    throw new InvalidArgumentError(
+      `AgentosSaver.${method}: config.configurable is missing; pass { configurable: { thread_id } }`,
+    );
   }
   return configurable as Record<string, unknown>;
 }
@@ -26,7 +28,9 @@ export function addressOf(config: RunnableConfig, method: string): CheckpointAdd
   const configurable = configurableOf(config, method);
   const threadId = threadIdOf(configurable.thread_id, method);
   if (threadId === undefined) {
-    throw new InvalidArgumentError(`AgentosSaver.${method}: config.configurable.thread_id is missing; every checkpoint belongs to a thread`);
+    throw new InvalidArgumentError(
+      `AgentosSaver.${method}: config.configurable.thread_id is missing; every checkpoint belongs to a thread`,
+    );
   }
   return { threadId, ns: nsOf(configurable.checkpoint_ns, method), checkpointId: checkpointIdOf(configurable, method) };
 }
@@ -50,7 +54,9 @@ export function threadIdOf(value: unknown, method: string): string | undefined {
 export function nsOf(value: unknown, method: string): string {
   if (value === undefined || value === null) return '';
   if (typeof value !== 'string') {
-    throw new InvalidArgumentError(`AgentosSaver.${method}: config.configurable.checkpoint_ns must be a string ("" for the root graph), got ${typeof value}`);
+    throw new InvalidArgumentError(
+      `AgentosSaver.${method}: config.configurable.checkpoint_ns must be a string ("" for the root graph), got ${typeof value}`,
+    );
   }
   return value;
 }
@@ -61,7 +67,9 @@ function checkpointIdOf(configurable: Record<string, unknown>, method: string): 
   const value = configurable.checkpoint_id || configurable.thread_ts;
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value !== 'string') {
-    throw new InvalidArgumentError(`AgentosSaver.${method}: config.configurable.checkpoint_id must be a string, got ${typeof value}`);
+    throw new InvalidArgumentError(
+      `AgentosSaver.${method}: config.configurable.checkpoint_id must be a string, got ${typeof value}`,
+    );
   }
   return value;
 }

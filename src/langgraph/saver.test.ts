@@ -15,7 +15,10 @@ const State = Annotation.Root({
 type S = typeof State.State;
 
 /** start → inc (count + 1) → dbl (count × 2) → end, with an optional hook inside each node. */
-function counterGraph(saver: AgentosSaver, hook: (node: string, state: S, config: RunnableConfig) => void = () => undefined) {
+function counterGraph(
+  saver: AgentosSaver,
+  hook: (node: string, state: S, config: RunnableConfig) => void = () => undefined,
+) {
   return new StateGraph(State)
     .addNode('inc', (s, config) => {
       hook('inc', s, config);
@@ -34,7 +37,12 @@ function counterGraph(saver: AgentosSaver, hook: (node: string, state: S, config
 const thread = (threadId: string): RunnableConfig => ({ configurable: { thread_id: threadId } });
 const meta = { source: 'loop' as const, step: 0, parents: {} };
 function checkpoint(values: Record<string, unknown> = {}): Checkpoint {
-  return { ...emptyCheckpoint(), id: uuid6(-1), channel_values: values, channel_versions: Object.fromEntries(Object.keys(values).map((k) => [k, 1])) };
+  return {
+    ...emptyCheckpoint(),
+    id: uuid6(-1),
+    channel_values: values,
+    channel_versions: Object.fromEntries(Object.keys(values).map((k) => [k, 1])),
+  };
 }
 function count(db: AgentDatabase, table: string): number {
   return db.sqlite.prepare(`SELECT COUNT(*) FROM ${table}`).pluck().get() as number;
@@ -50,7 +58,9 @@ describe('AgentosSaver: one owner per thread', () => {
     await counterGraph(first).invoke({ count: 1 }, thread('t'));
     const rows = count(db, 'langgraph_checkpoints');
 
-    const busy = await counterGraph(second).invoke({ count: 5 }, thread('t')).catch((e: unknown) => e);
+    const busy = await counterGraph(second)
+      .invoke({ count: 5 }, thread('t'))
+      .catch((e: unknown) => e);
     expect(busy).toBeInstanceOf(ThreadBusyError);
     expect(busy).toMatchObject({ threadId: 't', holder: 'first', leaseExpiresAt: clock.now() + 30_000 });
     expect((busy as Error).message).toMatch(/thread "t" is being run by "first".*nothing was written/);
@@ -82,7 +92,10 @@ describe('AgentosSaver: one owner per thread', () => {
     await saver.put(thread('t'), checkpoint(), meta, {});
     clock.advance(5000);
     await saver.put(thread('t'), checkpoint(), meta, {});
-    const epochs = db.sqlite.prepare('SELECT lease_epoch FROM langgraph_checkpoints ORDER BY checkpoint_id').pluck().all();
+    const epochs = db.sqlite
+      .prepare('SELECT lease_epoch FROM langgraph_checkpoints ORDER BY checkpoint_id')
+      .pluck()
+      .all();
     expect(epochs).toEqual([1, 2]);
   });
 });
@@ -102,15 +115,30 @@ describe('AgentosSaver: fenced writes', () => {
     const put = await stale.put(thread('t'), checkpoint(), meta, {}).catch((e: unknown) => e);
     const writes = await stale.putWrites(mine, [['count', 1]], 'task-1').catch((e: unknown) => e);
     expect(put).toBeInstanceOf(LeaseLostError);
-    expect(put).toMatchObject({ itemId: 'thread:t', epoch: 1, currentEpoch: 2, currentHolder: 'fresh', operation: 'langgraph-put' });
+    expect(put).toMatchObject({
+      itemId: 'thread:t',
+      epoch: 1,
+      currentEpoch: 2,
+      currentHolder: 'fresh',
+      operation: 'langgraph-put',
+    });
     expect(writes).toBeInstanceOf(LeaseLostError);
     expect(writes).toMatchObject({ operation: 'langgraph-writes', currentEpoch: 2 });
     fresh.releaseThread('t');
     await expect(stale.put(thread('t'), checkpoint(), meta, {})).rejects.toBeInstanceOf(LeaseLostError);
     expect({ checkpoints: count(db, 'langgraph_checkpoints'), writes: count(db, 'langgraph_writes') }).toEqual(before);
     // Every accepted write is in the lease log under the epoch that held the thread.
-    const log = db.sqlite.prepare("SELECT holder || '@' || epoch || ' ' || op FROM lease_log WHERE item_id = 'thread:t' ORDER BY seq").pluck().all();
-    expect(log).toEqual(['stale@1 acquire', 'stale@1 langgraph-put', 'fresh@2 acquire', 'fresh@2 langgraph-put', 'fresh@2 release']);
+    const log = db.sqlite
+      .prepare("SELECT holder || '@' || epoch || ' ' || op FROM lease_log WHERE item_id = 'thread:t' ORDER BY seq")
+      .pluck()
+      .all();
+    expect(log).toEqual([
+      'stale@1 acquire',
+      'stale@1 langgraph-put',
+      'fresh@2 acquire',
+      'fresh@2 langgraph-put',
+      'fresh@2 release',
+    ]);
     // Letting go of the lost lease is what allows the saver to run the thread again.
     stale.releaseThread('t');
     await expect(stale.put(thread('t'), checkpoint(), meta, {})).resolves.toBeDefined();
@@ -131,7 +159,10 @@ describe('AgentosSaver: fenced writes', () => {
     await expect(graph.invoke({ count: 1 }, thread('t'))).rejects.toBeInstanceOf(LeaseLostError);
     // The run's checkpoints up to the takeover are there (LangGraph puts them in the background, so how many of the
     // first three depends on its scheduling); nothing the stale run wrote was accepted after the takeover.
-    const log = db.sqlite.prepare("SELECT holder || ' ' || op FROM lease_log WHERE item_id = 'thread:t' ORDER BY seq").pluck().all() as string[];
+    const log = db.sqlite
+      .prepare("SELECT holder || ' ' || op FROM lease_log WHERE item_id = 'thread:t' ORDER BY seq")
+      .pluck()
+      .all() as string[];
     const takeover = log.indexOf('fresh acquire');
     expect(takeover).toBeGreaterThan(0);
     expect(log.slice(takeover + 1).filter((entry) => entry.startsWith('stale'))).toEqual([]);
@@ -157,8 +188,12 @@ describe('AgentosSaver: evidence', () => {
     });
     await graph.invoke({ count: 1 }, thread('t'));
     const tuples = [];
-    for await (const tuple of saver.list(thread('t'))) tuples.push({ step: tuple.metadata?.step, evidence: saver.getEvidence(tuple.config) });
-    expect(tuples.find((t) => t.step === 1)?.evidence).toMatchObject({ evidence: { items: [{ kind: 'file-exists', path: 'inc.txt' }] }, verified: true });
+    for await (const tuple of saver.list(thread('t')))
+      tuples.push({ step: tuple.metadata?.step, evidence: saver.getEvidence(tuple.config) });
+    expect(tuples.find((t) => t.step === 1)?.evidence).toMatchObject({
+      evidence: { items: [{ kind: 'file-exists', path: 'inc.txt' }] },
+      verified: true,
+    });
     expect(tuples.filter((t) => t.evidence !== null)).toHaveLength(1);
     const afterInc = tuples.find((t) => t.step === 1)!;
     expect(afterInc.evidence?.verification?.ok).toBe(true);
@@ -229,18 +264,28 @@ describe('AgentosSaver: retention', () => {
     expect(kept.map((c) => c.id)).toEqual(ids.slice(7).reverse());
     expect(kept.map((c) => c.channel_values)).toEqual([8, 9, 10].reverse().map((n) => ({ fixed: 'kept', n })));
     expect(count(db, 'langgraph_writes')).toBe(3);
-    expect(db.sqlite.prepare('SELECT channel || version FROM langgraph_blobs ORDER BY 1').pluck().all()).toEqual(['fixed1', 'n10', 'n8', 'n9']);
+    expect(db.sqlite.prepare('SELECT channel || version FROM langgraph_blobs ORDER BY 1').pluck().all()).toEqual([
+      'fixed1',
+      'n10',
+      'n8',
+      'n9',
+    ]);
   });
 
   it('trim() trims every namespace of one thread and leaves other threads alone', async () => {
     const { db } = tempDb();
     const saver = new AgentosSaver(db);
     for (const ns of ['', 'child']) {
-      for (let i = 0; i < 4; i++) await saver.put({ configurable: { thread_id: 't', checkpoint_ns: ns } }, checkpoint({ v: i }), meta, { v: 1 });
+      for (let i = 0; i < 4; i++)
+        await saver.put({ configurable: { thread_id: 't', checkpoint_ns: ns } }, checkpoint({ v: i }), meta, { v: 1 });
     }
     for (let i = 0; i < 4; i++) await saver.put(thread('other'), checkpoint(), meta, {});
     expect(saver.trim('t', 1)).toEqual({ checkpoints: 6, writes: 0, blobs: 0 });
-    expect(db.sqlite.prepare('SELECT thread_id, COUNT(*) AS n FROM langgraph_checkpoints GROUP BY thread_id ORDER BY thread_id').all()).toEqual([
+    expect(
+      db.sqlite
+        .prepare('SELECT thread_id, COUNT(*) AS n FROM langgraph_checkpoints GROUP BY thread_id ORDER BY thread_id')
+        .all(),
+    ).toEqual([
       { thread_id: 'other', n: 4 },
       { thread_id: 't', n: 2 },
     ]);
@@ -271,12 +316,24 @@ describe('AgentosSaver: forks and input', () => {
   it('names the method, the key and what is valid for bad input, before writing anything', async () => {
     const { db } = tempDb();
     const saver = new AgentosSaver(db);
-    await expect(saver.put({}, checkpoint(), meta, {})).rejects.toThrow(/AgentosSaver.put: config.configurable is missing/);
-    await expect(saver.put({ configurable: { checkpoint_ns: '' } }, checkpoint(), meta, {})).rejects.toThrow(/put: config.configurable.thread_id is missing/);
-    await expect(saver.put({ configurable: { thread_id: 't', checkpoint_ns: 7 } }, checkpoint(), meta, {})).rejects.toThrow(/checkpoint_ns must be a string/);
-    await expect(saver.putWrites(thread('t'), [], 'task')).rejects.toThrow(/putWrites: config.configurable.checkpoint_id is missing/);
-    expect(() => saver.attachEvidence(thread('t'), evidence.pack())).toThrow(/pass the config a LangGraph node receives/);
-    expect(() => new AgentosSaver(db, { keeplast: 3 } as never)).toThrow(/unknown option "keeplast"; the options are workerId, leaseDurationMs/);
+    await expect(saver.put({}, checkpoint(), meta, {})).rejects.toThrow(
+      /AgentosSaver.put: config.configurable is missing/,
+    );
+    await expect(saver.put({ configurable: { checkpoint_ns: '' } }, checkpoint(), meta, {})).rejects.toThrow(
+      /put: config.configurable.thread_id is missing/,
+    );
+    await expect(
+      saver.put({ configurable: { thread_id: 't', checkpoint_ns: 7 } }, checkpoint(), meta, {}),
+    ).rejects.toThrow(/checkpoint_ns must be a string/);
+    await expect(saver.putWrites(thread('t'), [], 'task')).rejects.toThrow(
+      /putWrites: config.configurable.checkpoint_id is missing/,
+    );
+    expect(() => saver.attachEvidence(thread('t'), evidence.pack())).toThrow(
+      /pass the config a LangGraph node receives/,
+    );
+    expect(() => new AgentosSaver(db, { keeplast: 3 } as never)).toThrow(
+      /unknown option "keeplast"; the options are workerId, leaseDurationMs/,
+    );
     expect(() => new AgentosSaver(db, { leaseDurationMs: -1 })).toThrow(InvalidArgumentError);
     expect(count(db, 'langgraph_checkpoints') + count(db, 'work_items')).toBe(0);
   });

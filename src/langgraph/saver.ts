@@ -20,7 +20,15 @@ import type { Fence } from '../fencing.js';
 import { InvalidArgumentError, assertId, assertPositiveInt } from '../validate.js';
 import { addressOf, configurableOf, readAddressOf, threadIdOf, type CheckpointAddress } from './config.js';
 import { TaskEvidenceError, ThreadBusyError } from './errors.js';
-import { SaverStatements, TASKS_CHANNEL, type BlobRow, type CheckpointRow, type EvidenceRow, type ValueRow, type WriteRow } from './store.js';
+import {
+  SaverStatements,
+  TASKS_CHANNEL,
+  type BlobRow,
+  type CheckpointRow,
+  type EvidenceRow,
+  type ValueRow,
+  type WriteRow,
+} from './store.js';
 import { PendingEvidence, RefusedCheckpoints, combineEvidence } from './task-evidence.js';
 import { ThreadLeases } from './thread-leases.js';
 
@@ -47,7 +55,15 @@ export interface AgentosSaverOptions {
   serde?: SerializerProtocol;
 }
 
-const OPTION_NAMES: readonly string[] = ['workerId', 'leaseDurationMs', 'renewIntervalMs', 'takeOverDeadHolders', 'keepLast', 'baseDir', 'serde'];
+const OPTION_NAMES: readonly string[] = [
+  'workerId',
+  'leaseDurationMs',
+  'renewIntervalMs',
+  'takeOverDeadHolders',
+  'keepLast',
+  'baseDir',
+  'serde',
+];
 
 /** What a checkpoint's evidence says: none (null), or the items and how they verified. */
 export interface CheckpointEvidence {
@@ -93,14 +109,20 @@ export class AgentosSaver extends BaseCheckpointSaver {
     this.verifier = new EvidenceVerifier({ baseDir: checked.baseDir ?? process.cwd() });
     this.#db = db;
     this.#sql = new SaverStatements(db.sqlite);
-    this.#threads = new ThreadLeases(db, { workerId: this.workerId, leaseDurationMs, takeOverDeadHolders: checked.takeOverDeadHolders ?? true });
+    this.#threads = new ThreadLeases(db, {
+      workerId: this.workerId,
+      leaseDurationMs,
+      takeOverDeadHolders: checked.takeOverDeadHolders ?? true,
+    });
   }
 
   async getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
     const address = readAddressOf(config, 'getTuple');
     if (!address) return undefined;
     const params = { threadId: address.threadId, ns: address.ns, checkpointId: address.checkpointId };
-    const row = (address.checkpointId === undefined ? this.#sql.latest.get(params) : this.#sql.byId.get(params)) as CheckpointRow | undefined;
+    const row = (address.checkpointId === undefined ? this.#sql.latest.get(params) : this.#sql.byId.get(params)) as
+      | CheckpointRow
+      | undefined;
     return row ? this.#tuple(row) : undefined;
   }
 
@@ -110,13 +132,19 @@ export class AgentosSaver extends BaseCheckpointSaver {
     const threadId = threadIdOf(configurable.thread_id, 'list');
     const ns = configurable.checkpoint_ns;
     if (ns !== undefined && ns !== null && typeof ns !== 'string') {
-      throw new InvalidArgumentError(`AgentosSaver.list: config.configurable.checkpoint_ns must be a string, got ${typeof ns}`);
+      throw new InvalidArgumentError(
+        `AgentosSaver.list: config.configurable.checkpoint_ns must be a string, got ${typeof ns}`,
+      );
     }
     const before = options.before?.configurable?.checkpoint_id as string | undefined;
     const filter = Object.entries(options.filter ?? {}).filter(([, value]) => value !== undefined);
-    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- checked at run time: a caller may be untyped JavaScript
-    const limit = options.limit === undefined || options.limit === null ? undefined : Number.parseInt(String(options.limit), 10);
-    if (limit !== undefined && !(limit >= 0)) throw new InvalidArgumentError(`AgentosSaver.list: limit must be a whole number ≥ 0, got ${String(options.limit)}`);
+    const limit =
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- checked at run time: a caller may be untyped JavaScript
+      options.limit === undefined || options.limit === null ? undefined : Number.parseInt(String(options.limit), 10);
+    if (limit !== undefined && !(limit >= 0))
+      throw new InvalidArgumentError(
+        `AgentosSaver.list: limit must be a whole number ≥ 0, got ${String(options.limit)}`,
+      );
     const query = { threadId, ns: ns ?? undefined, before, filterKeys: filter.map(([key]) => key), limit };
     const params: Record<string, unknown> = { threadId, ns, before, limit };
     filter.forEach(([key, value], i) => {
@@ -124,7 +152,9 @@ export class AgentosSaver extends BaseCheckpointSaver {
       params[`value${i}`] = JSON.stringify(value);
     });
     const statement = this.#sql.list(query);
-    const used = Object.fromEntries(Object.entries(params).filter(([, value]) => value !== undefined && value !== null));
+    const used = Object.fromEntries(
+      Object.entries(params).filter(([, value]) => value !== undefined && value !== null),
+    );
     // All rows first: better-sqlite3 cannot run another statement on the connection while one is being iterated.
     const rows = statement.all(used) as CheckpointRow[];
     for (const row of rows) yield await this.#tuple(row);
@@ -135,7 +165,12 @@ export class AgentosSaver extends BaseCheckpointSaver {
    * another does). Only the channels in newVersions get their values stored; the others are already stored under
    * the versions the checkpoint names.
    */
-  async put(config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata, newVersions: ChannelVersions = {}): Promise<RunnableConfig> {
+  async put(
+    config: RunnableConfig,
+    checkpoint: Checkpoint,
+    metadata: CheckpointMetadata,
+    newVersions: ChannelVersions = {},
+  ): Promise<RunnableConfig> {
     const address = addressOf(config, 'put');
     const refusal = this.#refused.checkpointRefusal(address.threadId, address.ns, address.checkpointId, checkpoint.id);
     if (refusal) throw refusal;
@@ -145,9 +180,12 @@ export class AgentosSaver extends BaseCheckpointSaver {
     const [[type, serialized], [metadataType, metadataBytes], ...dumped] = await Promise.all([
       this.serde.dumpsTyped(rest),
       this.serde.dumpsTyped(metadata),
-      ...channels.map((channel) => (channel in values ? this.serde.dumpsTyped((values)[channel]) : EMPTY_VALUE)),
+      ...channels.map((channel) => (channel in values ? this.serde.dumpsTyped(values[channel]) : EMPTY_VALUE)),
     ]);
-    if (metadataType !== 'json') throw new InvalidArgumentError(`AgentosSaver.put: metadata must serialize to JSON (list() filters on it), got type "${metadataType}"`);
+    if (metadataType !== 'json')
+      throw new InvalidArgumentError(
+        `AgentosSaver.put: metadata must serialize to JSON (list() filters on it), got type "${metadataType}"`,
+      );
     const now = this.#db.clock.now();
     const lease = this.#threads.leaseFor(address.threadId, 'langgraph-put', now);
     const where = { threadId: address.threadId, ns: address.ns };
@@ -155,9 +193,24 @@ export class AgentosSaver extends BaseCheckpointSaver {
       this.#threads.check(address.threadId, lease, 'langgraph-put', now);
       channels.forEach((channel, i) => {
         const [blobType, value] = dumped[i] as [string, Uint8Array | null];
-        this.#sql.insertBlob.run({ threadId: where.threadId, ns: where.ns, channel, version: String(newVersions[channel]), type: blobType, value: value && toBuffer(value) });
+        this.#sql.insertBlob.run({
+          threadId: where.threadId,
+          ns: where.ns,
+          channel,
+          version: String(newVersions[channel]),
+          type: blobType,
+          value: value && toBuffer(value),
+        });
       });
-      const evidence = address.checkpointId === undefined ? null : combineEvidence(this.#sql.taskEvidenceOf.all({ ...where, checkpointId: address.checkpointId }) as { evidence: string; verification: string }[]);
+      const evidence =
+        address.checkpointId === undefined
+          ? null
+          : combineEvidence(
+              this.#sql.taskEvidenceOf.all({ ...where, checkpointId: address.checkpointId }) as {
+                evidence: string;
+                verification: string;
+              }[],
+            );
       this.#sql.upsertCheckpoint.run({
         ...where,
         checkpointId: checkpoint.id,
@@ -186,7 +239,9 @@ export class AgentosSaver extends BaseCheckpointSaver {
   async putWrites(config: RunnableConfig, writes: PendingWrite[], taskId: string, taskPath = ''): Promise<void> {
     const address = addressOf(config, 'putWrites');
     if (address.checkpointId === undefined) {
-      throw new InvalidArgumentError('AgentosSaver.putWrites: config.configurable.checkpoint_id is missing; writes belong to the checkpoint their task ran from');
+      throw new InvalidArgumentError(
+        'AgentosSaver.putWrites: config.configurable.checkpoint_id is missing; writes belong to the checkpoint their task ran from',
+      );
     }
     assertId('AgentosSaver.putWrites: taskId', taskId);
     const { threadId, ns, checkpointId } = address;
@@ -195,7 +250,11 @@ export class AgentosSaver extends BaseCheckpointSaver {
     const pack = this.#evidence.take(threadId, taskId);
     const verification = pack ? this.verifier.verify(pack) : null;
     if (verification && !verification.ok) {
-      const error = new TaskEvidenceError(threadId, taskId, verification.failures.map((f) => ({ index: f.index, kind: f.kind, reason: f.reason ?? 'failed' })));
+      const error = new TaskEvidenceError(
+        threadId,
+        taskId,
+        verification.failures.map((f) => ({ index: f.index, kind: f.kind, reason: f.reason ?? 'failed' })),
+      );
       this.#refused.refuseWrites(threadId, ns, checkpointId, taskId, error);
       throw error;
     }
@@ -205,14 +264,23 @@ export class AgentosSaver extends BaseCheckpointSaver {
         return { channel, idx: WRITES_IDX_MAP[channel] ?? idx, type, value: toBuffer(serialized) };
       }),
     );
-    const insert = writes.every(([channel]) => channel in WRITES_IDX_MAP) ? this.#sql.replaceWrite : this.#sql.insertWrite;
+    const insert = writes.every(([channel]) => channel in WRITES_IDX_MAP)
+      ? this.#sql.replaceWrite
+      : this.#sql.insertWrite;
     const now = this.#db.clock.now();
     const lease = this.#threads.leaseFor(address.threadId, 'langgraph-writes', now);
     const where = { threadId: address.threadId, ns: address.ns, checkpointId: address.checkpointId, taskId };
     this.#db.writeTransaction(() => {
       this.#threads.check(address.threadId, lease, 'langgraph-writes', now);
-      for (const row of rows) insert.run({ ...where, ...row, taskPath, leaseItem: lease.itemId, leaseEpoch: lease.epoch });
-      if (pack && verification) this.#sql.recordTaskEvidence.run({ ...where, evidence: JSON.stringify(pack), verification: JSON.stringify(verification), now });
+      for (const row of rows)
+        insert.run({ ...where, ...row, taskPath, leaseItem: lease.itemId, leaseEpoch: lease.epoch });
+      if (pack && verification)
+        this.#sql.recordTaskEvidence.run({
+          ...where,
+          evidence: JSON.stringify(pack),
+          verification: JSON.stringify(verification),
+          now,
+        });
     });
     this.#refused.acceptWrites(threadId, ns, checkpointId, taskId);
   }
@@ -250,7 +318,9 @@ export class AgentosSaver extends BaseCheckpointSaver {
     const threadId = threadIdOf(configurable.thread_id, 'attachEvidence');
     const taskId = configurable.__pregel_task_id;
     if (threadId === undefined || typeof taskId !== 'string') {
-      throw new InvalidArgumentError('AgentosSaver.attachEvidence: pass the config a LangGraph node receives (it names the thread and the task)');
+      throw new InvalidArgumentError(
+        'AgentosSaver.attachEvidence: pass the config a LangGraph node receives (it names the thread and the task)',
+      );
     }
     this.#evidence.attach(threadId, taskId, pack);
   }
@@ -275,7 +345,14 @@ export class AgentosSaver extends BaseCheckpointSaver {
     const result = this.verifier.verify(JSON.parse(found.evidence) as EvidencePack);
     const now = this.#db.clock.now();
     this.#db.writeTransaction(() =>
-      this.#sql.markVerified.run({ threadId: address.threadId, ns: address.ns, checkpointId: found.checkpointId, verified: result.ok ? 1 : 0, verification: JSON.stringify(result), now }),
+      this.#sql.markVerified.run({
+        threadId: address.threadId,
+        ns: address.ns,
+        checkpointId: found.checkpointId,
+        verified: result.ok ? 1 : 0,
+        verification: JSON.stringify(result),
+        now,
+      }),
     );
     return result;
   }
@@ -285,7 +362,10 @@ export class AgentosSaver extends BaseCheckpointSaver {
     const id = threadIdOf(threadId, 'trim');
     if (id === undefined) throw new InvalidArgumentError('AgentosSaver.trim: threadId is missing');
     assertPositiveInt('AgentosSaver.trim: keepLast', keepLast);
-    const namespaces = this.#db.sqlite.prepare('SELECT DISTINCT checkpoint_ns FROM langgraph_checkpoints WHERE thread_id = ?').pluck().all(id) as string[];
+    const namespaces = this.#db.sqlite
+      .prepare('SELECT DISTINCT checkpoint_ns FROM langgraph_checkpoints WHERE thread_id = ?')
+      .pluck()
+      .all(id) as string[];
     return this.#db.writeTransaction(() => {
       const total: TrimResult = { checkpoints: 0, writes: 0, blobs: 0 };
       for (const ns of namespaces) {
@@ -357,9 +437,14 @@ export class AgentosSaver extends BaseCheckpointSaver {
 
   #evidenceRow(config: RunnableConfig, method: string): (EvidenceRow & { checkpointId: string }) | undefined {
     const address: CheckpointAddress = addressOf(config, method);
-    const checkpointId = address.checkpointId ?? (this.#sql.latest.get({ threadId: address.threadId, ns: address.ns }) as CheckpointRow | undefined)?.checkpoint_id;
+    const checkpointId =
+      address.checkpointId ??
+      (this.#sql.latest.get({ threadId: address.threadId, ns: address.ns }) as CheckpointRow | undefined)
+        ?.checkpoint_id;
     if (checkpointId === undefined) return undefined;
-    const row = this.#sql.evidenceOf.get({ threadId: address.threadId, ns: address.ns, checkpointId }) as EvidenceRow | undefined;
+    const row = this.#sql.evidenceOf.get({ threadId: address.threadId, ns: address.ns, checkpointId }) as
+      | EvidenceRow
+      | undefined;
     return row && { ...row, checkpointId };
   }
 
@@ -377,11 +462,16 @@ export class AgentosSaver extends BaseCheckpointSaver {
     const stored = (await this.serde.loadsTyped(row.type, row.checkpoint)) as Omit<Checkpoint, 'channel_values'>;
     const keys = JSON.stringify(Object.entries(JSON.parse(row.channel_versions) as Record<string, string>));
     const blobs = (this.#sql.blobsOf.all({ ...where, keys }) as BlobRow[]).filter((b) => b.type !== 'empty');
-    const values = Object.fromEntries(await Promise.all(blobs.map(async (b) => [b.channel, await this.#load(b)] as const)));
+    const values = Object.fromEntries(
+      await Promise.all(blobs.map(async (b) => [b.channel, await this.#load(b)] as const)),
+    );
     const checkpoint: Checkpoint = { ...stored, channel_values: values };
     const writeRows = this.#sql.writesOf.all(where) as WriteRow[];
-    const pendingWrites: CheckpointPendingWrite[] = await Promise.all(writeRows.map(async (w) => [w.task_id, w.channel, await this.#load(w)] as CheckpointPendingWrite));
-    if (checkpoint.v < 4 && row.parent_checkpoint_id !== null) await this.#foldPendingSends(checkpoint, { ...where, checkpointId: row.parent_checkpoint_id });
+    const pendingWrites: CheckpointPendingWrite[] = await Promise.all(
+      writeRows.map(async (w) => [w.task_id, w.channel, await this.#load(w)] as CheckpointPendingWrite),
+    );
+    if (checkpoint.v < 4 && row.parent_checkpoint_id !== null)
+      await this.#foldPendingSends(checkpoint, { ...where, checkpointId: row.parent_checkpoint_id });
     const address = { thread_id: row.thread_id, checkpoint_ns: row.checkpoint_ns };
     const tuple: CheckpointTuple = {
       config: { configurable: { ...address, checkpoint_id: row.checkpoint_id } },
@@ -389,16 +479,21 @@ export class AgentosSaver extends BaseCheckpointSaver {
       metadata: (await this.serde.loadsTyped('json', row.metadata)) as CheckpointMetadata,
       pendingWrites,
     };
-    if (row.parent_checkpoint_id !== null) tuple.parentConfig = { configurable: { ...address, checkpoint_id: row.parent_checkpoint_id } };
+    if (row.parent_checkpoint_id !== null)
+      tuple.parentConfig = { configurable: { ...address, checkpoint_id: row.parent_checkpoint_id } };
     return tuple;
   }
 
   /** Checkpoints written before format 4 kept pending sends in their parent's writes: they become the TASKS channel. */
-  async #foldPendingSends(checkpoint: Checkpoint, parent: { threadId: string; ns: string; checkpointId: string }): Promise<void> {
+  async #foldPendingSends(
+    checkpoint: Checkpoint,
+    parent: { threadId: string; ns: string; checkpointId: string },
+  ): Promise<void> {
     const sends = this.#sql.sendsOf.all(parent) as ValueRow[];
-    (checkpoint.channel_values)[TASKS_CHANNEL] = await Promise.all(sends.map((s) => this.#load(s)));
+    checkpoint.channel_values[TASKS_CHANNEL] = await Promise.all(sends.map((s) => this.#load(s)));
     const versions = Object.values(checkpoint.channel_versions);
-    (checkpoint.channel_versions as Record<string, number | string>)[TASKS_CHANNEL] = versions.length > 0 ? maxChannelVersion(...versions) : this.getNextVersion(undefined);
+    (checkpoint.channel_versions as Record<string, number | string>)[TASKS_CHANNEL] =
+      versions.length > 0 ? maxChannelVersion(...versions) : this.getNextVersion(undefined);
   }
 
   async #load(row: ValueRow): Promise<unknown> {
@@ -425,16 +520,22 @@ function toBuffer(bytes: Uint8Array): Buffer {
 
 /** Every option, checked before anything is touched; errors name the option and what is valid. */
 function checkOptions(options: unknown): AgentosSaverOptions {
-  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError(`AgentosSaver: options must be an object, got ${String(options)}`);
+  if (typeof options !== 'object' || options === null)
+    throw new InvalidArgumentError(`AgentosSaver: options must be an object, got ${String(options)}`);
   const unknown = Object.keys(options).find((key) => !OPTION_NAMES.includes(key));
-  if (unknown !== undefined) throw new InvalidArgumentError(`AgentosSaver: unknown option "${unknown}"; the options are ${OPTION_NAMES.join(', ')}`);
+  if (unknown !== undefined)
+    throw new InvalidArgumentError(
+      `AgentosSaver: unknown option "${unknown}"; the options are ${OPTION_NAMES.join(', ')}`,
+    );
   const o = options as AgentosSaverOptions;
   if (o.workerId !== undefined) assertId('AgentosSaver: workerId', o.workerId);
   if (o.leaseDurationMs !== undefined) assertPositiveInt('AgentosSaver: leaseDurationMs', o.leaseDurationMs);
   if (o.renewIntervalMs !== undefined) assertPositiveInt('AgentosSaver: renewIntervalMs', o.renewIntervalMs);
   if (o.keepLast !== undefined) assertPositiveInt('AgentosSaver: keepLast', o.keepLast);
   if (o.takeOverDeadHolders !== undefined && typeof o.takeOverDeadHolders !== 'boolean') {
-    throw new InvalidArgumentError(`AgentosSaver: takeOverDeadHolders must be true or false, got ${JSON.stringify(o.takeOverDeadHolders)}`);
+    throw new InvalidArgumentError(
+      `AgentosSaver: takeOverDeadHolders must be true or false, got ${JSON.stringify(o.takeOverDeadHolders)}`,
+    );
   }
   if (o.baseDir !== undefined && (typeof o.baseDir !== 'string' || o.baseDir === '')) {
     throw new InvalidArgumentError(`AgentosSaver: baseDir must be a directory path, got ${JSON.stringify(o.baseDir)}`);

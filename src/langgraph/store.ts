@@ -43,7 +43,8 @@ export interface ListQuery {
 }
 
 /** Columns every read of a checkpoint returns. */
-const CHECKPOINT_COLUMNS = 'thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, checkpoint, channel_versions, metadata';
+const CHECKPOINT_COLUMNS =
+  'thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, checkpoint, channel_versions, metadata';
 const THREAD_NS = 'thread_id = @threadId AND checkpoint_ns = @ns';
 /** The channel name of LangGraph's pending sends (TASKS), whose writes fold into checkpoints written before format 4. */
 export const TASKS_CHANNEL = '__pregel_tasks';
@@ -94,8 +95,12 @@ export class SaverStatements {
       VALUES (@threadId, @ns, @checkpointId, @taskId, @evidence, @verification, @now)`);
     this.taskEvidenceOf = s.prepare(`
       SELECT evidence, verification FROM langgraph_task_evidence WHERE ${THREAD_NS} AND checkpoint_id = @checkpointId ORDER BY task_id`);
-    this.latest = s.prepare(`SELECT ${CHECKPOINT_COLUMNS} FROM langgraph_checkpoints WHERE ${THREAD_NS} ORDER BY checkpoint_id DESC LIMIT 1`);
-    this.byId = s.prepare(`SELECT ${CHECKPOINT_COLUMNS} FROM langgraph_checkpoints WHERE ${THREAD_NS} AND checkpoint_id = @checkpointId`);
+    this.latest = s.prepare(
+      `SELECT ${CHECKPOINT_COLUMNS} FROM langgraph_checkpoints WHERE ${THREAD_NS} ORDER BY checkpoint_id DESC LIMIT 1`,
+    );
+    this.byId = s.prepare(
+      `SELECT ${CHECKPOINT_COLUMNS} FROM langgraph_checkpoints WHERE ${THREAD_NS} AND checkpoint_id = @checkpointId`,
+    );
     // @keys is a JSON array of [channel, version as text] pairs: versions are matched as the text they were stored as.
     this.blobsOf = s.prepare(`
       SELECT b.channel, b.type, b.value FROM json_each(@keys) AS k
@@ -107,12 +112,14 @@ export class SaverStatements {
     this.sendsOf = s.prepare(`
       SELECT type, value FROM langgraph_writes WHERE ${THREAD_NS} AND checkpoint_id = @checkpointId AND channel = '${TASKS_CHANNEL}'
       ORDER BY task_path, task_id, idx`);
-    this.evidenceOf = s.prepare(`SELECT evidence, verified, verification, verified_at FROM langgraph_checkpoints WHERE ${THREAD_NS} AND checkpoint_id = @checkpointId`);
+    this.evidenceOf = s.prepare(
+      `SELECT evidence, verified, verification, verified_at FROM langgraph_checkpoints WHERE ${THREAD_NS} AND checkpoint_id = @checkpointId`,
+    );
     this.markVerified = s.prepare(`
       UPDATE langgraph_checkpoints SET verified = @verified, verification = @verification, verified_at = @now
       WHERE ${THREAD_NS} AND checkpoint_id = @checkpointId`);
-    this.deleteThread = ['langgraph_checkpoints', 'langgraph_blobs', 'langgraph_writes', 'langgraph_task_evidence'].map((table) =>
-      s.prepare(`DELETE FROM ${table} WHERE thread_id = ?`),
+    this.deleteThread = ['langgraph_checkpoints', 'langgraph_blobs', 'langgraph_writes', 'langgraph_task_evidence'].map(
+      (table) => s.prepare(`DELETE FROM ${table} WHERE thread_id = ?`),
     );
     // Checkpoint ids are uuid6, ordered by creation time: the newest keepLast are the last keepLast ids.
     this.oldestKept = s.prepare(`

@@ -13,7 +13,9 @@ export class PendingEvidence {
   attach(threadId: string, taskId: string, pack: EvidencePack): void {
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- checked at run time: a caller may be untyped JavaScript
     if (typeof pack !== 'object' || pack === null || !Array.isArray(pack.items)) {
-      throw new InvalidArgumentError(`attachEvidence: the pack must be an object { items: [...] } (see evidence.pack()), got ${JSON.stringify(pack)}`);
+      throw new InvalidArgumentError(
+        `attachEvidence: the pack must be an object { items: [...] } (see evidence.pack()), got ${JSON.stringify(pack)}`,
+      );
     }
     serializeJson(pack, `evidence of task "${taskId}"`);
     const key = keyOf(threadId, taskId);
@@ -35,7 +37,9 @@ function keyOf(threadId: string, taskId: string): string {
 }
 
 /** The evidence of several tasks as one pack, with their verifications merged (items renumbered in order). */
-export function combineEvidence(rows: readonly { evidence: string; verification: string }[]): { evidence: EvidencePack; verification: VerificationResult } | null {
+export function combineEvidence(
+  rows: readonly { evidence: string; verification: string }[],
+): { evidence: EvidencePack; verification: VerificationResult } | null {
   if (rows.length === 0) return null;
   const evidence: EvidencePack = { items: [] };
   const verification: VerificationResult = { ok: true, items: [], failures: [] };
@@ -84,15 +88,24 @@ export class RefusedCheckpoints {
   }
 
   /** The error to refuse a checkpoint with because of its parent; the checkpoint is then refused in turn. */
-  checkpointRefusal(threadId: string, ns: string, parentId: string | undefined, checkpointId: string): Error | undefined {
+  checkpointRefusal(
+    threadId: string,
+    ns: string,
+    parentId: string | undefined,
+    checkpointId: string,
+  ): Error | undefined {
     if (parentId === undefined || this.#byCheckpoint.size === 0) return undefined;
-    const error = this.#byCheckpoint.get(keyOf3(threadId, ns, parentId))?.values().next().value;
+    const error = this.#byCheckpoint
+      .get(keyOf3(threadId, ns, parentId))
+      ?.values()
+      .next().value;
     if (error) this.#byCheckpoint.set(keyOf3(threadId, ns, checkpointId), new Map([['*', error]]));
     return error;
   }
 
   forgetThread(threadId: string): void {
-    for (const key of this.#byCheckpoint.keys()) if (key.startsWith(`${threadId}\u0000`)) this.#byCheckpoint.delete(key);
+    for (const key of this.#byCheckpoint.keys())
+      if (key.startsWith(`${threadId}\u0000`)) this.#byCheckpoint.delete(key);
   }
 }
 

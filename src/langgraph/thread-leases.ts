@@ -59,7 +59,9 @@ export class ThreadLeases {
     this.#takeOverDeadHolders = options.takeOverDeadHolders;
     this.#leases = new LeaseManager(db, { workerId: options.workerId, leaseDurationMs: options.leaseDurationMs });
     const s = db.sqlite;
-    this.#owner = s.prepare('SELECT holder, epoch, host, pid, pid_start FROM langgraph_thread_owners WHERE item_id = ?');
+    this.#owner = s.prepare(
+      'SELECT holder, epoch, host, pid, pid_start FROM langgraph_thread_owners WHERE item_id = ?',
+    );
     this.#recordOwner = s.prepare(`
       INSERT OR REPLACE INTO langgraph_thread_owners (item_id, holder, epoch, host, pid, pid_start)
       VALUES (@itemId, @holder, @epoch, @host, @pid, @pidStart)`);
@@ -128,12 +130,20 @@ export class ThreadLeases {
     const itemId = `${THREAD_LEASE_PREFIX}${threadId}`;
     const lease = this.#db.writeTransaction(() => {
       this.#leases.enqueue([{ id: itemId }]);
-      const taken = this.#leases.acquire(itemId) ?? (this.#endDeadHolder(itemId, now) ? this.#leases.acquire(itemId) : null);
+      const taken =
+        this.#leases.acquire(itemId) ?? (this.#endDeadHolder(itemId, now) ? this.#leases.acquire(itemId) : null);
       if (!taken) {
         const item = this.#leases.get(itemId);
         throw new ThreadBusyError(threadId, item?.leaseHolder ?? null, item?.leaseExpiresAt ?? null);
       }
-      this.#recordOwner.run({ itemId, holder: this.workerId, epoch: taken.epoch, host: hostname(), pid: process.pid, pidStart: ownStartTime() });
+      this.#recordOwner.run({
+        itemId,
+        holder: this.workerId,
+        epoch: taken.epoch,
+        host: hostname(),
+        pid: process.pid,
+        pidStart: ownStartTime(),
+      });
       return taken;
     });
     const held = { lease, lost: false };

@@ -5,13 +5,13 @@ import type { AnyEvent } from '../../harness/workers/protocol.js';
 import { Supervisor, type WorkerProcess } from '../../harness/workers/supervisor.js';
 
 export type StartWorker = (
-    dir: string,
-    history: History,
-    id: string,
-    workload: string,
-    params: Record<string, unknown>,
-    onEvent?: (worker: WorkerProcess, event: AnyEvent) => void,
-  ) => WorkerProcess;
+  dir: string,
+  history: History,
+  id: string,
+  workload: string,
+  params: Record<string, unknown>,
+  onEvent?: (worker: WorkerProcess, event: AnyEvent) => void,
+) => WorkerProcess;
 
 /**
  * Starts real worker processes on `<dir>/agentos.db`, recording their events into a history. Every process is

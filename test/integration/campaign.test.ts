@@ -9,22 +9,26 @@ import { MUTANTS, type Mutant } from '../../src/mutants.js';
 const SEED = 32;
 
 describe.each(Object.keys(MUTANTS) as Mutant[])('the campaign against the %s mutant', (mutant) => {
-  it('finds a violation, shrinks it to at most two faults, and the printed repro fails again', { timeout: 600_000 }, async () => {
-    await buildWorkers({ mutant });
-    const buildDir = mutantBuildDir(mutant);
-    const report = await runCampaign({ runs: 50, seed: SEED, mutant, buildDir, diskFull: false });
-    // Runs go two at a time, so both may violate; the campaign stops and reports (and shrinks) the first.
-    expect(report.verdicts.violation, JSON.stringify(report.verdicts)).toBeGreaterThanOrEqual(1);
-    expect(report.violations).toHaveLength(1);
-    const [violation] = report.violations;
-    const shrunk = violation?.shrunk;
-    expect(shrunk?.schedule.faults.length ?? Infinity).toBeLessThanOrEqual(2);
-    // The repro line round-trips: parsed back from what was printed, the schedule fails again.
-    const printed = /--replay '(.*)'/.exec(reproLine(shrunk!.schedule, mutant))?.[1] ?? '';
-    expect(reproLine(shrunk!.schedule, mutant)).toContain(`--mutant ${mutant}`);
-    const again = await runOnce(parseSchedule(printed), { buildDir });
-    expect(again.run.verdict, again.run.reasons.join('; ')).toBe('violation');
-  });
+  it(
+    'finds a violation, shrinks it to at most two faults, and the printed repro fails again',
+    { timeout: 600_000 },
+    async () => {
+      await buildWorkers({ mutant });
+      const buildDir = mutantBuildDir(mutant);
+      const report = await runCampaign({ runs: 50, seed: SEED, mutant, buildDir, diskFull: false });
+      // Runs go two at a time, so both may violate; the campaign stops and reports (and shrinks) the first.
+      expect(report.verdicts.violation, JSON.stringify(report.verdicts)).toBeGreaterThanOrEqual(1);
+      expect(report.violations).toHaveLength(1);
+      const [violation] = report.violations;
+      const shrunk = violation?.shrunk;
+      expect(shrunk?.schedule.faults.length ?? Infinity).toBeLessThanOrEqual(2);
+      // The repro line round-trips: parsed back from what was printed, the schedule fails again.
+      const printed = /--replay '(.*)'/.exec(reproLine(shrunk!.schedule, mutant))?.[1] ?? '';
+      expect(reproLine(shrunk!.schedule, mutant)).toContain(`--mutant ${mutant}`);
+      const again = await runOnce(parseSchedule(printed), { buildDir });
+      expect(again.run.verdict, again.run.reasons.join('; ')).toBe('violation');
+    },
+  );
 });
 
 describe('the campaign against the real layer', () => {

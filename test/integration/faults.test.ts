@@ -29,19 +29,35 @@ describe('fault injectors and the vacuity guard', () => {
         { name: 'holder', workload: 'lease-holder', params: { itemId: 'job', leaseDurationMs: 600_000 } },
         { name: 'sweeper', workload: 'sweeper', params: {} },
       ],
-      faults: [{ kind: 'lease-expiry', target: 'holder', inject: { after: { kind: 'lease.acquired', worker: 'holder' } } }],
+      faults: [
+        { kind: 'lease-expiry', target: 'holder', inject: { after: { kind: 'lease.acquired', worker: 'holder' } } },
+      ],
       commands: [
         { to: 'sweeper', send: { cmd: 'sweep' }, on: { after: { kind: 'fault.injected', worker: 'harness' } } },
         { to: 'holder', send: { cmd: 'renew' }, on: { after: { kind: 'sweep.finished' } } },
         { to: 'holder', send: { cmd: 'stop' }, on: { after: { kind: 'lease.lost' } } },
       ],
       criteria: [
-        { id: 'recovered', description: 'd', seed: '—', ours: '1', check: { check: 'event-field', kind: 'sweep.finished', field: 'recovered', equals: 1 } },
-        { id: 'refused', description: 'd', seed: '—', ours: '1', check: { check: 'event-count', kind: 'lease.lost', equals: 1 } },
+        {
+          id: 'recovered',
+          description: 'd',
+          seed: '—',
+          ours: '1',
+          check: { check: 'event-field', kind: 'sweep.finished', field: 'recovered', equals: 1 },
+        },
+        {
+          id: 'refused',
+          description: 'd',
+          seed: '—',
+          ours: '1',
+          check: { check: 'event-count', kind: 'lease.lost', equals: 1 },
+        },
       ],
     });
     expect(result.state === 'failed' ? result.reasons : []).toEqual([]);
-    expect(result.vacuity).toEqual([{ fault: 'lease-expiry', target: 'holder', fired: true, detail: '1 lease(s) expired' }]);
+    expect(result.vacuity).toEqual([
+      { fault: 'lease-expiry', target: 'holder', fired: true, detail: '1 lease(s) expired' },
+    ]);
   });
 
   it('fails a scenario whose fault never took effect, even when every check passes', async () => {
@@ -55,7 +71,9 @@ describe('fault injectors and the vacuity guard', () => {
     });
     expect(result.state).toBe('failed');
     expect(result.criteria.every((c) => c.valid === true)).toBe(true);
-    expect(result.state === 'failed' && result.reasons.join('\n')).toMatch(/fault did not fire: sigkill on writer: no worker of "writer" was killed by SIGKILL/);
+    expect(result.state === 'failed' && result.reasons.join('\n')).toMatch(
+      /fault did not fire: sigkill on writer: no worker of "writer" was killed by SIGKILL/,
+    );
   });
 
   it('fires a fault at a fixed time and fails a scenario that outlives its timeout, leaving no process behind', async () => {

@@ -15,14 +15,19 @@ describe('several processes on one database', () => {
     const dir = tempDir();
     openDatabase(join(dir, 'agentos.db')).close();
     const history = new History();
-    const workers = Array.from({ length: 6 }, (_, i) => start(dir, history, `w${i}`, 'checkpoint-writer', { taskId: 'shared', count: 25 }));
+    const workers = Array.from({ length: 6 }, (_, i) =>
+      start(dir, history, `w${i}`, 'checkpoint-writer', { taskId: 'shared', count: 25 }),
+    );
     const exits = await Promise.all(workers.map((w) => w.exited));
     expect(exits.every((e) => e.exitCode === 0)).toBe(true);
     const db = openDatabase(join(dir, 'agentos.db'));
     const seqs = new CheckpointManager(db).list('shared').map((c) => c.seq);
     db.close();
     expect(seqs).toEqual(Array.from({ length: 150 }, (_, i) => i + 1));
-    const acked = history.select('checkpoint.committed').map((e) => e.seq).sort((a, b) => a - b);
+    const acked = history
+      .select('checkpoint.committed')
+      .map((e) => e.seq)
+      .sort((a, b) => a - b);
     expect(acked).toEqual(seqs);
   });
 
@@ -49,7 +54,14 @@ describe('several processes on one database', () => {
     const log = readFileSync(join(dir, 'steps.log'), 'utf8').trim().split('\n');
     for (const step of committedBeforeKill) expect(log.filter((l) => l.startsWith(`${step} `))).toHaveLength(1);
     const db = openDatabase(join(dir, 'agentos.db'));
-    expect(new CheckpointManager(db).list('job').map((c) => c.step)).toEqual(['step-1', 'step-2', 'step-3', 'step-4', 'step-5', 'step-6']);
+    expect(new CheckpointManager(db).list('job').map((c) => c.step)).toEqual([
+      'step-1',
+      'step-2',
+      'step-3',
+      'step-4',
+      'step-5',
+      'step-6',
+    ]);
     db.close();
   });
 });

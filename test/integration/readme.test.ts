@@ -35,7 +35,10 @@ describe('README', () => {
     const root = tempDir();
     mkdirSync(join(root, 'scenarios/chaos'), { recursive: true });
     const define = pathToFileURL(join(ROOT, 'harness/define.ts')).href;
-    writeFileSync(join(root, 'scenarios/chaos/11-kill-while-waiting.ts'), example!.replace('../../harness/define.js', define));
+    writeFileSync(
+      join(root, 'scenarios/chaos/11-kill-while-waiting.ts'),
+      example!.replace('../../harness/define.js', define),
+    );
     const [loaded] = await loadScenarios(root);
     if (loaded?.category !== 'chaos') throw new Error('the example did not load as a chaos scenario');
     expect(loaded.id).toBe('kill-while-waiting');

@@ -8,7 +8,8 @@ import { AgentosSaver } from '../../src/langgraph/index.js';
 import { useTempDir } from '../helpers/temp-db.js';
 
 /** One run of the example: node with tsx's loader is one process, so a signal sent to it reaches the agent. */
-const startAgent = (dir: string) => execa('node', ['--import', 'tsx', 'examples/langgraph-agent.ts', dir], { cwd: ROOT, reject: false, all: true });
+const startAgent = (dir: string) =>
+  execa('node', ['--import', 'tsx', 'examples/langgraph-agent.ts', dir], { cwd: ROOT, reject: false, all: true });
 type Run = ReturnType<typeof startAgent>;
 
 /** Starts runs of examples/langgraph-agent.ts, collecting their output; every run is reaped after each test. */
@@ -60,31 +61,36 @@ describe('examples/langgraph-agent.ts', () => {
   it.each([
     ['after its first tool call', 'tool: notes/note-1.md written'],
     ['between the LLM picking a tool call and the tool running', 'llm: next, write notes/note-2.md'],
-  ])('killed with SIGKILL %s, resumes in a new process at once and makes every tool side effect once', async (_when, killAfter) => {
-    const dir = tempDir();
-    const first = agent.start(dir);
-    // Once its imports are done, the run to be killed gets the lowest priority: on a busy machine the test then reads
-    // the line it kills on before the agent has run on much further, let alone finished.
-    await printed(agent, first, 'starting');
-    await execa('renice', ['-n', '19', '-p', String(first.pid)]);
-    await printed(agent, first, killAfter);
-    first.kill('SIGKILL');
-    const killed = await first;
-    expect(killed.signal).toBe('SIGKILL');
-    expect(agent.output(first)).not.toMatch(/^done/m);
+  ])(
+    'killed with SIGKILL %s, resumes in a new process at once and makes every tool side effect once',
+    async (_when, killAfter) => {
+      const dir = tempDir();
+      const first = agent.start(dir);
+      // Once its imports are done, the run to be killed gets the lowest priority: on a busy machine the test then reads
+      // the line it kills on before the agent has run on much further, let alone finished.
+      await printed(agent, first, 'starting');
+      await execa('renice', ['-n', '19', '-p', String(first.pid)]);
+      await printed(agent, first, killAfter);
+      first.kill('SIGKILL');
+      const killed = await first;
+      expect(killed.signal).toBe('SIGKILL');
+      expect(agent.output(first)).not.toMatch(/^done/m);
 
-    // The killed process still holds the thread's lease (60 s); it is taken over at once because its process is gone.
-    const second = agent.start(dir);
-    const resumed = await second;
-    expect(resumed.exitCode, agent.output(second)).toBe(0);
-    expect(agent.output(second)).toMatch(/^resuming after step \d+$/m);
-    expect(agent.output(second)).toMatch(/^done: 5 notes/m);
-    expect(effects(dir)).toEqual(notes);
-    expect(readdirSync(join(dir, 'notes')).sort()).toEqual(notes.map((n) => `${n}.md`));
-    // Every tool call the first run finished was replayed or skipped by the second, never written again.
-    const writtenTwice = notes.filter((n) => [first, second].every((run) => agent.output(run).includes(`tool: notes/${n}.md written`)));
-    expect(writtenTwice).toEqual([]);
-  });
+      // The killed process still holds the thread's lease (60 s); it is taken over at once because its process is gone.
+      const second = agent.start(dir);
+      const resumed = await second;
+      expect(resumed.exitCode, agent.output(second)).toBe(0);
+      expect(agent.output(second)).toMatch(/^resuming after step \d+$/m);
+      expect(agent.output(second)).toMatch(/^done: 5 notes/m);
+      expect(effects(dir)).toEqual(notes);
+      expect(readdirSync(join(dir, 'notes')).sort()).toEqual(notes.map((n) => `${n}.md`));
+      // Every tool call the first run finished was replayed or skipped by the second, never written again.
+      const writtenTwice = notes.filter((n) =>
+        [first, second].every((run) => agent.output(run).includes(`tool: notes/${n}.md written`)),
+      );
+      expect(writtenTwice).toEqual([]);
+    },
+  );
 
   it('is shown verbatim in the README', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -101,7 +107,9 @@ describe('examples/langgraph-agent.ts', () => {
       const refused = agent.start(dir);
       const result = await refused;
       expect(result.exitCode).not.toBe(0);
-      expect(agent.output(refused)).toMatch(/ThreadBusyError: thread "release-notes" is being run by "the-test-process"/);
+      expect(agent.output(refused)).toMatch(
+        /ThreadBusyError: thread "release-notes" is being run by "the-test-process"/,
+      );
       expect(existsSync(join(dir, 'effects.log'))).toBe(false);
       expect(db.sqlite.prepare('SELECT COUNT(*) FROM langgraph_checkpoints').pluck().get()).toBe(0);
 

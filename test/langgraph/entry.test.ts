@@ -41,6 +41,11 @@ describe('entry points', () => {
     expect(pkg.peerDependenciesMeta?.['@langchain/langgraph-checkpoint']).toEqual({ optional: true });
     expect(pkg.dependencies?.['@langchain/langgraph-checkpoint']).toBeUndefined();
     const entry = (await import(join(ROOT, pkg.exports?.['./langgraph'] as string))) as Record<string, unknown>;
-    expect(Object.keys(entry).sort()).toEqual(['AgentosSaver', 'THREAD_LEASE_PREFIX', 'TaskEvidenceError', 'ThreadBusyError']);
+    expect(Object.keys(entry).sort()).toEqual([
+      'AgentosSaver',
+      'THREAD_LEASE_PREFIX',
+      'TaskEvidenceError',
+      'ThreadBusyError',
+    ]);
   });
 });

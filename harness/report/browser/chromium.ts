@@ -11,7 +11,10 @@ export function findChromium(env: NodeJS.ProcessEnv = process.env): string | und
   if (env.CHROMIUM_PATH) return env.CHROMIUM_PATH;
   for (const name of CANDIDATES) {
     try {
-      const path = execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+      const path = execFileSync('sh', ['-c', `command -v ${name}`], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim();
       if (path) return path;
     } catch {
       // Not this one.

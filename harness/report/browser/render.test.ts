@@ -15,10 +15,14 @@ if (!executablePath) console.warn(CHROMIUM_MISSING);
 const screenshots = join(ROOT, 'reports', 'screenshots');
 
 describe.skipIf(!executablePath)('reports rendered in headless Chromium (GitHub CSS, Mermaid from npm)', () => {
-  const check = (markdown: string, name: string, dir = screenshots) => checkInBrowser(markdown, { executablePath: executablePath!, screenshotBase: join(dir, name) });
+  const check = (markdown: string, name: string, dir = screenshots) =>
+    checkInBrowser(markdown, { executablePath: executablePath!, screenshotBase: join(dir, name) });
 
   it('renders every chart of an acceptance report — benchmark targets, latency distribution, timeline, trend — light and dark', async () => {
-    const markdown = renderMarkdown(fixtureFile, fixtureDeclared, { histories: fixtureHistories, benchRuns: fixtureBenchRuns });
+    const markdown = renderMarkdown(fixtureFile, fixtureDeclared, {
+      histories: fixtureHistories,
+      benchRuns: fixtureBenchRuns,
+    });
     const result = await check(markdown, 'acceptance-fixture');
     expect(result.errors).toEqual([]);
     expect(result.diagrams).toBeGreaterThanOrEqual(4);
@@ -29,13 +33,18 @@ describe.skipIf(!executablePath)('reports rendered in headless Chromium (GitHub 
   it('renders the bench:compare chart', async () => {
     const base = benchFile('aaa1111', 0.03, 1);
     const head = benchFile('bbb2222', 0.045, 2);
-    const result = await check(renderComparison(base, head, compareBenchFiles(base, head), DEFAULT_COMPARE), 'comparison-fixture');
+    const result = await check(
+      renderComparison(base, head, compareBenchFiles(base, head), DEFAULT_COMPARE),
+      'comparison-fixture',
+    );
     expect(result.errors).toEqual([]);
     expect(result.rendered.light).toBe(1);
   });
 
   it('fails on a Mermaid syntax error', async () => {
-    const broken = ['# Broken', '', '```mermaid', 'xychart-beta', '  x-axis ["a", "b"]', '  bar [1, 2', '```', ''].join('\n');
+    const broken = ['# Broken', '', '```mermaid', 'xychart-beta', '  x-axis ["a", "b"]', '  bar [1, 2', '```', ''].join(
+      '\n',
+    );
     const result = await check(broken, 'broken', join(tmpdir(), 'agentos-browser-check'));
     expect(result.errors).toHaveLength(1);
     expect(result.errors[0]!.message).toMatch(/parse|expect|error/i);

@@ -41,8 +41,15 @@ interface PageElement {
   remove(): void;
 }
 interface PageGlobals {
-  document: { querySelectorAll(selector: string): Iterable<PageElement> & ArrayLike<PageElement>; createElement(tag: string): PageElement };
-  mermaid: { initialize(config: object): void; parse(text: string): Promise<unknown>; render(id: string, text: string): Promise<{ svg: string }> };
+  document: {
+    querySelectorAll(selector: string): Iterable<PageElement> & ArrayLike<PageElement>;
+    createElement(tag: string): PageElement;
+  };
+  mermaid: {
+    initialize(config: object): void;
+    parse(text: string): Promise<unknown>;
+    render(id: string, text: string): Promise<{ svg: string }>;
+  };
 }
 
 const escape = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -67,32 +74,40 @@ body { background: ${background}; margin: 0; } .markdown-body { box-sizing: bord
 /** Renders every Mermaid block in the page with the mermaid npm package; returns the ones that failed. */
 async function renderDiagrams(p: Page, theme: Theme): Promise<{ rendered: number; errors: DiagramError[] }> {
   await p.addScriptTag({ path: require.resolve('mermaid/dist/mermaid.min.js') });
-  return p.evaluate(async (mermaidTheme) => {
-    const { document, mermaid } = globalThis as unknown as PageGlobals;
-    mermaid.initialize({ startOnLoad: false, theme: mermaidTheme, securityLevel: 'strict' });
-    const errors: { index: number; message: string; source: string }[] = [];
-    let rendered = 0;
-    const blocks = Array.from(document.querySelectorAll('pre.mermaid-source'));
-    for (const [index, block] of blocks.entries()) {
-      const source = block.textContent ?? '';
-      try {
-        await mermaid.parse(source);
-        const { svg } = await mermaid.render(`diagram-${index}`, source);
-        const holder = document.createElement('div');
-        holder.className = 'rendered-diagram';
-        holder.innerHTML = svg;
-        block.replaceWith(holder);
-        // A chart that parsed but drew nothing (no bar, no line) shows no data.
-        if (holder.querySelector('svg rect, svg path, svg line')) rendered++;
-        else errors.push({ index, message: 'rendered an empty chart', source: source.slice(0, 200) });
-      } catch (error) {
-        errors.push({ index, message: error instanceof Error ? error.message : String(error), source: source.slice(0, 200) });
+  return p.evaluate(
+    async (mermaidTheme) => {
+      const { document, mermaid } = globalThis as unknown as PageGlobals;
+      mermaid.initialize({ startOnLoad: false, theme: mermaidTheme, securityLevel: 'strict' });
+      const errors: { index: number; message: string; source: string }[] = [];
+      let rendered = 0;
+      const blocks = Array.from(document.querySelectorAll('pre.mermaid-source'));
+      for (const [index, block] of blocks.entries()) {
+        const source = block.textContent ?? '';
+        try {
+          await mermaid.parse(source);
+          const { svg } = await mermaid.render(`diagram-${index}`, source);
+          const holder = document.createElement('div');
+          holder.className = 'rendered-diagram';
+          holder.innerHTML = svg;
+          block.replaceWith(holder);
+          // A chart that parsed but drew nothing (no bar, no line) shows no data.
+          if (holder.querySelector('svg rect, svg path, svg line')) rendered++;
+          else errors.push({ index, message: 'rendered an empty chart', source: source.slice(0, 200) });
+        } catch (error) {
+          errors.push({
+            index,
+            message: error instanceof Error ? error.message : String(error),
+            source: source.slice(0, 200),
+          });
+        }
       }
-    }
-    // Mermaid leaves the scratch element of a failed render in the body.
-    for (const leftover of Array.from(document.querySelectorAll('body > [id^="ddiagram-"], body > [id^="diagram-"]'))) leftover.remove();
-    return { rendered, errors };
-  }, theme === 'dark' ? 'dark' : 'default');
+      // Mermaid leaves the scratch element of a failed render in the body.
+      for (const leftover of Array.from(document.querySelectorAll('body > [id^="ddiagram-"], body > [id^="diagram-"]')))
+        leftover.remove();
+      return { rendered, errors };
+    },
+    theme === 'dark' ? 'dark' : 'default',
+  );
 }
 
 /**
@@ -103,8 +118,17 @@ export async function checkInBrowser(markdown: string, options: RenderOptions): 
   const themes = options.themes ?? ['light', 'dark'];
   mkdirSync(dirname(options.screenshotBase), { recursive: true });
   // As root (CI) Chromium's sandbox cannot start; the page is our own report, loaded from a string.
-  const browser = await chromium.launch({ executablePath: options.executablePath, headless: true, args: ['--no-sandbox'] });
-  const result: RenderCheck = { diagrams: (markdown.match(/^```mermaid$/gm) ?? []).length, rendered: { light: 0, dark: 0 }, errors: [], screenshots: [] };
+  const browser = await chromium.launch({
+    executablePath: options.executablePath,
+    headless: true,
+    args: ['--no-sandbox'],
+  });
+  const result: RenderCheck = {
+    diagrams: (markdown.match(/^```mermaid$/gm) ?? []).length,
+    rendered: { light: 0, dark: 0 },
+    errors: [],
+    screenshots: [],
+  };
   try {
     for (const theme of themes) {
       const p = await browser.newPage({ viewport: { width: 1280, height: 900 }, colorScheme: theme });

@@ -19,7 +19,9 @@ function targetBars(result: BenchResult, benchmark: ResolvedBenchmark): TargetBa
     if (value === null) return [];
     if ('maxMs' in c.metric) return [{ label: `${c.metric.variant} ${name}`, ratio: value / c.metric.maxMs }];
     const other = stat(c.metric.ratioTo, c.metric.stat);
-    return other ? [{ label: `${c.metric.variant} ÷ ${c.metric.ratioTo} ${name}`, ratio: value / other / c.metric.max }] : [];
+    return other
+      ? [{ label: `${c.metric.variant} ÷ ${c.metric.ratioTo} ${name}`, ratio: value / other / c.metric.max }]
+      : [];
   });
 }
 

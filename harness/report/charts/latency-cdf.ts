@@ -20,7 +20,9 @@ function edges(min: number, max: number): number[] {
  * where a linear axis would crush one of them. Empty when the test committed nothing.
  */
 export function latencyCdfChart(title: string, history: readonly HistoryEntry[]): string[] {
-  const latencies = history.flatMap((e) => (e.kind === 'checkpoint.committed' ? [e.latencyMs] : [])).sort((a, b) => a - b);
+  const latencies = history
+    .flatMap((e) => (e.kind === 'checkpoint.committed' ? [e.latencyMs] : []))
+    .sort((a, b) => a - b);
   if (latencies.length === 0) return [];
   const bins = edges(latencies[0]!, latencies.at(-1)!);
   const counts = bins.map((edge, i) => latencies.filter((l) => l <= edge && (i === 0 || l > bins[i - 1]!)).length);
@@ -28,7 +30,11 @@ export function latencyCdfChart(title: string, history: readonly HistoryEntry[])
   let running = 0;
   const series: Series[] = [
     { type: 'bar', label: '% of commits in the bin', values: counts.map(percent) },
-    { type: 'line', label: '% of commits at or below the bin’s upper edge (the CDF)', values: counts.map((n) => percent((running += n))) },
+    {
+      type: 'line',
+      label: '% of commits at or below the bin’s upper edge (the CDF)',
+      values: counts.map((n) => percent((running += n))),
+    },
   ];
   return [
     ...xychart({

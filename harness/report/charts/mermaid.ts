@@ -63,7 +63,10 @@ export function caption(series: readonly Series[]): string {
 export function xychart(input: XyChart): string[] {
   const chart = input.padEnds && 'labels' in input.x ? padded(input) : input;
   const palette = chart.series.map((_, i) => PALETTE[i % PALETTE.length]!.hex).join(', ');
-  const x = 'labels' in chart.x ? `[${chart.x.labels.map(label).join(', ')}]` : `${label(chart.x.title)} ${chartNumber(chart.x.min)} --> ${chartNumber(chart.x.max)}`;
+  const x =
+    'labels' in chart.x
+      ? `[${chart.x.labels.map(label).join(', ')}]`
+      : `${label(chart.x.title)} ${chartNumber(chart.x.min)} --> ${chartNumber(chart.x.max)}`;
   return [
     '```mermaid',
     '---',
@@ -88,7 +91,9 @@ function padded(chart: XyChart): XyChart {
     // Mermaid refuses an empty label and trims blanks (two would merge): zero-width spaces, one and two.
     x: { labels: ['\u200b', ...labels, '\u200b\u200b'] },
     series: chart.series.map((s) =>
-      s.type === 'bar' ? { ...s, values: [0, ...s.values, 0] } : { ...s, values: [s.values[0] ?? 0, ...s.values, s.values.at(-1) ?? 0] },
+      s.type === 'bar'
+        ? { ...s, values: [0, ...s.values, 0] }
+        : { ...s, values: [s.values[0] ?? 0, ...s.values, s.values.at(-1) ?? 0] },
     ),
   };
 }

@@ -7,8 +7,16 @@ const PROGRESS: { kind: HistoryEntry['kind']; name: string; weight: (e: HistoryE
   { kind: 'checkpoint.committed', name: 'checkpoints committed', weight: () => 1 },
   { kind: 'step.finished', name: 'task steps finished', weight: () => 1 },
   { kind: 'lease.acquired', name: 'leases acquired', weight: () => 1 },
-  { kind: 'tool.batch', name: 'tool calls handed to the ledger', weight: (e) => (e.kind === 'tool.batch' ? e.calls : 0) },
-  { kind: 'sweep.finished', name: 'leases recovered by sweeps', weight: (e) => (e.kind === 'sweep.finished' ? e.recovered : 0) },
+  {
+    kind: 'tool.batch',
+    name: 'tool calls handed to the ledger',
+    weight: (e) => (e.kind === 'tool.batch' ? e.calls : 0),
+  },
+  {
+    kind: 'sweep.finished',
+    name: 'leases recovered by sweeps',
+    weight: (e) => (e.kind === 'sweep.finished' ? e.recovered : 0),
+  },
   { kind: 'command.done', name: 'commands handled', weight: () => 1 },
 ];
 
@@ -26,7 +34,11 @@ export function scenarioStart(history: readonly HistoryEntry[], faults: readonly
  * count so that 100 acquisitions and one sweep share an axis) against the moments faults were injected and healed.
  * Empty when the history shows neither progress nor a fault.
  */
-export function timelineChart(title: string, history: readonly HistoryEntry[], faults: readonly FaultLogEntry[]): string[] {
+export function timelineChart(
+  title: string,
+  history: readonly HistoryEntry[],
+  faults: readonly FaultLogEntry[],
+): string[] {
   const start = scenarioStart(history, faults);
   if (start === undefined) return [];
   const kinds = PROGRESS.filter((p) => history.some((e) => e.kind === p.kind && p.weight(e) > 0)).slice(0, MAX_LINES);
@@ -40,7 +52,11 @@ export function timelineChart(title: string, history: readonly HistoryEntry[], f
     const perBin = new Array<number>(BINS).fill(0);
     for (const e of history) if (e.kind === p.kind) perBin[binOf(e.t)]! += p.weight(e);
     let running = 0;
-    return { type: 'line', label: `${p.name} (% of ${totals[k]})`, values: perBin.map((n) => (100 * (running += n)) / totals[k]!) };
+    return {
+      type: 'line',
+      label: `${p.name} (% of ${totals[k]})`,
+      values: perBin.map((n) => (100 * (running += n)) / totals[k]!),
+    };
   });
   const marks = (action: FaultLogEntry['action'], height: number): number[] => {
     const bins = new Set(acted.filter((f) => f.action === action).map((f) => binOf(f.t)));
@@ -48,7 +64,9 @@ export function timelineChart(title: string, history: readonly HistoryEntry[], f
   };
   const bars: Series[] = [
     { type: 'bar', label: 'a fault injected in that interval', values: marks('injected', 100) },
-    ...(acted.some((f) => f.action === 'healed') ? [{ type: 'bar' as const, label: 'a fault healed in that interval (half height)', values: marks('healed', 50) }] : []),
+    ...(acted.some((f) => f.action === 'healed')
+      ? [{ type: 'bar' as const, label: 'a fault healed in that interval (half height)', values: marks('healed', 50) }]
+      : []),
   ];
   const series = [...bars, ...lines];
   const when = acted.map((f) => `${f.fault} on ${f.target} ${f.action} at ${Math.round(f.t - start)} ms`).join('; ');

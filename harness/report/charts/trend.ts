@@ -25,11 +25,18 @@ export function trendSection(runs: readonly BenchRun[]): string[] {
     '',
     `| Variant | ${shown.map((r) => `\`${r.commit}\``).join(' | ')} |`,
     `|---|${shown.map(() => '---').join('|')}|`,
-    ...ids.map((id) => `| ${id} | ${shown.map((r) => (p50(r, id) === undefined ? '—' : `${chartNumber(p50(r, id)!)} ms`)).join(' | ')} |`),
+    ...ids.map(
+      (id) =>
+        `| ${id} | ${shown.map((r) => (p50(r, id) === undefined ? '—' : `${chartNumber(p50(r, id)!)} ms`)).join(' | ')} |`,
+    ),
     '',
   ];
   for (const benchmark of [...new Set(ids.map((id) => id.split('/')[0]!))]) {
-    const chart = chartable(shown, ids.filter((id) => id.startsWith(`${benchmark}/`)), p50);
+    const chart = chartable(
+      shown,
+      ids.filter((id) => id.startsWith(`${benchmark}/`)),
+      p50,
+    );
     if (!chart) continue;
     const first = chart.commits[0]!;
     const series: Series[] = chart.variants.map((id) => ({

@@ -70,12 +70,19 @@ export class RunProgress {
     const label = this.#current?.label ?? result.id;
     this.#current = undefined;
     const time = secondsText(result.durationMs);
-    if (result.state === 'passed') this.#out.write(`${this.#paint('green', '✓')} ${this.#counter(index)} ${label} passed in ${time}\n`);
-    else if (result.state === 'not-applicable') this.#out.write(`${this.#paint('yellow', '–')} ${this.#counter(index)} ${label} not applicable: ${result.reason}\n`);
+    if (result.state === 'passed')
+      this.#out.write(`${this.#paint('green', '✓')} ${this.#counter(index)} ${label} passed in ${time}\n`);
+    else if (result.state === 'not-applicable')
+      this.#out.write(
+        `${this.#paint('yellow', '–')} ${this.#counter(index)} ${label} not applicable: ${result.reason}\n`,
+      );
     else {
       const f = failedTest(result);
-      this.#out.write(`${this.#paint('red', '✗')} ${this.#counter(index)} ${this.#paint('bold', label)} ${this.#paint('red', `failed in ${time}`)}\n`);
-      for (const cause of [...(f?.causes ?? []), ...(f?.harness ?? [])].slice(0, 3)) this.#out.write(`      ${cause}\n`);
+      this.#out.write(
+        `${this.#paint('red', '✗')} ${this.#counter(index)} ${this.#paint('bold', label)} ${this.#paint('red', `failed in ${time}`)}\n`,
+      );
+      for (const cause of [...(f?.causes ?? []), ...(f?.harness ?? [])].slice(0, 3))
+        this.#out.write(`      ${cause}\n`);
     }
   }
 
@@ -98,7 +105,9 @@ export class RunProgress {
     // A status line wider than the terminal would wrap, and clearing it would clear only its last row.
     // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing -- a terminal reporting 0 columns has no width either
     const width = Math.max(20, (this.#out.columns || 100) - 3);
-    this.#out.write(`${CLEAR_LINE}${this.#paint('cyan', spinner)} ${text.length > width ? `${text.slice(0, width - 1)}…` : text}`);
+    this.#out.write(
+      `${CLEAR_LINE}${this.#paint('cyan', spinner)} ${text.length > width ? `${text.slice(0, width - 1)}…` : text}`,
+    );
     this.#statusShown = true;
   }
 
@@ -109,7 +118,10 @@ export class RunProgress {
 
   #heartbeat(): void {
     const c = this.#current;
-    if (c) this.#out.write(`    … ${c.label} still running (${secondsText(this.#options.now() - c.started)})${c.step ? `; last: ${c.step}` : ''}\n`);
+    if (c)
+      this.#out.write(
+        `    … ${c.label} still running (${secondsText(this.#options.now() - c.started)})${c.step ? `; last: ${c.step}` : ''}\n`,
+      );
   }
 
   #stopTimer(): void {

@@ -29,7 +29,9 @@ export function renderSummary(input: SummaryInput): string {
   const ok = summary.failed.length === 0 && summary.missing.length === 0 && passed === applicable && !campaignFailed;
   const out: string[] = [''];
   const tests = `${passed}/${applicable} passed${summary.failed.length > 0 ? `, ${summary.failed.length} failed` : ''}${notApplicable > 0 ? `, ${notApplicable} not applicable` : ''}`;
-  const invariants = campaign ? `; campaign: ${campaignFailed ? `${campaign.violations.length} violation(s), ${campaign.unjudged.length} not judged` : 'no violation'} in ${campaign.runs} runs` : '';
+  const invariants = campaign
+    ? `; campaign: ${campaignFailed ? `${campaign.violations.length} violation(s), ${campaign.unjudged.length} not judged` : 'no violation'} in ${campaign.runs} runs`
+    : '';
   const verdict = `${applicable > 0 ? tests : 'no declared test'}${invariants} in ${(input.durationMs / 1000).toFixed(1)} s (seed ${input.seed})`;
   out.push(ok ? paint(['bold', 'green'], `✓ ${verdict}`) : paint(['bold', 'red'], `✗ ${verdict}`));
   if (summary.failed.length > 0) {
@@ -41,23 +43,39 @@ export function renderSummary(input: SummaryInput): string {
     }
   }
   if (campaign && campaignFailed) {
-    out.push('', paint('bold', `Invariant violations in the fault campaign (${campaign.violations.length}${campaign.unjudged.length > 0 ? `, ${campaign.unjudged.length} runs not judged` : ''}):`));
-    for (const v of [...campaign.violations, ...campaign.unjudged]) out.push(`  ${paint('red', '✗')} ${v.reason}`, `      replay: ${paint('cyan', v.repro)}`);
+    out.push(
+      '',
+      paint(
+        'bold',
+        `Invariant violations in the fault campaign (${campaign.violations.length}${campaign.unjudged.length > 0 ? `, ${campaign.unjudged.length} runs not judged` : ''}):`,
+      ),
+    );
+    for (const v of [...campaign.violations, ...campaign.unjudged])
+      out.push(`  ${paint('red', '✗')} ${v.reason}`, `      replay: ${paint('cyan', v.repro)}`);
   }
-  if (summary.missing.length > 0) out.push('', paint('red', `No result (interrupted or timed out): ${summary.missing.join(', ')}`));
+  if (summary.missing.length > 0)
+    out.push('', paint('red', `No result (interrupted or timed out): ${summary.missing.join(', ')}`));
   if (summary.missed.length > 0) {
     out.push('', paint('bold', `Targets missed (${summary.missed.length}), reported, not failing the run:`));
-    for (const m of summary.missed) out.push(`  ${paint('yellow', '⚠')} ${m.id ?? m.title}: ${m.description} — target ${m.ours}, measured ${m.measured}`);
+    for (const m of summary.missed)
+      out.push(
+        `  ${paint('yellow', '⚠')} ${m.id ?? m.title}: ${m.description} — target ${m.ours}, measured ${m.measured}`,
+      );
   }
   if (summary.alerts.length > 0) {
     out.push('', paint('bold', `Alerts that would fire (${summary.alerts.length}):`));
-    for (const a of summary.alerts) out.push(`  ${paint('yellow', '🔔')} ${a.alert} (${a.severity}, ${a.threshold}): ${a.where} — ${a.measured}`);
+    for (const a of summary.alerts)
+      out.push(`  ${paint('yellow', '🔔')} ${a.alert} (${a.severity}, ${a.threshold}): ${a.where} — ${a.measured}`);
   }
   if (notApplicable > 0) {
-    out.push('', `Not applicable here (${notApplicable}): ${summary.notApplicable.map((n) => `${n.id} (${n.reason})`).join('; ')}`);
+    out.push(
+      '',
+      `Not applicable here (${notApplicable}): ${summary.notApplicable.map((n) => `${n.id} (${n.reason})`).join('; ')}`,
+    );
   }
   const [report, ...others] = input.written;
-  if (report) out.push('', `Report: ${paint('bold', report)}${others.length > 0 ? ` (also wrote ${others.join(', ')})` : ''}`);
+  if (report)
+    out.push('', `Report: ${paint('bold', report)}${others.length > 0 ? ` (also wrote ${others.join(', ')})` : ''}`);
   return `${out.join('\n')}\n`;
 }
 

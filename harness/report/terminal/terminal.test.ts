@@ -16,7 +16,17 @@ const failed: ScenarioResult = {
   procedure: ['x'],
   seed: 7,
   durationMs: 2100,
-  criteria: [{ id: 'once', kind: 'gate', description: 'Side effects counted in files', seed: '—', ours: 'each command exactly once', valid: false, measured: '3/6 exactly once' }],
+  criteria: [
+    {
+      id: 'once',
+      kind: 'gate',
+      description: 'Side effects counted in files',
+      seed: '—',
+      ours: 'each command exactly once',
+      valid: false,
+      measured: '3/6 exactly once',
+    },
+  ],
   faults: [],
   vacuity: [],
   workers: [],
@@ -40,20 +50,47 @@ const summary: RunSummary = {
       runDir: failed.runDir,
     },
   ],
-  missed: [{ id: 'database-contention', title: 'Database contention', description: 'Tail ratio', ours: '≤ 2', measured: '9.44' }],
-  alerts: [{ alert: 'checkpoint_creation_latency_p95', threshold: 'alerts above 50 ms', severity: 'warning', where: '100 concurrent tasks: Commit latency', measured: '103.4 ms', verdict: 'would alert', status: '🔔 would alert (> 50 ms)' }],
+  missed: [
+    {
+      id: 'database-contention',
+      title: 'Database contention',
+      description: 'Tail ratio',
+      ours: '≤ 2',
+      measured: '9.44',
+    },
+  ],
+  alerts: [
+    {
+      alert: 'checkpoint_creation_latency_p95',
+      threshold: 'alerts above 50 ms',
+      severity: 'warning',
+      where: '100 concurrent tasks: Commit latency',
+      measured: '103.4 ms',
+      verdict: 'would alert',
+      status: '🔔 would alert (> 50 ms)',
+    },
+  ],
   missing: [],
   notApplicable: [],
   campaign: undefined,
 };
 
 describe('renderSummary', () => {
-  const input = { summary, results: [failed], selected: 1, durationMs: 32_100, seed: 7, written: ['reports/acceptance.md', 'reports/results.json'] };
+  const input = {
+    summary,
+    results: [failed],
+    selected: 1,
+    durationMs: 32_100,
+    seed: 7,
+    written: ['reports/acceptance.md', 'reports/results.json'],
+  };
 
   it('ends the run with the failed tests, their causes, worker errors and replay command, missed targets, alerts and the report', () => {
     const text = renderSummary({ ...input, color: false });
     expect(text).toContain('✗ 0/1 passed, 1 failed in 32.1 s (seed 7)');
-    expect(text).toContain('Side effects counted in files — expected each command exactly once; measured 3/6 exactly once');
+    expect(text).toContain(
+      'Side effects counted in files — expected each command exactly once; measured 3/6 exactly once',
+    );
     expect(text).toContain('second: InDoubtToolCallError: call 9 has no result; resolve it with forget()');
     expect(text).toContain('replay: pnpm chaos --only kill-mid-tool-call --seed 7');
     expect(text).toMatch(/Targets missed \(1\).*\n.*database-contention: Tail ratio — target ≤ 2, measured 9\.44/);
@@ -63,8 +100,17 @@ describe('renderSummary', () => {
   });
 
   it('does not end a run whose campaign found a violation with a green verdict, and gives the shrunk replay line', () => {
-    const campaign = { runs: 30, violations: [{ reason: 'an acknowledged checkpoint is missing', repro: "pnpm chaos --replay '{}'" }], unjudged: [] };
-    const text = renderSummary({ ...input, summary: { ...summary, failed: [], missed: [], alerts: [], campaign }, results: [{ ...failed, state: 'passed' } as ScenarioResult], color: false });
+    const campaign = {
+      runs: 30,
+      violations: [{ reason: 'an acknowledged checkpoint is missing', repro: "pnpm chaos --replay '{}'" }],
+      unjudged: [],
+    };
+    const text = renderSummary({
+      ...input,
+      summary: { ...summary, failed: [], missed: [], alerts: [], campaign },
+      results: [{ ...failed, state: 'passed' } as ScenarioResult],
+      color: false,
+    });
     expect(text).toContain('✗ 1/1 passed; campaign: 1 violation(s), 0 not judged in 30 runs in 32.1 s (seed 7)');
     expect(text).toMatch(/an acknowledged checkpoint is missing\n\s+replay: pnpm chaos --replay '\{\}'/);
   });
@@ -132,8 +178,17 @@ describe('RunProgress', () => {
 
 describe('renderInterrupted', () => {
   it('says what was stopped and what was kept', () => {
-    const text = renderInterrupted({ stopped: 'chaos/kill9-recovery', finished: 3, unfinished: 16, previousReport: 'reports/acceptance.md' });
-    expect(text).toContain('Stopped: chaos/kill9-recovery (its processes reaped, its run folder removed); 3 test(s) had finished, 15 did not run.');
-    expect(text).toContain("Kept: the previous report, reports/acceptance.md, as it was; this run's results were not written.");
+    const text = renderInterrupted({
+      stopped: 'chaos/kill9-recovery',
+      finished: 3,
+      unfinished: 16,
+      previousReport: 'reports/acceptance.md',
+    });
+    expect(text).toContain(
+      'Stopped: chaos/kill9-recovery (its processes reaped, its run folder removed); 3 test(s) had finished, 15 did not run.',
+    );
+    expect(text).toContain(
+      "Kept: the previous report, reports/acceptance.md, as it was; this run's results were not written.",
+    );
   });
 });

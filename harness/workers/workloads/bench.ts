@@ -10,12 +10,24 @@ export const bench = defineWorkload<'bench'>({
     const dir = mkdtempSync(join(runDir, `${params.subject}-${params.durability}-`));
     const subject = await subjects[params.subject]({ dir, durability: params.durability });
     try {
-      const b = new Bench({ time: params.timeMs, warmupTime: params.warmupMs, iterations: params.iterations, retainSamples: true, throws: true });
+      const b = new Bench({
+        time: params.timeMs,
+        warmupTime: params.warmupMs,
+        iterations: params.iterations,
+        retainSamples: true,
+        throws: true,
+      });
       b.add(params.subject, subject.run);
       await b.run();
       const result = b.tasks[0]?.result;
-      if (!result || !('latency' in result) || !result.latency.samples) throw new Error(`tinybench returned no samples for ${params.subject}`);
-      channel.emit({ kind: 'bench.samples', subject: params.subject, durability: params.durability, samples: [...result.latency.samples] });
+      if (!result || !('latency' in result) || !result.latency.samples)
+        throw new Error(`tinybench returned no samples for ${params.subject}`);
+      channel.emit({
+        kind: 'bench.samples',
+        subject: params.subject,
+        durability: params.durability,
+        samples: [...result.latency.samples],
+      });
       return { samples: result.latency.samplesCount };
     } finally {
       subject.teardown();

@@ -28,7 +28,13 @@ export const checkpointWriter = defineWorkload<'checkpoint-writer'>({
         try {
           const c = cm.commit(cm.begin(taskId, `step-${i}`, { writer: workerId, i, token, padding }));
           if (params.recordOps) channel.emit({ kind: 'op.ok', op: 'checkpoint', n, token, seq: c.seq, id: c.id });
-          channel.emit({ kind: 'checkpoint.committed', taskId, seq: c.seq, id: c.id, latencyMs: performance.now() - started });
+          channel.emit({
+            kind: 'checkpoint.committed',
+            taskId,
+            seq: c.seq,
+            id: c.id,
+            latencyMs: performance.now() - started,
+          });
           if (params.intervalMs > 0) await delay(params.intervalMs);
           break;
         } catch (error) {

@@ -25,7 +25,8 @@ export const langgraphAgent = defineWorkload<'langgraph-agent'>({
     const taskId = `${params.saver}-agent`;
     const { saver, lease, close } = await openSaver(params.saver, { db, runDir, workerId, threadId: params.threadId });
     const tools = new ToolLedger(db, { inheritEnv: WORKER_TOOL_ENV });
-    for (const folder of [`effects-${params.saver}`, `runs-${params.saver}`, `notes-${params.saver}`]) mkdirSync(join(runDir, folder), { recursive: true });
+    for (const folder of [`effects-${params.saver}`, `runs-${params.saver}`, `notes-${params.saver}`])
+      mkdirSync(join(runDir, folder), { recursive: true });
     const executed: string[] = [];
 
     const Agent = Annotation.Root({
@@ -46,7 +47,13 @@ export const langgraphAgent = defineWorkload<'langgraph-agent'>({
         const effect = `effects-${params.saver}/${call.id}.log`;
         const result = await tools.run(
           `echo ran >> "runs-${params.saver}/${call.id}.log"; grep -qxF "$KEY" "${effect}" 2>/dev/null || echo "$KEY" >> "${effect}"; printf '%s\\n' "$TEXT" > "notes-${params.saver}/${call.id}.md"`,
-          { cwd: runDir, env: { KEY: `${taskId}:${call.id}`, TEXT: call.text }, key: `${taskId}:${call.id}`, onInDoubt: 'execute', ...lease() },
+          {
+            cwd: runDir,
+            env: { KEY: `${taskId}:${call.id}`, TEXT: call.text },
+            key: `${taskId}:${call.id}`,
+            onInDoubt: 'execute',
+            ...lease(),
+          },
         );
         if (!result.replayed) executed.push(call.id);
         channel.emit({ kind: 'step.finished', taskId, step: call.id, seq: call.index, id: call.index });
@@ -59,13 +66,24 @@ export const langgraphAgent = defineWorkload<'langgraph-agent'>({
 
     try {
       // Two supersteps per tool call (LLM, tool), and LangGraph stops a run at 25 unless told otherwise.
-      const config = { configurable: { thread_id: params.threadId }, durability: 'sync' as const, recursionLimit: 2 * params.toolCalls + 5 };
+      const config = {
+        configurable: { thread_id: params.threadId },
+        durability: 'sync' as const,
+        recursionLimit: 2 * params.toolCalls + 5,
+      };
       const saved = await graph.getState(config);
       const resumedAfter = saved.next.length > 0 ? `step ${String(saved.metadata?.step)}` : null;
       const final = await graph.invoke(resumedAfter === null ? {} : null, config);
       const expected = Array.from({ length: params.toolCalls }, (_, i) => `call-${i + 1}`);
       const complete = JSON.stringify(final.notes) === JSON.stringify(expected);
-      channel.emit({ kind: 'task.finished', taskId, status: complete ? 'succeeded' : 'failed', executed, skipped: params.toolCalls - executed.length, resumedAfter });
+      channel.emit({
+        kind: 'task.finished',
+        taskId,
+        status: complete ? 'succeeded' : 'failed',
+        executed,
+        skipped: params.toolCalls - executed.length,
+        resumedAfter,
+      });
       return { executed: executed.length, notes: final.notes.length };
     } finally {
       close();
@@ -81,7 +99,10 @@ interface OpenedSaver {
 }
 
 /** AgentosSaver on the scenario's database, or LangGraph's SqliteSaver on a file of its own under the same pragmas. */
-async function openSaver(kind: 'agentos' | 'sqlite', context: { db: import('../../../src/index.js').AgentDatabase; runDir: string; workerId: string; threadId: string }): Promise<OpenedSaver> {
+async function openSaver(
+  kind: 'agentos' | 'sqlite',
+  context: { db: import('../../../src/index.js').AgentDatabase; runDir: string; workerId: string; threadId: string },
+): Promise<OpenedSaver> {
   if (kind === 'agentos') {
     const { AgentosSaver } = await import('../../../src/langgraph/index.js');
     const saver = new AgentosSaver(context.db, { workerId: context.workerId, baseDir: context.runDir });
@@ -90,6 +111,13 @@ async function openSaver(kind: 'agentos' | 'sqlite', context: { db: import('../.
   const { SqliteSaver } = await import('@langchain/langgraph-checkpoint-sqlite');
   const { default: Database } = await import('better-sqlite3');
   const file = new Database(join(context.runDir, 'sqlitesaver.db'));
-  for (const pragma of ['journal_mode = WAL', 'synchronous = NORMAL', 'cache_size = -64000', 'temp_store = MEMORY', 'mmap_size = 268435456']) file.pragma(pragma);
+  for (const pragma of [
+    'journal_mode = WAL',
+    'synchronous = NORMAL',
+    'cache_size = -64000',
+    'temp_store = MEMORY',
+    'mmap_size = 268435456',
+  ])
+    file.pragma(pragma);
   return { saver: new SqliteSaver(file), lease: () => ({}), close: () => file.close() };
 }

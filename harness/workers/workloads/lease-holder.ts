@@ -38,8 +38,18 @@ export const leaseHolder = defineWorkload<'lease-holder'>({
           channel.emit({ kind: 'lease.completed', itemId: lease.itemId, epoch: lease.epoch });
         } else if (command.cmd === 'checkpoint') {
           const started = performance.now();
-          const c = checkpoints.commit(checkpoints.begin(taskId, `by-${workerId}`, { workerId, epoch: lease.epoch }), undefined, { lease });
-          channel.emit({ kind: 'checkpoint.committed', taskId, seq: c.seq, id: c.id, latencyMs: performance.now() - started });
+          const c = checkpoints.commit(
+            checkpoints.begin(taskId, `by-${workerId}`, { workerId, epoch: lease.epoch }),
+            undefined,
+            { lease },
+          );
+          channel.emit({
+            kind: 'checkpoint.committed',
+            taskId,
+            seq: c.seq,
+            id: c.id,
+            latencyMs: performance.now() - started,
+          });
         } else if (command.cmd === 'tool') {
           await ledger.run(`echo ${workerId} >> effects/${params.itemId}.log`, { cwd: runDir, lease });
         }
@@ -47,7 +57,13 @@ export const leaseHolder = defineWorkload<'lease-holder'>({
         if (!(error instanceof LeaseLostError)) throw error;
         lost++;
         outcome = 'refused';
-        channel.emit({ kind: 'lease.lost', itemId: lease.itemId, epoch: lease.epoch, operation: error.operation, message: error.message });
+        channel.emit({
+          kind: 'lease.lost',
+          itemId: lease.itemId,
+          epoch: lease.epoch,
+          operation: error.operation,
+          message: error.message,
+        });
       }
       channel.emit({ kind: 'command.done', cmd: command.cmd, outcome });
       if (command.cmd === 'complete' && outcome === 'ok') break;

@@ -16,7 +16,11 @@ export const leaseWorker = defineWorkload<'lease-worker'>({
     // doubled and it peaked at 81-83 MB; with 100, at 74 MB in 10 runs out of 10.
     for (let start = 0; start < params.enqueue; start += ENQUEUE_CHUNK) {
       const size = Math.min(ENQUEUE_CHUNK, params.enqueue - start);
-      leases.enqueue(Array.from({ length: size }, (_, i) => ({ id: `${params.enqueuePrefix}${String(start + i).padStart(6, '0')}` })));
+      leases.enqueue(
+        Array.from({ length: size }, (_, i) => ({
+          id: `${params.enqueuePrefix}${String(start + i).padStart(6, '0')}`,
+        })),
+      );
     }
     if (params.quiet && params.then === 'keep') {
       // Bulk set-up for scale tests: take every lease, a thousand per transaction.
@@ -49,7 +53,13 @@ export const leaseWorker = defineWorkload<'lease-worker'>({
         continue;
       }
       acquired++;
-      channel.emit({ kind: 'lease.acquired', itemId: lease.itemId, epoch: lease.epoch, expiresAt: lease.expiresAt, at: monotonicMs() });
+      channel.emit({
+        kind: 'lease.acquired',
+        itemId: lease.itemId,
+        epoch: lease.epoch,
+        expiresAt: lease.expiresAt,
+        at: monotonicMs(),
+      });
       try {
         const at = monotonicMs();
         if (params.then === 'complete') {
@@ -62,7 +72,13 @@ export const leaseWorker = defineWorkload<'lease-worker'>({
       } catch (error) {
         if (!(error instanceof LeaseLostError)) throw error;
         lost++;
-        channel.emit({ kind: 'lease.lost', itemId: lease.itemId, epoch: lease.epoch, operation: error.operation, message: error.message });
+        channel.emit({
+          kind: 'lease.lost',
+          itemId: lease.itemId,
+          epoch: lease.epoch,
+          operation: error.operation,
+          message: error.message,
+        });
       }
     }
     return { acquired, attempts, lost };

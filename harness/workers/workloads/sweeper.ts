@@ -13,7 +13,13 @@ export const sweeper = defineWorkload<'sweeper'>({
       const stats = sweep.scanAndRecover();
       recovered += stats.recovered;
       done++;
-      channel.emit({ kind: 'sweep.finished', expiredFound: stats.expiredFound, recovered: stats.recovered, errors: stats.errors, durationMs: stats.durationMs });
+      channel.emit({
+        kind: 'sweep.finished',
+        expiredFound: stats.expiredFound,
+        recovered: stats.recovered,
+        errors: stats.errors,
+        durationMs: stats.durationMs,
+      });
     }
     return { recovered };
   },

@@ -1,6 +1,14 @@
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CheckpointManager, LeaseLostError, TaskBusyError, TaskRunner, evidence, sha256Hex, type TaskStep } from '../../../src/index.js';
+import {
+  CheckpointManager,
+  LeaseLostError,
+  TaskBusyError,
+  TaskRunner,
+  evidence,
+  sha256Hex,
+  type TaskStep,
+} from '../../../src/index.js';
 import { defineWorkload } from '../workload.js';
 
 interface PipelineState {
@@ -36,23 +44,41 @@ export const taskRunner = defineWorkload<'task-runner'>({
         evidence: () => evidence.pack(evidence.fileExists(artifact)),
       };
     });
-    const runner = new TaskRunner(db, checkpoints, { steps, initialState: { done: [], total: 0 } }, {
-      workerId,
-      leaseDurationMs: params.leaseDurationMs,
-      onStepFinished: (step, checkpoint) =>
-        channel.emit({ kind: 'step.finished', taskId: params.taskId, step, seq: checkpoint.seq, id: checkpoint.id }),
-    });
+    const runner = new TaskRunner(
+      db,
+      checkpoints,
+      { steps, initialState: { done: [], total: 0 } },
+      {
+        workerId,
+        leaseDurationMs: params.leaseDurationMs,
+        onStepFinished: (step, checkpoint) =>
+          channel.emit({ kind: 'step.finished', taskId: params.taskId, step, seq: checkpoint.seq, id: checkpoint.id }),
+      },
+    );
     mkdirSync(join(runDir, 'artifacts'), { recursive: true });
     mkdirSync(join(runDir, 'effects'), { recursive: true });
     if (params.waitForGo) await channel.nextCommand();
     try {
       const result = await runner.run(params.taskId);
-      channel.emit({ kind: 'task.finished', taskId: result.taskId, status: result.status, executed: result.executed, skipped: params.steps - result.executed.length, resumedAfter: result.resumedAfter });
+      channel.emit({
+        kind: 'task.finished',
+        taskId: result.taskId,
+        status: result.status,
+        executed: result.executed,
+        skipped: params.steps - result.executed.length,
+        resumedAfter: result.resumedAfter,
+      });
       return { executed: result.executed.length, succeeded: result.status === 'succeeded' ? 1 : 0 };
     } catch (error) {
       // A runner whose lease was taken over while it was frozen stops: the new owner finishes the task.
       if (error instanceof LeaseLostError) {
-        channel.emit({ kind: 'lease.lost', itemId: error.itemId, epoch: error.epoch, operation: error.operation, message: error.message });
+        channel.emit({
+          kind: 'lease.lost',
+          itemId: error.itemId,
+          epoch: error.epoch,
+          operation: error.operation,
+          message: error.message,
+        });
         return { executed: 0, lost: 1 };
       }
       if (!(error instanceof TaskBusyError)) throw error;

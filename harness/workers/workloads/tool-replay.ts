@@ -16,7 +16,8 @@ export const toolReplay = defineWorkload<'tool-replay'>({
     mkdirSync(effects, { recursive: true });
     const commands = Array.from(
       { length: params.commands },
-      (_, i) => `echo ran >> effects/cmd-${i}.log; printf 'output %s\\n' ${i}; printf 'e${i}' >&2${params.sleepSeconds > 0 ? `; sleep ${params.sleepSeconds}` : ''}`,
+      (_, i) =>
+        `echo ran >> effects/cmd-${i}.log; printf 'output %s\\n' ${i}; printf 'e${i}' >&2${params.sleepSeconds > 0 ? `; sleep ${params.sleepSeconds}` : ''}`,
     );
     const firstResults: ToolResult[] = [];
     let inDoubtTotal = 0;
@@ -35,7 +36,13 @@ export const toolReplay = defineWorkload<'tool-replay'>({
           return ledger.run(c, { cwd: runDir }).then(
             (r) => (channel.emit({ kind: 'op.ok', op: 'tool', n, token }), r),
             (error: unknown) => {
-              channel.emit({ kind: 'op.fail', op: 'tool', n, token, error: error instanceof Error ? error.name : String(error) });
+              channel.emit({
+                kind: 'op.fail',
+                op: 'tool',
+                n,
+                token,
+                error: error instanceof Error ? error.name : String(error),
+              });
               throw error;
             },
           );
@@ -51,12 +58,24 @@ export const toolReplay = defineWorkload<'tool-replay'>({
           const i = start + j;
           const first = firstResults[i];
           if (!first) firstResults[i] = r;
-          else if (!first.stdoutBytes.equals(r.stdoutBytes) || !first.stderrBytes.equals(r.stderrBytes) || first.exitCode !== r.exitCode) mismatches++;
+          else if (
+            !first.stdoutBytes.equals(r.stdoutBytes) ||
+            !first.stderrBytes.equals(r.stderrBytes) ||
+            first.exitCode !== r.exitCode
+          )
+            mismatches++;
         });
       }
       const after = ledger.stats();
       inDoubtTotal += inDoubt;
-      channel.emit({ kind: 'tool.pass', pass, executed: after.executed - before.executed, replayed: after.replayed - before.replayed, mismatches, inDoubt });
+      channel.emit({
+        kind: 'tool.pass',
+        pass,
+        executed: after.executed - before.executed,
+        replayed: after.replayed - before.replayed,
+        mismatches,
+        inDoubt,
+      });
     }
     const s = ledger.stats();
     return { executed: s.executed, replayed: s.replayed, replayRatePercent: s.replayRate * 100, inDoubt: inDoubtTotal };
