@@ -19,6 +19,21 @@ import { InvalidArgumentError } from './validate.js';
 
 export type Durability = 'normal' | 'full';
 
+/**
+ * The pragmas every connection of the layer runs: WAL, the durability chosen, and the seed's cache, temp-store and
+ * mmap sizes. A peer measured beside the layer (LangGraph's SqliteSaver) gets the same, for a fair comparison.
+ */
+export function connectionPragmas(durability: Durability): string[] {
+  return [
+    'journal_mode = WAL',
+    `synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}`,
+    'foreign_keys = ON',
+    'cache_size = -64000',
+    'temp_store = MEMORY',
+    'mmap_size = 268435456',
+  ];
+}
+
 export interface OpenDatabaseOptions {
   /** 'normal' (default): WAL + synchronous=NORMAL, a commit survives a process crash. 'full': also an OS crash. */
   durability?: Durability;
@@ -97,12 +112,7 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): A
   try {
     sqlite = new Database(file, { timeout: busyTimeoutMs });
     sqlite.pragma(`busy_timeout = ${busyTimeoutMs}`);
-    sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma(`synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}`);
-    sqlite.pragma('foreign_keys = ON');
-    sqlite.pragma('cache_size = -64000');
-    sqlite.pragma('temp_store = MEMORY');
-    sqlite.pragma('mmap_size = 268435456');
+    for (const pragma of connectionPragmas(durability)) sqlite.pragma(pragma);
     if (migrateOnOpen) migrate(sqlite, loadMigrations(), clock.now());
   } catch (cause) {
     sqlite?.close();

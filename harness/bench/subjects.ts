@@ -1,16 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import {
-  CheckpointManager,
-  LLMOutputCache,
-  ToolLedger,
-  evidence,
-  openDatabase,
-  sha256Hex,
-  type Durability,
-  type LLMRequest,
-} from '../../src/index.js';
+import type { Durability, LLMRequest } from '../../src/index.js';
+
+/**
+ * The layer, imported when a subject is prepared (in its worker), not when this module is: validating declarations
+ * reads the subjects' names only, and must not load better-sqlite3.
+ */
+const layer = () => import('../../src/index.js');
 
 export interface SubjectContext {
   dir: string;
@@ -29,6 +25,7 @@ const STATE = { step: 'plan', notes: 'a typical small agent state', tokens: 512,
 export const subjects = {
   /** begin + commit of one small checkpoint (no evidence). */
   'checkpoint-commit': async ({ dir, durability }: SubjectContext): Promise<Subject> => {
+    const { CheckpointManager, openDatabase } = await layer();
     const db = openDatabase(join(dir, 'bench.db'), { durability });
     const cm = new CheckpointManager(db);
     let i = 0;
@@ -37,6 +34,7 @@ export const subjects = {
 
   /** verify() of a stored checkpoint carrying file-exists and file-hash evidence. */
   'checkpoint-verify': async ({ dir, durability }: SubjectContext): Promise<Subject> => {
+    const { CheckpointManager, evidence, openDatabase, sha256Hex } = await layer();
     const db = openDatabase(join(dir, 'bench.db'), { durability });
     const cm = new CheckpointManager(db, { baseDir: dir });
     writeFileSync(join(dir, 'artifact.txt'), 'artifact body\n');
@@ -56,6 +54,7 @@ export const subjects = {
 
   /** get() of a cached LLM response (a hit), over 1,000 warm entries. */
   'cache-hit': async ({ dir, durability }: SubjectContext): Promise<Subject> => {
+    const { LLMOutputCache, openDatabase } = await layer();
     const db = openDatabase(join(dir, 'bench.db'), { durability });
     const cache = new LLMOutputCache(db);
     const requests: LLMRequest[] = Array.from({ length: 1000 }, (_, i) => ({
@@ -75,6 +74,7 @@ export const subjects = {
 
   /** run() of a recorded tool call: the replay path (the command does not execute). */
   'tool-replay': async ({ dir, durability }: SubjectContext): Promise<Subject> => {
+    const { ToolLedger, openDatabase } = await layer();
     const db = openDatabase(join(dir, 'bench.db'), { durability });
     const ledger = new ToolLedger(db);
     const commands = Array.from({ length: 100 }, (_, i) => `echo replay-${i}`);
@@ -91,6 +91,7 @@ export const subjects = {
 
   /** begin → commit (with file-exists evidence) → verify → getLast. */
   'checkpoint-workflow': async ({ dir, durability }: SubjectContext): Promise<Subject> => {
+    const { CheckpointManager, evidence, openDatabase } = await layer();
     const db = openDatabase(join(dir, 'bench.db'), { durability });
     const cm = new CheckpointManager(db, { baseDir: dir });
     writeFileSync(join(dir, 'artifact.txt'), 'x');
@@ -108,14 +109,12 @@ export const subjects = {
 
   /** The peer: LangGraph's SqliteSaver.put of a checkpoint holding the same state, under the same pragmas. */
   'langgraph-sqlitesaver-put': async ({ dir, durability }: SubjectContext): Promise<Subject> => {
+    const { connectionPragmas } = await layer();
     const { SqliteSaver } = await import('@langchain/langgraph-checkpoint-sqlite');
     const { emptyCheckpoint, uuid6 } = await import('@langchain/langgraph-checkpoint');
+    const { default: Database } = await import('better-sqlite3');
     const db = new Database(join(dir, 'peer.db'));
-    db.pragma('journal_mode = WAL');
-    db.pragma(`synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}`);
-    db.pragma('cache_size = -64000');
-    db.pragma('temp_store = MEMORY');
-    db.pragma('mmap_size = 268435456');
+    for (const pragma of connectionPragmas(durability)) db.pragma(pragma);
     const saver = new SqliteSaver(db);
     const config = { configurable: { thread_id: 'bench-thread', checkpoint_ns: '' } };
     let i = 0;
@@ -133,6 +132,7 @@ export const subjects = {
    * lease is held (taken at the first put), each put is fenced by it, and the channel the checkpoint changed is stored.
    */
   'agentos-saver-put': async ({ dir, durability }: SubjectContext): Promise<Subject> => {
+    const { openDatabase } = await layer();
     const { AgentosSaver } = await import('../../src/langgraph/index.js');
     const { emptyCheckpoint, uuid6 } = await import('@langchain/langgraph-checkpoint');
     const db = openDatabase(join(dir, 'bench.db'), { durability });

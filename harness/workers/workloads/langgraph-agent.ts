@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BaseCheckpointSaver } from '@langchain/langgraph-checkpoint';
-import { ToolLedger, sha256Hex, type Fence } from '../../../src/index.js';
+import { ToolLedger, connectionPragmas, sha256Hex, type Fence } from '../../../src/index.js';
 import { WORKER_TOOL_ENV } from '../marker.js';
 import { defineWorkload } from '../workload.js';
 
@@ -111,13 +111,6 @@ async function openSaver(
   const { SqliteSaver } = await import('@langchain/langgraph-checkpoint-sqlite');
   const { default: Database } = await import('better-sqlite3');
   const file = new Database(join(context.runDir, 'sqlitesaver.db'));
-  for (const pragma of [
-    'journal_mode = WAL',
-    'synchronous = NORMAL',
-    'cache_size = -64000',
-    'temp_store = MEMORY',
-    'mmap_size = 268435456',
-  ])
-    file.pragma(pragma);
+  for (const pragma of connectionPragmas('normal')) file.pragma(pragma);
   return { saver: new SqliteSaver(file), lease: () => ({}), close: () => file.close() };
 }
