@@ -401,7 +401,14 @@ function runInOwnGroup(
   maxBytes: number,
 ): Promise<Output> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, { shell: true, cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    // A copy: Node adds variables of its own to the object it is given (NODE_V8_COVERAGE when coverage is collected).
+    const child = spawn(command, {
+      shell: true,
+      cwd,
+      env: { ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     if (child.pid === undefined) {
       // Not started (missing cwd, no shell, no file descriptors left): 'error' follows with the reason.
       child.once('error', reject);
