@@ -56,6 +56,7 @@ class ScenarioRun {
   readonly #triggers: Triggers;
   readonly #random: () => number;
   readonly #teardowns: (() => Promise<void>)[] = [];
+  readonly #ready = new Map<string, number>();
   #runDir = '';
   #db: AgentDatabase | undefined;
   #helperCount = 0;
@@ -282,6 +283,14 @@ class ScenarioRun {
     return this.#supervisor.live().filter((w) => w.group === target || w.id === target);
   }
 
+  /** For a large group, how many of its workers are ready (every tenth, and the last): a long start is followed. */
+  #readyProgress(group: string): void {
+    const size = this.#scenario.workers.find((g) => g.name === group)?.count ?? 1;
+    const ready = (this.#ready.get(group) ?? 0) + 1;
+    this.#ready.set(group, ready);
+    if (size >= 10 && (ready % 10 === 0 || ready === size)) this.#progress(`${ready}/${size} ${group} workers ready`);
+  }
+
   #startGroup(group: WorkerGroup): void {
     if (this.#aborted) return;
     this.#progress(`starting ${group.count} × ${group.workload} (${group.name})`);
@@ -317,7 +326,10 @@ class ScenarioRun {
       dbPath: join(this.#runDir, 'agentos.db'),
       runDir: this.#runDir,
       durability,
-      onEvent: (w, event) => this.#record(w.id, event),
+      onEvent: (w, event) => {
+        if (event.kind === 'worker.ready') this.#readyProgress(group);
+        this.#record(w.id, event);
+      },
       onExit: (w, exit) => {
         if (w.stderr.trim()) this.#history.append(w.id, { kind: 'worker.stderr', text: w.stderr.slice(-2000) });
         this.#record(w.id, {
