@@ -86,6 +86,23 @@ describe('RecoverySweep', () => {
     expect(cm.list('busy-task').map((c) => c.seq)).toEqual([4, 5]);
   });
 
+  it('removes the lease log of items completed longer ago than the retention, and keeps every other item’s', () => {
+    const { db, clock } = tempDb();
+    const lm = new LeaseManager(db, { workerId: 'w', leaseDurationMs: 60_000 });
+    lm.enqueue([{ id: 'done' }, { id: 'open' }]);
+    lm.complete(lm.acquire('done')!);
+    lm.acquire('open');
+    const logOf = (item: string): number =>
+      db.sqlite.prepare('SELECT COUNT(*) FROM lease_log WHERE item_id = ?').pluck().get(item) as number;
+    const sweep = new RecoverySweep(db, { leaseLogRetentionMs: 1000, createCheckpoints: false });
+    expect(sweep.scanAndRecover().leaseLogDeleted).toBe(0);
+    clock.advance(999);
+    expect(sweep.scanAndRecover().leaseLogDeleted).toBe(0);
+    clock.advance(1);
+    expect(sweep.scanAndRecover().leaseLogDeleted).toBe(2);
+    expect([logOf('done'), logOf('open')]).toEqual([0, 1]);
+  });
+
   it('start() runs sweeps on a timer and stop() leaves none', () => {
     vi.useFakeTimers();
     try {

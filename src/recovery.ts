@@ -12,6 +12,8 @@ export interface SweepStats {
   errors: number;
   checkpointsCreated: number;
   checkpointsDeleted: number;
+  /** lease_log rows of long-completed items removed. */
+  leaseLogDeleted: number;
   durationMs: number;
 }
 
@@ -29,6 +31,12 @@ export interface RecoverySweepOptions {
   retentionLimit?: number;
   /** Tasks whose checkpoints one sweep trims (default 10,000). */
   trimTasksPerSweep?: number;
+  /**
+   * How long the lease log keeps the acquisitions and fenced writes of an item after it was completed (default 7
+   * days); then the sweep removes them, at most batchSize rows per sweep. An item still pending or leased keeps its
+   * whole log, so a stale write can always be judged.
+   */
+  leaseLogRetentionMs?: number;
   /**
    * Most leases reclaimed per transaction (default 10,000). A large backlog is swept in several transactions, so
    * the sweep neither holds the write lock for long nor keeps the pages of a 100,000-item sweep cached.
@@ -55,6 +63,8 @@ export class RecoverySweep {
   readonly #reclaim: Statement;
   readonly #recordRecoveries: Statement;
   readonly #trimTasksPerSweep: number;
+  readonly #leaseLogRetentionMs: number;
+  readonly #trimLeaseLog: Statement;
   readonly #tasksAfter: Statement;
   readonly #trimTask: Statement;
   /** Where the next sweep's trim continues (task ids are trimmed in order, wrapping around). */
@@ -72,6 +82,8 @@ export class RecoverySweep {
     this.#cleanup = options.cleanupOldCheckpoints ?? true;
     this.#trimTasksPerSweep = options.trimTasksPerSweep ?? 10_000;
     assertPositiveInt('trimTasksPerSweep', this.#trimTasksPerSweep);
+    this.#leaseLogRetentionMs = options.leaseLogRetentionMs ?? 7 * 24 * 3600 * 1000;
+    assertPositiveInt('leaseLogRetentionMs', this.#leaseLogRetentionMs);
     this.#onSweep = options.onSweep;
     this.metrics = options.metrics ?? new Metrics();
     this.#db = db;
@@ -99,6 +111,10 @@ export class RecoverySweep {
       SELECT task_id AS taskId, MIN(seq) AS first, MAX(seq) AS last FROM checkpoints
       WHERE task_id > @after GROUP BY task_id ORDER BY task_id LIMIT @limit`);
     this.#trimTask = s.prepare('DELETE FROM checkpoints WHERE task_id = ? AND seq <= ?');
+    this.#trimLeaseLog = s.prepare(`
+      DELETE FROM lease_log WHERE seq IN (
+        SELECT l.seq FROM lease_log l JOIN work_items w ON w.id = l.item_id
+        WHERE w.status = 'completed' AND w.updated_at <= @cutoff LIMIT @limit)`);
   }
 
   /**
@@ -124,8 +140,19 @@ export class RecoverySweep {
       // A full batch means a large backlog: let the connection drop the pages it cached, so memory stays bounded.
       if (full) this.#db.sqlite.pragma('shrink_memory');
     }
-    const checkpointsDeleted = this.#cleanup ? this.#db.writeTransaction(() => this.#trimNextTasks()) : 0;
-    const stats = { expiredFound: recovered, recovered, errors: 0, checkpointsCreated, checkpointsDeleted };
+    // Housekeeping in one transaction: old checkpoints, and the lease log of long-completed items.
+    const { checkpointsDeleted, leaseLogDeleted } = this.#db.writeTransaction(() => ({
+      checkpointsDeleted: this.#cleanup ? this.#trimNextTasks() : 0,
+      leaseLogDeleted: this.#trimLeaseLog.run({ cutoff: now - this.#leaseLogRetentionMs, limit }).changes,
+    }));
+    const stats = {
+      expiredFound: recovered,
+      recovered,
+      errors: 0,
+      checkpointsCreated,
+      checkpointsDeleted,
+      leaseLogDeleted,
+    };
     const durationMs = performance.now() - started;
     this.metrics.increment('sweeps');
     this.metrics.increment('leaseExpirations', stats.recovered);
@@ -164,6 +191,7 @@ export class RecoverySweep {
           errors: 1,
           checkpointsCreated: 0,
           checkpointsDeleted: 0,
+          leaseLogDeleted: 0,
           durationMs: 0,
         };
         this.#onSweep?.(failed, error);
