@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Mutant } from '../../src/mutants.js';
@@ -159,6 +160,10 @@ export async function runOnce(
           : reasons.some((r) => r.startsWith('fault did not fire'))
             ? 'vacuous'
             : 'valid';
+  // The runner keeps the folder of every run that did not pass; the campaign keeps it only where there is something
+  // to look at (a violation, or a run it could not judge), not for every run whose fault did not bite.
+  if (verdict !== 'violation' && verdict !== 'error' && result.runDir)
+    rmSync(result.runDir, { recursive: true, force: true });
   const shown =
     verdict === 'violation'
       ? invalid.map((c) => `${c.description}: ${c.measured}${c.details ? ` (${c.details})` : ''}`)

@@ -201,7 +201,13 @@ export function toScenario(s: Schedule, id = `campaign-${s.seed}`): ScenarioInpu
   }
   if (s.steps > 0) {
     const task = { taskId: 'campaign-task', steps: s.steps, workRounds: 5_000, leaseDurationMs: 2000 };
-    workers.push({ name: 'runner', workload: 'task-runner', params: task });
+    // A runner to be frozen waits inside that step for the harness's go: frozen there, it holds no write lock (frozen
+    // inside a commit, it would block its successor's every write).
+    workers.push({
+      name: 'runner',
+      workload: 'task-runner',
+      params: stale ? { ...task, waitInStep: stale.after + 1 } : task,
+    });
     // The second runner starts when the first is gone (or frozen), moves its clock past the first's lease and resumes.
     const successorStart = stale
       ? { after: { kind: 'fault.injected' as const, worker: 'harness', where: { fault: 'pause' } } }
@@ -242,6 +248,11 @@ export function toScenario(s: Schedule, id = `campaign-${s.seed}`): ScenarioInpu
         inject: { after: { kind: 'step.started', worker: 'runner', count: f.after + 1 } },
         // Woken once the new owner is done: its writes then meet a completed task's lease.
         heal: { after: { kind: 'worker.exited', worker: 'resumer' } },
+      });
+      commands.push({
+        to: 'runner',
+        send: { cmd: 'go' },
+        on: { after: { kind: 'fault.healed', worker: 'harness', where: { fault: 'pause' } } },
       });
     } else if (f.kind === 'lock')
       faults.push({ kind: 'lock-contention', holdMs: f.holdMs, inject: afterCommits(f.after) });

@@ -65,6 +65,8 @@ export const workloadParams = {
     leaseDurationMs: z.number().int().positive().default(60_000),
     /** Wait for the harness's 'go' before running (so runners start together, or after a clock skew). */
     waitForGo: z.boolean().default(false),
+    /** At the start of this step (1-based), wait for the harness's 'go' (a runner frozen mid-step, holding no lock). */
+    waitInStep: z.number().int().positive().optional(),
   }),
   'tool-replay': z.object({
     commands: z.number().int().positive(),

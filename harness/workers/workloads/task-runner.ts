@@ -32,8 +32,10 @@ export const taskRunner = defineWorkload<'task-runner'>({
       const artifact = `artifacts/${params.taskId}-${name}.txt`;
       return {
         name,
-        run(state, ctx) {
+        async run(state, ctx) {
           channel.emit({ kind: 'step.started', taskId: ctx.taskId, step: name });
+          // Inside a step (its lease checked, no transaction open), wait for the harness: a moment to freeze in.
+          if (params.waitInStep === i + 1) await channel.nextCommand();
           appendFileSync(join(runDir, STEPS_LOG), `${name} ${workerId}\n`);
           externalEffect(join(runDir, 'effects', `${name}.log`), ctx.idempotencyKey);
           let digest = `${ctx.taskId}:${name}`;
