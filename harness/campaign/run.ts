@@ -46,6 +46,8 @@ export interface Violation {
   reasons: string[];
   /** The smallest schedule found that still violates, with its repro and how many runs shrinking took. */
   shrunk?: { schedule: Schedule; repro: string; reasons: string[]; attempts: number };
+  /** The violating run's folder (database, side-effect files), kept for inspection. */
+  runDir: string;
 }
 
 /** What a campaign found, for the terminal and the report's Invariants section. */
@@ -93,7 +95,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
   // Runs go CAMPAIGN_CONCURRENCY at a time (each has its own folder, database and processes): much of a run is
   // waiting for processes to start. The first violation stops drawing new runs; it is shrunk once the others end.
   let next = 0;
-  let found: { schedule: Schedule; run: CampaignRun } | undefined;
+  let found: { schedule: Schedule; run: CampaignRun; runDir: string } | undefined;
   const lane = async (): Promise<void> => {
     while (next < total && !found && !options.signal?.aborted) {
       const i = next++;
@@ -106,7 +108,9 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
       if (run.verdict === 'error')
         report.errors.push({ repro: reproLine(schedule, options.mutant), reasons: run.reasons });
       // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the other lane may have set it meanwhile
-      if (run.verdict === 'violation' && !found) found = { schedule, run };
+      if (run.verdict === 'violation' && !found) found = { schedule, run, runDir: result.runDir };
+      // Only the first violation's folder is kept.
+      else if (run.verdict === 'violation') rmSync(result.runDir, { recursive: true, force: true });
     }
   };
   await Promise.all(Array.from({ length: CAMPAIGN_CONCURRENCY }, lane));
@@ -115,11 +119,17 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
       schedule: found.schedule,
       repro: reproLine(found.schedule, options.mutant),
       reasons: found.run.reasons,
+      runDir: found.runDir,
     };
     if (options.shrink ?? true) {
       const shrunk = await shrink(
         found.schedule,
-        async (candidate) => (await runOnce(candidate, options)).run,
+        async (candidate) => {
+          // Shrinking's runs leave nothing behind: the repro replays each.
+          const { run, result } = await runOnce(candidate, options);
+          rmSync(result.runDir, { recursive: true, force: true });
+          return run;
+        },
         options.onShrinkStep,
       );
       violation.shrunk = { ...shrunk, repro: reproLine(shrunk.schedule, options.mutant) };

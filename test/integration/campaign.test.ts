@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { rmSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
 import { reproLine, runCampaign, runOnce } from '../../harness/campaign/run.js';
 import { parseSchedule } from '../../harness/campaign/replay.js';
 import { buildWorkers, mutantBuildDir } from '../../harness/workers/build.js';
@@ -7,6 +8,12 @@ import { MUTANTS, type Mutant } from '../../src/mutants.js';
 // Seed 32's first run has a writer, a tool worker killed mid-batch and a runner frozen past its lease, so each
 // mutant can be caught at once; the campaign would draw up to 50 runs otherwise.
 const SEED = 32;
+
+/** Run folders a violation keeps for inspection, removed after each test. */
+const kept: string[] = [];
+afterEach(() => {
+  for (const dir of kept.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 describe.each(Object.keys(MUTANTS) as Mutant[])('the campaign against the %s mutant', (mutant) => {
   it(
@@ -20,12 +27,14 @@ describe.each(Object.keys(MUTANTS) as Mutant[])('the campaign against the %s mut
       expect(report.verdicts.violation, JSON.stringify(report.verdicts)).toBeGreaterThanOrEqual(1);
       expect(report.violations).toHaveLength(1);
       const [violation] = report.violations;
+      if (violation) kept.push(violation.runDir);
       const shrunk = violation?.shrunk;
       expect(shrunk?.schedule.faults.length ?? Infinity).toBeLessThanOrEqual(2);
       // The repro line round-trips: parsed back from what was printed, the schedule fails again.
       const printed = /--replay '(.*)'/.exec(reproLine(shrunk!.schedule, mutant))?.[1] ?? '';
       expect(reproLine(shrunk!.schedule, mutant)).toContain(`--mutant ${mutant}`);
       const again = await runOnce(parseSchedule(printed), { buildDir });
+      kept.push(again.result.runDir);
       expect(again.run.verdict, again.run.reasons.join('; ')).toBe('violation');
     },
   );
