@@ -418,7 +418,33 @@ describe('ToolLedger', () => {
       );
       expect(readFileSync(join(dir, 'side-effects.txt'), 'utf8')).toBe('ran\n');
       expect(rows(db)).toMatchObject([{ status: 'started', lease_epoch: 1 }]);
+      // Disowned: the new holder sees the call in doubt at once, not "in progress" while the old process lives on.
+      expect(db.sqlite.prepare('SELECT owner_pid FROM tool_calls').pluck().get()).toBeNull();
       await expect(ledger.run(command, { cwd: dir, lease: leaseB })).rejects.toThrow(InDoubtToolCallError);
     });
+  });
+
+  it('shares a call another ledger of this process is running, instead of calling it in doubt and running it again', async () => {
+    const { db, dir } = tempDb();
+    const command = 'echo start >> effects.txt; sleep 0.2; echo end >> effects.txt';
+    const first = new ToolLedger(db).run(command, { cwd: dir });
+    const second = await new ToolLedger(db).run(command, { cwd: dir });
+    expect(second.replayed).toBe(false);
+    expect((await first).exitCode).toBe(0);
+    expect(readFileSync(join(dir, 'effects.txt'), 'utf8')).toBe('start\nend\n');
+    expect(rows(db)).toMatchObject([{ status: 'completed' }]);
+  });
+
+  it.each([
+    [{ onInDoubt: 'Throw' }, /onInDoubt must be 'throw' or 'execute', got "Throw"/],
+    [{ env: { N: 1 } }, /env\.N must be a string, got number/],
+    [{ cwd: 42 }, /cwd must be a string, got number/],
+    [{ lease: {} }, /lease must be a Lease/],
+  ])('refuses the run option %j by name, running nothing', async (options, message) => {
+    const { db, dir } = tempDb();
+    const ledger = new ToolLedger(db);
+    await expect(ledger.run('echo ran >> effects.txt', { cwd: dir, ...(options as object) })).rejects.toThrow(message);
+    expect(existsSync(join(dir, 'effects.txt'))).toBe(false);
+    expect(rows(db)).toEqual([]);
   });
 });

@@ -8,7 +8,7 @@ import type { Fence } from './fencing.js';
 import { isSameProcess, processStartTime } from './process-identity.js';
 import { crashPoint } from './crash-points.js';
 import { mutant } from './mutants.js';
-import { InDoubtToolCallError, ToolCallInProgressError, ToolSpawnError } from './errors.js';
+import { InDoubtToolCallError, LeaseLostError, ToolCallInProgressError, ToolSpawnError } from './errors.js';
 import { sha256Hex } from './evidence.js';
 import { canonicalJson } from './json-state.js';
 import { Metrics } from './metrics.js';
@@ -142,6 +142,34 @@ function inherited(names: readonly string[] | 'all'): Record<string, string | un
   return Object.fromEntries(names.map((name) => [name, process.env[name]]));
 }
 
+/** Calls executing in this process, by database and key: shared by every ledger, so none starts a call twice. */
+const IN_FLIGHT = new Map<string, Promise<ToolResult>>();
+
+/** Every run option checked before anything is written: a wrong type would change a call's identity or its effect. */
+function checkRunOptions(options: ToolRunOptions): void {
+  // Read as untyped input: a caller may be JavaScript.
+  const o = options as Record<string, unknown>;
+  const bad = (message: string): InvalidArgumentError => new InvalidArgumentError(`tool call option ${message}`);
+  if (o.timeoutMs !== undefined) assertPositiveInt('timeoutMs', o.timeoutMs);
+  if (o.maxOutputBytes !== undefined) assertPositiveInt('maxOutputBytes', o.maxOutputBytes, { allowZero: true });
+  if (o.onInDoubt !== undefined && o.onInDoubt !== 'throw' && o.onInDoubt !== 'execute') {
+    throw bad(`onInDoubt must be 'throw' or 'execute', got ${JSON.stringify(o.onInDoubt)}`);
+  }
+  if (o.cwd !== undefined && typeof o.cwd !== 'string') throw bad(`cwd must be a string, got ${typeof o.cwd}`);
+  const env = (o.env ?? {}) as Record<string, unknown>;
+  for (const [name, value] of Object.entries(env)) {
+    if (typeof value !== 'string')
+      throw bad(`env.${name} must be a string, got ${value === null ? 'null' : typeof value}`);
+  }
+  const lease = o.lease as Record<string, unknown> | undefined;
+  if (
+    lease !== undefined &&
+    (typeof lease.itemId !== 'string' || !Number.isSafeInteger(lease.epoch) || typeof lease.workerId !== 'string')
+  ) {
+    throw bad('lease must be a Lease from LeaseManager.acquire (itemId, epoch, workerId)');
+  }
+}
+
 /** A copy of an environment without unset variables. */
 function snapshotEnv(source: Record<string, string | undefined>): Readonly<Record<string, string>> {
   const env: Record<string, string> = {};
@@ -155,13 +183,13 @@ export class ToolLedger {
   readonly maxOutputBytes: number;
   readonly metrics: Metrics;
   readonly #db: AgentDatabase;
-  readonly #inFlight = new Map<string, Promise<ToolResult>>();
   readonly #baseEnv: Readonly<Record<string, string>>;
   /** sha256 state after the base environment's canonical JSON: copied per call instead of rehashing it. */
   readonly #baseEnvHash: Hash;
   readonly #get: Statement;
   readonly #start: Statement;
   readonly #unstart: Statement;
+  readonly #disown: Statement;
   readonly #finish: Statement;
   readonly #forget: Statement;
   readonly #cleanup: Statement;
@@ -186,6 +214,7 @@ export class ToolLedger {
       VALUES (@key, @command, @cwd, 'started', @pid, @ownerStart, @startedAt, @leaseItem, @leaseEpoch)`);
     const ours = "key = @key AND status = 'started' AND started_at = @startedAt AND owner_pid = @pid";
     this.#unstart = s.prepare(`DELETE FROM tool_calls WHERE ${ours}`);
+    this.#disown = s.prepare(`UPDATE tool_calls SET owner_pid = NULL, owner_start = NULL WHERE ${ours}`);
     this.#finish = s.prepare(`
       UPDATE tool_calls SET status = 'completed', exit_code = @exitCode, timed_out = @timedOut, truncated = @truncated,
         stdout = @stdout, stderr = @stderr, duration_ms = @durationMs, completed_at = @now, expires_at = @expiresAt
@@ -218,19 +247,19 @@ export class ToolLedger {
     if (typeof command !== 'string' || command.trim() === '') {
       throw new InvalidArgumentError(`command must be a non-empty string, got ${JSON.stringify(command)}`);
     }
-    if (options.timeoutMs !== undefined) assertPositiveInt('timeoutMs', options.timeoutMs);
-    if (options.maxOutputBytes !== undefined)
-      assertPositiveInt('maxOutputBytes', options.maxOutputBytes, { allowZero: true });
+    checkRunOptions(options);
     const cwd = resolve(options.cwd ?? '.');
     const key = this.keyOf(command, options);
     const env = options.env ? { ...this.#baseEnv, ...options.env } : this.#baseEnv;
     const replay = this.#replay(this.#get.get(key) as ToolRow | undefined);
     if (replay) return replay;
-    const inFlight = this.#inFlight.get(key);
+    // The same call running in this process (through any ledger on this database) is shared, not started again.
+    const running = `${this.#db.path}\0${key}`;
+    const inFlight = IN_FLIGHT.get(running);
     if (inFlight) return inFlight;
     // #execute writes the started row synchronously, before its first await.
-    const execution = this.#execute(key, command, cwd, env, options).finally(() => this.#inFlight.delete(key));
-    this.#inFlight.set(key, execution);
+    const execution = this.#execute(key, command, cwd, env, options).finally(() => IN_FLIGHT.delete(running));
+    IN_FLIGHT.set(running, execution);
     return execution;
   }
 
@@ -284,7 +313,8 @@ export class ToolLedger {
       const replay = this.#replay(row);
       if (replay) return { replay };
       // Started by a process that is still running (same pid and start time): in progress elsewhere, never run it
-      // alongside. A pid now used by another process means the owner is gone: the call is in doubt.
+      // alongside. A pid now used by another process means the owner is gone: the call is in doubt. This process's own
+      // calls in progress were shared above, so a row of ours here is one this process left unfinished: in doubt.
       if (
         row?.status === 'started' &&
         row.owner_pid !== null &&
@@ -329,21 +359,28 @@ export class ToolLedger {
     this.#executed++;
     this.metrics.increment('toolCallsExecuted');
     const now = this.#db.clock.now();
-    this.#db.writeTransaction(() => {
-      // Refused (LeaseLostError): the row stays started, so the lease's new holder finds the call in doubt.
-      if (lease) this.#db.fencing.check(lease, 'tool-finish', now);
-      this.#finish.run({
-        ...ours,
-        exitCode: output.exitCode,
-        timedOut: output.timedOut ? 1 : 0,
-        truncated: output.truncated ? 1 : 0,
-        stdout: output.stdout,
-        stderr: output.stderr,
-        durationMs,
-        now,
-        expiresAt: now + this.ttlMs,
+    try {
+      this.#db.writeTransaction(() => {
+        // Refused (LeaseLostError): the row stays started, so the lease's new holder finds the call in doubt.
+        if (lease) this.#db.fencing.check(lease, 'tool-finish', now);
+        this.#finish.run({
+          ...ours,
+          exitCode: output.exitCode,
+          timedOut: output.timedOut ? 1 : 0,
+          truncated: output.truncated ? 1 : 0,
+          stdout: output.stdout,
+          stderr: output.stderr,
+          durationMs,
+          now,
+          expiresAt: now + this.ttlMs,
+        });
       });
-    });
+    } catch (error) {
+      // This process no longer owns the call: its owner fields are cleared, so the new holder finds it in doubt now
+      // (not "in progress" for as long as this process lives).
+      if (error instanceof LeaseLostError) this.#db.writeTransaction(() => this.#disown.run(ours));
+      throw error;
+    }
     return result(output, durationMs, false);
   }
 }
