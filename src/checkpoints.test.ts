@@ -107,4 +107,13 @@ describe('CheckpointManager', () => {
     expect(cm.getLast(id)?.taskId).toBe(id);
     expect(db.integrityCheck()).toEqual(['ok']);
   });
+
+  it('writes only a pending checkpoint begin() made: a hand-built one is refused and nothing is written', () => {
+    const { db } = tempDb();
+    const cm = new CheckpointManager(db);
+    expect(() => cm.commit({ taskId: 'task-1', step: '', stateJson: '{not json' })).toThrow(/must come from begin\(\)/);
+    expect(db.sqlite.prepare('SELECT COUNT(*) FROM checkpoints').pluck().get()).toBe(0);
+    // A pending checkpoint from another manager on the same database is fine.
+    expect(cm.commit(new CheckpointManager(db).begin('task-1', 's', {})).seq).toBe(1);
+  });
 });

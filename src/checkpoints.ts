@@ -52,6 +52,9 @@ interface CheckpointRow {
   verified_at: number | null;
 }
 
+/** Pending checkpoints made by begin() (of any manager): the only ones commit() writes. */
+const BEGUN = new WeakSet<PendingCheckpoint>();
+
 /** Durable, per-task, gap-free sequence of step states, each optionally backed by verified evidence. */
 export class CheckpointManager {
   readonly verifier: EvidenceVerifier;
@@ -104,7 +107,13 @@ export class CheckpointManager {
   begin(taskId: string, step: string, state: unknown): PendingCheckpoint {
     assertId('taskId', taskId);
     assertId('step', step);
-    return Object.freeze({ taskId, step, stateJson: serializeJson(state, `state of task "${taskId}" step "${step}"`) });
+    const pending = Object.freeze({
+      taskId,
+      step,
+      stateJson: serializeJson(state, `state of task "${taskId}" step "${step}"`),
+    });
+    BEGUN.add(pending);
+    return pending;
   }
 
   /**
@@ -117,6 +126,10 @@ export class CheckpointManager {
     evidence?: EvidencePack,
     options: { lease?: Fence } = {},
   ): Checkpoint<S> {
+    // Only what begin() validated is written: a hand-built object could put unparseable state on disk.
+    if (!BEGUN.has(pending)) {
+      throw new InvalidArgumentError('a pending checkpoint must come from begin(); commit() was given another object');
+    }
     if (this.#committed.has(pending)) {
       throw new InvalidArgumentError(
         `pending checkpoint for task "${pending.taskId}" step "${pending.step}" was already committed`,

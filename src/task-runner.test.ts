@@ -75,7 +75,7 @@ describe('TaskRunner', () => {
           steps(['d'], runs),
         ),
       },
-      { workerId: 'dying', leaseDurationMs: 1000, renewIntervalMs: 3_600_000 },
+      { workerId: 'dying', leaseDurationMs: 1000, renewIntervalMs: 999 },
     );
     const stuck = dying.run('t');
     await until(() => runs.includes('c (stuck)'));
@@ -224,5 +224,13 @@ describe('TaskRunner', () => {
     await expect(
       new TaskRunner(db, cm, { steps: steps(['a'], []), initialState: { trail: [] } }).run('t'),
     ).rejects.toThrow(/checkpoint for step "zzz", which its definition does not contain/);
+  });
+
+  it('refuses a renewal interval as long as the lease: the lease would lapse while a step runs', () => {
+    const { db } = tempDb();
+    const definition = { steps: steps(['a'], []), initialState: { trail: [] } };
+    expect(
+      () => new TaskRunner(db, new CheckpointManager(db), definition, { leaseDurationMs: 200, renewIntervalMs: 1000 }),
+    ).toThrow(/renewIntervalMs \(1000\) must be less than leaseDurationMs \(200\)/);
   });
 });

@@ -7,7 +7,7 @@ import type { AgentDatabase } from './db.js';
 import { CheckpointVerificationError, LeaseLostError, TaskBusyError, TaskError } from './errors.js';
 import { sha256Hex, type EvidencePack } from './evidence.js';
 import { LeaseManager, type Lease } from './leases.js';
-import { assertId, assertPositiveInt } from './validate.js';
+import { InvalidArgumentError, assertId, assertPositiveInt } from './validate.js';
 
 export interface StepContext {
   taskId: string;
@@ -99,6 +99,12 @@ export class TaskRunner<S> {
     assertPositiveInt('leaseDurationMs', leaseDurationMs);
     this.#renewIntervalMs = options.renewIntervalMs ?? Math.max(1, Math.floor(leaseDurationMs / 3));
     assertPositiveInt('renewIntervalMs', this.#renewIntervalMs);
+    // Renewing no more often than the lease lasts would let it lapse while a step runs: a second runner could take over.
+    if (this.#renewIntervalMs >= leaseDurationMs) {
+      throw new InvalidArgumentError(
+        `renewIntervalMs (${this.#renewIntervalMs}) must be less than leaseDurationMs (${leaseDurationMs})`,
+      );
+    }
     if (options.waitTimeoutMs !== undefined) assertPositiveInt('waitTimeoutMs', options.waitTimeoutMs);
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- checked at run time: a caller may be untyped JavaScript
     if (options.onBusy !== undefined && options.onBusy !== 'throw' && options.onBusy !== 'wait') {

@@ -105,6 +105,12 @@ export class AgentosSaver extends BaseCheckpointSaver {
     this.workerId = checked.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     const leaseDurationMs = checked.leaseDurationMs ?? 60_000;
     this.#renewIntervalMs = checked.renewIntervalMs ?? Math.max(1, Math.floor(leaseDurationMs / 3));
+    // Renewing no more often than the lease lasts would let it lapse between writes.
+    if (this.#renewIntervalMs >= leaseDurationMs) {
+      throw new InvalidArgumentError(
+        `AgentosSaver: renewIntervalMs (${this.#renewIntervalMs}) must be less than leaseDurationMs (${leaseDurationMs})`,
+      );
+    }
     this.keepLast = checked.keepLast;
     this.verifier = new EvidenceVerifier({ baseDir: checked.baseDir ?? process.cwd() });
     this.#db = db;
