@@ -19,7 +19,22 @@ describe('pnpm chaos (bad input)', () => {
   it.each([
     [['--only', 'nope'], /--only: unknown id\(s\) nope; declared: .*kill9-recovery/],
     [['--category', 'fast'], /--category must be one of chaos, bench, stress; got "fast"/],
-    [['--seed', 'abc'], /--seed must be a non-negative integer; got "abc"/],
+    [['--seed', 'abc'], /--seed must be an integer from 0 to 4294967295; got "abc"/],
+    [['--seed', '99999999999999999999999'], /--seed must be an integer from 0 to 4294967295/],
+    [['--only', ''], /--only needs at least one id/],
+    [['--campaign', '2', '--replay', '{}'], /--campaign and --replay cannot be combined/],
+    [['--campaign', '1', '--only', 'kill9-recovery'], /--campaign runs no declared test: drop --only/],
+    [
+      ['--replay', '{"seed":1,"writers":0,"commits":1,"tools":0,"steps":0,"faults":[]}'],
+      /--replay: the schedule cannot run/,
+    ],
+    [
+      [
+        '--replay',
+        '{"seed":1,"writers":0,"commits":1,"tools":4,"steps":0,"faults":[{"kind":"kill","target":"runner","after":1}]}',
+      ],
+      /--replay: the schedule cannot run/,
+    ],
     [['--frobnicate'], /Unknown option '--frobnicate'/],
     [['--campaign', 'many'], /--campaign must be a number of runs; got "many"/],
     [

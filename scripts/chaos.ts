@@ -88,6 +88,7 @@ if (args.category !== undefined && !CATEGORIES.includes(args.category as Categor
   );
 }
 const ids = declared.map((d) => d.id);
+if (args.only !== undefined && args.only.trim() === '') fail('--only needs at least one id (see --list)');
 const only = args.only
   ? args.only
       .split(',')
@@ -100,8 +101,8 @@ if (unknown.length > 0)
   fail(
     `--only: unknown id(s) ${unknown.map((id) => (near(id) ? `${id} (did you mean ${near(id)}?)` : id)).join(', ')}; declared: ${ids.join(', ')}`,
   );
-if (args.seed !== undefined && !/^\d+$/.test(args.seed))
-  fail(`--seed must be a non-negative integer; got "${args.seed}"`);
+if (args.seed !== undefined && (!/^\d+$/.test(args.seed) || Number(args.seed) > 2 ** 32 - 1))
+  fail(`--seed must be an integer from 0 to ${2 ** 32 - 1}; got "${args.seed}"`);
 const formats = (args.format ?? '')
   .split(',')
   .map((s) => s.trim())
@@ -120,6 +121,16 @@ if (args.mutant !== undefined && !(args.mutant in MUTANTS))
   );
 if (args.mutant !== undefined && args.campaign === undefined && args.replay === undefined)
   fail('--mutant needs --campaign or --replay');
+// A campaign or a replay runs no declared test: a selection given with one would be silently ignored.
+if (args.campaign !== undefined && args.replay !== undefined)
+  fail('--campaign and --replay cannot be combined: a replay runs one schedule');
+if (
+  (args.campaign !== undefined || args.replay !== undefined) &&
+  (args.only !== undefined || args.category !== undefined)
+)
+  fail(
+    `${args.replay !== undefined ? '--replay' : '--campaign'} runs no declared test: drop --only / --category, or run them separately`,
+  );
 let replayed: Schedule | undefined;
 try {
   replayed = args.replay === undefined ? undefined : parseSchedule(args.replay);

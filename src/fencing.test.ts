@@ -58,6 +58,7 @@ describe('fencing: writes made under a lease', () => {
     const log = db.sqlite.prepare('SELECT item_id, epoch, holder, op FROM lease_log ORDER BY seq').all();
     expect(log).toEqual([
       { item_id: 'job', epoch: 1, holder: 'a', op: 'acquire' },
+      { item_id: 'job', epoch: 1, holder: 'a', op: 'reclaim' },
       { item_id: 'job', epoch: 2, holder: 'b', op: 'acquire' },
       { item_id: 'job', epoch: 2, holder: 'b', op: 'checkpoint' },
     ]);

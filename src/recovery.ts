@@ -61,6 +61,7 @@ export class RecoverySweep {
   readonly #batchSize: number;
   readonly #onSweep: RecoverySweepOptions['onSweep'];
   readonly #reclaim: Statement;
+  readonly #logReclaims: Statement;
   readonly #recordRecoveries: Statement;
   readonly #trimTasksPerSweep: number;
   readonly #leaseLogRetentionMs: number;
@@ -101,6 +102,10 @@ export class RecoverySweep {
                          'recoveredAt', @now),
              1, @now, @now
       FROM work_items w WHERE w.id IN (${batch})`);
+    // The reclaim ends the old holder's lease: logged, so a checker knows no write of that epoch may follow.
+    this.#logReclaims = s.prepare(`
+      INSERT INTO lease_log (item_id, epoch, holder, op, at)
+      SELECT w.id, w.epoch, w.lease_holder, 'reclaim', @now FROM work_items w WHERE w.id IN (${batch})`);
     this.#reclaim = s.prepare(`
       UPDATE work_items
       SET status = 'pending', last_holder = lease_holder, lease_holder = NULL, lease_expires_at = NULL,
@@ -132,6 +137,7 @@ export class RecoverySweep {
       const batch = this.#db.writeTransaction(() => {
         const created = this.#createCheckpoints ? this.#recordRecoveries.run({ now, limit }).changes : 0;
         crashPoint('sweep.mid-batch');
+        this.#logReclaims.run({ now, limit });
         return { created, reclaimed: this.#reclaim.run({ now, limit, sweep }).changes };
       });
       recovered += batch.reclaimed;

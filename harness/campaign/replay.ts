@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CRASH_POINTS } from '../../src/crash-points.js';
 import type { Schedule } from './schedule.js';
+import { runnable } from './shrink.js';
 
 const group = z.enum(['writer', 'tools', 'runner']);
 const count = z.number().int().positive();
@@ -36,5 +37,10 @@ export function parseSchedule(json: string): Schedule {
   const parsed = scheduleSchema.safeParse(value);
   if (!parsed.success)
     throw new Error(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
+  if (!runnable(parsed.data)) {
+    throw new Error(
+      'the schedule cannot run: it needs some work (writers, tools or steps) and every fault aimed at a workload it has',
+    );
+  }
   return parsed.data;
 }

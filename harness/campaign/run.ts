@@ -131,6 +131,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
           return run;
         },
         options.onShrinkStep,
+        options.signal,
       );
       violation.shrunk = { ...shrunk, repro: reproLine(shrunk.schedule, options.mutant) };
     }

@@ -13,12 +13,13 @@ export async function shrink(
   failing: Schedule,
   run: (candidate: Schedule) => Promise<CampaignRun>,
   onStep: (message: string) => void = () => undefined,
+  signal?: AbortSignal,
 ): Promise<{ schedule: Schedule; reasons: string[]; attempts: number }> {
   let current = failing;
   let reasons: string[] = [];
   let attempts = 0;
   const tryCandidate = async (candidate: Schedule | undefined, what: string): Promise<boolean> => {
-    if (!candidate || attempts >= MAX_ATTEMPTS || !runnable(candidate)) return false;
+    if (!candidate || attempts >= MAX_ATTEMPTS || signal?.aborted || !runnable(candidate)) return false;
     attempts++;
     // Twice: a smaller schedule is kept only if it fails reliably, so the repro printed at the end fails again.
     const result = await run(candidate);
@@ -51,7 +52,7 @@ export async function shrink(
 }
 
 /** A schedule the runner can run: some workload, and every fault's target present. */
-function runnable(s: Schedule): boolean {
+export function runnable(s: Schedule): boolean {
   if (s.writers === 0 && s.tools === 0 && s.steps === 0) return false;
   return s.faults.every((f) => {
     if (f.kind === 'kill' || f.kind === 'crash-point')

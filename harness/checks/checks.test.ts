@@ -244,4 +244,48 @@ describe('checks', () => {
         '1 steps committed once, 2 executions, 0 re-run of an unacknowledged step, 1 by a stale runner whose writes were refused, 0 violation(s)',
     });
   });
+
+  it('finds a write accepted after its lease was completed or reclaimed, and does not judge a trimmed log', () => {
+    const ctx = context([]);
+    const log = ctx.db.sqlite.prepare('INSERT INTO lease_log (item_id, epoch, holder, op, at) VALUES (?, ?, ?, ?, 0)');
+    log.run('i', 1, 'a', 'acquire');
+    log.run('i', 1, 'a', 'complete');
+    log.run('i', 1, 'a', 'checkpoint');
+    expect(runCheck({ check: 'no-stale-epoch-writes' }, ctx).details).toMatch(
+      /#3: checkpoint on i accepted from "a" at epoch 1 after the lease was completed/,
+    );
+    const reclaimed = context([]);
+    const log2 = reclaimed.db.sqlite.prepare(
+      'INSERT INTO lease_log (item_id, epoch, holder, op, at) VALUES (?, ?, ?, ?, 0)',
+    );
+    log2.run('j', 1, 'a', 'acquire');
+    log2.run('j', 1, 'a', 'reclaim');
+    log2.run('j', 1, 'a', 'tool-start');
+    expect(runCheck({ check: 'no-stale-epoch-writes' }, reclaimed).details).toMatch(
+      /after the lease was reclaimed by the sweep/,
+    );
+    // A checkpoint row whose epoch the log no longer holds (trimmed after completion) is not a violation.
+    const trimmed = context([]);
+    trimmed.db.sqlite
+      .prepare(
+        "INSERT INTO checkpoints (task_id, seq, step, state, created_at, lease_item, lease_epoch) VALUES ('t', 1, 's', '{}', 0, 'old', 1)",
+      )
+      .run();
+    trimmed.db.sqlite
+      .prepare(
+        "INSERT INTO lease_log (item_id, epoch, holder, op, at) VALUES ('k', 1, 'a', 'acquire', 0), ('k', 1, 'a', 'renew', 0)",
+      )
+      .run();
+    expect(runCheck({ check: 'no-stale-epoch-writes' }, trimmed).valid).toBe(true);
+  });
+
+  it('proves no overlap with a lease its holder lost (its end is unknown)', () => {
+    const ctx = context([
+      ['a', { kind: 'lease.acquired', itemId: 'i', epoch: 1, expiresAt: 1e15, at: 10 }],
+      ['b', { kind: 'lease.acquired', itemId: 'i', epoch: 2, expiresAt: 1e15, at: 2000 }],
+      ['b', { kind: 'lease.released', itemId: 'i', epoch: 2, at: 2100 }],
+      ['a', { kind: 'lease.lost', itemId: 'i', epoch: 1, operation: 'renew', message: '' }],
+    ]);
+    expect(runCheck({ check: 'no-overlapping-leases' }, ctx).valid).toBe(true);
+  });
 });

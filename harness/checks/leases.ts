@@ -42,8 +42,9 @@ export const noStaleEpochWrites: Check<Spec<'no-stale-epoch-writes'>> = (_spec, 
     holder: string;
     op: string;
   }[];
-  const newest = new Map<string, { epoch: number; holder: string }>();
+  const newest = new Map<string, { epoch: number; holder: string; ended?: string }>();
   const logged = new Map<string, number>();
+  const granted = new Set<string>();
   const violations: string[] = [];
   let writes = 0;
   for (const e of log) {
@@ -52,9 +53,22 @@ export const noStaleEpochWrites: Check<Spec<'no-stale-epoch-writes'>> = (_spec, 
       if (current && e.epoch <= current.epoch)
         violations.push(`#${e.seq}: ${e.item_id} granted epoch ${e.epoch} after epoch ${current.epoch}`);
       newest.set(e.item_id, { epoch: e.epoch, holder: e.holder });
+      granted.add(`${e.item_id} ${e.epoch}`);
+      continue;
+    }
+    if (e.op === 'reclaim') {
+      // The sweep ended the lease: no write of that epoch may follow.
+      if (current?.epoch === e.epoch) current.ended = 'reclaimed by the sweep';
       continue;
     }
     writes++;
+    if (current?.ended !== undefined && current.epoch === e.epoch) {
+      violations.push(
+        `#${e.seq}: ${e.op} on ${e.item_id} accepted from "${e.holder}" at epoch ${e.epoch} after the lease was ${current.ended}`,
+      );
+    }
+    if (current && (e.op === 'complete' || e.op === 'release'))
+      current.ended = e.op === 'complete' ? 'completed' : 'released';
     if (e.op === 'checkpoint') logged.set(`${e.item_id} ${e.epoch}`, (logged.get(`${e.item_id} ${e.epoch}`) ?? 0) + 1);
     if (!current || current.epoch !== e.epoch || current.holder !== e.holder) {
       violations.push(
@@ -68,6 +82,8 @@ export const noStaleEpochWrites: Check<Spec<'no-stale-epoch-writes'>> = (_spec, 
     )
     .all() as { item: string; epoch: number; n: number }[];
   for (const r of rows) {
+    // An epoch whose log the sweep has trimmed (the item long completed) cannot be judged here.
+    if (!granted.has(`${r.item} ${r.epoch}`)) continue;
     const n = logged.get(`${r.item} ${r.epoch}`) ?? 0;
     if (r.n > n)
       violations.push(`${r.n} checkpoint row(s) of ${r.item} at epoch ${r.epoch}, but the fence logged ${n}`);
@@ -95,11 +111,13 @@ export const workItems: Check<Spec<'work-items'>> = (spec, { db }) => {
 export const noOverlappingLeases: Check<Spec<'no-overlapping-leases'>> = (_spec, { history }) => {
   const byItem = new Map<string, { epoch: number; start: number; end: number; worker: string }[]>();
   // Worker-reported `at` times (system-wide monotonic clock) when present; otherwise the harness's receipt times.
-  const ends = new Map<string, { at: number | undefined; t: number }>();
+  const ends = new Map<string, { at: number | undefined; t: number; lost: boolean }>();
   for (const e of history.entries) {
     if (e.kind === 'lease.completed' || e.kind === 'lease.released' || e.kind === 'lease.lost') {
       const key = `${e.worker} ${e.itemId} ${e.epoch}`;
-      if (!ends.has(key)) ends.set(key, { at: 'at' in e ? e.at : undefined, t: e.t });
+      // A lost lease was gone before its holder heard of it (expired, taken over): its end is unknown, so no overlap
+      // with it can be proved; it counts as ending where it began.
+      if (!ends.has(key)) ends.set(key, { at: 'at' in e ? e.at : undefined, t: e.t, lost: e.kind === 'lease.lost' });
     }
   }
   for (const a of history.select('lease.acquired')) {
@@ -107,8 +125,8 @@ export const noOverlappingLeases: Check<Spec<'no-overlapping-leases'>> = (_spec,
     const list = byItem.get(a.itemId) ?? [];
     list.push(
       a.at !== undefined
-        ? { epoch: a.epoch, start: a.at, end: end?.at ?? Infinity, worker: a.worker }
-        : { epoch: a.epoch, start: a.t, end: end?.t ?? a.expiresAt, worker: a.worker },
+        ? { epoch: a.epoch, start: a.at, end: end?.lost ? a.at : (end?.at ?? Infinity), worker: a.worker }
+        : { epoch: a.epoch, start: a.t, end: end?.lost ? a.t : (end?.t ?? a.expiresAt), worker: a.worker },
     );
     byItem.set(a.itemId, list);
   }

@@ -76,6 +76,8 @@ class ScenarioRun {
   }
 
   async execute(): Promise<ScenarioResult> {
+    // Interrupted before it began (Ctrl-C between runs): nothing is started.
+    if (this.#options.signal?.aborted) return this.#result({ state: 'failed', reasons: ['interrupted'] }, [], []);
     const unavailable = this.#unavailable();
     if (unavailable) return this.#result({ state: 'not-applicable', reason: unavailable }, [], []);
     try {
