@@ -78,4 +78,13 @@ describe('LeaseManager', () => {
       .all() as { detail: string }[];
     expect(plan.map((p) => p.detail).join(' ')).toMatch(/USING (COVERING )?INDEX work_items_pending/);
   });
+
+  it('never hands out a task’s or a thread’s ownership lease from the queue, only by name', () => {
+    const { db } = tempDb();
+    const lm = new LeaseManager(db, { workerId: 'w', leaseDurationMs: 1000 });
+    lm.enqueue([{ id: 'task:t1' }, { id: 'thread:th1' }, { id: 'job-1' }]);
+    expect(lm.acquire()?.itemId).toBe('job-1');
+    expect(lm.acquire()).toBeNull();
+    expect(lm.acquire('task:t1')?.itemId).toBe('task:t1');
+  });
 });

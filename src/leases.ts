@@ -6,6 +6,12 @@ import { serializeJson, type Json } from './json-state.js';
 import { Metrics } from './metrics.js';
 import { assertId, assertPositiveInt } from './validate.js';
 
+/**
+ * Work items whose ids start with these are ownership leases — TaskRunner's "task:<id>" and AgentosSaver's
+ * "thread:<id>" — taken only by name, never handed out by acquire().
+ */
+export const OWNERSHIP_PREFIXES = ['task:', 'thread:'] as const;
+
 /** Proof of holding a work item: valid while the stored epoch and holder still match and it has not expired. */
 export interface Lease<P = Json> {
   itemId: string;
@@ -80,8 +86,11 @@ export class LeaseManager {
       SET status = 'leased', lease_holder = @worker, lease_expires_at = @now + @duration,
           epoch = epoch + 1, attempts = attempts + 1, updated_at = @now`;
     // One statement finds and takes the item: the WHERE re-checks status, so two workers can never both win.
+    // Never an ownership lease (a task's or a LangGraph thread's): those are locks, not work to hand out.
     this.#acquireNext = s.prepare(`${take}
-      WHERE id = (SELECT id FROM work_items WHERE status = 'pending' ORDER BY created_at, id LIMIT 1)
+      WHERE id = (SELECT id FROM work_items WHERE status = 'pending'
+                    AND substr(id, 1, 5) != '${OWNERSHIP_PREFIXES[0]}' AND substr(id, 1, 7) != '${OWNERSHIP_PREFIXES[1]}'
+                  ORDER BY created_at, id LIMIT 1)
         AND status = 'pending'
       RETURNING id, task_id, payload, epoch, lease_expires_at`);
     // A named item is taken when pending or when its lease has expired (the new epoch fences the old holder out).

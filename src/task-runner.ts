@@ -6,7 +6,7 @@ import { crashPoint } from './crash-points.js';
 import type { AgentDatabase } from './db.js';
 import { CheckpointVerificationError, LeaseLostError, TaskBusyError, TaskError } from './errors.js';
 import { sha256Hex, type EvidencePack } from './evidence.js';
-import { LeaseManager, type Lease } from './leases.js';
+import { LeaseManager, OWNERSHIP_PREFIXES, type Lease } from './leases.js';
 import { InvalidArgumentError, assertId, assertPositiveInt } from './validate.js';
 
 export interface StepContext {
@@ -64,7 +64,7 @@ export interface TaskRunnerOptions<S> extends TaskRunnerHooks<S> {
 }
 
 /** Prefix of the work items that carry task leases ("task:<task id>"). */
-export const TASK_LEASE_PREFIX = 'task:';
+export const TASK_LEASE_PREFIX = OWNERSHIP_PREFIXES[0];
 
 /**
  * Runs a task's steps in order, checkpointing each; a re-run resumes after the last verified checkpoint. A task has

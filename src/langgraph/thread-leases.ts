@@ -2,12 +2,12 @@ import { hostname } from 'node:os';
 import type { Statement } from 'better-sqlite3';
 import type { AgentDatabase } from '../db.js';
 import { LeaseLostError, type LeasedOperation } from '../errors.js';
-import { LeaseManager, type Lease } from '../leases.js';
+import { LeaseManager, OWNERSHIP_PREFIXES, type Lease } from '../leases.js';
 import { isSameProcess, processStartTime } from '../process-identity.js';
 import { ThreadBusyError } from './errors.js';
 
 /** Prefix of the work items that carry thread leases ("thread:<thread id>"). */
-export const THREAD_LEASE_PREFIX = 'thread:';
+export const THREAD_LEASE_PREFIX = OWNERSHIP_PREFIXES[1];
 
 export interface ThreadLeasesOptions {
   workerId: string;
