@@ -15,7 +15,8 @@ export type LeasedOperation =
   // AgentosSaver (src/langgraph): a LangGraph checkpoint, a task's pending writes, a thread's deletion.
   | 'langgraph-put'
   | 'langgraph-writes'
-  | 'langgraph-delete';
+  | 'langgraph-delete'
+  | 'langgraph-trim';
 
 /**
  * A write made under a lease was refused because the caller no longer holds it: a newer epoch was granted (taken

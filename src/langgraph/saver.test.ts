@@ -290,6 +290,9 @@ describe('AgentosSaver: retention', () => {
       { thread_id: 't', n: 2 },
     ]);
     expect(() => saver.trim('t', 0)).toThrow(/keepLast must be an integer ≥ 1, got number 0/);
+    // Another saver may not trim a thread this one holds: trim is fenced like every write.
+    expect(() => new AgentosSaver(db).trim('t', 1)).toThrow(ThreadBusyError);
+    expect(db.sqlite.prepare("SELECT COUNT(*) FROM langgraph_checkpoints WHERE thread_id = 't'").pluck().get()).toBe(2);
   });
 });
 

@@ -17,6 +17,7 @@ import {
 import type { AgentDatabase } from '../db.js';
 import { EvidenceVerifier, type EvidencePack, type VerificationResult } from '../evidence.js';
 import type { Fence } from '../fencing.js';
+import type { Lease } from '../leases.js';
 import { InvalidArgumentError, assertId, assertPositiveInt } from '../validate.js';
 import { addressOf, configurableOf, readAddressOf, threadIdOf, type CheckpointAddress } from './config.js';
 import { TaskEvidenceError, ThreadBusyError } from './errors.js';
@@ -372,7 +373,20 @@ export class AgentosSaver extends BaseCheckpointSaver {
       .prepare('SELECT DISTINCT checkpoint_ns FROM langgraph_checkpoints WHERE thread_id = ?')
       .pluck()
       .all(id) as string[];
+    // Fenced like every other write to the thread: a saver that does not own it gets ThreadBusyError.
+    const heldBefore = this.#threads.heldThreads().includes(id);
+    const now = this.#db.clock.now();
+    const lease = this.#threads.leaseFor(id, 'langgraph-trim', now);
+    try {
+      return this.#trimUnder(id, lease, namespaces, keepLast, now);
+    } finally {
+      if (!heldBefore) this.#threads.release(id);
+    }
+  }
+
+  #trimUnder(id: string, lease: Lease<unknown>, namespaces: string[], keepLast: number, now: number): TrimResult {
     return this.#db.writeTransaction(() => {
+      this.#threads.check(id, lease, 'langgraph-trim', now);
       const total: TrimResult = { checkpoints: 0, writes: 0, blobs: 0 };
       for (const ns of namespaces) {
         const r = this.#trim(id, ns, keepLast);
