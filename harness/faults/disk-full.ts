@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Fault } from '../schema.js';
 import type { Injector } from './injector.js';
@@ -22,8 +22,15 @@ export const diskFull: Injector<DiskFullFault> = {
   async setup(fault, { runDir }) {
     execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${fault.sizeMb}m,mode=0700`, 'tmpfs', runDir]);
     return async () => {
+      // What the run left (database, history) is copied out first and back into the folder under the mount, so a run
+      // kept for inspection keeps it. The filler is not worth keeping.
+      rmSync(join(runDir, FILLER), { force: true });
+      const saved = mkdtempSync(`${runDir}-saved-`);
+      cpSync(runDir, saved, { recursive: true });
       // Lazy: a worker that is still being reaped may hold a file open for a moment.
       execFileSync('umount', ['-l', runDir]);
+      cpSync(saved, runDir, { recursive: true });
+      rmSync(saved, { recursive: true, force: true });
     };
   },
   inject(fault, rt) {
