@@ -89,13 +89,17 @@ export function generateSchedule(seed: number, options: GenerateOptions): Schedu
   if (schedule.steps > 1 && !(first0(schedule)?.target === 'runner') && random() < 0.4)
     schedule.faults.push({ kind: 'stale-runner', after: int(1, schedule.steps - 1) });
   // Faults on the writers' progress land before the first kill of a writer, or they could never fire.
-  const first = schedule.faults[0];
-  const writersLast =
-    first?.kind === 'kill' && first.target === 'writer'
-      ? first.after - 1
-      : first?.kind === 'crash-point' && first.target === 'writer'
-        ? schedule.writers * (first.at - 1)
-        : schedule.writers * schedule.commits - 1;
+  // Every fault that kills the writers counts (the first, or the second group's).
+  const writersLast = Math.min(
+    schedule.writers * schedule.commits - 1,
+    ...schedule.faults.map((f) =>
+      f.kind === 'kill' && f.target === 'writer'
+        ? f.after - 1
+        : f.kind === 'crash-point' && f.target === 'writer'
+          ? schedule.writers * (f.at - 1)
+          : Infinity,
+    ),
+  );
   const extras = int(0, 2);
   for (let i = 0; i < extras; i++) {
     const options_ = [
@@ -115,9 +119,10 @@ export function generateSchedule(seed: number, options: GenerateOptions): Schedu
     if (kind === 'stale-runner') schedule.faults.push({ kind, after: int(1, schedule.steps - 1) });
     // Early: the lock holder is a process of its own that takes ~150 ms to start, and the writers must still be writing.
     else if (kind === 'lock') schedule.faults.push({ kind, after: Math.min(after, 3), holdMs: int(50, 300) });
-    else if (kind === 'disk-full' && !schedule.faults.some((f) => f.kind === 'disk-full'))
+    // Not both: a backup taken while the disk is full fails, and proves nothing.
+    else if (kind === 'disk-full' && !schedule.faults.some((f) => f.kind === 'disk-full' || f.kind === 'backup'))
       schedule.faults.push({ kind, after: Math.min(after, 3) });
-    else if (kind === 'backup' && !schedule.faults.some((f) => f.kind === 'backup'))
+    else if (kind === 'backup' && !schedule.faults.some((f) => f.kind === 'backup' || f.kind === 'disk-full'))
       schedule.faults.push({ kind, after });
   }
   return schedule;

@@ -71,6 +71,8 @@ function withoutGroup(s: Schedule, group: 'writer' | 'tools' | 'runner'): Schedu
 /** Half the work, with every fault's count kept within what the smaller run reaches. */
 function halved(s: Schedule, knob: 'commits' | 'tools' | 'steps'): Schedule | undefined {
   const value = s[knob];
+  // Commits with no writer are nothing to halve.
+  if (knob === 'commits' && s.writers === 0) return undefined;
   const next = Math.floor(value / 2);
   if (value === 0 || next < (knob === 'steps' ? 2 : 1)) return undefined;
   const size = (group: string): number =>
