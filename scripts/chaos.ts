@@ -286,7 +286,7 @@ function campaignSummary(c: CampaignReport): string {
       `${c.verdicts.violation} violation(s), ${c.verdicts.vacuous} run(s) whose fault did not bite, ${c.verdicts.unknown} undecided, ${c.errors.length} harness error(s)`,
   ];
   for (const v of c.violations)
-    lines.push(`  ✗ ${v.reasons[0] ?? 'violation'}\n    repro: ${v.shrunk?.repro ?? v.repro}`);
+    lines.push(`  ✗ ${v.shrunk?.reasons[0] ?? v.reasons[0] ?? 'violation'}\n    repro: ${v.shrunk?.repro ?? v.repro}`);
   for (const e of c.errors) lines.push(`  ✗ could not judge: ${e.reasons[0] ?? ''}\n    repro: ${e.repro}`);
   return lines.join('\n');
 }

@@ -241,7 +241,7 @@ describe('checks', () => {
     expect(runCheck({ check: 'committed-steps-not-rerun', taskId: 't' }, ctx)).toMatchObject({
       valid: true,
       measured:
-        '1 steps committed once, 2 executions, 0 re-run of an unacknowledged step, 1 by a stale runner whose writes were refused, 0 violation(s)',
+        '1 checkpoints of 1 steps, 2 executions, 0 re-run of an unacknowledged step, 1 by a stale runner whose writes were refused, 0 violation(s)',
     });
   });
 

@@ -63,7 +63,7 @@ export const committedStepsNotRerun: Check<Spec<'committed-steps-not-rerun'>> = 
     violations.push(`checkpoint ${outOfOrder + 1} is ${committed[outOfOrder]}, expected step-${outOfOrder + 1}`);
   return {
     valid: violations.length === 0 && committed.length > 0,
-    measured: `${new Set(committed).size} steps committed once, ${runs.length} executions, ${allowedRepeats} re-run of an unacknowledged step, ${stale > 0 ? `${stale} by a stale runner whose writes were refused, ` : ''}${violations.length} violation(s)`,
+    measured: `${committed.length} checkpoints of ${new Set(committed).size} steps, ${runs.length} executions, ${allowedRepeats} re-run of an unacknowledged step, ${stale > 0 ? `${stale} by a stale runner whose writes were refused, ` : ''}${violations.length} violation(s)`,
     ...(violations.length > 0 ? { details: violations.join('; ') } : {}),
   };
 };

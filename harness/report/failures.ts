@@ -112,7 +112,8 @@ export function summarizeRun(
     campaign: file.campaign && {
       runs: file.campaign.runs,
       violations: file.campaign.violations.map((v) => ({
-        reason: v.reasons[0] ?? 'violation',
+        // The shrunk schedule's own failure beside its repro, so the two belong together.
+        reason: v.shrunk?.reasons[0] ?? v.reasons[0] ?? 'violation',
         repro: v.shrunk?.repro ?? v.repro,
       })),
       unjudged: file.campaign.errors.map((e) => ({ reason: e.reasons[0] ?? 'not judged', repro: e.repro })),
