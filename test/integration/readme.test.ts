@@ -9,7 +9,8 @@ import { ROOT } from '../../harness/workers/build.js';
 import { useTempDir } from '../helpers/temp-db.js';
 
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-const codeBlocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
+const tsBlocks = (markdown: string): string[] => [...markdown.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
+const codeBlocks = tsBlocks(readme);
 
 describe('README', () => {
   const tempDir = useTempDir();
@@ -29,8 +30,11 @@ describe('README', () => {
     expect(stdout).toMatch(/task task-2: succeeded/);
   });
 
-  it('"Adding a fault scenario": the example file validates and passes as written', async () => {
-    const example = codeBlocks.find((b) => b.includes('defineScenario('));
+  it('links to the scenario guide, whose example file validates and passes as written', async () => {
+    expect(readme).toContain('docs/harness.md#adding-a-fault-scenario');
+    const guide = readFileSync(join(ROOT, 'docs/harness.md'), 'utf8');
+    expect(guide).toContain('\n## Adding a fault scenario\n');
+    const example = tsBlocks(guide).find((b) => b.includes('defineScenario('));
     expect(example).toBeDefined();
     const root = tempDir();
     mkdirSync(join(root, 'scenarios/chaos'), { recursive: true });

@@ -92,9 +92,9 @@ describe('examples/langgraph-agent.ts', () => {
     },
   );
 
-  it('is shown verbatim in the README', () => {
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
+  it('is shown verbatim in docs/langgraph.md', () => {
+    const page = readFileSync(join(ROOT, 'docs/langgraph.md'), 'utf8');
+    const blocks = [...page.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
     expect(blocks).toContain(readFileSync(join(ROOT, 'examples/langgraph-agent.ts'), 'utf8'));
   });
 
