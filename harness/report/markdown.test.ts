@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { LoadedScenario } from '../load.js';
 import type { BenchMeasurement, BenchResult, ScenarioResult } from '../result.js';
-import { benchmarkSchema, scenarioSchema } from '../schema.js';
+import { scenarioSchema } from '../schema.js';
 import type { HistoryEntry } from '../workers/protocol.js';
 import { renderMarkdown } from './markdown.js';
+import { fixtureDeclared } from './report-fixture.js';
 import type { ResultsFile } from './results-file.js';
 
 const result: ScenarioResult = {
@@ -339,39 +340,6 @@ function mermaidBlocks(md: string): string[] {
   return [...md.matchAll(/```mermaid\n([\s\S]*?)```/g)].map((m) => m[1]!);
 }
 
-const benchDeclared: LoadedScenario = {
-  category: 'bench',
-  file: 'scenarios/bench/01-checkpoint-creation.ts',
-  id: 'checkpoint-creation',
-  benchmark: benchmarkSchema.parse({
-    id: 'checkpoint-creation',
-    title: 'Checkpoint creation latency',
-    purpose: 'p',
-    seedTest: 'T::t',
-    procedure: ['time it'],
-    variants: [
-      { name: 'normal', subject: 'checkpoint-commit' },
-      { name: 'full', subject: 'checkpoint-commit', durability: 'full' },
-    ],
-    criteria: [
-      {
-        id: 'p50-normal',
-        description: 'P50, synchronous=NORMAL',
-        seed: '—',
-        ours: '≤ 0.06 ms',
-        metric: { variant: 'normal', stat: 'p50', maxMs: 0.06 },
-      },
-      {
-        id: 'p50-full',
-        description: 'P50, synchronous=FULL',
-        seed: '—',
-        ours: '≤ 0.5 ms',
-        metric: { variant: 'full', stat: 'p50', maxMs: 0.5 },
-      },
-    ],
-  }),
-};
-
 function summary(p50: number): BenchMeasurement['summary'] {
   return { n: 1000, mean: p50 * 1.2, p50, p95: p50 * 2, p99: p50 * 5, max: p50 * 20, insufficient: [] };
 }
@@ -426,7 +394,7 @@ const benchRun: BenchResult = {
 
 describe('renderMarkdown: charts that show the data', () => {
   it('draws each benchmark variant against its target line, as a ratio to the target, with the palette named', () => {
-    const md = renderMarkdown(file({ results: [benchRun] }), [benchDeclared], { histories: new Map(), benchRuns: [] });
+    const md = renderMarkdown(file({ results: [benchRun] }), fixtureDeclared, { histories: new Map(), benchRuns: [] });
     const [chart] = mermaidBlocks(md);
     expect(chart).toBeDefined();
     expect(chart!.match(/^\s*bar /gm)).toHaveLength(1);
@@ -471,7 +439,7 @@ describe('renderMarkdown: charts that show the data', () => {
       generatedAt: `2026-01-0${i + 1}T00:00:00.000Z`,
       benchmarks: [{ id: 'checkpoint-creation/normal', p50: 0.016 + i * 0.004 }],
     }));
-    const md = renderMarkdown(file({ results: [benchRun] }), [benchDeclared], {
+    const md = renderMarkdown(file({ results: [benchRun] }), fixtureDeclared, {
       histories: new Map(),
       benchRuns: runs,
     });
@@ -502,7 +470,7 @@ describe('renderMarkdown: trend across partial runs', () => {
         ],
       },
     ];
-    const md = renderMarkdown(file({ results: [benchRun] }), [benchDeclared], {
+    const md = renderMarkdown(file({ results: [benchRun] }), fixtureDeclared, {
       histories: new Map(),
       benchRuns: runs,
     });
