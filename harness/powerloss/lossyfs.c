@@ -433,6 +433,17 @@ static void entry_param(node_t *n, struct fuse_entry_param *e) {
   n->nlookup++;
 }
 
+/* Replies with n's entry, or with err when there is no node. */
+static void reply_entry(fuse_req_t req, node_t *n, int err) {
+  if (!n) {
+    fuse_reply_err(req, err);
+    return;
+  }
+  struct fuse_entry_param e;
+  entry_param(n, &e);
+  fuse_reply_entry(req, &e);
+}
+
 static node_t *dir_arg(fuse_req_t req, fuse_ino_t ino) {
   node_t *d = node_get(ino);
   if (!d) {
@@ -473,12 +484,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name) {
       entry_t *e = entries_find(&d->cur_entries, name);
       if (e) n = node_get(e->ino);
     }
-    if (!n) fuse_reply_err(req, ENOENT);
-    else {
-      struct fuse_entry_param e;
-      entry_param(n, &e);
-      fuse_reply_entry(req, &e);
-    }
+    reply_entry(req, n, ENOENT);
   }
   pthread_mutex_unlock(&mu);
 }
@@ -570,12 +576,7 @@ static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
     int err = 0;
     node_t *n = S_ISREG(mode) ? make_node(req, d, name, S_IFREG | (mode & 07777), &err) : NULL;
     if (!S_ISREG(mode)) err = EPERM; /* regular files only */
-    if (!n) fuse_reply_err(req, err);
-    else {
-      struct fuse_entry_param e;
-      entry_param(n, &e);
-      fuse_reply_entry(req, &e);
-    }
+    reply_entry(req, n, err);
   }
   pthread_mutex_unlock(&mu);
 }
@@ -586,12 +587,7 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
   if (d) {
     int err = 0;
     node_t *n = make_node(req, d, name, S_IFDIR | (mode & 07777), &err);
-    if (!n) fuse_reply_err(req, err);
-    else {
-      struct fuse_entry_param e;
-      entry_param(n, &e);
-      fuse_reply_entry(req, &e);
-    }
+    reply_entry(req, n, err);
   }
   pthread_mutex_unlock(&mu);
 }
