@@ -8,7 +8,7 @@ import type { ResultsFile } from './results-file.js';
 
 const base = { seedTest: 'T::t', purpose: 'p', procedure: ['one', 'two'], seed: 7, survivors: [] };
 
-const failedChaos: ScenarioResult = {
+export const failedChaos: ScenarioResult = {
   ...base,
   id: 'kill-mid-tool-call',
   title: 'A worker killed while its tool calls run',

@@ -1,41 +1,14 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ScenarioResult } from '../../result.js';
 import type { RunSummary } from '../failures.js';
+import { failedChaos } from '../report-fixture.js';
 import { RunProgress } from './progress.js';
 import { colorEnabled } from './style.js';
 import { renderInterrupted, renderSummary } from './summary.js';
 
 const ESC = '\x1b[';
 
-const failed: ScenarioResult = {
-  id: 'kill-mid-tool-call',
-  title: 'A worker killed while its tool calls run',
-  category: 'chaos',
-  seedTest: '—',
-  purpose: 'p',
-  procedure: ['x'],
-  seed: 7,
-  durationMs: 2100,
-  criteria: [
-    {
-      id: 'once',
-      kind: 'gate',
-      description: 'Side effects counted in files',
-      seed: '—',
-      ours: 'each command exactly once',
-      valid: false,
-      measured: '3/6 exactly once',
-    },
-  ],
-  faults: [],
-  vacuity: [],
-  workers: [],
-  survivors: [],
-  historyFile: '/x/reports/runs/kill-mid-tool-call/history.jsonl',
-  runDir: '/tmp/agentos-chaos-kill-mid-tool-call-1',
-  state: 'failed',
-  reasons: ['once: invalid — measured 3/6 exactly once'],
-};
+const failed = failedChaos;
 
 const summary: RunSummary = {
   failed: [
