@@ -1,7 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { useTempDb } from '../test/helpers/temp-db.js';
 import { until } from '../test/helpers/until.js';
@@ -280,13 +279,11 @@ describe('ToolLedger', () => {
     const pidFile = join(dir, 'detached.pid');
     const ledger = new ToolLedger(db);
     // setsid moves the sleep out of the command's process group, so the group kill cannot reach it: it holds stdout.
-    const command = 'setsid sleep 3 & echo $! > detached.pid; echo started';
+    const command = 'setsid sleep 30 & echo $! > detached.pid; echo started';
     try {
-      const t0 = performance.now();
       const result = await ledger.run(command, { cwd: dir, timeoutMs: 200 });
-      const elapsed = performance.now() - t0;
       expect(result).toMatchObject({ timedOut: true, exitCode: null, stdout: 'started\n', replayed: false });
-      expect(elapsed).toBeLessThan(2500);
+      // Still alive: run() returned without waiting for the detached process to let go of the output.
       expect(isAlive(Number(readFileSync(pidFile, 'utf8')))).toBe(true);
       expect(await ledger.run(command, { cwd: dir, timeoutMs: 200 })).toMatchObject({
         timedOut: true,
