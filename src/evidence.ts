@@ -4,7 +4,7 @@ import { closeSync, constants, fstatSync, openSync, readSync, realpathSync, stat
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 
 /** How long a command-exit command may run at verification unless the item says otherwise. */
-export const DEFAULT_COMMAND_TIMEOUT_MS = 10_000;
+const DEFAULT_COMMAND_TIMEOUT_MS = 10_000;
 
 /**
  * When a command-exit command passes: its exit code (default 0), and how long it may run in ms before it is killed

@@ -60,3 +60,10 @@ export function isSameProcess(pid: number, startTime: string | null | undefined)
   const current = processStartTime(pid);
   return current === undefined ? isAlive(pid) : current === startTime;
 }
+
+let ownStart: string | null | undefined;
+/** This process's start time (see processStartTime), read once; recorded with its pid on the rows it owns. */
+export function ownProcessStartTime(): string | null {
+  if (ownStart === undefined) ownStart = processStartTime(process.pid) ?? null;
+  return ownStart;
+}

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import type { Statement } from 'better-sqlite3';
 import type { AgentDatabase } from './db.js';
 import type { Fence } from './fencing.js';
-import { isSameProcess, processStartTime } from './process-identity.js';
+import { isSameProcess, ownProcessStartTime } from './process-identity.js';
 import { crashPoint } from './crash-points.js';
 import { mutant } from './mutants.js';
 import { InDoubtToolCallError, LeaseLostError, ToolCallInProgressError, ToolSpawnError } from './errors.js';
@@ -106,13 +106,6 @@ interface Output {
   stderr: Buffer;
   timedOut: boolean;
   truncated: boolean;
-}
-
-let ownStart: string | null | undefined;
-/** This process's start time, recorded with its pid on the rows it starts. */
-function ownStartTime(): string | null {
-  if (ownStart === undefined) ownStart = processStartTime(process.pid) ?? null;
-  return ownStart;
 }
 
 /** The sha256 state after an environment's canonical JSON: the first part of a derived call key. */
@@ -334,7 +327,7 @@ export class ToolLedger {
         command,
         cwd,
         pid: process.pid,
-        ownerStart: ownStartTime(),
+        ownerStart: ownProcessStartTime(),
         startedAt,
         leaseItem: lease?.itemId ?? null,
         leaseEpoch: lease?.epoch ?? null,

@@ -51,7 +51,7 @@ export function threadIdOf(value: unknown, method: string): string | undefined {
   return threadId;
 }
 
-export function nsOf(value: unknown, method: string): string {
+function nsOf(value: unknown, method: string): string {
   if (value === undefined || value === null) return '';
   if (typeof value !== 'string') {
     throw new InvalidArgumentError(

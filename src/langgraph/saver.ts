@@ -369,10 +369,7 @@ export class AgentosSaver extends BaseCheckpointSaver {
     const id = threadIdOf(threadId, 'trim');
     if (id === undefined) throw new InvalidArgumentError('AgentosSaver.trim: threadId is missing');
     assertPositiveInt('AgentosSaver.trim: keepLast', keepLast);
-    const namespaces = this.#db.sqlite
-      .prepare('SELECT DISTINCT checkpoint_ns FROM langgraph_checkpoints WHERE thread_id = ?')
-      .pluck()
-      .all(id) as string[];
+    const namespaces = this.#sql.namespacesOf.all(id) as string[];
     // Fenced like every other write to the thread: a saver that does not own it gets ThreadBusyError.
     const heldBefore = this.#threads.heldThreads().includes(id);
     const now = this.#db.clock.now();
@@ -480,8 +477,9 @@ export class AgentosSaver extends BaseCheckpointSaver {
   async #tuple(row: CheckpointRow): Promise<CheckpointTuple> {
     const where = { threadId: row.thread_id, ns: row.checkpoint_ns, checkpointId: row.checkpoint_id };
     const stored = (await this.serde.loadsTyped(row.type, row.checkpoint)) as Omit<Checkpoint, 'channel_values'>;
-    const keys = JSON.stringify(Object.entries(JSON.parse(row.channel_versions) as Record<string, string>));
-    const blobs = (this.#sql.blobsOf.all({ ...where, keys }) as BlobRow[]).filter((b) => b.type !== 'empty');
+    const blobs = (this.#sql.blobsOf.all({ ...where, channelVersions: row.channel_versions }) as BlobRow[]).filter(
+      (b) => b.type !== 'empty',
+    );
     const values = Object.fromEntries(
       await Promise.all(blobs.map(async (b) => [b.channel, await this.#load(b)] as const)),
     );

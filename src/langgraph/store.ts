@@ -66,6 +66,7 @@ export class SaverStatements {
   readonly markVerified: Statement;
   readonly deleteThread: Statement[];
   readonly oldestKept: Statement;
+  readonly namespacesOf: Statement;
   readonly trimBefore: Statement[];
   readonly unreferencedBlobs: Statement;
   readonly #sqlite: Database.Database;
@@ -103,8 +104,8 @@ export class SaverStatements {
     );
     // @keys is a JSON array of [channel, version as text] pairs: versions are matched as the text they were stored as.
     this.blobsOf = s.prepare(`
-      SELECT b.channel, b.type, b.value FROM json_each(@keys) AS k
-      JOIN langgraph_blobs AS b ON b.thread_id = @threadId AND b.checkpoint_ns = @ns AND b.channel = k.value ->> 0 AND b.version = k.value ->> 1`);
+      SELECT b.channel, b.type, b.value FROM json_each(@channelVersions) AS k
+      JOIN langgraph_blobs AS b ON b.thread_id = @threadId AND b.checkpoint_ns = @ns AND b.channel = k.key AND b.version = k.value`);
     // BINARY collation orders UTF-8 by code point: the order writesSortKey asks for.
     this.writesOf = s.prepare(`
       SELECT task_id, channel, type, value FROM langgraph_writes WHERE ${THREAD_NS} AND checkpoint_id = @checkpointId
@@ -122,6 +123,9 @@ export class SaverStatements {
       (table) => s.prepare(`DELETE FROM ${table} WHERE thread_id = ?`),
     );
     // Checkpoint ids are uuid6, ordered by creation time: the newest keepLast are the last keepLast ids.
+    this.namespacesOf = s
+      .prepare('SELECT DISTINCT checkpoint_ns FROM langgraph_checkpoints WHERE thread_id = ?')
+      .pluck();
     this.oldestKept = s.prepare(`
       SELECT checkpoint_id FROM langgraph_checkpoints WHERE ${THREAD_NS} ORDER BY checkpoint_id DESC LIMIT 1 OFFSET @offset`);
     this.trimBefore = ['langgraph_checkpoints', 'langgraph_writes', 'langgraph_task_evidence'].map((table) =>

@@ -3,7 +3,7 @@ import type { Statement } from 'better-sqlite3';
 import type { AgentDatabase } from '../db.js';
 import { LeaseLostError, type LeasedOperation } from '../errors.js';
 import { LeaseManager, OWNERSHIP_PREFIXES, type Lease } from '../leases.js';
-import { isSameProcess, processStartTime } from '../process-identity.js';
+import { isSameProcess, ownProcessStartTime } from '../process-identity.js';
 import { ThreadBusyError } from './errors.js';
 
 /** Prefix of the work items that carry thread leases ("thread:<thread id>"). */
@@ -28,12 +28,6 @@ interface OwnerRow {
   host: string;
   pid: number;
   pid_start: string | null;
-}
-
-let ownStart: string | null | undefined;
-function ownStartTime(): string | null {
-  if (ownStart === undefined) ownStart = processStartTime(process.pid) ?? null;
-  return ownStart;
 }
 
 /**
@@ -142,7 +136,7 @@ export class ThreadLeases {
         epoch: taken.epoch,
         host: hostname(),
         pid: process.pid,
-        pidStart: ownStartTime(),
+        pidStart: ownProcessStartTime(),
       });
       return taken;
     });
