@@ -1,16 +1,38 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Statement } from 'better-sqlite3';
 import type { AgentDatabase } from './db.js';
 import { crashPoint } from './crash-points.js';
 import type { LeasedOperation } from './errors.js';
 import { serializeJson, type Json } from './json-state.js';
 import { Metrics } from './metrics.js';
-import { assertId, assertPositiveInt } from './validate.js';
+import { InvalidArgumentError, assertId, assertPositiveInt } from './validate.js';
 
 /**
  * Work items whose ids start with these are ownership leases — TaskRunner's "task:<id>" and AgentosSaver's
  * "thread:<id>" — taken only by name, never handed out by acquire().
  */
 export const OWNERSHIP_PREFIXES = ['task:', 'thread:'] as const;
+
+/** An owner's default worker id: host, pid and a random suffix, so two owners in one process differ. */
+export function defaultWorkerId(): string {
+  return `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+}
+
+/**
+ * How often an owner renews its lease: `given`, or a third of the lease. Renewing no more often than the lease lasts
+ * would let it lapse while its owner works, and a second owner could take over. `label` prefixes error messages.
+ */
+export function renewIntervalFor(leaseDurationMs: number, given: number | undefined, label = ''): number {
+  const interval = given ?? Math.max(1, Math.floor(leaseDurationMs / 3));
+  assertPositiveInt(`${label}renewIntervalMs`, interval);
+  if (interval >= leaseDurationMs) {
+    throw new InvalidArgumentError(
+      `${label}renewIntervalMs (${interval}) must be less than leaseDurationMs (${leaseDurationMs})`,
+    );
+  }
+  return interval;
+}
 
 /** Proof of holding a work item: valid while the stored epoch and holder still match and it has not expired. */
 export interface Lease<P = Json> {

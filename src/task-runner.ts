@@ -1,13 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { Statement } from 'better-sqlite3';
 import { CheckpointManager, type Checkpoint } from './checkpoints.js';
 import { crashPoint } from './crash-points.js';
 import type { AgentDatabase } from './db.js';
 import { CheckpointVerificationError, LeaseLostError, TaskBusyError, TaskError } from './errors.js';
 import { sha256Hex, type EvidencePack } from './evidence.js';
-import { LeaseManager, OWNERSHIP_PREFIXES, type Lease } from './leases.js';
-import { InvalidArgumentError, assertId, assertPositiveInt } from './validate.js';
+import { LeaseManager, OWNERSHIP_PREFIXES, defaultWorkerId, renewIntervalFor, type Lease } from './leases.js';
+import { assertId, assertPositiveInt } from './validate.js';
 
 export interface StepContext {
   taskId: string;
@@ -97,20 +95,13 @@ export class TaskRunner<S> {
     if (names.size === 0) throw new TaskError('a task needs at least one step');
     const leaseDurationMs = options.leaseDurationMs ?? 60_000;
     assertPositiveInt('leaseDurationMs', leaseDurationMs);
-    this.#renewIntervalMs = options.renewIntervalMs ?? Math.max(1, Math.floor(leaseDurationMs / 3));
-    assertPositiveInt('renewIntervalMs', this.#renewIntervalMs);
-    // Renewing no more often than the lease lasts would let it lapse while a step runs: a second runner could take over.
-    if (this.#renewIntervalMs >= leaseDurationMs) {
-      throw new InvalidArgumentError(
-        `renewIntervalMs (${this.#renewIntervalMs}) must be less than leaseDurationMs (${leaseDurationMs})`,
-      );
-    }
+    this.#renewIntervalMs = renewIntervalFor(leaseDurationMs, options.renewIntervalMs);
     if (options.waitTimeoutMs !== undefined) assertPositiveInt('waitTimeoutMs', options.waitTimeoutMs);
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- checked at run time: a caller may be untyped JavaScript
     if (options.onBusy !== undefined && options.onBusy !== 'throw' && options.onBusy !== 'wait') {
       throw new TaskError(`onBusy must be 'throw' or 'wait', got ${JSON.stringify(options.onBusy)}`);
     }
-    this.workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.workerId = options.workerId ?? defaultWorkerId();
     this.#db = db;
     this.#checkpoints = checkpoints;
     this.#leases = new LeaseManager(db, { workerId: this.workerId, leaseDurationMs, metrics: checkpoints.metrics });

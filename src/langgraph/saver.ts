@@ -1,5 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { RunnableConfig } from '@langchain/core/runnables';
 import {
   BaseCheckpointSaver,
@@ -17,7 +15,7 @@ import {
 import type { AgentDatabase } from '../db.js';
 import { EvidenceVerifier, type EvidencePack, type VerificationResult } from '../evidence.js';
 import type { Fence } from '../fencing.js';
-import type { Lease } from '../leases.js';
+import { defaultWorkerId, renewIntervalFor, type Lease } from '../leases.js';
 import { InvalidArgumentError, assertId, assertPositiveInt } from '../validate.js';
 import { addressOf, configurableOf, readAddressOf, threadIdOf, type CheckpointAddress } from './config.js';
 import { TaskEvidenceError, ThreadBusyError } from './errors.js';
@@ -103,15 +101,9 @@ export class AgentosSaver extends BaseCheckpointSaver {
   constructor(db: AgentDatabase, options: AgentosSaverOptions = {}) {
     const checked = checkOptions(options);
     super(checked.serde);
-    this.workerId = checked.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.workerId = checked.workerId ?? defaultWorkerId();
     const leaseDurationMs = checked.leaseDurationMs ?? 60_000;
-    this.#renewIntervalMs = checked.renewIntervalMs ?? Math.max(1, Math.floor(leaseDurationMs / 3));
-    // Renewing no more often than the lease lasts would let it lapse between writes.
-    if (this.#renewIntervalMs >= leaseDurationMs) {
-      throw new InvalidArgumentError(
-        `AgentosSaver: renewIntervalMs (${this.#renewIntervalMs}) must be less than leaseDurationMs (${leaseDurationMs})`,
-      );
-    }
+    this.#renewIntervalMs = renewIntervalFor(leaseDurationMs, checked.renewIntervalMs, 'AgentosSaver: ');
     this.keepLast = checked.keepLast;
     this.verifier = new EvidenceVerifier({ baseDir: checked.baseDir ?? process.cwd() });
     this.#db = db;
