@@ -55,6 +55,31 @@ interface CheckpointRow {
 /** Pending checkpoints made by begin() (of any manager): the only ones commit() writes. */
 const BEGUN = new WeakSet<PendingCheckpoint>();
 
+/** Validates ids and serialises state (TypeError for state JSON cannot hold): what commit() of either backend takes. */
+export function beginCheckpoint(taskId: string, step: string, state: unknown): PendingCheckpoint {
+  assertId('taskId', taskId);
+  assertId('step', step);
+  const pending = Object.freeze({
+    taskId,
+    step,
+    stateJson: serializeJson(state, `state of task "${taskId}" step "${step}"`),
+  });
+  BEGUN.add(pending);
+  return pending;
+}
+
+/** Only what beginCheckpoint() validated is written, once: a hand-built object could put unparseable state on disk. */
+export function assertCommittable(pending: PendingCheckpoint, committed: WeakSet<PendingCheckpoint>): void {
+  if (!BEGUN.has(pending)) {
+    throw new InvalidArgumentError('a pending checkpoint must come from begin(); commit() was given another object');
+  }
+  if (committed.has(pending)) {
+    throw new InvalidArgumentError(
+      `pending checkpoint for task "${pending.taskId}" step "${pending.step}" was already committed`,
+    );
+  }
+}
+
 /** Durable, per-task, gap-free sequence of step states, each optionally backed by verified evidence. */
 export class CheckpointManager {
   readonly verifier: EvidenceVerifier;
@@ -105,15 +130,7 @@ export class CheckpointManager {
 
   /** Validates ids and serialises state; throws TypeError for state JSON cannot hold. Writes nothing. */
   begin(taskId: string, step: string, state: unknown): PendingCheckpoint {
-    assertId('taskId', taskId);
-    assertId('step', step);
-    const pending = Object.freeze({
-      taskId,
-      step,
-      stateJson: serializeJson(state, `state of task "${taskId}" step "${step}"`),
-    });
-    BEGUN.add(pending);
-    return pending;
+    return beginCheckpoint(taskId, step, state);
   }
 
   /**
@@ -126,15 +143,7 @@ export class CheckpointManager {
     evidence?: EvidencePack,
     options: { lease?: Fence } = {},
   ): Checkpoint<S> {
-    // Only what begin() validated is written: a hand-built object could put unparseable state on disk.
-    if (!BEGUN.has(pending)) {
-      throw new InvalidArgumentError('a pending checkpoint must come from begin(); commit() was given another object');
-    }
-    if (this.#committed.has(pending)) {
-      throw new InvalidArgumentError(
-        `pending checkpoint for task "${pending.taskId}" step "${pending.step}" was already committed`,
-      );
-    }
+    assertCommittable(pending, this.#committed);
     const started = performance.now();
     const verification = this.#autoVerify ? this.verifier.verify(evidence) : null;
     if (verification) this.#countVerification(verification);

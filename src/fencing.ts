@@ -10,13 +10,6 @@ export interface Fence {
   readonly workerId: string;
 }
 
-interface ItemRow {
-  epoch: number;
-  status: string;
-  lease_holder: string | null;
-  lease_expires_at: number | null;
-}
-
 /**
  * The fencing rule, checked inside the caller's write transaction: a write under a lease is accepted only while the
  * item is still leased to the same holder at the same epoch. Each accepted write and each acquisition is appended to
@@ -33,7 +26,7 @@ export class Fencing {
 
   /** Throws LeaseLostError (nothing written) unless the fence still holds its item; then logs the write. */
   check(fence: Fence, operation: LeasedOperation, now: number): void {
-    const row = this.#item.get(fence.itemId) as ItemRow | undefined;
+    const row = this.#item.get(fence.itemId) as LeasedItemState | undefined;
     if (
       mutant !== 'no-fencing' &&
       (!row || row.epoch !== fence.epoch || row.status !== 'leased' || row.lease_holder !== fence.workerId)
@@ -50,23 +43,33 @@ export class Fencing {
 
   /** The LeaseLostError for a refused operation, describing the item as it is now. */
   lost(fence: Fence, operation: LeasedOperation, now: number): LeaseLostError {
-    const row = this.#item.get(fence.itemId) as ItemRow | undefined;
-    const holder = row?.status === 'leased' ? row.lease_holder : null;
-    let current: string;
-    if (!row) current = 'the item does not exist';
-    else if (row.epoch !== fence.epoch)
-      current = `the item is now at epoch ${row.epoch} (${row.status}${holder ? ` by "${holder}"` : ''})`;
-    else if (row.status !== 'leased') current = `the item is ${row.status}`;
-    else if (row.lease_holder !== fence.workerId) current = `the item is held by "${row.lease_holder}"`;
-    else current = `the lease expired at ${row.lease_expires_at} (now ${now})`;
-    return new LeaseLostError(
-      fence.itemId,
-      fence.epoch,
-      fence.workerId,
-      operation,
-      current,
-      row?.epoch ?? null,
-      holder,
-    );
+    const row = this.#item.get(fence.itemId) as LeasedItemState | undefined;
+    return leaseLost(fence, operation, row, now);
   }
+}
+
+/** A work item's lease columns, as both backends read them to explain a refusal. */
+export interface LeasedItemState {
+  epoch: number;
+  status: string;
+  lease_holder: string | null;
+  lease_expires_at: number | null;
+}
+
+/** The LeaseLostError for a refused operation, given the item as it is now (undefined: it does not exist). */
+export function leaseLost(
+  fence: Fence,
+  operation: LeasedOperation,
+  row: LeasedItemState | undefined,
+  now: number,
+): LeaseLostError {
+  const holder = row?.status === 'leased' ? row.lease_holder : null;
+  let current: string;
+  if (!row) current = 'the item does not exist';
+  else if (row.epoch !== fence.epoch)
+    current = `the item is now at epoch ${row.epoch} (${row.status}${holder ? ` by "${holder}"` : ''})`;
+  else if (row.status !== 'leased') current = `the item is ${row.status}`;
+  else if (row.lease_holder !== fence.workerId) current = `the item is held by "${row.lease_holder}"`;
+  else current = `the lease expired at ${row.lease_expires_at} (now ${now})`;
+  return new LeaseLostError(fence.itemId, fence.epoch, fence.workerId, operation, current, row?.epoch ?? null, holder);
 }

@@ -13,11 +13,12 @@ export interface Migration {
 export const SCHEMA_LABELS: Readonly<Record<number, string>> = { 1: '0.30.0', 2: '0.31.0', 3: '0.32.0', 4: '0.33.0' };
 
 const MIGRATION_FILE = /^(\d{4})_([a-z0-9_]+)\.sql$/;
-let cached: Migration[] | undefined;
+const cached = new Map<string, Migration[]>();
 
 /** Numbered SQL files next to this module, in version order. */
 export function loadMigrations(dir = fileURLToPath(new URL('./migrations/', import.meta.url))): Migration[] {
-  if (cached) return cached;
+  const known = cached.get(dir);
+  if (known) return known;
   const migrations = readdirSync(dir)
     .map((file) => ({ file, match: MIGRATION_FILE.exec(file) }))
     .filter((m): m is { file: string; match: RegExpExecArray } => m.match !== null)
@@ -33,7 +34,7 @@ export function loadMigrations(dir = fileURLToPath(new URL('./migrations/', impo
         `migrations in ${dir} must be numbered 0001, 0002, … without gaps; found ${m.version} at position ${i + 1}`,
       );
   });
-  cached = migrations;
+  cached.set(dir, migrations);
   return migrations;
 }
 

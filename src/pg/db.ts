@@ -1,0 +1,131 @@
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { DatabaseOpenError, SchemaTooNewError } from '../errors.js';
+import { loadMigrations } from '../migrations.js';
+import { InvalidArgumentError, assertPositiveInt } from '../validate.js';
+
+export interface OpenPgDatabaseOptions {
+  /** A postgres:// URL. Default: libpq's PG* variables (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE). */
+  connectionString?: string;
+  /** The schema holding the layer's tables (default "agentos"); created when missing. */
+  schema?: string;
+  /** Most connections this process opens (default 10). */
+  maxConnections?: number;
+  /** Apply pending migrations on open (default true). */
+  migrate?: boolean;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+const BIGINT_OID = 20;
+
+/** An open recovery-layer database on PostgreSQL: a connection pool whose sessions use the layer's schema. */
+export class PgDatabase {
+  constructor(
+    readonly pool: pg.Pool,
+    readonly schema: string,
+    /** Where it is, for messages: host, port, database and schema; never the password. */
+    readonly label: string,
+  ) {}
+
+  /** One statement, prepared once per connection under `name` when given. */
+  async query<R extends pg.QueryResultRow>(text: string, values: unknown[] = [], name?: string): Promise<R[]> {
+    const result = await this.pool.query<R>(name ? { name, text, values } : { text, values });
+    return result.rows;
+  }
+
+  /** Highest applied migration number. */
+  async schemaVersion(): Promise<number> {
+    const rows = await this.query<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_migrations');
+    return rows[0]?.v ?? 0;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+/**
+ * Connects, creates the schema if needed and applies pending migrations under an advisory lock, so workers opening
+ * one server at once migrate it once. Refuses a schema written by a newer release (SchemaTooNewError, unchanged).
+ */
+export async function openPgDatabase(options: OpenPgDatabaseOptions = {}): Promise<PgDatabase> {
+  const schema = options.schema ?? 'agentos';
+  if (!SCHEMA_NAME.test(schema))
+    throw new InvalidArgumentError(
+      `schema must be a lower-case SQL identifier (letters, digits, _; at most 63), got ${JSON.stringify(schema)}`,
+    );
+  const max = options.maxConnections ?? 10;
+  assertPositiveInt('maxConnections', max);
+  const pool = new pg.Pool({
+    ...(options.connectionString !== undefined ? { connectionString: options.connectionString } : {}),
+    max,
+    options: `-c search_path=${schema}`,
+    // bigint columns hold milliseconds and epochs, far below 2^53.
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === BIGINT_OID ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
+  // A connection that dies while idle (server restart, pg_terminate_backend) is dropped; the next query opens another.
+  pool.on('error', () => undefined);
+  const label = describe(options.connectionString, schema);
+  try {
+    if (options.migrate ?? true) await migrate(pool, schema, label);
+  } catch (error) {
+    await pool.end();
+    if (error instanceof DatabaseOpenError) throw error;
+    throw new DatabaseOpenError(label, `cannot open it: ${(error as Error).message}`, { cause: error });
+  }
+  return new PgDatabase(pool, schema, label);
+}
+
+const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
+
+async function migrate(pool: pg.Pool, schema: string, label: string): Promise<void> {
+  const migrations = loadMigrations(MIGRATIONS_DIR);
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`agentos-migrate:${schema}`]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)`);
+    const done = new Set(
+      (await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version),
+    );
+    const newest = Math.max(0, ...done);
+    if (newest > migrations.length) throw new SchemaTooNewError(label, newest, migrations.length);
+    for (const m of migrations) {
+      if (done.has(m.version)) continue;
+      await client.query(m.sql);
+      await client.query(
+        'INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, agentos_now_ms())',
+        [m.version, m.name],
+      );
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+function describe(connectionString: string | undefined, schema: string): string {
+  const env = process.env;
+  let host = env.PGHOST ?? 'localhost';
+  let port = env.PGPORT ?? '5432';
+  let database = env.PGDATABASE ?? env.PGUSER ?? env.USER ?? '';
+  if (connectionString !== undefined) {
+    try {
+      const url = new URL(connectionString);
+      host = url.hostname || host;
+      port = url.port || '5432';
+      database = url.pathname.slice(1) || database;
+    } catch {
+      return `${connectionString.replace(/:[^:@/]*@/, ':***@')} (schema ${schema})`;
+    }
+  }
+  return `postgresql://${host}:${port}/${database} (schema ${schema})`;
+}

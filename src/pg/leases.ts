@@ -1,0 +1,208 @@
+import { crashPoint } from '../crash-points.js';
+import type { LeasedOperation } from '../errors.js';
+import { serializeJson, type Json } from '../json-state.js';
+import {
+  OWNERSHIP_PREFIXES,
+  type Lease,
+  type LeaseManagerOptions,
+  type WorkItem,
+  type WorkItemInput,
+} from '../leases.js';
+import { Metrics } from '../metrics.js';
+import { assertId, assertPositiveInt } from '../validate.js';
+import type { PgDatabase } from './db.js';
+import { refusal } from './fence.js';
+
+interface LeaseRow {
+  id: string;
+  task_id: string | null;
+  payload: string;
+  epoch: number;
+  lease_expires_at: number;
+}
+
+const TAKE = `UPDATE work_items w SET status = 'leased', lease_holder = $1, lease_expires_at = agentos_now_ms() + $2,
+    epoch = w.epoch + 1, attempts = w.attempts + 1, updated_at = agentos_now_ms()`;
+const TAKEN = 'RETURNING w.id, w.task_id, w.payload, w.epoch, w.lease_expires_at';
+const LOG_TAKEN = `log AS (INSERT INTO lease_log (item_id, epoch, holder, op, at)
+    SELECT id, epoch, $1, 'acquire', agentos_now_ms() FROM taken)`;
+
+// The oldest pending items, skipping rows another worker is taking right now, so acquirers never queue on each other.
+// Never an ownership lease (a task's or a LangGraph thread's): those are locks, taken only by name.
+const ACQUIRE_NEXT = `WITH next AS (
+    SELECT id FROM work_items WHERE status = 'pending'
+      AND left(id, 5) <> '${OWNERSHIP_PREFIXES[0]}' AND left(id, 7) <> '${OWNERSHIP_PREFIXES[1]}'
+    ORDER BY created_at, id LIMIT $3 FOR UPDATE SKIP LOCKED),
+  taken AS (${TAKE} FROM next WHERE w.id = next.id ${TAKEN}),
+  ${LOG_TAKEN}
+  SELECT * FROM taken ORDER BY id`;
+// A named item is taken when pending or when its lease has expired by the server's clock.
+const ACQUIRE_ITEM = `WITH taken AS (${TAKE}
+    WHERE w.id = $3 AND (w.status = 'pending' OR (w.status = 'leased' AND w.lease_expires_at <= agentos_now_ms()))
+    ${TAKEN}),
+  ${LOG_TAKEN}
+  SELECT * FROM taken`;
+
+/** A write under a lease: the fencing condition and the log entry, in the same statement as the write. */
+function fenced(operation: LeasedOperation, set: string, returning = 'lease_expires_at'): string {
+  return `WITH done AS (UPDATE work_items SET ${set}, updated_at = agentos_now_ms()
+      WHERE id = $1 AND epoch = $2 AND lease_holder = $3 AND status = 'leased' AND lease_expires_at > agentos_now_ms()
+      RETURNING ${returning}),
+    log AS (INSERT INTO lease_log (item_id, epoch, holder, op, at)
+      SELECT $1, $2, $3, '${operation}', agentos_now_ms() FROM done)
+    SELECT * FROM done`;
+}
+const RENEW = fenced('renew', 'lease_expires_at = agentos_now_ms() + $4');
+const COMPLETE = fenced(
+  'complete',
+  `status = 'completed', lease_holder = NULL, lease_expires_at = NULL, last_holder = lease_holder, result = $4`,
+  'id',
+);
+const RELEASE = fenced(
+  'release',
+  `status = 'pending', lease_holder = NULL, lease_expires_at = NULL, last_holder = lease_holder`,
+  'id',
+);
+
+/** LeaseManager on PostgreSQL: the same leases, async; expiry is decided by the server's clock, never a client's. */
+export class PgLeaseManager {
+  readonly workerId: string;
+  readonly leaseDurationMs: number;
+  readonly metrics: Metrics;
+  readonly #db: PgDatabase;
+
+  constructor(db: PgDatabase, options: LeaseManagerOptions) {
+    assertId('workerId', options.workerId);
+    const duration = options.leaseDurationMs ?? 300_000;
+    assertPositiveInt('leaseDurationMs', duration);
+    this.workerId = options.workerId;
+    this.leaseDurationMs = duration;
+    this.metrics = options.metrics ?? new Metrics();
+    this.#db = db;
+  }
+
+  /** Adds work items (ids already present are left as they are). Returns how many were added. */
+  async enqueue(items: WorkItemInput[]): Promise<number> {
+    const ids: string[] = [];
+    const tasks: (string | null)[] = [];
+    const payloads: string[] = [];
+    for (const item of items) {
+      assertId('work item id', item.id);
+      if (item.taskId !== undefined) assertId('taskId', item.taskId);
+      ids.push(item.id);
+      tasks.push(item.taskId ?? null);
+      payloads.push(serializeJson(item.payload ?? null, `payload of work item "${item.id}"`));
+    }
+    const rows = await this.#db.query<{ n: number }>(
+      `WITH added AS (
+         INSERT INTO work_items (id, task_id, payload, created_at, updated_at)
+         SELECT i.id, i.task_id, i.payload, agentos_now_ms(), agentos_now_ms()
+         FROM unnest($1::text[], $2::text[], $3::text[]) AS i (id, task_id, payload)
+         ON CONFLICT (id) DO NOTHING RETURNING 1)
+       SELECT COUNT(*)::int AS n FROM added`,
+      [ids, tasks, payloads],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  /**
+   * Takes the oldest pending item under a new lease, or the given item if it is pending or its lease has expired.
+   * Returns null if none is available.
+   */
+  async acquire<P = Json>(itemId?: string): Promise<Lease<P> | null> {
+    if (itemId !== undefined) {
+      assertId('itemId', itemId);
+      const rows = await this.#db.query<LeaseRow>(
+        ACQUIRE_ITEM,
+        [this.workerId, this.leaseDurationMs, itemId],
+        'agentos.lease.acquire-item',
+      );
+      return rows[0] ? (this.#leased<P>(rows)[0] ?? null) : null;
+    }
+    const [lease] = await this.acquireBatch<P>(1);
+    return lease ?? null;
+  }
+
+  /** Takes up to `limit` of the oldest pending items in one statement, each under its own lease and epoch. */
+  async acquireBatch<P = Json>(limit: number): Promise<Lease<P>[]> {
+    assertPositiveInt('limit', limit);
+    const rows = await this.#db.query<LeaseRow>(
+      ACQUIRE_NEXT,
+      [this.workerId, this.leaseDurationMs, limit],
+      'agentos.lease.acquire-next',
+    );
+    return this.#leased<P>(rows);
+  }
+
+  /** Extends the lease; throws LeaseLostError if it expired or another worker has taken the item since. */
+  async renew<P>(lease: Lease<P>): Promise<Lease<P>> {
+    const [row] = await this.#db.query<{ lease_expires_at: number }>(
+      RENEW,
+      [...fenceOf(lease), this.leaseDurationMs],
+      'agentos.lease.renew',
+    );
+    if (!row) throw await this.#lost(lease, 'renew');
+    this.metrics.increment('leaseRenewals');
+    return { ...lease, expiresAt: row.lease_expires_at };
+  }
+
+  /** Marks the item done; throws LeaseLostError if the lease is no longer held. */
+  async complete(lease: Lease<unknown>, result: unknown = null): Promise<void> {
+    const json = serializeJson(result, `result of work item "${lease.itemId}"`);
+    const rows = await this.#db.query(COMPLETE, [...fenceOf(lease), json], 'agentos.lease.complete');
+    if (rows.length === 0) throw await this.#lost(lease, 'complete');
+    this.metrics.increment('leaseCompletions');
+  }
+
+  /** Gives the item back to the pending queue; throws LeaseLostError if it was no longer held. */
+  async release(lease: Lease<unknown>): Promise<void> {
+    const rows = await this.#db.query(RELEASE, fenceOf(lease), 'agentos.lease.release');
+    if (rows.length === 0) throw await this.#lost(lease, 'release');
+  }
+
+  async get(itemId: string): Promise<WorkItem | null> {
+    const [r] = await this.#db.query<{
+      id: string;
+      task_id: string | null;
+      status: WorkItem['status'];
+      lease_holder: string | null;
+      lease_expires_at: number | null;
+      epoch: number;
+      attempts: number;
+      recoveries: number;
+    }>('SELECT * FROM work_items WHERE id = $1', [itemId]);
+    if (!r) return null;
+    return {
+      id: r.id,
+      taskId: r.task_id,
+      status: r.status,
+      leaseHolder: r.lease_holder,
+      leaseExpiresAt: r.lease_expires_at,
+      epoch: r.epoch,
+      attempts: r.attempts,
+      recoveries: r.recoveries,
+    };
+  }
+
+  #leased<P>(rows: LeaseRow[]): Lease<P>[] {
+    if (rows.length > 0) crashPoint('lease.after-acquire');
+    this.metrics.increment('leaseAcquisitions', rows.length);
+    return rows.map((row) => ({
+      itemId: row.id,
+      taskId: row.task_id,
+      workerId: this.workerId,
+      epoch: row.epoch,
+      expiresAt: row.lease_expires_at,
+      payload: JSON.parse(row.payload) as P,
+    }));
+  }
+
+  async #lost(lease: Lease<unknown>, operation: LeasedOperation): Promise<Error> {
+    this.metrics.increment('leaseLost');
+    return refusal(this.#db, lease, operation);
+  }
+}
+
+function fenceOf(lease: Lease<unknown>): [string, number, string] {
+  return [lease.itemId, lease.epoch, lease.workerId];
+}

@@ -1,0 +1,178 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { pgSkipReason, useTempPg } from '../../test/helpers/temp-pg.js';
+import { DatabaseOpenError, LeaseLostError, SchemaTooNewError } from '../errors.js';
+import { InvalidArgumentError } from '../validate.js';
+import { PgCheckpointManager, PgLeaseManager, PgRecoverySweep, openPgDatabase, type PgDatabase } from './index.js';
+
+/** Ends a lease by the server's clock, as if its time had run out (no waiting). */
+async function expireOnServer(db: PgDatabase, itemId: string): Promise<void> {
+  await db.query('UPDATE work_items SET lease_expires_at = agentos_now_ms() - 1 WHERE id = $1', [itemId]);
+}
+
+async function leaseLog(db: PgDatabase, itemId: string): Promise<string[]> {
+  const rows = await db.query<{ op: string; epoch: number; holder: string }>(
+    'SELECT op, epoch, holder FROM lease_log WHERE item_id = $1 ORDER BY seq',
+    [itemId],
+  );
+  return rows.map((r) => `${r.op}@${r.epoch}:${r.holder}`);
+}
+
+describe.skipIf(pgSkipReason !== undefined)('PostgreSQL backend', () => {
+  const openPg = useTempPg();
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  describe('opening', () => {
+    it('migrates once, also when several processes open a new schema at the same time', async () => {
+      const db = await openPg();
+      const again = await Promise.all(
+        [1, 2, 3].map(() => openPgDatabase({ connectionString: poolUrl(db), schema: db.schema })),
+      );
+      expect(await db.schemaVersion()).toBe(1);
+      const applied = await db.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM schema_migrations');
+      expect(applied[0]?.n).toBe(1);
+      await Promise.all(again.map((d) => d.close()));
+    });
+
+    it('refuses a schema written by a newer release and leaves it unchanged', async () => {
+      const db = await openPg();
+      await db.query("INSERT INTO schema_migrations VALUES (99, 'future', 0)");
+      const error: unknown = await openPgDatabase({ connectionString: poolUrl(db), schema: db.schema }).catch(
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(SchemaTooNewError);
+      expect((error as Error).message).toMatch(/version 99 .* up to 1/);
+      expect(await db.schemaVersion()).toBe(99);
+    });
+
+    it('names the server it cannot reach, and rejects a schema name that is not an identifier', async () => {
+      const error: unknown = await openPgDatabase({ connectionString: 'postgresql://postgres@127.0.0.1:1/x' }).catch(
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(DatabaseOpenError);
+      expect((error as Error).message).toContain('127.0.0.1:1/x');
+      await expect(openPgDatabase({ schema: 'drop table; --' })).rejects.toThrow(InvalidArgumentError);
+    });
+  });
+
+  describe('checkpoints', () => {
+    it('commits, reads back the latest and lists in sequence order', async () => {
+      const db = await openPg();
+      const cm = new PgCheckpointManager(db);
+      const first = await cm.commit(cm.begin('t', 'plan', { n: 1 }));
+      const second = await cm.commit(cm.begin('t', 'act', { n: 2 }));
+      expect([first.seq, second.seq]).toEqual([1, 2]);
+      expect((await cm.getLast('t'))?.state).toEqual({ n: 2 });
+      expect((await cm.list('t')).map((c) => c.step)).toEqual(['plan', 'act']);
+      expect((await cm.get(first.id)).step).toBe('plan');
+      expect(await cm.getLast('none')).toBeNull();
+    });
+
+    it('numbers concurrent commits from several connections 1..n without gaps or duplicates', async () => {
+      const db = await openPg({ maxConnections: 8 });
+      const cm = new PgCheckpointManager(db);
+      const committed = await Promise.all(
+        Array.from({ length: 120 }, (_, i) => cm.commit(cm.begin('shared', `s${i}`, { i }))),
+      );
+      const seqs = committed.map((c) => c.seq).sort((a, b) => a - b);
+      expect(seqs).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
+    });
+
+    it('trims old checkpoints and goes on numbering after the newest', async () => {
+      const db = await openPg();
+      const cm = new PgCheckpointManager(db);
+      for (let i = 0; i < 5; i++) await cm.commit(cm.begin('t', `s${i}`, i));
+      expect(await cm.cleanup('t', 2)).toBe(3);
+      expect((await cm.commit(cm.begin('t', 'next', 5))).seq).toBe(6);
+    });
+  });
+
+  describe('leases and fencing', () => {
+    it('refuses every write of a holder whose lease was taken over, and writes nothing for it', async () => {
+      const db = await openPg();
+      const cm = new PgCheckpointManager(db);
+      const a = new PgLeaseManager(db, { workerId: 'a', leaseDurationMs: 60_000 });
+      const b = new PgLeaseManager(db, { workerId: 'b', leaseDurationMs: 60_000 });
+      await a.enqueue([{ id: 'job' }]);
+      const stale = await a.acquire();
+      expect(stale?.epoch).toBe(1);
+      if (!stale) return;
+      await cm.commit(cm.begin('job', 'one', 1), undefined, { lease: stale });
+      await expireOnServer(db, 'job');
+      const fresh = await b.acquire('job');
+      expect(fresh?.epoch).toBe(2);
+
+      const refused = await cm.commit(cm.begin('job', 'two', 2), undefined, { lease: stale }).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(LeaseLostError);
+      expect((refused as LeaseLostError).message).toMatch(/epoch 1 refused: the item is now at epoch 2 .*"b"/);
+      await expect(a.renew(stale)).rejects.toThrow(LeaseLostError);
+      await expect(a.complete(stale)).rejects.toThrow(LeaseLostError);
+      await expect(a.release(stale)).rejects.toThrow(LeaseLostError);
+
+      // The refused commit left no row and no gap: the new holder's checkpoint is seq 2.
+      if (!fresh) return;
+      expect((await cm.commit(cm.begin('job', 'two', 2), undefined, { lease: fresh })).seq).toBe(2);
+      await b.complete(fresh, { ok: true });
+      expect((await b.get('job'))?.status).toBe('completed');
+      expect(await leaseLog(db, 'job')).toEqual([
+        'acquire@1:a',
+        'checkpoint@1:a',
+        'acquire@2:b',
+        'checkpoint@2:b',
+        'complete@2:b',
+      ]);
+    });
+
+    it('decides expiry by the server clock: a client whose clock runs an hour ahead can neither steal nor extend', async () => {
+      const db = await openPg();
+      const holder = new PgLeaseManager(db, { workerId: 'holder', leaseDurationMs: 60_000 });
+      const skewed = new PgLeaseManager(db, { workerId: 'skewed', leaseDurationMs: 60_000 });
+      await holder.enqueue([{ id: 'job' }]);
+      const lease = await holder.acquire('job');
+      if (!lease) throw new Error('not acquired');
+      const realNow = Date.now();
+      vi.spyOn(Date, 'now').mockReturnValue(realNow + 3_600_000);
+      expect(await skewed.acquire('job')).toBeNull();
+      const renewed = await holder.renew(lease);
+      // The new expiry is the server's now plus the lease, not the client's.
+      expect(renewed.expiresAt).toBeLessThan(realNow + 3_600_000);
+      expect((await holder.get('job'))?.leaseHolder).toBe('holder');
+    });
+
+    it('hands each pending item to exactly one of several concurrent batch acquirers, skipping ownership leases', async () => {
+      const db = await openPg({ maxConnections: 6 });
+      const workers = ['w1', 'w2', 'w3'].map((w) => new PgLeaseManager(db, { workerId: w }));
+      const ids = Array.from({ length: 60 }, (_, i) => `item-${String(i).padStart(2, '0')}`);
+      expect(await workers[0]?.enqueue([...ids.map((id) => ({ id })), { id: 'task:owned' }])).toBe(61);
+      const taken: string[] = [];
+      await Promise.all(
+        workers.map(async (w) => {
+          for (;;) {
+            const batch = await w.acquireBatch(7);
+            if (batch.length === 0) return;
+            taken.push(...batch.map((l) => l.itemId));
+          }
+        }),
+      );
+      expect(taken.sort()).toEqual(ids);
+    });
+
+    it('the sweep returns leases expired by the server clock to the queue, logging the reclaim', async () => {
+      const db = await openPg();
+      const leases = new PgLeaseManager(db, { workerId: 'dead', leaseDurationMs: 60_000 });
+      await leases.enqueue([{ id: 'x' }, { id: 'y' }]);
+      await leases.acquireBatch(2);
+      await expireOnServer(db, 'x');
+      expect((await new PgRecoverySweep(db).scanAndRecover()).recovered).toBe(1);
+      expect((await leases.get('x'))?.status).toBe('pending');
+      expect((await leases.get('y'))?.status).toBe('leased');
+      expect(await leaseLog(db, 'x')).toEqual(['acquire@1:dead', 'reclaim@1:dead']);
+    });
+  });
+});
+
+/** The connection string the temp database was opened with (the pool keeps it). */
+function poolUrl(db: PgDatabase): string {
+  return (db.pool.options as { connectionString: string }).connectionString;
+}
