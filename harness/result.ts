@@ -1,5 +1,6 @@
 import type { Validity } from './checks/check.js';
 import type { LatencySummary } from './recorder.js';
+import { runKey, type SubjectName } from './subjects/subject.js';
 
 export interface CriterionResult {
   id: string;
@@ -73,6 +74,12 @@ interface ResultBase {
 /** A chaos scenario's or stress test's result: faults, their vacuity guard, the history and the run folder. */
 export type ScenarioResult = ResultBase & {
   category: 'chaos' | 'stress';
+  /** The system under test (absent in files written before subjects: agentos-sqlite). */
+  subject?: SubjectName;
+  /** A peer's verdict is a finding, reported beside ours; it never fails the run. */
+  peer?: boolean;
+  /** Criteria left out because the subject cannot answer their check ("<id>: <check> needs <capability>"). */
+  notApplicable?: string[];
   faults: FaultLogEntry[];
   vacuity: VacuityResult[];
   historyFile: string;
@@ -89,6 +96,16 @@ export type BenchResult = ResultBase & {
 
 /** The outcome of one declared test, keyed on its category. */
 export type TestResult = ScenarioResult | BenchResult;
+
+/** A result's key: its id, with the subject when that is not the default ("kill9-recovery@agentos-postgres"). */
+export function resultKey(result: TestResult): string {
+  return runKey(result.id, result.category === 'bench' ? undefined : result.subject);
+}
+
+/** A peer's result: reported beside ours, never counted in our verdict. */
+export function isPeer(result: TestResult): boolean {
+  return result.category !== 'bench' && result.peer === true;
+}
 
 /** The run folder a failed scenario or stress test keeps for inspection (database, side-effect files); benchmarks keep none. */
 export function keptRunDir(result: TestResult): string | undefined {

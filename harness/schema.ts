@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ALERT_NAMES } from '../src/alerts.js';
-import { SUBJECT_NAMES } from './bench/subjects.js';
+import { SUBJECT_NAMES as BENCH_SUBJECT_NAMES } from './bench/subjects.js';
+import { CAPABILITIES } from './subjects/subject.js';
 import { CRASH_POINTS } from '../src/crash-points.js';
 import { EVENT_KINDS } from './workers/protocol.js';
 import { WORKLOAD_NAMES, workloadParams } from './workers/workloads/params.js';
@@ -311,6 +312,12 @@ export const scenarioSchema = z
     commands: z.array(commandSchema).default([]),
     criteria: z.array(criterionSchema).min(1),
     timeoutMs: z.number().int().positive().default(60_000),
+    /**
+     * What a subject must offer to run this scenario (see harness/subjects/subject.ts). The default, the whole layer
+     * on SQLite, runs it on agentos-sqlite only; a scenario whose workers only commit checkpoints can say
+     * ['checkpoints'] and run on every subject.
+     */
+    requires: z.array(z.enum(CAPABILITIES)).min(1).default(['sqlite-layer']),
   })
   .strict();
 
@@ -349,7 +356,7 @@ export const benchmarkSchema = z
         z
           .object({
             name: z.string().regex(/^[a-z0-9-]+$/),
-            subject: z.enum(SUBJECT_NAMES),
+            subject: z.enum(BENCH_SUBJECT_NAMES),
             durability: z.enum(['normal', 'full']).default('normal'),
             /** A peer implementation measured for comparison, not the system under test. */
             peer: z.boolean().default(false),

@@ -8,18 +8,21 @@ import { CATEGORIES, DeclarationError, loadScenarios, type Category } from '../h
 import { environment } from '../harness/report/environment.js';
 import { DEFAULT_REPORTERS, REPORTER_NAMES, reporters, type ReporterName } from '../harness/report/reporters.js';
 import type { ResultsFile } from '../harness/report/results-file.js';
+import { isPeer } from '../harness/result.js';
 import { summarizeRun } from '../harness/report/failures.js';
 import { loadReportSources } from '../harness/report/report-sources.js';
 import { RunProgress } from '../harness/report/terminal/progress.js';
 import { colorEnabled } from '../harness/report/terminal/style.js';
 import { renderInterrupted, renderSummary } from '../harness/report/terminal/summary.js';
 import { closest, didYouMean, optionError } from '../harness/suggest.js';
-import { runDeclared } from '../harness/run/declared.js';
 import { ROOT, buildWorkers, mutantBuildDir } from '../harness/workers/build.js';
 import { runCampaign, runLine, type CampaignReport } from '../harness/campaign/run.js';
 import { parseSchedule } from '../harness/campaign/replay.js';
 import type { Schedule } from '../harness/campaign/schedule.js';
 import { MUTANTS, type Mutant } from '../src/mutants.js';
+import { plannedRuns, runDeclared } from '../harness/run/declared.js';
+import { DEFAULT_PG_URL, pgUnreachable, pgUrl as pgUrlFor } from '../harness/subjects/pg-server.js';
+import { DEFAULT_SUBJECT, SUBJECTS, SUBJECT_NAMES, runKey, type SubjectName } from '../harness/subjects/subject.js';
 
 const EXTRA_FORMATS = REPORTER_NAMES.filter((n) => !DEFAULT_REPORTERS.includes(n));
 /** Runs of the short campaign a plain `pnpm chaos` ends with. */
@@ -36,6 +39,12 @@ Options:
   --seed <n>             replay a run with this seed (printed at the start of every run)
   --list                 list the declared tests and exit
   --format <name,...>    also export the benchmarks as: ${EXTRA_FORMATS.join(' | ')}
+  --subject <name,...>   run the scenarios against these systems, each in turn (default ${DEFAULT_SUBJECT}):
+${SUBJECT_NAMES.map((n) => `                           ${n.padEnd(19)} ${SUBJECTS[n].summary}`).join('\n')}
+                         a scenario a subject cannot run is shown "not applicable"; a peer's
+                         (langgraph-*) failures are findings and never fail the run
+  --pg-url <url>         the PostgreSQL server of the postgres subjects (default: the PG* variables,
+                         else ${DEFAULT_PG_URL}); each run uses a fresh schema and drops it
   --campaign <runs>      run only a randomized fault campaign of this many runs (a plain \`pnpm chaos\`
                          runs ${DEFAULT_CAMPAIGN_RUNS} after the declared tests; --only or --category run none)
   --replay '<schedule>'  run one campaign schedule, as printed in a violation's repro line
@@ -60,6 +69,8 @@ const OPTIONS = {
   campaign: { type: 'string' },
   replay: { type: 'string' },
   mutant: { type: 'string' },
+  subject: { type: 'string' },
+  'pg-url': { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -137,13 +148,33 @@ try {
 } catch (error) {
   fail(`--replay: ${error instanceof Error ? error.message : String(error)}`);
 }
+const subjectList = (args.subject ?? DEFAULT_SUBJECT)
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
+const badSubject = subjectList.find((n) => !SUBJECT_NAMES.includes(n as SubjectName));
+if (badSubject !== undefined || subjectList.length === 0)
+  fail(
+    `--subject must be one or more of ${SUBJECT_NAMES.join(', ')} (comma-separated); got "${badSubject ?? ''}"${didYouMean(badSubject ?? '', SUBJECT_NAMES)}`,
+  );
+const subjects = [...new Set(subjectList)] as SubjectName[];
+if (args.subject !== undefined && (args.campaign !== undefined || args.replay !== undefined))
+  fail(`the campaign runs on ${DEFAULT_SUBJECT} only: drop --subject, or run the campaign separately`);
+const pgUrl = pgUrlFor(args['pg-url']);
+if (subjects.some((n) => SUBJECTS[n].postgres)) {
+  const why = await pgUnreachable(pgUrl);
+  if (why)
+    fail(
+      `${why}\nStart the server, or point --pg-url (or PGHOST, PGPORT, PGUSER, PGDATABASE) at one. Nothing was run.`,
+    );
+}
 const mutant = args.mutant as Mutant | undefined;
 const campaignOnly = args.campaign !== undefined || replayed !== undefined;
 const campaignRuns = replayed
   ? 1
   : args.campaign !== undefined
     ? Number(args.campaign)
-    : only || args.category
+    : only || args.category || args.subject !== undefined
       ? 0
       : DEFAULT_CAMPAIGN_RUNS;
 
@@ -175,15 +206,18 @@ const onSignal = (signal: NodeJS.Signals): void => {
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
+const runs = plannedRuns(selected, subjects.length);
 const plan = [
-  selected.length > 0 ? `${selected.length} declared test(s)` : '',
+  selected.length > 0
+    ? `${selected.length} declared test(s)${subjects.length > 1 || args.subject !== undefined ? ` on ${subjects.join(', ')} (${runs} runs)` : ''}`
+    : '',
   campaignRuns > 0 ? `a campaign of ${campaignRuns} run(s)${mutant ? ` against the ${mutant} mutant` : ''}` : '',
 ];
 console.log(`pnpm chaos: ${plan.filter(Boolean).join(' and ')}, seed ${seed} (replay with --seed ${seed})`);
 await buildWorkers();
 if (mutant) await buildWorkers({ mutant });
 const color = colorEnabled(process.stdout);
-const progress = new RunProgress(process.stdout, selected.length, {
+const progress = new RunProgress(process.stdout, runs, {
   live: process.stdout.isTTY,
   color,
   now: () => performance.now(),
@@ -191,8 +225,14 @@ const progress = new RunProgress(process.stdout, selected.length, {
 const run = await runDeclared(selected, {
   seed,
   signal: interrupt.signal,
-  onStart: (d, i) =>
-    progress.start(`${d.category}/${d.id}`, d.category === 'bench' ? d.benchmark.title : d.scenario.title, i),
+  subjects,
+  ...(pgUrl !== undefined ? { pgUrl } : {}),
+  onStart: (d, i, subject) =>
+    progress.start(
+      `${d.category}/${runKey(d.id, subject)}`,
+      d.category === 'bench' ? d.benchmark.title : d.scenario.title,
+      i,
+    ),
   onProgress: (_id, message) => progress.note(message),
   onResult: (r, i) => progress.finish(r, i),
 });
@@ -219,7 +259,7 @@ const file: ResultsFile = {
   schema: 'agentos-chaos/results@1',
   generatedAt: new Date().toISOString(),
   seed,
-  selection: { only, category: args.category ?? null },
+  selection: { only, category: args.category ?? null, subjects },
   declared: Object.fromEntries(CATEGORIES.map((c) => [c, declared.filter((d) => d.category === c).length])),
   environment: environment(ROOT),
   durationMs: run.durationMs,
@@ -232,22 +272,31 @@ const written = [...DEFAULT_REPORTERS, ...(formats as ReporterName[])].flatMap((
   reporters[name]({ file, reportsDir, declared }),
 );
 
-const failed = run.results.filter((r) => r.state === 'failed');
+// A peer's failure is a finding about that peer, shown in the report; it never fails the run.
+const failed = run.results.filter((r) => r.state === 'failed' && !isPeer(r));
 const campaignFailed = campaign !== undefined && (campaign.violations.length > 0 || campaign.errors.length > 0);
 if (campaign) console.log(campaignSummary(campaign));
 // The last lines a person sees: the same as the top of the report.
-const summary = summarizeRun(file, declared, loadReportSources(file, reportsDir).histories);
+const ours = run.results.filter((r) => !isPeer(r));
+const peers = run.results.filter(isPeer);
+const summary = summarizeRun({ ...file, results: ours }, declared, loadReportSources(file, reportsDir).histories);
 process.stdout.write(
   renderSummary({
     summary,
-    results: run.results,
-    selected: selected.length,
+    results: ours,
+    selected: runs - peers.length,
     durationMs: run.durationMs + (campaign?.durationMs ?? 0),
     seed,
     written: written.map((w) => `reports/${w}`),
     color,
   }),
 );
+if (peers.length > 0) {
+  const count = (state: string): number => peers.filter((r) => r.state === state).length;
+  console.log(
+    `Peers (reported, never failing the run): ${count('passed')} passed, ${count('failed')} with findings, ${count('not-applicable')} not applicable; see the subject matrix in reports/acceptance.md`,
+  );
+}
 process.exit(failed.length > 0 || campaignFailed ? 1 : 0);
 
 /** Runs the campaign (or the replayed schedule), printing progress every tenth run and each violation. */

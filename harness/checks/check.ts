@@ -1,5 +1,6 @@
 import type { AgentDatabase } from '../../src/index.js';
 import type { History } from '../history.js';
+import type { FinalState } from '../subjects/subject.js';
 import type { CheckSpec } from '../schema.js';
 
 export type Validity = true | false | 'unknown';
@@ -13,11 +14,21 @@ export interface CheckOutcome {
   data?: Record<string, number>;
 }
 
-/** What checks read: the history and the final database. They change nothing. */
+/**
+ * What checks read: the history, the subject's final state read through its own API (when a criterion needs it), and,
+ * for the checks that need the whole SQLite layer, its database and run folder. They change nothing.
+ */
 export interface CheckContext {
   history: History;
   db: AgentDatabase;
   runDir: string;
+  final?: FinalState;
+}
+
+/** The subject's final state; a check needing it throws (and so is 'unknown') when the run did not read it. */
+export function finalState(context: CheckContext): FinalState {
+  if (!context.final) throw new Error("the subject's final state was not read");
+  return context.final;
 }
 
 export type Check<S extends CheckSpec> = (spec: S, context: CheckContext) => CheckOutcome;

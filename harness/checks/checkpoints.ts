@@ -1,22 +1,19 @@
-import { CheckpointManager } from '../../src/index.js';
 import type { CheckSpec } from '../schema.js';
-import type { Check } from './check.js';
+import { finalState, type Check } from './check.js';
 
 type Spec<K extends CheckSpec['check']> = Extract<CheckSpec, { check: K }>;
 
 /**
- * Every checkpoint a worker acknowledged (a checkpoint.committed, or a task step's step.finished) is in the database
- * with the same task and seq.
+ * Every checkpoint a worker acknowledged (a checkpoint.committed, or a task step's step.finished) is stored with the
+ * same id and task, and with the same sequence number where the subject has them.
  */
-export const acknowledgedCheckpointsPresent: Check<Spec<'acknowledged-checkpoints-present'>> = (
-  _spec,
-  { history, db },
-) => {
+export const acknowledgedCheckpointsPresent: Check<Spec<'acknowledged-checkpoints-present'>> = (_spec, context) => {
+  const { history } = context;
   const acked = [...history.select('checkpoint.committed'), ...history.select('step.finished')];
-  const find = db.sqlite.prepare('SELECT task_id, seq FROM checkpoints WHERE id = ?');
+  const stored = new Map(finalState(context).checkpoints.map((c) => [c.id, c]));
   const missing = acked.filter((a) => {
-    const row = find.get(a.id) as { task_id: string; seq: number } | undefined;
-    return !row || row.task_id !== a.taskId || row.seq !== a.seq;
+    const c = stored.get(String(a.id));
+    return !c || c.taskId !== a.taskId || (a.seq !== undefined && c.seq !== a.seq);
   });
   return {
     valid: acked.length > 0 && missing.length === 0,
@@ -25,24 +22,23 @@ export const acknowledgedCheckpointsPresent: Check<Spec<'acknowledged-checkpoint
       ? {
           details: `missing: ${missing
             .slice(0, 10)
-            .map((m) => `${m.taskId}#${m.seq}`)
+            .map((m) => `${m.taskId}#${m.seq ?? m.id}`)
             .join(', ')}`,
         }
       : {}),
   };
 };
 
-/** getLast() (through the layer's API) returns the newest checkpoint, at least as new as the last acknowledged one. */
+/** The subject's "latest" read returns the newest checkpoint, at least as new as the last acknowledged one. */
 export const lastCheckpointIsLatestAcknowledged: Check<Spec<'last-checkpoint-is-latest-acknowledged'>> = (
   spec,
-  { history, db },
+  context,
 ) => {
-  const acked = history.select('checkpoint.committed', { where: { taskId: spec.taskId } });
-  const lastAcked = Math.max(0, ...acked.map((a) => a.seq));
-  const last = new CheckpointManager(db).getLast(spec.taskId)?.seq;
-  const max = db.sqlite.prepare('SELECT MAX(seq) FROM checkpoints WHERE task_id = ?').pluck().get(spec.taskId) as
-    | number
-    | null;
+  const acked = context.history.select('checkpoint.committed', { where: { taskId: spec.taskId } });
+  const lastAcked = Math.max(0, ...acked.map((a) => a.seq ?? 0));
+  const final = finalState(context);
+  const last = final.latest[spec.taskId];
+  const max = Math.max(0, ...final.checkpoints.filter((c) => c.taskId === spec.taskId).map((c) => c.seq ?? 0));
   const ok = last !== undefined && last >= lastAcked && last === max && lastAcked > 0;
   return {
     valid: ok,
@@ -54,23 +50,18 @@ export const lastCheckpointIsLatestAcknowledged: Check<Spec<'last-checkpoint-is-
 };
 
 /** Sequence numbers of a task (or of every task with a prefix) are exactly 1..n, each once. */
-export const sequenceGapFree: Check<Spec<'sequence-gap-free'>> = (spec, { db }) => {
-  const rows = (
-    spec.taskId !== undefined
-      ? db.sqlite
-          .prepare('SELECT task_id, seq FROM checkpoints WHERE task_id = ? ORDER BY task_id, seq')
-          .all(spec.taskId)
-      : db.sqlite
-          .prepare("SELECT task_id, seq FROM checkpoints WHERE task_id LIKE ? || '%' ESCAPE '\\' ORDER BY task_id, seq")
-          .all((spec.taskIdPrefix ?? '').replace(/[\\%_]/g, '\\$&'))
-  ) as { task_id: string; seq: number }[];
+export const sequenceGapFree: Check<Spec<'sequence-gap-free'>> = (spec, context) => {
+  const rows = finalState(context).checkpoints.filter((c) =>
+    spec.taskId !== undefined ? c.taskId === spec.taskId : c.taskId.startsWith(spec.taskIdPrefix ?? ''),
+  );
   const byTask = new Map<string, number[]>();
   // Appended in place: copying the array per row made this quadratic in a task's length.
   for (const r of rows) {
-    const seqs = byTask.get(r.task_id);
-    if (seqs) seqs.push(r.seq);
-    else byTask.set(r.task_id, [r.seq]);
+    const seqs = byTask.get(r.taskId);
+    if (seqs) seqs.push(r.seq ?? 0);
+    else byTask.set(r.taskId, [r.seq ?? 0]);
   }
+  for (const seqs of byTask.values()) seqs.sort((a, b) => a - b);
   const broken = [...byTask].filter(([, seqs]) => seqs.some((s, i) => s !== i + 1));
   const total = rows.length;
   const countOk = spec.expected === undefined || total === spec.expected;
@@ -85,8 +76,8 @@ export const sequenceGapFree: Check<Spec<'sequence-gap-free'>> = (spec, { db }) 
   };
 };
 
-/** PRAGMA integrity_check returns ok. */
-export const integrityOk: Check<Spec<'integrity-ok'>> = (_spec, { db }) => {
-  const result = db.integrityCheck();
+/** The storage's own consistency check (PRAGMA integrity_check; amcheck on PostgreSQL) reports ok. */
+export const integrityOk: Check<Spec<'integrity-ok'>> = (_spec, context) => {
+  const result = finalState(context).integrity;
   return { valid: result.length === 1 && result[0] === 'ok', measured: result.slice(0, 3).join('; ') };
 };

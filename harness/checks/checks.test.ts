@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { useTempDb } from '../../test/helpers/temp-db.js';
 import { History } from '../history.js';
 import type { AnyEvent } from '../workers/protocol.js';
+import { readLayerState } from '../subjects/agentos-sqlite.js';
 import { runCheck } from './index.js';
 import { compare, worst } from './check.js';
 
@@ -14,7 +15,15 @@ describe('checks', () => {
     const { db, dir } = tempDb();
     const history = new History();
     for (const [worker, e] of events) history.append(worker, e);
-    return { history, db, runDir: dir };
+    // Read when a check asks, so each check sees the rows the test has written by then.
+    return {
+      history,
+      db,
+      runDir: dir,
+      get final() {
+        return readLayerState(db);
+      },
+    };
   }
 
   it('takes the worst verdict', () => {

@@ -1,4 +1,5 @@
 import type { CheckSpec } from '../schema.js';
+import type { Capability } from '../subjects/subject.js';
 import type { Check, CheckContext, CheckOutcome } from './check.js';
 import {
   acknowledgedCheckpointsPresent,
@@ -44,6 +45,40 @@ export const checks: { [K in CheckName]: Check<Extract<CheckSpec, { check: K }>>
   'wall-time': wallTime,
   'peak-worker-rss': peakWorkerRss,
   'power-loss-tail': powerLossTail,
+};
+
+/**
+ * What each check needs of the subject (harness/subjects/subject.ts): null when it judges the history alone. A
+ * criterion whose check needs what the subject lacks is reported as not applicable to that subject.
+ */
+export const CHECK_NEEDS: Record<CheckName, Capability | null> = {
+  'acknowledged-checkpoints-present': 'checkpoints',
+  'operations-durable': 'checkpoints',
+  'last-checkpoint-is-latest-acknowledged': 'sequence',
+  'sequence-gap-free': 'sequence',
+  'integrity-ok': 'integrity',
+  'no-worker-errors': null,
+  'event-count': null,
+  'event-field': null,
+  'field-less-than': null,
+  latency: null,
+  'takeover-fenced': null,
+  'no-overlapping-leases': null,
+  'every-worker-acquired': null,
+  'commit-throughput': null,
+  'commit-latency': null,
+  'tail-ratio': null,
+  'acquisition-fairness': null,
+  'wall-time': null,
+  'peak-worker-rss': null,
+  'task-status': 'sqlite-layer',
+  'committed-steps-not-rerun': 'sqlite-layer',
+  'side-effects-exactly-once': 'sqlite-layer',
+  'work-items': 'sqlite-layer',
+  'no-stale-epoch-writes': 'sqlite-layer',
+  'effects-at-most-once': 'sqlite-layer',
+  'backup-consistent': 'sqlite-layer',
+  'power-loss-tail': 'sqlite-layer',
 };
 
 /** Runs one check; a check that throws is 'unknown', never a crash of the run. */

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { BACKUP_FILE } from '../faults/backup.js';
 import type { History } from '../history.js';
 import type { CheckSpec } from '../schema.js';
-import type { Check } from './check.js';
+import { finalState, type Check } from './check.js';
 
 type Spec<K extends CheckSpec['check']> = Extract<CheckSpec, { check: K }>;
 type Outcome = 'ok' | 'fail' | 'info';
@@ -36,18 +36,15 @@ export function outcomes(
  * (ok) write is there exactly once with its sequence number; a failed one is absent; one whose outcome is unknown
  * (info) is there at most once; and nothing is there that no operation wrote.
  */
-export const operationsDurable: Check<Spec<'operations-durable'>> = (_spec, { history, db }) => {
-  const ops = outcomes(history, 'checkpoint');
-  const rows = db.sqlite
-    .prepare(
-      "SELECT json_extract(state, '$.token') AS token, seq FROM checkpoints WHERE json_extract(state, '$.token') IS NOT NULL",
-    )
-    .all() as { token: string; seq: number }[];
+export const operationsDurable: Check<Spec<'operations-durable'>> = (_spec, context) => {
+  const ops = outcomes(context.history, 'checkpoint');
+  // Per token, the sequence number of each stored copy (0 for a subject without them).
   const stored = new Map<string, number[]>();
-  for (const r of rows) {
+  for (const r of finalState(context).checkpoints) {
+    if (r.token === undefined) continue;
     const seqs = stored.get(r.token);
-    if (seqs) seqs.push(r.seq);
-    else stored.set(r.token, [r.seq]);
+    if (seqs) seqs.push(r.seq ?? 0);
+    else stored.set(r.token, [r.seq ?? 0]);
   }
   const violations: string[] = [];
   const count = { ok: 0, fail: 0, info: 0 };
@@ -55,7 +52,7 @@ export const operationsDurable: Check<Spec<'operations-durable'>> = (_spec, { hi
     for (const { outcome, seq } of list) {
       count[outcome]++;
       const found = stored.get(token) ?? [];
-      if (outcome === 'ok' && (found.length !== 1 || found[0] !== seq))
+      if (outcome === 'ok' && (found.length !== 1 || (seq !== undefined && found[0] !== seq)))
         violations.push(
           `${token} acknowledged as seq ${seq}, stored ${found.length === 0 ? 'nowhere' : `as seq ${found.join(', ')}`}`,
         );

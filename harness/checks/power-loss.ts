@@ -88,13 +88,14 @@ function acknowledgedBefore(history: History, record: PowerLossRecord): Ack[] {
 function judgeLoss(dir: string, record: PowerLossRecord, acks: Ack[]): LossOutcome {
   const survived = readSurvived(join(dir, record.database));
   const present = (a: Ack): boolean => {
-    const row = survived.rows.get(a.id);
+    // This layer's SQLite ids: numbers (other subjects' string ids never reach a power-loss check).
+    const row = survived.rows.get(Number(a.id));
     return row !== undefined && row.taskId === a.taskId && row.seq === a.seq;
   };
-  const lost = acks.filter((a) => !present(a)).sort((a, b) => a.id - b.id);
+  const lost = acks.filter((a) => !present(a)).sort((a, b) => Number(a.id) - Number(b.id));
   const kept = acks.filter(present);
-  const lastKept = Math.max(0, ...kept.map((a) => a.id));
-  const isTail = lost.every((a) => a.id > lastKept);
+  const lastKept = Math.max(0, ...kept.map((a) => Number(a.id)));
+  const isTail = lost.every((a) => Number(a.id) > lastKept);
   const oldest = lost[0];
   const oldestLostAgeMs = oldest ? Math.max(0, record.killedAtMs - oldest.t) : null;
   const bytesDropped = record.drop.bytesDropped;

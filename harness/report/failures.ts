@@ -1,6 +1,6 @@
 import type { LoadedScenario } from '../load.js';
 import type { CriterionResult, TestResult } from '../result.js';
-import { keptRunDir } from '../result.js';
+import { keptRunDir, resultKey } from '../result.js';
 import type { HistoryEntry } from '../workers/protocol.js';
 import { isReportedOnly } from './criterion-mark.js';
 import { memoryRows } from './memory.js';
@@ -55,8 +55,8 @@ export const READINESS_ANCHOR = 'production-readiness';
 export const INVARIANTS_ANCHOR = 'invariants';
 
 /** The command that runs this one test again with the same seed. */
-export const replayCommand = (r: Pick<TestResult, 'id' | 'seed'>): string =>
-  `pnpm chaos --only ${r.id} --seed ${r.seed}`;
+export const replayCommand = (r: TestResult): string =>
+  `pnpm chaos --only ${r.id}${r.category !== 'bench' && r.subject && resultKey(r) !== r.id ? ` --subject ${r.subject}` : ''} --seed ${r.seed}`;
 
 /** "<description> — expected <ours>; measured <measured>", or why it could not be judged. */
 export function criterionCause(c: CriterionResult): string {
@@ -73,7 +73,7 @@ export function failedTest(r: TestResult, history: readonly HistoryEntry[] = [])
   // The runner words a failed gate as "<id>: invalid — …"; it is told here by its description instead.
   const harness = r.reasons.filter((reason) => !gates.some((c) => reason.startsWith(`${c.id}: `)));
   return {
-    id: r.id,
+    id: resultKey(r),
     title: r.title,
     category: r.category,
     causes: gates.map(criterionCause),
@@ -89,7 +89,13 @@ export function missedTargets(file: ResultsFile): MissedTarget[] {
   const tests = file.results.flatMap((r) =>
     r.criteria
       .filter((c) => c.kind === 'target' && !isReportedOnly(c) && c.valid !== true)
-      .map((c) => ({ id: r.id, title: r.title, description: c.description, ours: c.ours, measured: c.measured })),
+      .map((c) => ({
+        id: resultKey(r),
+        title: r.title,
+        description: c.description,
+        ours: c.ours,
+        measured: c.measured,
+      })),
   );
   const memory = file.results.length === 0 ? [] : memoryRows(file).filter((m) => m.met === false);
   return [
@@ -104,11 +110,13 @@ export function summarizeRun(
   histories: ReadonlyMap<string, readonly HistoryEntry[]>,
 ): RunSummary {
   return {
-    failed: file.results.flatMap((r) => failedTest(r, histories.get(r.id)) ?? []),
+    failed: file.results.flatMap((r) => failedTest(r, histories.get(resultKey(r))) ?? []),
     missed: missedTargets(file),
     alerts: file.results.length === 0 ? [] : readiness(file, declared).filter((row) => row.verdict === 'would alert'),
     missing: file.missing,
-    notApplicable: file.results.flatMap((r) => (r.state === 'not-applicable' ? [{ id: r.id, reason: r.reason }] : [])),
+    notApplicable: file.results.flatMap((r) =>
+      r.state === 'not-applicable' ? [{ id: resultKey(r), reason: r.reason }] : [],
+    ),
     campaign: file.campaign && {
       runs: file.campaign.runs,
       violations: file.campaign.violations.map((v) => ({

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { LoadedScenario } from '../load.js';
+import { isPeer, resultKey } from '../result.js';
 import { ROOT } from '../workers/build.js';
 import { renderAttention } from './attention.js';
 import { trendSection } from './charts/trend.js';
@@ -10,6 +11,7 @@ import { renderInvariants } from './invariants.js';
 import { readiness } from './readiness.js';
 import { loadReportSources, type ReportSources } from './report-sources.js';
 import type { ResultsFile } from './results-file.js';
+import { renderSubjectMatrix } from './subject-matrix.js';
 import { table } from './table.js';
 import { renderTestSection, seconds } from './test-section.js';
 
@@ -31,7 +33,11 @@ export function renderMarkdown(
   declared: readonly LoadedScenario[],
   sources: ReportSources = loadReportSources(file, join(ROOT, 'reports')),
 ): string {
-  const { environment: env, results } = file;
+  const { environment: env } = file;
+  // Peers are shown in the subject matrix only: their results never count in our verdict or sections.
+  const all = file.results;
+  const results = all.filter((r) => !isPeer(r));
+  file = { ...file, results };
   const out: string[] = [];
   const passed = results.filter((r) => r.state === 'passed').length;
   const notApplicable = results.filter((r) => r.state === 'not-applicable').length;
@@ -62,7 +68,7 @@ export function renderMarkdown(
   const ok = (tests === '' || (passed === applicable && passed > 0)) && campaignOk;
   const verdict = [tests, campaign].filter(Boolean).join('; ');
   out.push(`**Verdict: ${ok ? '✅' : '❌'} ${verdict}.**`, '');
-  const titles = new Map(results.map((r) => [r.id, r.title]));
+  const titles = new Map(results.map((r) => [resultKey(r), r.title]));
   out.push(...renderAttention(summarizeRun(file, declared, sources.histories), titles));
 
   out.push('## Executive summary', '');
@@ -109,6 +115,8 @@ export function renderMarkdown(
     '',
   );
 
+  out.push(...renderSubjectMatrix(all, sources.histories));
+
   for (const category of categories) {
     const ran = results.filter((r) => r.category === category);
     if (ran.length === 0) continue;
@@ -120,7 +128,7 @@ export function renderMarkdown(
           r,
           i + 1,
           d?.category === 'bench' ? d.benchmark : undefined,
-          sources.histories.get(r.id) ?? [],
+          sources.histories.get(resultKey(r)) ?? [],
         ),
         '',
       );
@@ -135,7 +143,7 @@ export function renderMarkdown(
   if (file.campaign) out.push(`<a id="${INVARIANTS_ANCHOR}"></a>`, '', ...renderInvariants(file.campaign));
   out.push('## Appendix A: every test with its verdict', '', '```');
   for (const r of results) {
-    out.push(`${r.category}/${r.id} (${r.seedTest}) ${r.state.toUpperCase()} in ${seconds(r.durationMs)}`);
+    out.push(`${r.category}/${resultKey(r)} (${r.seedTest}) ${r.state.toUpperCase()} in ${seconds(r.durationMs)}`);
   }
   out.push(
     '',

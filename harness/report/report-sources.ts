@@ -1,3 +1,4 @@
+import { resultKey } from '../result.js';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchResult } from '../result.js';
@@ -67,7 +68,7 @@ export function loadReportSources(file: ResultsFile, reportsDir: string): Report
     file.results.map(
       (r) =>
         [
-          r.id,
+          resultKey(r),
           readHistory(r.category === 'bench' ? join(reportsDir, 'runs', r.id, 'history.jsonl') : r.historyFile),
         ] as const,
     ),

@@ -7,7 +7,8 @@ export interface ResultsFile {
   schema: 'agentos-chaos/results@1';
   generatedAt: string;
   seed: number;
-  selection: { only: string[] | null; category: string | null };
+  /** `subjects`: absent in files written before subjects (agentos-sqlite only). */
+  selection: { only: string[] | null; category: string | null; subjects?: string[] };
   declared: Record<string, number>;
   environment: Environment;
   durationMs: number;

@@ -1,3 +1,4 @@
+import { resultKey } from '../result.js';
 import type { ResolvedBenchmark } from '../schema.js';
 import type { BenchResult, ScenarioResult, TestResult, VacuityResult } from '../result.js';
 import type { HistoryEntry } from '../workers/protocol.js';
@@ -14,7 +15,7 @@ const STATE_MARKS = { passed: '✅ passed', failed: '❌ failed', 'not-applicabl
 export const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 
 /** reports/runs/<id>/history.jsonl, relative to the repository. */
-const relativeHistory = (path: string): string => path.replace(/^.*?(reports\/)/, '$1');
+export const relativeHistory = (path: string): string => path.replace(/^.*?(reports\/)/, '$1');
 
 /** One declared test's section: purpose, procedure, why it failed, measurements, criteria, faults, charts. */
 export function renderTestSection(
@@ -23,8 +24,10 @@ export function renderTestSection(
   benchmark: ResolvedBenchmark | undefined,
   history: readonly HistoryEntry[],
 ): string[] {
-  const out: string[] = [`<a id="${testAnchor(r.id)}"></a>`, ''];
-  out.push(`### ${n}. ${r.title} — ${STATE_MARKS[r.state]} (${seconds(r.durationMs)})`, '');
+  const key = resultKey(r);
+  const on = key === r.id ? '' : ` on ${key.slice(r.id.length + 1)}`;
+  const out: string[] = [`<a id="${testAnchor(key)}"></a>`, ''];
+  out.push(`### ${n}. ${r.title}${on} — ${STATE_MARKS[r.state]} (${seconds(r.durationMs)})`, '');
   out.push(`**Purpose.** ${r.purpose}`, '');
   out.push(`**Seed test.** \`${r.seedTest}\` · **Declared as** \`${r.id}\``, '');
   out.push('**Procedure.**', '', ...r.procedure.map((p, i) => `${i + 1}. ${p}`), '');

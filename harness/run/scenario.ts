@@ -3,7 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { openDatabase, type AgentDatabase } from '../../src/index.js';
-import { runCheck } from '../checks/index.js';
+import { CHECK_NEEDS, runCheck } from '../checks/index.js';
+import { freshSchemaName } from '../subjects/pg-server.js';
+import {
+  DEFAULT_SUBJECT,
+  DRIVERS,
+  SUBJECTS,
+  SUBJECT_VARIABLE,
+  missingCapabilities,
+  runKey,
+  type FinalState,
+  type SubjectConfig,
+  type SubjectDriver,
+  type SubjectName,
+} from '../subjects/subject.js';
 import { injectorFor } from '../faults/index.js';
 import type { FaultRuntime } from '../faults/injector.js';
 import { History } from '../history.js';
@@ -29,6 +42,9 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Where the workers' JavaScript is (default the normal build; a mutant build for checker tests). */
   buildDir?: string;
+  /** The system under test (default agentos-sqlite), and for PostgreSQL subjects the server (default: PG*). */
+  subject?: SubjectName;
+  pgUrl?: string;
 }
 
 /** Longest wait for the workers to die once they were sent SIGKILL, after a timeout or an abort. */
@@ -59,6 +75,8 @@ class ScenarioRun {
   readonly #ready = new Map<string, number>();
   #runDir = '';
   #db: AgentDatabase | undefined;
+  readonly #subject: SubjectConfig;
+  #driver: SubjectDriver | undefined;
   #helperCount = 0;
   #aborted = false;
   #settle: () => void = () => undefined;
@@ -73,6 +91,12 @@ class ScenarioRun {
       this.#reasons.push(`action "${label}" failed: ${error instanceof Error ? error.message : String(error)}`),
     );
     this.#triggers.onTimerFired = () => this.#checkSettled();
+    const name = options.subject ?? DEFAULT_SUBJECT;
+    this.#subject = {
+      name,
+      ...(options.pgUrl !== undefined ? { pgUrl: options.pgUrl } : {}),
+      ...(SUBJECTS[name].postgres ? { schema: freshSchemaName() } : {}),
+    };
   }
 
   async execute(): Promise<ScenarioResult> {
@@ -89,7 +113,7 @@ class ScenarioRun {
     } finally {
       await this.#tearDown();
     }
-    const { criteria, vacuity } = this.#judge();
+    const { criteria, vacuity } = await this.#judge();
     const outcome = this.#aborted
       ? { state: 'failed' as const, reasons: ['interrupted'] }
       : verdict(criteria, this.#reasons);
@@ -97,8 +121,10 @@ class ScenarioRun {
     return this.#result(outcome, criteria, vacuity);
   }
 
-  /** A fault that cannot run on this machine makes the scenario not applicable, never passed. */
+  /** A subject without what the scenario needs, or a fault that cannot run here: not applicable, never passed. */
   #unavailable(): string | undefined {
+    const missing = missingCapabilities(this.#subject.name, this.#scenario.requires);
+    if (missing) return `needs ${this.#scenario.requires.join(', ')}: ${missing}`;
     for (const fault of this.#scenario.faults) {
       const why = injectorFor(fault).unavailable?.(fault);
       if (why) return `${fault.kind}: ${why}`;
@@ -113,6 +139,24 @@ class ScenarioRun {
       if (teardown) this.#teardowns.unshift(teardown);
     }
     this.#db = openDatabase(join(this.#runDir, 'agentos.db'));
+    const driver = await DRIVERS[this.#subject.name]();
+    this.#driver = driver;
+    // Dropped last, after judging: registered first among the teardowns, which run in reverse order.
+    this.#teardowns.push(() => driver.drop(this.#subject));
+    await driver.prepare(this.#subject, this.#runDir);
+  }
+
+  /** The criteria whose checks this subject can answer, and a note for each it cannot. */
+  #applicableCriteria(): { criteria: ResolvedScenario['criteria']; skipped: string[] } {
+    const capabilities = SUBJECTS[this.#subject.name].capabilities;
+    const skipped: string[] = [];
+    const criteria = this.#scenario.criteria.filter((c) => {
+      const need = CHECK_NEEDS[c.check.check];
+      if (need === null || capabilities.includes(need)) return true;
+      skipped.push(`${c.id}: ${c.check.check} needs ${need}`);
+      return false;
+    });
+    return { criteria, skipped };
   }
 
   /** Registers every trigger before anything starts, so no early event is missed; then starts the first groups. */
@@ -200,14 +244,16 @@ class ScenarioRun {
     if (survivors.length > 0) this.#reasons.push(`child processes survived the scenario: pids ${survivors.join(', ')}`);
   }
 
-  /** Every criterion's check over the history and the final database, and each fault's vacuity guard. */
-  #judge(): { criteria: CriterionResult[]; vacuity: VacuityResult[] } {
+  /** Every applicable criterion's check over the history and the subject's final state, and each fault's vacuity guard. */
+  async #judge(): Promise<{ criteria: CriterionResult[]; vacuity: VacuityResult[] }> {
     // A fault may have closed the harness's own connection (a power loss ends every connection): reopen it.
     if (this.#db && !this.#db.sqlite.open) this.#db = openDatabase(join(this.#runDir, 'agentos.db'));
     const db = this.#db;
-    const criteria: CriterionResult[] = this.#scenario.criteria.map((c) => {
+    const applicable = this.#applicableCriteria().criteria;
+    const final = db ? await this.#readFinal(db, applicable) : undefined;
+    const criteria: CriterionResult[] = applicable.map((c) => {
       const outcome = db
-        ? runCheck(c.check, { history: this.#history, db, runDir: this.#runDir })
+        ? runCheck(c.check, { history: this.#history, db, runDir: this.#runDir, ...(final ? { final } : {}) })
         : { valid: 'unknown' as const, measured: 'no database: the run did not start' };
       return { id: c.id, kind: c.kind, description: c.description, seed: c.seed, ours: c.ours, ...outcome };
     });
@@ -221,11 +267,26 @@ class ScenarioRun {
     return { criteria, vacuity };
   }
 
+  /** The subject's state read through its own API, when some criterion judges it; a failed read is a reason. */
+  async #readFinal(db: AgentDatabase, criteria: ResolvedScenario['criteria']): Promise<FinalState | undefined> {
+    const needed = criteria.some((c) => {
+      const need = CHECK_NEEDS[c.check.check];
+      return need !== null && need !== 'sqlite-layer';
+    });
+    if (!needed || !this.#driver) return undefined;
+    try {
+      return await this.#driver.read(this.#subject, { db, runDir: this.#runDir });
+    } catch (error) {
+      this.#reasons.push(`could not read ${this.#subject.name}'s final state: ${(error as Error).message}`);
+      return undefined;
+    }
+  }
+
   /** Writes the history beside the reports, runs the faults' teardowns and removes the run folder unless it is kept. */
   async #persist(keep: boolean): Promise<void> {
     this.#db?.close();
     if (this.#runDir) writeFileSync(join(this.#runDir, 'history.jsonl'), this.#history.toJsonl());
-    persistHistory(this.#scenario.id, this.#history, this.#options.runsDir);
+    persistHistory(this.#key, this.#history, this.#options.runsDir);
     for (const teardown of this.#teardowns) {
       try {
         await teardown();
@@ -236,8 +297,14 @@ class ScenarioRun {
     if (this.#runDir && !keep && !this.#options.keepRunDir) rmSync(this.#runDir, { recursive: true, force: true });
   }
 
+  /** The history folder's name: the id, with the subject unless it is the default. */
+  get #key(): string {
+    return runKey(this.#scenario.id, this.#subject.name);
+  }
+
   #result(outcome: Outcome, criteria: CriterionResult[], vacuity: VacuityResult[]): ScenarioResult {
     const s = this.#scenario;
+    const notApplicable = outcome.state === 'not-applicable' ? [] : this.#applicableCriteria().skipped;
     return {
       id: s.id,
       title: s.title,
@@ -247,6 +314,9 @@ class ScenarioRun {
       procedure: s.procedure,
       seed: this.#options.seed,
       durationMs: performance.now() - this.#started,
+      subject: this.#subject.name,
+      peer: SUBJECTS[this.#subject.name].peer,
+      ...(notApplicable.length > 0 ? { notApplicable } : {}),
       criteria,
       faults: this.#faultLog,
       vacuity,
@@ -258,7 +328,7 @@ class ScenarioRun {
         peakRssKb: w.peakRssKb,
       })),
       survivors: this.#supervisor.survivors(),
-      historyFile: historyPath(s.id, this.#options.runsDir),
+      historyFile: historyPath(this.#key, this.#options.runsDir),
       runDir: this.#runDir,
       ...outcome,
     };
@@ -316,7 +386,7 @@ class ScenarioRun {
   ): WorkerProcess {
     this.#history.registerWorker(id, group);
     const env = Object.assign(
-      {},
+      { [SUBJECT_VARIABLE]: JSON.stringify(this.#subject) },
       ...this.#scenario.faults.map((f) => injectorFor(f).workerEnv?.(f, { id, group }) ?? {}),
     ) as Record<string, string>;
     const worker = this.#supervisor.spawn({

@@ -45,10 +45,8 @@ export async function buildWorkers(options: { mutant?: Mutant } = {}): Promise<s
     ...(options.mutant ? { define: { AGENTOS_MUTANT: JSON.stringify(options.mutant) } } : {}),
     logLevel: 'error',
   });
-  cpSync(join(ROOT, 'src/migrations'), join(staging, 'src/migrations'), {
-    recursive: true,
-    filter: (p) => !p.endsWith('.ts'),
-  });
+  for (const migrations of ['src/migrations', 'src/pg/migrations'])
+    cpSync(join(ROOT, migrations), join(staging, migrations), { recursive: true, filter: (p) => !p.endsWith('.ts') });
   writeFileSync(join(staging, 'package.json'), '{"type":"module"}\n');
   mkdirSync(dirname(target), { recursive: true });
   const old = `${target}.old.${process.pid}`;

@@ -1,6 +1,13 @@
 // A worker process: opens the database with a skewable clock, runs one workload, streams events on stdout.
 import { parseArgs } from 'node:util';
 import { SkewedClock, openDatabase, systemClock } from '../../src/index.js';
+import {
+  DEFAULT_SUBJECT,
+  DRIVERS,
+  SUBJECT_VARIABLE,
+  type SubjectConfig,
+  type SubjectStore,
+} from '../subjects/subject.js';
 import { WorkerChannel } from './channel.js';
 import { workloads } from './workloads/index.js';
 import type { WorkloadName } from './workloads/params.js';
@@ -36,11 +43,19 @@ try {
     clock,
     durability: values.durability === 'full' ? 'full' : 'normal',
   });
+  const runDir = values['run-dir'];
+  const subject = JSON.parse(
+    process.env[SUBJECT_VARIABLE] ?? JSON.stringify({ name: DEFAULT_SUBJECT }),
+  ) as SubjectConfig;
+  let store: Promise<SubjectStore> | undefined;
+  const openSubject = (): Promise<SubjectStore> =>
+    (store ??= DRIVERS[subject.name]().then((driver) => driver.open(subject, { db, runDir })));
   channel.emit({ kind: 'worker.ready', pid: process.pid });
   const summary = await (workload.run as (c: unknown, p: unknown) => Promise<Record<string, number>>)(
-    { db, clock, workerId: values['worker-id'], runDir: values['run-dir'], channel },
+    { db, clock, workerId: values['worker-id'], runDir, channel, openSubject },
     params,
   );
+  if (store) await (await store).close();
   db.close();
   channel.emit({ kind: 'worker.done', summary });
   process.exit(0);

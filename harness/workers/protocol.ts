@@ -4,7 +4,8 @@ export type WorkerEvent =
   | { kind: 'worker.done'; summary: Record<string, number> }
   | { kind: 'worker.error'; message: string }
   | { kind: 'clock.skewed'; offsetMs: number }
-  | { kind: 'checkpoint.committed'; taskId: string; seq: number; id: number; latencyMs: number }
+  /** `seq` only from subjects that number checkpoints; `id` is the subject's own (a LangGraph checkpoint id is a string). */
+  | { kind: 'checkpoint.committed'; taskId: string; seq?: number; id: number | string; latencyMs: number }
   /** `at` (monotonicMs after the acquisition returned) and the release's `at` (before it was called) bound a hold interval from inside. */
   | { kind: 'lease.acquired'; itemId: string; epoch: number; expiresAt: number; at?: number }
   | { kind: 'lease.renewed'; itemId: string; epoch: number; expiresAt: number }
@@ -40,7 +41,7 @@ export type WorkerEvent =
    * state carries it; a tool call's command names it), so a checker can find it in the final state.
    */
   | { kind: 'op.invoke'; op: 'checkpoint' | 'tool'; n: number; token: string; taskId?: string }
-  | { kind: 'op.ok'; op: 'checkpoint' | 'tool'; n: number; token: string; seq?: number; id?: number }
+  | { kind: 'op.ok'; op: 'checkpoint' | 'tool'; n: number; token: string; seq?: number; id?: number | string }
   | { kind: 'op.fail'; op: 'checkpoint' | 'tool'; n: number; token: string; error: string }
   | { kind: 'sweep.finished'; expiredFound: number; recovered: number; errors: number; durationMs: number }
   | { kind: 'bench.samples'; subject: string; durability: string; samples: number[] }

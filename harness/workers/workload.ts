@@ -1,4 +1,5 @@
 import type { AgentDatabase, SkewedClock } from '../../src/index.js';
+import type { SubjectStore } from '../subjects/subject.js';
 import type { WorkerChannel } from './channel.js';
 import type { WorkloadName, WorkloadParams } from './workloads/params.js';
 
@@ -10,6 +11,8 @@ export interface WorkloadContext {
   /** The scenario's run folder: side-effect files and evidence live here. */
   runDir: string;
   channel: WorkerChannel;
+  /** The run's subject (the system under test), opened in this process on first call; closed when the worker ends. */
+  openSubject: () => Promise<SubjectStore>;
 }
 
 /** A worker program: runs with parameters the harness already validated, returns a summary of counts. */

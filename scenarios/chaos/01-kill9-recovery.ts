@@ -49,4 +49,6 @@ export default defineScenario({
     },
   ],
   timeoutMs: 30_000,
+  // Its workers only commit checkpoints: it runs on every subject.
+  requires: ['checkpoints'],
 });

@@ -61,10 +61,7 @@ export async function openPgDatabase(options: OpenPgDatabaseOptions = {}): Promi
     max,
     options: `-c search_path=${schema}`,
     // bigint columns hold milliseconds and epochs, far below 2^53.
-    types: {
-      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        oid === BIGINT_OID ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
-    },
+    types: { getTypeParser: bigintAsNumber },
   });
   // A connection that dies while idle (server restart, pg_terminate_backend) is dropped; the next query opens another.
   pool.on('error', () => undefined);
@@ -77,6 +74,10 @@ export async function openPgDatabase(options: OpenPgDatabaseOptions = {}): Promi
     throw new DatabaseOpenError(label, `cannot open it: ${(error as Error).message}`, { cause: error });
   }
   return new PgDatabase(pool, schema, label);
+}
+
+function bigintAsNumber(oid: number, format?: 'text' | 'binary'): (value: string) => unknown {
+  return oid === BIGINT_OID ? Number : (pg.types.getTypeParser(oid, format ?? 'text') as (value: string) => unknown);
 }
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));

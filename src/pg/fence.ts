@@ -8,6 +8,6 @@ export async function refusal(db: PgDatabase, fence: Fence, operation: LeasedOpe
     `SELECT epoch, status, lease_holder, lease_expires_at, agentos_now_ms() AS now FROM work_items WHERE id = $1`,
     [fence.itemId],
   );
-  const now = row?.now ?? Date.now();
-  return leaseLost(fence, operation, row, now);
+  // Without a row, the message says the item does not exist and uses no time.
+  return leaseLost(fence, operation, row, row?.now ?? 0);
 }

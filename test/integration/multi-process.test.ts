@@ -26,7 +26,7 @@ describe('several processes on one database', () => {
     expect(seqs).toEqual(Array.from({ length: 150 }, (_, i) => i + 1));
     const acked = history
       .select('checkpoint.committed')
-      .map((e) => e.seq)
+      .map((e) => e.seq ?? 0)
       .sort((a, b) => a - b);
     expect(acked).toEqual(seqs);
   });

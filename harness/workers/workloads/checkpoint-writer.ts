@@ -1,19 +1,19 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
-import { CheckpointManager, DiskFullError } from '../../../src/index.js';
+import { DiskFullError } from '../../../src/index.js';
 import { defineWorkload } from '../workload.js';
 
 /** How long a writer retries a commit refused for lack of space before giving up. */
 const DISK_FULL_PATIENCE_MS = 10_000;
 
 /**
- * Commits `count` checkpoints to one task, acknowledging each; with a huge count it runs until killed. A commit
+ * Commits `count` checkpoints to one task through the run's subject, acknowledging each; with a huge count it runs until killed. A commit
  * refused because the disk is full is retried until space returns. With recordOps, every attempt is also an
  * operation in the history (invoke, then ok or fail), and its checkpoint's state carries the attempt's token.
  */
 export const checkpointWriter = defineWorkload<'checkpoint-writer'>({
-  async run({ db, workerId, channel }, params) {
-    const cm = new CheckpointManager(db);
+  async run({ workerId, channel, openSubject }, params) {
+    const store = await openSubject();
     const taskId = params.taskId.replaceAll('{worker}', workerId);
     const padding = 'x'.repeat(params.stateBytes);
     if (params.waitForGo) await channel.nextCommand();
@@ -26,15 +26,11 @@ export const checkpointWriter = defineWorkload<'checkpoint-writer'>({
         if (params.recordOps) channel.emit({ kind: 'op.invoke', op: 'checkpoint', n, token, taskId });
         const started = performance.now();
         try {
-          const c = cm.commit(cm.begin(taskId, `step-${i}`, { writer: workerId, i, token, padding }));
-          if (params.recordOps) channel.emit({ kind: 'op.ok', op: 'checkpoint', n, token, seq: c.seq, id: c.id });
-          channel.emit({
-            kind: 'checkpoint.committed',
-            taskId,
-            seq: c.seq,
-            id: c.id,
-            latencyMs: performance.now() - started,
-          });
+          const c = await store.commit(taskId, `step-${i}`, { writer: workerId, i, token, padding });
+          const { id } = c;
+          const seq = c.seq !== undefined ? { seq: c.seq } : {};
+          if (params.recordOps) channel.emit({ kind: 'op.ok', op: 'checkpoint', n, token, ...seq, id });
+          channel.emit({ kind: 'checkpoint.committed', taskId, ...seq, id, latencyMs: performance.now() - started });
           if (params.intervalMs > 0) await delay(params.intervalMs);
           break;
         } catch (error) {

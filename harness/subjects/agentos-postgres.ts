@@ -1,0 +1,84 @@
+import { openPgDatabase, PgCheckpointManager, type PgDatabase } from '../../src/pg/index.js';
+import { amcheck } from './amcheck.js';
+import { dropSchema } from './pg-server.js';
+import type { FinalState, SubjectConfig, SubjectDriver } from './subject.js';
+
+function open(config: SubjectConfig, maxConnections: number): Promise<PgDatabase> {
+  return openPgDatabase({
+    ...(config.pgUrl !== undefined ? { connectionString: config.pgUrl } : {}),
+    ...(config.schema !== undefined ? { schema: config.schema } : {}),
+    maxConnections,
+  });
+}
+
+/** This layer on PostgreSQL, in the run's own schema. */
+export const agentosPostgres: SubjectDriver = {
+  async prepare(config) {
+    // Migrated once here, so the workers' opens find the schema current.
+    await (await open(config, 1)).close();
+  },
+
+  async open(config) {
+    // Two connections: a commit and the lock holder's transaction never wait for each other's connection.
+    const db = await open(config, 2);
+    const cm = new PgCheckpointManager(db);
+    return {
+      async commit(taskId, step, state) {
+        const c = await cm.commit(cm.begin(taskId, step, state));
+        return { id: c.id, seq: c.seq };
+      },
+      async holdWriteLock(holdMs, onHeld) {
+        await holdTableLock(db, 'checkpoint_seqs', holdMs, onHeld);
+      },
+      close: () => db.close(),
+    };
+  },
+
+  async read(config): Promise<FinalState> {
+    const db = await open(config, 1);
+    try {
+      const rows = await db.query<{ id: number; task_id: string; seq: number; token: string | null }>(
+        "SELECT id, task_id, seq, state::jsonb ->> 'token' AS token FROM checkpoints ORDER BY task_id, seq",
+      );
+      const cm = new PgCheckpointManager(db);
+      const latest: Record<string, number> = {};
+      for (const task of new Set(rows.map((r) => r.task_id))) latest[task] = (await cm.getLast(task))?.seq ?? 0;
+      return {
+        checkpoints: rows.map((r) => ({
+          id: String(r.id),
+          taskId: r.task_id,
+          seq: r.seq,
+          ...(r.token !== null ? { token: r.token } : {}),
+        })),
+        latest,
+        integrity: await amcheck(db.pool, db.schema),
+      };
+    } finally {
+      await db.close();
+    }
+  },
+
+  async drop(config) {
+    if (config.schema !== undefined) await dropSchema(config.schema, config.pgUrl);
+  },
+};
+
+/** Holds an exclusive lock on `table` for holdMs in a transaction of its own: every writer of it waits. */
+export async function holdTableLock(
+  db: { pool: PgDatabase['pool'] },
+  table: string,
+  holdMs: number,
+  onHeld: () => void,
+): Promise<void> {
+  const client = await db.pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(`LOCK TABLE ${table} IN EXCLUSIVE MODE`);
+    onHeld();
+    // pg_sleep holds the lock for a fixed time: the fault itself, not a synchronisation wait.
+    await client.query('SELECT pg_sleep($1)', [holdMs / 1000]);
+    await client.query('COMMIT');
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,57 @@
+import { CheckpointManager, type AgentDatabase } from '../../src/index.js';
+import type { FinalState, SubjectDriver } from './subject.js';
+
+/** This layer on the run's SQLite file: the harness and every worker already have it open. */
+export const agentosSqlite: SubjectDriver = {
+  async prepare() {
+    // The run's database is opened (and migrated) by the harness itself.
+  },
+
+  async open(_config, { db }) {
+    const cm = new CheckpointManager(db);
+    return {
+      async commit(taskId, step, state) {
+        const c = cm.commit(cm.begin(taskId, step, state));
+        return { id: c.id, seq: c.seq };
+      },
+      async holdWriteLock(holdMs, onHeld) {
+        const sleeper = new Int32Array(new SharedArrayBuffer(4));
+        db.writeTransaction(() => {
+          onHeld();
+          // Holding the lock for a fixed time is the fault itself, not a synchronisation wait.
+          Atomics.wait(sleeper, 0, 0, holdMs);
+        });
+      },
+      async close() {
+        // The worker closes its database itself.
+      },
+    };
+  },
+
+  async read(_config, { db }) {
+    return readLayerState(db);
+  },
+
+  async drop() {
+    // The run folder, with the file, is removed by the harness.
+  },
+};
+
+/** The layer's final state from its SQLite file: what the checks judge on this subject. */
+export function readLayerState(db: AgentDatabase): FinalState {
+  const rows = db.sqlite
+    .prepare("SELECT id, task_id, seq, json_extract(state, '$.token') AS token FROM checkpoints ORDER BY task_id, seq")
+    .all() as { id: number; task_id: string; seq: number; token: string | null }[];
+  const cm = new CheckpointManager(db);
+  const tasks = [...new Set(rows.map((r) => r.task_id))];
+  return {
+    checkpoints: rows.map((r) => ({
+      id: String(r.id),
+      taskId: r.task_id,
+      seq: r.seq,
+      ...(r.token !== null ? { token: r.token } : {}),
+    })),
+    latest: Object.fromEntries(tasks.map((t) => [t, cm.getLast(t)?.seq ?? 0])),
+    integrity: db.integrityCheck(),
+  };
+}

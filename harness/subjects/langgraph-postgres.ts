@@ -1,0 +1,51 @@
+import pg from 'pg';
+import type { PostgresSaver } from '@langchain/langgraph-checkpoint-postgres';
+import { holdTableLock } from './agentos-postgres.js';
+import { amcheck } from './amcheck.js';
+import { savedCheckpoints, saverCommit } from './langgraph-saver.js';
+import { dropSchema } from './pg-server.js';
+import type { SubjectConfig, SubjectDriver } from './subject.js';
+
+async function saverFor(config: SubjectConfig): Promise<{ saver: PostgresSaver; pool: pg.Pool }> {
+  const { PostgresSaver } = await import('@langchain/langgraph-checkpoint-postgres');
+  const pool = new pg.Pool({ ...(config.pgUrl !== undefined ? { connectionString: config.pgUrl } : {}), max: 2 });
+  // A connection that dies while idle is dropped; the next query opens another.
+  pool.on('error', () => undefined);
+  return { saver: new PostgresSaver(pool, undefined, { schema: config.schema ?? 'public' }), pool };
+}
+
+/** LangGraph's PostgresSaver with its own defaults, in the run's own schema. */
+export const langgraphPostgres: SubjectDriver = {
+  async prepare(config) {
+    const { saver, pool } = await saverFor(config);
+    await saver.setup();
+    await pool.end();
+  },
+
+  async open(config) {
+    const { saver, pool } = await saverFor(config);
+    return {
+      commit: saverCommit(saver),
+      holdWriteLock: (holdMs, onHeld) =>
+        holdTableLock({ pool }, `${config.schema ?? 'public'}.checkpoints`, holdMs, onHeld),
+      close: () => pool.end(),
+    };
+  },
+
+  async read(config) {
+    const { saver, pool } = await saverFor(config);
+    try {
+      return {
+        checkpoints: await savedCheckpoints(saver),
+        latest: {},
+        integrity: await amcheck(pool, config.schema ?? 'public'),
+      };
+    } finally {
+      await pool.end();
+    }
+  },
+
+  async drop(config) {
+    if (config.schema !== undefined) await dropSchema(config.schema, config.pgUrl);
+  },
+};
