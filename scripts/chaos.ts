@@ -46,7 +46,8 @@ ${SUBJECT_NAMES.map((n) => `                           ${n.padEnd(19)} ${SUBJECT
   --pg-url <url>         the PostgreSQL server of the postgres subjects (default: the PG* variables,
                          else ${DEFAULT_PG_URL}); each run uses a fresh schema and drops it
   --campaign <runs>      run only a randomized fault campaign of this many runs (a plain \`pnpm chaos\`
-                         runs ${DEFAULT_CAMPAIGN_RUNS} after the declared tests; --only or --category run none)
+                         runs ${DEFAULT_CAMPAIGN_RUNS} after the declared tests, on ${DEFAULT_SUBJECT}; --only or
+                         --category run none)
   --replay '<schedule>'  run one campaign schedule, as printed in a violation's repro line
   --mutant <name>        with --campaign or --replay: run a deliberately broken layer to show the
                          checkers catch it: ${Object.keys(MUTANTS).join(' | ')}
@@ -158,8 +159,8 @@ if (badSubject !== undefined || subjectList.length === 0)
     `--subject must be one or more of ${SUBJECT_NAMES.join(', ')} (comma-separated); got "${badSubject ?? ''}"${didYouMean(badSubject ?? '', SUBJECT_NAMES)}`,
   );
 const subjects = [...new Set(subjectList)] as SubjectName[];
-if (args.subject !== undefined && (args.campaign !== undefined || args.replay !== undefined))
-  fail(`the campaign runs on ${DEFAULT_SUBJECT} only: drop --subject, or run the campaign separately`);
+if (!subjects.includes(DEFAULT_SUBJECT) && (args.campaign !== undefined || args.replay !== undefined))
+  fail(`the campaign runs on ${DEFAULT_SUBJECT} only: add it to --subject, or run the campaign separately`);
 const pgUrl = pgUrlFor(args['pg-url']);
 if (subjects.some((n) => SUBJECTS[n].postgres)) {
   const why = await pgUnreachable(pgUrl);
@@ -174,7 +175,7 @@ const campaignRuns = replayed
   ? 1
   : args.campaign !== undefined
     ? Number(args.campaign)
-    : only || args.category || args.subject !== undefined
+    : only || args.category || !subjects.includes(DEFAULT_SUBJECT)
       ? 0
       : DEFAULT_CAMPAIGN_RUNS;
 

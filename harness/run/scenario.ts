@@ -125,6 +125,9 @@ class ScenarioRun {
   #unavailable(): string | undefined {
     const missing = missingCapabilities(this.#subject.name, this.#scenario.requires);
     if (missing) return `needs ${this.#scenario.requires.join(', ')}: ${missing}`;
+    // Peers are compared under faults; a stress test measures this layer under load.
+    if (SUBJECTS[this.#subject.name].peer && this.#options.category === 'stress')
+      return 'stress tests measure this layer; peers are compared in the chaos scenarios';
     for (const fault of this.#scenario.faults) {
       const why = injectorFor(fault).unavailable?.(fault);
       if (why) return `${fault.kind}: ${why}`;

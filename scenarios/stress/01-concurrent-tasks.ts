@@ -84,4 +84,6 @@ export default defineStress({
     },
   ],
   timeoutMs: 180_000,
+  // Its workers only commit checkpoints: it runs on every subject.
+  requires: ['checkpoints'],
 });

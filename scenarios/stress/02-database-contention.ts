@@ -66,4 +66,6 @@ export default defineStress({
     },
   ],
   timeoutMs: 60_000,
+  // Its workers only commit checkpoints: it runs on every subject.
+  requires: ['checkpoints'],
 });
