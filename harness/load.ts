@@ -120,8 +120,8 @@ function crossCheckScenario(file: string, s: ResolvedScenario): string[] {
   if (!s.workers.some((w) => w.start === 'start'))
     problems.push(`${file}: "${s.id}": workers: at least one group must have start: 'start'`);
   s.faults.forEach((f, i) => {
-    // These act on the database or the machine, not on a worker group.
-    if (f.kind !== 'lock-contention' && f.kind !== 'backup' && f.kind !== 'disk-full')
+    // These act on the database, its server or the machine, not on a worker group.
+    if (!['lock-contention', 'backup', 'disk-full', 'pg-crash'].includes(f.kind))
       where(`faults[${i}].target`, f.target);
   });
   s.commands.forEach((c, i) => where(`commands[${i}].to`, c.to));

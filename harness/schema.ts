@@ -120,6 +120,23 @@ export const faultSchema = taggedUnion('kind', [
   z.object({ kind: z.literal('backup'), target: z.string().default('database'), inject: triggerSchema }).strict(),
   z
     .object({
+      kind: z.literal('pg-crash'),
+      /** The subject's server: a throwaway cluster started for the run, so crashing it harms nobody. */
+      target: z.string().default('server'),
+      inject: triggerSchema,
+      /** How long the server stays down before it is started again (it then replays its WAL). */
+      downMs: z.number().int().nonnegative().max(60_000).default(500),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('pg-terminate'),
+      /** The group (or worker) whose server connections are ended with pg_terminate_backend. */
+      ...faultBase,
+    })
+    .strict(),
+  z
+    .object({
       kind: z.literal('disk-full'),
       target: z.string().default('database'),
       inject: triggerSchema,

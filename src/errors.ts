@@ -160,6 +160,26 @@ export class DiskFullError extends AgentOSError {
   }
 }
 
+/**
+ * The database server could not be reached, or the connection died during a statement (server restart, terminated
+ * backend, network cut). `inDoubt`: the statement may have been committed (the connection died after sending it),
+ * so retrying it blindly could do it twice; otherwise it was never sent and nothing was written.
+ */
+export class DatabaseUnavailableError extends AgentOSError {
+  override name = 'DatabaseUnavailableError';
+  constructor(
+    readonly database: string,
+    readonly inDoubt: boolean,
+    options: { cause: unknown },
+  ) {
+    const why = options.cause instanceof Error ? options.cause.message : String(options.cause);
+    super(
+      `database ${database} is unavailable (${why}): ${inDoubt ? 'the statement may or may not have been committed' : 'nothing was written'}; retry once it is back`,
+      options,
+    );
+  }
+}
+
 /** Another runner holds the task's lease: a task has one owner at a time. */
 export class TaskBusyError extends AgentOSError {
   override name = 'TaskBusyError';

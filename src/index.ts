@@ -86,6 +86,7 @@ export {
   ForeignDatabaseError,
   DatabaseCorruptError,
   DiskFullError,
+  DatabaseUnavailableError,
   TaskError,
   TaskBusyError,
   type LeasedOperation,

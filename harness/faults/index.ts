@@ -7,6 +7,8 @@ import type { Injector } from './injector.js';
 import { leaseExpiry } from './lease-expiry.js';
 import { lockContention } from './lock-contention.js';
 import { pause } from './pause.js';
+import { pgCrash } from './pg-crash.js';
+import { pgTerminate } from './pg-terminate.js';
 import { powerLoss } from './power-loss.js';
 import { sigkill } from './sigkill.js';
 
@@ -21,6 +23,8 @@ export const injectors: { [K in FaultKind]: Injector<Extract<Fault, { kind: K }>
   backup,
   'disk-full': diskFull,
   'power-loss': powerLoss,
+  'pg-crash': pgCrash,
+  'pg-terminate': pgTerminate,
 };
 
 export function injectorFor<F extends Fault>(fault: F): Injector<F> {

@@ -1,6 +1,7 @@
 import type { AgentDatabase } from '../../src/index.js';
 import type { History } from '../history.js';
 import type { Fault } from '../schema.js';
+import type { SubjectConfig } from '../subjects/subject.js';
 import type { WorkerProcess } from '../workers/supervisor.js';
 
 /** What an injector may touch: the target workers, the database, the history and the seeded generator. */
@@ -14,9 +15,17 @@ export interface FaultRuntime {
   runDir: string;
   history: History;
   random(): number;
+  /** The run's subject: which server and schema a PostgreSQL fault acts on. */
+  subject: SubjectConfig;
   /** Records that the fault took effect on `affected` things (0 means it did nothing). */
   injected(detail: string, affected: number): void;
   healed(detail: string): void;
+}
+
+/** What a fault's set-up may use: the run folder, and a way to point the subject at a server it started. */
+export interface SetupContext {
+  runDir: string;
+  usePgServer(url: string): void;
 }
 
 /** Did the fault really take effect? A scenario whose fault never fired proves nothing and fails. */
@@ -28,7 +37,7 @@ export interface FiredVerdict {
 /** A fault kind, Jepsen-nemesis style: inject on its trigger, heal on its own trigger or at teardown. */
 export interface Injector<F extends Fault> {
   /** Before anything starts: e.g. mount a file system over the (still empty) run folder. Returns its teardown, run after the checks. */
-  setup?(fault: F, context: { runDir: string }): Promise<(() => Promise<void>) | undefined>;
+  setup?(fault: F, context: SetupContext): Promise<(() => Promise<void>) | undefined>;
   /** Why this fault cannot run here (e.g. "no FUSE: /dev/fuse is missing"), or null: the scenario is then reported not applicable, never passed. */
   unavailable?(fault: F): string | null;
   /** Variables for the environment of a worker about to start (e.g. an armed crash point), or undefined. */

@@ -38,7 +38,7 @@ async function runUntilPowerLoss(durability: 'normal' | 'full', killAfter: numbe
   const runDir = mkdtempSync(join(tmpdir(), 'power-loss-test-'));
   cleanups.push(() => rmSync(runDir, { recursive: true, force: true }));
   const fault: PowerLossFault = { kind: 'power-loss', target: 'writer', inject: 'start' };
-  const teardown = await powerLoss.setup!(fault, { runDir });
+  const teardown = await powerLoss.setup!(fault, { runDir, usePgServer: () => undefined });
   if (teardown) cleanups.push(teardown);
   const dbPath = join(runDir, 'agentos.db');
   const db: AgentDatabase = openDatabase(dbPath, { durability });
@@ -54,6 +54,7 @@ async function runUntilPowerLoss(durability: 'normal' | 'full', killAfter: numbe
     },
     db,
     runDir,
+    subject: { name: 'agentos-sqlite' as const },
     history,
     random: Math.random,
     injected: (detail: string, affected: number) =>

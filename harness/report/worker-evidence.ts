@@ -10,8 +10,9 @@ const firstLine = (text: string): string => text.trim().split('\n')[0]?.trim() ?
 
 /**
  * What the workers said and how they ended, from a test's history, as far as it can explain a failure: every
- * worker.error (first line), every exit with a non-zero code, every death by a signal no fault sent, and the last line
- * of stderr of a worker that failed without reporting an error. Identical lines are merged with a count.
+ * worker.error (first line), every exit with a non-zero code, every death by a signal no fault sent, and for a worker
+ * that failed without reporting an error the error its stderr names (Node's report of an uncaught error ends with a
+ * version line, so the last line alone says nothing). Identical lines are merged with a count.
  */
 export function workerEvidence(history: readonly HistoryEntry[]): string[] {
   const groupOf = new Map<string, string>();
@@ -44,9 +45,20 @@ export function workerEvidence(history: readonly HistoryEntry[]): string[] {
   );
   for (const e of history) {
     if (e.kind === 'worker.stderr' && failed.has(e.worker) && !errored.has(e.worker))
-      lines.push(`${e.worker} stderr: ${e.text.trim().split('\n').at(-1)?.trim() ?? ''}`);
+      lines.push(`${e.worker} stderr: ${stderrError(e.text)}`);
   }
   return merge(lines);
+}
+
+/** The line of stderr that names the error ("Error: read ECONNRESET"), else its last line. */
+function stderrError(text: string): string {
+  const lines = text
+    .trim()
+    .split('\n')
+    .map((l) => l.trim());
+  const error = lines.find((l) => /^(\w*Error|error)\b.*:/.test(l));
+  const emitted = lines.find((l) => l.startsWith("Emitted 'error' event"));
+  return [error ?? lines.at(-1) ?? '', emitted].filter(Boolean).join(' — ');
 }
 
 /** "x (×3)" for repeated lines, in first-seen order, at most SHOWN of them. */

@@ -138,7 +138,10 @@ class ScenarioRun {
   async #prepare(): Promise<void> {
     this.#runDir = mkdtempSync(join(tmpdir(), `agentos-chaos-${this.#scenario.id}-`));
     for (const fault of this.#scenario.faults) {
-      const teardown = await injectorFor(fault).setup?.(fault, { runDir: this.#runDir });
+      const teardown = await injectorFor(fault).setup?.(fault, {
+        runDir: this.#runDir,
+        usePgServer: (url) => (this.#subject.pgUrl = url),
+      });
       if (teardown) this.#teardowns.unshift(teardown);
     }
     this.#db = openDatabase(join(this.#runDir, 'agentos.db'));
@@ -429,6 +432,7 @@ class ScenarioRun {
         this.#spawn(`${workload}-${++this.#helperCount}`, `fault:${fault.kind}`, workload, params, 'normal'),
       db,
       runDir: this.#runDir,
+      subject: this.#subject,
       history: this.#history,
       random: this.#random,
       injected: (detail, affected) => {

@@ -1,13 +1,14 @@
 import { openPgDatabase, PgCheckpointManager, type PgDatabase } from '../../src/pg/index.js';
 import { amcheck } from './amcheck.js';
 import { dropSchema } from './pg-server.js';
-import type { FinalState, SubjectConfig, SubjectDriver } from './subject.js';
+import { applicationName, type FinalState, type SubjectConfig, type SubjectDriver } from './subject.js';
 
-function open(config: SubjectConfig, maxConnections: number): Promise<PgDatabase> {
+function open(config: SubjectConfig, maxConnections: number, workerId = 'harness'): Promise<PgDatabase> {
   return openPgDatabase({
     ...(config.pgUrl !== undefined ? { connectionString: config.pgUrl } : {}),
     ...(config.schema !== undefined ? { schema: config.schema } : {}),
     maxConnections,
+    applicationName: applicationName(config, workerId),
   });
 }
 
@@ -18,9 +19,9 @@ export const agentosPostgres: SubjectDriver = {
     await (await open(config, 1)).close();
   },
 
-  async open(config) {
+  async open(config, { workerId }) {
     // Two connections: a commit and the lock holder's transaction never wait for each other's connection.
-    const db = await open(config, 2);
+    const db = await open(config, 2, workerId);
     const cm = new PgCheckpointManager(db);
     return {
       async commit(taskId, step, state) {
@@ -71,6 +72,9 @@ export async function holdTableLock(
   onHeld: () => void,
 ): Promise<void> {
   const client = await db.pool.connect();
+  // Its socket dying must fail the lock's query, not end the process with an unheard 'error' event.
+  const ignore = (): void => undefined;
+  client.on('error', ignore);
   try {
     await client.query('BEGIN');
     await client.query(`LOCK TABLE ${table} IN EXCLUSIVE MODE`);
@@ -79,6 +83,7 @@ export async function holdTableLock(
     await client.query('SELECT pg_sleep($1)', [holdMs / 1000]);
     await client.query('COMMIT');
   } finally {
+    client.off('error', ignore);
     client.release();
   }
 }

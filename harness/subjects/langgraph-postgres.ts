@@ -4,11 +4,15 @@ import { holdTableLock } from './agentos-postgres.js';
 import { amcheck } from './amcheck.js';
 import { savedCheckpoints, saverCommit } from './langgraph-saver.js';
 import { dropSchema } from './pg-server.js';
-import type { SubjectConfig, SubjectDriver } from './subject.js';
+import { applicationName, type SubjectConfig, type SubjectDriver } from './subject.js';
 
-async function saverFor(config: SubjectConfig): Promise<{ saver: PostgresSaver; pool: pg.Pool }> {
+async function saverFor(config: SubjectConfig, workerId = 'harness'): Promise<{ saver: PostgresSaver; pool: pg.Pool }> {
   const { PostgresSaver } = await import('@langchain/langgraph-checkpoint-postgres');
-  const pool = new pg.Pool({ ...(config.pgUrl !== undefined ? { connectionString: config.pgUrl } : {}), max: 2 });
+  const pool = new pg.Pool({
+    ...(config.pgUrl !== undefined ? { connectionString: config.pgUrl } : {}),
+    max: 2,
+    application_name: applicationName(config, workerId),
+  });
   // A connection that dies while idle is dropped; the next query opens another.
   pool.on('error', () => undefined);
   return { saver: new PostgresSaver(pool, undefined, { schema: config.schema ?? 'public' }), pool };
@@ -22,8 +26,8 @@ export const langgraphPostgres: SubjectDriver = {
     await pool.end();
   },
 
-  async open(config) {
-    const { saver, pool } = await saverFor(config);
+  async open(config, { workerId }) {
+    const { saver, pool } = await saverFor(config, workerId);
     return {
       commit: saverCommit(saver),
       holdWriteLock: (holdMs, onHeld) =>

@@ -5,10 +5,11 @@ import type { AgentDatabase } from '../../src/index.js';
  * - `checkpoints`: commit checkpoints to a task and read back what is stored (every subject);
  * - `sequence`: per-task sequence numbers 1, 2, 3, … and a "latest" read by them (this layer's backends);
  * - `integrity`: a storage-level consistency check (PRAGMA integrity_check, amcheck on PostgreSQL);
+ * - `server`: a database server the harness can crash, restart and cut connections to (the postgres subjects);
  * - `sqlite-layer`: the whole layer on its SQLite file (leases, tool ledger, task runner, …): the checks that read
  *   that file, and the scenarios that declare no `requires`.
  */
-export const CAPABILITIES = ['checkpoints', 'sequence', 'integrity', 'sqlite-layer'] as const;
+export const CAPABILITIES = ['checkpoints', 'sequence', 'integrity', 'server', 'sqlite-layer'] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
 export const SUBJECT_NAMES = ['agentos-sqlite', 'agentos-postgres', 'langgraph-sqlite', 'langgraph-postgres'] as const;
@@ -27,13 +28,13 @@ export const SUBJECTS: Readonly<Record<SubjectName, SubjectInfo>> = {
   'agentos-sqlite': {
     peer: false,
     postgres: false,
-    capabilities: CAPABILITIES,
+    capabilities: ['checkpoints', 'sequence', 'integrity', 'sqlite-layer'],
     summary: 'this layer on its embedded SQLite file (the default)',
   },
   'agentos-postgres': {
     peer: false,
     postgres: true,
-    capabilities: ['checkpoints', 'sequence', 'integrity'],
+    capabilities: ['checkpoints', 'sequence', 'integrity', 'server'],
     summary: 'this layer on PostgreSQL, a fresh schema per run',
   },
   'langgraph-sqlite': {
@@ -45,7 +46,7 @@ export const SUBJECTS: Readonly<Record<SubjectName, SubjectInfo>> = {
   'langgraph-postgres': {
     peer: true,
     postgres: true,
-    capabilities: ['checkpoints', 'integrity'],
+    capabilities: ['checkpoints', 'integrity', 'server'],
     summary: "LangGraph's PostgresSaver, a fresh schema per run",
   },
 };
@@ -60,6 +61,11 @@ export interface SubjectConfig {
 
 /** The variable a worker finds its SubjectConfig in (JSON). */
 export const SUBJECT_VARIABLE = 'AGENTOS_SUBJECT';
+
+/** The application_name a worker's connections carry, so a fault can find them in pg_stat_activity. */
+export function applicationName(config: SubjectConfig, workerId: string): string {
+  return `${config.schema ?? 'agentos'}/${workerId}`.slice(0, 63);
+}
 
 /** A checkpoint as the subject stores it: its id (as a string), task, sequence number if it has them, and token. */
 export interface StoredCheckpoint {
@@ -94,7 +100,7 @@ export interface SubjectStore {
 /** One subject's code on both sides: the harness prepares, reads and drops; a worker opens a store. */
 export interface SubjectDriver {
   prepare(config: SubjectConfig, runDir: string): Promise<void>;
-  open(config: SubjectConfig, context: { db: AgentDatabase; runDir: string }): Promise<SubjectStore>;
+  open(config: SubjectConfig, context: { db: AgentDatabase; runDir: string; workerId: string }): Promise<SubjectStore>;
   read(config: SubjectConfig, context: { db: AgentDatabase; runDir: string }): Promise<FinalState>;
   drop(config: SubjectConfig): Promise<void>;
 }

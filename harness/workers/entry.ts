@@ -48,8 +48,14 @@ try {
     process.env[SUBJECT_VARIABLE] ?? JSON.stringify({ name: DEFAULT_SUBJECT }),
   ) as SubjectConfig;
   let store: Promise<SubjectStore> | undefined;
-  const openSubject = (): Promise<SubjectStore> =>
-    (store ??= DRIVERS[subject.name]().then((driver) => driver.open(subject, { db, runDir })));
+  const openSubject = (): Promise<SubjectStore> => {
+    store ??= DRIVERS[subject.name]().then((driver) =>
+      driver.open(subject, { db, runDir, workerId: values['worker-id'] ?? '' }),
+    );
+    // A failed open is not kept: the workload may try again (the server may be restarting).
+    store.catch(() => (store = undefined));
+    return store;
+  };
   channel.emit({ kind: 'worker.ready', pid: process.pid });
   const summary = await (workload.run as (c: unknown, p: unknown) => Promise<Record<string, number>>)(
     { db, clock, workerId: values['worker-id'], runDir, channel, openSubject },

@@ -1,8 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { DatabaseOpenError, SchemaTooNewError } from '../errors.js';
+import { DatabaseOpenError, DatabaseUnavailableError, SchemaTooNewError } from '../errors.js';
 import { loadMigrations } from '../migrations.js';
 import { InvalidArgumentError, assertPositiveInt } from '../validate.js';
+import { connectionLoss } from './connection-loss.js';
 
 export interface OpenPgDatabaseOptions {
   /** A postgres:// URL. Default: libpq's PG* variables (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE). */
@@ -13,6 +14,8 @@ export interface OpenPgDatabaseOptions {
   maxConnections?: number;
   /** Apply pending migrations on open (default true). */
   migrate?: boolean;
+  /** Shown in pg_stat_activity as application_name: who each connection belongs to. */
+  applicationName?: string;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -27,10 +30,19 @@ export class PgDatabase {
     readonly label: string,
   ) {}
 
-  /** One statement, prepared once per connection under `name` when given. */
+  /**
+   * One statement, prepared once per connection under `name` when given. A lost or refused connection throws
+   * DatabaseUnavailableError, saying whether the statement may have been committed; the pool reconnects on the next.
+   */
   async query<R extends pg.QueryResultRow>(text: string, values: unknown[] = [], name?: string): Promise<R[]> {
-    const result = await this.pool.query<R>(name ? { name, text, values } : { text, values });
-    return result.rows;
+    try {
+      const result = await this.pool.query<R>(name ? { name, text, values } : { text, values });
+      return result.rows;
+    } catch (error) {
+      const loss = connectionLoss(error);
+      if (loss) throw new DatabaseUnavailableError(this.label, loss.inDoubt, { cause: error });
+      throw error;
+    }
   }
 
   /** Highest applied migration number. */
@@ -60,6 +72,7 @@ export async function openPgDatabase(options: OpenPgDatabaseOptions = {}): Promi
     ...(options.connectionString !== undefined ? { connectionString: options.connectionString } : {}),
     max,
     options: `-c search_path=${schema}`,
+    ...(options.applicationName !== undefined ? { application_name: options.applicationName } : {}),
     // bigint columns hold milliseconds and epochs, far below 2^53.
     types: { getTypeParser: bigintAsNumber },
   });
@@ -85,6 +98,9 @@ const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 async function migrate(pool: pg.Pool, schema: string, label: string): Promise<void> {
   const migrations = loadMigrations(MIGRATIONS_DIR);
   const client = await pool.connect();
+  // A checked-out client whose socket dies emits 'error'; unheard, that would end the process. Its query fails anyway.
+  const ignore = (): void => undefined;
+  client.on('error', ignore);
   try {
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`agentos-migrate:${schema}`]);
@@ -109,6 +125,7 @@ async function migrate(pool: pg.Pool, schema: string, label: string): Promise<vo
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   } finally {
+    client.off('error', ignore);
     client.release();
   }
 }

@@ -2,3 +2,4 @@ export { openPgDatabase, PgDatabase, type OpenPgDatabaseOptions } from './db.js'
 export { PgCheckpointManager } from './checkpoints.js';
 export { PgLeaseManager } from './leases.js';
 export { PgRecoverySweep, type PgSweepStats, type PgRecoverySweepOptions } from './recovery.js';
+export { connectionLoss } from './connection-loss.js';

@@ -25,6 +25,8 @@ export const workloadParams = {
     recordOps: z.boolean().default(false),
     /** Pause between commits, as an agent works between checkpoints (0: back to back). */
     intervalMs: z.number().int().nonnegative().default(0),
+    /** How long a commit is retried while the disk is full or the server is unreachable, before the worker fails. */
+    patienceMs: z.number().int().positive().default(30_000),
   }),
   'lease-holder': z.object({
     itemId: z.string().min(1),
