@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Durability, LLMRequest } from '../../src/index.js';
+import { pgSubjects } from './pg-subjects.js';
 
 /**
  * The layer, imported when a subject is prepared (in its worker), not when this module is: validating declarations
@@ -11,12 +12,14 @@ const layer = () => import('../../src/index.js');
 export interface SubjectContext {
   dir: string;
   durability: Durability;
+  /** The PostgreSQL server of the run (undefined: the PG* variables); only PostgreSQL subjects use it. */
+  pgUrl: string | undefined;
 }
 
 /** One operation to time, prepared in a fresh folder; `run` is called once per sample. */
 export interface Subject {
   run: () => unknown;
-  teardown: () => void;
+  teardown: () => unknown;
 }
 
 const STATE = { step: 'plan', notes: 'a typical small agent state', tokens: 512, files: ['a.ts', 'b.ts'] };
@@ -153,7 +156,11 @@ export const subjects = {
       teardown: () => db.close(),
     };
   },
+  ...pgSubjects,
 } as const;
+
+/** The subjects that need a PostgreSQL server: a benchmark with one of them runs only when the run has a server. */
+export const PG_BENCH_SUBJECTS = new Set<string>(Object.keys(pgSubjects));
 
 export type SubjectName = keyof typeof subjects;
 export const SUBJECT_NAMES = Object.keys(subjects) as [SubjectName, ...SubjectName[]];

@@ -6,6 +6,8 @@ import { History } from '../history.js';
 import { LatencyRecorder, type LatencySummary } from '../recorder.js';
 import type { BenchMeasurement, BenchResult, CriterionResult } from '../result.js';
 import type { BenchCriterion, ResolvedBenchmark } from '../schema.js';
+import { PG_BENCH_SUBJECTS } from '../bench/subjects.js';
+import { SUBJECT_VARIABLE } from '../subjects/subject.js';
 import { Supervisor } from '../workers/supervisor.js';
 import { verdict } from './judge.js';
 import { persistHistory } from './persist.js';
@@ -19,11 +21,18 @@ export interface BenchRunOptions {
   runsDir?: string;
   /** Aborting stops after the variant being timed (Ctrl-C). */
   signal?: AbortSignal;
+  /** The run's PostgreSQL server, when it has one (url undefined: the PG* variables); without it, a benchmark with a PostgreSQL variant is not applicable. */
+  postgres?: { url: string | undefined };
 }
 
 /** Runs each variant of a benchmark in its own fresh worker process, one after another, and judges the criteria. */
 export async function runBenchmark(benchmark: ResolvedBenchmark, options: BenchRunOptions): Promise<BenchResult> {
   const started = performance.now();
+  const needsServer = benchmark.variants.some((v) => PG_BENCH_SUBJECTS.has(v.subject));
+  if (needsServer && !options.postgres) return notApplicable(benchmark, options.seed, NEEDS_SERVER);
+  const env = options.postgres
+    ? { [SUBJECT_VARIABLE]: JSON.stringify({ name: 'agentos-postgres', pgUrl: options.postgres.url }) }
+    : {};
   const runDir = mkdtempSync(join(tmpdir(), `agentos-bench-${benchmark.id}-`));
   const supervisor = new Supervisor();
   const history = new History();
@@ -50,6 +59,7 @@ export async function runBenchmark(benchmark: ResolvedBenchmark, options: BenchR
         },
         dbPath: join(runDir, 'unused.db'),
         runDir,
+        env,
         durability: variant.durability,
         onEvent: (w, event) => {
           history.append(w.id, event);
@@ -107,6 +117,28 @@ export async function runBenchmark(benchmark: ResolvedBenchmark, options: BenchR
     })),
     survivors,
     ...verdict(criteria, reasons),
+  };
+}
+
+const NEEDS_SERVER = 'it times PostgreSQL: run with a postgres subject (--subject agentos-postgres)';
+
+function notApplicable(benchmark: ResolvedBenchmark, seed: number, reason: string): BenchResult {
+  return {
+    id: benchmark.id,
+    title: benchmark.title,
+    category: 'bench',
+    measurements: [],
+    seedTest: benchmark.seedTest,
+    purpose: benchmark.purpose,
+    procedure: benchmark.procedure,
+    seed,
+    durationMs: 0,
+    criteria: [],
+    options: { timeMs: benchmark.timeMs, warmupMs: benchmark.warmupMs, iterations: benchmark.iterations },
+    workers: [],
+    survivors: [],
+    state: 'not-applicable',
+    reason,
   };
 }
 

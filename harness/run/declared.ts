@@ -3,7 +3,7 @@ import type { LoadedScenario } from '../load.js';
 import { resultKey, type TestResult } from '../result.js';
 import { runBenchmark } from './benchmark.js';
 import { runScenario } from './scenario.js';
-import { DEFAULT_SUBJECT, runKey, type SubjectName } from '../subjects/subject.js';
+import { DEFAULT_SUBJECT, SUBJECTS, runKey, type SubjectName } from '../subjects/subject.js';
 
 export interface RunDeclaredOptions {
   seed: number;
@@ -51,7 +51,10 @@ export async function runDeclared(
     };
     const result =
       declared.category === 'bench'
-        ? await runBenchmark(declared.benchmark, common)
+        ? await runBenchmark(declared.benchmark, {
+            ...common,
+            ...(subjects.some((s) => SUBJECTS[s].postgres) ? { postgres: { url: options.pgUrl } } : {}),
+          })
         : await runScenario(declared.scenario, {
             ...common,
             category: declared.category,

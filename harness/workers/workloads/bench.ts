@@ -2,13 +2,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Bench } from 'tinybench';
 import { subjects } from '../../bench/subjects.js';
+import { SUBJECT_VARIABLE, type SubjectConfig } from '../../subjects/subject.js';
 import { defineWorkload } from '../workload.js';
 
 /** Times one subject with tinybench in this fresh process and reports the retained samples (ms). */
 export const bench = defineWorkload<'bench'>({
   async run({ runDir, channel }, params) {
     const dir = mkdtempSync(join(runDir, `${params.subject}-${params.durability}-`));
-    const subject = await subjects[params.subject]({ dir, durability: params.durability });
+    const pgUrl = (JSON.parse(process.env[SUBJECT_VARIABLE] ?? '{}') as Partial<SubjectConfig>).pgUrl;
+    const subject = await subjects[params.subject]({ dir, durability: params.durability, pgUrl });
     try {
       const b = new Bench({
         time: params.timeMs,
@@ -30,7 +32,7 @@ export const bench = defineWorkload<'bench'>({
       });
       return { samples: result.latency.samplesCount };
     } finally {
-      subject.teardown();
+      await subject.teardown();
       rmSync(dir, { recursive: true, force: true });
     }
   },
