@@ -130,6 +130,24 @@ export const faultSchema = taggedUnion('kind', [
     .strict(),
   z
     .object({
+      kind: z.literal('network'),
+      /** The group (or worker) whose connections to the database server go through a proxy the fault controls. */
+      ...faultBase,
+      /** blackhole: bytes are held, neither delivered nor refused (a partition); reset: every connection gets RST; latency: each chunk is delayed. */
+      mode: z.enum(['blackhole', 'reset', 'latency']),
+      latencyMs: z.number().int().positive().max(10_000).default(100),
+      heal: triggerSchema.optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('server-lease-expiry'),
+      /** The group (or worker) whose leases end now by the server's clock, as if their time had run out. */
+      ...faultBase,
+    })
+    .strict(),
+  z
+    .object({
       kind: z.literal('pg-terminate'),
       /** The group (or worker) whose server connections are ended with pg_terminate_backend. */
       ...faultBase,

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Statement } from 'better-sqlite3';
+import type { CheckpointApi } from './backend.js';
 import type { AgentDatabase } from './db.js';
 import { NotFoundError } from './errors.js';
 import { crashPoint } from './crash-points.js';
@@ -81,7 +82,7 @@ export function assertCommittable(pending: PendingCheckpoint, committed: WeakSet
 }
 
 /** Durable, per-task, gap-free sequence of step states, each optionally backed by verified evidence. */
-export class CheckpointManager {
+export class CheckpointManager implements CheckpointApi {
   readonly verifier: EvidenceVerifier;
   readonly metrics: Metrics;
   readonly #db: AgentDatabase;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Statement } from 'better-sqlite3';
+import type { LeaseApi } from './backend.js';
 import type { AgentDatabase } from './db.js';
 import { crashPoint } from './crash-points.js';
 import type { LeasedOperation } from './errors.js';
@@ -78,7 +79,7 @@ interface LeaseRow {
 }
 
 /** Hands out work items under time-bounded, fenced leases. */
-export class LeaseManager {
+export class LeaseManager implements LeaseApi {
   readonly workerId: string;
   readonly leaseDurationMs: number;
   readonly metrics: Metrics;

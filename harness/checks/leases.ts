@@ -1,5 +1,6 @@
 import type { CheckSpec } from '../schema.js';
-import type { Check } from './check.js';
+import type { FinalState } from '../subjects/subject.js';
+import { finalState, type Check, type CheckContext } from './check.js';
 
 type Spec<K extends CheckSpec['check']> = Extract<CheckSpec, { check: K }>;
 
@@ -34,14 +35,8 @@ export const takeoverFenced: Check<Spec<'takeover-fenced'>> = (spec, { history }
  * lease in commit order: replayed per item, each write must carry the newest epoch granted so far and its holder;
  * and every checkpoint row that records a lease must have its logged write (none slipped past the fence).
  */
-export const noStaleEpochWrites: Check<Spec<'no-stale-epoch-writes'>> = (_spec, { db }) => {
-  const log = db.sqlite.prepare('SELECT seq, item_id, epoch, holder, op FROM lease_log ORDER BY seq').all() as {
-    seq: number;
-    item_id: string;
-    epoch: number;
-    holder: string;
-    op: string;
-  }[];
+export const noStaleEpochWrites: Check<Spec<'no-stale-epoch-writes'>> = (_spec, context) => {
+  const { log, fencedCheckpoints } = leasesOf(context);
   const newest = new Map<string, { epoch: number; holder: string; ended?: string }>();
   const logged = new Map<string, number>();
   const granted = new Set<string>();
@@ -76,12 +71,7 @@ export const noStaleEpochWrites: Check<Spec<'no-stale-epoch-writes'>> = (_spec, 
       );
     }
   }
-  const rows = db.sqlite
-    .prepare(
-      'SELECT lease_item AS item, lease_epoch AS epoch, COUNT(*) AS n FROM checkpoints WHERE lease_item IS NOT NULL GROUP BY 1, 2',
-    )
-    .all() as { item: string; epoch: number; n: number }[];
-  for (const r of rows) {
+  for (const r of fencedCheckpoints) {
     // An epoch whose log the sweep has trimmed (the item long completed) cannot be judged here.
     if (!granted.has(`${r.item} ${r.epoch}`)) continue;
     const n = logged.get(`${r.item} ${r.epoch}`) ?? 0;
@@ -98,10 +88,17 @@ export const noStaleEpochWrites: Check<Spec<'no-stale-epoch-writes'>> = (_spec, 
 };
 
 /** Work items in a status, counted in the final database. */
-export const workItems: Check<Spec<'work-items'>> = (spec, { db }) => {
-  const n = db.sqlite.prepare('SELECT COUNT(*) FROM work_items WHERE status = ?').pluck().get(spec.status) as number;
+export const workItems: Check<Spec<'work-items'>> = (spec, context) => {
+  const n = leasesOf(context).itemsByStatus[spec.status] ?? 0;
   return { valid: n === spec.equals, measured: `${n} ${spec.status}` };
 };
+
+/** The lease part of the subject's final state; a subject without leases makes the check throw (unknown). */
+function leasesOf(context: CheckContext): NonNullable<FinalState['leases']> {
+  const leases = finalState(context).leases;
+  if (!leases) throw new Error('the subject has no leases');
+  return leases;
+}
 
 /**
  * No item was ever held by two live holders at once. Per item, every epoch is granted once, and hold intervals are

@@ -6,10 +6,12 @@ import { diskFull } from './disk-full.js';
 import type { Injector } from './injector.js';
 import { leaseExpiry } from './lease-expiry.js';
 import { lockContention } from './lock-contention.js';
+import { network } from './network.js';
 import { pause } from './pause.js';
 import { pgCrash } from './pg-crash.js';
 import { pgTerminate } from './pg-terminate.js';
 import { powerLoss } from './power-loss.js';
+import { serverLeaseExpiry } from './server-lease-expiry.js';
 import { sigkill } from './sigkill.js';
 
 /** Every fault kind's injector; a kind without one is a compile error. */
@@ -25,6 +27,8 @@ export const injectors: { [K in FaultKind]: Injector<Extract<Fault, { kind: K }>
   'power-loss': powerLoss,
   'pg-crash': pgCrash,
   'pg-terminate': pgTerminate,
+  network,
+  'server-lease-expiry': serverLeaseExpiry,
 };
 
 export function injectorFor<F extends Fault>(fault: F): Injector<F> {

@@ -25,6 +25,8 @@ export interface FaultRuntime {
 /** What a fault's set-up may use: the run folder, and a way to point the subject at a server it started. */
 export interface SetupContext {
   runDir: string;
+  /** The run's subject (a fault may point it at a server it started with usePgServer). */
+  subject: SubjectConfig;
   usePgServer(url: string): void;
 }
 
@@ -41,7 +43,11 @@ export interface Injector<F extends Fault> {
   /** Why this fault cannot run here (e.g. "no FUSE: /dev/fuse is missing"), or null: the scenario is then reported not applicable, never passed. */
   unavailable?(fault: F): string | null;
   /** Variables for the environment of a worker about to start (e.g. an armed crash point), or undefined. */
-  workerEnv?(fault: F, worker: { id: string; group: string }): Record<string, string> | undefined;
+  workerEnv?(
+    fault: F,
+    worker: { id: string; group: string },
+    subject: SubjectConfig,
+  ): Record<string, string> | undefined;
   inject(fault: F, runtime: FaultRuntime): void;
   /** Undo the fault (resume paused processes, …). Called on the heal trigger and again at teardown; must be idempotent. */
   heal?(fault: F, runtime: FaultRuntime): void;

@@ -38,7 +38,11 @@ async function runUntilPowerLoss(durability: 'normal' | 'full', killAfter: numbe
   const runDir = mkdtempSync(join(tmpdir(), 'power-loss-test-'));
   cleanups.push(() => rmSync(runDir, { recursive: true, force: true }));
   const fault: PowerLossFault = { kind: 'power-loss', target: 'writer', inject: 'start' };
-  const teardown = await powerLoss.setup!(fault, { runDir, usePgServer: () => undefined });
+  const teardown = await powerLoss.setup!(fault, {
+    runDir,
+    subject: { name: 'agentos-sqlite' },
+    usePgServer: () => undefined,
+  });
   if (teardown) cleanups.push(teardown);
   const dbPath = join(runDir, 'agentos.db');
   const db: AgentDatabase = openDatabase(dbPath, { durability });

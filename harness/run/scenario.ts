@@ -140,6 +140,7 @@ class ScenarioRun {
     for (const fault of this.#scenario.faults) {
       const teardown = await injectorFor(fault).setup?.(fault, {
         runDir: this.#runDir,
+        subject: this.#subject,
         usePgServer: (url) => (this.#subject.pgUrl = url),
       });
       if (teardown) this.#teardowns.unshift(teardown);
@@ -393,7 +394,7 @@ class ScenarioRun {
     this.#history.registerWorker(id, group);
     const env = Object.assign(
       { [SUBJECT_VARIABLE]: JSON.stringify(this.#subject) },
-      ...this.#scenario.faults.map((f) => injectorFor(f).workerEnv?.(f, { id, group }) ?? {}),
+      ...this.#scenario.faults.map((f) => injectorFor(f).workerEnv?.(f, { id, group }, this.#subject) ?? {}),
     ) as Record<string, string>;
     const worker = this.#supervisor.spawn({
       env,

@@ -1,7 +1,13 @@
-import { openPgDatabase, PgCheckpointManager, type PgDatabase } from '../../src/pg/index.js';
+import { openPgDatabase, PgCheckpointManager, PgLeaseManager, type PgDatabase } from '../../src/pg/index.js';
 import { amcheck } from './amcheck.js';
 import { dropSchema } from './pg-server.js';
-import { applicationName, type FinalState, type SubjectConfig, type SubjectDriver } from './subject.js';
+import {
+  applicationName,
+  type FinalState,
+  type LeaseLogEntry,
+  type SubjectConfig,
+  type SubjectDriver,
+} from './subject.js';
 
 function open(config: SubjectConfig, maxConnections: number, workerId = 'harness'): Promise<PgDatabase> {
   return openPgDatabase({
@@ -31,6 +37,7 @@ export const agentosPostgres: SubjectDriver = {
       async holdWriteLock(holdMs, onHeld) {
         await holdTableLock(db, 'checkpoint_seqs', holdMs, onHeld);
       },
+      leases: (options) => ({ leases: new PgLeaseManager(db, options), checkpoints: cm }),
       close: () => db.close(),
     };
   },
@@ -53,6 +60,19 @@ export const agentosPostgres: SubjectDriver = {
         })),
         latest,
         integrity: await amcheck(db.pool, db.schema),
+        leases: {
+          log: await db.query<LeaseLogEntry>('SELECT seq, item_id, epoch, holder, op FROM lease_log ORDER BY seq'),
+          fencedCheckpoints: await db.query<{ item: string; epoch: number; n: number }>(
+            'SELECT lease_item AS item, lease_epoch AS epoch, COUNT(*)::int AS n FROM checkpoints WHERE lease_item IS NOT NULL GROUP BY 1, 2',
+          ),
+          itemsByStatus: Object.fromEntries(
+            (
+              await db.query<{ status: string; n: number }>(
+                'SELECT status, COUNT(*)::int AS n FROM work_items GROUP BY status',
+              )
+            ).map((r) => [r.status, r.n]),
+          ),
+        },
       };
     } finally {
       await db.close();

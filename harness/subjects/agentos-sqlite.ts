@@ -1,5 +1,6 @@
-import { CheckpointManager, type AgentDatabase } from '../../src/index.js';
-import type { FinalState, SubjectDriver } from './subject.js';
+import { CheckpointManager, LeaseManager, ToolLedger, type AgentDatabase } from '../../src/index.js';
+import { WORKER_TOOL_ENV } from '../workers/marker.js';
+import type { FinalState, LeaseLogEntry, SubjectDriver } from './subject.js';
 
 /** This layer on the run's SQLite file: the harness and every worker already have it open. */
 export const agentosSqlite: SubjectDriver = {
@@ -7,7 +8,7 @@ export const agentosSqlite: SubjectDriver = {
     // The run's database is opened (and migrated) by the harness itself.
   },
 
-  async open(_config, { db }) {
+  async open(_config, { db, runDir }) {
     const cm = new CheckpointManager(db);
     return {
       async commit(taskId, step, state) {
@@ -22,6 +23,11 @@ export const agentosSqlite: SubjectDriver = {
           Atomics.wait(sleeper, 0, 0, holdMs);
         });
       },
+      leases: (options) => ({
+        leases: new LeaseManager(db, options),
+        checkpoints: new CheckpointManager(db, { baseDir: runDir }),
+        tools: new ToolLedger(db, { inheritEnv: WORKER_TOOL_ENV }),
+      }),
       async close() {
         // The worker closes its database itself.
       },
@@ -53,5 +59,23 @@ export function readLayerState(db: AgentDatabase): FinalState {
     })),
     latest: Object.fromEntries(tasks.map((t) => [t, cm.getLast(t)?.seq ?? 0])),
     integrity: db.integrityCheck(),
+    leases: {
+      log: db.sqlite
+        .prepare('SELECT seq, item_id, epoch, holder, op FROM lease_log ORDER BY seq')
+        .all() as LeaseLogEntry[],
+      fencedCheckpoints: db.sqlite
+        .prepare(
+          'SELECT lease_item AS item, lease_epoch AS epoch, COUNT(*) AS n FROM checkpoints WHERE lease_item IS NOT NULL GROUP BY 1, 2',
+        )
+        .all() as { item: string; epoch: number; n: number }[],
+      itemsByStatus: Object.fromEntries(
+        (
+          db.sqlite.prepare('SELECT status, COUNT(*) AS n FROM work_items GROUP BY status').all() as {
+            status: string;
+            n: number;
+          }[]
+        ).map((r) => [r.status, r.n]),
+      ),
+    },
   };
 }

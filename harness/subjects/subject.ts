@@ -1,15 +1,16 @@
-import type { AgentDatabase } from '../../src/index.js';
+import type { AgentDatabase, CheckpointApi, LeaseApi, ToolLedger } from '../../src/index.js';
 
 /**
  * What a subject can do, and so which scenarios and criteria apply to it:
  * - `checkpoints`: commit checkpoints to a task and read back what is stored (every subject);
  * - `sequence`: per-task sequence numbers 1, 2, 3, … and a "latest" read by them (this layer's backends);
  * - `integrity`: a storage-level consistency check (PRAGMA integrity_check, amcheck on PostgreSQL);
+ * - `leases`: this layer's fenced leases and its lease log (acquire, renew, complete, writes under a lease);
  * - `server`: a database server the harness can crash, restart and cut connections to (the postgres subjects);
  * - `sqlite-layer`: the whole layer on its SQLite file (leases, tool ledger, task runner, …): the checks that read
  *   that file, and the scenarios that declare no `requires`.
  */
-export const CAPABILITIES = ['checkpoints', 'sequence', 'integrity', 'server', 'sqlite-layer'] as const;
+export const CAPABILITIES = ['checkpoints', 'sequence', 'integrity', 'leases', 'server', 'sqlite-layer'] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
 export const SUBJECT_NAMES = ['agentos-sqlite', 'agentos-postgres', 'langgraph-sqlite', 'langgraph-postgres'] as const;
@@ -28,13 +29,13 @@ export const SUBJECTS: Readonly<Record<SubjectName, SubjectInfo>> = {
   'agentos-sqlite': {
     peer: false,
     postgres: false,
-    capabilities: ['checkpoints', 'sequence', 'integrity', 'sqlite-layer'],
+    capabilities: ['checkpoints', 'sequence', 'integrity', 'leases', 'sqlite-layer'],
     summary: 'this layer on its embedded SQLite file (the default)',
   },
   'agentos-postgres': {
     peer: false,
     postgres: true,
-    capabilities: ['checkpoints', 'sequence', 'integrity', 'server'],
+    capabilities: ['checkpoints', 'sequence', 'integrity', 'leases', 'server'],
     summary: 'this layer on PostgreSQL, a fresh schema per run',
   },
   'langgraph-sqlite': {
@@ -82,6 +83,21 @@ export interface FinalState {
   latest: Record<string, number>;
   /** "ok", or what the storage's own consistency check reported. */
   integrity: string[];
+  /** Subjects with `leases`: the lease log in commit order, fenced checkpoint rows, and work items by status. */
+  leases?: {
+    log: LeaseLogEntry[];
+    fencedCheckpoints: { item: string; epoch: number; n: number }[];
+    itemsByStatus: Record<string, number>;
+  };
+}
+
+/** One acquisition, reclaim or write accepted under a lease, as the lease log recorded it. */
+export interface LeaseLogEntry {
+  seq: number;
+  item_id: string;
+  epoch: number;
+  holder: string;
+  op: string;
 }
 
 /** What a worker commits through: the subject's own client, in that worker's process. */
@@ -94,6 +110,13 @@ export interface SubjectStore {
   ): Promise<{ id: number | string; seq?: number }>;
   /** Holds the subject's write lock (or the nearest thing) for holdMs, blocking other writers. */
   holdWriteLock(holdMs: number, onHeld: () => void): Promise<void>;
+  /** Subjects with `leases`: this worker's lease manager, and checkpoints that may be written under a lease. */
+  leases?: (options: { workerId: string; leaseDurationMs: number }) => {
+    leases: LeaseApi;
+    checkpoints: CheckpointApi;
+    /** Only on the SQLite layer: its tool ledger, whose calls are fenced by the same leases. */
+    tools?: ToolLedger;
+  };
   close(): Promise<void>;
 }
 

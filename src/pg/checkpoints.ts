@@ -6,6 +6,7 @@ import {
   type CheckpointManagerOptions,
   type PendingCheckpoint,
 } from '../checkpoints.js';
+import type { CheckpointApi } from '../backend.js';
 import { crashPoint } from '../crash-points.js';
 import { NotFoundError } from '../errors.js';
 import { EvidenceVerifier, type EvidencePack, type VerificationResult } from '../evidence.js';
@@ -49,7 +50,7 @@ const INSERT_FENCED = `WITH fence AS (
   SELECT id, seq, created_at FROM ins`;
 
 /** CheckpointManager on PostgreSQL: the same operations, async; times come from the server's clock. */
-export class PgCheckpointManager {
+export class PgCheckpointManager implements CheckpointApi {
   readonly verifier: EvidenceVerifier;
   readonly metrics: Metrics;
   readonly #db: PgDatabase;

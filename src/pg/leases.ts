@@ -1,3 +1,4 @@
+import type { LeaseApi } from '../backend.js';
 import { crashPoint } from '../crash-points.js';
 import type { LeasedOperation } from '../errors.js';
 import { serializeJson, type Json } from '../json-state.js';
@@ -65,7 +66,7 @@ const RELEASE = fenced(
 );
 
 /** LeaseManager on PostgreSQL: the same leases, async; expiry is decided by the server's clock, never a client's. */
-export class PgLeaseManager {
+export class PgLeaseManager implements LeaseApi {
   readonly workerId: string;
   readonly leaseDurationMs: number;
   readonly metrics: Metrics;

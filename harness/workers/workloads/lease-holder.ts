@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CheckpointManager, LeaseLostError, LeaseManager, ToolLedger, type Lease } from '../../../src/index.js';
-import { WORKER_TOOL_ENV } from '../marker.js';
+import { LeaseLostError, type Lease } from '../../../src/index.js';
 import { defineWorkload } from '../workload.js';
 
 /**
@@ -10,19 +9,19 @@ import { defineWorkload } from '../workload.js';
  * the lease. Refusals are reported as lease.lost; every command ends with command.done.
  */
 export const leaseHolder = defineWorkload<'lease-holder'>({
-  async run({ db, workerId, runDir, channel }, params) {
-    const leases = new LeaseManager(db, { workerId, leaseDurationMs: params.leaseDurationMs });
+  async run({ workerId, runDir, channel, openSubject }, params) {
+    const store = await openSubject();
+    if (!store.leases) throw new Error('lease-holder needs a subject with leases');
+    const { leases, checkpoints, tools } = store.leases({ workerId, leaseDurationMs: params.leaseDurationMs });
     const taskId = params.taskId ?? `${params.itemId}-task`;
-    leases.enqueue([{ id: params.itemId, taskId }]);
-    const acquired = leases.acquire(params.itemId);
+    await leases.enqueue([{ id: params.itemId, taskId }]);
+    const acquired = await leases.acquire(params.itemId);
     if (!acquired) {
       channel.emit({ kind: 'lease.none' });
       return { acquired: 0 };
     }
-    let lease: Lease<unknown> = acquired;
+    let lease: Lease = acquired;
     channel.emit({ kind: 'lease.acquired', itemId: lease.itemId, epoch: lease.epoch, expiresAt: lease.expiresAt });
-    const checkpoints = new CheckpointManager(db, { baseDir: runDir });
-    const ledger = new ToolLedger(db, { inheritEnv: WORKER_TOOL_ENV });
     mkdirSync(join(runDir, 'effects'), { recursive: true });
     let lost = 0;
     for (;;) {
@@ -31,14 +30,14 @@ export const leaseHolder = defineWorkload<'lease-holder'>({
       let outcome: 'ok' | 'refused' = 'ok';
       try {
         if (command.cmd === 'renew') {
-          lease = leases.renew(lease);
+          lease = await leases.renew(lease);
           channel.emit({ kind: 'lease.renewed', itemId: lease.itemId, epoch: lease.epoch, expiresAt: lease.expiresAt });
         } else if (command.cmd === 'complete') {
-          leases.complete(lease);
+          await leases.complete(lease);
           channel.emit({ kind: 'lease.completed', itemId: lease.itemId, epoch: lease.epoch });
         } else if (command.cmd === 'checkpoint') {
           const started = performance.now();
-          const c = checkpoints.commit(
+          const c = await checkpoints.commit(
             checkpoints.begin(taskId, `by-${workerId}`, { workerId, epoch: lease.epoch }),
             undefined,
             { lease },
@@ -51,7 +50,8 @@ export const leaseHolder = defineWorkload<'lease-holder'>({
             latencyMs: performance.now() - started,
           });
         } else if (command.cmd === 'tool') {
-          await ledger.run(`echo ${workerId} >> effects/${params.itemId}.log`, { cwd: runDir, lease });
+          if (!tools) throw new Error('the tool command needs the SQLite layer (its tool ledger)');
+          await tools.run(`echo ${workerId} >> effects/${params.itemId}.log`, { cwd: runDir, lease });
         }
       } catch (error) {
         if (!(error instanceof LeaseLostError)) throw error;

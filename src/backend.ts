@@ -1,0 +1,29 @@
+import type { Checkpoint, PendingCheckpoint } from './checkpoints.js';
+import type { EvidencePack } from './evidence.js';
+import type { Fence } from './fencing.js';
+import type { Json } from './json-state.js';
+import type { Lease, WorkItem, WorkItemInput } from './leases.js';
+
+/** A value, or a promise of it: SQLite's calls return at once, PostgreSQL's return promises. */
+export type MaybePromise<T> = T | Promise<T>;
+
+/**
+ * What CheckpointManager (SQLite) and PgCheckpointManager (PostgreSQL) both offer. Code that awaits every call runs
+ * unchanged on either backend.
+ */
+export interface CheckpointApi {
+  begin(taskId: string, step: string, state: unknown): PendingCheckpoint;
+  commit(pending: PendingCheckpoint, evidence?: EvidencePack, options?: { lease?: Fence }): MaybePromise<Checkpoint>;
+  getLast(taskId: string, options?: { verifiedOnly?: boolean }): MaybePromise<Checkpoint | null>;
+}
+
+/** What LeaseManager (SQLite) and PgLeaseManager (PostgreSQL) both offer; awaited, it runs on either backend. */
+export interface LeaseApi {
+  readonly workerId: string;
+  enqueue(items: WorkItemInput[]): MaybePromise<number>;
+  acquire(itemId?: string): MaybePromise<Lease<Json> | null>;
+  renew(lease: Lease<Json>): MaybePromise<Lease<Json>>;
+  complete(lease: Lease<unknown>, result?: unknown): MaybePromise<void>;
+  release(lease: Lease<unknown>): MaybePromise<void>;
+  get(itemId: string): MaybePromise<WorkItem | null>;
+}
