@@ -1,7 +1,6 @@
 import type { Checkpoint, PendingCheckpoint } from './checkpoints.js';
 import type { EvidencePack } from './evidence.js';
 import type { Fence } from './fencing.js';
-import type { Json } from './json-state.js';
 import type { Lease, WorkItem, WorkItemInput } from './leases.js';
 
 /** A value, or a promise of it: SQLite's calls return at once, PostgreSQL's return promises. */
@@ -21,8 +20,8 @@ export interface CheckpointApi {
 export interface LeaseApi {
   readonly workerId: string;
   enqueue(items: WorkItemInput[]): MaybePromise<number>;
-  acquire(itemId?: string): MaybePromise<Lease<Json> | null>;
-  renew(lease: Lease<Json>): MaybePromise<Lease<Json>>;
+  acquire(itemId?: string): MaybePromise<Lease | null>;
+  renew(lease: Lease): MaybePromise<Lease>;
   complete(lease: Lease<unknown>, result?: unknown): MaybePromise<void>;
   release(lease: Lease<unknown>): MaybePromise<void>;
   get(itemId: string): MaybePromise<WorkItem | null>;
