@@ -9,13 +9,13 @@ export interface PgBenchContext {
 const STATE = { step: 'plan', notes: 'a typical small agent state', tokens: 512, files: ['a.ts', 'b.ts'] };
 
 /** The layer on a fresh schema of the server; dropped at teardown. */
-async function layerOn({ pgUrl }: PgBenchContext) {
+async function layerOn({ pgUrl }: PgBenchContext, maxConnections = 4) {
   const pgLayer = await import('../../src/pg/index.js');
   const schema = freshSchemaName('agentos_bench');
   const db = await pgLayer.openPgDatabase({
     ...(pgUrl !== undefined ? { connectionString: pgUrl } : {}),
     schema,
-    maxConnections: 4,
+    maxConnections,
   });
   const teardown = async (): Promise<void> => {
     await db.close();
@@ -98,3 +98,94 @@ export const pgSubjects = {
     };
   },
 } as const;
+
+/** Jobs each sample of a lease benchmark processes: a sample's mean ÷ JOBS_PER_SAMPLE is the time per job. */
+export const JOBS_PER_SAMPLE = 120;
+/** Jobs queued before timing: more than any variant processes in its time on this kind of machine. */
+const QUEUED_JOBS = 30_000;
+
+/** A fresh schema holding QUEUED_JOBS pending no-op jobs, and `workers` lease managers with a connection each. */
+async function queueOn(context: PgBenchContext, workers: number) {
+  // Two connections per worker: a pipelined worker's completion and its next acquisition are in flight together.
+  const { pgLayer, db, teardown } = await layerOn(context, 2 * workers + 1);
+  await db.query(
+    `INSERT INTO work_items (id, payload, created_at, updated_at)
+     SELECT 'job-' || lpad(n::text, 6, '0'), 'null', agentos_now_ms(), agentos_now_ms() FROM generate_series(1, $1) n`,
+    [QUEUED_JOBS],
+  );
+  const managers = Array.from(
+    { length: workers },
+    (_, i) => new pgLayer.PgLeaseManager(db, { workerId: `bench-${i}`, leaseDurationMs: 600_000 }),
+  );
+  return { db, managers, teardown };
+}
+
+/** Runs `loop` on every manager at once, each for its share of JOBS_PER_SAMPLE jobs. */
+function concurrently<M>(managers: M[], loop: (m: M, jobs: number) => Promise<void>): () => Promise<void> {
+  return async () => {
+    await Promise.all(managers.map((m) => loop(m, JOBS_PER_SAMPLE / managers.length)));
+  };
+}
+
+/** Lease benchmarks: acquire → complete of no-op jobs, every completion fenced by its epoch. */
+export const pgLeaseSubjects = {
+  /** One worker, one job at a time: acquire, then complete. */
+  'pg-lease-cycle-1': async (context: PgBenchContext): Promise<Subject> => {
+    const { managers, teardown } = await queueOn(context, 1);
+    return { run: concurrently(managers, cycle), teardown };
+  },
+
+  /** Four workers, one job at a time each. */
+  'pg-lease-cycle-4': async (context: PgBenchContext): Promise<Subject> => {
+    const { managers, teardown } = await queueOn(context, 4);
+    return { run: concurrently(managers, cycle), teardown };
+  },
+
+  /** Four workers, ten jobs per statement, each batch's completion overlapping the next batch's acquisition. */
+  'pg-lease-batch-4': async (context: PgBenchContext): Promise<Subject> => {
+    const { managers, teardown } = await queueOn(context, 4);
+    return { run: concurrently(managers, pipelined), teardown };
+  },
+
+  /** The floor, one at a time: a bare FOR UPDATE SKIP LOCKED take and an UPDATE to complete, no epoch, no log. */
+  'pg-skip-locked-1': async (context: PgBenchContext): Promise<Subject> => {
+    const { db, teardown } = await queueOn(context, 0);
+    const take = `UPDATE work_items SET status = 'leased' WHERE id = (
+      SELECT id FROM work_items WHERE status = 'pending' ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+      RETURNING id`;
+    return {
+      run: async () => {
+        for (let i = 0; i < JOBS_PER_SAMPLE; i++) {
+          const [row] = await db.query<{ id: string }>(take, [], 'bench.take');
+          if (!row) throw new Error('the queue ran dry');
+          await db.query("UPDATE work_items SET status = 'completed' WHERE id = $1", [row.id], 'bench.done');
+        }
+      },
+      teardown,
+    };
+  },
+} as const;
+
+type PgLeases = InstanceType<Awaited<ReturnType<typeof layerOn>>['pgLayer']['PgLeaseManager']>;
+
+async function cycle(leases: PgLeases, jobs: number): Promise<void> {
+  for (let i = 0; i < jobs; i++) {
+    const lease = await leases.acquire();
+    if (!lease) throw new Error('the queue ran dry');
+    await leases.complete(lease);
+  }
+}
+
+async function pipelined(leases: PgLeases, jobs: number): Promise<void> {
+  let completing: Promise<unknown> = Promise.resolve();
+  for (let done = 0; done < jobs; ) {
+    const batch = await leases.acquireBatch(Math.min(10, jobs - done));
+    if (batch.length === 0) throw new Error('the queue ran dry');
+    await completing;
+    completing = leases.completeBatch(batch).then((refused) => {
+      if (refused.length > 0) throw new Error(`${refused.length} lease(s) refused`);
+    });
+    done += batch.length;
+  }
+  await completing;
+}

@@ -10,7 +10,7 @@ import {
   type WorkItemInput,
 } from '../leases.js';
 import { Metrics } from '../metrics.js';
-import { assertId, assertPositiveInt } from '../validate.js';
+import { InvalidArgumentError, assertId, assertPositiveInt } from '../validate.js';
 import type { PgDatabase } from './db.js';
 import { refusal } from './fence.js';
 
@@ -64,6 +64,18 @@ const RELEASE = fenced(
   `status = 'pending', lease_holder = NULL, lease_expires_at = NULL, last_holder = lease_holder`,
   'id',
 );
+
+// Many completions in one statement, each fenced by its own epoch; the refused ones are simply not returned.
+const COMPLETE_BATCH = `WITH input AS (
+    SELECT * FROM unnest($1::text[], $2::bigint[]) AS i (id, epoch)),
+  done AS (UPDATE work_items w SET status = 'completed', lease_holder = NULL, lease_expires_at = NULL,
+      last_holder = w.lease_holder, result = $4, updated_at = agentos_now_ms()
+    FROM input i WHERE w.id = i.id AND w.epoch = i.epoch AND w.lease_holder = $3 AND w.status = 'leased'
+      AND w.lease_expires_at > agentos_now_ms()
+    RETURNING w.id, w.epoch),
+  log AS (INSERT INTO lease_log (item_id, epoch, holder, op, at)
+    SELECT id, epoch, $3, 'complete', agentos_now_ms() FROM done)
+  SELECT id FROM done`;
 
 /** LeaseManager on PostgreSQL: the same leases, async; expiry is decided by the server's clock, never a client's. */
 export class PgLeaseManager implements LeaseApi {
@@ -153,6 +165,30 @@ export class PgLeaseManager implements LeaseApi {
     const rows = await this.#db.query(COMPLETE, [...fenceOf(lease), json], 'agentos.lease.complete');
     if (rows.length === 0) throw await this.#lost(lease, 'complete');
     this.metrics.increment('leaseCompletions');
+  }
+
+  /**
+   * Completes many of this worker's leases in one statement (one round trip, one commit), each fenced by its own
+   * epoch. Returns the leases that were no longer held (nothing was written for them); the others are completed.
+   */
+  async completeBatch(leases: readonly Lease<unknown>[], result: unknown = null): Promise<Lease<unknown>[]> {
+    if (leases.length === 0) return [];
+    const foreign = leases.find((l) => l.workerId !== this.workerId);
+    if (foreign)
+      throw new InvalidArgumentError(
+        `lease of "${foreign.itemId}" is held by "${foreign.workerId}", not "${this.workerId}"`,
+      );
+    const json = serializeJson(result, 'result of a batch of work items');
+    const rows = await this.#db.query<{ id: string }>(
+      COMPLETE_BATCH,
+      [leases.map((l) => l.itemId), leases.map((l) => l.epoch), this.workerId, json],
+      'agentos.lease.complete-batch',
+    );
+    const done = new Set(rows.map((r) => r.id));
+    const refused = leases.filter((l) => !done.has(l.itemId));
+    this.metrics.increment('leaseCompletions', rows.length);
+    if (refused.length > 0) this.metrics.increment('leaseLost', refused.length);
+    return refused;
   }
 
   /** Gives the item back to the pending queue; throws LeaseLostError if it was no longer held. */

@@ -159,6 +159,21 @@ describe.skipIf(pgSkipReason !== undefined)('PostgreSQL backend', () => {
       expect(taken.sort()).toEqual(ids);
     });
 
+    it('completes a batch in one statement, refusing (and writing nothing for) a lease taken over meanwhile', async () => {
+      const db = await openPg();
+      const a = new PgLeaseManager(db, { workerId: 'a' });
+      const b = new PgLeaseManager(db, { workerId: 'b' });
+      await a.enqueue([{ id: 'x' }, { id: 'y' }, { id: 'z' }]);
+      const batch = await a.acquireBatch(3);
+      await expireOnServer(db, 'y');
+      expect((await b.acquire('y'))?.epoch).toBe(2);
+      const refused = await a.completeBatch(batch);
+      expect(refused.map((l) => l.itemId)).toEqual(['y']);
+      expect((await a.get('x'))?.status).toBe('completed');
+      expect((await a.get('y'))?.leaseHolder).toBe('b');
+      expect(await leaseLog(db, 'y')).toEqual(['acquire@1:a', 'acquire@2:b']);
+    });
+
     it('the sweep returns leases expired by the server clock to the queue, logging the reclaim', async () => {
       const db = await openPg();
       const leases = new PgLeaseManager(db, { workerId: 'dead', leaseDurationMs: 60_000 });
