@@ -36,6 +36,15 @@ describe('pnpm chaos (bad input)', () => {
       /--replay: the schedule cannot run/,
     ],
     [['--frobnicate'], /Unknown option '--frobnicate'/],
+    [
+      ['--subject', 'langgraph-sqlit'],
+      /--subject must be one or more of .*; got "langgraph-sqlit".*did you mean "langgraph-sqlite"/,
+    ],
+    [
+      ['--subject', 'agentos-postgres', '--pg-url', 'postgresql://postgres@127.0.0.1:1/none'],
+      /PostgreSQL at postgresql:\/\/postgres@127\.0\.0\.1:1\/none is unreachable.*\n.*--pg-url/,
+    ],
+    [['--subject', 'agentos-postgres', '--campaign', '3'], /the campaign runs on agentos-sqlite only/],
     [['--campaign', 'many'], /--campaign must be a number of runs; got "many"/],
     [
       ['--campaign', '5', '--mutant', 'no-locks'],

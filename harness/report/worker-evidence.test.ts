@@ -59,6 +59,26 @@ describe('workerEvidence', () => {
     ]);
   });
 
+  it("names the error of Node's uncaught-error report, not its closing version line", () => {
+    const report = [
+      'node:events:502',
+      "      throw er; // Unhandled 'error' event",
+      '',
+      'Error: read ECONNRESET',
+      '    at TCP.onStreamRead (node:internal/stream_base_commons:218:20)',
+      "Emitted 'error' event on Client instance at:",
+      '    at Client._handleErrorEvent (client.js:422:10)',
+      '',
+      'Node.js v20.20.2',
+    ].join('\n');
+    const lines = workerEvidence([
+      started('w', 'w', 5),
+      { kind: 'worker.stderr', text: report, t: 1, worker: 'w' },
+      exited('w', 1, null),
+    ]);
+    expect(lines).toContain("w stderr: Error: read ECONNRESET — Emitted 'error' event on Client instance at:");
+  });
+
   it('merges the same error from many workers of a group into one line with a count', () => {
     const history: HistoryEntry[] = Array.from({ length: 20 }, (_, i) => ({
       kind: 'worker.error',

@@ -1,0 +1,56 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadScenarios } from '../../harness/load.js';
+import type { ScenarioResult } from '../../harness/result.js';
+import { runScenario } from '../../harness/run/scenario.js';
+import { pgUrl } from '../../harness/subjects/pg-server.js';
+import type { SubjectName } from '../../harness/subjects/subject.js';
+import { useTempDir } from '../helpers/temp-db.js';
+import { pgSkipReason } from '../helpers/temp-pg.js';
+
+const declared = await loadScenarios();
+
+describe('scenarios against other subjects', () => {
+  const tempDir = useTempDir();
+
+  async function run(id: string, subject: SubjectName): Promise<ScenarioResult> {
+    const d = declared.find((x) => x.id === id);
+    if (d?.category !== 'chaos') throw new Error(`${id} is not a declared chaos scenario`);
+    const url = pgUrl();
+    return runScenario(d.scenario, {
+      seed: 11,
+      subject,
+      ...(url !== undefined ? { pgUrl: url } : {}),
+      runsDir: join(tempDir(), 'runs'),
+    });
+  }
+
+  it('runs a checkpoint scenario on LangGraph’s SqliteSaver as a peer, leaving out the criteria it cannot answer', async () => {
+    const result = await run('kill9-recovery', 'langgraph-sqlite');
+    expect(result).toMatchObject({ subject: 'langgraph-sqlite', peer: true, state: 'passed' });
+    expect(result.criteria.map((c) => c.id)).toEqual(['acknowledged-present', 'integrity']);
+    expect(result.notApplicable).toEqual([
+      'get-last: last-checkpoint-is-latest-acknowledged needs sequence',
+      'gap-free: sequence-gap-free needs sequence',
+    ]);
+  });
+
+  it('reports a scenario that needs the SQLite layer as not applicable on a peer, never as passed', async () => {
+    const result = await run('kill-mid-tool-call', 'langgraph-sqlite');
+    expect(result).toMatchObject({ state: 'not-applicable', reason: expect.stringContaining('lacks sqlite-layer') });
+  });
+
+  describe.skipIf(pgSkipReason !== undefined)('on PostgreSQL', () => {
+    it('keeps every acknowledged checkpoint of a writer killed with SIGKILL, gap-free', async () => {
+      const result = await run('kill9-recovery', 'agentos-postgres');
+      expect(result.state, JSON.stringify(result.criteria)).toBe('passed');
+      expect(result.criteria.map((c) => c.id)).toEqual(['acknowledged-present', 'get-last', 'gap-free', 'integrity']);
+    });
+
+    it('refuses the writes a partitioned lease holder sent before the takeover, when they arrive after it', async () => {
+      const result = await run('pg-partitioned-holder', 'agentos-postgres');
+      expect(result.state, JSON.stringify(result.criteria)).toBe('passed');
+      expect(result.criteria.find((c) => c.id === 'no-stale-writes')?.measured).toMatch(/, 0 under a stale epoch/);
+    });
+  });
+});
