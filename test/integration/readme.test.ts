@@ -6,7 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { loadScenarios } from '../../harness/load.js';
 import { runScenario } from '../../harness/run/scenario.js';
 import { ROOT } from '../../harness/workers/build.js';
+import { pgUrl } from '../../harness/subjects/pg-server.js';
 import { useTempDir } from '../helpers/temp-db.js';
+import { pgSkipReason } from '../helpers/temp-pg.js';
 
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const tsBlocks = (markdown: string): string[] => [...markdown.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
@@ -28,6 +30,17 @@ describe('README', () => {
     expect(stdout).toContain('schema v0.33.0');
     expect(stdout).toContain('replayed: true');
     expect(stdout).toMatch(/task task-2: succeeded/);
+  });
+
+  it.skipIf(pgSkipReason !== undefined)('links to the PostgreSQL guide, whose example runs as written', async () => {
+    expect(readme).toContain('docs/postgres.md');
+    const guide = readFileSync(join(ROOT, 'docs/postgres.md'), 'utf8');
+    const command = /pnpm tsx (examples\/postgres\.ts \S+)/.exec(guide);
+    expect(command).not.toBeNull();
+    const [script = '', url = ''] = command?.[1]?.split(' ') ?? [];
+    const { stdout } = await execa('tsx', [script, pgUrl() ?? url], { cwd: ROOT, preferLocal: true });
+    expect(stdout).toContain('host-b took job-1 at epoch 2');
+    expect(stdout).toMatch(/host-a's late write refused: .*epoch 1 refused: the item is now at epoch 2/);
   });
 
   it('links to the scenario guide, whose example file validates and passes as written', async () => {
