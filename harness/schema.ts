@@ -126,6 +126,8 @@ export const faultSchema = taggedUnion('kind', [
       inject: triggerSchema,
       /** How long the server stays down before it is started again (it then replays its WAL). */
       downMs: z.number().int().nonnegative().max(60_000).default(500),
+      /** crash: SIGKILL every server process, then restart; pause: SIGSTOP them all (every connection hangs), then SIGCONT. */
+      mode: z.enum(['crash', 'pause']).default('crash'),
     })
     .strict(),
   z

@@ -51,5 +51,7 @@ export interface Injector<F extends Fault> {
   inject(fault: F, runtime: FaultRuntime): void;
   /** Undo the fault (resume paused processes, …). Called on the heal trigger and again at teardown; must be idempotent. */
   heal?(fault: F, runtime: FaultRuntime): void;
+  /** Awaited at teardown, before judging: e.g. a crashed server's restart, so its state can be read. */
+  settle?(fault: F): Promise<void>;
   fired(fault: F, history: History, index: number): FiredVerdict;
 }

@@ -6,6 +6,11 @@ import { TcpProxy } from './tcp-proxy.js';
 
 type NetworkFault = Extract<Fault, { kind: 'network' }>;
 
+function describe(fault: NetworkFault): string {
+  if (fault.mode === 'blackhole') return 'holds every byte (partition)';
+  return fault.mode === 'reset' ? 'resets every connection' : `delays every chunk by ${fault.latencyMs} ms`;
+}
+
 /** Each run's proxy, by fault. */
 const proxies = new WeakMap<NetworkFault, TcpProxy>();
 
@@ -50,13 +55,7 @@ export const network: Injector<NetworkFault> = {
       fault.mode === 'reset'
         ? proxy.reset()
         : proxy.set(fault.mode === 'blackhole' ? { kind: 'blackhole' } : { kind: 'latency', ms: fault.latencyMs });
-    const what =
-      fault.mode === 'blackhole'
-        ? 'holds every byte (partition)'
-        : fault.mode === 'reset'
-          ? 'reset every connection'
-          : `delays every chunk by ${fault.latencyMs} ms`;
-    rt.injected(`proxy of ${fault.target} ${what}: ${affected} connection(s)`, affected);
+    rt.injected(`proxy of ${fault.target} ${describe(fault)}: ${affected} connection(s) open`, affected);
   },
 
   heal(fault, rt) {
@@ -67,11 +66,22 @@ export const network: Injector<NetworkFault> = {
     rt.healed(`proxy of ${fault.target} passes bytes again (${before} connection(s))`);
   },
 
+  /**
+   * A reset fired if it reset a connection; a black hole or a delay, set for open and future connections alike, if
+   * a worker of the target committed through the proxy afterwards.
+   */
   fired(fault, history, index) {
-    const injected = history.select('fault.injected', { where: { fault: 'network', target: fault.target } });
-    const hit = injected.filter((e) => e.affected > 0);
-    return hit.length > 0
-      ? { fired: true, detail: hit.map((e) => e.detail).join('; ') }
-      : { fired: false, detail: `fault #${index}: ${injected[0]?.detail ?? 'never injected'}` };
+    const injected = history
+      .select('fault.injected', { where: { fault: 'network', target: fault.target } })
+      .find((e) => e.detail.includes(describe(fault)));
+    if (!injected) return { fired: false, detail: `fault #${index}: never injected` };
+    if (fault.mode === 'reset')
+      return injected.affected > 0
+        ? { fired: true, detail: injected.detail }
+        : { fired: false, detail: `${injected.detail}: nothing to reset` };
+    const through = history.select('checkpoint.committed', { worker: fault.target }).filter((c) => c.t > injected.t);
+    return through.length > 0 || injected.affected > 0
+      ? { fired: true, detail: `${injected.detail}; ${through.length} commit(s) through it afterwards` }
+      : { fired: false, detail: `${injected.detail}, and no commit of ${fault.target} went through it` };
   },
 };

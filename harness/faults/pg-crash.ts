@@ -13,8 +13,9 @@ type PgCrashFault = Extract<Fault, { kind: 'pg-crash' }>;
 const clusters = new WeakMap<PgCrashFault, { cluster: ThrowawayCluster; restarting?: Promise<void> }>();
 
 /**
- * The database server dies mid-run: every process of a throwaway cluster (started for the run, the subject pointed at
- * it) gets SIGKILL at once, as in a machine crash; after downMs it is started again and replays its WAL.
+ * The database server fails mid-run, on a throwaway cluster started for the run (the subject pointed at it). crash:
+ * every server process gets SIGKILL at once, as in a machine crash; after downMs it is started again and replays its
+ * WAL. pause: every server process gets SIGSTOP (connections hang, nothing is refused); after downMs, SIGCONT.
  */
 export const pgCrash: Injector<PgCrashFault> = {
   unavailable() {
@@ -35,18 +36,26 @@ export const pgCrash: Injector<PgCrashFault> = {
   inject(fault, rt) {
     const state = clusters.get(fault);
     if (!state) throw new Error('pg-crash: the cluster was not set up');
-    const killed = state.cluster.crash();
-    rt.injected(`SIGKILL to all ${killed} server processes (port ${state.cluster.port})`, killed);
+    const pause = fault.mode === 'pause';
+    const hit = pause ? state.cluster.signal('SIGSTOP') : state.cluster.crash();
+    rt.injected(`${pause ? 'SIGSTOP' : 'SIGKILL'} to all ${hit} server processes (port ${state.cluster.port})`, hit);
     const down = performance.now();
     state.restarting = (async () => {
       // The downtime is the fault itself, not a synchronisation wait.
       await delay(fault.downMs);
-      await state.cluster.restart();
-      rt.healed(`server back after ${Math.round(performance.now() - down)} ms (crash recovery done)`);
+      if (pause) state.cluster.signal('SIGCONT');
+      else await state.cluster.restart();
+      rt.healed(
+        `server back after ${Math.round(performance.now() - down)} ms (${pause ? 'resumed' : 'crash recovery done'})`,
+      );
     })();
     state.restarting.catch((error: unknown) =>
       rt.healed(`restart failed: ${error instanceof Error ? error.message : String(error)}`),
     );
+  },
+
+  async settle(fault) {
+    await clusters.get(fault)?.restarting?.catch(() => undefined);
   },
 
   fired(_fault, history, index) {

@@ -148,8 +148,8 @@ class ScenarioRun {
     this.#db = openDatabase(join(this.#runDir, 'agentos.db'));
     const driver = await DRIVERS[this.#subject.name]();
     this.#driver = driver;
-    // Dropped last, after judging: registered first among the teardowns, which run in reverse order.
-    this.#teardowns.push(() => driver.drop(this.#subject));
+    // Dropped after judging, before the faults' teardowns (a throwaway server must still be up to drop from).
+    this.#teardowns.unshift(() => driver.drop(this.#subject));
     await driver.prepare(this.#subject, this.#runDir);
   }
 
@@ -236,6 +236,7 @@ class ScenarioRun {
     for (const fault of this.#scenario.faults) {
       try {
         injectorFor(fault).heal?.(fault, this.#runtimeFor(fault));
+        await injectorFor(fault).settle?.(fault);
       } catch {
         // Teardown goes on regardless.
       }
