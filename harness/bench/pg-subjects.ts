@@ -189,3 +189,58 @@ async function pipelined(leases: PgLeases, jobs: number): Promise<void> {
   }
   await completing;
 }
+
+/**
+ * graphile-worker on the same server, as its users run it: a runner with `concurrency` workers and a no-op task,
+ * over a queue filled up front. A sample waits for the next JOBS_PER_SAMPLE completions it reports. `best`: its
+ * local queue of 10 (jobs fetched in batches) and batched completion.
+ */
+async function graphileWorker({ pgUrl }: PgBenchContext, concurrency: number, best: boolean): Promise<Subject> {
+  const { Logger, makeWorkerUtils, run } = await import('graphile-worker');
+  const { default: pg } = await import('pg');
+  // A pool of our own: it follows --pg-url or the PG* variables, as every other variant does.
+  const pgPool = new pg.Pool({ ...(pgUrl !== undefined ? { connectionString: pgUrl } : {}), max: concurrency + 4 });
+  pgPool.on('error', () => undefined);
+  const schema = freshSchemaName('graphile_bench');
+  const logger = new Logger(() => () => undefined);
+  const utils = await makeWorkerUtils({ pgPool, schema, logger });
+  await utils.migrate();
+  await utils.addJobs(Array.from({ length: QUEUED_JOBS }, () => ({ identifier: 'noop', payload: {} })));
+  let completed = 0;
+  let waiting: { target: number; resolve: () => void } | undefined;
+  const runner = await run({
+    pgPool,
+    schema,
+    concurrency,
+    noHandleSignals: true,
+    logger,
+    taskList: { noop: async () => undefined },
+    ...(best ? { preset: { worker: { localQueue: { size: 10 }, completeJobBatchDelay: 0 } } } : {}),
+  });
+  runner.events.on('job:success', () => {
+    completed++;
+    if (waiting && completed >= waiting.target) {
+      waiting.resolve();
+      waiting = undefined;
+    }
+  });
+  return {
+    run: () =>
+      new Promise<void>((resolve) => {
+        waiting = { target: completed + JOBS_PER_SAMPLE, resolve };
+      }),
+    teardown: async () => {
+      await runner.stop();
+      await utils.release();
+      await pgPool.end();
+      await dropSchema(schema, pgUrl);
+    },
+  };
+}
+
+/** The peer queue, graphile-worker 0.17, measured beside the layer's leases. */
+export const graphileWorkerSubjects = {
+  'graphile-worker-1': (context: PgBenchContext) => graphileWorker(context, 1, false),
+  'graphile-worker-4': (context: PgBenchContext) => graphileWorker(context, 4, false),
+  'graphile-worker-best-4': (context: PgBenchContext) => graphileWorker(context, 4, true),
+} as const;

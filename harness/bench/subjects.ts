@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Durability, LLMRequest } from '../../src/index.js';
-import { pgLeaseSubjects, pgSubjects } from './pg-subjects.js';
+import { graphileWorkerSubjects, pgLeaseSubjects, pgSubjects } from './pg-subjects.js';
 
 /**
  * The layer, imported when a subject is prepared (in its worker), not when this module is: validating declarations
@@ -158,10 +158,15 @@ export const subjects = {
   },
   ...pgSubjects,
   ...pgLeaseSubjects,
+  ...graphileWorkerSubjects,
 } as const;
 
 /** The subjects that need a PostgreSQL server: a benchmark with one of them runs only when the run has a server. */
-export const PG_BENCH_SUBJECTS = new Set<string>([...Object.keys(pgSubjects), ...Object.keys(pgLeaseSubjects)]);
+export const PG_BENCH_SUBJECTS = new Set<string>([
+  ...Object.keys(pgSubjects),
+  ...Object.keys(pgLeaseSubjects),
+  ...Object.keys(graphileWorkerSubjects),
+]);
 
 export type SubjectName = keyof typeof subjects;
 export const SUBJECT_NAMES = Object.keys(subjects) as [SubjectName, ...SubjectName[]];
