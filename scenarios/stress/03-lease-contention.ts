@@ -54,4 +54,6 @@ export default defineStress({
     { id: 'no-errors', description: 'Worker errors', seed: '—', ours: '0', check: { check: 'no-worker-errors' } },
   ],
   timeoutMs: 60_000,
+  // Its workers only take and give back leases: it runs on every subject with leases.
+  requires: ['leases'],
 });

@@ -1,4 +1,5 @@
-import { LeaseLostError, LeaseManager } from '../../../src/index.js';
+import { LeaseLostError, LeaseManager, type AgentDatabase, type LeaseApi } from '../../../src/index.js';
+import type { WorkloadParams } from './params.js';
 import { monotonicMs } from '../../time.js';
 import { defineWorkload } from '../workload.js';
 
@@ -9,43 +10,23 @@ const ENQUEUE_CHUNK = 100;
  * renewals before completing (or keeping) it. Reports every acquisition with its epoch.
  */
 export const leaseWorker = defineWorkload<'lease-worker'>({
-  async run({ db, workerId, channel }, params) {
-    const leases = new LeaseManager(db, { workerId, leaseDurationMs: params.leaseDurationMs });
+  async run({ db, workerId, channel, openSubject }, params) {
+    const options = { workerId, leaseDurationMs: params.leaseDurationMs };
+    if (params.quiet && params.then === 'keep') return bulkKeep(db, options, params);
+    const store = await openSubject();
+    if (!store.leases) throw new Error('lease-worker needs a subject with leases');
+    const { leases } = store.leases(options);
     // In small chunks: V8 doubles its young generation once enough bytes have survived its collections, and a chunk's
     // objects survive while it is enqueued. With 5,000 (and often 500) per chunk the set-up worker's young generation
     // doubled and it peaked at 81-83 MB; with 100, at 74 MB in 10 runs out of 10.
-    for (let start = 0; start < params.enqueue; start += ENQUEUE_CHUNK) {
-      const size = Math.min(ENQUEUE_CHUNK, params.enqueue - start);
-      leases.enqueue(
-        Array.from({ length: size }, (_, i) => ({
-          id: `${params.enqueuePrefix}${String(start + i).padStart(6, '0')}`,
-        })),
-      );
-    }
-    if (params.quiet && params.then === 'keep') {
-      // Bulk set-up for scale tests: take every lease, a thousand per transaction.
-      let acquired = 0;
-      const limit = params.maxAcquisitions ?? Infinity;
-      for (let more = true; more; ) {
-        db.writeTransaction(() => {
-          for (let i = 0; i < 1000; i++) {
-            if (acquired >= limit || !leases.acquire()) {
-              more = false;
-              return;
-            }
-            acquired++;
-          }
-        });
-      }
-      return { acquired, attempts: acquired + 1, lost: 0 };
-    }
+    await enqueue(leases, params);
     if (params.waitForGo) await channel.nextCommand();
     let acquired = 0;
     let attempts = 0;
     let lost = 0;
     while (attempts < params.maxAttempts && acquired < (params.maxAcquisitions ?? Infinity)) {
       attempts++;
-      const lease = leases.acquire();
+      const lease = await leases.acquire();
       if (!lease) {
         channel.emit({ kind: 'lease.none' });
         if (params.then === 'keep') break;
@@ -63,10 +44,10 @@ export const leaseWorker = defineWorkload<'lease-worker'>({
       try {
         const at = monotonicMs();
         if (params.then === 'complete') {
-          leases.complete(lease);
+          await leases.complete(lease);
           channel.emit({ kind: 'lease.completed', itemId: lease.itemId, epoch: lease.epoch, at });
         } else if (params.then === 'release') {
-          leases.release(lease);
+          await leases.release(lease);
           channel.emit({ kind: 'lease.released', itemId: lease.itemId, epoch: lease.epoch, at });
         }
       } catch (error) {
@@ -84,3 +65,38 @@ export const leaseWorker = defineWorkload<'lease-worker'>({
     return { acquired, attempts, lost };
   },
 });
+
+async function enqueue(leases: LeaseApi, params: WorkloadParams<'lease-worker'>): Promise<void> {
+  for (let start = 0; start < params.enqueue; start += ENQUEUE_CHUNK) {
+    const size = Math.min(ENQUEUE_CHUNK, params.enqueue - start);
+    await leases.enqueue(
+      Array.from({ length: size }, (_, i) => ({
+        id: `${params.enqueuePrefix}${String(start + i).padStart(6, '0')}`,
+      })),
+    );
+  }
+}
+
+/** Bulk set-up for scale tests on the SQLite layer: enqueue, then take every lease, a thousand per transaction. */
+async function bulkKeep(
+  db: AgentDatabase,
+  options: { workerId: string; leaseDurationMs: number },
+  params: WorkloadParams<'lease-worker'>,
+): Promise<Record<string, number>> {
+  const leases = new LeaseManager(db, options);
+  await enqueue(leases, params);
+  let acquired = 0;
+  const limit = params.maxAcquisitions ?? Infinity;
+  for (let more = true; more; ) {
+    db.writeTransaction(() => {
+      for (let i = 0; i < 1000; i++) {
+        if (acquired >= limit || !leases.acquire()) {
+          more = false;
+          return;
+        }
+        acquired++;
+      }
+    });
+  }
+  return { acquired, attempts: acquired + 1, lost: 0 };
+}
