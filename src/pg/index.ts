@@ -3,3 +3,4 @@ export { PgCheckpointManager } from './checkpoints.js';
 export { PgLeaseManager } from './leases.js';
 export { PgRecoverySweep, type PgSweepStats, type PgRecoverySweepOptions } from './recovery.js';
 export { connectionLoss } from './connection-loss.js';
+export { PgLLMOutputCache } from './llm-cache.js';

@@ -1,8 +1,16 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { pgSkipReason, useTempPg } from '../../test/helpers/temp-pg.js';
 import { DatabaseOpenError, LeaseLostError, SchemaTooNewError } from '../errors.js';
+import { LLMOutputCache } from '../llm-cache.js';
 import { InvalidArgumentError } from '../validate.js';
-import { PgCheckpointManager, PgLeaseManager, PgRecoverySweep, openPgDatabase, type PgDatabase } from './index.js';
+import {
+  PgCheckpointManager,
+  PgLLMOutputCache,
+  PgLeaseManager,
+  PgRecoverySweep,
+  openPgDatabase,
+  type PgDatabase,
+} from './index.js';
 
 /** Ends a lease by the server's clock, as if its time had run out (no waiting). */
 async function expireOnServer(db: PgDatabase, itemId: string): Promise<void> {
@@ -85,6 +93,35 @@ describe.skipIf(pgSkipReason !== undefined)('PostgreSQL backend', () => {
       for (let i = 0; i < 5; i++) await cm.commit(cm.begin('t', `s${i}`, i));
       expect(await cm.cleanup('t', 2)).toBe(3);
       expect((await cm.commit(cm.begin('t', 'next', 5))).seq).toBe(6);
+    });
+  });
+
+  describe('LLM cache', () => {
+    it('answers a hit with what was stored, under the same key as on SQLite, until the server says it expired', async () => {
+      const db = await openPg();
+      const cache = new PgLLMOutputCache(db);
+      const request = { model: 'fake-llm', prompt: 'plan the release', parameters: { temperature: 0 } };
+      expect(await cache.get(request)).toBeUndefined();
+      await cache.put(request, { text: 'step 1' });
+      expect(await cache.get({ ...request, parameters: { temperature: 0 } })).toEqual({ text: 'step 1' });
+      const [row] = await db.query<{ key: string }>('SELECT key FROM llm_cache');
+      expect(row?.key).toBe(LLMOutputCache.keyOf(request));
+      await db.query('UPDATE llm_cache SET expires_at = agentos_now_ms() - 1');
+      expect(await cache.get(request)).toBeUndefined();
+      expect(await cache.cleanup()).toBe(1);
+      expect(cache.stats()).toEqual({ hits: 1, misses: 2, hitRate: 1 / 3 });
+    });
+
+    it('generates once for concurrent identical requests, and not at all once cached', async () => {
+      const db = await openPg();
+      const cache = new PgLLMOutputCache(db);
+      const request = { model: 'fake-llm', prompt: 'summarise' };
+      let generated = 0;
+      const generate = (): string => `summary ${++generated}`;
+      const answers = await Promise.all([1, 2, 3].map(() => cache.getOrGenerate(request, generate)));
+      expect(answers).toEqual(['summary 1', 'summary 1', 'summary 1']);
+      expect(await cache.getOrGenerate(request, generate)).toBe('summary 1');
+      expect(generated).toBe(1);
     });
   });
 
