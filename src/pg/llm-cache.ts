@@ -21,7 +21,6 @@ export class PgLLMOutputCache {
   }
 
   /** The cached response, or undefined on a miss or an expired entry. Counts a hit or a miss. */
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- R is the caller's claim about the stored response, as with JSON.parse
   async get<R = Json>(request: LLMRequest): Promise<R | undefined> {
     assertId('model', request.model);
     const [row] = await this.#db.query<{ response: string }>(
