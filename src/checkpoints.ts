@@ -40,14 +40,15 @@ export interface CheckpointManagerOptions {
   metrics?: Metrics;
 }
 
-interface CheckpointRow {
+/** A checkpoints row as either backend returns it (SQLite stores verified as 0/1, PostgreSQL as a boolean). */
+export interface CheckpointRow {
   id: number;
   task_id: string;
   seq: number;
   step: string;
   state: string;
   evidence: string | null;
-  verified: 0 | 1;
+  verified: 0 | 1 | boolean;
   verification: string | null;
   created_at: number;
   verified_at: number | null;
@@ -252,7 +253,7 @@ export class CheckpointManager implements CheckpointApi {
   }
 }
 
-function fromRow<S>(row: CheckpointRow): Checkpoint<S> {
+export function fromRow<S>(row: CheckpointRow): Checkpoint<S> {
   return {
     id: row.id,
     taskId: row.task_id,
@@ -260,7 +261,7 @@ function fromRow<S>(row: CheckpointRow): Checkpoint<S> {
     step: row.step,
     state: JSON.parse(row.state) as S,
     evidence: row.evidence ? (JSON.parse(row.evidence) as EvidencePack) : null,
-    verified: row.verified === 1,
+    verified: row.verified === 1 || row.verified === true,
     verification: row.verification ? (JSON.parse(row.verification) as VerificationResult) : null,
     createdAt: row.created_at,
     verifiedAt: row.verified_at,

@@ -63,6 +63,31 @@ export interface WorkItem {
   recoveries: number;
 }
 
+/** A work_items row as either backend returns it. */
+export interface WorkItemRow {
+  id: string;
+  task_id: string | null;
+  status: WorkItem['status'];
+  lease_holder: string | null;
+  lease_expires_at: number | null;
+  epoch: number;
+  attempts: number;
+  recoveries: number;
+}
+
+export function workItemFromRow(r: WorkItemRow): WorkItem {
+  return {
+    id: r.id,
+    taskId: r.task_id,
+    status: r.status,
+    leaseHolder: r.lease_holder,
+    leaseExpiresAt: r.lease_expires_at,
+    epoch: r.epoch,
+    attempts: r.attempts,
+    recoveries: r.recoveries,
+  };
+}
+
 export interface LeaseManagerOptions {
   workerId: string;
   /** Lease length in ms (default 300,000: the seed's five minutes). */
@@ -230,18 +255,8 @@ export class LeaseManager implements LeaseApi {
   }
 
   get(itemId: string): WorkItem | null {
-    const r = this.#get.get(itemId) as Record<string, unknown> | undefined;
-    if (!r) return null;
-    return {
-      id: r.id as string,
-      taskId: r.task_id as string | null,
-      status: r.status as WorkItem['status'],
-      leaseHolder: r.lease_holder as string | null,
-      leaseExpiresAt: r.lease_expires_at as number | null,
-      epoch: r.epoch as number,
-      attempts: r.attempts as number,
-      recoveries: r.recoveries as number,
-    };
+    const r = this.#get.get(itemId) as WorkItemRow | undefined;
+    return r ? workItemFromRow(r) : null;
   }
 
   #fence(lease: Lease<unknown>): { id: string; epoch: number; worker: string } {

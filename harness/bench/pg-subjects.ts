@@ -1,4 +1,5 @@
 import { dropSchema, freshSchemaName } from '../subjects/pg-server.js';
+import { saverPutter } from './saver-put.js';
 import type { Subject } from './subjects.js';
 
 /** Where a PostgreSQL variant runs: the server (undefined: the PG* variables) of the run. */
@@ -72,25 +73,13 @@ export const pgSubjects = {
   'postgressaver-put': async ({ pgUrl }: PgBenchContext): Promise<Subject> => {
     const { default: pg } = await import('pg');
     const { PostgresSaver } = await import('@langchain/langgraph-checkpoint-postgres');
-    const { emptyCheckpoint, uuid6 } = await import('@langchain/langgraph-checkpoint');
     const schema = freshSchemaName('langgraph_bench');
     const pool = new pg.Pool({ ...(pgUrl !== undefined ? { connectionString: pgUrl } : {}), max: 4 });
     pool.on('error', () => undefined);
     const saver = new PostgresSaver(pool, undefined, { schema });
     await saver.setup();
-    const config = { configurable: { thread_id: 'bench-thread', checkpoint_ns: '' } };
-    let i = 0;
     return {
-      run: () => {
-        const version = ++i;
-        const checkpoint = {
-          ...emptyCheckpoint(),
-          id: uuid6(-1),
-          channel_values: { state: { ...STATE, i } },
-          channel_versions: { state: version },
-        };
-        return saver.put(config, checkpoint, { source: 'loop', step: i, parents: {} }, { state: version });
-      },
+      run: await saverPutter(saver, STATE),
       teardown: async () => {
         await pool.end();
         await dropSchema(schema, pgUrl);

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Durability, LLMRequest } from '../../src/index.js';
 import { graphileWorkerSubjects, pgLeaseSubjects, pgSubjects } from './pg-subjects.js';
+import { saverPutter } from './saver-put.js';
 
 /**
  * The layer, imported when a subject is prepared (in its worker), not when this module is: validating declarations
@@ -137,22 +138,9 @@ export const subjects = {
   'agentos-saver-put': async ({ dir, durability }: SubjectContext): Promise<Subject> => {
     const { openDatabase } = await layer();
     const { AgentosSaver } = await import('../../src/langgraph/index.js');
-    const { emptyCheckpoint, uuid6 } = await import('@langchain/langgraph-checkpoint');
     const db = openDatabase(join(dir, 'bench.db'), { durability });
-    const saver = new AgentosSaver(db);
-    const config = { configurable: { thread_id: 'bench-thread', checkpoint_ns: '' } };
-    let i = 0;
     return {
-      run: () => {
-        const version = ++i;
-        const checkpoint = {
-          ...emptyCheckpoint(),
-          id: uuid6(-1),
-          channel_values: { state: { ...STATE, i } },
-          channel_versions: { state: version },
-        };
-        return saver.put(config, checkpoint, { source: 'loop', step: i, parents: {} }, { state: version });
-      },
+      run: await saverPutter(new AgentosSaver(db), STATE),
       teardown: () => db.close(),
     };
   },

@@ -2,7 +2,9 @@ import { performance } from 'node:perf_hooks';
 import {
   assertCommittable,
   beginCheckpoint,
+  fromRow,
   type Checkpoint,
+  type CheckpointRow,
   type CheckpointManagerOptions,
   type PendingCheckpoint,
 } from '../checkpoints.js';
@@ -16,19 +18,6 @@ import { Metrics } from '../metrics.js';
 import { assertId, assertPositiveInt } from '../validate.js';
 import type { PgDatabase } from './db.js';
 import { refusal } from './fence.js';
-
-interface CheckpointRow {
-  id: number;
-  task_id: string;
-  seq: number;
-  step: string;
-  state: string;
-  evidence: string | null;
-  verified: boolean;
-  verification: string | null;
-  created_at: number;
-  verified_at: number | null;
-}
 
 const VALUES = `$1, s.last, $2, $3, $4, $5, $6, agentos_now_ms(), CASE WHEN $6::text IS NULL THEN NULL ELSE agentos_now_ms() END`;
 const COLUMNS = 'task_id, seq, step, state, evidence, verified, verification, created_at, verified_at';
@@ -185,19 +174,4 @@ export class PgCheckpointManager implements CheckpointApi {
     this.metrics.increment('verifications');
     if (!result.ok) this.metrics.increment('verificationFailures');
   }
-}
-
-function fromRow<S>(row: CheckpointRow): Checkpoint<S> {
-  return {
-    id: row.id,
-    taskId: row.task_id,
-    seq: row.seq,
-    step: row.step,
-    state: JSON.parse(row.state) as S,
-    evidence: row.evidence ? (JSON.parse(row.evidence) as EvidencePack) : null,
-    verified: row.verified,
-    verification: row.verification ? (JSON.parse(row.verification) as VerificationResult) : null,
-    createdAt: row.created_at,
-    verifiedAt: row.verified_at,
-  };
 }

@@ -4,10 +4,12 @@ import type { LeasedOperation } from '../errors.js';
 import { serializeJson, type Json } from '../json-state.js';
 import {
   OWNERSHIP_PREFIXES,
+  workItemFromRow,
   type Lease,
   type LeaseManagerOptions,
   type WorkItem,
   type WorkItemInput,
+  type WorkItemRow,
 } from '../leases.js';
 import { Metrics } from '../metrics.js';
 import { InvalidArgumentError, assertId, assertPositiveInt } from '../validate.js';
@@ -198,27 +200,8 @@ export class PgLeaseManager implements LeaseApi {
   }
 
   async get(itemId: string): Promise<WorkItem | null> {
-    const [r] = await this.#db.query<{
-      id: string;
-      task_id: string | null;
-      status: WorkItem['status'];
-      lease_holder: string | null;
-      lease_expires_at: number | null;
-      epoch: number;
-      attempts: number;
-      recoveries: number;
-    }>('SELECT * FROM work_items WHERE id = $1', [itemId]);
-    if (!r) return null;
-    return {
-      id: r.id,
-      taskId: r.task_id,
-      status: r.status,
-      leaseHolder: r.lease_holder,
-      leaseExpiresAt: r.lease_expires_at,
-      epoch: r.epoch,
-      attempts: r.attempts,
-      recoveries: r.recoveries,
-    };
+    const [r] = await this.#db.query<WorkItemRow>('SELECT * FROM work_items WHERE id = $1', [itemId]);
+    return r ? workItemFromRow(r) : null;
   }
 
   #leased<P>(rows: LeaseRow[]): Lease<P>[] {
