@@ -1,5 +1,5 @@
 import type { Checkpoint, PendingCheckpoint } from './checkpoints.js';
-import type { EvidencePack } from './evidence.js';
+import type { EvidencePack, VerificationResult } from './evidence.js';
 import type { Fence } from './fencing.js';
 import type { Lease, WorkItem, WorkItemInput } from './leases.js';
 
@@ -14,11 +14,13 @@ export interface CheckpointApi {
   begin(taskId: string, step: string, state: unknown): PendingCheckpoint;
   commit(pending: PendingCheckpoint, evidence?: EvidencePack, options?: { lease?: Fence }): MaybePromise<Checkpoint>;
   getLast(taskId: string, options?: { verifiedOnly?: boolean }): MaybePromise<Checkpoint | null>;
+  verify(id: number): MaybePromise<VerificationResult>;
 }
 
 /** What LeaseManager (SQLite) and PgLeaseManager (PostgreSQL) both offer; awaited, it runs on either backend. */
 export interface LeaseApi {
   readonly workerId: string;
+  readonly leaseDurationMs: number;
   enqueue(items: WorkItemInput[]): MaybePromise<number>;
   acquire(itemId?: string): MaybePromise<Lease | null>;
   renew(lease: Lease): MaybePromise<Lease>;

@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
-import { CheckpointManager, type Checkpoint } from './checkpoints.js';
+import type { CheckpointApi, LeaseApi, MaybePromise } from './backend.js';
+import type { CheckpointManager, Checkpoint } from './checkpoints.js';
 import { crashPoint } from './crash-points.js';
 import type { AgentDatabase } from './db.js';
 import { CheckpointVerificationError, LeaseLostError, TaskBusyError, TaskError } from './errors.js';
@@ -64,26 +65,42 @@ export interface TaskRunnerOptions<S> extends TaskRunnerHooks<S> {
 /** Prefix of the work items that carry task leases ("task:<task id>"). */
 export const TASK_LEASE_PREFIX = OWNERSHIP_PREFIXES[0];
 
+/** Where a runner keeps its tasks' statuses; every write is fenced by the task's lease. */
+export interface TaskStore {
+  status(taskId: string): MaybePromise<{ status: TaskStatus; error: string | null } | null>;
+  writeStatus(taskId: string, lease: Lease<unknown>, status: TaskStatus, error: string | null): MaybePromise<void>;
+  /** The terminal status and the completion of the task's lease, in one transaction. */
+  finish(
+    taskId: string,
+    lease: Lease<unknown>,
+    status: 'succeeded' | 'failed',
+    error: string | null,
+  ): MaybePromise<void>;
+}
+
+/** What a runner works through, the same on both backends: its checkpoints, its leases and its task statuses. */
+export interface TaskBackend {
+  checkpoints: CheckpointApi;
+  leases: LeaseApi;
+  tasks: TaskStore;
+}
+
 /**
  * Runs a task's steps in order, checkpointing each; a re-run resumes after the last verified checkpoint. A task has
- * one owner at a time: run() takes the task's lease first and every write it makes is fenced by that lease.
+ * one owner at a time: run() takes the task's lease first and every write it makes is fenced by that lease. The
+ * algorithm of TaskRunner (SQLite) and PgTaskRunner (PostgreSQL), over a TaskBackend.
  */
-export class TaskRunner<S> {
+export class TaskRunnerCore<S> {
   readonly workerId: string;
-  readonly #db: AgentDatabase;
-  readonly #checkpoints: CheckpointManager;
-  readonly #leases: LeaseManager;
+  readonly #backend: TaskBackend;
   readonly #definition: TaskDefinition<S>;
   readonly #options: TaskRunnerOptions<S>;
   readonly #renewIntervalMs: number;
-  readonly #status: Statement;
-  readonly #setStatus: Statement;
 
   constructor(
-    db: AgentDatabase,
-    checkpoints: CheckpointManager,
     definition: TaskDefinition<S>,
-    options: TaskRunnerOptions<S> = {},
+    options: TaskRunnerOptions<S>,
+    backend: (lease: { workerId: string; leaseDurationMs: number }) => TaskBackend,
   ) {
     const names = new Set<string>();
     for (const step of definition.steps) {
@@ -102,20 +119,9 @@ export class TaskRunner<S> {
       throw new TaskError(`onBusy must be 'throw' or 'wait', got ${JSON.stringify(options.onBusy)}`);
     }
     this.workerId = options.workerId ?? defaultWorkerId();
-    this.#db = db;
-    this.#checkpoints = checkpoints;
-    this.#leases = new LeaseManager(db, { workerId: this.workerId, leaseDurationMs, metrics: checkpoints.metrics });
+    this.#backend = backend({ workerId: this.workerId, leaseDurationMs });
     this.#definition = definition;
     this.#options = options;
-    this.#status = db.sqlite.prepare('SELECT status, error FROM tasks WHERE id = ?');
-    this.#setStatus = db.sqlite.prepare(`
-      INSERT INTO tasks (id, status, error, created_at, updated_at, lease_epoch) VALUES (@id, @status, @error, @now, @now, @epoch)
-      ON CONFLICT (id) DO UPDATE SET status = excluded.status, error = excluded.error, updated_at = excluded.updated_at,
-        lease_epoch = excluded.lease_epoch`);
-  }
-
-  status(taskId: string): { status: TaskStatus; error: string | null } | null {
-    return (this.#status.get(taskId) as { status: TaskStatus; error: string | null } | undefined) ?? null;
   }
 
   /**
@@ -126,27 +132,24 @@ export class TaskRunner<S> {
    */
   async run(taskId: string): Promise<TaskRunResult<S>> {
     assertId('taskId', taskId);
-    const done = this.#terminal(taskId);
+    const done = await this.#terminal(taskId);
     if (done) return done;
     const acquired = await this.#acquire(taskId);
     if ('result' in acquired) return acquired.result;
     let lease = acquired.lease;
     let lost: unknown;
-    const renew = (): void => {
+    const renew = async (): Promise<void> => {
       if (lost !== undefined) throw lost as Error; // only ever a LeaseLostError from renew()
       try {
-        lease = this.#leases.renew(lease);
+        lease = await this.#backend.leases.renew(lease as Lease);
       } catch (error) {
         lost = error;
         throw error;
       }
     };
     const timer = setInterval(() => {
-      try {
-        renew();
-      } catch {
-        // Remembered in `lost`: the run stops before its next step.
-      }
+      // A failure is remembered in `lost`: the run stops before its next step.
+      renew().catch(() => undefined);
     }, this.#renewIntervalMs);
     timer.unref();
     try {
@@ -156,9 +159,10 @@ export class TaskRunner<S> {
     }
   }
 
-  async #runSteps(taskId: string, lease: () => Lease<unknown>, renew: () => void): Promise<TaskRunResult<S>> {
+  async #runSteps(taskId: string, lease: () => Lease<unknown>, renew: () => Promise<void>): Promise<TaskRunResult<S>> {
+    const { checkpoints, tasks } = this.#backend;
     const steps = this.#definition.steps;
-    const last = this.#checkpoints.getLast<S>(taskId);
+    const last = (await checkpoints.getLast(taskId)) as Checkpoint<S> | null;
     let state = this.#definition.initialState;
     let next = 0;
     const resumedAfter = last?.step ?? null;
@@ -169,7 +173,7 @@ export class TaskRunner<S> {
         throw new TaskError(
           `task "${taskId}" has a checkpoint for step "${last.step}", which its definition does not contain`,
         );
-      const verification = last.verified ? null : this.#checkpoints.verify(last.id);
+      const verification = last.verified ? null : await checkpoints.verify(last.id);
       if (verification && !verification.ok) {
         return this.#fail(
           taskId,
@@ -183,12 +187,12 @@ export class TaskRunner<S> {
       state = last.state;
       next = index + 1;
     }
-    this.#writeStatus(taskId, lease(), 'running', null);
+    await tasks.writeStatus(taskId, lease(), 'running', null);
 
     for (let i = next; i < steps.length; i++) {
       const step = steps[i]!;
       // Still the owner? Checked (and the lease extended) before every step's side effects.
-      renew();
+      await renew();
       const context: StepContext = {
         taskId,
         stepIndex: i,
@@ -198,8 +202,10 @@ export class TaskRunner<S> {
       try {
         state = await step.run(state, context);
         crashPoint('task.after-step');
-        const pending = this.#checkpoints.begin(taskId, step.name, state);
-        const checkpoint = this.#checkpoints.commit<S>(pending, step.evidence?.(state, context), { lease: lease() });
+        const pending = checkpoints.begin(taskId, step.name, state);
+        const checkpoint = (await checkpoints.commit(pending, step.evidence?.(state, context), {
+          lease: lease(),
+        })) as Checkpoint<S>;
         executed.push(step.name);
         if (!checkpoint.verified && checkpoint.verification) {
           throw new CheckpointVerificationError(checkpoint.id, failuresOf(checkpoint.verification));
@@ -211,15 +217,15 @@ export class TaskRunner<S> {
         return this.#fail(taskId, lease(), state, resumedAfter, executed, error, step.name);
       }
     }
-    this.#finish(taskId, lease(), 'succeeded', null);
+    await tasks.finish(taskId, lease(), 'succeeded', null);
     return { taskId, status: 'succeeded', state, resumedAfter, executed, error: null };
   }
 
   /** The stored result of a task that has ended, or null. */
-  #terminal(taskId: string): TaskRunResult<S> | null {
-    const previous = this.status(taskId);
+  async #terminal(taskId: string): Promise<TaskRunResult<S> | null> {
+    const previous = await this.#backend.tasks.status(taskId);
     if (!previous || previous.status === 'running') return null;
-    const last = this.#checkpoints.getLast<S>(taskId);
+    const last = (await this.#backend.checkpoints.getLast(taskId)) as Checkpoint<S> | null;
     return {
       taskId,
       status: previous.status,
@@ -232,16 +238,17 @@ export class TaskRunner<S> {
 
   /** Takes the task's lease (creating its work item on first run), waiting if asked to. */
   async #acquire(taskId: string): Promise<{ lease: Lease<unknown> } | { result: TaskRunResult<S> }> {
+    const leases = this.#backend.leases;
     const itemId = `${TASK_LEASE_PREFIX}${taskId}`;
-    this.#leases.enqueue([{ id: itemId, taskId }]);
-    const deadline = performance.now() + (this.#options.waitTimeoutMs ?? 2 * this.#leases.leaseDurationMs);
+    await leases.enqueue([{ id: itemId, taskId }]);
+    const deadline = performance.now() + (this.#options.waitTimeoutMs ?? 2 * leases.leaseDurationMs);
     for (;;) {
-      const lease = this.#leases.acquire(itemId);
+      const lease = await leases.acquire(itemId);
       if (lease) return { lease };
       // The holder may have just finished the task.
-      const done = this.#terminal(taskId);
+      const done = await this.#terminal(taskId);
       if (done) return { result: done };
-      const item = this.#leases.get(itemId);
+      const item = await leases.get(itemId);
       const busy = new TaskBusyError(taskId, item?.leaseHolder ?? null, item?.leaseExpiresAt ?? null);
       const left = deadline - performance.now();
       if (this.#options.onBusy !== 'wait' || left <= 0) throw busy;
@@ -250,24 +257,7 @@ export class TaskRunner<S> {
     }
   }
 
-  #writeStatus(taskId: string, lease: Lease<unknown>, status: TaskStatus, error: string | null): void {
-    const now = this.#db.clock.now();
-    this.#db.writeTransaction(() => {
-      this.#db.fencing.check(lease, 'task-status', now);
-      this.#setStatus.run({ id: taskId, status, error, now, epoch: lease.epoch });
-    });
-  }
-
-  /** Records the terminal status and completes the task's lease in one transaction. */
-  #finish(taskId: string, lease: Lease<unknown>, status: 'succeeded' | 'failed', error: string | null): void {
-    const now = this.#db.clock.now();
-    this.#db.writeTransaction(() => {
-      this.#writeStatus(taskId, lease, status, error);
-      this.#leases.completeIn(lease, JSON.stringify({ status }), now);
-    });
-  }
-
-  #fail(
+  async #fail(
     taskId: string,
     lease: Lease<unknown>,
     state: S,
@@ -275,10 +265,73 @@ export class TaskRunner<S> {
     executed: string[],
     error: unknown,
     step?: string,
-  ): TaskRunResult<S> {
+  ): Promise<TaskRunResult<S>> {
     const message = `${step ? `step "${step}": ` : ''}${error instanceof Error ? error.message : String(error)}`;
-    this.#finish(taskId, lease, 'failed', message);
+    await this.#backend.tasks.finish(taskId, lease, 'failed', message);
     return { taskId, status: 'failed', state, resumedAfter, executed, error: message };
+  }
+}
+
+/** TaskRunner on the SQLite layer: statuses in its tasks table, each write fenced in the same transaction. */
+export class TaskRunner<S> extends TaskRunnerCore<S> {
+  readonly #store: SqliteTaskStore;
+
+  constructor(
+    db: AgentDatabase,
+    checkpoints: CheckpointManager,
+    definition: TaskDefinition<S>,
+    options: TaskRunnerOptions<S> = {},
+  ) {
+    const store = new SqliteTaskStore(db);
+    super(definition, options, (lease) => {
+      const leases = new LeaseManager(db, { ...lease, metrics: checkpoints.metrics });
+      store.leases = leases;
+      return { checkpoints, leases, tasks: store };
+    });
+    this.#store = store;
+  }
+
+  status(taskId: string): { status: TaskStatus; error: string | null } | null {
+    return this.#store.status(taskId);
+  }
+}
+
+class SqliteTaskStore implements TaskStore {
+  readonly #db: AgentDatabase;
+  readonly #status: Statement;
+  readonly #setStatus: Statement;
+  /** The runner's lease manager: finish() completes the task's lease in its own transaction. */
+  leases: LeaseManager | undefined;
+
+  constructor(db: AgentDatabase) {
+    this.#db = db;
+    this.#status = db.sqlite.prepare('SELECT status, error FROM tasks WHERE id = ?');
+    this.#setStatus = db.sqlite.prepare(`
+      INSERT INTO tasks (id, status, error, created_at, updated_at, lease_epoch) VALUES (@id, @status, @error, @now, @now, @epoch)
+      ON CONFLICT (id) DO UPDATE SET status = excluded.status, error = excluded.error, updated_at = excluded.updated_at,
+        lease_epoch = excluded.lease_epoch`);
+  }
+
+  status(taskId: string): { status: TaskStatus; error: string | null } | null {
+    return (this.#status.get(taskId) as { status: TaskStatus; error: string | null } | undefined) ?? null;
+  }
+
+  writeStatus(taskId: string, lease: Lease<unknown>, status: TaskStatus, error: string | null): void {
+    const now = this.#db.clock.now();
+    this.#db.writeTransaction(() => {
+      this.#db.fencing.check(lease, 'task-status', now);
+      this.#setStatus.run({ id: taskId, status, error, now, epoch: lease.epoch });
+    });
+  }
+
+  finish(taskId: string, lease: Lease<unknown>, status: 'succeeded' | 'failed', error: string | null): void {
+    const now = this.#db.clock.now();
+    const leases = this.leases;
+    if (!leases) throw new Error('the task store was used before its runner set its lease manager');
+    this.#db.writeTransaction(() => {
+      this.writeStatus(taskId, lease, status, error);
+      leases.completeIn(lease, JSON.stringify({ status }), now);
+    });
   }
 }
 
