@@ -227,7 +227,7 @@ const run = await runDeclared(selected, {
   seed,
   signal: interrupt.signal,
   subjects,
-  ...(pgUrl !== undefined ? { pgUrl } : {}),
+  pgUrl,
   onStart: (d, i, subject) =>
     progress.start(
       `${d.category}/${runKey(d.id, subject)}`,

@@ -166,17 +166,22 @@ async function cycle(leases: PgLeases, jobs: number): Promise<void> {
 }
 
 async function pipelined(leases: PgLeases, jobs: number): Promise<void> {
-  let completing: Promise<unknown> = Promise.resolve();
+  // The previous batch's completion, which never rejects (its failure is its value), so it is never unhandled while
+  // the next batch is acquired.
+  let completing: Promise<Error | undefined> = Promise.resolve(undefined);
   for (let done = 0; done < jobs; ) {
     const batch = await leases.acquireBatch(Math.min(10, jobs - done));
     if (batch.length === 0) throw new Error('the queue ran dry');
-    await completing;
-    completing = leases.completeBatch(batch).then((refused) => {
-      if (refused.length > 0) throw new Error(`${refused.length} lease(s) refused`);
-    });
+    const failed = await completing;
+    if (failed) throw failed;
+    completing = leases.completeBatch(batch).then(
+      (refused) => (refused.length > 0 ? new Error(`${refused.length} lease(s) refused`) : undefined),
+      (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+    );
     done += batch.length;
   }
-  await completing;
+  const failed = await completing;
+  if (failed) throw failed;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Fault } from '../schema.js';
 import { SUBJECT_VARIABLE, type SubjectConfig } from '../subjects/subject.js';
-import { DEFAULT_PG_URL } from '../subjects/pg-server.js';
+import { pgUrl } from '../subjects/pg-server.js';
 import type { Injector } from './injector.js';
 import { TcpProxy } from './tcp-proxy.js';
 
@@ -11,19 +11,19 @@ function describe(fault: NetworkFault): string {
   return fault.mode === 'reset' ? 'resets every connection' : `delays every chunk by ${fault.latencyMs} ms`;
 }
 
-/** Each run's proxy, by fault. */
-const proxies = new WeakMap<NetworkFault, TcpProxy>();
+/**
+ * Each run's proxies, one per target: every network fault on a target acts on the same proxy, so its workers'
+ * connections see each fault in turn. Keyed by the run's subject object (one per run).
+ */
+const proxies = new WeakMap<SubjectConfig, Map<string, TcpProxy>>();
 
-/** The server's address: from the subject's URL, else the PG* variables, else the default URL's. */
-function serverOf(subject: SubjectConfig): { url: URL; host: string; port: number } {
-  const env = process.env;
-  const url = new URL(
-    subject.pgUrl ??
-      (env.PGHOST !== undefined || env.PGPORT !== undefined
-        ? `postgresql://${env.PGUSER ?? 'postgres'}@${env.PGHOST ?? '127.0.0.1'}:${env.PGPORT ?? '5432'}/${env.PGDATABASE ?? env.PGUSER ?? 'postgres'}`
-        : DEFAULT_PG_URL),
-  );
-  return { url, host: url.hostname, port: Number(url.port || 5432) };
+function proxyOf(subject: SubjectConfig, target: string): TcpProxy | undefined {
+  return proxies.get(subject)?.get(target);
+}
+
+/** The server's URL as the subject has it now (a pg-crash set-up may have pointed it at its own server). */
+function serverOf(subject: SubjectConfig): URL {
+  return new URL(pgUrl(subject.pgUrl));
 }
 
 /**
@@ -33,23 +33,30 @@ function serverOf(subject: SubjectConfig): { url: URL; host: string; port: numbe
  */
 export const network: Injector<NetworkFault> = {
   async setup(fault, context) {
-    const { host, port } = serverOf(context.subject);
-    const proxy = await TcpProxy.start(host, port);
-    proxies.set(fault, proxy);
+    const byTarget = proxies.get(context.subject) ?? new Map<string, TcpProxy>();
+    proxies.set(context.subject, byTarget);
+    if (byTarget.has(fault.target)) return undefined;
+    // The upstream is looked up per connection, when every set-up has run.
+    const proxy = await TcpProxy.start(() => {
+      const url = serverOf(context.subject);
+      return { host: url.searchParams.get('host') ?? url.hostname, port: Number(url.port || 5432) };
+    });
+    byTarget.set(fault.target, proxy);
     return () => proxy.close();
   },
 
   workerEnv(fault, worker, subject) {
-    const proxy = proxies.get(fault);
+    const proxy = proxyOf(subject, fault.target);
     if (!proxy || (worker.group !== fault.target && worker.id !== fault.target)) return undefined;
-    const { url } = serverOf(subject);
+    const url = serverOf(subject);
     url.hostname = '127.0.0.1';
     url.port = String(proxy.port);
+    url.searchParams.delete('host');
     return { [SUBJECT_VARIABLE]: JSON.stringify({ ...subject, pgUrl: url.toString() }) };
   },
 
   inject(fault, rt) {
-    const proxy = proxies.get(fault);
+    const proxy = proxyOf(rt.subject, fault.target);
     if (!proxy) throw new Error('network: the proxy was not set up');
     const affected =
       fault.mode === 'reset'
@@ -59,29 +66,30 @@ export const network: Injector<NetworkFault> = {
   },
 
   heal(fault, rt) {
-    const proxy = proxies.get(fault);
-    if (!proxy || fault.mode === 'reset') return;
+    const proxy = proxyOf(rt.subject, fault.target);
+    if (!proxy || fault.mode === 'reset' || proxy.mode.kind === 'pass') return;
     const before = proxy.connections;
     proxy.set({ kind: 'pass' });
     rt.healed(`proxy of ${fault.target} passes bytes again (${before} connection(s))`);
   },
 
   /**
-   * A reset fired if it reset a connection; a black hole or a delay, set for open and future connections alike, if
-   * a worker of the target committed through the proxy afterwards.
+   * A reset fired if it reset a connection; a black hole if it held one; a delay if a commit of the target afterwards
+   * took at least two delays (a round trip through the proxy).
    */
   fired(fault, history, index) {
     const injected = history
       .select('fault.injected', { where: { fault: 'network', target: fault.target } })
       .find((e) => e.detail.includes(describe(fault)));
     if (!injected) return { fired: false, detail: `fault #${index}: never injected` };
-    if (fault.mode === 'reset')
+    if (fault.mode !== 'latency')
       return injected.affected > 0
         ? { fired: true, detail: injected.detail }
-        : { fired: false, detail: `${injected.detail}: nothing to reset` };
+        : { fired: false, detail: `${injected.detail}: no connection to act on` };
     const through = history.select('checkpoint.committed', { worker: fault.target }).filter((c) => c.t > injected.t);
-    return through.length > 0 || injected.affected > 0
-      ? { fired: true, detail: `${injected.detail}; ${through.length} commit(s) through it afterwards` }
-      : { fired: false, detail: `${injected.detail}, and no commit of ${fault.target} went through it` };
+    const slowed = through.filter((c) => c.latencyMs >= 2 * fault.latencyMs);
+    return slowed.length > 0
+      ? { fired: true, detail: `${injected.detail}; ${slowed.length} commit(s) took ≥ ${2 * fault.latencyMs} ms` }
+      : { fired: false, detail: `${injected.detail}, but none of ${fault.target}'s commits was slowed` };
   },
 };

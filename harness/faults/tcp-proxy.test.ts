@@ -18,7 +18,7 @@ async function echoBehindProxy(): Promise<{ server: Server; proxy: TcpProxy; por
   await once(server, 'listening');
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  const proxy = await TcpProxy.start('127.0.0.1', port);
+  const proxy = await TcpProxy.start(() => ({ host: '127.0.0.1', port }));
   return { server, proxy, port, reached };
 }
 

@@ -1,4 +1,5 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 
 export type ProxyMode = { kind: 'pass' } | { kind: 'blackhole' } | { kind: 'latency'; ms: number };
 
@@ -16,11 +17,14 @@ export class TcpProxy {
     this.#server = server;
   }
 
-  /** Listens on 127.0.0.1 at a free port and forwards each connection to host:port. */
-  static async start(host: string, port: number): Promise<TcpProxy> {
+  /** Listens on 127.0.0.1 at a free port and forwards each connection to the upstream `upstream()` names then. */
+  static async start(upstream: () => { host: string; port: number }): Promise<TcpProxy> {
     const server = createServer();
     const proxy = new TcpProxy(server);
-    server.on('connection', (client) => proxy.#accept(client, host, port));
+    server.on('connection', (client) => {
+      const { host, port } = upstream();
+      proxy.#accept(client, host, port);
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', resolve);
@@ -31,6 +35,10 @@ export class TcpProxy {
   get port(): number {
     const address = this.#server.address();
     return typeof address === 'object' && address ? address.port : 0;
+  }
+
+  get mode(): ProxyMode {
+    return this.#mode;
   }
 
   /** How many connections pass through it now. */
@@ -74,10 +82,14 @@ export class TcpProxy {
     const pair: [Socket, Socket] = [client, upstream];
     this.#pairs.add(pair);
     const forward = (from: Socket, to: Socket): void => {
+      // Chunks leave in the order they came: a chunk is never sent before one delayed ahead of it.
+      let lastDue = 0;
       from.on('data', (chunk) => {
-        const mode = this.#mode;
-        if (mode.kind === 'latency') setTimeout(() => to.write(chunk), mode.ms);
-        else to.write(chunk);
+        const now = performance.now();
+        const due = Math.max(lastDue, this.#mode.kind === 'latency' ? now + this.#mode.ms : now);
+        lastDue = due;
+        if (due <= now) to.write(chunk);
+        else setTimeout(() => to.write(chunk), due - now);
       });
     };
     forward(client, upstream);

@@ -3,6 +3,7 @@ import type { LoadedScenario } from '../load.js';
 import { resultKey, type TestResult } from '../result.js';
 import { runBenchmark } from './benchmark.js';
 import { runScenario } from './scenario.js';
+import { pgUrl } from '../subjects/pg-server.js';
 import { DEFAULT_SUBJECT, SUBJECTS, runKey, type SubjectName } from '../subjects/subject.js';
 
 export interface RunDeclaredOptions {
@@ -53,7 +54,7 @@ export async function runDeclared(
       declared.category === 'bench'
         ? await runBenchmark(declared.benchmark, {
             ...common,
-            ...(subjects.some((s) => SUBJECTS[s].postgres) ? { postgres: { url: options.pgUrl } } : {}),
+            ...(subjects.some((s) => SUBJECTS[s].postgres) ? { postgres: { url: pgUrl(options.pgUrl) } } : {}),
           })
         : await runScenario(declared.scenario, {
             ...common,

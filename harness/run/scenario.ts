@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { openDatabase, type AgentDatabase } from '../../src/index.js';
 import { CHECK_NEEDS, runCheck } from '../checks/index.js';
-import { freshSchemaName } from '../subjects/pg-server.js';
+import { freshSchemaName, pgUrl } from '../subjects/pg-server.js';
 import {
   DEFAULT_SUBJECT,
   DRIVERS,
@@ -78,6 +78,8 @@ class ScenarioRun {
   readonly #subject: SubjectConfig;
   #driver: SubjectDriver | undefined;
   #helperCount = 0;
+  /** Whether the run's folder (and PostgreSQL schema) is kept: it failed, or the caller asked. */
+  #keep = false;
   #aborted = false;
   #settle: () => void = () => undefined;
   readonly #settled = new Promise<void>((resolve) => (this.#settle = resolve));
@@ -94,8 +96,8 @@ class ScenarioRun {
     const name = options.subject ?? DEFAULT_SUBJECT;
     this.#subject = {
       name,
-      ...(options.pgUrl !== undefined ? { pgUrl: options.pgUrl } : {}),
-      ...(SUBJECTS[name].postgres ? { schema: freshSchemaName() } : {}),
+      // One explicit server for the harness, its faults and every worker of the run.
+      ...(SUBJECTS[name].postgres ? { pgUrl: pgUrl(options.pgUrl), schema: freshSchemaName() } : {}),
     };
   }
 
@@ -113,12 +115,18 @@ class ScenarioRun {
     } finally {
       await this.#tearDown();
     }
-    const { criteria, vacuity } = await this.#judge();
-    const outcome = this.#aborted
-      ? { state: 'failed' as const, reasons: ['interrupted'] }
-      : verdict(criteria, this.#reasons);
-    await this.#persist(outcome.state === 'failed' && !this.#aborted);
-    return this.#result(outcome, criteria, vacuity);
+    let judged: { criteria: CriterionResult[]; vacuity: VacuityResult[] } = { criteria: [], vacuity: [] };
+    let outcome: Outcome = { state: 'failed', reasons: ['interrupted'] };
+    try {
+      judged = await this.#judge();
+      if (!this.#aborted) outcome = verdict(judged.criteria, this.#reasons);
+    } catch (error) {
+      outcome = { state: 'failed', reasons: [`harness error while judging: ${(error as Error).message}`] };
+    } finally {
+      // Teardowns run whatever happened: a throwaway server or a proxy must not outlive the run.
+      await this.#persist(outcome.state === 'failed' && !this.#aborted);
+    }
+    return this.#result(outcome, judged.criteria, judged.vacuity);
   }
 
   /** A subject without what the scenario needs, or a fault that cannot run here: not applicable, never passed. */
@@ -148,8 +156,13 @@ class ScenarioRun {
     this.#db = openDatabase(join(this.#runDir, 'agentos.db'));
     const driver = await DRIVERS[this.#subject.name]();
     this.#driver = driver;
-    // Dropped after judging, before the faults' teardowns (a throwaway server must still be up to drop from).
-    this.#teardowns.unshift(() => driver.drop(this.#subject));
+    // Dropped after judging, before the faults' teardowns (a throwaway server must still be up to drop from); a
+    // failed run's schema is kept for inspection, like its run folder.
+    this.#teardowns.unshift(async () => {
+      if (!this.#keep) await driver.drop(this.#subject);
+      else if (this.#subject.schema !== undefined)
+        this.#progress(`schema ${this.#subject.schema} kept on ${this.#subject.pgUrl ?? 'the server'} for inspection`);
+    });
     await driver.prepare(this.#subject, this.#runDir);
   }
 
@@ -292,6 +305,7 @@ class ScenarioRun {
 
   /** Writes the history beside the reports, runs the faults' teardowns and removes the run folder unless it is kept. */
   async #persist(keep: boolean): Promise<void> {
+    this.#keep = keep || (this.#options.keepRunDir ?? false);
     this.#db?.close();
     if (this.#runDir) writeFileSync(join(this.#runDir, 'history.jsonl'), this.#history.toJsonl());
     persistHistory(this.#key, this.#history, this.#options.runsDir);

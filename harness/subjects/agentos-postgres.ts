@@ -102,6 +102,10 @@ export async function holdTableLock(
     // pg_sleep holds the lock for a fixed time: the fault itself, not a synchronisation wait.
     await client.query('SELECT pg_sleep($1)', [holdMs / 1000]);
     await client.query('COMMIT');
+  } catch (error) {
+    // Never back to the pool inside a failed transaction.
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
   } finally {
     client.off('error', ignore);
     client.release();

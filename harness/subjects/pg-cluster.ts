@@ -59,8 +59,15 @@ export class ThrowawayCluster {
     mkdirSync(dir, { recursive: true });
     if (process.getuid?.() === 0) chownSync(dir, uidOf('postgres'), gidOf('postgres'));
     const cluster = new ThrowawayCluster(dir, await freePort(), binaries.bindir);
-    await cluster.#run('initdb', ['-D', cluster.#data, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8']);
-    await cluster.#startServer();
+    try {
+      await cluster.#run('initdb', ['-D', cluster.#data, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8']);
+      await cluster.#startServer();
+    } catch (error) {
+      // Whatever started is stopped, and the folder goes.
+      await cluster.stop().catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+      throw error;
+    }
     return cluster;
   }
 

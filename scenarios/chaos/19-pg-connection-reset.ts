@@ -8,7 +8,7 @@ export default defineScenario({
   seedTest: '—',
   procedure: [
     'Workers "far" (2) connect through a TCP proxy that delays every chunk by 20 ms; worker "near" connects directly. Each commits 40 checkpoints to its own task, recording every commit as an operation.',
-    'After 30 acknowledged commits, the proxy resets every connection of the far workers (RST to both ends); a commit in flight fails with its outcome unknown.',
+    'After 10 acknowledged commits of the far workers, the proxy resets every connection of the far workers (RST to both ends); a commit in flight fails with its outcome unknown.',
     'The far workers reconnect through the proxy and finish; the harness checks every operation against what the subject stores.',
   ],
   workers: [
@@ -22,7 +22,12 @@ export default defineScenario({
   ],
   faults: [
     { kind: 'network', target: 'far', mode: 'latency', latencyMs: 20, inject: 'start' },
-    { kind: 'network', target: 'far', mode: 'reset', inject: { after: { kind: 'checkpoint.committed', count: 30 } } },
+    {
+      kind: 'network',
+      target: 'far',
+      mode: 'reset',
+      inject: { after: { kind: 'checkpoint.committed', worker: 'far', count: 10 } },
+    },
   ],
   criteria: [
     {

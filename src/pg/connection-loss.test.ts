@@ -8,6 +8,7 @@ describe('connectionLoss', () => {
     expect(connectionLoss(withCode('ECONNREFUSED'))).toEqual({ inDoubt: false });
     expect(connectionLoss(withCode('57P03', 'the database system is starting up'))).toEqual({ inDoubt: false });
     expect(connectionLoss(new Error('timeout exceeded when trying to connect'))).toEqual({ inDoubt: false });
+    expect(connectionLoss(withCode('53300', 'sorry, too many clients already'))).toEqual({ inDoubt: false });
   });
 
   it('says a statement may have been committed when the connection died under it', () => {
@@ -16,6 +17,7 @@ describe('connectionLoss', () => {
       inDoubt: true,
     });
     expect(connectionLoss(withCode('08006'))).toEqual({ inDoubt: true });
+    expect(connectionLoss(withCode('EHOSTUNREACH'))).toEqual({ inDoubt: true });
     expect(connectionLoss(new Error('Connection terminated unexpectedly'))).toEqual({ inDoubt: true });
   });
 

@@ -1,7 +1,13 @@
-/** Socket errors of a connection that was never made: nothing was sent. */
-const NEVER_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', '57P03']);
-/** Socket errors and server codes of a connection lost mid-statement (57P01–02: shutdown; 08xxx: connection). */
-const LOST = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02']);
+/**
+ * A connection that was never made, so nothing was sent: refused, a name that does not resolve, a server starting up
+ * (57P03) or out of connection slots (53300).
+ */
+const NEVER_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', '57P03', '53300']);
+/**
+ * A connection lost, maybe mid-statement (57P01–02: shutdown; 08xxx: connection). EHOSTUNREACH and ENETUNREACH are
+ * here too: an established socket reports them when its retransmissions fail.
+ */
+const LOST = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', '57P01', '57P02']);
 
 /**
  * Whether `error` (from pg) means the connection to the server failed or died, and if so whether a statement may

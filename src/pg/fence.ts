@@ -1,13 +1,27 @@
-import type { LeaseLostError, LeasedOperation } from '../errors.js';
+import { LeaseLostError, type LeasedOperation } from '../errors.js';
 import { leaseLost, type Fence, type LeasedItemState } from '../fencing.js';
 import type { PgDatabase } from './db.js';
 
-/** The LeaseLostError for a write the server refused, describing the item as it is now by the server's clock. */
+/**
+ * The LeaseLostError for a write the server refused, describing the item as it is now by the server's clock. The
+ * refusal stands even when that description cannot be read (the write is known not to have happened).
+ */
 export async function refusal(db: PgDatabase, fence: Fence, operation: LeasedOperation): Promise<LeaseLostError> {
-  const [row] = await db.query<LeasedItemState & { now: number }>(
-    `SELECT epoch, status, lease_holder, lease_expires_at, agentos_now_ms() AS now FROM work_items WHERE id = $1`,
-    [fence.itemId],
-  );
-  // Without a row, the message says the item does not exist and uses no time.
-  return leaseLost(fence, operation, row, row?.now ?? 0);
+  try {
+    const [row] = await db.query<LeasedItemState & { now: number }>(
+      `SELECT epoch, status, lease_holder, lease_expires_at, agentos_now_ms() AS now FROM work_items WHERE id = $1`,
+      [fence.itemId],
+    );
+    // Without a row, the message says the item does not exist and uses no time.
+    return leaseLost(fence, operation, row, row?.now ?? 0);
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    return new LeaseLostError(
+      fence.itemId,
+      fence.epoch,
+      fence.workerId,
+      operation,
+      `its state could not be read (${why})`,
+    );
+  }
 }

@@ -16,9 +16,8 @@ export function useTempPg(): (options?: { maxConnections?: number }) => Promise<
     }
   });
   return async (options = {}) => {
-    const url = pgUrl();
     const db = await openPgDatabase({
-      ...(url !== undefined ? { connectionString: url } : {}),
+      connectionString: pgUrl(),
       schema: freshSchemaName('agentos_test'),
       ...options,
     });

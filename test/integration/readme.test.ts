@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { loadScenarios } from '../../harness/load.js';
 import { runScenario } from '../../harness/run/scenario.js';
 import { ROOT } from '../../harness/workers/build.js';
-import { pgUrl } from '../../harness/subjects/pg-server.js';
+import { DEFAULT_PG_URL, pgUrl } from '../../harness/subjects/pg-server.js';
 import { useTempDir } from '../helpers/temp-db.js';
 import { pgSkipReason } from '../helpers/temp-pg.js';
 
@@ -38,7 +38,11 @@ describe('README', () => {
     const command = /pnpm tsx (examples\/postgres\.ts \S+)/.exec(guide);
     expect(command).not.toBeNull();
     const [script = '', url = ''] = command?.[1]?.split(' ') ?? [];
-    const { stdout } = await execa('tsx', [script, pgUrl() ?? url], { cwd: ROOT, preferLocal: true });
+    // The guide's URL is this machine's server; elsewhere the one the PG* variables name.
+    const { stdout } = await execa('tsx', [script, url === DEFAULT_PG_URL ? pgUrl() : url], {
+      cwd: ROOT,
+      preferLocal: true,
+    });
     expect(stdout).toContain('host-b took job-1 at epoch 2');
     expect(stdout).toMatch(/host-a's late write refused: .*epoch 1 refused: the item is now at epoch 2/);
   });

@@ -16,11 +16,10 @@ describe('scenarios against other subjects', () => {
   async function run(id: string, subject: SubjectName): Promise<ScenarioResult> {
     const d = declared.find((x) => x.id === id);
     if (d?.category !== 'chaos') throw new Error(`${id} is not a declared chaos scenario`);
-    const url = pgUrl();
     return runScenario(d.scenario, {
       seed: 11,
       subject,
-      ...(url !== undefined ? { pgUrl: url } : {}),
+      pgUrl: pgUrl(),
       runsDir: join(tempDir(), 'runs'),
     });
   }
