@@ -4,3 +4,4 @@ export { PgLeaseManager } from './leases.js';
 export { PgRecoverySweep, type PgSweepStats, type PgRecoverySweepOptions } from './recovery.js';
 export { connectionLoss } from './connection-loss.js';
 export { PgLLMOutputCache } from './llm-cache.js';
+export { PgTaskRunner } from './task-runner.js';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { pgSkipReason, useTempPg } from '../../test/helpers/temp-pg.js';
-import { DatabaseOpenError, LeaseLostError, SchemaTooNewError } from '../errors.js';
+import { DatabaseOpenError, LeaseLostError, SchemaTooNewError, TaskBusyError } from '../errors.js';
 import { LLMOutputCache } from '../llm-cache.js';
 import { InvalidArgumentError } from '../validate.js';
 import {
@@ -8,6 +8,7 @@ import {
   PgLLMOutputCache,
   PgLeaseManager,
   PgRecoverySweep,
+  PgTaskRunner,
   openPgDatabase,
   type PgDatabase,
 } from './index.js';
@@ -37,9 +38,9 @@ describe.skipIf(pgSkipReason !== undefined)('PostgreSQL backend', () => {
       const again = await Promise.all(
         [1, 2, 3].map(() => openPgDatabase({ connectionString: poolUrl(db), schema: db.schema })),
       );
-      expect(await db.schemaVersion()).toBe(1);
+      expect(await db.schemaVersion()).toBe(2);
       const applied = await db.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM schema_migrations');
-      expect(applied[0]?.n).toBe(1);
+      expect(applied[0]?.n).toBe(2);
       await Promise.all(again.map((d) => d.close()));
     });
 
@@ -50,7 +51,7 @@ describe.skipIf(pgSkipReason !== undefined)('PostgreSQL backend', () => {
         (e: unknown) => e,
       );
       expect(error).toBeInstanceOf(SchemaTooNewError);
-      expect((error as Error).message).toMatch(/version 99 .* up to 1/);
+      expect((error as Error).message).toMatch(/version 99 .* up to 2/);
       expect(await db.schemaVersion()).toBe(99);
     });
 
@@ -93,6 +94,70 @@ describe.skipIf(pgSkipReason !== undefined)('PostgreSQL backend', () => {
       for (let i = 0; i < 5; i++) await cm.commit(cm.begin('t', `s${i}`, i));
       expect(await cm.cleanup('t', 2)).toBe(3);
       expect((await cm.commit(cm.begin('t', 'next', 5))).seq).toBe(6);
+    });
+  });
+
+  describe('task runner', () => {
+    const step = (name: string, run?: () => Promise<void>) => ({
+      name,
+      run: async (trail: string[]) => {
+        await run?.();
+        return [...trail, name];
+      },
+    });
+
+    it('runs the steps in order, checkpointing each, and records the end with the lease completed', async () => {
+      const db = await openPg();
+      const cm = new PgCheckpointManager(db);
+      const runner = new PgTaskRunner(db, cm, { steps: [step('a'), step('b')], initialState: [] as string[] });
+      const result = await runner.run('t');
+      expect(result).toMatchObject({ status: 'succeeded', state: ['a', 'b'], executed: ['a', 'b'] });
+      expect((await cm.list('t')).map((c) => [c.seq, c.step])).toEqual([
+        [1, 'a'],
+        [2, 'b'],
+      ]);
+      expect(await runner.status('t')).toEqual({ status: 'succeeded', error: null });
+      expect((await new PgLeaseManager(db, { workerId: 'x' }).get('task:t'))?.status).toBe('completed');
+      expect((await runner.run('t')).executed).toEqual([]);
+    });
+
+    it('lets a second runner resume after the last checkpoint once the first lost its lease, and refuses the first', async () => {
+      const db = await openPg();
+      const cm = new PgCheckpointManager(db);
+      let entered = (): void => undefined;
+      const inStep = new Promise<void>((resolve) => (entered = resolve));
+      let release = (): void => undefined;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const first = new PgTaskRunner(
+        db,
+        cm,
+        { steps: [step('a'), step('b', async () => (entered(), gate))], initialState: [] as string[] },
+        { workerId: 'first' },
+      );
+      const firstRun = first.run('t');
+      await inStep;
+      await expect(
+        new PgTaskRunner(
+          db,
+          cm,
+          { steps: [step('a'), step('b')], initialState: [] as string[] },
+          { workerId: 'x' },
+        ).run('t'),
+      ).rejects.toThrow(TaskBusyError);
+      await expireOnServer(db, 'task:t');
+      const second = new PgTaskRunner(
+        db,
+        cm,
+        { steps: [step('a'), step('b')], initialState: [] as string[] },
+        {
+          workerId: 'second',
+        },
+      );
+      expect(await second.run('t')).toMatchObject({ status: 'succeeded', resumedAfter: 'a', executed: ['b'] });
+      release();
+      await expect(firstRun).rejects.toThrow(LeaseLostError);
+      expect((await cm.list('t')).map((c) => c.step)).toEqual(['a', 'b']);
+      expect(await first.status('t')).toEqual({ status: 'succeeded', error: null });
     });
   });
 

@@ -1,0 +1,106 @@
+import type { LeasedOperation } from '../errors.js';
+import type { Lease } from '../leases.js';
+import {
+  TaskRunnerCore,
+  type TaskDefinition,
+  type TaskRunnerOptions,
+  type TaskStatus,
+  type TaskStore,
+} from '../task-runner.js';
+import type { PgCheckpointManager } from './checkpoints.js';
+import type { PgDatabase } from './db.js';
+import { refusal } from './fence.js';
+import { PgLeaseManager } from './leases.js';
+
+const HELD = `id = $1 AND epoch = $2 AND lease_holder = $3 AND status = 'leased' AND lease_expires_at > agentos_now_ms()`;
+const UPSERT = `INSERT INTO tasks (id, status, error, created_at, updated_at, lease_epoch)
+    SELECT $4, $5, $6, agentos_now_ms(), agentos_now_ms(), $2 FROM fence
+    ON CONFLICT (id) DO UPDATE SET status = excluded.status, error = excluded.error,
+      updated_at = excluded.updated_at, lease_epoch = excluded.lease_epoch
+    RETURNING 1`;
+const LOG = (op: LeasedOperation, from: string): string =>
+  `INSERT INTO lease_log (item_id, epoch, holder, op, at) SELECT $1, $2, $3, '${op}', agentos_now_ms() FROM ${from}`;
+
+// The status, fenced: the task's lease row stays share-locked until the commit, as for a checkpoint.
+const WRITE_STATUS = `WITH fence AS (SELECT 1 FROM work_items WHERE ${HELD} FOR SHARE),
+  written AS (${UPSERT}),
+  log AS (${LOG('task-status', 'written')})
+  SELECT COUNT(*)::int AS n FROM written`;
+// The terminal status and the lease's completion in one statement: both happen, or (refused) neither.
+const FINISH = `WITH fence AS (
+    UPDATE work_items SET status = 'completed', lease_holder = NULL, lease_expires_at = NULL,
+      last_holder = lease_holder, result = $7, updated_at = agentos_now_ms()
+    WHERE ${HELD} RETURNING 1),
+  written AS (${UPSERT}),
+  log AS (${LOG('task-status', 'written')}),
+  completed AS (${LOG('complete', 'fence')})
+  SELECT COUNT(*)::int AS n FROM written`;
+
+/** TaskRunner on PostgreSQL: the same algorithm (TaskRunnerCore), with statuses and lease writes fenced in-statement. */
+export class PgTaskRunner<S> extends TaskRunnerCore<S> {
+  readonly #store: PgTaskStore;
+
+  constructor(
+    db: PgDatabase,
+    checkpoints: PgCheckpointManager,
+    definition: TaskDefinition<S>,
+    options: TaskRunnerOptions<S> = {},
+  ) {
+    const store = new PgTaskStore(db);
+    super(definition, options, (lease) => ({
+      checkpoints,
+      leases: new PgLeaseManager(db, { ...lease, metrics: checkpoints.metrics }),
+      tasks: store,
+    }));
+    this.#store = store;
+  }
+
+  status(taskId: string): Promise<{ status: TaskStatus; error: string | null } | null> {
+    return this.#store.status(taskId);
+  }
+}
+
+class PgTaskStore implements TaskStore {
+  readonly #db: PgDatabase;
+
+  constructor(db: PgDatabase) {
+    this.#db = db;
+  }
+
+  async status(taskId: string): Promise<{ status: TaskStatus; error: string | null } | null> {
+    const [row] = await this.#db.query<{ status: TaskStatus; error: string | null }>(
+      'SELECT status, error FROM tasks WHERE id = $1',
+      [taskId],
+    );
+    return row ?? null;
+  }
+
+  async writeStatus(taskId: string, lease: Lease<unknown>, status: TaskStatus, error: string | null): Promise<void> {
+    await this.#fenced(WRITE_STATUS, [taskId, status, error], lease, 'task-status', 'agentos.task.status');
+  }
+
+  async finish(
+    taskId: string,
+    lease: Lease<unknown>,
+    status: 'succeeded' | 'failed',
+    error: string | null,
+  ): Promise<void> {
+    const result = JSON.stringify({ status });
+    await this.#fenced(FINISH, [taskId, status, error, result], lease, 'complete', 'agentos.task.finish');
+  }
+
+  async #fenced(
+    sql: string,
+    values: unknown[],
+    lease: Lease<unknown>,
+    operation: LeasedOperation,
+    name: string,
+  ): Promise<void> {
+    const [row] = await this.#db.query<{ n: number }>(
+      sql,
+      [lease.itemId, lease.epoch, lease.workerId, ...values],
+      name,
+    );
+    if (!row || row.n === 0) throw await refusal(this.#db, lease, operation);
+  }
+}
