@@ -97,6 +97,11 @@ const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 
 async function migrate(pool: pg.Pool, schema: string, label: string): Promise<void> {
   const migrations = loadMigrations(MIGRATIONS_DIR);
+  // Up to date (the common case: every worker opening a migrated schema): one read, no lock that would queue them.
+  const current = await recordedVersion(pool);
+  if (current === migrations.length) return;
+  if (current !== undefined && current > migrations.length)
+    throw new SchemaTooNewError(label, current, migrations.length);
   const client = await pool.connect();
   // A checked-out client whose socket dies emits 'error'; unheard, that would end the process. Its query fails anyway.
   const ignore = (): void => undefined;
@@ -127,6 +132,18 @@ async function migrate(pool: pg.Pool, schema: string, label: string): Promise<vo
   } finally {
     client.off('error', ignore);
     client.release();
+  }
+}
+
+/** The newest migration recorded in the schema, or undefined when it has none yet. */
+async function recordedVersion(pool: pg.Pool): Promise<number | undefined> {
+  try {
+    const { rows } = await pool.query<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_migrations');
+    return rows[0]?.v ?? undefined;
+  } catch (error) {
+    // 42P01: no schema_migrations table in this schema yet.
+    if ((error as { code?: unknown }).code === '42P01') return undefined;
+    throw error;
   }
 }
 
