@@ -137,19 +137,25 @@ export class TaskRunnerCore<S> {
     const acquired = await this.#acquire(taskId);
     if ('result' in acquired) return acquired.result;
     let lease = acquired.lease;
-    let lost: unknown;
+    let lost: LeaseLostError | undefined;
     const renew = async (): Promise<void> => {
-      if (lost !== undefined) throw lost as Error; // only ever a LeaseLostError from renew()
+      if (lost !== undefined) throw lost;
       try {
         lease = await this.#backend.leases.renew(lease as Lease);
       } catch (error) {
-        lost = error;
+        // A lost lease stops the run; a server briefly out of reach does not (the next renewal may succeed).
+        if (error instanceof LeaseLostError) lost = error;
         throw error;
       }
     };
+    let renewing = false;
     const timer = setInterval(() => {
-      // A failure is remembered in `lost`: the run stops before its next step.
-      renew().catch(() => undefined);
+      // One renewal at a time: on a slow link, ticks do not pile up connections.
+      if (renewing) return;
+      renewing = true;
+      renew()
+        .catch(() => undefined)
+        .finally(() => (renewing = false));
     }, this.#renewIntervalMs);
     timer.unref();
     try {

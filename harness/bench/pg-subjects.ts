@@ -186,8 +186,9 @@ async function pipelined(leases: PgLeases, jobs: number): Promise<void> {
 
 /**
  * graphile-worker on the same server, as its users run it: a runner with `concurrency` workers and a no-op task,
- * over a queue filled up front. A sample waits for the next JOBS_PER_SAMPLE completions it reports. `best`: its
- * local queue of 10 (jobs fetched in batches) and batched completion.
+ * over a queue filled up front. A sample waits for the next JOBS_PER_SAMPLE `job:success` events. `best`: its local
+ * queue of 10 (jobs fetched in batches) and batched completion. This favours it a little: it reports a success before
+ * its completion is committed, and it keeps working between samples; our variants await every completion.
  */
 async function graphileWorker({ pgUrl }: PgBenchContext, concurrency: number, best: boolean): Promise<Subject> {
   const { Logger, makeWorkerUtils, run } = await import('graphile-worker');
@@ -197,39 +198,53 @@ async function graphileWorker({ pgUrl }: PgBenchContext, concurrency: number, be
   pgPool.on('error', () => undefined);
   const schema = freshSchemaName('graphile_bench');
   const logger = new Logger(() => () => undefined);
-  const utils = await makeWorkerUtils({ pgPool, schema, logger });
-  await utils.migrate();
-  await utils.addJobs(Array.from({ length: QUEUED_JOBS }, () => ({ identifier: 'noop', payload: {} })));
-  let completed = 0;
-  let waiting: { target: number; resolve: () => void } | undefined;
-  const runner = await run({
-    pgPool,
-    schema,
-    concurrency,
-    noHandleSignals: true,
-    logger,
-    taskList: { noop: async () => undefined },
-    ...(best ? { preset: { worker: { localQueue: { size: 10 }, completeJobBatchDelay: 0 } } } : {}),
-  });
-  runner.events.on('job:success', () => {
-    completed++;
-    if (waiting && completed >= waiting.target) {
-      waiting.resolve();
-      waiting = undefined;
-    }
-  });
-  return {
-    run: () =>
-      new Promise<void>((resolve) => {
-        waiting = { target: completed + JOBS_PER_SAMPLE, resolve };
-      }),
-    teardown: async () => {
-      await runner.stop();
-      await utils.release();
-      await pgPool.end();
-      await dropSchema(schema, pgUrl);
-    },
+  const cleanups: (() => Promise<unknown>)[] = [() => dropSchema(schema, pgUrl), () => pgPool.end()];
+  const teardown = async (): Promise<void> => {
+    // Each step runs whatever the ones before it did; the schema is dropped last.
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
   };
+  try {
+    const utils = await makeWorkerUtils({ pgPool, schema, logger });
+    cleanups.push(async () => utils.release());
+    await utils.migrate();
+    await utils.addJobs(Array.from({ length: QUEUED_JOBS }, () => ({ identifier: 'noop', payload: {} })));
+    let completed = 0;
+    let waiting: { target: number; resolve: () => void } | undefined;
+    const runner = await run({
+      pgPool,
+      schema,
+      concurrency,
+      noHandleSignals: true,
+      logger,
+      taskList: { noop: async () => undefined },
+      ...(best ? { preset: { worker: { localQueue: { size: 10 }, completeJobBatchDelay: 0 } } } : {}),
+    });
+    cleanups.push(() => runner.stop());
+    const stopped = runner.promise.then(() => {
+      throw new Error('the graphile-worker runner stopped');
+    });
+    stopped.catch(() => undefined);
+    runner.events.on('job:success', () => {
+      completed++;
+      if (waiting && completed >= waiting.target) {
+        waiting.resolve();
+        waiting = undefined;
+      }
+    });
+    return {
+      run: () => {
+        if (completed + JOBS_PER_SAMPLE > QUEUED_JOBS) throw new Error('the queue ran dry');
+        const sample = new Promise<void>((resolve) => {
+          waiting = { target: completed + JOBS_PER_SAMPLE, resolve };
+        });
+        return Promise.race([sample, stopped]);
+      },
+      teardown,
+    };
+  } catch (error) {
+    await teardown();
+    throw error;
+  }
 }
 
 /** The peer queue, graphile-worker 0.17, measured beside the layer's leases. */

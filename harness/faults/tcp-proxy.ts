@@ -78,7 +78,8 @@ export class TcpProxy {
   }
 
   #accept(client: Socket, host: string, port: number): void {
-    const upstream = connect(port, host);
+    // A host that is a directory is a Unix socket's, as libpq has it.
+    const upstream = host.startsWith('/') ? connect({ path: `${host}/.s.PGSQL.${port}` }) : connect(port, host);
     const pair: [Socket, Socket] = [client, upstream];
     this.#pairs.add(pair);
     const forward = (from: Socket, to: Socket): void => {

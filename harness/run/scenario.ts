@@ -161,7 +161,9 @@ class ScenarioRun {
     this.#teardowns.unshift(async () => {
       if (!this.#keep) await driver.drop(this.#subject);
       else if (this.#subject.schema !== undefined)
-        this.#progress(`schema ${this.#subject.schema} kept on ${this.#subject.pgUrl ?? 'the server'} for inspection`);
+        this.#progress(
+          `schema ${this.#subject.schema} not dropped, for inspection (on ${this.#subject.pgUrl ?? 'the server'}, unless that was a throwaway server)`,
+        );
     });
     await driver.prepare(this.#subject, this.#runDir);
   }
@@ -306,14 +308,17 @@ class ScenarioRun {
   /** Writes the history beside the reports, runs the faults' teardowns and removes the run folder unless it is kept. */
   async #persist(keep: boolean): Promise<void> {
     this.#keep = keep || (this.#options.keepRunDir ?? false);
-    this.#db?.close();
-    if (this.#runDir) writeFileSync(join(this.#runDir, 'history.jsonl'), this.#history.toJsonl());
-    persistHistory(this.#key, this.#history, this.#options.runsDir);
-    for (const teardown of this.#teardowns) {
-      try {
-        await teardown();
-      } catch (error) {
-        this.#progress(`fault teardown failed: ${error instanceof Error ? error.message : String(error)}`);
+    try {
+      this.#db?.close();
+      if (this.#runDir) writeFileSync(join(this.#runDir, 'history.jsonl'), this.#history.toJsonl());
+      persistHistory(this.#key, this.#history, this.#options.runsDir);
+    } finally {
+      for (const teardown of this.#teardowns) {
+        try {
+          await teardown();
+        } catch (error) {
+          this.#progress(`fault teardown failed: ${error instanceof Error ? error.message : String(error)}`);
+        }
       }
     }
     if (this.#runDir && !keep && !this.#options.keepRunDir) rmSync(this.#runDir, { recursive: true, force: true });

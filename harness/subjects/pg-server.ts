@@ -19,7 +19,7 @@ export function pgUrl(given?: string): string {
   const host = env.PGHOST ?? url.hostname;
   // A socket directory is passed as a parameter: a URL has no place for a path as its host.
   if (host.startsWith('/')) url.searchParams.set('host', host);
-  else url.hostname = host;
+  else url.hostname = host.includes(':') ? `[${host}]` : host;
   return url.toString();
 }
 

@@ -109,7 +109,12 @@ describe.skipIf(pgSkipReason !== undefined)('PostgreSQL backend', () => {
     it('runs the steps in order, checkpointing each, and records the end with the lease completed', async () => {
       const db = await openPg();
       const cm = new PgCheckpointManager(db);
-      const runner = new PgTaskRunner(db, cm, { steps: [step('a'), step('b')], initialState: [] as string[] });
+      const runner = new PgTaskRunner(
+        db,
+        cm,
+        { steps: [step('a'), step('b')], initialState: [] as string[] },
+        { workerId: 'r' },
+      );
       const result = await runner.run('t');
       expect(result).toMatchObject({ status: 'succeeded', state: ['a', 'b'], executed: ['a', 'b'] });
       expect((await cm.list('t')).map((c) => [c.seq, c.step])).toEqual([
@@ -119,6 +124,17 @@ describe.skipIf(pgSkipReason !== undefined)('PostgreSQL backend', () => {
       expect(await runner.status('t')).toEqual({ status: 'succeeded', error: null });
       expect((await new PgLeaseManager(db, { workerId: 'x' }).get('task:t'))?.status).toBe('completed');
       expect((await runner.run('t')).executed).toEqual([]);
+      // In commit order, the completion last: no write may follow it at the same epoch.
+      expect(await leaseLog(db, 'task:t')).toEqual([
+        'acquire@1:r',
+        'task-status@1:r',
+        'renew@1:r',
+        'checkpoint@1:r',
+        'renew@1:r',
+        'checkpoint@1:r',
+        'task-status@1:r',
+        'complete@1:r',
+      ]);
     });
 
     it('lets a second runner resume after the last checkpoint once the first lost its lease, and refuses the first', async () => {

@@ -27,13 +27,16 @@ const WRITE_STATUS = `WITH fence AS (SELECT 1 FROM work_items WHERE ${HELD} FOR 
   log AS (${LOG('task-status', 'written')})
   SELECT COUNT(*)::int AS n FROM written`;
 // The terminal status and the lease's completion in one statement: both happen, or (refused) neither.
+// Its two log rows come from one ordered INSERT: the status is logged before the completion, as on SQLite (side
+// statements of one query run in an order of the server's choosing, and the checker allows no write after a complete).
 const FINISH = `WITH fence AS (
     UPDATE work_items SET status = 'completed', lease_holder = NULL, lease_expires_at = NULL,
       last_holder = lease_holder, result = $7, updated_at = agentos_now_ms()
     WHERE ${HELD} RETURNING 1),
   written AS (${UPSERT}),
-  log AS (${LOG('task-status', 'written')}),
-  completed AS (${LOG('complete', 'fence')})
+  log AS (INSERT INTO lease_log (item_id, epoch, holder, op, at)
+    SELECT $1, $2, $3, v.op, agentos_now_ms() FROM written, (VALUES (1, 'task-status'), (2, 'complete')) AS v (o, op)
+    ORDER BY v.o)
   SELECT COUNT(*)::int AS n FROM written`;
 
 /** TaskRunner on PostgreSQL: the same algorithm (TaskRunnerCore), with statuses and lease writes fenced in-statement. */

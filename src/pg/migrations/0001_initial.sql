@@ -47,8 +47,8 @@ CREATE INDEX work_items_pending ON work_items (created_at, id) WHERE status = 'p
 CREATE INDEX work_items_lease_expiry ON work_items (lease_expires_at) WHERE status = 'leased';
 
 -- Every acquisition, reclaim and write accepted under a lease, numbered by seq. An item's rows are inserted while its
--- work_items row is locked, so their order per item is the commit order (two writes at one epoch may share the lock;
--- their order does not matter to the checker). One index only: two per row cost a sixth of batched lease throughput.
+-- work_items row is locked, so their order per item is the commit order (two checkpoints at one epoch may share the
+-- lock, and either order is valid). One index only: two per row cost a sixth of batched lease throughput.
 CREATE TABLE lease_log (
   seq      bigserial NOT NULL,
   item_id  text    NOT NULL,
