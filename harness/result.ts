@@ -109,5 +109,5 @@ export function isPeer(result: TestResult): boolean {
 
 /** The run folder a failed scenario or stress test keeps for inspection (database, side-effect files); benchmarks keep none. */
 export function keptRunDir(result: TestResult): string | undefined {
-  return result.state === 'failed' && result.category !== 'bench' ? result.runDir : undefined;
+  return result.state === 'failed' && result.category !== 'bench' && !isPeer(result) ? result.runDir : undefined;
 }

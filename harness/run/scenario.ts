@@ -123,8 +123,9 @@ class ScenarioRun {
     } catch (error) {
       outcome = { state: 'failed', reasons: [`harness error while judging: ${(error as Error).message}`] };
     } finally {
-      // Teardowns run whatever happened: a throwaway server or a proxy must not outlive the run.
-      await this.#persist(outcome.state === 'failed' && !this.#aborted);
+      // Teardowns run whatever happened: a throwaway server or a proxy must not outlive the run. A failed run of ours
+      // keeps its folder and schema for inspection; a peer's findings are expected, and keep only their history.
+      await this.#persist(outcome.state === 'failed' && !this.#aborted && !SUBJECTS[this.#subject.name].peer);
     }
     return this.#result(outcome, judged.criteria, judged.vacuity);
   }

@@ -119,9 +119,16 @@ export class ThrowawayCluster {
 
   /** SIGSTOPs (or SIGCONTs) every server process: the server hangs with every connection open. */
   signal(signal: 'SIGSTOP' | 'SIGCONT'): number {
-    const pids = this.processes();
-    for (const pid of pids) process.kill(pid, signal);
-    return pids.length;
+    let signalled = 0;
+    for (const pid of this.processes()) {
+      try {
+        process.kill(pid, signal);
+        signalled++;
+      } catch {
+        // A backend that exited since it was listed.
+      }
+    }
+    return signalled;
   }
 
   /** Starts the server again after a crash: it replays its WAL before it accepts connections. */
