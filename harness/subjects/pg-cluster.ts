@@ -134,11 +134,7 @@ export class ThrowawayCluster {
   /** Starts the server again after a crash: it replays its WAL before it accepts connections. */
   async restart(): Promise<void> {
     // Not our children, so not waitable: watched until /proc no longer has them (SIGKILL lands within milliseconds).
-    await waitUntil(
-      () => this.#killed.every((pid) => !existsSync(`/proc/${pid}`)),
-      10_000,
-      'the killed server to exit',
-    );
+    await waitUntil(() => !this.#killed.some(alive), 10_000, 'the killed server to exit');
     this.#killed.length = 0;
     // What the dead server left behind: its pid file and its socket's lock file.
     rmSync(join(this.#data, 'postmaster.pid'), { force: true });
@@ -147,11 +143,19 @@ export class ThrowawayCluster {
     await this.#startServer();
   }
 
+  /** Stops the server and returns once none of its processes is left, then removes its folder. */
   async stop(): Promise<void> {
+    const processes = [...this.processes(), ...this.#killed];
     if (this.pid !== undefined) {
       this.signal('SIGCONT');
       await this.#run('pg_ctl', ['-D', this.#data, '-m', 'immediate', '-w', 'stop']).catch(() => this.crash());
     }
+    // Backends outlive their postmaster briefly; whatever has not exited in time is killed.
+    const gone = (): boolean => processes.every((pid) => !alive(pid));
+    await waitUntil(gone, 10_000, 'the server processes to exit').catch(async () => {
+      for (const pid of processes.filter(alive)) process.kill(pid, 'SIGKILL');
+      await waitUntil(gone, 10_000, 'the server processes to die');
+    });
     rmSync(this.dir, { recursive: true, force: true });
   }
 
@@ -177,6 +181,15 @@ export class ThrowawayCluster {
     if (process.getuid?.() === 0)
       await execa('runuser', ['-u', 'postgres', '--', command, ...args], { stdio: 'ignore' });
     else await execa(command, args, { stdio: 'ignore' });
+  }
+}
+
+/** Whether a process is still running (a zombie waiting to be reaped is not). */
+export function alive(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+  } catch {
+    return false;
   }
 }
 
