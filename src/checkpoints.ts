@@ -175,18 +175,7 @@ export class CheckpointManager implements CheckpointApi {
     this.#committed.add(pending);
     this.metrics.increment('checkpointsCommitted');
     this.metrics.checkpointCommitLatency.record(performance.now() - started);
-    return {
-      id: row.id,
-      taskId: pending.taskId,
-      seq: row.seq,
-      step: pending.step,
-      state: JSON.parse(pending.stateJson) as S,
-      evidence: evidence ?? null,
-      verified: verification?.ok ?? false,
-      verification,
-      createdAt: now,
-      verifiedAt: params.verifiedAt,
-    };
+    return committedCheckpoint<S>(pending, { ...row, createdAt: now }, evidence, verification);
   }
 
   /** The 'ack-before-commit' mutant: answers with the id and seq the insert would get, and inserts 50 ms later. */
@@ -251,6 +240,27 @@ export class CheckpointManager implements CheckpointApi {
     this.metrics.increment('verifications');
     if (!result.ok) this.metrics.increment('verificationFailures');
   }
+}
+
+/** What commit() returns, on either backend: the pending checkpoint as the store numbered and dated it. */
+export function committedCheckpoint<S>(
+  pending: PendingCheckpoint,
+  stored: { id: number; seq: number; createdAt: number },
+  evidence: EvidencePack | undefined,
+  verification: VerificationResult | null,
+): Checkpoint<S> {
+  return {
+    id: stored.id,
+    taskId: pending.taskId,
+    seq: stored.seq,
+    step: pending.step,
+    state: JSON.parse(pending.stateJson) as S,
+    evidence: evidence ?? null,
+    verified: verification?.ok ?? false,
+    verification,
+    createdAt: stored.createdAt,
+    verifiedAt: verification ? stored.createdAt : null,
+  };
 }
 
 export function fromRow<S>(row: CheckpointRow): Checkpoint<S> {

@@ -95,12 +95,45 @@ export interface LeaseManagerOptions {
   metrics?: Metrics;
 }
 
-interface LeaseRow {
+/** A row a lease was taken with, as either backend returns it. */
+export interface LeaseRow {
   id: string;
   task_id: string | null;
   payload: string;
   epoch: number;
   lease_expires_at: number;
+}
+
+export function leaseFromRow<P>(row: LeaseRow, workerId: string): Lease<P> {
+  return {
+    itemId: row.id,
+    taskId: row.task_id,
+    workerId,
+    epoch: row.epoch,
+    expiresAt: row.lease_expires_at,
+    payload: JSON.parse(row.payload) as P,
+  };
+}
+
+/** A lease manager's options, validated, with their defaults: the same for both backends. */
+export function leaseManagerSettings(options: LeaseManagerOptions): {
+  workerId: string;
+  leaseDurationMs: number;
+  metrics: Metrics;
+} {
+  assertId('workerId', options.workerId);
+  const leaseDurationMs = options.leaseDurationMs ?? 300_000;
+  assertPositiveInt('leaseDurationMs', leaseDurationMs);
+  return { workerId: options.workerId, leaseDurationMs, metrics: options.metrics ?? new Metrics() };
+}
+
+/** Work items to enqueue, validated: id, task id and serialised payload of each, in order. */
+export function workItemRows(items: WorkItemInput[]): [id: string, taskId: string | null, payload: string][] {
+  return items.map((item) => {
+    assertId('work item id', item.id);
+    if (item.taskId !== undefined) assertId('taskId', item.taskId);
+    return [item.id, item.taskId ?? null, serializeJson(item.payload ?? null, `payload of work item "${item.id}"`)];
+  });
 }
 
 /** Hands out work items under time-bounded, fenced leases. */
@@ -118,12 +151,11 @@ export class LeaseManager implements LeaseApi {
   readonly #get: Statement;
 
   constructor(db: AgentDatabase, options: LeaseManagerOptions) {
-    assertId('workerId', options.workerId);
-    const duration = options.leaseDurationMs ?? 300_000;
-    assertPositiveInt('leaseDurationMs', duration);
-    this.workerId = options.workerId;
-    this.leaseDurationMs = duration;
-    this.metrics = options.metrics ?? new Metrics();
+    ({
+      workerId: this.workerId,
+      leaseDurationMs: this.leaseDurationMs,
+      metrics: this.metrics,
+    } = leaseManagerSettings(options));
     this.#db = db;
     const s = db.sqlite;
     this.#enqueue = s.prepare(`
@@ -162,15 +194,7 @@ export class LeaseManager implements LeaseApi {
 
   /** Adds work items (ids already present are left as they are). Returns how many were added. */
   enqueue(items: WorkItemInput[]): number {
-    const rows = items.map((item) => {
-      assertId('work item id', item.id);
-      if (item.taskId !== undefined) assertId('taskId', item.taskId);
-      return [
-        item.id,
-        item.taskId ?? null,
-        serializeJson(item.payload ?? null, `payload of work item "${item.id}"`),
-      ] as const;
-    });
+    const rows = workItemRows(items);
     const now = this.#db.clock.now();
     return this.#db.writeTransaction(() => {
       let added = 0;
@@ -197,14 +221,7 @@ export class LeaseManager implements LeaseApi {
     if (!row) return null;
     crashPoint('lease.after-acquire');
     this.metrics.increment('leaseAcquisitions');
-    return {
-      itemId: row.id,
-      taskId: row.task_id,
-      workerId: this.workerId,
-      epoch: row.epoch,
-      expiresAt: row.lease_expires_at,
-      payload: JSON.parse(row.payload) as P,
-    };
+    return leaseFromRow<P>(row, this.workerId);
   }
 
   /** Extends the lease; throws LeaseLostError if it expired or another worker has taken the item since. */

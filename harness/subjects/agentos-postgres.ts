@@ -1,4 +1,5 @@
 import { openPgDatabase, PgCheckpointManager, PgLeaseManager, type PgDatabase } from '../../src/pg/index.js';
+import { inTransaction } from '../../src/pg/db.js';
 import { amcheck } from './amcheck.js';
 import { dropSchema } from './pg-server.js';
 import {
@@ -91,23 +92,10 @@ export async function holdTableLock(
   holdMs: number,
   onHeld: () => void,
 ): Promise<void> {
-  const client = await db.pool.connect();
-  // Its socket dying must fail the lock's query, not end the process with an unheard 'error' event.
-  const ignore = (): void => undefined;
-  client.on('error', ignore);
-  try {
-    await client.query('BEGIN');
+  await inTransaction(db.pool, async (client) => {
     await client.query(`LOCK TABLE ${table} IN EXCLUSIVE MODE`);
     onHeld();
     // pg_sleep holds the lock for a fixed time: the fault itself, not a synchronisation wait.
     await client.query('SELECT pg_sleep($1)', [holdMs / 1000]);
-    await client.query('COMMIT');
-  } catch (error) {
-    // Never back to the pool inside a failed transaction.
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.off('error', ignore);
-    client.release();
-  }
+  });
 }

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import {
   assertCommittable,
   beginCheckpoint,
+  committedCheckpoint,
   fromRow,
   type Checkpoint,
   type CheckpointRow,
@@ -101,18 +102,12 @@ export class PgCheckpointManager implements CheckpointApi {
     this.#committed.add(pending);
     this.metrics.increment('checkpointsCommitted');
     this.metrics.checkpointCommitLatency.record(performance.now() - started);
-    return {
-      id: row.id,
-      taskId: pending.taskId,
-      seq: row.seq,
-      step: pending.step,
-      state: JSON.parse(pending.stateJson) as S,
-      evidence: evidence ?? null,
-      verified: verification?.ok ?? false,
+    return committedCheckpoint<S>(
+      pending,
+      { id: row.id, seq: row.seq, createdAt: row.created_at },
+      evidence,
       verification,
-      createdAt: row.created_at,
-      verifiedAt: verification ? row.created_at : null,
-    };
+    );
   }
 
   /** Re-checks a stored checkpoint's evidence now and records the outcome. */

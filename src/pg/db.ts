@@ -102,12 +102,7 @@ async function migrate(pool: pg.Pool, schema: string, label: string): Promise<vo
   if (current === migrations.length) return;
   if (current !== undefined && current > migrations.length)
     throw new SchemaTooNewError(label, current, migrations.length);
-  const client = await pool.connect();
-  // A checked-out client whose socket dies emits 'error'; unheard, that would end the process. Its query fails anyway.
-  const ignore = (): void => undefined;
-  client.on('error', ignore);
-  try {
-    await client.query('BEGIN');
+  await inTransaction(pool, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`agentos-migrate:${schema}`]);
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -125,7 +120,23 @@ async function migrate(pool: pg.Pool, schema: string, label: string): Promise<vo
         [m.version, m.name],
       );
     }
+  });
+}
+
+/**
+ * Runs fn in a transaction on a connection of its own: committed if fn returns, rolled back if it throws, and the
+ * connection never goes back to the pool inside a failed transaction.
+ */
+export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  // A checked-out client whose socket dies emits 'error'; unheard, that would end the process. Its query fails anyway.
+  const ignore = (): void => undefined;
+  client.on('error', ignore);
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
     await client.query('COMMIT');
+    return result;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;

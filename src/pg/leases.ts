@@ -4,7 +4,11 @@ import type { LeasedOperation } from '../errors.js';
 import { serializeJson, type Json } from '../json-state.js';
 import {
   OWNERSHIP_PREFIXES,
+  leaseFromRow,
+  leaseManagerSettings,
   workItemFromRow,
+  workItemRows,
+  type LeaseRow,
   type Lease,
   type LeaseManagerOptions,
   type WorkItem,
@@ -15,14 +19,6 @@ import { Metrics } from '../metrics.js';
 import { InvalidArgumentError, assertId, assertPositiveInt } from '../validate.js';
 import type { PgDatabase } from './db.js';
 import { refusal } from './fence.js';
-
-interface LeaseRow {
-  id: string;
-  task_id: string | null;
-  payload: string;
-  epoch: number;
-  lease_expires_at: number;
-}
 
 const TAKE = `UPDATE work_items w SET status = 'leased', lease_holder = $1, lease_expires_at = agentos_now_ms() + $2,
     epoch = w.epoch + 1, attempts = w.attempts + 1, updated_at = agentos_now_ms()`;
@@ -87,27 +83,18 @@ export class PgLeaseManager implements LeaseApi {
   readonly #db: PgDatabase;
 
   constructor(db: PgDatabase, options: LeaseManagerOptions) {
-    assertId('workerId', options.workerId);
-    const duration = options.leaseDurationMs ?? 300_000;
-    assertPositiveInt('leaseDurationMs', duration);
-    this.workerId = options.workerId;
-    this.leaseDurationMs = duration;
-    this.metrics = options.metrics ?? new Metrics();
+    ({
+      workerId: this.workerId,
+      leaseDurationMs: this.leaseDurationMs,
+      metrics: this.metrics,
+    } = leaseManagerSettings(options));
     this.#db = db;
   }
 
   /** Adds work items (ids already present are left as they are). Returns how many were added. */
   async enqueue(items: WorkItemInput[]): Promise<number> {
-    const ids: string[] = [];
-    const tasks: (string | null)[] = [];
-    const payloads: string[] = [];
-    for (const item of items) {
-      assertId('work item id', item.id);
-      if (item.taskId !== undefined) assertId('taskId', item.taskId);
-      ids.push(item.id);
-      tasks.push(item.taskId ?? null);
-      payloads.push(serializeJson(item.payload ?? null, `payload of work item "${item.id}"`));
-    }
+    const validated = workItemRows(items);
+    const [ids, tasks, payloads] = [0, 1, 2].map((column) => validated.map((row) => row[column]));
     const rows = await this.#db.query<{ n: number }>(
       `WITH added AS (
          INSERT INTO work_items (id, task_id, payload, created_at, updated_at)
@@ -207,14 +194,7 @@ export class PgLeaseManager implements LeaseApi {
   #leased<P>(rows: LeaseRow[]): Lease<P>[] {
     if (rows.length > 0) crashPoint('lease.after-acquire');
     this.metrics.increment('leaseAcquisitions', rows.length);
-    return rows.map((row) => ({
-      itemId: row.id,
-      taskId: row.task_id,
-      workerId: this.workerId,
-      epoch: row.epoch,
-      expiresAt: row.lease_expires_at,
-      payload: JSON.parse(row.payload) as P,
-    }));
+    return rows.map((row) => leaseFromRow<P>(row, this.workerId));
   }
 
   async #lost(lease: Lease<unknown>, operation: LeasedOperation): Promise<Error> {
