@@ -74,9 +74,15 @@ export class ToolCallInProgressError extends AgentOSError {
     readonly key: string,
     readonly command: string,
     readonly ownerPid: number,
+    /** Where the owner runs, when it is another machine (PostgreSQL ledger). */
+    readonly ownerHost?: string,
   ) {
     super(
-      `tool call "${command}" (key ${key.slice(0, 12)}) is running in process ${ownerPid}; wait for it and call again to replay its result`,
+      ownerHost === undefined
+        ? `tool call "${command}" (key ${key.slice(0, 12)}) is running in process ${ownerPid}; wait for it and call again to replay its result`
+        : `tool call "${command}" (key ${key.slice(0, 12)}) was started by process ${ownerPid} on host "${ownerHost}", ` +
+            'which may still be running it; call again once it has finished to replay its result (if that process is ' +
+            'known to be gone, resolve the call with forget(), or run calls under a lease so its loss shows)',
     );
   }
 }

@@ -27,6 +27,18 @@ export function parseStatStartTime(stat: string): string | undefined {
 
 let bootId: string | null | undefined;
 
+/** This machine's boot id (Linux), or null where it cannot be read: the same for every process of one boot. */
+export function ownBootId(): string | null {
+  if (bootId === undefined) {
+    try {
+      bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    } catch {
+      bootId = null;
+    }
+  }
+  return bootId;
+}
+
 /**
  * When a process started, as an opaque string ("<boot id>:<start time in ticks>", Linux /proc), or undefined where
  * it cannot be read (another OS, /proc hidden, the process gone). Two processes with the same pid never share it.
@@ -41,14 +53,8 @@ export function processStartTime(pid: number): string | undefined {
   const ticks = parseStatStartTime(stat);
   if (ticks === undefined) return undefined;
   // The boot id tells apart a pid and start time seen again after a reboot.
-  if (bootId === undefined) {
-    try {
-      bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-    } catch {
-      bootId = null;
-    }
-  }
-  return bootId ? `${bootId}:${ticks}` : ticks;
+  const boot = ownBootId();
+  return boot ? `${boot}:${ticks}` : ticks;
 }
 
 /**

@@ -1,90 +1,32 @@
-import { createHash, type Hash } from 'node:crypto';
-import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { resolve } from 'node:path';
 import type { Statement } from 'better-sqlite3';
+import type { ToolLedgerApi } from './backend.js';
 import type { AgentDatabase } from './db.js';
-import type { Fence } from './fencing.js';
 import { isSameProcess, ownProcessStartTime } from './process-identity.js';
 import { crashPoint } from './crash-points.js';
 import { mutant } from './mutants.js';
 import { InDoubtToolCallError, LeaseLostError, ToolCallInProgressError, ToolSpawnError } from './errors.js';
-import { sha256Hex } from './evidence.js';
-import { canonicalJson } from './json-state.js';
 import { Metrics } from './metrics.js';
-import { InvalidArgumentError, assertId, assertPositiveInt } from './validate.js';
+import {
+  ToolCallIdentity,
+  checkCall,
+  ledgerLimits,
+  toolResult,
+  type Output,
+  type ToolLedgerOptions,
+  type ToolLedgerStats,
+  type ToolResult,
+  type ToolRunOptions,
+} from './tool-call.js';
+import { runInOwnGroup } from './tool-process.js';
 
-export interface ToolRunOptions {
-  cwd?: string;
-  /** Variables added to (or overriding) the ledger's base environment for the command; part of the call's identity. */
-  env?: Record<string, string>;
-  /**
-   * The call's identity, chosen by the caller: calls with the same key are the same call whatever their command,
-   * cwd and environment (the caller then answers for giving different calls different keys). Without it the identity
-   * is the command, the absolute cwd and the effective environment (process.env merged with env).
-   */
-  key?: string;
-  /**
-   * Kill the command's process group after this many ms and return at once with timedOut (the result is recorded
-   * like any other). Without it, run() waits until the command and everything holding its output open have ended.
-   */
-  timeoutMs?: number;
-  /** Keep at most this many bytes of each of stdout and stderr (default: the ledger's maxOutputBytes). */
-  maxOutputBytes?: number;
-  /** What to do with a call that was started but never finished: 'throw' (default) or 'execute' it again. */
-  onInDoubt?: 'throw' | 'execute';
-  /**
-   * Run under this lease (e.g. a Lease from LeaseManager): the started and the completed record are each written only
-   * while the lease is still held, else LeaseLostError (a refused start runs nothing; a refused finish leaves the call
-   * started, so the lease's new holder finds it in doubt).
-   */
-  lease?: Fence;
-}
-
-export interface ToolResult {
-  /** The shell's exit code; null when it was killed by a signal, or on a timeout. */
-  exitCode: number | null;
-  /** stdoutBytes decoded as UTF-8 (lossy: bytes that are not UTF-8 become U+FFFD). */
-  stdout: string;
-  /** stderrBytes decoded as UTF-8 (lossy, as stdout). */
-  stderr: string;
-  /** The output byte for byte, identical between the execution and every replay. */
-  stdoutBytes: Buffer;
-  stderrBytes: Buffer;
-  /** The timeout fired: the process group was killed and the output is what had arrived by then. */
-  timedOut: boolean;
-  /** stdout or stderr was longer than maxOutputBytes and was cut there. */
-  truncated: boolean;
-  /** How long the command ran when it was executed (for a replay: the recorded duration). */
-  durationMs: number;
-  /** True when the result came from the ledger and the command did not run. */
-  replayed: boolean;
-}
-
-export interface ToolLedgerStats {
-  executed: number;
-  replayed: number;
-  replayRate: number;
-}
-
-export interface ToolLedgerOptions {
-  /** How long a recorded result may be replayed, in ms (default 30 days, as the seed). */
-  ttlMs?: number;
-  /** Default cap on the bytes kept of each of stdout and stderr, per call (default 10 MiB). */
-  maxOutputBytes?: number;
-  /**
-   * The environment every command starts from. Default: the variables named by `inheritEnv`, taken from process.env
-   * when the ledger is created. Captured once: a call's key covers exactly what the child gets.
-   */
-  env?: Record<string, string>;
-  /**
-   * Which of this process's variables commands inherit (default INHERITED_ENV: PATH, HOME, locale and the like), or
-   * 'all'. Only what a command gets is part of its identity, so a process restarted with other unrelated variables
-   * still recognises its calls; with 'all', any difference in the environment makes every call a new one.
-   */
-  inheritEnv?: readonly string[] | 'all';
-  metrics?: Metrics;
-}
+export {
+  INHERITED_ENV,
+  type ToolLedgerOptions,
+  type ToolLedgerStats,
+  type ToolResult,
+  type ToolRunOptions,
+} from './tool-call.js';
 
 interface ToolRow {
   status: 'started' | 'completed';
@@ -100,85 +42,16 @@ interface ToolRow {
   expires_at: number | null;
 }
 
-interface Output {
-  exitCode: number | null;
-  stdout: Buffer;
-  stderr: Buffer;
-  timedOut: boolean;
-  truncated: boolean;
-}
-
-/** The sha256 state after an environment's canonical JSON: the first part of a derived call key. */
-function hashEnv(env: Readonly<Record<string, string>>): Hash {
-  return createHash('sha256').update(`${canonicalJson(env, 'env')}\n`);
-}
-
-/** The variables a command inherits from this process by default: where programs are, who and where we are. */
-export const INHERITED_ENV: readonly string[] = [
-  'PATH',
-  'HOME',
-  'USER',
-  'LOGNAME',
-  'SHELL',
-  'LANG',
-  'LC_ALL',
-  'LC_CTYPE',
-  'LC_MESSAGES',
-  'TZ',
-  'TMPDIR',
-  'TERM',
-];
-
-/** The named variables of process.env (or all of them). */
-function inherited(names: readonly string[] | 'all'): Record<string, string | undefined> {
-  if (names === 'all') return process.env;
-  return Object.fromEntries(names.map((name) => [name, process.env[name]]));
-}
-
 /** Calls executing in this process, by database and key: shared by every ledger, so none starts a call twice. */
 const IN_FLIGHT = new Map<string, Promise<ToolResult>>();
 
-/** Every run option checked before anything is written: a wrong type would change a call's identity or its effect. */
-function checkRunOptions(options: ToolRunOptions): void {
-  // Read as untyped input: a caller may be JavaScript.
-  const o = options as Record<string, unknown>;
-  const bad = (message: string): InvalidArgumentError => new InvalidArgumentError(`tool call option ${message}`);
-  if (o.timeoutMs !== undefined) assertPositiveInt('timeoutMs', o.timeoutMs);
-  if (o.maxOutputBytes !== undefined) assertPositiveInt('maxOutputBytes', o.maxOutputBytes, { allowZero: true });
-  if (o.onInDoubt !== undefined && o.onInDoubt !== 'throw' && o.onInDoubt !== 'execute') {
-    throw bad(`onInDoubt must be 'throw' or 'execute', got ${JSON.stringify(o.onInDoubt)}`);
-  }
-  if (o.cwd !== undefined && typeof o.cwd !== 'string') throw bad(`cwd must be a string, got ${typeof o.cwd}`);
-  const env = (o.env ?? {}) as Record<string, unknown>;
-  for (const [name, value] of Object.entries(env)) {
-    if (typeof value !== 'string')
-      throw bad(`env.${name} must be a string, got ${value === null ? 'null' : typeof value}`);
-  }
-  const lease = o.lease as Record<string, unknown> | undefined;
-  if (
-    lease !== undefined &&
-    (typeof lease.itemId !== 'string' || !Number.isSafeInteger(lease.epoch) || typeof lease.workerId !== 'string')
-  ) {
-    throw bad('lease must be a Lease from LeaseManager.acquire (itemId, epoch, workerId)');
-  }
-}
-
-/** A copy of an environment without unset variables. */
-function snapshotEnv(source: Record<string, string | undefined>): Readonly<Record<string, string>> {
-  const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(source)) if (value !== undefined) env[name] = value;
-  return Object.freeze(env);
-}
-
 /** Records shell tool calls and replays their results instead of running them again. */
-export class ToolLedger {
+export class ToolLedger implements ToolLedgerApi {
   readonly ttlMs: number;
   readonly maxOutputBytes: number;
   readonly metrics: Metrics;
   readonly #db: AgentDatabase;
-  readonly #baseEnv: Readonly<Record<string, string>>;
-  /** sha256 state after the base environment's canonical JSON: copied per call instead of rehashing it. */
-  readonly #baseEnvHash: Hash;
+  readonly #identity: ToolCallIdentity;
   readonly #get: Statement;
   readonly #start: Statement;
   readonly #unstart: Statement;
@@ -190,13 +63,9 @@ export class ToolLedger {
   #replayed = 0;
 
   constructor(db: AgentDatabase, options: ToolLedgerOptions = {}) {
-    this.ttlMs = options.ttlMs ?? 30 * 24 * 3600 * 1000;
-    assertPositiveInt('ttlMs', this.ttlMs);
-    this.maxOutputBytes = options.maxOutputBytes ?? 10 * 1024 * 1024;
-    assertPositiveInt('maxOutputBytes', this.maxOutputBytes, { allowZero: true });
+    ({ ttlMs: this.ttlMs, maxOutputBytes: this.maxOutputBytes } = ledgerLimits(options));
     this.metrics = options.metrics ?? new Metrics();
-    this.#baseEnv = snapshotEnv(options.env ?? inherited(options.inheritEnv ?? INHERITED_ENV));
-    this.#baseEnvHash = hashEnv(this.#baseEnv);
+    this.#identity = new ToolCallIdentity(options);
     this.#db = db;
     const s = db.sqlite;
     this.#get =
@@ -221,13 +90,7 @@ export class ToolLedger {
    * environment (the ledger's base environment with options.env on top).
    */
   keyOf(command: string, options: Pick<ToolRunOptions, 'cwd' | 'env' | 'key'> = {}): string {
-    if (options.key !== undefined) {
-      assertId('key', options.key);
-      // A different shape from the derived identity, so a caller's key never equals a derived one.
-      return sha256Hex(canonicalJson({ key: options.key }));
-    }
-    const hash = options.env ? hashEnv({ ...this.#baseEnv, ...options.env }) : this.#baseEnvHash.copy();
-    return hash.update(canonicalJson({ command, cwd: resolve(options.cwd ?? '.') })).digest('hex');
+    return this.#identity.keyOf(command, options);
   }
 
   /**
@@ -237,13 +100,9 @@ export class ToolLedger {
    * leaves no entry.
    */
   async run(command: string, options: ToolRunOptions = {}): Promise<ToolResult> {
-    if (typeof command !== 'string' || command.trim() === '') {
-      throw new InvalidArgumentError(`command must be a non-empty string, got ${JSON.stringify(command)}`);
-    }
-    checkRunOptions(options);
-    const cwd = resolve(options.cwd ?? '.');
+    const cwd = checkCall(command, options);
     const key = this.keyOf(command, options);
-    const env = options.env ? { ...this.#baseEnv, ...options.env } : this.#baseEnv;
+    const env = this.#identity.envOf(options);
     const replay = this.#replay(this.#get.get(key) as ToolRow | undefined);
     if (replay) return replay;
     // The same call running in this process (through any ledger on this database) is shared, not started again.
@@ -279,7 +138,7 @@ export class ToolLedger {
     }
     this.#replayed++;
     this.metrics.increment('toolCallsReplayed');
-    return result(
+    return toolResult(
       {
         exitCode: row.exit_code,
         stdout: row.stdout ?? Buffer.alloc(0),
@@ -374,114 +233,6 @@ export class ToolLedger {
       if (error instanceof LeaseLostError) this.#db.writeTransaction(() => this.#disown.run(ours));
       throw error;
     }
-    return result(output, durationMs, false);
-  }
-}
-
-function result(output: Output, durationMs: number, replayed: boolean): ToolResult {
-  return {
-    exitCode: output.exitCode,
-    stdout: output.stdout.toString('utf8'),
-    stderr: output.stderr.toString('utf8'),
-    stdoutBytes: output.stdout,
-    stderrBytes: output.stderr,
-    timedOut: output.timedOut,
-    truncated: output.truncated,
-    durationMs,
-    replayed,
-  };
-}
-
-/** Collects a stream's bytes up to a limit; the rest is read and dropped, so the writer is never blocked. */
-class CappedOutput {
-  readonly #chunks: Buffer[] = [];
-  #size = 0;
-  truncated = false;
-
-  constructor(readonly limit: number) {}
-
-  push(chunk: Buffer): void {
-    const room = this.limit - this.#size;
-    if (chunk.length > room) this.truncated = true;
-    if (room <= 0) return;
-    const kept = chunk.length > room ? chunk.subarray(0, room) : chunk;
-    this.#chunks.push(kept);
-    this.#size += kept.length;
-  }
-
-  bytes(): Buffer {
-    return Buffer.concat(this.#chunks, this.#size);
-  }
-}
-
-/**
- * Runs a shell command in a process group of its own, collecting stdout and stderr byte for byte (at most maxBytes
- * each). Without a timeout it resolves on 'close': the shell has exited and every process holding its output open
- * (say, one it started in the background) has closed it, so the output is complete. With a timeout it resolves at the
- * timeout at the latest: the group is SIGKILLed and the pipes are closed on our side without waiting, since a process
- * outside the group (setsid, a daemon) may keep them open far longer. Rejects if the command cannot be started.
- * (node:child_process rather than execa here: in a worker running 400 tool calls, execa's per-call machinery raised
- * the peak RSS by about 60 MB, spawn by about 13 MB.)
- */
-function runInOwnGroup(
-  command: string,
-  cwd: string,
-  env: Record<string, string>,
-  timeoutMs: number | undefined,
-  maxBytes: number,
-): Promise<Output> {
-  return new Promise((resolve, reject) => {
-    // A copy: Node adds variables of its own to the object it is given (NODE_V8_COVERAGE when coverage is collected).
-    const child = spawn(command, {
-      shell: true,
-      cwd,
-      env: { ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    if (child.pid === undefined) {
-      // Not started (missing cwd, no shell, no file descriptors left): 'error' follows with the reason.
-      child.once('error', reject);
-      return;
-    }
-    crashPoint('tool.after-spawn');
-    const stdout = new CappedOutput(maxBytes);
-    const stderr = new CappedOutput(maxBytes);
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    let settled = false;
-    const settle = (exitCode: number | null, timedOut: boolean): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve({
-        exitCode,
-        stdout: stdout.bytes(),
-        stderr: stderr.bytes(),
-        timedOut,
-        truncated: stdout.truncated || stderr.truncated,
-      });
-    };
-    const timer =
-      timeoutMs === undefined
-        ? undefined
-        : setTimeout(() => {
-            killGroup(child.pid);
-            child.stdout.destroy();
-            child.stderr.destroy();
-            settle(null, true);
-          }, timeoutMs);
-    // Once started, 'error' could only report a failed kill or message, which this code never asks of the child.
-    child.on('error', () => undefined);
-    child.once('close', (code) => settle(code, false));
-  });
-}
-
-function killGroup(pid: number | undefined): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // The group already exited.
+    return toolResult(output, durationMs, false);
   }
 }

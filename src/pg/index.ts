@@ -5,3 +5,4 @@ export { PgRecoverySweep, type PgSweepStats, type PgRecoverySweepOptions } from 
 export { connectionLoss } from './connection-loss.js';
 export { PgLLMOutputCache } from './llm-cache.js';
 export { PgTaskRunner } from './task-runner.js';
+export { PgToolLedger } from './tool-ledger.js';

@@ -38,9 +38,9 @@ describe.skipIf(pgSkipReason !== undefined)('PostgreSQL backend', () => {
       const again = await Promise.all(
         [1, 2, 3].map(() => openPgDatabase({ connectionString: poolUrl(db), schema: db.schema })),
       );
-      expect(await db.schemaVersion()).toBe(2);
+      expect(await db.schemaVersion()).toBe(3);
       const applied = await db.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM schema_migrations');
-      expect(applied[0]?.n).toBe(2);
+      expect(applied[0]?.n).toBe(3);
       await Promise.all(again.map((d) => d.close()));
     });
 
@@ -51,7 +51,7 @@ describe.skipIf(pgSkipReason !== undefined)('PostgreSQL backend', () => {
         (e: unknown) => e,
       );
       expect(error).toBeInstanceOf(SchemaTooNewError);
-      expect((error as Error).message).toMatch(/version 99 .* up to 2/);
+      expect((error as Error).message).toMatch(/version 99 .* up to 3/);
       expect(await db.schemaVersion()).toBe(99);
     });
 
