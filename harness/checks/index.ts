@@ -73,10 +73,10 @@ export const CHECK_NEEDS: Record<CheckName, Capability | null> = {
   'peak-worker-rss': null,
   'task-status': 'sqlite-layer',
   'committed-steps-not-rerun': 'sqlite-layer',
-  'side-effects-exactly-once': 'sqlite-layer',
+  'side-effects-exactly-once': 'tools',
   'work-items': 'leases',
   'no-stale-epoch-writes': 'leases',
-  'effects-at-most-once': 'sqlite-layer',
+  'effects-at-most-once': 'tools',
   'backup-consistent': 'sqlite-layer',
   'power-loss-tail': 'sqlite-layer',
 };

@@ -293,9 +293,10 @@ class ScenarioRun {
 
   /** The subject's state read through its own API, when some criterion judges it; a failed read is a reason. */
   async #readFinal(db: AgentDatabase, criteria: ResolvedScenario['criteria']): Promise<FinalState | undefined> {
+    // The sqlite-layer checks read the run's file, the tools checks the effect files; the others judge FinalState.
     const needed = criteria.some((c) => {
       const need = CHECK_NEEDS[c.check.check];
-      return need !== null && need !== 'sqlite-layer';
+      return need !== null && need !== 'sqlite-layer' && need !== 'tools';
     });
     if (!needed || !this.#driver) return undefined;
     try {

@@ -1,4 +1,11 @@
-import { openPgDatabase, PgCheckpointManager, PgLeaseManager, type PgDatabase } from '../../src/pg/index.js';
+import {
+  openPgDatabase,
+  PgCheckpointManager,
+  PgLeaseManager,
+  PgToolLedger,
+  type PgDatabase,
+} from '../../src/pg/index.js';
+import { WORKER_TOOL_ENV } from '../workers/marker.js';
 import { inTransaction } from '../../src/pg/db.js';
 import { amcheck } from './amcheck.js';
 import { dropSchema } from './pg-server.js';
@@ -39,6 +46,7 @@ export const agentosPostgres: SubjectDriver = {
         await holdTableLock(db, 'checkpoint_seqs', holdMs, onHeld);
       },
       leases: (options) => ({ leases: new PgLeaseManager(db, options), checkpoints: cm }),
+      tools: new PgToolLedger(db, { inheritEnv: WORKER_TOOL_ENV }),
       close: () => db.close(),
     };
   },

@@ -26,8 +26,8 @@ export const agentosSqlite: SubjectDriver = {
       leases: (options) => ({
         leases: new LeaseManager(db, options),
         checkpoints: new CheckpointManager(db, { baseDir: runDir }),
-        tools: new ToolLedger(db, { inheritEnv: WORKER_TOOL_ENV }),
       }),
+      tools: new ToolLedger(db, { inheritEnv: WORKER_TOOL_ENV }),
       async close() {
         // The worker closes its database itself.
       },

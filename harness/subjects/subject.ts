@@ -1,4 +1,4 @@
-import type { AgentDatabase, CheckpointApi, LeaseApi, ToolLedger } from '../../src/index.js';
+import type { AgentDatabase, CheckpointApi, LeaseApi, ToolLedgerApi } from '../../src/index.js';
 
 /**
  * What a subject can do, and so which scenarios and criteria apply to it:
@@ -6,11 +6,20 @@ import type { AgentDatabase, CheckpointApi, LeaseApi, ToolLedger } from '../../s
  * - `sequence`: per-task sequence numbers 1, 2, 3, … and a "latest" read by them (this layer's backends);
  * - `integrity`: a storage-level consistency check (PRAGMA integrity_check, amcheck on PostgreSQL);
  * - `leases`: this layer's fenced leases and its lease log (acquire, renew, complete, writes under a lease);
+ * - `tools`: this layer's tool ledger (calls recorded, replayed, fenced by leases): the checks that count side effects;
  * - `server`: a database server the harness can crash, restart and cut connections to (the postgres subjects);
  * - `sqlite-layer`: the whole layer on its SQLite file (leases, tool ledger, task runner, …): the checks that read
  *   that file, and the scenarios that declare no `requires`.
  */
-export const CAPABILITIES = ['checkpoints', 'sequence', 'integrity', 'leases', 'server', 'sqlite-layer'] as const;
+export const CAPABILITIES = [
+  'checkpoints',
+  'sequence',
+  'integrity',
+  'leases',
+  'tools',
+  'server',
+  'sqlite-layer',
+] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
 export const SUBJECT_NAMES = ['agentos-sqlite', 'agentos-postgres', 'langgraph-sqlite', 'langgraph-postgres'] as const;
@@ -29,13 +38,13 @@ export const SUBJECTS: Readonly<Record<SubjectName, SubjectInfo>> = {
   'agentos-sqlite': {
     peer: false,
     postgres: false,
-    capabilities: ['checkpoints', 'sequence', 'integrity', 'leases', 'sqlite-layer'],
+    capabilities: ['checkpoints', 'sequence', 'integrity', 'leases', 'tools', 'sqlite-layer'],
     summary: 'this layer on its embedded SQLite file (the default)',
   },
   'agentos-postgres': {
     peer: false,
     postgres: true,
-    capabilities: ['checkpoints', 'sequence', 'integrity', 'leases', 'server'],
+    capabilities: ['checkpoints', 'sequence', 'integrity', 'leases', 'tools', 'server'],
     summary: 'this layer on PostgreSQL, a fresh schema per run',
   },
   'langgraph-sqlite': {
@@ -114,9 +123,9 @@ export interface SubjectStore {
   leases?: (options: { workerId: string; leaseDurationMs: number }) => {
     leases: LeaseApi;
     checkpoints: CheckpointApi;
-    /** Only on the SQLite layer: its tool ledger, whose calls are fenced by the same leases. */
-    tools?: ToolLedger;
   };
+  /** Subjects with `tools`: this worker's tool ledger (its calls may be fenced by the same leases). */
+  tools?: ToolLedgerApi;
   close(): Promise<void>;
 }
 

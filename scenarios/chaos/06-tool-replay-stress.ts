@@ -49,4 +49,5 @@ export default defineScenario({
     },
   ],
   timeoutMs: 90_000,
+  requires: ['tools'],
 });

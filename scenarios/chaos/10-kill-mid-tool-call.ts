@@ -10,7 +10,7 @@ export default defineScenario({
   seedTest: '— (not in the seed: in-doubt tool calls)',
   procedure: [
     'A worker runs 24 shell commands through the tool ledger, 8 at a time; each appends a line to its own file under effects/ and then sleeps 1 s.',
-    'When the second batch has been handed to the ledger (its "started" rows written), the harness kills the worker with SIGKILL: 8 calls done, 8 in flight.',
+    'The worker dies with SIGKILL right after starting its 16th command (crash point tool.after-spawn): 8 calls done, 8 in flight, their "started" rows written and their results not.',
     'A second worker runs the same 24 calls: the 8 finished are replayed, the 8 cut off are reported in doubt (InDoubtToolCallError), the 8 never started run now.',
     "Every effects file must hold exactly one line; the killed worker's orphaned commands are reaped by the harness.",
   ],
@@ -23,7 +23,7 @@ export default defineScenario({
       start: { after: { kind: 'worker.exited', worker: 'first' } },
     },
   ],
-  faults: [{ kind: 'sigkill', target: 'first', inject: { after: { kind: 'tool.batch', worker: 'first', count: 2 } } }],
+  faults: [{ kind: 'crash-point', target: 'first', point: 'tool.after-spawn', at: 16 }],
   criteria: [
     {
       id: 'replayed',
@@ -63,4 +63,5 @@ export default defineScenario({
     },
   ],
   timeoutMs: 60_000,
+  requires: ['tools'],
 });

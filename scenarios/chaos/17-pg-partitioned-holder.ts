@@ -13,8 +13,9 @@ export default defineScenario({
     'Worker "holder" acquires work item "job" with a 60 s lease; its connections go through a TCP proxy, which then holds every byte (a partition of that worker only).',
     'The holder is told to commit a checkpoint: the statement goes into the partition.',
     'The holder\'s lease is expired by the server\'s clock (no waiting), and worker "taker", connected directly, acquires the item at a higher epoch and commits a checkpoint.',
-    "The partition heals: the holder's statement reaches the server and must be refused, as must its complete; the taker then completes the item.",
-    'Checks: the lease log shows no write accepted under a stale epoch; the item is completed once, by the taker.',
+    "The partition heals: the holder's statement reaches the server and must be refused, as must its tool call (appending its name to effects/job.log) and its complete.",
+    'The taker then records the same tool call and completes the item: both accepted.',
+    'Checks: the lease log shows no write accepted under a stale epoch; effects/job.log holds one line; the item is completed once, by the taker.',
   ],
   workers: [
     {
@@ -50,9 +51,11 @@ export default defineScenario({
       on: { after: { kind: 'fault.injected', worker: 'harness', where: { fault: 'network' } } },
     },
     { to: 'taker', send: { cmd: 'checkpoint' }, on: { after: { kind: 'lease.acquired', worker: 'taker' } } },
-    { to: 'holder', send: { cmd: 'complete' }, on: holderDid('checkpoint') },
+    { to: 'holder', send: { cmd: 'tool' }, on: holderDid('checkpoint') },
+    { to: 'holder', send: { cmd: 'complete' }, on: holderDid('tool') },
     { to: 'holder', send: { cmd: 'stop' }, on: holderDid('complete') },
-    { to: 'taker', send: { cmd: 'complete' }, on: holderDid('complete') },
+    { to: 'taker', send: { cmd: 'tool' }, on: holderDid('complete') },
+    { to: 'taker', send: { cmd: 'complete' }, on: takerDid('tool') },
   ],
   criteria: [
     {
@@ -64,17 +67,17 @@ export default defineScenario({
     },
     {
       id: 'refusals',
-      description: "The holder's checkpoint (sent into the partition) and complete were refused",
+      description: "The holder's checkpoint (sent into the partition), tool call and complete were refused",
       seed: '—',
-      ours: '2 refusals',
-      check: { check: 'event-count', kind: 'lease.lost', worker: 'holder', equals: 2 },
+      ours: '3 refusals',
+      check: { check: 'event-count', kind: 'lease.lost', worker: 'holder', equals: 3 },
     },
     {
       id: 'taker-accepted',
-      description: "The taker's checkpoint and complete were accepted",
+      description: "The taker's checkpoint, tool call and complete were accepted",
       seed: '—',
-      ours: '2 accepted',
-      check: { check: 'event-count', kind: 'command.done', worker: 'taker', where: { outcome: 'ok' }, equals: 2 },
+      ours: '3 accepted',
+      check: { check: 'event-count', kind: 'command.done', worker: 'taker', where: { outcome: 'ok' }, equals: 3 },
     },
     {
       id: 'no-stale-writes',
@@ -82,6 +85,13 @@ export default defineScenario({
       seed: '—',
       ours: '0',
       check: { check: 'no-stale-epoch-writes' },
+    },
+    {
+      id: 'effect-once',
+      description: 'effects/job.log: the tool call ran for the taker only',
+      seed: '—',
+      ours: '1 line',
+      check: { check: 'side-effects-exactly-once', dir: 'effects', files: 1 },
     },
     {
       id: 'completed-once',
@@ -99,5 +109,5 @@ export default defineScenario({
     },
   ],
   timeoutMs: 30_000,
-  requires: ['leases', 'server'],
+  requires: ['leases', 'tools', 'server'],
 });

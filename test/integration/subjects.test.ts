@@ -34,10 +34,10 @@ describe('scenarios against other subjects', () => {
     ]);
   });
 
-  it('reports a scenario that needs the SQLite layer as not applicable on a peer, never as passed', async () => {
+  it('reports a scenario that needs a capability the subject lacks as not applicable, never as passed', async () => {
     const result = await run('kill-mid-tool-call', 'langgraph-sqlite');
     expect(result.state).toBe('not-applicable');
-    expect(result.state === 'not-applicable' ? result.reason : '').toContain('langgraph-sqlite lacks sqlite-layer');
+    expect(result.state === 'not-applicable' ? result.reason : '').toContain('langgraph-sqlite lacks tools');
   });
 
   describe.skipIf(pgSkipReason !== undefined)('on PostgreSQL', () => {
@@ -51,6 +51,13 @@ describe('scenarios against other subjects', () => {
       const result = await run('pg-partitioned-holder', 'agentos-postgres');
       expect(result.state, JSON.stringify(result.criteria)).toBe('passed');
       expect(result.criteria.find((c) => c.id === 'no-stale-writes')?.measured).toMatch(/, 0 under a stale epoch/);
+      expect(result.criteria.find((c) => c.id === 'effect-once')?.measured).toMatch(/^1\/1 exactly once/);
+    });
+
+    it('reports tool calls cut off by a crash in doubt and runs none of them twice, on PostgreSQL', async () => {
+      const result = await run('kill-mid-tool-call', 'agentos-postgres');
+      expect(result.state, JSON.stringify(result.criteria)).toBe('passed');
+      expect(result.criteria.find((c) => c.id === 'exactly-once')?.measured).toMatch(/^24\/24 exactly once/);
     });
   });
 });

@@ -12,7 +12,8 @@ export const leaseHolder = defineWorkload<'lease-holder'>({
   async run({ workerId, runDir, channel, openSubject }, params) {
     const store = await openSubject();
     if (!store.leases) throw new Error('lease-holder needs a subject with leases');
-    const { leases, checkpoints, tools } = store.leases({ workerId, leaseDurationMs: params.leaseDurationMs });
+    const { tools } = store;
+    const { leases, checkpoints } = store.leases({ workerId, leaseDurationMs: params.leaseDurationMs });
     const taskId = params.taskId ?? `${params.itemId}-task`;
     await leases.enqueue([{ id: params.itemId, taskId }]);
     const acquired = await leases.acquire(params.itemId);
@@ -50,7 +51,7 @@ export const leaseHolder = defineWorkload<'lease-holder'>({
             latencyMs: performance.now() - started,
           });
         } else if (command.cmd === 'tool') {
-          if (!tools) throw new Error('the tool command needs the SQLite layer (its tool ledger)');
+          if (!tools) throw new Error('the tool command needs a subject with a tool ledger');
           await tools.run(`echo ${workerId} >> effects/${params.itemId}.log`, { cwd: runDir, lease });
         }
       } catch (error) {

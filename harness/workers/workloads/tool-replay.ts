@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { InDoubtToolCallError, ToolLedger, type ToolResult } from '../../../src/index.js';
-import { WORKER_TOOL_ENV } from '../marker.js';
+import { InDoubtToolCallError, type ToolResult } from '../../../src/index.js';
 import { defineWorkload } from '../workload.js';
 
 /**
@@ -10,8 +9,9 @@ import { defineWorkload } from '../workload.js';
  * doubt by an earlier worker's crash fails the worker, or is counted (inDoubt: 'count').
  */
 export const toolReplay = defineWorkload<'tool-replay'>({
-  async run({ db, runDir, channel }, params) {
-    const ledger = new ToolLedger(db, { inheritEnv: WORKER_TOOL_ENV });
+  async run({ runDir, channel, openSubject }, params) {
+    const ledger = (await openSubject()).tools;
+    if (!ledger) throw new Error('tool-replay needs a subject with a tool ledger');
     const effects = join(runDir, 'effects');
     mkdirSync(effects, { recursive: true });
     const commands = Array.from(
