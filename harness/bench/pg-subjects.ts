@@ -253,3 +253,72 @@ export const graphileWorkerSubjects = {
   'graphile-worker-4': (context: PgBenchContext) => graphileWorker(context, 4, false),
   'graphile-worker-best-4': (context: PgBenchContext) => graphileWorker(context, 4, true),
 } as const;
+
+/**
+ * pg-boss 10 on the same server, as its users run it: `workers` workers of `batchSize` jobs each and a no-op handler,
+ * over a queue filled up front. Each worker is notified (notifyWorker) as its handler runs, so it fetches again at once
+ * instead of waiting for its polling interval (which caps plain polling at 2 jobs a second per worker). A sample waits
+ * for the next JOBS_PER_SAMPLE jobs handled. This favours it a little: pg-boss completes a job after its handler
+ * without awaiting the completion, and it keeps working between samples; our variants await every completion.
+ */
+async function pgBoss({ pgUrl }: PgBenchContext, workers: number, batchSize: number): Promise<Subject> {
+  const { default: PgBoss } = await import('pg-boss');
+  const schema = freshSchemaName('pgboss_bench');
+  const boss = new PgBoss({
+    ...(pgUrl !== undefined ? { connectionString: pgUrl } : {}),
+    schema,
+    max: workers + 2,
+    // Neither maintenance nor cron scheduling: only the queue is measured.
+    supervise: false,
+    schedule: false,
+  });
+  let failure: Error | undefined;
+  boss.on('error', (error) => (failure ??= error));
+  const teardown = async (): Promise<void> => {
+    await boss.stop({ graceful: false, wait: true }).catch(() => undefined);
+    await dropSchema(schema, pgUrl);
+  };
+  try {
+    await boss.start();
+    await boss.createQueue('noop');
+    for (let queued = 0; queued < QUEUED_JOBS; queued += 5_000) {
+      await boss.insert(Array.from({ length: 5_000 }, () => ({ name: 'noop', data: {} })));
+    }
+    let handled = 0;
+    let waiting: { target: number; resolve: () => void } | undefined;
+    const ids: string[] = [];
+    for (let w = 0; w < workers; w++) {
+      ids[w] = await boss.work('noop', { batchSize }, async (jobs) => {
+        const id = ids[w];
+        if (id !== undefined) boss.notifyWorker(id);
+        handled += jobs.length;
+        if (waiting && handled >= waiting.target) {
+          waiting.resolve();
+          waiting = undefined;
+        }
+      });
+    }
+    return {
+      run: () => {
+        if (failure) throw failure;
+        if (handled + JOBS_PER_SAMPLE > QUEUED_JOBS) throw new Error('the queue ran dry');
+        return new Promise<void>((resolve) => {
+          waiting = { target: handled + JOBS_PER_SAMPLE, resolve };
+        });
+      },
+      teardown,
+    };
+  } catch (error) {
+    await teardown().catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * The other peer queue, pg-boss 10.4 (the last release for Node 20), measured beside the layer's leases: its batched
+ * workers only. One job at a time its fetch slows with the depth of the queue (about 29 jobs/s with 4 workers over
+ * the 30,000 queued here), so a sample of 120 jobs would take seconds.
+ */
+export const pgBossSubjects = {
+  'pg-boss-batch-4': (context: PgBenchContext) => pgBoss(context, 4, 10),
+} as const;

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Durability, LLMRequest } from '../../src/index.js';
-import { graphileWorkerSubjects, pgLeaseSubjects, pgSubjects } from './pg-subjects.js';
+import { graphileWorkerSubjects, pgBossSubjects, pgLeaseSubjects, pgSubjects } from './pg-subjects.js';
 import { saverPutter } from './saver-put.js';
 
 /**
@@ -147,6 +147,7 @@ export const subjects = {
   ...pgSubjects,
   ...pgLeaseSubjects,
   ...graphileWorkerSubjects,
+  ...pgBossSubjects,
 } as const;
 
 /** The subjects that need a PostgreSQL server: a benchmark with one of them runs only when the run has a server. */
@@ -154,6 +155,7 @@ export const PG_BENCH_SUBJECTS = new Set<string>([
   ...Object.keys(pgSubjects),
   ...Object.keys(pgLeaseSubjects),
   ...Object.keys(graphileWorkerSubjects),
+  ...Object.keys(pgBossSubjects),
 ]);
 
 export type SubjectName = keyof typeof subjects;
