@@ -143,6 +143,19 @@ describe('checks', () => {
     });
   });
 
+  it('sees a task whose stored status is not the expected one, or that was never stored', () => {
+    const ctx = context([]);
+    ctx.db.sqlite.prepare("INSERT INTO tasks (id, status, created_at, updated_at) VALUES ('t', 'running', 0, 0)").run();
+    expect(runCheck({ check: 'task-status', taskId: 't', status: 'succeeded' }, ctx)).toMatchObject({
+      valid: false,
+      measured: 'task "t" is running',
+    });
+    expect(runCheck({ check: 'task-status', taskId: 'u', status: 'succeeded' }, ctx)).toMatchObject({
+      valid: false,
+      measured: 'task "u" is absent',
+    });
+  });
+
   it('sees steps committed out of order', () => {
     const ctx = context([]);
     writeFileSync(join(ctx.runDir, 'steps.log'), 'step-2 w\nstep-1 w\n');

@@ -2,15 +2,13 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CheckSpec } from '../schema.js';
 import { STEPS_LOG } from '../workers/workloads/task-runner.js';
-import type { Check } from './check.js';
+import { finalState, type Check } from './check.js';
 
 type Spec<K extends CheckSpec['check']> = Extract<CheckSpec, { check: K }>;
 
 /** The task's stored status. */
-export const taskStatus: Check<Spec<'task-status'>> = (spec, { db }) => {
-  const status = db.sqlite.prepare('SELECT status FROM tasks WHERE id = ?').pluck().get(spec.taskId) as
-    | string
-    | undefined;
+export const taskStatus: Check<Spec<'task-status'>> = (spec, context) => {
+  const status = finalState(context).tasks?.[spec.taskId];
   return { valid: status === spec.status, measured: `task "${spec.taskId}" is ${status ?? 'absent'}` };
 };
 
@@ -25,17 +23,18 @@ export const taskStatus: Check<Spec<'task-status'>> = (spec, { db }) => {
  * that such a stale runner's writes are refused: its execution counts as "fenced off" when it reported losing its
  * lease and never committed the step; otherwise it is a violation.
  */
-export const committedStepsNotRerun: Check<Spec<'committed-steps-not-rerun'>> = (spec, { db, runDir, history }) => {
+export const committedStepsNotRerun: Check<Spec<'committed-steps-not-rerun'>> = (spec, context) => {
+  const { runDir, history } = context;
   const logFile = join(runDir, STEPS_LOG);
   if (!existsSync(logFile)) return { valid: false, measured: 'no step ever ran (steps.log missing)' };
   const runs = readFileSync(logFile, 'utf8')
     .trim()
     .split('\n')
     .map((l) => l.split(' '));
-  const committed = db.sqlite
-    .prepare('SELECT step FROM checkpoints WHERE task_id = ? ORDER BY seq')
-    .pluck()
-    .all(spec.taskId) as string[];
+  const committed = finalState(context)
+    .checkpoints.filter((c) => c.taskId === spec.taskId)
+    .sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0))
+    .map((c) => c.step ?? '');
   const acked = new Set(
     history.select('step.finished', { where: { taskId: spec.taskId } }).map((e) => `${e.worker} ${e.step}`),
   );

@@ -10,7 +10,15 @@ type ServerLeaseExpiryFault = Extract<Fault, { kind: 'server-lease-expiry' }>;
  */
 export const serverLeaseExpiry: Injector<ServerLeaseExpiryFault> = {
   inject(fault, rt) {
-    const holders = rt.workers(fault.target).map((w) => w.id);
+    // Every worker of the target ever started, the dead too: a lease outlives the holder that was killed.
+    const holders = [
+      ...new Set(
+        rt.history
+          .select('worker.started')
+          .filter((e) => e.group === fault.target || e.worker === fault.target)
+          .map((e) => e.worker),
+      ),
+    ];
     const subject = rt.subject;
     void (async () => {
       try {

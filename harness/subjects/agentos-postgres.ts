@@ -2,6 +2,7 @@ import {
   openPgDatabase,
   PgCheckpointManager,
   PgLeaseManager,
+  PgTaskRunner,
   PgToolLedger,
   type PgDatabase,
 } from '../../src/pg/index.js';
@@ -47,6 +48,8 @@ export const agentosPostgres: SubjectDriver = {
       },
       leases: (options) => ({ leases: new PgLeaseManager(db, options), checkpoints: cm }),
       tools: new PgToolLedger(db, { inheritEnv: WORKER_TOOL_ENV }),
+      runner: (definition, options, baseDir) =>
+        new PgTaskRunner(db, new PgCheckpointManager(db, { baseDir }), definition, options),
       close: () => db.close(),
     };
   },
@@ -54,8 +57,8 @@ export const agentosPostgres: SubjectDriver = {
   async read(config): Promise<FinalState> {
     const db = await open(config, 1);
     try {
-      const rows = await db.query<{ id: number; task_id: string; seq: number; token: string | null }>(
-        "SELECT id, task_id, seq, state::jsonb ->> 'token' AS token FROM checkpoints ORDER BY task_id, seq",
+      const rows = await db.query<{ id: number; task_id: string; seq: number; step: string; token: string | null }>(
+        "SELECT id, task_id, seq, step, state::jsonb ->> 'token' AS token FROM checkpoints ORDER BY task_id, seq",
       );
       const cm = new PgCheckpointManager(db);
       const latest: Record<string, number> = {};
@@ -65,9 +68,13 @@ export const agentosPostgres: SubjectDriver = {
           id: String(r.id),
           taskId: r.task_id,
           seq: r.seq,
+          step: r.step,
           ...(r.token !== null ? { token: r.token } : {}),
         })),
         latest,
+        tasks: Object.fromEntries(
+          (await db.query<{ id: string; status: string }>('SELECT id, status FROM tasks')).map((r) => [r.id, r.status]),
+        ),
         integrity: await amcheck(db.pool, db.schema),
         leases: {
           log: await db.query<LeaseLogEntry>('SELECT seq, item_id, epoch, holder, op FROM lease_log ORDER BY seq'),

@@ -1,4 +1,4 @@
-import { CheckpointManager, LeaseManager, ToolLedger, type AgentDatabase } from '../../src/index.js';
+import { CheckpointManager, LeaseManager, TaskRunner, ToolLedger, type AgentDatabase } from '../../src/index.js';
 import { WORKER_TOOL_ENV } from '../workers/marker.js';
 import type { FinalState, LeaseLogEntry, SubjectDriver } from './subject.js';
 
@@ -28,6 +28,8 @@ export const agentosSqlite: SubjectDriver = {
         checkpoints: new CheckpointManager(db, { baseDir: runDir }),
       }),
       tools: new ToolLedger(db, { inheritEnv: WORKER_TOOL_ENV }),
+      runner: (definition, options, baseDir) =>
+        new TaskRunner(db, new CheckpointManager(db, { baseDir }), definition, options),
       async close() {
         // The worker closes its database itself.
       },
@@ -46,8 +48,10 @@ export const agentosSqlite: SubjectDriver = {
 /** The layer's final state from its SQLite file: what the checks judge on this subject. */
 export function readLayerState(db: AgentDatabase): FinalState {
   const rows = db.sqlite
-    .prepare("SELECT id, task_id, seq, json_extract(state, '$.token') AS token FROM checkpoints ORDER BY task_id, seq")
-    .all() as { id: number; task_id: string; seq: number; token: string | null }[];
+    .prepare(
+      "SELECT id, task_id, seq, step, json_extract(state, '$.token') AS token FROM checkpoints ORDER BY task_id, seq",
+    )
+    .all() as { id: number; task_id: string; seq: number; step: string; token: string | null }[];
   const cm = new CheckpointManager(db);
   const tasks = [...new Set(rows.map((r) => r.task_id))];
   return {
@@ -55,9 +59,16 @@ export function readLayerState(db: AgentDatabase): FinalState {
       id: String(r.id),
       taskId: r.task_id,
       seq: r.seq,
+      step: r.step,
       ...(r.token !== null ? { token: r.token } : {}),
     })),
     latest: Object.fromEntries(tasks.map((t) => [t, cm.getLast(t)?.seq ?? 0])),
+    tasks: Object.fromEntries(
+      (db.sqlite.prepare('SELECT id, status FROM tasks').all() as { id: string; status: string }[]).map((r) => [
+        r.id,
+        r.status,
+      ]),
+    ),
     integrity: db.integrityCheck(),
     leases: {
       log: db.sqlite

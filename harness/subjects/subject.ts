@@ -1,4 +1,12 @@
-import type { AgentDatabase, CheckpointApi, LeaseApi, ToolLedgerApi } from '../../src/index.js';
+import type {
+  AgentDatabase,
+  CheckpointApi,
+  LeaseApi,
+  TaskDefinition,
+  TaskRunResult,
+  TaskRunnerOptions,
+  ToolLedgerApi,
+} from '../../src/index.js';
 
 /**
  * What a subject can do, and so which scenarios and criteria apply to it:
@@ -7,6 +15,7 @@ import type { AgentDatabase, CheckpointApi, LeaseApi, ToolLedgerApi } from '../.
  * - `integrity`: a storage-level consistency check (PRAGMA integrity_check, amcheck on PostgreSQL);
  * - `leases`: this layer's fenced leases and its lease log (acquire, renew, complete, writes under a lease);
  * - `tools`: this layer's tool ledger (calls recorded, replayed, fenced by leases): the checks that count side effects;
+ * - `tasks`: this layer's task runner (one owner per task, resume after the last checkpoint) and task statuses;
  * - `server`: a database server the harness can crash, restart and cut connections to (the postgres subjects);
  * - `sqlite-layer`: the whole layer on its SQLite file (leases, tool ledger, task runner, …): the checks that read
  *   that file, and the scenarios that declare no `requires`.
@@ -17,6 +26,7 @@ export const CAPABILITIES = [
   'integrity',
   'leases',
   'tools',
+  'tasks',
   'server',
   'sqlite-layer',
 ] as const;
@@ -38,13 +48,13 @@ export const SUBJECTS: Readonly<Record<SubjectName, SubjectInfo>> = {
   'agentos-sqlite': {
     peer: false,
     postgres: false,
-    capabilities: ['checkpoints', 'sequence', 'integrity', 'leases', 'tools', 'sqlite-layer'],
+    capabilities: ['checkpoints', 'sequence', 'integrity', 'leases', 'tools', 'tasks', 'sqlite-layer'],
     summary: 'this layer on its embedded SQLite file (the default)',
   },
   'agentos-postgres': {
     peer: false,
     postgres: true,
-    capabilities: ['checkpoints', 'sequence', 'integrity', 'leases', 'tools', 'server'],
+    capabilities: ['checkpoints', 'sequence', 'integrity', 'leases', 'tools', 'tasks', 'server'],
     summary: 'this layer on PostgreSQL, a fresh schema per run',
   },
   'langgraph-sqlite': {
@@ -77,11 +87,12 @@ export function applicationName(config: SubjectConfig, workerId: string): string
   return `${config.schema ?? 'agentos'}/${workerId}`.slice(0, 63);
 }
 
-/** A checkpoint as the subject stores it: its id (as a string), task, sequence number if it has them, and token. */
+/** A checkpoint as the subject stores it: its id (as a string), task, sequence number and step if it has them, and token. */
 export interface StoredCheckpoint {
   id: string;
   taskId: string;
   seq?: number;
+  step?: string;
   token?: string;
 }
 
@@ -92,6 +103,8 @@ export interface FinalState {
   latest: Record<string, number>;
   /** "ok", or what the storage's own consistency check reported. */
   integrity: string[];
+  /** Subjects with `tasks`: each task's stored status. */
+  tasks?: Record<string, string>;
   /** Subjects with `leases`: the lease log in commit order, fenced checkpoint rows, and work items by status. */
   leases?: {
     log: LeaseLogEntry[];
@@ -126,6 +139,12 @@ export interface SubjectStore {
   };
   /** Subjects with `tools`: this worker's tool ledger (its calls may be fenced by the same leases). */
   tools?: ToolLedgerApi;
+  /** Subjects with `tasks`: a task runner on this worker's store, verifying step evidence under baseDir. */
+  runner?: <S>(
+    definition: TaskDefinition<S>,
+    options: TaskRunnerOptions<S>,
+    baseDir: string,
+  ) => { run(taskId: string): Promise<TaskRunResult<S>> };
   close(): Promise<void>;
 }
 

@@ -54,6 +54,12 @@ describe('scenarios against other subjects', () => {
       expect(result.criteria.find((c) => c.id === 'effect-once')?.measured).toMatch(/^1\/1 exactly once/);
     });
 
+    it('resumes a task whose runner was killed, from another runner, once its lease ends by the server’s clock', async () => {
+      const result = await run('pg-runner-killed', 'agentos-postgres');
+      expect(result.state, JSON.stringify(result.criteria)).toBe('passed');
+      expect(result.criteria.find((c) => c.id === 'in-order-once')?.measured).toMatch(/^8 checkpoints of 8 steps/);
+    });
+
     it('reports tool calls cut off by a crash in doubt and runs none of them twice, on PostgreSQL', async () => {
       const result = await run('kill-mid-tool-call', 'agentos-postgres');
       expect(result.state, JSON.stringify(result.criteria)).toBe('passed');

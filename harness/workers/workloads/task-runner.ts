@@ -1,14 +1,6 @@
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  CheckpointManager,
-  LeaseLostError,
-  TaskBusyError,
-  TaskRunner,
-  evidence,
-  sha256Hex,
-  type TaskStep,
-} from '../../../src/index.js';
+import { LeaseLostError, TaskBusyError, evidence, sha256Hex, type TaskStep } from '../../../src/index.js';
 import { defineWorkload } from '../workload.js';
 
 interface PipelineState {
@@ -25,8 +17,9 @@ export const STEPS_LOG = 'steps.log';
  * evidence. A runner that finds the task busy reports task.busy and ends.
  */
 export const taskRunner = defineWorkload<'task-runner'>({
-  async run({ db, runDir, workerId, channel }, params) {
-    const checkpoints = new CheckpointManager(db, { baseDir: runDir });
+  async run({ runDir, workerId, channel, openSubject }, params) {
+    const store = await openSubject();
+    if (!store.runner) throw new Error('task-runner needs a subject with a task runner');
     const steps: TaskStep<PipelineState>[] = Array.from({ length: params.steps }, (_, i) => {
       const name = `step-${i + 1}`;
       const artifact = `artifacts/${params.taskId}-${name}.txt`;
@@ -46,9 +39,7 @@ export const taskRunner = defineWorkload<'task-runner'>({
         evidence: () => evidence.pack(evidence.fileExists(artifact)),
       };
     });
-    const runner = new TaskRunner(
-      db,
-      checkpoints,
+    const runner = store.runner(
       { steps, initialState: { done: [], total: 0 } },
       {
         workerId,
@@ -56,6 +47,7 @@ export const taskRunner = defineWorkload<'task-runner'>({
         onStepFinished: (step, checkpoint) =>
           channel.emit({ kind: 'step.finished', taskId: params.taskId, step, seq: checkpoint.seq, id: checkpoint.id }),
       },
+      runDir,
     );
     mkdirSync(join(runDir, 'artifacts'), { recursive: true });
     mkdirSync(join(runDir, 'effects'), { recursive: true });
