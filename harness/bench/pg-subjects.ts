@@ -1,18 +1,19 @@
-import { dropSchema, freshSchemaName } from '../subjects/pg-server.js';
+import { dropSchema } from '../subjects/pg-server.js';
 import { saverPutter } from './saver-put.js';
 import type { Subject } from './subjects.js';
 
 /** Where a PostgreSQL variant runs: the server (undefined: the PG* variables) of the run. */
 export interface PgBenchContext {
   pgUrl: string | undefined;
+  /** The variant's own schema: the subject creates and drops it, and the harness drops it too, however the variant ended. */
+  schema: string;
 }
 
 const STATE = { step: 'plan', notes: 'a typical small agent state', tokens: 512, files: ['a.ts', 'b.ts'] };
 
 /** The layer on a fresh schema of the server; dropped at teardown. */
-async function layerOn({ pgUrl }: PgBenchContext, maxConnections = 4) {
+async function layerOn({ pgUrl, schema }: PgBenchContext, maxConnections = 4) {
   const pgLayer = await import('../../src/pg/index.js');
-  const schema = freshSchemaName('agentos_bench');
   const db = await pgLayer.openPgDatabase({
     ...(pgUrl !== undefined ? { connectionString: pgUrl } : {}),
     schema,
@@ -70,10 +71,9 @@ export const pgSubjects = {
   },
 
   /** The peer: LangGraph's PostgresSaver.put of a checkpoint holding the same state, on the same server. */
-  'postgressaver-put': async ({ pgUrl }: PgBenchContext): Promise<Subject> => {
+  'postgressaver-put': async ({ pgUrl, schema }: PgBenchContext): Promise<Subject> => {
     const { default: pg } = await import('pg');
     const { PostgresSaver } = await import('@langchain/langgraph-checkpoint-postgres');
-    const schema = freshSchemaName('langgraph_bench');
     const pool = new pg.Pool({ ...(pgUrl !== undefined ? { connectionString: pgUrl } : {}), max: 4 });
     pool.on('error', () => undefined);
     const saver = new PostgresSaver(pool, undefined, { schema });
@@ -190,13 +190,12 @@ async function pipelined(leases: PgLeases, jobs: number): Promise<void> {
  * queue of 10 (jobs fetched in batches) and batched completion. This favours it a little: it reports a success before
  * its completion is committed, and it keeps working between samples; our variants await every completion.
  */
-async function graphileWorker({ pgUrl }: PgBenchContext, concurrency: number, best: boolean): Promise<Subject> {
+async function graphileWorker({ pgUrl, schema }: PgBenchContext, concurrency: number, best: boolean): Promise<Subject> {
   const { Logger, makeWorkerUtils, run } = await import('graphile-worker');
   const { default: pg } = await import('pg');
   // A pool of our own: it follows --pg-url or the PG* variables, as every other variant does.
   const pgPool = new pg.Pool({ ...(pgUrl !== undefined ? { connectionString: pgUrl } : {}), max: concurrency + 4 });
   pgPool.on('error', () => undefined);
-  const schema = freshSchemaName('graphile_bench');
   const logger = new Logger(() => () => undefined);
   const cleanups: (() => Promise<unknown>)[] = [() => dropSchema(schema, pgUrl), () => pgPool.end()];
   const teardown = async (): Promise<void> => {
@@ -261,9 +260,8 @@ export const graphileWorkerSubjects = {
  * for the next JOBS_PER_SAMPLE jobs handled. This favours it a little: pg-boss completes a job after its handler
  * without awaiting the completion, and it keeps working between samples; our variants await every completion.
  */
-async function pgBoss({ pgUrl }: PgBenchContext, workers: number, batchSize: number): Promise<Subject> {
+async function pgBoss({ pgUrl, schema }: PgBenchContext, workers: number, batchSize: number): Promise<Subject> {
   const { default: PgBoss } = await import('pg-boss');
-  const schema = freshSchemaName('pgboss_bench');
   const boss = new PgBoss({
     ...(pgUrl !== undefined ? { connectionString: pgUrl } : {}),
     schema,

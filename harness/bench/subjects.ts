@@ -15,6 +15,8 @@ export interface SubjectContext {
   durability: Durability;
   /** The PostgreSQL server of the run (undefined: the PG* variables); only PostgreSQL subjects use it. */
   pgUrl: string | undefined;
+  /** The variant's own schema on that server (PostgreSQL subjects). */
+  schema: string;
 }
 
 /** One operation to time, prepared in a fresh folder; `run` is called once per sample. */

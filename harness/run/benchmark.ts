@@ -7,6 +7,7 @@ import { LatencyRecorder, type LatencySummary } from '../recorder.js';
 import type { BenchMeasurement, BenchResult, CriterionResult } from '../result.js';
 import type { BenchCriterion, ResolvedBenchmark } from '../schema.js';
 import { PG_BENCH_SUBJECTS } from '../bench/subjects.js';
+import { dropSchema, freshSchemaName } from '../subjects/pg-server.js';
 import { SUBJECT_VARIABLE } from '../subjects/subject.js';
 import { Supervisor } from '../workers/supervisor.js';
 import { verdict } from './judge.js';
@@ -30,9 +31,6 @@ export async function runBenchmark(benchmark: ResolvedBenchmark, options: BenchR
   const started = performance.now();
   const needsServer = benchmark.variants.some((v) => PG_BENCH_SUBJECTS.has(v.subject));
   if (needsServer && !options.postgres) return notApplicable(benchmark, options.seed, NEEDS_SERVER);
-  const env = options.postgres
-    ? { [SUBJECT_VARIABLE]: JSON.stringify({ name: 'agentos-postgres', pgUrl: options.postgres.url }) }
-    : {};
   const runDir = mkdtempSync(join(tmpdir(), `agentos-bench-${benchmark.id}-`));
   const supervisor = new Supervisor();
   const history = new History();
@@ -46,6 +44,12 @@ export async function runBenchmark(benchmark: ResolvedBenchmark, options: BenchR
       }
       options.onProgress?.(`timing ${variant.subject} (${variant.durability}) for ${benchmark.timeMs} ms`);
       let samples: number[] | undefined;
+      // Each variant on a schema of its own, dropped below however the variant ends (a timed-out one is killed).
+      const schema = options.postgres && PG_BENCH_SUBJECTS.has(variant.subject) ? freshSchemaName('bench') : undefined;
+      const env =
+        options.postgres && schema !== undefined
+          ? { [SUBJECT_VARIABLE]: JSON.stringify({ name: 'agentos-postgres', pgUrl: options.postgres.url, schema }) }
+          : {};
       const worker = supervisor.spawn({
         id: variant.name,
         group: variant.name,
@@ -76,6 +80,11 @@ export async function runBenchmark(benchmark: ResolvedBenchmark, options: BenchR
         // Stop it before the next variant is timed, so it does not steal the CPU.
         worker.signal('SIGKILL');
         await worker.exited;
+      }
+      if (schema !== undefined) {
+        await dropSchema(schema, options.postgres?.url).catch((e: unknown) =>
+          reasons.push(`could not drop schema ${schema}: ${e instanceof Error ? e.message : String(e)}`),
+        );
       }
       const error = history.select('worker.error', { worker: variant.name })[0];
       if (error) reasons.push(`variant ${variant.name} failed: ${error.message.split('\n')[0]}`);

@@ -9,8 +9,10 @@ import { defineWorkload } from '../workload.js';
 export const bench = defineWorkload<'bench'>({
   async run({ runDir, channel }, params) {
     const dir = mkdtempSync(join(runDir, `${params.subject}-${params.durability}-`));
-    const pgUrl = (JSON.parse(process.env[SUBJECT_VARIABLE] ?? '{}') as Partial<SubjectConfig>).pgUrl;
-    const subject = await subjects[params.subject]({ dir, durability: params.durability, pgUrl });
+    const { pgUrl, schema = 'agentos_bench' } = JSON.parse(
+      process.env[SUBJECT_VARIABLE] ?? '{}',
+    ) as Partial<SubjectConfig>;
+    const subject = await subjects[params.subject]({ dir, durability: params.durability, pgUrl, schema });
     try {
       const b = new Bench({
         time: params.timeMs,
