@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { sha256Hex } from './evidence.js';
 import type { Fence } from './fencing.js';
 import { canonicalJson } from './json-state.js';
-import type { Metrics } from './metrics.js';
+import { Metrics } from './metrics.js';
 import { InvalidArgumentError, assertId, assertPositiveInt } from './validate.js';
 
 export interface ToolRunOptions {
@@ -78,6 +78,7 @@ export interface ToolLedgerOptions {
   metrics?: Metrics;
 }
 
+/** What an executed command left: its exit code, its output (capped) and whether it was cut off. */
 export interface Output {
   exitCode: number | null;
   stdout: Buffer;
@@ -184,13 +185,51 @@ export function checkCall(command: string, options: ToolRunOptions): string {
   return resolve(options.cwd ?? '.');
 }
 
-/** Checks a ledger's options and returns its ttl and output cap. */
-export function ledgerLimits(options: ToolLedgerOptions): { ttlMs: number; maxOutputBytes: number } {
-  const ttlMs = options.ttlMs ?? 30 * 24 * 3600 * 1000;
-  assertPositiveInt('ttlMs', ttlMs);
-  const maxOutputBytes = options.maxOutputBytes ?? 10 * 1024 * 1024;
-  assertPositiveInt('maxOutputBytes', maxOutputBytes, { allowZero: true });
-  return { ttlMs, maxOutputBytes };
+/**
+ * What both ledgers (ToolLedger on SQLite, PgToolLedger on PostgreSQL) share: their limits and metrics, a call's
+ * identity, and the counts behind stats().
+ */
+export abstract class ToolLedgerBase {
+  readonly ttlMs: number;
+  readonly maxOutputBytes: number;
+  readonly metrics: Metrics;
+  protected readonly identity: ToolCallIdentity;
+  #executed = 0;
+  #replayed = 0;
+
+  constructor(options: ToolLedgerOptions) {
+    this.ttlMs = options.ttlMs ?? 30 * 24 * 3600 * 1000;
+    assertPositiveInt('ttlMs', this.ttlMs);
+    this.maxOutputBytes = options.maxOutputBytes ?? 10 * 1024 * 1024;
+    assertPositiveInt('maxOutputBytes', this.maxOutputBytes, { allowZero: true });
+    this.metrics = options.metrics ?? new Metrics();
+    this.identity = new ToolCallIdentity(options);
+  }
+
+  /**
+   * The identity of a call, the same on both backends: sha256 of options.key when given, else of the command, the
+   * absolute cwd and the effective environment (the ledger's base environment with options.env on top).
+   */
+  keyOf(command: string, options: Pick<ToolRunOptions, 'cwd' | 'env' | 'key'> = {}): string {
+    return this.identity.keyOf(command, options);
+  }
+
+  stats(): ToolLedgerStats {
+    const total = this.#executed + this.#replayed;
+    return { executed: this.#executed, replayed: this.#replayed, replayRate: total === 0 ? 0 : this.#replayed / total };
+  }
+
+  protected countExecuted(): void {
+    this.#executed++;
+    this.metrics.increment('toolCallsExecuted');
+  }
+
+  /** A recorded result, counted as a replay. */
+  protected replayed(output: Output, durationMs: number): ToolResult {
+    this.#replayed++;
+    this.metrics.increment('toolCallsReplayed');
+    return toolResult(output, durationMs, true);
+  }
 }
 
 export function toolResult(output: Output, durationMs: number, replayed: boolean): ToolResult {

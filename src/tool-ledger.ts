@@ -6,15 +6,12 @@ import { isSameProcess, ownProcessStartTime } from './process-identity.js';
 import { crashPoint } from './crash-points.js';
 import { mutant } from './mutants.js';
 import { InDoubtToolCallError, LeaseLostError, ToolCallInProgressError, ToolSpawnError } from './errors.js';
-import { Metrics } from './metrics.js';
 import {
-  ToolCallIdentity,
+  ToolLedgerBase,
   checkCall,
-  ledgerLimits,
   toolResult,
   type Output,
   type ToolLedgerOptions,
-  type ToolLedgerStats,
   type ToolResult,
   type ToolRunOptions,
 } from './tool-call.js';
@@ -46,12 +43,8 @@ interface ToolRow {
 const IN_FLIGHT = new Map<string, Promise<ToolResult>>();
 
 /** Records shell tool calls and replays their results instead of running them again. */
-export class ToolLedger implements ToolLedgerApi {
-  readonly ttlMs: number;
-  readonly maxOutputBytes: number;
-  readonly metrics: Metrics;
+export class ToolLedger extends ToolLedgerBase implements ToolLedgerApi {
   readonly #db: AgentDatabase;
-  readonly #identity: ToolCallIdentity;
   readonly #get: Statement;
   readonly #start: Statement;
   readonly #unstart: Statement;
@@ -59,13 +52,9 @@ export class ToolLedger implements ToolLedgerApi {
   readonly #finish: Statement;
   readonly #forget: Statement;
   readonly #cleanup: Statement;
-  #executed = 0;
-  #replayed = 0;
 
   constructor(db: AgentDatabase, options: ToolLedgerOptions = {}) {
-    ({ ttlMs: this.ttlMs, maxOutputBytes: this.maxOutputBytes } = ledgerLimits(options));
-    this.metrics = options.metrics ?? new Metrics();
-    this.#identity = new ToolCallIdentity(options);
+    super(options);
     this.#db = db;
     const s = db.sqlite;
     this.#get =
@@ -86,14 +75,6 @@ export class ToolLedger implements ToolLedgerApi {
   }
 
   /**
-   * The identity of a call: sha256 of options.key when given, else of the command, the absolute cwd and the effective
-   * environment (the ledger's base environment with options.env on top).
-   */
-  keyOf(command: string, options: Pick<ToolRunOptions, 'cwd' | 'env' | 'key'> = {}): string {
-    return this.#identity.keyOf(command, options);
-  }
-
-  /**
    * Replays the recorded result of an identical earlier call, or records a 'started' entry, executes the command
    * through the shell and records the result. A call left 'started' by a crash is in doubt: it is reported with
    * InDoubtToolCallError unless onInDoubt is 'execute'. A command that cannot be started throws ToolSpawnError and
@@ -102,7 +83,7 @@ export class ToolLedger implements ToolLedgerApi {
   async run(command: string, options: ToolRunOptions = {}): Promise<ToolResult> {
     const cwd = checkCall(command, options);
     const key = this.keyOf(command, options);
-    const env = this.#identity.envOf(options);
+    const env = this.identity.envOf(options);
     const replay = this.#replay(this.#get.get(key) as ToolRow | undefined);
     if (replay) return replay;
     // The same call running in this process (through any ledger on this database) is shared, not started again.
@@ -127,18 +108,11 @@ export class ToolLedger implements ToolLedgerApi {
     return this.#db.writeTransaction(() => this.#cleanup.run(now).changes);
   }
 
-  stats(): ToolLedgerStats {
-    const total = this.#executed + this.#replayed;
-    return { executed: this.#executed, replayed: this.#replayed, replayRate: total === 0 ? 0 : this.#replayed / total };
-  }
-
   #replay(row: ToolRow | undefined): ToolResult | undefined {
     if (row?.status !== 'completed' || (row.expires_at !== null && row.expires_at <= this.#db.clock.now())) {
       return undefined;
     }
-    this.#replayed++;
-    this.metrics.increment('toolCallsReplayed');
-    return toolResult(
+    return this.replayed(
       {
         exitCode: row.exit_code,
         stdout: row.stdout ?? Buffer.alloc(0),
@@ -147,7 +121,6 @@ export class ToolLedger implements ToolLedgerApi {
         truncated: row.truncated === 1,
       },
       row.duration_ms ?? 0,
-      true,
     );
   }
 
@@ -208,8 +181,7 @@ export class ToolLedger implements ToolLedgerApi {
     }
     const durationMs = performance.now() - t0;
     crashPoint('tool.before-result-row');
-    this.#executed++;
-    this.metrics.increment('toolCallsExecuted');
+    this.countExecuted();
     const now = this.#db.clock.now();
     try {
       this.#db.writeTransaction(() => {

@@ -5,16 +5,13 @@ import type { ToolLedgerApi } from '../backend.js';
 import { crashPoint } from '../crash-points.js';
 import { InDoubtToolCallError, ToolCallInProgressError, ToolSpawnError } from '../errors.js';
 import type { Fence } from '../fencing.js';
-import { Metrics } from '../metrics.js';
 import { isSameProcess, ownBootId, ownProcessStartTime } from '../process-identity.js';
 import {
-  ToolCallIdentity,
+  ToolLedgerBase,
   checkCall,
-  ledgerLimits,
   toolResult,
   type Output,
   type ToolLedgerOptions,
-  type ToolLedgerStats,
   type ToolResult,
   type ToolRunOptions,
 } from '../tool-call.js';
@@ -97,25 +94,12 @@ const IN_FLIGHT = new Map<string, Promise<ToolResult>>();
  * machine started counts as in progress while the lease it runs under is held (or, without a lease, until it is
  * resolved with forget()): a process on another machine cannot be seen from here. Expiry is by the server's clock.
  */
-export class PgToolLedger implements ToolLedgerApi {
-  readonly ttlMs: number;
-  readonly maxOutputBytes: number;
-  readonly metrics: Metrics;
+export class PgToolLedger extends ToolLedgerBase implements ToolLedgerApi {
   readonly #db: PgDatabase;
-  readonly #identity: ToolCallIdentity;
-  #executed = 0;
-  #replayed = 0;
 
   constructor(db: PgDatabase, options: ToolLedgerOptions = {}) {
-    ({ ttlMs: this.ttlMs, maxOutputBytes: this.maxOutputBytes } = ledgerLimits(options));
-    this.metrics = options.metrics ?? new Metrics();
-    this.#identity = new ToolCallIdentity(options);
+    super(options);
     this.#db = db;
-  }
-
-  /** The identity of a call, as ToolLedger.keyOf: the same key on both backends. */
-  keyOf(command: string, options: Pick<ToolRunOptions, 'cwd' | 'env' | 'key'> = {}): string {
-    return this.#identity.keyOf(command, options);
   }
 
   /**
@@ -149,11 +133,6 @@ export class PgToolLedger implements ToolLedgerApi {
       "DELETE FROM tool_calls WHERE status = 'completed' AND expires_at <= agentos_now_ms() RETURNING 1",
     );
     return rows.length;
-  }
-
-  stats(): ToolLedgerStats {
-    const total = this.#executed + this.#replayed;
-    return { executed: this.#executed, replayed: this.#replayed, replayRate: total === 0 ? 0 : this.#replayed / total };
   }
 
   async #run(key: string, command: string, cwd: string, options: ToolRunOptions): Promise<ToolResult> {
@@ -207,7 +186,7 @@ export class PgToolLedger implements ToolLedgerApi {
 
   async #execute(key: string, claim: string, command: string, cwd: string, options: ToolRunOptions) {
     crashPoint('tool.after-start-row');
-    const env = this.#identity.envOf(options);
+    const env = this.identity.envOf(options);
     const t0 = performance.now();
     let output: Output;
     try {
@@ -220,8 +199,7 @@ export class PgToolLedger implements ToolLedgerApi {
     }
     const durationMs = performance.now() - t0;
     crashPoint('tool.before-result-row');
-    this.#executed++;
-    this.metrics.increment('toolCallsExecuted');
+    this.countExecuted();
     const lease = options.lease;
     const [row] = await this.#db.query<{ fenced: number }>(
       FINISH(lease !== undefined),
@@ -253,8 +231,6 @@ export class PgToolLedger implements ToolLedgerApi {
   }
 
   #replay(row: ToolRow): ToolResult {
-    this.#replayed++;
-    this.metrics.increment('toolCallsReplayed');
     const output: Output = {
       exitCode: row.exit_code,
       stdout: row.stdout ?? Buffer.alloc(0),
@@ -262,7 +238,7 @@ export class PgToolLedger implements ToolLedgerApi {
       timedOut: row.timed_out,
       truncated: row.truncated,
     };
-    return toolResult(output, row.duration_ms ?? 0, true);
+    return this.replayed(output, row.duration_ms ?? 0);
   }
 }
 
