@@ -1,6 +1,8 @@
 import type { Checkpoint, PendingCheckpoint } from './checkpoints.js';
 import type { EvidencePack, VerificationResult } from './evidence.js';
 import type { Fence } from './fencing.js';
+import type { Json } from './json-state.js';
+import type { CacheStats, LLMRequest } from './llm-cache.js';
 import type { Lease, WorkItem, WorkItemInput } from './leases.js';
 import type { Metrics } from './metrics.js';
 import type { ToolLedgerStats, ToolResult, ToolRunOptions } from './tool-call.js';
@@ -39,4 +41,11 @@ export interface ToolLedgerApi {
   forget(command: string, options?: Pick<ToolRunOptions, 'cwd' | 'env' | 'key'>): MaybePromise<boolean>;
   cleanup(): MaybePromise<number>;
   stats(): ToolLedgerStats;
+}
+
+/** What LLMOutputCache (SQLite) and PgLLMOutputCache (PostgreSQL) both offer; awaited, it runs on either backend. */
+export interface LLMCacheApi {
+  get<R = Json>(request: LLMRequest): MaybePromise<R | undefined>;
+  put(request: LLMRequest, response: unknown): MaybePromise<void>;
+  stats(): CacheStats;
 }

@@ -94,4 +94,10 @@ export {
 export { InvalidArgumentError } from './validate.js';
 export { serializeJson, canonicalJson, type Json } from './json-state.js';
 export { CRASH_POINTS, CRASH_POINT_VARIABLE, crashPoint, type CrashPoint } from './crash-points.js';
-export { type CheckpointApi, type LeaseApi, type MaybePromise, type ToolLedgerApi } from './backend.js';
+export {
+  type CheckpointApi,
+  type LeaseApi,
+  type LLMCacheApi,
+  type MaybePromise,
+  type ToolLedgerApi,
+} from './backend.js';

@@ -1,4 +1,5 @@
 import type { Statement } from 'better-sqlite3';
+import type { LLMCacheApi } from './backend.js';
 import type { AgentDatabase } from './db.js';
 import { sha256Hex } from './evidence.js';
 import { canonicalJson, serializeJson, type Json } from './json-state.js';
@@ -27,7 +28,7 @@ export interface LLMOutputCacheOptions {
 const REQUEST_FIELDS = new Set(['model', 'prompt', 'parameters']);
 
 /** Caches LLM outputs by the hash of the canonical request, with expiry. */
-export class LLMOutputCache {
+export class LLMOutputCache implements LLMCacheApi {
   readonly ttlMs: number;
   readonly metrics: Metrics;
   readonly #db: AgentDatabase;

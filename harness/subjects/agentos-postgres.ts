@@ -1,6 +1,7 @@
 import {
   openPgDatabase,
   PgCheckpointManager,
+  PgLLMOutputCache,
   PgLeaseManager,
   PgTaskRunner,
   PgToolLedger,
@@ -48,6 +49,7 @@ export const agentosPostgres: SubjectDriver = {
       },
       leases: (options) => ({ leases: new PgLeaseManager(db, options), checkpoints: cm }),
       tools: new PgToolLedger(db, { inheritEnv: WORKER_TOOL_ENV }),
+      cache: new PgLLMOutputCache(db),
       runner: (definition, options, baseDir) =>
         new PgTaskRunner(db, new PgCheckpointManager(db, { baseDir }), definition, options),
       close: () => db.close(),

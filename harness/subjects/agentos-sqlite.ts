@@ -1,4 +1,11 @@
-import { CheckpointManager, LeaseManager, TaskRunner, ToolLedger, type AgentDatabase } from '../../src/index.js';
+import {
+  CheckpointManager,
+  LLMOutputCache,
+  LeaseManager,
+  TaskRunner,
+  ToolLedger,
+  type AgentDatabase,
+} from '../../src/index.js';
 import { WORKER_TOOL_ENV } from '../workers/marker.js';
 import type { FinalState, LeaseLogEntry, SubjectDriver } from './subject.js';
 
@@ -28,6 +35,7 @@ export const agentosSqlite: SubjectDriver = {
         checkpoints: new CheckpointManager(db, { baseDir: runDir }),
       }),
       tools: new ToolLedger(db, { inheritEnv: WORKER_TOOL_ENV }),
+      cache: new LLMOutputCache(db),
       runner: (definition, options, baseDir) =>
         new TaskRunner(db, new CheckpointManager(db, { baseDir }), definition, options),
       async close() {

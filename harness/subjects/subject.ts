@@ -1,6 +1,7 @@
 import type {
   AgentDatabase,
   CheckpointApi,
+  LLMCacheApi,
   LeaseApi,
   TaskDefinition,
   TaskRunResult,
@@ -16,6 +17,7 @@ import type {
  * - `leases`: this layer's fenced leases and its lease log (acquire, renew, complete, writes under a lease);
  * - `tools`: this layer's tool ledger (calls recorded, replayed, fenced by leases): the checks that count side effects;
  * - `tasks`: this layer's task runner (one owner per task, resume after the last checkpoint) and task statuses;
+ * - `cache`: this layer's LLM output cache;
  * - `server`: a database server the harness can crash, restart and cut connections to (the postgres subjects);
  * - `sqlite-layer`: the whole layer on its SQLite file (leases, tool ledger, task runner, …): the checks that read
  *   that file, and the scenarios that declare no `requires`.
@@ -27,6 +29,7 @@ export const CAPABILITIES = [
   'leases',
   'tools',
   'tasks',
+  'cache',
   'server',
   'sqlite-layer',
 ] as const;
@@ -48,13 +51,13 @@ export const SUBJECTS: Readonly<Record<SubjectName, SubjectInfo>> = {
   'agentos-sqlite': {
     peer: false,
     postgres: false,
-    capabilities: ['checkpoints', 'sequence', 'integrity', 'leases', 'tools', 'tasks', 'sqlite-layer'],
+    capabilities: ['checkpoints', 'sequence', 'integrity', 'leases', 'tools', 'tasks', 'cache', 'sqlite-layer'],
     summary: 'this layer on its embedded SQLite file (the default)',
   },
   'agentos-postgres': {
     peer: false,
     postgres: true,
-    capabilities: ['checkpoints', 'sequence', 'integrity', 'leases', 'tools', 'tasks', 'server'],
+    capabilities: ['checkpoints', 'sequence', 'integrity', 'leases', 'tools', 'tasks', 'cache', 'server'],
     summary: 'this layer on PostgreSQL, a fresh schema per run',
   },
   'langgraph-sqlite': {
@@ -139,6 +142,8 @@ export interface SubjectStore {
   };
   /** Subjects with `tools`: this worker's tool ledger (its calls may be fenced by the same leases). */
   tools?: ToolLedgerApi;
+  /** Subjects with `cache`: this worker's LLM output cache. */
+  cache?: LLMCacheApi;
   /** Subjects with `tasks`: a task runner on this worker's store, verifying step evidence under baseDir. */
   runner?: <S>(
     definition: TaskDefinition<S>,

@@ -54,5 +54,6 @@ export default defineScenario({
       check: { check: 'no-worker-errors' },
     },
   ],
+  requires: ['cache'],
   timeoutMs: 60_000,
 });

@@ -1,3 +1,4 @@
+import type { LLMCacheApi } from '../backend.js';
 import { serializeJson, type Json } from '../json-state.js';
 import { LLMOutputCache, type CacheStats, type LLMOutputCacheOptions, type LLMRequest } from '../llm-cache.js';
 import { Metrics } from '../metrics.js';
@@ -5,7 +6,7 @@ import { assertId, assertPositiveInt } from '../validate.js';
 import type { PgDatabase } from './db.js';
 
 /** LLMOutputCache on PostgreSQL: the same keys (LLMOutputCache.keyOf), async; expiry by the server's clock. */
-export class PgLLMOutputCache {
+export class PgLLMOutputCache implements LLMCacheApi {
   readonly ttlMs: number;
   readonly metrics: Metrics;
   readonly #db: PgDatabase;

@@ -60,6 +60,12 @@ describe('scenarios against other subjects', () => {
       expect(result.criteria.find((c) => c.id === 'in-order-once')?.measured).toMatch(/^8 checkpoints of 8 steps/);
     });
 
+    it('answers every repeated request from the LLM cache on PostgreSQL, faster than generating it', async () => {
+      const result = await run('llm-cache-stress', 'agentos-postgres');
+      expect(result.state, JSON.stringify(result.criteria)).toBe('passed');
+      expect(result.criteria.find((c) => c.id === 'second-pass-hits')?.measured).toBe('1000');
+    });
+
     it('reports tool calls cut off by a crash in doubt and runs none of them twice, on PostgreSQL', async () => {
       const result = await run('kill-mid-tool-call', 'agentos-postgres');
       expect(result.state, JSON.stringify(result.criteria)).toBe('passed');

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { LLMOutputCache, type LLMRequest } from '../../../src/index.js';
+import type { LLMRequest } from '../../../src/index.js';
 import { defineWorkload } from '../workload.js';
 
 /**
@@ -21,8 +21,9 @@ function p50(samples: number[]): number | null {
 
 /** Runs `passes` passes over `prompts` unique prompts through the cache and reports hits, misses and latencies. */
 export const llmCache = defineWorkload<'llm-cache'>({
-  async run({ db, channel }, params) {
-    const cache = new LLMOutputCache(db);
+  async run({ channel, openSubject }, params) {
+    const { cache } = await openSubject();
+    if (!cache) throw new Error('llm-cache needs a subject with an LLM output cache');
     const allHits: number[] = [];
     const allGenerations: number[] = [];
     for (let pass = 1; pass <= params.passes; pass++) {
@@ -32,13 +33,13 @@ export const llmCache = defineWorkload<'llm-cache'>({
       for (let i = 0; i < params.prompts; i++) {
         const request: LLMRequest = { model: params.model, prompt: `prompt #${i}`, parameters: { temperature: 0 } };
         const t0 = performance.now();
-        const hit = cache.get(request);
+        const hit = await cache.get(request);
         if (hit !== undefined) {
           hitLatency.push(performance.now() - t0);
           continue;
         }
         const g0 = performance.now();
-        cache.put(request, fakeGenerate(request, params.costRounds));
+        await cache.put(request, fakeGenerate(request, params.costRounds));
         generateLatency.push(performance.now() - g0);
       }
       allHits.push(...hitLatency);
