@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 
 /** Whether a process with this pid exists (EPERM: it exists but belongs to another user). */
 export function isAlive(pid: number): boolean {
@@ -8,6 +8,26 @@ export function isAlive(pid: number): boolean {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
   return true;
+}
+
+let pidSpace: string | null | undefined;
+
+/**
+ * Where this process's pid names this process: the machine's boot id and the pid namespace ("<boot id>/pid:[…]"), or
+ * null where either cannot be read. Containers on one machine share the boot id, not the pid namespace.
+ */
+export function ownPidSpace(): string | null {
+  if (pidSpace === undefined) {
+    let namespace: string | null;
+    try {
+      namespace = readlinkSync('/proc/self/ns/pid');
+    } catch {
+      namespace = null;
+    }
+    const boot = ownBootId();
+    pidSpace = boot !== null && namespace !== null ? `${boot}/${namespace}` : null;
+  }
+  return pidSpace;
 }
 
 /**

@@ -6,7 +6,7 @@ import { pgSkipReason, useTempPg } from '../../test/helpers/temp-pg.js';
 import { useTempDb, useTempDir } from '../../test/helpers/temp-db.js';
 import { until } from '../../test/helpers/until.js';
 import { InDoubtToolCallError, LeaseLostError, ToolCallInProgressError, ToolSpawnError } from '../errors.js';
-import { ownBootId, processStartTime } from '../process-identity.js';
+import { ownBootId, ownPidSpace, processStartTime } from '../process-identity.js';
 import { ToolLedger } from '../tool-ledger.js';
 import { PgDatabase, PgLeaseManager, PgToolLedger } from './index.js';
 
@@ -27,7 +27,7 @@ interface Owner {
 /** What a process that stopped between "started" and "completed" leaves behind: a started row with its owner. */
 async function startedRow(db: PgDatabase, key: string, command: string, cwd: string, owner: Owner): Promise<void> {
   await db.query(
-    `INSERT INTO tool_calls (key, command, cwd, status, claim, started_at, owner_host, owner_boot, owner_pid,
+    `INSERT INTO tool_calls (key, command, cwd, status, claim, started_at, owner_host, owner_pid_space, owner_pid,
        owner_start, lease_item, lease_epoch)
      VALUES ($1, $2, $3, 'started', 'left-behind', agentos_now_ms(), $4, $5, $6, $7, $8, $9)`,
     [
@@ -72,6 +72,15 @@ async function twoWorkers(db: PgDatabase) {
       return leaseB;
     },
   };
+}
+
+/** Resolves once some session of the server waits for a lock, or `ended()` (checked on every turn of the event loop). */
+async function waitForLockWait(db: PgDatabase, ended: () => boolean): Promise<void> {
+  while (!ended()) {
+    const [row] = await db.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM pg_locks WHERE NOT granted');
+    if ((row?.n ?? 0) > 0) return;
+    await new Promise(setImmediate);
+  }
 }
 
 describe.skipIf(pgSkipReason !== undefined)('PgToolLedger', () => {
@@ -119,7 +128,7 @@ describe.skipIf(pgSkipReason !== undefined)('PgToolLedger', () => {
     const ledger = new PgToolLedger(db);
     const command = 'echo run >> side-effects.txt';
     const key = ledger.keyOf(command, { cwd: dir });
-    await startedRow(db, key, command, dir, { host: 'here', boot: ownBootId(), pid: deadPid(), start: null });
+    await startedRow(db, key, command, dir, { host: 'here', boot: ownPidSpace(), pid: deadPid(), start: null });
     await expect(ledger.run(command, { cwd: dir })).rejects.toThrow(/never finished: it may already have run/);
     expect(existsSync(join(dir, 'side-effects.txt'))).toBe(false);
     expect((await ledger.run(command, { cwd: dir, onInDoubt: 'execute' })).replayed).toBe(false);
@@ -133,7 +142,12 @@ describe.skipIf(pgSkipReason !== undefined)('PgToolLedger', () => {
     const dir = tempDir();
     const ledger = new PgToolLedger(db);
     const command = 'echo run >> side-effects.txt';
-    const owner = { host: 'here', boot: ownBootId(), pid: process.ppid, start: processStartTime(process.ppid) ?? null };
+    const owner = {
+      host: 'here',
+      boot: ownPidSpace(),
+      pid: process.ppid,
+      start: processStartTime(process.ppid) ?? null,
+    };
     await startedRow(db, ledger.keyOf(command, { cwd: dir }), command, dir, owner);
     await expect(ledger.run(command, { cwd: dir, onInDoubt: 'execute' })).rejects.toThrow(
       new RegExp(`is running in process ${process.ppid}`),
@@ -166,6 +180,54 @@ describe.skipIf(pgSkipReason !== undefined)('PgToolLedger', () => {
     expect(await ledger.forget(bare, { cwd: dir })).toBe(true);
     expect((await ledger.run(bare, { cwd: dir })).replayed).toBe(false);
     expect(readFileSync(join(dir, 'side-effects.txt'), 'utf8')).toBe('bare\n');
+  });
+
+  it('counts a call from another container of this machine (its own pid namespace) in progress while its lease is held', async () => {
+    const db = await openPg();
+    const dir = tempDir();
+    const ledger = new PgToolLedger(db);
+    const { leaseA } = await twoWorkers(db);
+    const command = 'echo run >> side-effects.txt';
+    // Same boot id, another pid namespace: its pid says nothing about the processes this one can see.
+    await startedRow(db, ledger.keyOf(command, { cwd: dir }), command, dir, {
+      host: 'pod-a',
+      boot: `${ownBootId() ?? 'boot'}/pid:[1]`,
+      pid: deadPid(),
+      start: null,
+      leaseItem: 'job',
+      leaseEpoch: leaseA.epoch,
+    });
+    await expect(ledger.run(command, { cwd: dir, onInDoubt: 'execute' })).rejects.toThrow(ToolCallInProgressError);
+    expect(existsSync(join(dir, 'side-effects.txt'))).toBe(false);
+  });
+
+  it('replays a result recorded between its read of a call in doubt and its claim, instead of running it again', async () => {
+    const db = await openPg();
+    const dir = tempDir();
+    const ledger = new PgToolLedger(db);
+    const command = 'echo run >> side-effects.txt';
+    const key = ledger.keyOf(command, { cwd: dir });
+    await startedRow(db, key, command, dir, { host: 'here', boot: ownPidSpace(), pid: deadPid(), start: null });
+    // Another session holds the row: the ledger reads it as in doubt, then its claim waits for the row's lock.
+    const other = await db.pool.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query('SELECT 1 FROM tool_calls WHERE key = $1 FOR UPDATE', [key]);
+      let ended = false;
+      const outcome = ledger.run(command, { cwd: dir, onInDoubt: 'execute' }).finally(() => (ended = true));
+      await waitForLockWait(db, () => ended);
+      // Meanwhile the call's owner records its result, under the same claim.
+      await other.query(
+        `UPDATE tool_calls SET status = 'completed', exit_code = 0, stdout = 'recorded', stderr = '', duration_ms = 1,
+           completed_at = agentos_now_ms(), expires_at = agentos_now_ms() + 60000 WHERE key = $1`,
+        [key],
+      );
+      await other.query('COMMIT');
+      expect(await outcome).toMatchObject({ replayed: true, stdout: 'recorded' });
+    } finally {
+      other.release();
+    }
+    expect(existsSync(join(dir, 'side-effects.txt'))).toBe(false);
   });
 
   it('refuses to start a call under a lease that was taken over, and runs nothing; the holder’s call is logged', async () => {

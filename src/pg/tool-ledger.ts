@@ -3,9 +3,10 @@ import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { ToolLedgerApi } from '../backend.js';
 import { crashPoint } from '../crash-points.js';
+import { mutant } from '../mutants.js';
 import { InDoubtToolCallError, ToolCallInProgressError, ToolSpawnError } from '../errors.js';
 import type { Fence } from '../fencing.js';
-import { isSameProcess, ownBootId, ownProcessStartTime } from '../process-identity.js';
+import { isSameProcess, ownPidSpace, ownProcessStartTime } from '../process-identity.js';
 import {
   ToolLedgerBase,
   checkCall,
@@ -32,7 +33,7 @@ interface ToolRow {
   /** Completed and not expired by the server's clock: replayable. */
   live: boolean;
   owner_host: string | null;
-  owner_boot: string | null;
+  owner_pid_space: string | null;
   owner_pid: number | null;
   owner_start: string | null;
   lease_item: string | null;
@@ -41,7 +42,7 @@ interface ToolRow {
 }
 
 const GET = `SELECT t.status, t.claim, t.exit_code, t.timed_out, t.truncated, t.stdout, t.stderr, t.duration_ms,
-    t.started_at, t.owner_host, t.owner_boot, t.owner_pid, t.owner_start, t.lease_item,
+    t.started_at, t.owner_host, t.owner_pid_space, t.owner_pid, t.owner_start, t.lease_item,
     t.status = 'completed' AND (t.expires_at IS NULL OR t.expires_at > agentos_now_ms()) AS live,
     EXISTS (SELECT 1 FROM work_items w WHERE w.id = t.lease_item AND w.epoch = t.lease_epoch AND w.status = 'leased'
       AND w.lease_expires_at > agentos_now_ms()) AS lease_held
@@ -58,19 +59,20 @@ const LOG = (op: 'tool-start' | 'tool-finish', from: string, at: string): string
   `INSERT INTO lease_log (item_id, epoch, holder, op, at) SELECT $1, $2, $3, '${op}', ${at} FROM ${from}
     WHERE $1::text IS NOT NULL`;
 
-// Writes a 'started' row: a new one, or in place of the row whose claim is $12 (a call in doubt, an expired result).
-// Nothing is written when another caller changed the row in between: started_at comes back null.
+// Writes a 'started' row: a new one, or in place of the row read with claim $12 and status $13 (a call in doubt, an
+// expired result). Nothing is written when the row changed in between (another claim, or the owner recorded its
+// result under the same claim): started_at comes back null.
 const CLAIM = (fenced: boolean): string => `WITH fence AS (${fence(fenced)}),
   claimed AS (
-    INSERT INTO tool_calls AS t (key, command, cwd, status, claim, started_at, owner_host, owner_boot, owner_pid,
+    INSERT INTO tool_calls AS t (key, command, cwd, status, claim, started_at, owner_host, owner_pid_space, owner_pid,
       owner_start, lease_item, lease_epoch)
     SELECT $4, $5, $6, 'started', $7, agentos_now_ms(), $8, $9, $10, $11, $1, $2 FROM fence
     ON CONFLICT (key) DO UPDATE SET command = excluded.command, cwd = excluded.cwd, status = 'started',
       claim = excluded.claim, exit_code = NULL, timed_out = false, truncated = false, stdout = NULL, stderr = NULL,
       duration_ms = NULL, started_at = excluded.started_at, completed_at = NULL, expires_at = NULL,
-      owner_host = excluded.owner_host, owner_boot = excluded.owner_boot, owner_pid = excluded.owner_pid,
+      owner_host = excluded.owner_host, owner_pid_space = excluded.owner_pid_space, owner_pid = excluded.owner_pid,
       owner_start = excluded.owner_start, lease_item = excluded.lease_item, lease_epoch = excluded.lease_epoch
-    WHERE t.claim = $12
+    WHERE t.claim = $12 AND t.status = $13
     RETURNING started_at),
   log AS (${LOG('tool-start', 'claimed', 'started_at')})
   SELECT (SELECT COUNT(*)::int FROM fence) AS fenced, (SELECT started_at FROM claimed) AS started_at`;
@@ -91,7 +93,7 @@ const IN_FLIGHT = new Map<string, Promise<ToolResult>>();
 
 /**
  * ToolLedger on PostgreSQL: the same calls, keys and results, for workers on several machines. A call another
- * machine started counts as in progress while the lease it runs under is held (or, without a lease, until it is
+ * machine (or container: another pid namespace) started counts as in progress while the lease it runs under is held (or, without a lease, until it is
  * resolved with forget()): a process on another machine cannot be seen from here. Expiry is by the server's clock.
  */
 export class PgToolLedger extends ToolLedgerBase implements ToolLedgerApi {
@@ -143,25 +145,25 @@ export class PgToolLedger extends ToolLedgerBase implements ToolLedgerApi {
       if (row?.status === 'started') {
         const busy = inProgress(key, command, row);
         if (busy) throw busy;
-        if ((options.onInDoubt ?? 'throw') === 'throw') {
+        if ((options.onInDoubt ?? 'throw') === 'throw' && mutant !== 'rerun-in-doubt') {
           this.metrics.increment('toolCallsInDoubt');
           throw new InDoubtToolCallError(key, command, row.started_at);
         }
       }
       const claim = randomUUID();
-      if (await this.#claim(key, command, cwd, claim, row?.claim ?? null, options.lease)) {
+      if (await this.#claim(key, command, cwd, claim, row ?? null, options.lease)) {
         return this.#execute(key, claim, command, cwd, options);
       }
     }
   }
 
-  /** Writes this call's 'started' row (fenced by the lease); false when another caller changed the row first. */
+  /** Writes this call's 'started' row (fenced by the lease); false when the row changed since it was read. */
   async #claim(
     key: string,
     command: string,
     cwd: string,
     claim: string,
-    replacing: string | null,
+    replacing: Pick<ToolRow, 'claim' | 'status'> | null,
     lease: Fence | undefined,
   ): Promise<boolean> {
     const [row] = await this.#db.query<{ fenced: number; started_at: number | null }>(
@@ -173,10 +175,11 @@ export class PgToolLedger extends ToolLedgerBase implements ToolLedgerApi {
         cwd,
         claim,
         hostname(),
-        ownBootId(),
+        ownPidSpace(),
         process.pid,
         ownProcessStartTime(),
-        replacing,
+        replacing?.claim ?? null,
+        replacing?.status ?? null,
       ],
       lease ? 'agentos.tool.claim-fenced' : 'agentos.tool.claim',
     );
@@ -222,7 +225,7 @@ export class PgToolLedger extends ToolLedgerBase implements ToolLedgerApi {
       // This process no longer owns the call: the row stays started without an owner, so the lease's new holder
       // finds it in doubt now, not "in progress" for as long as this process lives.
       await this.#db.query(
-        `UPDATE tool_calls SET owner_host = NULL, owner_boot = NULL, owner_pid = NULL, owner_start = NULL WHERE ${OURS}`,
+        `UPDATE tool_calls SET owner_host = NULL, owner_pid_space = NULL, owner_pid = NULL, owner_start = NULL WHERE ${OURS}`,
         [key, claim],
       );
       throw error;
@@ -249,19 +252,20 @@ function fenceValues(lease: Fence | undefined): unknown[] {
 /** Whether a started call's owner may still be running it (the error to throw), or is gone (undefined: in doubt). */
 function inProgress(key: string, command: string, row: ToolRow): ToolCallInProgressError | undefined {
   // Disowned after its lease was lost, or started by this process (whose own calls in progress are shared).
-  if (row.owner_pid === null || (row.owner_pid === process.pid && sameMachine(row))) return undefined;
-  if (sameMachine(row)) {
+  if (row.owner_pid === null || (row.owner_pid === process.pid && samePidSpace(row))) return undefined;
+  if (samePidSpace(row)) {
     return isSameProcess(row.owner_pid, row.owner_start)
       ? new ToolCallInProgressError(key, command, row.owner_pid)
       : undefined;
   }
-  // Another machine: its process cannot be seen from here. A lease it ran under that is no longer held shows that it
+  // Another machine or pid namespace: its process cannot be seen from here. A lease it ran under that is no longer held shows that it
   // is gone, or fenced off (its result would be refused).
   if (row.lease_item !== null && !row.lease_held) return undefined;
   return new ToolCallInProgressError(key, command, row.owner_pid, row.owner_host ?? 'unknown');
 }
 
-function sameMachine(row: ToolRow): boolean {
-  const boot = ownBootId();
-  return boot !== null ? row.owner_boot === boot : row.owner_boot === null && row.owner_host === hostname();
+/** Whether the row's owner pid names a process this one can see: same boot and pid namespace (or, unknown, host). */
+function samePidSpace(row: ToolRow): boolean {
+  const space = ownPidSpace();
+  return space !== null ? row.owner_pid_space === space : row.owner_pid_space === null && row.owner_host === hostname();
 }

@@ -1,5 +1,5 @@
 -- The tool ledger: one row per call key, 'started' before the command runs and 'completed' with its output after.
--- A 'started' row names its owner (host, boot, pid and start time) and, under a lease, the lease it ran under, so a
+-- A 'started' row names its owner (host; pid space, the boot and pid namespace its pid belongs to; pid; start time) and, under a lease, the lease it ran under, so a
 -- later caller can tell a call in progress from one cut off by a crash. claim tells one execution's row from another's.
 CREATE TABLE tool_calls (
   key           text     PRIMARY KEY,
@@ -17,7 +17,7 @@ CREATE TABLE tool_calls (
   completed_at  bigint,
   expires_at    bigint,
   owner_host    text,
-  owner_boot    text,
+  owner_pid_space text,
   owner_pid     integer,
   owner_start   text,
   lease_item    text,
