@@ -92,9 +92,10 @@ const OURS = "key = $1 AND claim = $2 AND status = 'started'";
 const IN_FLIGHT = new Map<string, Promise<ToolResult>>();
 
 /**
- * ToolLedger on PostgreSQL: the same calls, keys and results, for workers on several machines. A call another
- * machine (or container: another pid namespace) started counts as in progress while the lease it runs under is held (or, without a lease, until it is
- * resolved with forget()): a process on another machine cannot be seen from here. Expiry is by the server's clock.
+ * ToolLedger on PostgreSQL: the same calls, keys and results, for workers on several machines. A call started on
+ * another machine (or in another container: another pid namespace) counts as in progress while the lease it runs
+ * under is held, or, without a lease, until it is resolved with forget(): a process there cannot be seen from here.
+ * Expiry is by the server's clock.
  */
 export class PgToolLedger extends ToolLedgerBase implements ToolLedgerApi {
   readonly #db: PgDatabase;
