@@ -48,7 +48,8 @@ export interface Injector<F extends Fault> {
     worker: { id: string; group: string },
     subject: SubjectConfig,
   ): Record<string, string> | undefined;
-  inject(fault: F, runtime: FaultRuntime): void;
+  /** A fault that acts asynchronously returns its promise: the run does not end while one is in flight. */
+  inject(fault: F, runtime: FaultRuntime): void | Promise<void>;
   /** Undo the fault (resume paused processes, …). Called on the heal trigger and again at teardown; must be idempotent. */
   heal?(fault: F, runtime: FaultRuntime): void;
   /** Awaited at teardown, before judging: e.g. a crashed server's restart, so its state can be read. */

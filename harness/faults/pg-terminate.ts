@@ -14,7 +14,7 @@ export const pgTerminate: Injector<PgTerminateFault> = {
     const names = rt.workers(fault.target).map((w) => applicationName(rt.subject, w.id));
     const client = new pg.Client(rt.subject.pgUrl !== undefined ? { connectionString: rt.subject.pgUrl } : {});
     client.on('error', () => undefined);
-    void (async () => {
+    return (async () => {
       try {
         await client.connect();
         // Found first, terminated after: in one WHERE, the server may call pg_terminate_backend before the filter.

@@ -90,7 +90,7 @@ async function runUntilPowerLoss(durability: 'normal' | 'full', killAfter: numbe
       durability,
       onEvent: (w, event) => {
         history.append(w.id, event);
-        if (event.kind === 'checkpoint.committed' && ++acks === killAfter) powerLoss.inject(fault, runtime);
+        if (event.kind === 'checkpoint.committed' && ++acks === killAfter) void powerLoss.inject(fault, runtime);
       },
       onExit: (w, exit) =>
         void history.append(w.id, {

@@ -20,7 +20,7 @@ export const serverLeaseExpiry: Injector<ServerLeaseExpiryFault> = {
       ),
     ];
     const subject = rt.subject;
-    void (async () => {
+    return (async () => {
       try {
         const db = await openPgDatabase({
           ...(subject.pgUrl !== undefined ? { connectionString: subject.pgUrl } : {}),

@@ -83,6 +83,8 @@ class ScenarioRun {
   #aborted = false;
   #settle: () => void = () => undefined;
   readonly #settled = new Promise<void>((resolve) => (this.#settle = resolve));
+  /** Asynchronous fault injections in flight (see #inFlight). */
+  #injecting = 0;
 
   constructor(scenario: ResolvedScenario, options: RunOptions) {
     this.#scenario = scenario;
@@ -192,7 +194,9 @@ class ScenarioRun {
     this.#scenario.faults.forEach((fault) => {
       const injector = injectorFor(fault);
       const runtime = this.#runtimeFor(fault);
-      const n = this.#triggers.on(fault.inject, `inject ${fault.kind}`, () => injector.inject(fault, runtime));
+      const n = this.#triggers.on(fault.inject, `inject ${fault.kind}`, () =>
+        this.#inFlight(injector.inject(fault, runtime)),
+      );
       if (n > 0)
         this.#faultLog.push({
           t: wallTimeMs(),
@@ -377,7 +381,20 @@ class ScenarioRun {
   }
 
   #checkSettled(): void {
-    if (this.#supervisor.live().length === 0 && this.#triggers.timersPending === 0) this.#settle();
+    if (this.#supervisor.live().length === 0 && this.#triggers.timersPending === 0 && this.#injecting === 0)
+      this.#settle();
+  }
+
+  /** Counts an asynchronous injection until it ends: what it triggers (a worker started on its event) still runs. */
+  #inFlight(injection: void | Promise<void>): void {
+    if (!injection) return;
+    this.#injecting++;
+    void injection
+      .catch((error: unknown) => this.#reasons.push(`fault injection failed: ${String(error)}`))
+      .finally(() => {
+        this.#injecting--;
+        this.#checkSettled();
+      });
   }
 
   #workersOf(target: string): WorkerProcess[] {

@@ -11,15 +11,15 @@ export default defineScenario({
   procedure: [
     'Two task-runner processes are released together on task "order-1" (8 steps, 3 s task lease). Each step logs its execution, makes a side effect through an idempotency-keyed "API" (effects/<step>.log), writes an artifact proved by evidence, and is checkpointed.',
     'The runner that loses the race reports the task busy. After a seeded random number (2–5) of finished steps, the harness kills the owner with SIGKILL.',
-    "A third runner starts; once it is ready, the dead owner's task lease is expired by the server's clock (no waiting) and the third runner is released: it takes the task over at a higher epoch, resumes after the last checkpoint and finishes it.",
+    "The dead owner's task lease is expired by the server's clock (no waiting); then a third runner starts, takes the task over at a higher epoch, resumes after the last checkpoint and finishes it.",
   ],
   workers: [
     { name: 'runners', workload: 'task-runner', count: 2, params: { ...task, waitForGo: true } },
     {
       name: 'resumer',
       workload: 'task-runner',
-      params: { ...task, waitForGo: true },
-      start: { after: { kind: 'fault.injected', worker: 'harness', where: { fault: 'sigkill' } } },
+      params: task,
+      start: { after: { kind: 'fault.injected', worker: 'harness', where: { fault: 'server-lease-expiry' } } },
     },
   ],
   faults: [
@@ -31,16 +31,11 @@ export default defineScenario({
     {
       kind: 'server-lease-expiry',
       target: 'runners',
-      inject: { after: { kind: 'worker.ready', worker: 'resumer' } },
+      inject: { after: { kind: 'fault.injected', worker: 'harness', where: { fault: 'sigkill' } } },
     },
   ],
   commands: [
     { to: 'runners', send: { cmd: 'go' }, on: { after: { kind: 'worker.ready', worker: 'runners', count: 2 } } },
-    {
-      to: 'resumer',
-      send: { cmd: 'go' },
-      on: { after: { kind: 'fault.injected', worker: 'harness', where: { fault: 'server-lease-expiry' } } },
-    },
   ],
   criteria: [
     {
