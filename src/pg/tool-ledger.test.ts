@@ -110,8 +110,9 @@ describe.skipIf(pgSkipReason !== undefined)('PgToolLedger', () => {
     const command = 'echo run >> side-effects.txt';
     // Distinct labels: no in-process sharing, so only the server's claim keeps the call from running twice.
     const ledgers = Array.from({ length: 8 }, (_, i) => new PgToolLedger(new PgDatabase(db.pool, db.schema, `db${i}`)));
-    // Eight open connections first, so the claims race on the server rather than queue for connections.
-    await Promise.all(ledgers.map(() => db.query('SELECT pg_sleep(0.05)')));
+    // Eight open connections first (eight queries at once: none is idle to reuse), so the claims race on the server
+    // rather than queue for connections.
+    await Promise.all(ledgers.map(() => db.query('SELECT 1')));
     const outcomes = await Promise.allSettled(ledgers.map((l) => l.run(command, { cwd: dir })));
     expect(readFileSync(join(dir, 'side-effects.txt'), 'utf8')).toBe('run\n');
     const executed = outcomes.filter((o) => o.status === 'fulfilled' && !o.value.replayed);
