@@ -1,9 +1,17 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { useTempDb } from '../test/helpers/temp-db.js';
 import { until } from '../test/helpers/until.js';
-import { CheckpointManager, TaskError, TaskRunner, evidence, type StepContext, type TaskStep } from './index.js';
+import {
+  CheckpointManager,
+  LeaseManager,
+  TaskError,
+  TaskRunner,
+  evidence,
+  type StepContext,
+  type TaskStep,
+} from './index.js';
 
 interface S {
   trail: string[];
@@ -22,6 +30,41 @@ function steps(names: string[], runs: string[], failOn?: string): TaskStep<S>[] 
 
 describe('TaskRunner', () => {
   const tempDb = useTempDb();
+
+  it('runs one lease renewal at a time: a timer tick during the renewal before a step shares it', async () => {
+    const { db, dir } = tempDb();
+    const renew = LeaseManager.prototype.renew;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let inFlight = 0;
+    let most = 0;
+    // Renewals that answer only when the test says so, as over a slow link.
+    const spy = vi.spyOn(LeaseManager.prototype, 'renew').mockImplementation(function (this: LeaseManager, lease) {
+      most = Math.max(most, ++inFlight);
+      return gate.then(() => {
+        inFlight--;
+        return renew.call(this, lease);
+      }) as unknown as ReturnType<typeof renew>;
+    });
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const runner = new TaskRunner(
+        db,
+        new CheckpointManager(db, { baseDir: dir }),
+        { steps: [{ name: 'one', run: (n: number) => n + 1 }], initialState: 0 },
+        { leaseDurationMs: 3000, renewIntervalMs: 1000 },
+      );
+      const outcome = runner.run('t');
+      await until(() => inFlight === 1);
+      vi.advanceTimersByTime(3000);
+      release();
+      expect((await outcome).status).toBe('succeeded');
+      expect(most).toBe(1);
+    } finally {
+      vi.useRealTimers();
+      spy.mockRestore();
+    }
+  });
 
   it('runs every step in order, checkpointing each, and ends succeeded', async () => {
     const { db } = tempDb();

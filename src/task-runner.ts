@@ -138,7 +138,10 @@ export class TaskRunnerCore<S> {
     if ('result' in acquired) return acquired.result;
     let lease = acquired.lease;
     let lost: LeaseLostError | undefined;
-    const renew = async (): Promise<void> => {
+    // One renewal at a time: a caller during a renewal shares it (on a slow link, ticks do not pile up connections,
+    // and an older reply never overwrites a newer lease).
+    let renewing: Promise<void> | undefined;
+    const renewOnce = async (): Promise<void> => {
       if (lost !== undefined) throw lost;
       try {
         lease = await this.#backend.leases.renew(lease as Lease);
@@ -148,20 +151,15 @@ export class TaskRunnerCore<S> {
         throw error;
       }
     };
-    let renewing = false;
-    const timer = setInterval(() => {
-      // One renewal at a time: on a slow link, ticks do not pile up connections.
-      if (renewing) return;
-      renewing = true;
-      renew()
-        .catch(() => undefined)
-        .finally(() => (renewing = false));
-    }, this.#renewIntervalMs);
+    const renew = (): Promise<void> => (renewing ??= renewOnce().finally(() => (renewing = undefined)));
+    const timer = setInterval(() => void renew().catch(() => undefined), this.#renewIntervalMs);
     timer.unref();
     try {
       return await this.#runSteps(taskId, () => lease, renew);
     } finally {
       clearInterval(timer);
+      // No renewal outlives the run.
+      await renewing?.catch(() => undefined);
     }
   }
 
@@ -288,10 +286,10 @@ export class TaskRunner<S> extends TaskRunnerCore<S> {
     definition: TaskDefinition<S>,
     options: TaskRunnerOptions<S> = {},
   ) {
-    const store = new SqliteTaskStore(db);
+    let store!: SqliteTaskStore;
     super(definition, options, (lease) => {
       const leases = new LeaseManager(db, { ...lease, metrics: checkpoints.metrics });
-      store.leases = leases;
+      store = new SqliteTaskStore(db, leases);
       return { checkpoints, leases, tasks: store };
     });
     this.#store = store;
@@ -307,10 +305,11 @@ class SqliteTaskStore implements TaskStore {
   readonly #status: Statement;
   readonly #setStatus: Statement;
   /** The runner's lease manager: finish() completes the task's lease in its own transaction. */
-  leases: LeaseManager | undefined;
+  readonly #leases: LeaseManager;
 
-  constructor(db: AgentDatabase) {
+  constructor(db: AgentDatabase, leases: LeaseManager) {
     this.#db = db;
+    this.#leases = leases;
     this.#status = db.sqlite.prepare('SELECT status, error FROM tasks WHERE id = ?');
     this.#setStatus = db.sqlite.prepare(`
       INSERT INTO tasks (id, status, error, created_at, updated_at, lease_epoch) VALUES (@id, @status, @error, @now, @now, @epoch)
@@ -332,11 +331,9 @@ class SqliteTaskStore implements TaskStore {
 
   finish(taskId: string, lease: Lease<unknown>, status: 'succeeded' | 'failed', error: string | null): void {
     const now = this.#db.clock.now();
-    const leases = this.leases;
-    if (!leases) throw new Error('the task store was used before its runner set its lease manager');
     this.#db.writeTransaction(() => {
       this.writeStatus(taskId, lease, status, error);
-      leases.completeIn(lease, JSON.stringify({ status }), now);
+      this.#leases.completeIn(lease, JSON.stringify({ status }), now);
     });
   }
 }

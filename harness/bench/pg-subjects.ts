@@ -1,5 +1,5 @@
 import { dropSchema } from '../subjects/pg-server.js';
-import { saverPutter } from './saver-put.js';
+import { BENCH_STATE, saverPutter } from './saver-put.js';
 import type { Subject } from './subjects.js';
 
 /** Where a PostgreSQL variant runs: the server (undefined: the PG* variables) of the run. */
@@ -8,8 +8,6 @@ export interface PgBenchContext {
   /** The variant's own schema: the subject creates and drops it, and the harness drops it too, however the variant ended. */
   schema: string;
 }
-
-const STATE = { step: 'plan', notes: 'a typical small agent state', tokens: 512, files: ['a.ts', 'b.ts'] };
 
 /** The layer on a fresh schema of the server; dropped at teardown. */
 async function layerOn({ pgUrl, schema }: PgBenchContext, maxConnections = 4) {
@@ -40,7 +38,7 @@ export const pgSubjects = {
       run: () =>
         db.query(
           'INSERT INTO bench_rows (task_id, state) VALUES ($1, $2)',
-          ['bench-task', JSON.stringify({ ...STATE, i: i++ })],
+          ['bench-task', JSON.stringify({ ...BENCH_STATE, i: i++ })],
           'bench.insert',
         ),
       teardown,
@@ -52,7 +50,7 @@ export const pgSubjects = {
     const { pgLayer, db, teardown } = await layerOn(context);
     const cm = new pgLayer.PgCheckpointManager(db);
     let i = 0;
-    return { run: () => cm.commit(cm.begin('bench-task', 'step', { ...STATE, i: i++ })), teardown };
+    return { run: () => cm.commit(cm.begin('bench-task', 'step', { ...BENCH_STATE, i: i++ })), teardown };
   },
 
   /** The same commit fenced by a held lease: the epoch is checked in the same statement. */
@@ -65,7 +63,7 @@ export const pgSubjects = {
     if (!lease) throw new Error('could not lease bench-item');
     let i = 0;
     return {
-      run: () => cm.commit(cm.begin('bench-task', 'step', { ...STATE, i: i++ }), undefined, { lease }),
+      run: () => cm.commit(cm.begin('bench-task', 'step', { ...BENCH_STATE, i: i++ }), undefined, { lease }),
       teardown,
     };
   },
@@ -79,7 +77,7 @@ export const pgSubjects = {
     const saver = new PostgresSaver(pool, undefined, { schema });
     await saver.setup();
     return {
-      run: await saverPutter(saver, STATE),
+      run: await saverPutter(saver, BENCH_STATE),
       teardown: async () => {
         await pool.end();
         await dropSchema(schema, pgUrl);

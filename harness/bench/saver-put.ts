@@ -1,5 +1,8 @@
 import type { BaseCheckpointSaver } from '@langchain/langgraph-checkpoint';
 
+/** The agent state every checkpoint benchmark stores, whatever the backend: variants compare like with like. */
+export const BENCH_STATE = { step: 'plan', notes: 'a typical small agent state', tokens: 512, files: ['a.ts', 'b.ts'] };
+
 /**
  * A benchmark's put() through a LangGraph saver: each call stores a new checkpoint of one thread whose only channel,
  * "state", changed (so a saver that stores channel values apart stores one), as a graph's loop does after a step.

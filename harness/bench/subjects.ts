@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Durability, LLMRequest } from '../../src/index.js';
 import { graphileWorkerSubjects, pgBossSubjects, pgLeaseSubjects, pgSubjects } from './pg-subjects.js';
-import { saverPutter } from './saver-put.js';
+import { BENCH_STATE, saverPutter } from './saver-put.js';
 
 /**
  * The layer, imported when a subject is prepared (in its worker), not when this module is: validating declarations
@@ -25,8 +25,6 @@ export interface Subject {
   teardown: () => unknown;
 }
 
-const STATE = { step: 'plan', notes: 'a typical small agent state', tokens: 512, files: ['a.ts', 'b.ts'] };
-
 /** Operations the benchmarks can time, by name. Each runs inside a fresh worker process. */
 export const subjects = {
   /** begin + commit of one small checkpoint (no evidence). */
@@ -35,7 +33,10 @@ export const subjects = {
     const db = openDatabase(join(dir, 'bench.db'), { durability });
     const cm = new CheckpointManager(db);
     let i = 0;
-    return { run: () => cm.commit(cm.begin('bench-task', 'step', { ...STATE, i: i++ })), teardown: () => db.close() };
+    return {
+      run: () => cm.commit(cm.begin('bench-task', 'step', { ...BENCH_STATE, i: i++ })),
+      teardown: () => db.close(),
+    };
   },
 
   /** verify() of a stored checkpoint carrying file-exists and file-hash evidence. */
@@ -48,7 +49,7 @@ export const subjects = {
       evidence.fileExists('artifact.txt'),
       evidence.fileHash('artifact.txt', sha256Hex('artifact body\n')),
     );
-    const ids = Array.from({ length: 100 }, (_, i) => cm.commit(cm.begin('bench-task', `s${i}`, STATE), pack).id);
+    const ids = Array.from({ length: 100 }, (_, i) => cm.commit(cm.begin('bench-task', `s${i}`, BENCH_STATE), pack).id);
     let i = 0;
     return {
       run: () => {
@@ -105,7 +106,7 @@ export const subjects = {
     let i = 0;
     return {
       run: () => {
-        const c = cm.commit(cm.begin('bench-task', 'step', { ...STATE, i: i++ }), pack);
+        const c = cm.commit(cm.begin('bench-task', 'step', { ...BENCH_STATE, i: i++ }), pack);
         cm.verify(c.id);
         if (cm.getLast('bench-task')?.id !== c.id) throw new Error('getLast did not return the new checkpoint');
       },
@@ -126,7 +127,11 @@ export const subjects = {
     let i = 0;
     return {
       run: () => {
-        const checkpoint = { ...emptyCheckpoint(), id: uuid6(-1), channel_values: { state: { ...STATE, i: i++ } } };
+        const checkpoint = {
+          ...emptyCheckpoint(),
+          id: uuid6(-1),
+          channel_values: { state: { ...BENCH_STATE, i: i++ } },
+        };
         return saver.put(config, checkpoint, { source: 'loop', step: i, parents: {} });
       },
       teardown: () => db.close(),
@@ -142,7 +147,7 @@ export const subjects = {
     const { AgentosSaver } = await import('../../src/langgraph/index.js');
     const db = openDatabase(join(dir, 'bench.db'), { durability });
     return {
-      run: await saverPutter(new AgentosSaver(db), STATE),
+      run: await saverPutter(new AgentosSaver(db), BENCH_STATE),
       teardown: () => db.close(),
     };
   },

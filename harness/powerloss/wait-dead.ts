@@ -18,7 +18,8 @@ export function waitUntilDead(pids: number[], timeoutMs = 10_000): void {
   }
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process is still running: it exists and is not a zombie (Linux /proc). */
+export function isAlive(pid: number): boolean {
   let stat: string;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

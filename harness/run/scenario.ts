@@ -327,7 +327,7 @@ class ScenarioRun {
         }
       }
     }
-    if (this.#runDir && !keep && !this.#options.keepRunDir) rmSync(this.#runDir, { recursive: true, force: true });
+    if (this.#runDir && !this.#keep) rmSync(this.#runDir, { recursive: true, force: true });
   }
 
   /** The history folder's name: the id, with the subject unless it is the default. */

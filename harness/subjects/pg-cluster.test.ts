@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ThrowawayCluster, alive, serverBinaries } from './pg-cluster.js';
+import { isAlive } from '../powerloss/wait-dead.js';
+import { ThrowawayCluster, serverBinaries } from './pg-cluster.js';
 
 const binaries = serverBinaries();
 if ('missing' in binaries) console.warn(`throwaway-cluster test skipped: ${binaries.missing}`);
@@ -43,7 +44,7 @@ describe.skipIf('missing' in binaries)('a throwaway PostgreSQL cluster', () => {
     const running = cluster.processes();
     await cluster.stop();
     clusters.splice(0);
-    expect(running.filter(alive)).toEqual([]);
+    expect(running.filter(isAlive)).toEqual([]);
     expect(existsSync(cluster.dir)).toBe(false);
   });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { execa, execaSync } from 'execa';
+import { isAlive } from '../powerloss/wait-dead.js';
 
 /** PostgreSQL's server binaries (initdb, pg_ctl), or why there are none here. */
 export function serverBinaries(): { bindir: string } | { missing: string } {
@@ -134,7 +135,7 @@ export class ThrowawayCluster {
   /** Starts the server again after a crash: it replays its WAL before it accepts connections. */
   async restart(): Promise<void> {
     // Not our children, so not waitable: watched until /proc no longer has them (SIGKILL lands within milliseconds).
-    await waitUntil(() => !this.#killed.some(alive), 10_000, 'the killed server to exit');
+    await waitUntil(() => !this.#killed.some(isAlive), 10_000, 'the killed server to exit');
     this.#killed.length = 0;
     // What the dead server left behind: its pid file and its socket's lock file.
     rmSync(join(this.#data, 'postmaster.pid'), { force: true });
@@ -151,9 +152,9 @@ export class ThrowawayCluster {
       await this.#run('pg_ctl', ['-D', this.#data, '-m', 'immediate', '-w', 'stop']).catch(() => this.crash());
     }
     // Backends outlive their postmaster briefly; whatever has not exited in time is killed.
-    const gone = (): boolean => processes.every((pid) => !alive(pid));
+    const gone = (): boolean => processes.every((pid) => !isAlive(pid));
     await waitUntil(gone, 10_000, 'the server processes to exit').catch(async () => {
-      for (const pid of processes.filter(alive)) process.kill(pid, 'SIGKILL');
+      for (const pid of processes.filter(isAlive)) process.kill(pid, 'SIGKILL');
       await waitUntil(gone, 10_000, 'the server processes to die');
     });
     rmSync(this.dir, { recursive: true, force: true });
@@ -181,15 +182,6 @@ export class ThrowawayCluster {
     if (process.getuid?.() === 0)
       await execa('runuser', ['-u', 'postgres', '--', command, ...args], { stdio: 'ignore' });
     else await execa(command, args, { stdio: 'ignore' });
-  }
-}
-
-/** Whether a process is still running (a zombie waiting to be reaped is not). */
-export function alive(pid: number): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
-  } catch {
-    return false;
   }
 }
 

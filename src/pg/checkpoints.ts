@@ -18,7 +18,7 @@ import type { Json } from '../json-state.js';
 import { Metrics } from '../metrics.js';
 import { assertId, assertPositiveInt } from '../validate.js';
 import type { PgDatabase } from './db.js';
-import { refusal } from './fence.js';
+import { leaseHeld, refusal } from './fence.js';
 
 const VALUES = `$1, s.last, $2, $3, $4, $5, $6, agentos_now_ms(), CASE WHEN $6::text IS NULL THEN NULL ELSE agentos_now_ms() END`;
 const COLUMNS = 'task_id, seq, step, state, evidence, verified, verification, created_at, verified_at';
@@ -31,8 +31,7 @@ const NEXT_SEQ = `INSERT INTO checkpoint_seqs AS q (task_id, last) SELECT $1, 1 
 const INSERT = `WITH fence AS (SELECT 1), s AS (${NEXT_SEQ})
   INSERT INTO checkpoints (${COLUMNS}) SELECT ${VALUES} FROM s RETURNING id, seq, created_at`;
 const INSERT_FENCED = `WITH fence AS (
-    SELECT 1 FROM work_items WHERE id = $7 AND epoch = $8 AND lease_holder = $9 AND status = 'leased'
-      AND lease_expires_at > agentos_now_ms() FOR SHARE),
+    SELECT 1 FROM work_items WHERE ${leaseHeld('$7', '$8', '$9')} FOR SHARE),
   s AS (${NEXT_SEQ}),
   ins AS (INSERT INTO checkpoints (${COLUMNS}, lease_item, lease_epoch) SELECT ${VALUES}, $7, $8 FROM s
     RETURNING id, seq, created_at),

@@ -25,3 +25,11 @@ export async function refusal(db: PgDatabase, fence: Fence, operation: LeasedOpe
     );
   }
 }
+
+/**
+ * The fencing condition on a work_items row, checked by the server in the write's own statement: the item is leased to
+ * `holder` at `epoch` and the lease has not expired by the server's clock. Arguments are the statement's parameters.
+ */
+export function leaseHeld(item = '$1', epoch = '$2', holder = '$3'): string {
+  return `id = ${item} AND epoch = ${epoch} AND lease_holder = ${holder} AND status = 'leased' AND lease_expires_at > agentos_now_ms()`;
+}

@@ -18,7 +18,7 @@ import {
 import { Metrics } from '../metrics.js';
 import { InvalidArgumentError, assertId, assertPositiveInt } from '../validate.js';
 import type { PgDatabase } from './db.js';
-import { refusal } from './fence.js';
+import { leaseHeld, refusal } from './fence.js';
 
 const TAKE = `UPDATE work_items w SET status = 'leased', lease_holder = $1, lease_expires_at = agentos_now_ms() + $2,
     epoch = w.epoch + 1, attempts = w.attempts + 1, updated_at = agentos_now_ms()`;
@@ -45,7 +45,7 @@ const ACQUIRE_ITEM = `WITH taken AS (${TAKE}
 /** A write under a lease: the fencing condition and the log entry, in the same statement as the write. */
 function fenced(operation: LeasedOperation, set: string, returning = 'lease_expires_at'): string {
   return `WITH done AS (UPDATE work_items SET ${set}, updated_at = agentos_now_ms()
-      WHERE id = $1 AND epoch = $2 AND lease_holder = $3 AND status = 'leased' AND lease_expires_at > agentos_now_ms()
+      WHERE ${leaseHeld()}
       RETURNING ${returning}),
     log AS (INSERT INTO lease_log (item_id, epoch, holder, op, at)
       SELECT $1, $2, $3, '${operation}', agentos_now_ms() FROM done)

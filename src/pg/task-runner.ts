@@ -9,10 +9,10 @@ import {
 } from '../task-runner.js';
 import type { PgCheckpointManager } from './checkpoints.js';
 import type { PgDatabase } from './db.js';
-import { refusal } from './fence.js';
+import { leaseHeld, refusal } from './fence.js';
 import { PgLeaseManager } from './leases.js';
 
-const HELD = `id = $1 AND epoch = $2 AND lease_holder = $3 AND status = 'leased' AND lease_expires_at > agentos_now_ms()`;
+const HELD = leaseHeld();
 const UPSERT = `INSERT INTO tasks (id, status, error, created_at, updated_at, lease_epoch)
     SELECT $4, $5, $6, agentos_now_ms(), agentos_now_ms(), $2 FROM fence
     ON CONFLICT (id) DO UPDATE SET status = excluded.status, error = excluded.error,

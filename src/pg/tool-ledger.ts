@@ -18,7 +18,7 @@ import {
 } from '../tool-call.js';
 import { runInOwnGroup } from '../tool-process.js';
 import type { PgDatabase } from './db.js';
-import { refusal } from './fence.js';
+import { leaseHeld, refusal } from './fence.js';
 
 interface ToolRow {
   status: 'started' | 'completed';
@@ -51,10 +51,7 @@ const GET = `SELECT t.status, t.claim, t.exit_code, t.timed_out, t.truncated, t.
 // Under a lease ($1 item, $2 epoch, $3 holder) the item's row is share-locked until the commit, as for a checkpoint:
 // no acquisition slips between the check and the write. Without one the fence always passes.
 const fence = (fenced: boolean): string =>
-  fenced
-    ? `SELECT 1 FROM work_items WHERE id = $1 AND epoch = $2 AND lease_holder = $3 AND status = 'leased'
-        AND lease_expires_at > agentos_now_ms() FOR SHARE`
-    : 'SELECT 1 WHERE $1::text IS NULL';
+  fenced ? `SELECT 1 FROM work_items WHERE ${leaseHeld()} FOR SHARE` : 'SELECT 1 WHERE $1::text IS NULL';
 const LOG = (op: 'tool-start' | 'tool-finish', from: string, at: string): string =>
   `INSERT INTO lease_log (item_id, epoch, holder, op, at) SELECT $1, $2, $3, '${op}', ${at} FROM ${from}
     WHERE $1::text IS NOT NULL`;
