@@ -33,6 +33,7 @@ describe('TaskRunner', () => {
 
   it('runs one lease renewal at a time: a timer tick during the renewal before a step shares it', async () => {
     const { db, dir } = tempDb();
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with the manager as this
     const renew = LeaseManager.prototype.renew;
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
