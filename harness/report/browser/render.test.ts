@@ -1,9 +1,9 @@
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { benchFile } from '../../compare/bench-fixture.js';
 import { DEFAULT_COMPARE, compareBenchFiles } from '../../compare/compare.js';
 import { renderComparison } from '../../compare/markdown.js';
+import { useTempDir } from '../../../test/helpers/temp-db.js';
 import { ROOT } from '../../workers/build.js';
 import { renderMarkdown } from '../markdown.js';
 import { fixtureBenchRuns, fixtureDeclared, fixtureFile, fixtureHistories } from '../report-fixture.js';
@@ -15,6 +15,7 @@ if (!executablePath) console.warn(CHROMIUM_MISSING);
 const screenshots = join(ROOT, 'reports', 'screenshots');
 
 describe.skipIf(!executablePath)('reports rendered in headless Chromium (GitHub CSS, Mermaid from npm)', () => {
+  const tempDir = useTempDir();
   const check = (markdown: string, name: string, dir = screenshots) =>
     checkInBrowser(markdown, { executablePath: executablePath!, screenshotBase: join(dir, name) });
 
@@ -45,7 +46,8 @@ describe.skipIf(!executablePath)('reports rendered in headless Chromium (GitHub 
     const broken = ['# Broken', '', '```mermaid', 'xychart-beta', '  x-axis ["a", "b"]', '  bar [1, 2', '```', ''].join(
       '\n',
     );
-    const result = await check(broken, 'broken', join(tmpdir(), 'agentos-browser-check'));
+    // Its screenshots are of no use once the test has run: a folder removed after it.
+    const result = await check(broken, 'broken', tempDir());
     expect(result.errors).toHaveLength(1);
     expect(result.errors[0]!.message).toMatch(/parse|expect|error/i);
   });
