@@ -1,7 +1,7 @@
 // The layer on PostgreSQL: workers on several machines share one server. Connects to the URL given as the first
 // argument, else to the server the standard PG* variables name; works in a schema of its own and drops it at the end.
-import { LeaseLostError } from '../src/index.js';
-import { PgCheckpointManager, PgLeaseManager, PgRecoverySweep, openPgDatabase } from '../src/pg/index.js';
+import { CheckpointManager, LeaseLostError } from '../src/index.js';
+import { PgLeaseManager, PgRecoverySweep, openPgDatabase } from '../src/pg/index.js';
 
 const schema = `agentos_example_${process.pid}`;
 const url = process.argv[2];
@@ -16,7 +16,7 @@ try {
   console.log(`host-a holds ${lease.itemId} at epoch ${lease.epoch}`);
 
   // Checkpoints: per-task, gap-free sequence numbers; under a lease, fenced in the same statement.
-  const checkpoints = new PgCheckpointManager(db);
+  const checkpoints = new CheckpointManager(db);
   const first = await checkpoints.commit(checkpoints.begin('task-1', 'plan', { goal: 'ship it' }), undefined, {
     lease,
   });

@@ -18,7 +18,7 @@ console.log(`schema v${db.schemaLabel}`);
 
 // Checkpoints: per-task, gap-free sequence numbers; evidence is verified inside baseDir.
 const checkpoints = new CheckpointManager(db, { baseDir: dir });
-const first = checkpoints.commit(checkpoints.begin('task-1', 'plan', { goal: 'ship it' }));
+const first = await checkpoints.commit(checkpoints.begin('task-1', 'plan', { goal: 'ship it' }));
 console.log(`checkpoint seq ${first.seq}, verified ${first.verified}`);
 
 // Tool calls run once; the same call later is replayed from the ledger.

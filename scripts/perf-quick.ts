@@ -18,21 +18,21 @@ const dir = mkdtempSync(join(tmpdir(), 'agentos-perf-'));
 const fmt = (ms: number | null): string => (ms === null ? 'n/a' : `${ms.toFixed(4)} ms`);
 const rows: [string, string, string][] = [];
 
-function commitLatency(durability: Durability): number | null {
+async function commitLatency(durability: Durability): Promise<number | null> {
   const db = openDatabase(join(dir, `commit-${durability}.db`), { durability });
   const cm = new CheckpointManager(db);
   const rec = new LatencyRecorder();
   for (let i = 0; i < 3000; i++) {
     const t0 = performance.now();
-    cm.commit(cm.begin('perf-task', `s${i}`, { i, note: 'a small state' }));
+    await cm.commit(cm.begin('perf-task', `s${i}`, { i, note: 'a small state' }));
     if (i >= 200) rec.record(performance.now() - t0);
   }
   db.close();
   return rec.summary().p50;
 }
 
-rows.push(['checkpoint commit P50, NORMAL', fmt(commitLatency('normal')), '≤ 0.06 ms']);
-rows.push(['checkpoint commit P50, FULL', fmt(commitLatency('full')), '≤ 0.5 ms']);
+rows.push(['checkpoint commit P50, NORMAL', fmt(await commitLatency('normal')), '≤ 0.06 ms']);
+rows.push(['checkpoint commit P50, FULL', fmt(await commitLatency('full')), '≤ 0.5 ms']);
 
 {
   const db = openDatabase(join(dir, 'cache.db'));
@@ -42,12 +42,12 @@ rows.push(['checkpoint commit P50, FULL', fmt(commitLatency('full')), '≤ 0.5 m
     prompt: `prompt ${i}`,
     parameters: { temperature: 0 },
   }));
-  for (const r of requests) cache.put(r, { text: `answer for ${r.prompt}` });
+  for (const r of requests) await cache.put(r, { text: `answer for ${r.prompt}` });
   const rec = new LatencyRecorder();
   for (let round = 0; round < 5; round++) {
     for (const r of requests) {
       const t0 = performance.now();
-      cache.get(r);
+      await cache.get(r);
       rec.record(performance.now() - t0);
     }
   }

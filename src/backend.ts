@@ -1,25 +1,9 @@
-import type { Checkpoint, PendingCheckpoint } from './checkpoints.js';
-import type { EvidencePack, VerificationResult } from './evidence.js';
-import type { Fence } from './fencing.js';
-import type { Json } from './json-state.js';
-import type { CacheStats, LLMRequest } from './llm-cache.js';
 import type { Lease, WorkItem, WorkItemInput } from './leases.js';
 import type { Metrics } from './metrics.js';
 import type { ToolLedgerStats, ToolResult, ToolRunOptions } from './tool-call.js';
 
 /** A value, or a promise of it: SQLite's calls return at once, PostgreSQL's return promises. */
 export type MaybePromise<T> = T | Promise<T>;
-
-/**
- * What CheckpointManager (SQLite) and PgCheckpointManager (PostgreSQL) both offer. Code that awaits every call runs
- * unchanged on either backend.
- */
-export interface CheckpointApi {
-  begin(taskId: string, step: string, state: unknown): PendingCheckpoint;
-  commit(pending: PendingCheckpoint, evidence?: EvidencePack, options?: { lease?: Fence }): MaybePromise<Checkpoint>;
-  getLast(taskId: string, options?: { verifiedOnly?: boolean }): MaybePromise<Checkpoint | null>;
-  verify(id: number): MaybePromise<VerificationResult>;
-}
 
 /** What LeaseManager (SQLite) and PgLeaseManager (PostgreSQL) both offer; awaited, it runs on either backend. */
 export interface LeaseApi {
@@ -41,11 +25,4 @@ export interface ToolLedgerApi {
   forget(command: string, options?: Pick<ToolRunOptions, 'cwd' | 'env' | 'key'>): MaybePromise<boolean>;
   cleanup(): MaybePromise<number>;
   stats(): ToolLedgerStats;
-}
-
-/** What LLMOutputCache (SQLite) and PgLLMOutputCache (PostgreSQL) both offer; awaited, it runs on either backend. */
-export interface LLMCacheApi {
-  get<R = Json>(request: LLMRequest): MaybePromise<R | undefined>;
-  put(request: LLMRequest, response: unknown): MaybePromise<void>;
-  stats(): CacheStats;
 }

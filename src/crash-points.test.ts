@@ -4,21 +4,24 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { useTempDir } from '../test/helpers/temp-db.js';
 import { builtPath } from '../harness/workers/build.js';
-import { CRASH_POINT_VARIABLE, CheckpointManager, openDatabase } from './index.js';
+import { CRASH_POINT_VARIABLE, openDatabase } from './index.js';
 
 /** Commits 5 checkpoints in a child process with a crash point armed; returns how it ended and what it acknowledged. */
 function commitFiveIn(dir: string, armed: string) {
   const script =
     `const { CheckpointManager, openDatabase } = await import(${JSON.stringify(pathToFileURL(builtPath('src/index.ts')).href)});` +
     `const cm = new CheckpointManager(openDatabase(process.argv[1]));` +
-    `for (let i = 1; i <= 5; i++) { cm.commit(cm.begin('t', 's' + i, {})); console.log('acked ' + i); }`;
+    `for (let i = 1; i <= 5; i++) { await cm.commit(cm.begin('t', 's' + i, {})); console.log('acked ' + i); }`;
   const child = spawnSync(process.execPath, ['--input-type=module', '-e', script, join(dir, 'a.db')], {
     encoding: 'utf8',
     env: { ...process.env, [CRASH_POINT_VARIABLE]: armed },
     timeout: 30_000,
   });
   const db = openDatabase(join(dir, 'a.db'));
-  const stored = new CheckpointManager(db).list('t').map((c) => c.step);
+  const stored = db.sqlite
+    .prepare('SELECT step FROM checkpoints WHERE task_id = ? ORDER BY seq')
+    .pluck()
+    .all('t') as string[];
   db.close();
   return { signal: child.signal, acked: child.stdout.trim().split('\n').filter(Boolean), stderr: child.stderr, stored };
 }

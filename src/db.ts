@@ -15,6 +15,9 @@ import { systemClock, type Clock } from './clock.js';
 import { DatabaseCorruptError, DatabaseOpenError, DiskFullError, ForeignDatabaseError } from './errors.js';
 import { Fencing } from './fencing.js';
 import { SCHEMA_LABELS, assertSchemaNotNewer, currentSchemaVersion, loadMigrations, migrate } from './migrations.js';
+import { SqliteCacheStore } from './sqlite/cache-store.js';
+import { SqliteCheckpointStore } from './sqlite/checkpoint-store.js';
+import type { AgentStore } from './store.js';
 import { InvalidArgumentError } from './validate.js';
 
 export type Durability = 'normal' | 'full';
@@ -45,9 +48,12 @@ export interface OpenDatabaseOptions {
 }
 
 /** An open recovery-layer database: the better-sqlite3 handle plus the one write path every component uses. */
-export class AgentDatabase {
+export class AgentDatabase implements AgentStore {
+  readonly backend = 'sqlite';
   readonly #runInTransaction: { immediate: (fn: () => unknown) => unknown };
   #fencing: Fencing | undefined;
+  #checkpointStore: SqliteCheckpointStore | undefined;
+  #cacheStore: SqliteCacheStore | undefined;
 
   constructor(
     readonly sqlite: Database.Database,
@@ -70,6 +76,18 @@ export class AgentDatabase {
       if ((error as { code?: unknown }).code === 'SQLITE_FULL') throw new DiskFullError(this.path, { cause: error });
       throw error;
     }
+  }
+
+  get label(): string {
+    return this.path;
+  }
+
+  get checkpointStore(): SqliteCheckpointStore {
+    return (this.#checkpointStore ??= new SqliteCheckpointStore(this));
+  }
+
+  get cacheStore(): SqliteCacheStore {
+    return (this.#cacheStore ??= new SqliteCacheStore(this));
   }
 
   /** The fencing rule every write made under a lease goes through (see fencing.ts). */

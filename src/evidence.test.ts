@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { builtPath } from '../harness/workers/build.js';
 import { useTempDb, useTempDir } from '../test/helpers/temp-db.js';
-import { CheckpointManager } from './checkpoints.js';
+import { CheckpointManager } from './core/checkpoints.js';
 import { EvidenceVerifier, evidence, sha256Hex, type EvidenceItem, type EvidencePack } from './evidence.js';
 
 /** A node one-liner as argv: runs without a shell on every machine that runs these tests. */
@@ -249,30 +249,30 @@ describe('EvidenceVerifier', () => {
 describe('CheckpointManager with command-exit evidence', () => {
   const tempDb = useTempDb();
 
-  it('runs the command at commit and again at verify(id)', () => {
+  it('runs the command at commit and again at verify(id)', async () => {
     const { db, dir } = tempDb();
     const cm = new CheckpointManager(db, { baseDir: dir });
     writeFileSync(join(dir, 'built.flag'), '');
     const pack: EvidencePack = evidence.pack(
       evidence.commandExit(nodeArgv('process.exit(require("fs").existsSync("built.flag") ? 0 : 5)')),
     );
-    const checkpoint = cm.commit(cm.begin('t', 'build', {}), pack);
+    const checkpoint = await cm.commit(cm.begin('t', 'build', {}), pack);
     expect(checkpoint.verified).toBe(true);
     rmSync(join(dir, 'built.flag'));
-    const again = cm.verify(checkpoint.id);
+    const again = await cm.verify(checkpoint.id);
     expect(again.ok).toBe(false);
     expect(again.failures[0]?.reason).toMatch(/exited with 5, expected 0/);
-    expect(cm.get(checkpoint.id).verified).toBe(false);
+    expect((await cm.get(checkpoint.id)).verified).toBe(false);
   });
 
-  it('refuses a stored item of the old shape at verify(id) without running it', () => {
+  it('refuses a stored item of the old shape at verify(id) without running it', async () => {
     const { db, dir } = tempDb();
     const cm = new CheckpointManager(db, { baseDir: dir, autoVerify: false });
     const old = {
       items: [{ kind: 'command-exit', command: 'touch ran', exitCode: 0, expectedExitCode: 0 }],
     } as unknown as EvidencePack;
-    const checkpoint = cm.commit(cm.begin('t', 'old', {}), old);
-    const result = cm.verify(checkpoint.id);
+    const checkpoint = await cm.commit(cm.begin('t', 'old', {}), old);
+    const result = await cm.verify(checkpoint.id);
     expect(result.ok).toBe(false);
     expect(result.failures[0]?.reason).toMatch(/written by an older version/);
     expect(existsSync(join(dir, 'ran'))).toBe(false);

@@ -18,38 +18,39 @@ describe('fencing: writes made under a lease', () => {
     return { db, dir, a, b, stale, fresh, checkpoints: new CheckpointManager(db, { baseDir: dir }) };
   }
 
-  it('refuses a stale holder’s checkpoint after a takeover, naming the item, both epochs and the holder', () => {
+  it('refuses a stale holder’s checkpoint after a takeover, naming the item, both epochs and the holder', async () => {
     const { a, stale, fresh, checkpoints } = takeover();
     expect(fresh.epoch).toBe(2);
     expect(() => a.renew(stale)).toThrow(LeaseLostError);
-    const attempt = (): unknown =>
-      checkpoints.commit(checkpoints.begin('job-task', 'stale-step', { by: 'a' }), undefined, { lease: stale });
-    expect(attempt).toThrow(LeaseLostError);
-    expect(attempt).toThrow(
+    const error: unknown = await checkpoints
+      .commit(checkpoints.begin('job-task', 'stale-step', { by: 'a' }), undefined, { lease: stale })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LeaseLostError);
+    expect((error as Error).message).toMatch(
       /checkpoint on work item "job" by worker "a" with epoch 1 refused: the item is now at epoch 2 \(leased by "b"\)/,
     );
-    try {
-      attempt();
-    } catch (error) {
-      expect(error).toMatchObject({
-        itemId: 'job',
-        epoch: 1,
-        currentEpoch: 2,
-        currentHolder: 'b',
-        operation: 'checkpoint',
-      });
-    }
-    expect(checkpoints.getLast('job-task')).toBeNull();
-    const accepted = checkpoints.commit(checkpoints.begin('job-task', 'fresh-step', { by: 'b' }), undefined, {
+    expect(error).toMatchObject({
+      itemId: 'job',
+      epoch: 1,
+      currentEpoch: 2,
+      currentHolder: 'b',
+      operation: 'checkpoint',
+    });
+    expect(await checkpoints.getLast('job-task')).toBeNull();
+    const accepted = await checkpoints.commit(checkpoints.begin('job-task', 'fresh-step', { by: 'b' }), undefined, {
       lease: fresh,
     });
-    expect(checkpoints.getLast('job-task')).toMatchObject({ id: accepted.id, step: 'fresh-step', state: { by: 'b' } });
+    expect(await checkpoints.getLast('job-task')).toMatchObject({
+      id: accepted.id,
+      step: 'fresh-step',
+      state: { by: 'b' },
+    });
   });
 
-  it('records the epoch on every row written under a lease, and logs acquisitions and writes in commit order', () => {
+  it('records the epoch on every row written under a lease, and logs acquisitions and writes in commit order', async () => {
     const { db, fresh, checkpoints } = takeover();
-    checkpoints.commit(checkpoints.begin('job-task', 'fresh-step', {}), undefined, { lease: fresh });
-    checkpoints.commit(checkpoints.begin('unleased', 'step', {}));
+    await checkpoints.commit(checkpoints.begin('job-task', 'fresh-step', {}), undefined, { lease: fresh });
+    await checkpoints.commit(checkpoints.begin('unleased', 'step', {}));
     const rows = db.sqlite.prepare('SELECT task_id, lease_item, lease_epoch FROM checkpoints ORDER BY id').all();
     expect(rows).toEqual([
       { task_id: 'job-task', lease_item: 'job', lease_epoch: 2 },

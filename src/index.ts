@@ -6,7 +6,7 @@ export {
   type Checkpoint,
   type PendingCheckpoint,
   type CheckpointManagerOptions,
-} from './checkpoints.js';
+} from './core/checkpoints.js';
 export {
   EvidenceVerifier,
   evidence,
@@ -21,7 +21,7 @@ export {
 } from './evidence.js';
 export { LeaseManager, type Lease, type LeaseManagerOptions, type WorkItem, type WorkItemInput } from './leases.js';
 export { RecoverySweep, RECOVERY_TASK_PREFIX, type RecoverySweepOptions, type SweepStats } from './recovery.js';
-export { LLMOutputCache, type LLMRequest, type CacheStats, type LLMOutputCacheOptions } from './llm-cache.js';
+export { LLMOutputCache, type LLMRequest, type CacheStats, type LLMOutputCacheOptions } from './core/llm-cache.js';
 export {
   ToolLedger,
   INHERITED_ENV,
@@ -94,10 +94,4 @@ export {
 export { InvalidArgumentError } from './validate.js';
 export { serializeJson, canonicalJson, type Json } from './json-state.js';
 export { CRASH_POINTS, CRASH_POINT_VARIABLE, crashPoint, type CrashPoint } from './crash-points.js';
-export {
-  type CheckpointApi,
-  type LeaseApi,
-  type LLMCacheApi,
-  type MaybePromise,
-  type ToolLedgerApi,
-} from './backend.js';
+export { type LeaseApi, type MaybePromise, type ToolLedgerApi } from './backend.js';

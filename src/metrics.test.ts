@@ -8,21 +8,21 @@ const promtool = spawnSync('promtool', ['--version']).status === 0;
 describe('Metrics', () => {
   const tempDb = useTempDb();
 
-  it('collects the seed’s monitoring list from components sharing one Metrics', () => {
+  it('collects the seed’s monitoring list from components sharing one Metrics', async () => {
     const { db, clock } = tempDb();
     const metrics = new Metrics();
     const cm = new CheckpointManager(db, { metrics });
     const leases = new LeaseManager(db, { workerId: 'w', leaseDurationMs: 10, metrics });
     const cache = new LLMOutputCache(db, { metrics });
-    for (let i = 0; i < 3; i++) cm.commit(cm.begin('t', `s${i}`, {}));
+    for (let i = 0; i < 3; i++) await cm.commit(cm.begin('t', `s${i}`, {}));
     leases.enqueue([{ id: 'a' }, { id: 'b' }]);
     leases.acquire();
     leases.acquire();
     clock.advance(10);
     new RecoverySweep(db, { metrics }).scanAndRecover();
-    cache.get({ model: 'm', prompt: 'p' });
-    cache.put({ model: 'm', prompt: 'p' }, 'x');
-    cache.get({ model: 'm', prompt: 'p' });
+    await cache.get({ model: 'm', prompt: 'p' });
+    await cache.put({ model: 'm', prompt: 'p' }, 'x');
+    await cache.get({ model: 'm', prompt: 'p' });
     const snap = metrics.snapshot();
     expect(snap.counters).toMatchObject({
       checkpointsCommitted: 3,

@@ -27,7 +27,7 @@ describe('RecoverySweep', () => {
     expect(sweep.scanAndRecover().recovered).toBe(0);
   });
 
-  it('sweeps a backlog larger than batchSize in several transactions, recovering every lease once', () => {
+  it('sweeps a backlog larger than batchSize in several transactions, recovering every lease once', async () => {
     const { db, clock } = tempDb();
     const lm = new LeaseManager(db, { workerId: 'w', leaseDurationMs: 10 });
     lm.enqueue(Array.from({ length: 10 }, (_, i) => ({ id: `i${i}` })));
@@ -43,47 +43,47 @@ describe('RecoverySweep', () => {
     for (let i = 0; i < 10; i++) {
       expect(lm.get(`i${i}`)).toMatchObject({ status: 'pending', recoveries: 1, leaseHolder: null });
       expect(
-        cm.list(`${RECOVERY_TASK_PREFIX}i${i}`).map((c) => [c.seq, (c.state as { holder: string }).holder]),
+        (await cm.list(`${RECOVERY_TASK_PREFIX}i${i}`)).map((c) => [c.seq, (c.state as { holder: string }).holder]),
       ).toEqual([[1, 'w']]);
     }
     expect(new RecoverySweep(db, { batchSize: 3 }).scanAndRecover().recovered).toBe(0);
   });
 
-  it('trims trimTasksPerSweep tasks per sweep, continuing where the last sweep stopped and wrapping around', () => {
+  it('trims trimTasksPerSweep tasks per sweep, continuing where the last sweep stopped and wrapping around', async () => {
     const { db } = tempDb();
     const cm = new CheckpointManager(db);
     for (const task of ['t1', 't2', 't3', 't4', 't5'])
-      for (let i = 0; i < 4; i++) cm.commit(cm.begin(task, `s${i}`, {}));
+      for (let i = 0; i < 4; i++) await cm.commit(cm.begin(task, `s${i}`, {}));
     const sweep = new RecoverySweep(db, { retentionLimit: 2, trimTasksPerSweep: 2 });
-    const counts = () => ['t1', 't2', 't3', 't4', 't5'].map((t) => cm.list(t).length);
+    const counts = async () => Promise.all(['t1', 't2', 't3', 't4', 't5'].map(async (t) => (await cm.list(t)).length));
     expect(sweep.scanAndRecover().checkpointsDeleted).toBe(4);
-    expect(counts()).toEqual([2, 2, 4, 4, 4]);
+    expect(await counts()).toEqual([2, 2, 4, 4, 4]);
     expect(sweep.scanAndRecover().checkpointsDeleted).toBe(4);
     expect(sweep.scanAndRecover().checkpointsDeleted).toBe(2);
-    expect(counts()).toEqual([2, 2, 2, 2, 2]);
+    expect(await counts()).toEqual([2, 2, 2, 2, 2]);
     // Wrapped around: the newest two of each task stay, numbering intact.
-    cm.commit(cm.begin('t1', 's4', {}));
+    await cm.commit(cm.begin('t1', 's4', {}));
     expect(sweep.scanAndRecover().checkpointsDeleted).toBe(1);
-    expect(cm.list('t1').map((c) => c.seq)).toEqual([4, 5]);
+    expect((await cm.list('t1')).map((c) => c.seq)).toEqual([4, 5]);
   });
 
-  it('records a checkpoint per recovered item and trims old checkpoints', () => {
+  it('records a checkpoint per recovered item and trims old checkpoints', async () => {
     const { db, clock } = tempDb();
     const lm = new LeaseManager(db, { workerId: 'w', leaseDurationMs: 10 });
     const cm = new CheckpointManager(db);
-    for (let i = 0; i < 5; i++) cm.commit(cm.begin('busy-task', `s${i}`, {}));
+    for (let i = 0; i < 5; i++) await cm.commit(cm.begin('busy-task', `s${i}`, {}));
     lm.enqueue([{ id: 'a', taskId: 'busy-task' }, { id: 'b' }]);
     lm.acquire();
     lm.acquire();
     clock.advance(10);
     const stats = new RecoverySweep(db, { retentionLimit: 2 }).scanAndRecover();
     expect(stats).toMatchObject({ recovered: 2, checkpointsCreated: 2, checkpointsDeleted: 3 });
-    expect(cm.getLast(`${RECOVERY_TASK_PREFIX}a`)).toMatchObject({
+    expect(await cm.getLast(`${RECOVERY_TASK_PREFIX}a`)).toMatchObject({
       step: 'lease-expired',
       seq: 1,
       state: { itemId: 'a', taskId: 'busy-task', holder: 'w', epoch: 1 },
     });
-    expect(cm.list('busy-task').map((c) => c.seq)).toEqual([4, 5]);
+    expect((await cm.list('busy-task')).map((c) => c.seq)).toEqual([4, 5]);
   });
 
   it('removes the lease log of items completed longer ago than the retention, and keeps every other item’s', () => {

@@ -79,7 +79,7 @@ describe('TaskRunner', () => {
       resumedAfter: null,
       executed: ['a', 'b', 'c'],
     });
-    expect(cm.list('t1').map((c) => [c.seq, c.step])).toEqual([
+    expect((await cm.list('t1')).map((c) => [c.seq, c.step])).toEqual([
       [1, 'a'],
       [2, 'b'],
       [3, 'c'],
@@ -100,7 +100,7 @@ describe('TaskRunner', () => {
     expect((await failing.run('t')).status).toBe('failed');
     expect(runs).toEqual(['a', 'b', 'c']);
 
-    expect(cm.list('t').map((c) => c.step)).toEqual(['a', 'b']);
+    expect((await cm.list('t')).map((c) => c.step)).toEqual(['a', 'b']);
   });
 
   it('resumes after a runner died mid-task: its lease expires, the next run takes over and never re-runs a committed step', async () => {
@@ -146,7 +146,7 @@ describe('TaskRunner', () => {
       epoch: 1,
       currentEpoch: 2,
     });
-    expect(cm.list('t').map((c) => `${c.seq}:${c.step}`)).toEqual(['1:a', '2:b', '3:c', '4:d']);
+    expect((await cm.list('t')).map((c) => `${c.seq}:${c.step}`)).toEqual(['1:a', '2:b', '3:c', '4:d']);
     expect(resumer.status('t')?.status).toBe('succeeded');
     expect(runs).toEqual(['a', 'b', 'c (stuck)', 'c', 'd']);
   });
@@ -166,7 +166,7 @@ describe('TaskRunner', () => {
     const second = new TaskRunner(db, cm, definition, { workerId: 'second' });
     const results = await Promise.allSettled([first.run('order-1'), second.run('order-1'), first.run('order-1')]);
     expect(effects).toEqual(['charge-card', 'email']);
-    expect(cm.list('order-1').map((c) => `${c.seq}:${c.step}`)).toEqual(['1:charge-card', '2:email']);
+    expect((await cm.list('order-1')).map((c) => `${c.seq}:${c.step}`)).toEqual(['1:charge-card', '2:email']);
     expect(results[0]).toMatchObject({ status: 'fulfilled', value: { status: 'succeeded' } });
     for (const busy of [results[1], results[2]]) {
       expect(busy).toMatchObject({
@@ -247,7 +247,7 @@ describe('TaskRunner', () => {
   it('verifies an unverified last checkpoint before resuming, and fails rather than re-running it', async () => {
     const { db, dir } = tempDb();
     const lazy = new CheckpointManager(db, { baseDir: dir, autoVerify: false });
-    lazy.commit(lazy.begin('t', 'a', { trail: ['a'] }), evidence.pack(evidence.fileExists('gone.txt')));
+    await lazy.commit(lazy.begin('t', 'a', { trail: ['a'] }), evidence.pack(evidence.fileExists('gone.txt')));
     db.sqlite.prepare("INSERT INTO tasks (id, status, created_at, updated_at) VALUES ('t', 'running', 0, 0)").run();
     const runs: string[] = [];
     const result = await new TaskRunner(db, lazy, { steps: steps(['a', 'b'], runs), initialState: { trail: [] } }).run(
@@ -264,7 +264,7 @@ describe('TaskRunner', () => {
     expect(() => new TaskRunner(db, cm, { steps: steps(['a', 'a'], []), initialState: { trail: [] } })).toThrow(
       TaskError,
     );
-    cm.commit(cm.begin('t', 'zzz', { trail: [] }));
+    await cm.commit(cm.begin('t', 'zzz', { trail: [] }));
     await expect(
       new TaskRunner(db, cm, { steps: steps(['a'], []), initialState: { trail: [] } }).run('t'),
     ).rejects.toThrow(/checkpoint for step "zzz", which its definition does not contain/);

@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3';
-import type { CheckpointApi, LeaseApi, MaybePromise } from './backend.js';
-import type { CheckpointManager, Checkpoint } from './checkpoints.js';
+import type { LeaseApi, MaybePromise } from './backend.js';
+import type { CheckpointManager, Checkpoint } from './core/checkpoints.js';
 import { crashPoint } from './crash-points.js';
 import type { AgentDatabase } from './db.js';
 import { CheckpointVerificationError, LeaseLostError, TaskBusyError, TaskError } from './errors.js';
@@ -80,7 +80,7 @@ export interface TaskStore {
 
 /** What a runner works through, the same on both backends: its checkpoints, its leases and its task statuses. */
 export interface TaskBackend {
-  checkpoints: CheckpointApi;
+  checkpoints: CheckpointManager;
   leases: LeaseApi;
   tasks: TaskStore;
 }
@@ -166,7 +166,7 @@ export class TaskRunnerCore<S> {
   async #runSteps(taskId: string, lease: () => Lease<unknown>, renew: () => Promise<void>): Promise<TaskRunResult<S>> {
     const { checkpoints, tasks } = this.#backend;
     const steps = this.#definition.steps;
-    const last = (await checkpoints.getLast(taskId)) as Checkpoint<S> | null;
+    const last = await checkpoints.getLast<S>(taskId);
     let state = this.#definition.initialState;
     let next = 0;
     const resumedAfter = last?.step ?? null;
@@ -207,9 +207,7 @@ export class TaskRunnerCore<S> {
         state = await step.run(state, context);
         crashPoint('task.after-step');
         const pending = checkpoints.begin(taskId, step.name, state);
-        const checkpoint = (await checkpoints.commit(pending, step.evidence?.(state, context), {
-          lease: lease(),
-        })) as Checkpoint<S>;
+        const checkpoint = await checkpoints.commit<S>(pending, step.evidence?.(state, context), { lease: lease() });
         executed.push(step.name);
         if (!checkpoint.verified && checkpoint.verification) {
           throw new CheckpointVerificationError(checkpoint.id, failuresOf(checkpoint.verification));
@@ -229,7 +227,7 @@ export class TaskRunnerCore<S> {
   async #terminal(taskId: string): Promise<TaskRunResult<S> | null> {
     const previous = await this.#backend.tasks.status(taskId);
     if (!previous || previous.status === 'running') return null;
-    const last = (await this.#backend.checkpoints.getLast(taskId)) as Checkpoint<S> | null;
+    const last = await this.#backend.checkpoints.getLast<S>(taskId);
     return {
       taskId,
       status: previous.status,

@@ -1,6 +1,7 @@
 import { dropSchema } from '../subjects/pg-server.js';
 import { BENCH_STATE, saverPutter } from './saver-put.js';
 import type { Subject } from './subjects.js';
+import { CheckpointManager } from '../../src/core/checkpoints.js';
 
 /** Where a PostgreSQL variant runs: the server (undefined: the PG* variables) of the run. */
 export interface PgBenchContext {
@@ -45,10 +46,10 @@ export const pgSubjects = {
     };
   },
 
-  /** PgCheckpointManager: begin + commit of the same state (next sequence number and insert in one statement). */
+  /** CheckpointManager on PostgreSQL: begin + commit of the same state (next sequence number and insert in one statement). */
   'pg-checkpoint-commit': async (context: PgBenchContext): Promise<Subject> => {
-    const { pgLayer, db, teardown } = await layerOn(context);
-    const cm = new pgLayer.PgCheckpointManager(db);
+    const { db, teardown } = await layerOn(context);
+    const cm = new CheckpointManager(db);
     let i = 0;
     return { run: () => cm.commit(cm.begin('bench-task', 'step', { ...BENCH_STATE, i: i++ })), teardown };
   },
@@ -56,7 +57,7 @@ export const pgSubjects = {
   /** The same commit fenced by a held lease: the epoch is checked in the same statement. */
   'pg-checkpoint-commit-fenced': async (context: PgBenchContext): Promise<Subject> => {
     const { pgLayer, db, teardown } = await layerOn(context);
-    const cm = new pgLayer.PgCheckpointManager(db);
+    const cm = new CheckpointManager(db);
     const leases = new pgLayer.PgLeaseManager(db, { workerId: 'bench', leaseDurationMs: 600_000 });
     await leases.enqueue([{ id: 'bench-item' }]);
     const lease = await leases.acquire('bench-item');

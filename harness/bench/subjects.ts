@@ -49,11 +49,12 @@ export const subjects = {
       evidence.fileExists('artifact.txt'),
       evidence.fileHash('artifact.txt', sha256Hex('artifact body\n')),
     );
-    const ids = Array.from({ length: 100 }, (_, i) => cm.commit(cm.begin('bench-task', `s${i}`, BENCH_STATE), pack).id);
+    const ids: number[] = [];
+    for (let i = 0; i < 100; i++) ids.push((await cm.commit(cm.begin('bench-task', `s${i}`, BENCH_STATE), pack)).id);
     let i = 0;
     return {
-      run: () => {
-        if (!cm.verify(ids[i++ % ids.length]!).ok) throw new Error('verification failed');
+      run: async () => {
+        if (!(await cm.verify(ids[i++ % ids.length]!)).ok) throw new Error('verification failed');
       },
       teardown: () => db.close(),
     };
@@ -69,11 +70,11 @@ export const subjects = {
       prompt: `prompt ${i}`,
       parameters: { temperature: 0 },
     }));
-    for (const r of requests) cache.put(r, { text: `answer ${JSON.stringify(r.prompt)}`, usage: { tokens: 42 } });
+    for (const r of requests) await cache.put(r, { text: `answer ${JSON.stringify(r.prompt)}`, usage: { tokens: 42 } });
     let i = 0;
     return {
-      run: () => {
-        if (cache.get(requests[i++ % requests.length]!) === undefined) throw new Error('cache miss');
+      run: async () => {
+        if ((await cache.get(requests[i++ % requests.length]!)) === undefined) throw new Error('cache miss');
       },
       teardown: () => db.close(),
     };
@@ -105,10 +106,10 @@ export const subjects = {
     const pack = evidence.pack(evidence.fileExists('artifact.txt'));
     let i = 0;
     return {
-      run: () => {
-        const c = cm.commit(cm.begin('bench-task', 'step', { ...BENCH_STATE, i: i++ }), pack);
-        cm.verify(c.id);
-        if (cm.getLast('bench-task')?.id !== c.id) throw new Error('getLast did not return the new checkpoint');
+      run: async () => {
+        const c = await cm.commit(cm.begin('bench-task', 'step', { ...BENCH_STATE, i: i++ }), pack);
+        await cm.verify(c.id);
+        if ((await cm.getLast('bench-task'))?.id !== c.id) throw new Error('getLast did not return the new checkpoint');
       },
       teardown: () => db.close(),
     };

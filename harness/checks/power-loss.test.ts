@@ -14,12 +14,12 @@ describe('power-loss-tail', () => {
    * A run folder whose first power loss left `survivingIds` of five acknowledged checkpoints (ids 1..5, task t),
    * and a history in which worker w acknowledged all five, 100 ms apart, and died in that loss.
    */
-  function runAfterLoss(survivingIds: number[]) {
+  async function runAfterLoss(survivingIds: number[]) {
     const runDir = tempDir();
     const source = tempDir();
     const db = openDatabase(join(source, 'agentos.db'));
     const cm = new CheckpointManager(db);
-    for (let i = 1; i <= 5; i++) cm.commit(cm.begin('t', `step-${i}`, { i }));
+    for (let i = 1; i <= 5; i++) await cm.commit(cm.begin('t', `step-${i}`, { i }));
     db.sqlite.prepare(`DELETE FROM checkpoints WHERE id NOT IN (${survivingIds.join(',') || 0})`).run();
     db.close();
     const history = new History();
@@ -57,8 +57,8 @@ describe('power-loss-tail', () => {
     return { history, db: checkDb, runDir };
   }
 
-  it('accepts a lost tail and measures it: how many, and how long before the loss the oldest was acknowledged', () => {
-    const ctx = runAfterLoss([1, 2, 3]);
+  it('accepts a lost tail and measures it: how many, and how long before the loss the oldest was acknowledged', async () => {
+    const ctx = await runAfterLoss([1, 2, 3]);
     const outcome = runCheck({ check: 'power-loss-tail' }, ctx);
     ctx.db.close();
     expect(outcome.valid).toBe(true);
@@ -75,16 +75,16 @@ describe('power-loss-tail', () => {
     );
   });
 
-  it('finds a hole: an acknowledged commit lost while a later one survived', () => {
-    const ctx = runAfterLoss([1, 2, 4, 5]);
+  it('finds a hole: an acknowledged commit lost while a later one survived', async () => {
+    const ctx = await runAfterLoss([1, 2, 4, 5]);
     const outcome = runCheck({ check: 'power-loss-tail' }, ctx);
     ctx.db.close();
     expect(outcome.valid).toBe(false);
     expect(outcome.details).toContain('loss 1: a hole');
   });
 
-  it('refuses any loss beyond maxLost (durability full: none)', () => {
-    const ctx = runAfterLoss([1, 2, 3, 4]);
+  it('refuses any loss beyond maxLost (durability full: none)', async () => {
+    const ctx = await runAfterLoss([1, 2, 3, 4]);
     const outcome = runCheck({ check: 'power-loss-tail', maxLost: 0 }, ctx);
     ctx.db.close();
     expect(outcome).toMatchObject({
@@ -93,8 +93,8 @@ describe('power-loss-tail', () => {
     });
   });
 
-  it('fails a run with no recorded power loss rather than passing it', () => {
-    const ctx = runAfterLoss([1]);
+  it('fails a run with no recorded power loss rather than passing it', async () => {
+    const ctx = await runAfterLoss([1]);
     const empty = { ...ctx, runDir: tempDir() };
     expect(runCheck({ check: 'power-loss-tail' }, empty)).toMatchObject({
       valid: false,
@@ -103,8 +103,8 @@ describe('power-loss-tail', () => {
     ctx.db.close();
   });
 
-  it('reports surviving files that are not a database as damaged', () => {
-    const ctx = runAfterLoss([1, 2, 3, 4, 5]);
+  it('reports surviving files that are not a database as damaged', async () => {
+    const ctx = await runAfterLoss([1, 2, 3, 4, 5]);
     writeFileSync(join(survivorsDir(ctx.runDir, 1), 'agentos.db'), 'not a database at all, just text');
     const outcome = runCheck({ check: 'power-loss-tail' }, ctx);
     ctx.db.close();

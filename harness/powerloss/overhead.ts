@@ -62,7 +62,7 @@ async function commitLatencies(
       const ms: number[] = [];
       for (let i = 0; i < warmup + commits; i++) {
         const started = performance.now();
-        cm.commit(cm.begin('overhead-task', `step-${i}`, { i, padding: 'x'.repeat(64) }));
+        await cm.commit(cm.begin('overhead-task', `step-${i}`, { i, padding: 'x'.repeat(64) }));
         if (i >= warmup) ms.push(performance.now() - started);
       }
       return ms;

@@ -1,12 +1,5 @@
-import {
-  openPgDatabase,
-  PgCheckpointManager,
-  PgLLMOutputCache,
-  PgLeaseManager,
-  PgTaskRunner,
-  PgToolLedger,
-  type PgDatabase,
-} from '../../src/pg/index.js';
+import { openPgDatabase, PgLeaseManager, PgTaskRunner, PgToolLedger, type PgDatabase } from '../../src/pg/index.js';
+import { CheckpointManager, LLMOutputCache } from '../../src/index.js';
 import { WORKER_TOOL_ENV } from '../workers/marker.js';
 import { inTransaction } from '../../src/pg/db.js';
 import { amcheck } from './amcheck.js';
@@ -38,7 +31,7 @@ export const agentosPostgres: SubjectDriver = {
   async open(config, { workerId }) {
     // Two connections: a commit and the lock holder's transaction never wait for each other's connection.
     const db = await open(config, 2, workerId);
-    const cm = new PgCheckpointManager(db);
+    const cm = new CheckpointManager(db);
     return {
       async commit(taskId, step, state) {
         const c = await cm.commit(cm.begin(taskId, step, state));
@@ -49,9 +42,9 @@ export const agentosPostgres: SubjectDriver = {
       },
       leases: (options) => ({ leases: new PgLeaseManager(db, options), checkpoints: cm }),
       tools: new PgToolLedger(db, { inheritEnv: WORKER_TOOL_ENV }),
-      cache: new PgLLMOutputCache(db),
+      cache: new LLMOutputCache(db),
       runner: (definition, options, baseDir) =>
-        new PgTaskRunner(db, new PgCheckpointManager(db, { baseDir }), definition, options),
+        new PgTaskRunner(db, new CheckpointManager(db, { baseDir }), definition, options),
       close: () => db.close(),
     };
   },
@@ -62,7 +55,7 @@ export const agentosPostgres: SubjectDriver = {
       const rows = await db.query<{ id: number; task_id: string; seq: number; step: string; token: string | null }>(
         "SELECT id, task_id, seq, step, state::jsonb ->> 'token' AS token FROM checkpoints ORDER BY task_id, seq",
       );
-      const cm = new PgCheckpointManager(db);
+      const cm = new CheckpointManager(db);
       const latest: Record<string, number> = {};
       for (const task of new Set(rows.map((r) => r.task_id))) latest[task] = (await cm.getLast(task))?.seq ?? 0;
       return {

@@ -19,7 +19,7 @@ export const agentosSqlite: SubjectDriver = {
     const cm = new CheckpointManager(db);
     return {
       async commit(taskId, step, state) {
-        const c = cm.commit(cm.begin(taskId, step, state));
+        const c = await cm.commit(cm.begin(taskId, step, state));
         return { id: c.id, seq: c.seq };
       },
       async holdWriteLock(holdMs, onHeld) {
@@ -60,8 +60,10 @@ export function readLayerState(db: AgentDatabase): FinalState {
       "SELECT id, task_id, seq, step, json_extract(state, '$.token') AS token FROM checkpoints ORDER BY task_id, seq",
     )
     .all() as { id: number; task_id: string; seq: number; step: string; token: string | null }[];
-  const cm = new CheckpointManager(db);
-  const tasks = [...new Set(rows.map((r) => r.task_id))];
+  // The adapter's "latest" read (SqliteCheckpointStore.last), synchronously: a check may read the state at any time.
+  const last = db.sqlite.prepare('SELECT seq FROM checkpoints WHERE task_id = ? ORDER BY seq DESC LIMIT 1').pluck();
+  const latest: Record<string, number> = {};
+  for (const task of new Set(rows.map((r) => r.task_id))) latest[task] = (last.get(task) as number | undefined) ?? 0;
   return {
     checkpoints: rows.map((r) => ({
       id: String(r.id),
@@ -70,7 +72,7 @@ export function readLayerState(db: AgentDatabase): FinalState {
       step: r.step,
       ...(r.token !== null ? { token: r.token } : {}),
     })),
-    latest: Object.fromEntries(tasks.map((t) => [t, cm.getLast(t)?.seq ?? 0])),
+    latest,
     tasks: Object.fromEntries(
       (db.sqlite.prepare('SELECT id, status FROM tasks').all() as { id: string; status: string }[]).map((r) => [
         r.id,

@@ -1,7 +1,7 @@
 import type {
   AgentDatabase,
-  CheckpointApi,
-  LLMCacheApi,
+  CheckpointManager,
+  LLMOutputCache,
   LeaseApi,
   TaskDefinition,
   TaskRunResult,
@@ -138,12 +138,12 @@ export interface SubjectStore {
   /** Subjects with `leases`: this worker's lease manager, and checkpoints that may be written under a lease. */
   leases?: (options: { workerId: string; leaseDurationMs: number }) => {
     leases: LeaseApi;
-    checkpoints: CheckpointApi;
+    checkpoints: CheckpointManager;
   };
   /** Subjects with `tools`: this worker's tool ledger (its calls may be fenced by the same leases). */
   tools?: ToolLedgerApi;
   /** Subjects with `cache`: this worker's LLM output cache. */
-  cache?: LLMCacheApi;
+  cache?: LLMOutputCache;
   /** Subjects with `tasks`: a task runner on this worker's store, verifying step evidence under baseDir. */
   runner?: <S>(
     definition: TaskDefinition<S>,

@@ -8,7 +8,7 @@ export default defineBenchmark({
   seedTest: '—',
   procedure: [
     'Each variant runs in a fresh process, on a fresh schema of the run’s server, with the server’s synchronous_commit (on by default): every commit waits for its WAL flush.',
-    'tinybench times, for 1.5 s after a 300 ms warm-up (a server round trip is noisier than an embedded call): a one-row INSERT of the state through pg (prepared); PgCheckpointManager begin + commit; the same commit fenced by a held lease; PostgresSaver.put of a checkpoint holding the same state.',
+    'tinybench times, for 1.5 s after a 300 ms warm-up (a server round trip is noisier than an embedded call): a one-row INSERT of the state through pg (prepared); CheckpointManager begin + commit on PostgreSQL; the same commit fenced by a held lease; PostgresSaver.put of a checkpoint holding the same state.',
     'Tables are fresh for every variant (autovacuum is off on these servers, so nothing is vacuumed in between).',
   ],
   variants: [

@@ -3,6 +3,9 @@ import pg from 'pg';
 import { DatabaseOpenError, DatabaseUnavailableError, SchemaTooNewError } from '../errors.js';
 import { loadMigrations } from '../migrations.js';
 import { InvalidArgumentError, assertPositiveInt } from '../validate.js';
+import type { AgentStore } from '../store.js';
+import { PgCacheStore } from './cache-store.js';
+import { PgCheckpointStore } from './checkpoint-store.js';
 import { connectionLoss } from './connection-loss.js';
 
 export interface OpenPgDatabaseOptions {
@@ -22,13 +25,25 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 const BIGINT_OID = 20;
 
 /** An open recovery-layer database on PostgreSQL: a connection pool whose sessions use the layer's schema. */
-export class PgDatabase {
+export class PgDatabase implements AgentStore {
+  readonly backend = 'postgres';
+  #checkpointStore: PgCheckpointStore | undefined;
+  #cacheStore: PgCacheStore | undefined;
+
   constructor(
     readonly pool: pg.Pool,
     readonly schema: string,
     /** Where it is, for messages: host, port, database and schema; never the password. */
     readonly label: string,
   ) {}
+
+  get checkpointStore(): PgCheckpointStore {
+    return (this.#checkpointStore ??= new PgCheckpointStore(this));
+  }
+
+  get cacheStore(): PgCacheStore {
+    return (this.#cacheStore ??= new PgCacheStore(this));
+  }
 
   /**
    * One statement, prepared once per connection under `name` when given. A lost or refused connection throws

@@ -1,8 +1,6 @@
 export { openPgDatabase, PgDatabase, type OpenPgDatabaseOptions } from './db.js';
-export { PgCheckpointManager } from './checkpoints.js';
 export { PgLeaseManager } from './leases.js';
 export { PgRecoverySweep, type PgSweepStats, type PgRecoverySweepOptions } from './recovery.js';
 export { connectionLoss } from './connection-loss.js';
-export { PgLLMOutputCache } from './llm-cache.js';
 export { PgTaskRunner } from './task-runner.js';
 export { PgToolLedger } from './tool-ledger.js';

@@ -1,17 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { pgSkipReason, useTempPg } from '../../test/helpers/temp-pg.js';
 import { DatabaseOpenError, LeaseLostError, SchemaTooNewError, TaskBusyError } from '../errors.js';
-import { LLMOutputCache } from '../llm-cache.js';
+import { CheckpointManager } from '../core/checkpoints.js';
 import { InvalidArgumentError } from '../validate.js';
-import {
-  PgCheckpointManager,
-  PgLLMOutputCache,
-  PgLeaseManager,
-  PgRecoverySweep,
-  PgTaskRunner,
-  openPgDatabase,
-  type PgDatabase,
-} from './index.js';
+import { PgLeaseManager, PgRecoverySweep, PgTaskRunner, openPgDatabase, type PgDatabase } from './index.js';
 
 /** Ends a lease by the server's clock, as if its time had run out (no waiting). */
 async function expireOnServer(db: PgDatabase, itemId: string): Promise<void> {
@@ -65,38 +57,6 @@ describe.skipIf(pgSkipReason !== undefined)('PostgreSQL backend', () => {
     });
   });
 
-  describe('checkpoints', () => {
-    it('commits, reads back the latest and lists in sequence order', async () => {
-      const db = await openPg();
-      const cm = new PgCheckpointManager(db);
-      const first = await cm.commit(cm.begin('t', 'plan', { n: 1 }));
-      const second = await cm.commit(cm.begin('t', 'act', { n: 2 }));
-      expect([first.seq, second.seq]).toEqual([1, 2]);
-      expect((await cm.getLast('t'))?.state).toEqual({ n: 2 });
-      expect((await cm.list('t')).map((c) => c.step)).toEqual(['plan', 'act']);
-      expect((await cm.get(first.id)).step).toBe('plan');
-      expect(await cm.getLast('none')).toBeNull();
-    });
-
-    it('numbers concurrent commits from several connections 1..n without gaps or duplicates', async () => {
-      const db = await openPg({ maxConnections: 8 });
-      const cm = new PgCheckpointManager(db);
-      const committed = await Promise.all(
-        Array.from({ length: 120 }, (_, i) => cm.commit(cm.begin('shared', `s${i}`, { i }))),
-      );
-      const seqs = committed.map((c) => c.seq).sort((a, b) => a - b);
-      expect(seqs).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
-    });
-
-    it('trims old checkpoints and goes on numbering after the newest', async () => {
-      const db = await openPg();
-      const cm = new PgCheckpointManager(db);
-      for (let i = 0; i < 5; i++) await cm.commit(cm.begin('t', `s${i}`, i));
-      expect(await cm.cleanup('t', 2)).toBe(3);
-      expect((await cm.commit(cm.begin('t', 'next', 5))).seq).toBe(6);
-    });
-  });
-
   describe('task runner', () => {
     const step = (name: string, run?: () => Promise<void>) => ({
       name,
@@ -108,7 +68,7 @@ describe.skipIf(pgSkipReason !== undefined)('PostgreSQL backend', () => {
 
     it('runs the steps in order, checkpointing each, and records the end with the lease completed', async () => {
       const db = await openPg();
-      const cm = new PgCheckpointManager(db);
+      const cm = new CheckpointManager(db);
       const runner = new PgTaskRunner(
         db,
         cm,
@@ -139,7 +99,7 @@ describe.skipIf(pgSkipReason !== undefined)('PostgreSQL backend', () => {
 
     it('lets a second runner resume after the last checkpoint once the first lost its lease, and refuses the first', async () => {
       const db = await openPg();
-      const cm = new PgCheckpointManager(db);
+      const cm = new CheckpointManager(db);
       let entered = (): void => undefined;
       const inStep = new Promise<void>((resolve) => (entered = resolve));
       let release = (): void => undefined;
@@ -177,39 +137,10 @@ describe.skipIf(pgSkipReason !== undefined)('PostgreSQL backend', () => {
     });
   });
 
-  describe('LLM cache', () => {
-    it('answers a hit with what was stored, under the same key as on SQLite, until the server says it expired', async () => {
-      const db = await openPg();
-      const cache = new PgLLMOutputCache(db);
-      const request = { model: 'fake-llm', prompt: 'plan the release', parameters: { temperature: 0 } };
-      expect(await cache.get(request)).toBeUndefined();
-      await cache.put(request, { text: 'step 1' });
-      expect(await cache.get({ ...request, parameters: { temperature: 0 } })).toEqual({ text: 'step 1' });
-      const [row] = await db.query<{ key: string }>('SELECT key FROM llm_cache');
-      expect(row?.key).toBe(LLMOutputCache.keyOf(request));
-      await db.query('UPDATE llm_cache SET expires_at = agentos_now_ms() - 1');
-      expect(await cache.get(request)).toBeUndefined();
-      expect(await cache.cleanup()).toBe(1);
-      expect(cache.stats()).toEqual({ hits: 1, misses: 2, hitRate: 1 / 3 });
-    });
-
-    it('generates once for concurrent identical requests, and not at all once cached', async () => {
-      const db = await openPg();
-      const cache = new PgLLMOutputCache(db);
-      const request = { model: 'fake-llm', prompt: 'summarise' };
-      let generated = 0;
-      const generate = (): string => `summary ${++generated}`;
-      const answers = await Promise.all([1, 2, 3].map(() => cache.getOrGenerate(request, generate)));
-      expect(answers).toEqual(['summary 1', 'summary 1', 'summary 1']);
-      expect(await cache.getOrGenerate(request, generate)).toBe('summary 1');
-      expect(generated).toBe(1);
-    });
-  });
-
   describe('leases and fencing', () => {
     it('refuses every write of a holder whose lease was taken over, and writes nothing for it', async () => {
       const db = await openPg();
-      const cm = new PgCheckpointManager(db);
+      const cm = new CheckpointManager(db);
       const a = new PgLeaseManager(db, { workerId: 'a', leaseDurationMs: 60_000 });
       const b = new PgLeaseManager(db, { workerId: 'b', leaseDurationMs: 60_000 });
       await a.enqueue([{ id: 'job' }]);

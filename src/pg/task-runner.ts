@@ -7,7 +7,7 @@ import {
   type TaskStatus,
   type TaskStore,
 } from '../task-runner.js';
-import type { PgCheckpointManager } from './checkpoints.js';
+import type { CheckpointManager } from '../core/checkpoints.js';
 import type { PgDatabase } from './db.js';
 import { leaseHeld, refusal } from './fence.js';
 import { PgLeaseManager } from './leases.js';
@@ -45,7 +45,7 @@ export class PgTaskRunner<S> extends TaskRunnerCore<S> {
 
   constructor(
     db: PgDatabase,
-    checkpoints: PgCheckpointManager,
+    checkpoints: CheckpointManager,
     definition: TaskDefinition<S>,
     options: TaskRunnerOptions<S> = {},
   ) {

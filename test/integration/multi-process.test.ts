@@ -21,7 +21,7 @@ describe('several processes on one database', () => {
     const exits = await Promise.all(workers.map((w) => w.exited));
     expect(exits.every((e) => e.exitCode === 0)).toBe(true);
     const db = openDatabase(join(dir, 'agentos.db'));
-    const seqs = new CheckpointManager(db).list('shared').map((c) => c.seq);
+    const seqs = (await new CheckpointManager(db).list('shared')).map((c) => c.seq);
     db.close();
     expect(seqs).toEqual(Array.from({ length: 150 }, (_, i) => i + 1));
     const acked = history
@@ -54,7 +54,7 @@ describe('several processes on one database', () => {
     const log = readFileSync(join(dir, 'steps.log'), 'utf8').trim().split('\n');
     for (const step of committedBeforeKill) expect(log.filter((l) => l.startsWith(`${step} `))).toHaveLength(1);
     const db = openDatabase(join(dir, 'agentos.db'));
-    expect(new CheckpointManager(db).list('job').map((c) => c.step)).toEqual([
+    expect((await new CheckpointManager(db).list('job')).map((c) => c.step)).toEqual([
       'step-1',
       'step-2',
       'step-3',

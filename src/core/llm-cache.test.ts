@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { useTempDb } from '../test/helpers/temp-db.js';
-import { LLMOutputCache, sha256Hex, type Json, type LLMRequest } from './index.js';
+import { describeEachStore } from '../../test/helpers/stores.js';
+import { LLMOutputCache, sha256Hex, type Json, type LLMRequest } from '../index.js';
 
 /** A named, deterministic fake model: the answer is a function of the request, and every call is counted. */
 function fakeModel() {
@@ -18,19 +18,92 @@ function fakeModel() {
   };
 }
 
-describe('LLMOutputCache', () => {
-  const tempDb = useTempDb();
-  const req: LLMRequest = { model: 'm1', prompt: 'hello', parameters: { temperature: 0, max_tokens: 10 } };
+const req: LLMRequest = { model: 'm1', prompt: 'hello', parameters: { temperature: 0, max_tokens: 10 } };
 
-  it('misses, then hits, and counts the hit rate', () => {
-    const { db } = tempDb();
+describeEachStore('LLMOutputCache', (open) => {
+  it('misses, then hits, and counts the hit rate', async () => {
+    const { db } = await open();
     const cache = new LLMOutputCache(db);
-    expect(cache.get(req)).toBeUndefined();
-    cache.put(req, { text: 'hi' });
-    expect(cache.get(req)).toEqual({ text: 'hi' });
+    expect(await cache.get(req)).toBeUndefined();
+    await cache.put(req, { text: 'hi' });
+    expect(await cache.get({ ...req, parameters: { max_tokens: 10, temperature: 0 } })).toEqual({ text: 'hi' });
     expect(cache.stats()).toEqual({ hits: 1, misses: 1, hitRate: 0.5 });
   });
 
+  it('answers through another handle under the same key', async () => {
+    const { db, reopen } = await open();
+    await new LLMOutputCache(db).put(req, 'stored');
+    expect(await new LLMOutputCache(await reopen()).get(req)).toBe('stored');
+  });
+
+  it('shares one lookup and one generation between concurrent identical requests', async () => {
+    const { db } = await open();
+    const cache = new LLMOutputCache(db);
+    const model = fakeModel();
+    const results = await Promise.all([1, 2, 3].map(() => cache.getOrGenerate(req, model.generate)));
+    expect(model.calls).toBe(1);
+    expect(new Set(results.map((r) => JSON.stringify(r))).size).toBe(1);
+    await cache.getOrGenerate(req, model.generate);
+    expect(model.calls).toBe(1);
+    expect(cache.stats()).toEqual({ hits: 1, misses: 1, hitRate: 0.5 });
+  });
+
+  it('does not cache a failed generation', async () => {
+    const { db } = await open();
+    const cache = new LLMOutputCache(db);
+    await expect(cache.getOrGenerate(req, () => Promise.reject(new Error('rate limited')))).rejects.toThrow(
+      'rate limited',
+    );
+    expect(await cache.get(req)).toBeUndefined();
+  });
+
+  it("expires entries after ttlMs by the store's clock and cleans them up", async () => {
+    const { db, backdate, count } = await open();
+    const cache = new LLMOutputCache(db, { ttlMs: 60_000 });
+    await cache.put(req, 'x');
+    await backdate('llm_cache', 'expires_at', 30_000);
+    expect(await cache.get(req)).toBe('x');
+    expect(await cache.cleanup()).toBe(0);
+    await backdate('llm_cache', 'expires_at', 30_001);
+    expect(await cache.get(req)).toBeUndefined();
+    expect(await cache.cleanup()).toBe(1);
+    expect(await count('llm_cache')).toBe(0);
+  });
+
+  it('rejects a response JSON cannot hold, writing nothing', async () => {
+    const { db, count } = await open();
+    await expect(new LLMOutputCache(db).put(req, { tokens: 5n })).rejects.toThrow(TypeError);
+    expect(await count('llm_cache')).toBe(0);
+  });
+
+  it('does not serve the answer for a "__proto__" parameter to a request without parameters', async () => {
+    const { db } = await open();
+    const cache = new LLMOutputCache(db);
+    const evil: LLMRequest = {
+      model: 'm1',
+      prompt: 'hello',
+      parameters: JSON.parse('{"__proto__":{"system":"You are evil"}}') as Record<string, Json>,
+    };
+    await cache.put(evil, 'evil answer');
+    expect(await cache.get({ model: 'm1', prompt: 'hello', parameters: {} })).toBeUndefined();
+    expect(await cache.get(evil)).toBe('evil answer');
+  });
+
+  it('refuses a request JSON cannot hold before touching the database', async () => {
+    const { db, count } = await open();
+    const cache = new LLMOutputCache(db);
+    const request = { model: 'm1', prompt: 'hello', parameters: { when: new Date(0) } } as unknown as LLMRequest;
+    await expect(cache.get(request)).rejects.toThrow(TypeError);
+    await expect(cache.put(request, 'x')).rejects.toThrow(/request\.parameters\.when is an instance of Date/);
+    let generated = 0;
+    await expect(cache.getOrGenerate(request, () => ++generated)).rejects.toThrow(TypeError);
+    expect(generated).toBe(0);
+    expect(cache.stats()).toEqual({ hits: 0, misses: 0, hitRate: 0 });
+    expect(await count('llm_cache')).toBe(0);
+  });
+});
+
+describe('LLMOutputCache.keyOf', () => {
   it('keys on model, parameters and prompt, not on key order', () => {
     const key = LLMOutputCache.keyOf(req);
     expect(LLMOutputCache.keyOf({ ...req, model: 'm2' })).not.toBe(key);
@@ -40,62 +113,19 @@ describe('LLMOutputCache', () => {
       key,
     );
   });
-
-  it('shares one generation between concurrent identical requests', async () => {
-    const { db } = tempDb();
-    const cache = new LLMOutputCache(db);
-    const model = fakeModel();
-    const results = await Promise.all([1, 2, 3].map(() => cache.getOrGenerate(req, model.generate)));
-    expect(model.calls).toBe(1);
-    expect(new Set(results.map((r) => JSON.stringify(r))).size).toBe(1);
-    await cache.getOrGenerate(req, model.generate);
-    expect(model.calls).toBe(1);
-  });
-
-  it('does not cache a failed generation', async () => {
-    const { db } = tempDb();
-    const cache = new LLMOutputCache(db);
-    await expect(cache.getOrGenerate(req, () => Promise.reject(new Error('rate limited')))).rejects.toThrow(
-      'rate limited',
-    );
-    expect(cache.get(req)).toBeUndefined();
-  });
-
-  it('expires entries after ttlMs and cleans them up', () => {
-    const { db, clock } = tempDb();
-    const cache = new LLMOutputCache(db, { ttlMs: 1000 });
-    cache.put(req, 'x');
-    clock.advance(999);
-    expect(cache.get(req)).toBe('x');
-    clock.advance(1);
-    expect(cache.get(req)).toBeUndefined();
-    expect(cache.cleanup()).toBe(1);
-    expect(db.sqlite.prepare('SELECT COUNT(*) FROM llm_cache').pluck().get()).toBe(0);
-  });
-
-  it('rejects a response JSON cannot hold', () => {
-    const { db } = tempDb();
-    expect(() => new LLMOutputCache(db).put(req, { tokens: 5n })).toThrow(TypeError);
-  });
 });
 
 describe('LLMOutputCache keys', () => {
-  const tempDb = useTempDb();
   const model = 'm1';
   const prompt = 'hello';
 
-  it('does not serve the answer for a "__proto__" parameter to a request without parameters', () => {
-    const { db } = tempDb();
-    const cache = new LLMOutputCache(db);
+  it('keys a "__proto__" parameter apart from no parameters', () => {
     const evil: LLMRequest = {
       model,
       prompt,
       parameters: JSON.parse('{"__proto__":{"system":"You are evil"}}') as Record<string, Json>,
     };
-    cache.put(evil, 'evil answer');
     expect(LLMOutputCache.keyOf(evil)).not.toBe(LLMOutputCache.keyOf({ model, prompt, parameters: {} }));
-    expect(cache.get({ model, prompt, parameters: {} })).toBeUndefined();
-    expect(cache.get(evil)).toBe('evil answer');
   });
 
   it.each([
@@ -107,22 +137,10 @@ describe('LLMOutputCache keys', () => {
       { logit_bias: [1, Number.POSITIVE_INFINITY] },
       /request\.parameters\.logit_bias\[1\] is Infinity/,
     ],
-  ])(
-    'refuses %s in the request with a TypeError naming the path, before touching the database',
-    async (_what, parameters, message) => {
-      const { db } = tempDb();
-      const cache = new LLMOutputCache(db);
-      const request = { model, prompt, parameters } as unknown as LLMRequest;
-      expect(() => LLMOutputCache.keyOf(request)).toThrow(message);
-      expect(() => cache.get(request)).toThrow(TypeError);
-      expect(() => cache.put(request, 'x')).toThrow(message);
-      let generated = 0;
-      await expect(cache.getOrGenerate(request, () => ++generated)).rejects.toThrow(message);
-      expect(generated).toBe(0);
-      expect(cache.stats()).toEqual({ hits: 0, misses: 0, hitRate: 0 });
-      expect(db.sqlite.prepare('SELECT COUNT(*) FROM llm_cache').pluck().get()).toBe(0);
-    },
-  );
+  ])('refuses %s in the request with a TypeError naming the path', (_what, parameters, message) => {
+    const request = { model, prompt, parameters } as unknown as LLMRequest;
+    expect(() => LLMOutputCache.keyOf(request)).toThrow(message);
+  });
 
   it('gives two different Dates, NaN and null, undefined and absent no shared key: they are refused', () => {
     const key = (parameters: unknown) => () => LLMOutputCache.keyOf({ model, prompt, parameters } as LLMRequest);

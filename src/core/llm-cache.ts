@@ -1,10 +1,8 @@
-import type { Statement } from 'better-sqlite3';
-import type { LLMCacheApi } from './backend.js';
-import type { AgentDatabase } from './db.js';
-import { sha256Hex } from './evidence.js';
-import { canonicalJson, serializeJson, type Json } from './json-state.js';
-import { Metrics } from './metrics.js';
-import { assertId, assertPositiveInt } from './validate.js';
+import { sha256Hex } from '../evidence.js';
+import { canonicalJson, serializeJson, type Json } from '../json-state.js';
+import { Metrics } from '../metrics.js';
+import type { AgentStore, CacheStore } from '../store.js';
+import { assertId, assertPositiveInt } from '../validate.js';
 
 /** What identifies an LLM call: a change to any part of it is a different cache entry. */
 export interface LLMRequest {
@@ -27,29 +25,20 @@ export interface LLMOutputCacheOptions {
 
 const REQUEST_FIELDS = new Set(['model', 'prompt', 'parameters']);
 
-/** Caches LLM outputs by the hash of the canonical request, with expiry. */
-export class LLMOutputCache implements LLMCacheApi {
+/** Caches LLM outputs by the hash of the canonical request, with expiry by the store's clock; on either store. */
+export class LLMOutputCache {
   readonly ttlMs: number;
   readonly metrics: Metrics;
-  readonly #db: AgentDatabase;
+  readonly #store: CacheStore;
   readonly #inFlight = new Map<string, Promise<unknown>>();
-  readonly #get: Statement;
-  readonly #put: Statement;
-  readonly #cleanup: Statement;
   #hits = 0;
   #misses = 0;
 
-  constructor(db: AgentDatabase, options: LLMOutputCacheOptions = {}) {
+  constructor(db: AgentStore, options: LLMOutputCacheOptions = {}) {
     this.ttlMs = options.ttlMs ?? 7 * 24 * 3600 * 1000;
     assertPositiveInt('ttlMs', this.ttlMs);
     this.metrics = options.metrics ?? new Metrics();
-    this.#db = db;
-    this.#get = db.sqlite.prepare('SELECT response FROM llm_cache WHERE key = ? AND expires_at > ?').pluck();
-    this.#put = db.sqlite.prepare(`
-      INSERT INTO llm_cache (key, model, response, created_at, expires_at) VALUES (?, ?, ?, ?, ?)
-      ON CONFLICT (key) DO UPDATE SET response = excluded.response, model = excluded.model,
-        created_at = excluded.created_at, expires_at = excluded.expires_at`);
-    this.#cleanup = db.sqlite.prepare('DELETE FROM llm_cache WHERE expires_at <= ?');
+    this.#store = db.cacheStore;
   }
 
   /**
@@ -77,10 +66,9 @@ export class LLMOutputCache implements LLMCacheApi {
   }
 
   /** The cached response, or undefined on a miss or an expired entry. Counts a hit or a miss. */
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- R is the caller's claim about the stored response, as with JSON.parse
-  get<R = Json>(request: LLMRequest): R | undefined {
+  async get<R = Json>(request: LLMRequest): Promise<R | undefined> {
     assertId('model', request.model);
-    const json = this.#get.get(LLMOutputCache.keyOf(request), this.#db.clock.now()) as string | undefined;
+    const json = await this.#store.get(LLMOutputCache.keyOf(request));
     if (json === undefined) {
       this.#misses++;
       this.metrics.increment('cacheMisses');
@@ -91,41 +79,39 @@ export class LLMOutputCache implements LLMCacheApi {
     return JSON.parse(json) as R;
   }
 
-  put(request: LLMRequest, response: unknown): void {
+  async put(request: LLMRequest, response: unknown): Promise<void> {
     assertId('model', request.model);
     const key = LLMOutputCache.keyOf(request);
     const json = serializeJson(response, `response for model "${request.model}"`);
-    const now = this.#db.clock.now();
-    this.#db.writeTransaction(() => this.#put.run(key, request.model, json, now, now + this.ttlMs));
+    await this.#store.put(key, request.model, json, this.ttlMs);
   }
 
   /**
    * Returns the cached response or generates, stores and returns it. Concurrent identical requests in this process
-   * share one generation; a failed generation is not cached.
+   * share one lookup and one generation; a failed generation is not cached.
    */
   async getOrGenerate<R = Json>(request: LLMRequest, generate: (request: LLMRequest) => Promise<R> | R): Promise<R> {
-    const cached = this.get<R>(request);
-    if (cached !== undefined) return cached;
     const key = LLMOutputCache.keyOf(request);
     const pending = this.#inFlight.get(key);
     if (pending) return pending as Promise<R>;
-    const generation = (async () => {
+    const lookup = (async () => {
       try {
+        const cached = await this.get<R>(request);
+        if (cached !== undefined) return cached;
         const response = await generate(request);
-        this.put(request, response);
+        await this.put(request, response);
         return response;
       } finally {
         this.#inFlight.delete(key);
       }
     })();
-    this.#inFlight.set(key, generation);
-    return generation;
+    this.#inFlight.set(key, lookup);
+    return lookup;
   }
 
   /** Deletes expired entries; returns how many. */
-  cleanup(): number {
-    const now = this.#db.clock.now();
-    return this.#db.writeTransaction(() => this.#cleanup.run(now).changes);
+  async cleanup(): Promise<number> {
+    return this.#store.cleanup();
   }
 
   stats(): CacheStats {
