@@ -74,7 +74,7 @@ export class AgentDatabase {
 
   /** The fencing rule every write made under a lease goes through (see fencing.ts). */
   get fencing(): Fencing {
-    return (this.#fencing ??= new Fencing(this.sqlite));
+    return (this.#fencing ??= new Fencing(this.sqlite, this.clock));
   }
 
   /** Highest applied migration number. */
