@@ -100,8 +100,11 @@ export class LLMOutputCache implements LLMCacheApi {
   }
 
   /**
-   * Returns the cached response or generates, stores and returns it. Concurrent identical requests in this process
-   * share one generation; a failed generation is not cached.
+   * Returns the cached response or generates, stores and returns it. Concurrent identical requests through this
+   * cache share one generation; a failed generation is not cached. Another cache on the same database (in this
+   * process or another) generates on its own and the last response stored wins: nothing is marked in flight in the
+   * database, so, unlike a tool call, a request is never misread as in doubt, and each cache's own generate() answers
+   * its callers.
    */
   async getOrGenerate<R = Json>(request: LLMRequest, generate: (request: LLMRequest) => Promise<R> | R): Promise<R> {
     const cached = this.get<R>(request);

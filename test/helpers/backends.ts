@@ -31,8 +31,8 @@ import { pgSkipReason, useTempPg } from './temp-pg.js';
  */
 export interface ContractDb {
   readonly name: 'sqlite' | 'postgres';
-  /** The handle's database identity (`identity` of AgentDatabase / PgDatabase), undefined where it has none. */
-  readonly identity: string | undefined;
+  /** The handle's database identity (`identity` of AgentDatabase / PgDatabase). */
+  readonly identity: string;
   /** A fresh directory for the test's commands and side-effect files. */
   readonly dir: string;
   checkpoints(): CheckpointApi;
@@ -75,7 +75,7 @@ const sqlite: ContractBackend = {
     });
     const handle = (db: AgentDatabase, clock: ManualClock, dir: string): ContractDb => ({
       name: 'sqlite',
-      identity: (db as { identity?: string }).identity,
+      identity: db.identity,
       dir,
       checkpoints: () => new CheckpointManager(db, { baseDir: dir }),
       leases: (workerId, leaseDurationMs) => new LeaseManager(db, { workerId, leaseDurationMs }),
@@ -122,7 +122,7 @@ const postgres: ContractBackend = {
     });
     const handle = (db: PgDatabase, dir: string): ContractDb => ({
       name: 'postgres',
-      identity: (db as { identity?: string }).identity,
+      identity: db.identity,
       dir,
       checkpoints: () => new PgCheckpointManager(db, { baseDir: dir }),
       leases: (workerId, leaseDurationMs) => new PgLeaseManager(db, { workerId, leaseDurationMs }),
