@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   accessSync,
   closeSync,
@@ -60,6 +61,12 @@ export class AgentDatabase implements AgentStore {
     readonly path: string,
     readonly durability: Durability,
     readonly clock: Clock,
+    /**
+     * Which database this is, whatever name it was opened under: the main file's device and inode, read at open (a
+     * symlink, a hard link or another spelling of the path gives the same); unique per handle for ':memory:'. What
+     * this process shares between handles of one database (tool calls in flight) is keyed by it.
+     */
+    readonly identity: string,
   ) {
     this.#runInTransaction = sqlite.transaction((fn: () => unknown) => fn());
   }
@@ -92,7 +99,7 @@ export class AgentDatabase implements AgentStore {
 
   /** The fencing rule every write made under a lease goes through (see fencing.ts). */
   get fencing(): Fencing {
-    return (this.#fencing ??= new Fencing(this.sqlite));
+    return (this.#fencing ??= new Fencing(this.sqlite, this.clock));
   }
 
   /** Highest applied migration number. */
@@ -127,16 +134,25 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): A
   const file = path === ':memory:' ? path : resolve(path);
   if (file !== ':memory:') prepareFile(file, busyTimeoutMs);
   let sqlite: Database.Database | undefined;
+  let identity: string;
   try {
     sqlite = new Database(file, { timeout: busyTimeoutMs });
     sqlite.pragma(`busy_timeout = ${busyTimeoutMs}`);
     for (const pragma of connectionPragmas(durability)) sqlite.pragma(pragma);
     if (migrateOnOpen) migrate(sqlite, loadMigrations(), clock.now());
+    identity = fileIdentity(file);
   } catch (cause) {
     sqlite?.close();
     throw openError(file, cause);
   }
-  return new AgentDatabase(sqlite, file, durability, clock);
+  return new AgentDatabase(sqlite, file, durability, clock, identity);
+}
+
+/** The identity of the database file SQLite has open (it exists by now): its device and inode. */
+function fileIdentity(file: string): string {
+  if (file === ':memory:') return `sqlite:memory:${randomUUID()}`;
+  const { dev, ino } = statSync(file, { bigint: true });
+  return `sqlite:${dev}:${ino}`;
 }
 
 const OPTION_NAMES: readonly string[] = ['durability', 'busyTimeoutMs', 'migrate', 'clock'];

@@ -39,7 +39,10 @@ interface ToolRow {
   expires_at: number | null;
 }
 
-/** Calls executing in this process, by database and key: shared by every ledger, so none starts a call twice. */
+/**
+ * Calls executing in this process, by database identity and key: shared by every ledger on the database, whatever
+ * name it was opened under, so none starts a call twice.
+ */
 const IN_FLIGHT = new Map<string, Promise<ToolResult>>();
 
 /** Records shell tool calls and replays their results instead of running them again. */
@@ -86,8 +89,9 @@ export class ToolLedger extends ToolLedgerBase implements ToolLedgerApi {
     const env = this.identity.envOf(options);
     const replay = this.#replay(this.#get.get(key) as ToolRow | undefined);
     if (replay) return replay;
-    // The same call running in this process (through any ledger on this database) is shared, not started again.
-    const running = `${this.#db.path}\0${key}`;
+    // The same call running in this process (through any ledger on this database, by any name) is shared, not
+    // started again.
+    const running = `${this.#db.identity}\0${key}`;
     const inFlight = IN_FLIGHT.get(running);
     if (inFlight) return inFlight;
     // #execute writes the started row synchronously, before its first await.

@@ -87,8 +87,10 @@ export class LLMOutputCache {
   }
 
   /**
-   * Returns the cached response or generates, stores and returns it. Concurrent identical requests in this process
-   * share one lookup and one generation; a failed generation is not cached.
+   * Returns the cached response or generates, stores and returns it. Concurrent identical requests through this
+   * cache share one lookup and one generation; a failed generation is not cached. Another cache on the same database
+   * (in this process or another) generates on its own and the last response stored wins: nothing is marked in flight
+   * in the database, so, unlike a tool call, a request is never misread as in doubt.
    */
   async getOrGenerate<R = Json>(request: LLMRequest, generate: (request: LLMRequest) => Promise<R> | R): Promise<R> {
     const key = LLMOutputCache.keyOf(request);

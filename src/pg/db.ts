@@ -35,6 +35,12 @@ export class PgDatabase implements AgentStore {
     readonly schema: string,
     /** Where it is, for messages: host, port, database and schema; never the password. */
     readonly label: string,
+    /**
+     * Which database this is, whatever address it was reached at: the server's system identifier, the database's oid
+     * and the schema, read at open. What this process shares between handles of one database (tool calls in flight)
+     * is keyed by it.
+     */
+    readonly identity: string,
   ) {}
 
   get checkpointStore(): PgCheckpointStore {
@@ -94,14 +100,32 @@ export async function openPgDatabase(options: OpenPgDatabaseOptions = {}): Promi
   // A connection that dies while idle (server restart, pg_terminate_backend) is dropped; the next query opens another.
   pool.on('error', () => undefined);
   const label = describe(options.connectionString, schema);
+  let identity: string;
   try {
     if (options.migrate ?? true) await migrate(pool, schema, label);
+    identity = await databaseIdentity(pool, schema);
   } catch (error) {
     await pool.end();
     if (error instanceof DatabaseOpenError) throw error;
     throw new DatabaseOpenError(label, `cannot open it: ${(error as Error).message}`, { cause: error });
   }
-  return new PgDatabase(pool, schema, label);
+  return new PgDatabase(pool, schema, label, identity);
+}
+
+/**
+ * The schema's identity on its server: the cluster's system identifier (the same by any host name, address or
+ * port), the database's oid (one cluster holds several databases) and the schema. Read as text: the identifier
+ * exceeds 2^53.
+ */
+async function databaseIdentity(pool: pg.Pool, schema: string): Promise<string> {
+  const { rows } = await pool.query<{ system: string; database: string }>(
+    `SELECT system_identifier::text AS system,
+       (SELECT oid FROM pg_database WHERE datname = current_database())::text AS database
+     FROM pg_control_system()`,
+  );
+  const row = rows[0];
+  if (!row) throw new Error('pg_control_system() returned no row');
+  return `postgresql:${row.system}:${row.database}:${schema}`;
 }
 
 function bigintAsNumber(oid: number, format?: 'text' | 'binary'): (value: string) => unknown {

@@ -108,8 +108,11 @@ describe.skipIf(pgSkipReason !== undefined)('PgToolLedger', () => {
     const db = await openPg({ maxConnections: 8 });
     const dir = tempDir();
     const command = 'echo run >> side-effects.txt';
-    // Distinct labels: no in-process sharing, so only the server's claim keeps the call from running twice.
-    const ledgers = Array.from({ length: 8 }, (_, i) => new PgToolLedger(new PgDatabase(db.pool, db.schema, `db${i}`)));
+    // Distinct identities: no in-process sharing, so only the server's claim keeps the call from running twice.
+    const ledgers = Array.from(
+      { length: 8 },
+      (_, i) => new PgToolLedger(new PgDatabase(db.pool, db.schema, db.label, `db${i}`)),
+    );
     // Eight open connections first (eight queries at once: none is idle to reuse), so the claims race on the server
     // rather than queue for connections.
     await Promise.all(ledgers.map(() => db.query('SELECT 1')));

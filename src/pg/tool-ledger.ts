@@ -85,7 +85,10 @@ const FINISH = (fenced: boolean): string => `WITH fence AS (${fence(fenced)}),
 
 const OURS = "key = $1 AND claim = $2 AND status = 'started'";
 
-/** Calls executing in this process, by database and key: shared by every ledger, so none starts a call twice. */
+/**
+ * Calls executing in this process, by database identity and key: shared by every ledger on the database, whatever
+ * address it was reached at, so none starts a call twice.
+ */
 const IN_FLIGHT = new Map<string, Promise<ToolResult>>();
 
 /**
@@ -110,8 +113,9 @@ export class PgToolLedger extends ToolLedgerBase implements ToolLedgerApi {
   async run(command: string, options: ToolRunOptions = {}): Promise<ToolResult> {
     const cwd = checkCall(command, options);
     const key = this.keyOf(command, options);
-    // The same call running in this process (through any ledger on this database) is shared, not started again.
-    const running = `${this.#db.label}\0${key}`;
+    // The same call running in this process (through any ledger on this database, at any address) is shared, not
+    // started again.
+    const running = `${this.#db.identity}\0${key}`;
     const inFlight = IN_FLIGHT.get(running);
     if (inFlight) return inFlight;
     const execution = this.#run(key, command, cwd, options).finally(() => IN_FLIGHT.delete(running));
