@@ -1,0 +1,6 @@
+-- The process holding a named ownership item ("task:…", "thread:…"): host, pid space (boot id and pid namespace), pid
+-- and start time, written with every acquisition. A holder provably dead on this machine is taken over at once.
+ALTER TABLE work_items ADD COLUMN holder_host TEXT;
+ALTER TABLE work_items ADD COLUMN holder_pid_space TEXT;
+ALTER TABLE work_items ADD COLUMN holder_pid INTEGER;
+ALTER TABLE work_items ADD COLUMN holder_start TEXT;
