@@ -4,3 +4,6 @@ ALTER TABLE work_items ADD COLUMN holder_host TEXT;
 ALTER TABLE work_items ADD COLUMN holder_pid_space TEXT;
 ALTER TABLE work_items ADD COLUMN holder_pid INTEGER;
 ALTER TABLE work_items ADD COLUMN holder_start TEXT;
+
+-- AgentosSaver recorded its threads' holders in a table of its own; the work item now records every owner's.
+DROP TABLE langgraph_thread_owners;
