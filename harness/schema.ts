@@ -291,6 +291,16 @@ export const checkSchema = taggedUnion('check', [
       maxMs: num.positive(),
     })
     .strict(),
+  z
+    .object({
+      check: z.literal('time-to-resume'),
+      /** The fault whose injection starts the clock (e.g. 'sigkill'). */
+      fault: z.enum(faultSchema.options.map((o) => o.shape.kind.value)),
+      /** The group (or worker) whose first step.started after it stops the clock. */
+      resumer: z.string().min(1),
+      maxMs: num.positive(),
+    })
+    .strict(),
   z.object({ check: z.literal('peak-worker-rss'), maxMb: num.positive() }).strict(),
   /** What each power loss lost of the acknowledged commits: only a tail, never corrupt; at most maxLost if given. */
   z.object({ check: z.literal('power-loss-tail'), maxLost: num.int().nonnegative().optional() }).strict(),

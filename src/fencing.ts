@@ -40,8 +40,11 @@ export class Fencing {
     this.log(fence, operation, now);
   }
 
-  /** Appends an accepted operation (an acquisition, or a write checked by the caller's own statement). */
-  log(fence: Fence, operation: LeasedOperation | 'acquire', now: number): void {
+  /**
+   * Appends an accepted operation: an acquisition ('takeover': of an item whose holder was provably dead), or a write
+   * checked by the caller's own statement.
+   */
+  log(fence: Fence, operation: LeasedOperation | 'acquire' | 'takeover', now: number): void {
     this.#log.run(fence.itemId, fence.epoch, fence.workerId, operation, now);
   }
 

@@ -5,6 +5,13 @@ import type { LeaseApi } from './backend.js';
 import type { AgentDatabase } from './db.js';
 import { crashPoint } from './crash-points.js';
 import type { LeasedOperation } from './errors.js';
+import {
+  NO_HOLDER,
+  deadHolderEpoch,
+  ownHolderIdentity,
+  type HeldItemRow,
+  type HolderColumns,
+} from './holder-identity.js';
 import { serializeJson, type Json } from './json-state.js';
 import { Metrics } from './metrics.js';
 import { InvalidArgumentError, assertId, assertPositiveInt } from './validate.js';
@@ -14,6 +21,16 @@ import { InvalidArgumentError, assertId, assertPositiveInt } from './validate.js
  * "thread:<id>" — taken only by name, never handed out by acquire().
  */
 export const OWNERSHIP_PREFIXES = ['task:', 'thread:'] as const;
+
+/** Whether an item is an ownership lease, whose holder's process identity is recorded with each acquisition. */
+export function isOwnershipItem(itemId: string): boolean {
+  return OWNERSHIP_PREFIXES.some((prefix) => itemId.startsWith(prefix));
+}
+
+/** The holder identity an acquisition of `itemId` records: this process's for an ownership item, else none. */
+export function holderFor(itemId: string): HolderColumns {
+  return isOwnershipItem(itemId) ? ownHolderIdentity() : NO_HOLDER;
+}
 
 /** An owner's default worker id: host, pid and a random suffix, so two owners in one process differ. */
 export function defaultWorkerId(): string {
@@ -93,6 +110,11 @@ export interface LeaseManagerOptions {
   /** Lease length in ms (default 300,000: the seed's five minutes). */
   leaseDurationMs?: number;
   metrics?: Metrics;
+  /**
+   * Take an ownership item at once when its holder is provably dead — a process of this machine's pid space that no
+   * longer runs — instead of waiting for its lease to expire (default true). The new epoch fences the old holder out.
+   */
+  takeOverDeadHolders?: boolean;
 }
 
 /** A row a lease was taken with, as either backend returns it. */
@@ -120,11 +142,17 @@ export function leaseManagerSettings(options: LeaseManagerOptions): {
   workerId: string;
   leaseDurationMs: number;
   metrics: Metrics;
+  takeOverDeadHolders: boolean;
 } {
   assertId('workerId', options.workerId);
   const leaseDurationMs = options.leaseDurationMs ?? 300_000;
   assertPositiveInt('leaseDurationMs', leaseDurationMs);
-  return { workerId: options.workerId, leaseDurationMs, metrics: options.metrics ?? new Metrics() };
+  return {
+    workerId: options.workerId,
+    leaseDurationMs,
+    metrics: options.metrics ?? new Metrics(),
+    takeOverDeadHolders: options.takeOverDeadHolders ?? true,
+  };
 }
 
 /** Work items to enqueue, validated: id, task id and serialised payload of each, in order. */
@@ -141,6 +169,7 @@ export class LeaseManager implements LeaseApi {
   readonly workerId: string;
   readonly leaseDurationMs: number;
   readonly metrics: Metrics;
+  readonly #takeOverDeadHolders: boolean;
   readonly #db: AgentDatabase;
   readonly #enqueue: Statement;
   readonly #acquireNext: Statement;
@@ -149,12 +178,14 @@ export class LeaseManager implements LeaseApi {
   readonly #complete: Statement;
   readonly #release: Statement;
   readonly #get: Statement;
+  readonly #holder: Statement;
 
   constructor(db: AgentDatabase, options: LeaseManagerOptions) {
     ({
       workerId: this.workerId,
       leaseDurationMs: this.leaseDurationMs,
       metrics: this.metrics,
+      takeOverDeadHolders: this.#takeOverDeadHolders,
     } = leaseManagerSettings(options));
     this.#db = db;
     const s = db.sqlite;
@@ -164,7 +195,8 @@ export class LeaseManager implements LeaseApi {
     const take = `
       UPDATE work_items
       SET status = 'leased', lease_holder = @worker, lease_expires_at = @now + @duration,
-          epoch = epoch + 1, attempts = attempts + 1, updated_at = @now`;
+          epoch = epoch + 1, attempts = attempts + 1, updated_at = @now, holder_host = @holder_host,
+          holder_pid_space = @holder_pid_space, holder_pid = @holder_pid, holder_start = @holder_start`;
     // One statement finds and takes the item: the WHERE re-checks status, so two workers can never both win.
     // Never an ownership lease (a task's or a LangGraph thread's): those are locks, not work to hand out.
     this.#acquireNext = s.prepare(`${take}
@@ -173,9 +205,11 @@ export class LeaseManager implements LeaseApi {
                   ORDER BY created_at, id LIMIT 1)
         AND status = 'pending'
       RETURNING id, task_id, payload, epoch, lease_expires_at`);
-    // A named item is taken when pending or when its lease has expired (the new epoch fences the old holder out).
+    // A named item is taken when pending, when its lease has expired, or (deadEpoch) when it is still at the epoch of
+    // a holder found dead. The new epoch fences the old holder out.
     this.#acquireItem = s.prepare(`${take}
-      WHERE id = @id AND (status = 'pending' OR (status = 'leased' AND lease_expires_at <= @now))
+      WHERE id = @id AND (status = 'pending'
+        OR (status = 'leased' AND (lease_expires_at <= @now OR epoch = @deadEpoch)))
       RETURNING id, task_id, payload, epoch, lease_expires_at`);
     const held = `id = @id AND epoch = @epoch AND lease_holder = @worker AND status = 'leased'`;
     this.#renew = s.prepare(`
@@ -190,6 +224,9 @@ export class LeaseManager implements LeaseApi {
         last_holder = lease_holder, updated_at = @now
       WHERE ${held} AND lease_expires_at > @now`);
     this.#get = s.prepare('SELECT * FROM work_items WHERE id = ?');
+    this.#holder = s.prepare(
+      'SELECT status, epoch, holder_host, holder_pid_space, holder_pid, holder_start FROM work_items WHERE id = ?',
+    );
   }
 
   /** Adds work items (ids already present are left as they are). Returns how many were added. */
@@ -204,18 +241,27 @@ export class LeaseManager implements LeaseApi {
   }
 
   /**
-   * Takes the oldest pending item under a new lease, or the given item if it is pending or its lease has expired.
-   * Returns null if none is available.
+   * Takes the oldest pending item under a new lease, or the given item if it is pending, its lease has expired or
+   * (an ownership item) its holder is provably dead. Returns null if none is available.
    */
   acquire<P = Json>(itemId?: string): Lease<P> | null {
     if (itemId !== undefined) assertId('itemId', itemId);
     const params = { worker: this.workerId, now: this.#db.clock.now(), duration: this.leaseDurationMs };
     const row = this.#db.writeTransaction(() => {
-      const taken = (
-        itemId === undefined ? this.#acquireNext.get(params) : this.#acquireItem.get({ ...params, id: itemId })
-      ) as LeaseRow | undefined;
+      let op: 'acquire' | 'takeover' = 'acquire';
+      let taken: LeaseRow | undefined;
+      if (itemId === undefined) taken = this.#acquireNext.get({ ...params, ...NO_HOLDER }) as LeaseRow | undefined;
+      else {
+        const named = { ...params, ...holderFor(itemId), id: itemId };
+        taken = this.#acquireItem.get({ ...named, deadEpoch: null }) as LeaseRow | undefined;
+        const deadEpoch = taken || !this.#takeOverDeadHolders ? null : deadHolderEpoch(this.#holderOf(itemId));
+        if (deadEpoch !== null) {
+          taken = this.#acquireItem.get({ ...named, deadEpoch }) as LeaseRow | undefined;
+          op = 'takeover';
+        }
+      }
       if (taken)
-        this.#db.fencing.log({ itemId: taken.id, epoch: taken.epoch, workerId: this.workerId }, 'acquire', params.now);
+        this.#db.fencing.log({ itemId: taken.id, epoch: taken.epoch, workerId: this.workerId }, op, params.now);
       return taken;
     });
     if (!row) return null;
@@ -274,6 +320,10 @@ export class LeaseManager implements LeaseApi {
   get(itemId: string): WorkItem | null {
     const r = this.#get.get(itemId) as WorkItemRow | undefined;
     return r ? workItemFromRow(r) : null;
+  }
+
+  #holderOf(itemId: string): HeldItemRow | undefined {
+    return this.#holder.get(itemId) as HeldItemRow | undefined;
   }
 
   #fence(lease: Lease<unknown>): { id: string; epoch: number; worker: string } {

@@ -10,7 +10,13 @@ export interface Migration {
 }
 
 /** The schema label a deployment announces, by migration version ("schema v0.30.0" is migration 1). */
-export const SCHEMA_LABELS: Readonly<Record<number, string>> = { 1: '0.30.0', 2: '0.31.0', 3: '0.32.0', 4: '0.33.0' };
+export const SCHEMA_LABELS: Readonly<Record<number, string>> = {
+  1: '0.30.0',
+  2: '0.31.0',
+  3: '0.32.0',
+  4: '0.33.0',
+  5: '0.34.0',
+};
 
 const MIGRATION_FILE = /^(\d{4})_([a-z0-9_]+)\.sql$/;
 const cached = new Map<string, Migration[]>();

@@ -52,7 +52,10 @@ export interface TaskRunnerHooks<S> {
 export interface TaskRunnerOptions<S> extends TaskRunnerHooks<S> {
   /** Who this runner is in lease records and errors (default: host, pid and a random suffix). */
   workerId?: string;
-  /** Length of the task's lease in ms (default 60,000). A runner that dies holds the task this long at most. */
+  /**
+   * Length of the task's lease in ms (default 60,000). A runner that dies holds the task this long at most; on the
+   * same machine (pid space) the next runner takes the task over from a dead one at once.
+   */
   leaseDurationMs?: number;
   /** How often the lease is renewed while a step runs (default a third of the lease). It is also renewed before each step. */
   renewIntervalMs?: number;

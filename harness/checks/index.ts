@@ -10,6 +10,7 @@ import {
 import { eventCount, eventField, fieldLessThan, latency, noWorkerErrors } from './events.js';
 import { everyWorkerAcquired, noOverlappingLeases, noStaleEpochWrites, takeoverFenced, workItems } from './leases.js';
 import { powerLossTail } from './power-loss.js';
+import { timeToResume } from './recovery-time.js';
 import { acquisitionFairness, commitLatency, commitThroughput, peakWorkerRss, tailRatio, wallTime } from './stress.js';
 import { backupConsistent, effectsAtMostOnce, operationsDurable } from './operations.js';
 import { committedStepsNotRerun, sideEffectsExactlyOnce, taskStatus } from './tasks.js';
@@ -44,6 +45,7 @@ export const checks: { [K in CheckName]: Check<Extract<CheckSpec, { check: K }>>
   'acquisition-fairness': acquisitionFairness,
   'wall-time': wallTime,
   'peak-worker-rss': peakWorkerRss,
+  'time-to-resume': timeToResume,
   'power-loss-tail': powerLossTail,
 };
 
@@ -71,6 +73,7 @@ export const CHECK_NEEDS: Record<CheckName, Capability | null> = {
   'acquisition-fairness': null,
   'wall-time': null,
   'peak-worker-rss': null,
+  'time-to-resume': null,
   'task-status': 'tasks',
   'committed-steps-not-rerun': 'tasks',
   'side-effects-exactly-once': 'tools',

@@ -33,7 +33,9 @@ export const takeoverFenced: Check<Spec<'takeover-fenced'>> = (spec, { history }
 /**
  * No write was accepted under a stale epoch. lease_log holds every acquisition and every write accepted under a
  * lease in commit order: replayed per item, each write must carry the newest epoch granted so far and its holder;
- * and every checkpoint row that records a lease must have its logged write (none slipped past the fence).
+ * and every checkpoint row that records a lease must have its logged write (none slipped past the fence). A
+ * 'takeover' (an acquisition of an item whose holder was provably dead, before its lease expired) is a grant like
+ * 'acquire': its higher epoch fences the dead holder out.
  */
 export const noStaleEpochWrites: Check<Spec<'no-stale-epoch-writes'>> = (_spec, context) => {
   const { log, fencedCheckpoints } = leasesOf(context);
@@ -44,7 +46,7 @@ export const noStaleEpochWrites: Check<Spec<'no-stale-epoch-writes'>> = (_spec, 
   let writes = 0;
   for (const e of log) {
     const current = newest.get(e.item_id);
-    if (e.op === 'acquire') {
+    if (e.op === 'acquire' || e.op === 'takeover') {
       if (current && e.epoch <= current.epoch)
         violations.push(`#${e.seq}: ${e.item_id} granted epoch ${e.epoch} after epoch ${current.epoch}`);
       newest.set(e.item_id, { epoch: e.epoch, holder: e.holder });

@@ -9,6 +9,7 @@ import { INVARIANTS_ANCHOR, READINESS_ANCHOR, summarizeRun } from './failures.js
 import { memoryMark, memoryRows } from './memory.js';
 import { renderInvariants } from './invariants.js';
 import { readiness } from './readiness.js';
+import { renderRecoveryTime } from './recovery-time.js';
 import { loadReportSources, type ReportSources } from './report-sources.js';
 import type { ResultsFile } from './results-file.js';
 import { renderSubjectMatrix } from './subject-matrix.js';
@@ -116,6 +117,7 @@ export function renderMarkdown(
   );
 
   out.push(...renderSubjectMatrix(all, sources.histories));
+  out.push(...renderRecoveryTime(all, declared));
 
   for (const category of categories) {
     const ran = results.filter((r) => r.category === category);

@@ -1,9 +1,6 @@
-import { hostname } from 'node:os';
-import type { Statement } from 'better-sqlite3';
 import type { AgentDatabase } from '../db.js';
 import { LeaseLostError, type LeasedOperation } from '../errors.js';
 import { LeaseManager, OWNERSHIP_PREFIXES, type Lease } from '../leases.js';
-import { isSameProcess, ownProcessStartTime } from '../process-identity.js';
 import { ThreadBusyError } from './errors.js';
 
 /** Prefix of the work items that carry thread leases ("thread:<thread id>"). */
@@ -12,7 +9,7 @@ export const THREAD_LEASE_PREFIX = OWNERSHIP_PREFIXES[1];
 export interface ThreadLeasesOptions {
   workerId: string;
   leaseDurationMs: number;
-  /** Take over at once a thread whose holder was a process on this host that no longer runs. */
+  /** Take over at once a thread whose holder was a process of this machine's pid space that no longer runs. */
   takeOverDeadHolders: boolean;
 }
 
@@ -20,14 +17,6 @@ interface Held {
   lease: Lease<unknown>;
   /** Set once a write was refused: the thread was taken over, and this saver stays refused until it lets go. */
   lost: boolean;
-}
-
-interface OwnerRow {
-  holder: string;
-  epoch: number;
-  host: string;
-  pid: number;
-  pid_start: string | null;
 }
 
 /**
@@ -40,29 +29,18 @@ export class ThreadLeases {
   readonly leaseDurationMs: number;
   readonly #db: AgentDatabase;
   readonly #leases: LeaseManager;
-  readonly #takeOverDeadHolders: boolean;
   readonly #held = new Map<string, Held>();
-  readonly #owner: Statement;
-  readonly #recordOwner: Statement;
-  readonly #expire: Statement;
 
   constructor(db: AgentDatabase, options: ThreadLeasesOptions) {
     this.workerId = options.workerId;
     this.leaseDurationMs = options.leaseDurationMs;
     this.#db = db;
-    this.#takeOverDeadHolders = options.takeOverDeadHolders;
-    this.#leases = new LeaseManager(db, { workerId: options.workerId, leaseDurationMs: options.leaseDurationMs });
-    const s = db.sqlite;
-    this.#owner = s.prepare(
-      'SELECT holder, epoch, host, pid, pid_start FROM langgraph_thread_owners WHERE item_id = ?',
-    );
-    this.#recordOwner = s.prepare(`
-      INSERT OR REPLACE INTO langgraph_thread_owners (item_id, holder, epoch, host, pid, pid_start)
-      VALUES (@itemId, @holder, @epoch, @host, @pid, @pidStart)`);
-    // Ends a dead holder's lease now, so acquire() takes the item with a new epoch (fencing the holder out).
-    this.#expire = s.prepare(`
-      UPDATE work_items SET lease_expires_at = @now
-      WHERE id = @itemId AND status = 'leased' AND epoch = @epoch AND lease_holder = @holder`);
+    // The lease manager records this process as the thread's holder, and takes over a holder provably dead.
+    this.#leases = new LeaseManager(db, {
+      workerId: options.workerId,
+      leaseDurationMs: options.leaseDurationMs,
+      takeOverDeadHolders: options.takeOverDeadHolders,
+    });
   }
 
   /**
@@ -73,7 +51,7 @@ export class ThreadLeases {
    */
   leaseFor(threadId: string, operation: LeasedOperation, now: number): Lease<unknown> {
     const held = this.#held.get(threadId);
-    if (!held) return this.#acquire(threadId, now).lease;
+    if (!held) return this.#acquire(threadId).lease;
     if (held.lost) throw this.#db.fencing.lost(held.lease, operation, now);
     if (now < held.lease.expiresAt - (2 * this.leaseDurationMs) / 3) return held.lease;
     return this.#renew(threadId, held, operation, now);
@@ -120,40 +98,20 @@ export class ThreadLeases {
     return [...this.#held.keys()];
   }
 
-  #acquire(threadId: string, now: number): Held {
+  #acquire(threadId: string): Held {
     const itemId = `${THREAD_LEASE_PREFIX}${threadId}`;
     const lease = this.#db.writeTransaction(() => {
       this.#leases.enqueue([{ id: itemId }]);
-      const taken =
-        this.#leases.acquire(itemId) ?? (this.#endDeadHolder(itemId, now) ? this.#leases.acquire(itemId) : null);
+      const taken = this.#leases.acquire(itemId);
       if (!taken) {
         const item = this.#leases.get(itemId);
         throw new ThreadBusyError(threadId, item?.leaseHolder ?? null, item?.leaseExpiresAt ?? null);
       }
-      this.#recordOwner.run({
-        itemId,
-        holder: this.workerId,
-        epoch: taken.epoch,
-        host: hostname(),
-        pid: process.pid,
-        pidStart: ownProcessStartTime(),
-      });
       return taken;
     });
     const held = { lease, lost: false };
     this.#held.set(threadId, held);
     return held;
-  }
-
-  /** Whether the item's holder was a process on this host that has ended; if so its lease is ended now. */
-  #endDeadHolder(itemId: string, now: number): boolean {
-    if (!this.#takeOverDeadHolders) return false;
-    const item = this.#leases.get(itemId);
-    const owner = this.#owner.get(itemId) as OwnerRow | undefined;
-    if (item?.status !== 'leased' || !owner) return false;
-    if (owner.holder !== item.leaseHolder || owner.epoch !== item.epoch || owner.host !== hostname()) return false;
-    if (isSameProcess(owner.pid, owner.pid_start)) return false;
-    return this.#expire.run({ itemId, now, epoch: item.epoch, holder: owner.holder }).changes === 1;
   }
 
   /**
@@ -169,7 +127,7 @@ export class ThreadLeases {
       const item = this.#leases.get(held.lease.itemId);
       if (item?.status === 'leased' && item.epoch === held.lease.epoch && item.leaseHolder === this.workerId) {
         this.#held.delete(threadId);
-        return this.#acquire(threadId, now).lease;
+        return this.#acquire(threadId).lease;
       }
       held.lost = true;
       throw this.#db.fencing.lost(held.lease, operation, now);

@@ -1,9 +1,11 @@
 import type { LeaseApi } from '../backend.js';
 import { crashPoint } from '../crash-points.js';
 import type { LeasedOperation } from '../errors.js';
+import { deadHolderEpoch, type HeldItemRow } from '../holder-identity.js';
 import { serializeJson, type Json } from '../json-state.js';
 import {
   OWNERSHIP_PREFIXES,
+  holderFor,
   leaseFromRow,
   leaseManagerSettings,
   workItemFromRow,
@@ -20,11 +22,13 @@ import { InvalidArgumentError, assertId, assertPositiveInt } from '../validate.j
 import type { PgDatabase } from './db.js';
 import { leaseHeld, refusal } from './fence.js';
 
-const TAKE = `UPDATE work_items w SET status = 'leased', lease_holder = $1, lease_expires_at = agentos_now_ms() + $2,
-    epoch = w.epoch + 1, attempts = w.attempts + 1, updated_at = agentos_now_ms()`;
+/** The update taking an item; `holder` are the values of holder_host, holder_pid_space, holder_pid, holder_start. */
+const take = (holder: string): string => `UPDATE work_items w SET status = 'leased', lease_holder = $1,
+    lease_expires_at = agentos_now_ms() + $2, epoch = w.epoch + 1, attempts = w.attempts + 1,
+    updated_at = agentos_now_ms(), (holder_host, holder_pid_space, holder_pid, holder_start) = (${holder})`;
 const TAKEN = 'RETURNING w.id, w.task_id, w.payload, w.epoch, w.lease_expires_at';
-const LOG_TAKEN = `log AS (INSERT INTO lease_log (item_id, epoch, holder, op, at)
-    SELECT id, epoch, $1, 'acquire', agentos_now_ms() FROM taken)`;
+const logTaken = (op: string): string => `log AS (INSERT INTO lease_log (item_id, epoch, holder, op, at)
+    SELECT id, epoch, $1, ${op}, agentos_now_ms() FROM taken)`;
 
 // The oldest pending items, skipping rows another worker is taking right now, so acquirers never queue on each other.
 // Never an ownership lease (a task's or a LangGraph thread's): those are locks, taken only by name.
@@ -32,15 +36,19 @@ const ACQUIRE_NEXT = `WITH next AS (
     SELECT id FROM work_items WHERE status = 'pending'
       AND left(id, 5) <> '${OWNERSHIP_PREFIXES[0]}' AND left(id, 7) <> '${OWNERSHIP_PREFIXES[1]}'
     ORDER BY created_at, id LIMIT $3 FOR UPDATE SKIP LOCKED),
-  taken AS (${TAKE} FROM next WHERE w.id = next.id ${TAKEN}),
-  ${LOG_TAKEN}
+  taken AS (${take('NULL, NULL, NULL::integer, NULL')} FROM next WHERE w.id = next.id ${TAKEN}),
+  ${logTaken("'acquire'")}
   SELECT * FROM taken ORDER BY id`;
-// A named item is taken when pending or when its lease has expired by the server's clock.
-const ACQUIRE_ITEM = `WITH taken AS (${TAKE}
-    WHERE w.id = $3 AND (w.status = 'pending' OR (w.status = 'leased' AND w.lease_expires_at <= agentos_now_ms()))
+// A named item is taken when pending, when its lease has expired by the server's clock, or ($4) when it is still at
+// the epoch of a holder found dead; that is logged as a takeover. The new epoch fences the old holder out.
+const ACQUIRE_ITEM = `WITH taken AS (${take('$5, $6, $7::integer, $8')}
+    WHERE w.id = $3 AND (w.status = 'pending'
+      OR (w.status = 'leased' AND (w.lease_expires_at <= agentos_now_ms() OR w.epoch = $4::bigint)))
     ${TAKEN}),
-  ${LOG_TAKEN}
+  ${logTaken("CASE WHEN $4::bigint IS NULL THEN 'acquire' ELSE 'takeover' END")}
   SELECT * FROM taken`;
+const HOLDER = `SELECT status, epoch, holder_host, holder_pid_space, holder_pid, holder_start
+  FROM work_items WHERE id = $1`;
 
 /** A write under a lease: the fencing condition and the log entry, in the same statement as the write. */
 function fenced(operation: LeasedOperation, set: string, returning = 'lease_expires_at'): string {
@@ -80,6 +88,7 @@ export class PgLeaseManager implements LeaseApi {
   readonly workerId: string;
   readonly leaseDurationMs: number;
   readonly metrics: Metrics;
+  readonly #takeOverDeadHolders: boolean;
   readonly #db: PgDatabase;
 
   constructor(db: PgDatabase, options: LeaseManagerOptions) {
@@ -87,6 +96,7 @@ export class PgLeaseManager implements LeaseApi {
       workerId: this.workerId,
       leaseDurationMs: this.leaseDurationMs,
       metrics: this.metrics,
+      takeOverDeadHolders: this.#takeOverDeadHolders,
     } = leaseManagerSettings(options));
     this.#db = db;
   }
@@ -108,17 +118,19 @@ export class PgLeaseManager implements LeaseApi {
   }
 
   /**
-   * Takes the oldest pending item under a new lease, or the given item if it is pending or its lease has expired.
-   * Returns null if none is available.
+   * Takes the oldest pending item under a new lease, or the given item if it is pending, its lease has expired or
+   * (an ownership item) its holder is provably dead. Returns null if none is available.
    */
   async acquire<P = Json>(itemId?: string): Promise<Lease<P> | null> {
     if (itemId !== undefined) {
       assertId('itemId', itemId);
-      const rows = await this.#db.query<LeaseRow>(
-        ACQUIRE_ITEM,
-        [this.workerId, this.leaseDurationMs, itemId],
-        'agentos.lease.acquire-item',
-      );
+      let rows = await this.#acquireItem(itemId, null);
+      if (rows.length === 0 && this.#takeOverDeadHolders) {
+        const [item] = await this.#db.query<HeldItemRow>(HOLDER, [itemId], 'agentos.lease.holder');
+        const deadEpoch = deadHolderEpoch(item);
+        // Taken only if the item is still at that epoch: of two acquirers finding the holder dead, one wins.
+        if (deadEpoch !== null) rows = await this.#acquireItem(itemId, deadEpoch);
+      }
       return rows[0] ? (this.#leased<P>(rows)[0] ?? null) : null;
     }
     const [lease] = await this.acquireBatch<P>(1);
@@ -189,6 +201,24 @@ export class PgLeaseManager implements LeaseApi {
   async get(itemId: string): Promise<WorkItem | null> {
     const [r] = await this.#db.query<WorkItemRow>('SELECT * FROM work_items WHERE id = $1', [itemId]);
     return r ? workItemFromRow(r) : null;
+  }
+
+  #acquireItem(itemId: string, deadEpoch: number | null): Promise<LeaseRow[]> {
+    const h = holderFor(itemId);
+    return this.#db.query<LeaseRow>(
+      ACQUIRE_ITEM,
+      [
+        this.workerId,
+        this.leaseDurationMs,
+        itemId,
+        deadEpoch,
+        h.holder_host,
+        h.holder_pid_space,
+        h.holder_pid,
+        h.holder_start,
+      ],
+      'agentos.lease.acquire-item',
+    );
   }
 
   #leased<P>(rows: LeaseRow[]): Lease<P>[] {

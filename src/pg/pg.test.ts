@@ -1,7 +1,9 @@
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { pgSkipReason, useTempPg } from '../../test/helpers/temp-pg.js';
 import { DatabaseOpenError, LeaseLostError, SchemaTooNewError, TaskBusyError } from '../errors.js';
 import { CheckpointManager } from '../core/checkpoints.js';
+import { loadMigrations } from '../migrations.js';
 import { InvalidArgumentError } from '../validate.js';
 import { PgLeaseManager, PgRecoverySweep, PgTaskRunner, openPgDatabase, type PgDatabase } from './index.js';
 
@@ -9,6 +11,9 @@ import { PgLeaseManager, PgRecoverySweep, PgTaskRunner, openPgDatabase, type PgD
 async function expireOnServer(db: PgDatabase, itemId: string): Promise<void> {
   await db.query('UPDATE work_items SET lease_expires_at = agentos_now_ms() - 1 WHERE id = $1', [itemId]);
 }
+
+/** How many migrations this release applies to a PostgreSQL schema. */
+const PG_MIGRATIONS = loadMigrations(fileURLToPath(new URL('./migrations/', import.meta.url))).length;
 
 async function leaseLog(db: PgDatabase, itemId: string): Promise<string[]> {
   const rows = await db.query<{ op: string; epoch: number; holder: string }>(
@@ -30,9 +35,9 @@ describe.skipIf(pgSkipReason !== undefined)('PostgreSQL backend', () => {
       const again = await Promise.all(
         [1, 2, 3].map(() => openPgDatabase({ connectionString: poolUrl(db), schema: db.schema })),
       );
-      expect(await db.schemaVersion()).toBe(3);
+      expect(await db.schemaVersion()).toBe(PG_MIGRATIONS);
       const applied = await db.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM schema_migrations');
-      expect(applied[0]?.n).toBe(3);
+      expect(applied[0]?.n).toBe(PG_MIGRATIONS);
       await Promise.all(again.map((d) => d.close()));
     });
 
@@ -43,7 +48,7 @@ describe.skipIf(pgSkipReason !== undefined)('PostgreSQL backend', () => {
         (e: unknown) => e,
       );
       expect(error).toBeInstanceOf(SchemaTooNewError);
-      expect((error as Error).message).toMatch(/version 99 .* up to 3/);
+      expect((error as Error).message).toMatch(new RegExp(`version 99 .* up to ${PG_MIGRATIONS}`));
       expect(await db.schemaVersion()).toBe(99);
     });
 

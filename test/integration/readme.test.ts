@@ -27,7 +27,7 @@ describe('README', () => {
     const source = readFileSync(join(ROOT, 'examples/quickstart.ts'), 'utf8');
     expect(codeBlocks).toContain(source);
     const { stdout } = await execa('tsx', ['examples/quickstart.ts'], { cwd: ROOT, preferLocal: true });
-    expect(stdout).toContain('schema v0.33.0');
+    expect(stdout).toContain('schema v0.34.0');
     expect(stdout).toContain('replayed: true');
     expect(stdout).toMatch(/task task-2: succeeded/);
   });
