@@ -1,15 +1,15 @@
 // The layer on PostgreSQL: workers on several machines share one server. Connects to the URL given as the first
 // argument, else to the server the standard PG* variables name; works in a schema of its own and drops it at the end.
-import { CheckpointManager, LeaseLostError } from '../src/index.js';
-import { PgLeaseManager, PgRecoverySweep, openPgDatabase } from '../src/pg/index.js';
+import { CheckpointManager, LeaseLostError, LeaseManager } from '../src/index.js';
+import { PgRecoverySweep, openPgDatabase } from '../src/pg/index.js';
 
 const schema = `agentos_example_${process.pid}`;
 const url = process.argv[2];
 const db = await openPgDatabase({ ...(url !== undefined ? { connectionString: url } : {}), schema });
 try {
   // Leases: FOR UPDATE SKIP LOCKED hands each item to one worker; expiry is decided by the server's clock.
-  const a = new PgLeaseManager(db, { workerId: 'host-a', leaseDurationMs: 30_000 });
-  const b = new PgLeaseManager(db, { workerId: 'host-b', leaseDurationMs: 30_000 });
+  const a = new LeaseManager(db, { workerId: 'host-a', leaseDurationMs: 30_000 });
+  const b = new LeaseManager(db, { workerId: 'host-b', leaseDurationMs: 30_000 });
   await a.enqueue([{ id: 'job-1', taskId: 'task-1' }]);
   const lease = await a.acquire();
   if (!lease) throw new Error('nothing to acquire');

@@ -35,8 +35,8 @@ console.log(`llm: ${answer.text}, hit rate so far ${cache.stats().hitRate}`);
 
 // Leases: compare-and-swap acquisition with a fencing epoch; the sweep reclaims expired ones.
 const leases = new LeaseManager(db, { workerId: 'worker-a', leaseDurationMs: 60_000 });
-leases.enqueue([{ id: 'job-1', payload: { url: 'https://example.com' } }]);
-const lease = leases.acquire();
+await leases.enqueue([{ id: 'job-1', payload: { url: 'https://example.com' } }]);
+const lease = await leases.acquire();
 console.log(`leased ${lease?.itemId} at epoch ${lease?.epoch}`);
 console.log(`sweep recovered ${new RecoverySweep(db).scanAndRecover().recovered} expired lease(s)`);
 

@@ -59,10 +59,8 @@ for (const n of [1_000, 100_000]) {
   const clock = new ManualClock();
   const db = openDatabase(join(dir, `sweep-${n}.db`), { clock });
   const leases = new LeaseManager(db, { workerId: 'perf', leaseDurationMs: 1000 });
-  leases.enqueue(Array.from({ length: n }, (_, i) => ({ id: `item-${i}` })));
-  db.writeTransaction(() => {
-    for (let i = 0; i < n; i++) leases.acquire();
-  });
+  await leases.enqueue(Array.from({ length: n }, (_, i) => ({ id: `item-${i}` })));
+  await leases.acquireBatch(n);
   clock.advance(1000);
   const stats = new RecoverySweep(db).scanAndRecover();
   db.close();

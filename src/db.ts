@@ -14,10 +14,12 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { systemClock, type Clock } from './clock.js';
 import { DatabaseCorruptError, DatabaseOpenError, DiskFullError, ForeignDatabaseError } from './errors.js';
-import { Fencing } from './fencing.js';
+import { Fencing } from './sqlite/fencing.js';
 import { SCHEMA_LABELS, assertSchemaNotNewer, currentSchemaVersion, loadMigrations, migrate } from './migrations.js';
 import { SqliteCacheStore } from './sqlite/cache-store.js';
 import { SqliteCheckpointStore } from './sqlite/checkpoint-store.js';
+import { SqliteLeaseStore } from './sqlite/lease-store.js';
+import { SqliteTaskStore } from './sqlite/task-store.js';
 import type { AgentStore } from './store.js';
 import { InvalidArgumentError } from './validate.js';
 
@@ -55,6 +57,8 @@ export class AgentDatabase implements AgentStore {
   #fencing: Fencing | undefined;
   #checkpointStore: SqliteCheckpointStore | undefined;
   #cacheStore: SqliteCacheStore | undefined;
+  #leaseStore: SqliteLeaseStore | undefined;
+  #taskStore: SqliteTaskStore | undefined;
 
   constructor(
     readonly sqlite: Database.Database,
@@ -95,6 +99,14 @@ export class AgentDatabase implements AgentStore {
 
   get cacheStore(): SqliteCacheStore {
     return (this.#cacheStore ??= new SqliteCacheStore(this));
+  }
+
+  get leaseStore(): SqliteLeaseStore {
+    return (this.#leaseStore ??= new SqliteLeaseStore(this));
+  }
+
+  get taskStore(): SqliteTaskStore {
+    return (this.#taskStore ??= new SqliteTaskStore(this));
   }
 
   /** The fencing rule every write made under a lease goes through (see fencing.ts). */

@@ -19,7 +19,13 @@ export {
   type EvidenceItemResult,
   type VerificationResult,
 } from './evidence.js';
-export { LeaseManager, type Lease, type LeaseManagerOptions, type WorkItem, type WorkItemInput } from './leases.js';
+export {
+  LeaseManager,
+  type Lease,
+  type LeaseManagerOptions,
+  type WorkItem,
+  type WorkItemInput,
+} from './core/leases.js';
 export { RecoverySweep, RECOVERY_TASK_PREFIX, type RecoverySweepOptions, type SweepStats } from './recovery.js';
 export { LLMOutputCache, type LLMRequest, type CacheStats, type LLMOutputCacheOptions } from './core/llm-cache.js';
 export {
@@ -41,8 +47,8 @@ export {
   type TaskRunnerOptions,
   TASK_LEASE_PREFIX,
   idempotencyKey,
-} from './task-runner.js';
-export { type Fence } from './fencing.js';
+} from './core/task-runner.js';
+export { type Fence } from './core/fence.js';
 export { Metrics, LatencyWindow, type MetricsSnapshot, type WindowSummary, type CounterName } from './metrics.js';
 export { METRIC_NAMES } from './metrics-exposition.js';
 export {
@@ -94,4 +100,4 @@ export {
 export { InvalidArgumentError } from './validate.js';
 export { serializeJson, canonicalJson, type Json } from './json-state.js';
 export { CRASH_POINTS, CRASH_POINT_VARIABLE, crashPoint, type CrashPoint } from './crash-points.js';
-export { type LeaseApi, type MaybePromise, type ToolLedgerApi } from './backend.js';
+export { type MaybePromise, type ToolLedgerApi } from './backend.js';

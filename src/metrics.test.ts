@@ -15,9 +15,9 @@ describe('Metrics', () => {
     const leases = new LeaseManager(db, { workerId: 'w', leaseDurationMs: 10, metrics });
     const cache = new LLMOutputCache(db, { metrics });
     for (let i = 0; i < 3; i++) await cm.commit(cm.begin('t', `s${i}`, {}));
-    leases.enqueue([{ id: 'a' }, { id: 'b' }]);
-    leases.acquire();
-    leases.acquire();
+    await leases.enqueue([{ id: 'a' }, { id: 'b' }]);
+    await leases.acquire();
+    await leases.acquire();
     clock.advance(10);
     new RecoverySweep(db, { metrics }).scanAndRecover();
     await cache.get({ model: 'm', prompt: 'p' });
@@ -40,7 +40,7 @@ describe('Metrics', () => {
     expect(snap.toolReplayRate).toBeNull();
   });
 
-  it('exports every counter and latency window in the Prometheus text format, in seconds', () => {
+  it('exports every counter and latency window in the Prometheus text format, in seconds', async () => {
     const metrics = new Metrics();
     metrics.increment('checkpointsCommitted', 3);
     metrics.increment('cacheMisses');
@@ -87,7 +87,7 @@ describe('Metrics', () => {
 });
 
 describe('LatencyWindow', () => {
-  it('keeps percentiles over the most recent samples and totals over all of them', () => {
+  it('keeps percentiles over the most recent samples and totals over all of them', async () => {
     const window = new LatencyWindow(4);
     expect(window.latest).toBeNull();
     for (let ms = 1; ms <= 10; ms++) window.record(ms);

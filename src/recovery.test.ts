@@ -5,13 +5,13 @@ import { CheckpointManager, LeaseManager, RECOVERY_TASK_PREFIX, RecoverySweep } 
 describe('RecoverySweep', () => {
   const tempDb = useTempDb();
 
-  it('reclaims exactly the expired leases, in one statement', () => {
+  it('reclaims exactly the expired leases, in one statement', async () => {
     const { db, clock } = tempDb();
     const short = new LeaseManager(db, { workerId: 'short', leaseDurationMs: 1000 });
     const long = new LeaseManager(db, { workerId: 'long', leaseDurationMs: 60_000 });
-    short.enqueue(Array.from({ length: 10 }, (_, i) => ({ id: `i${i}` })));
-    const expiring = Array.from({ length: 6 }, () => short.acquire()!);
-    const live = Array.from({ length: 3 }, () => long.acquire()!);
+    await short.enqueue(Array.from({ length: 10 }, (_, i) => ({ id: `i${i}` })));
+    const expiring = await short.acquireBatch(6);
+    const live = await long.acquireBatch(3);
     clock.advance(1000);
     const spy = vi.spyOn(db.sqlite, 'prepare');
     const sweep = new RecoverySweep(db, { createCheckpoints: false });
@@ -21,17 +21,17 @@ describe('RecoverySweep', () => {
     spy.mockRestore();
     expect(stats).toMatchObject({ expiredFound: 6, recovered: 6, errors: 0, checkpointsCreated: 0 });
     for (const l of expiring)
-      expect(short.get(l.itemId)).toMatchObject({ status: 'pending', leaseHolder: null, recoveries: 1 });
-    for (const l of live) expect(long.get(l.itemId)).toMatchObject({ status: 'leased', leaseHolder: 'long' });
-    expect(short.get('i9')).toMatchObject({ status: 'pending', recoveries: 0 });
+      expect(await short.get(l.itemId)).toMatchObject({ status: 'pending', leaseHolder: null, recoveries: 1 });
+    for (const l of live) expect(await long.get(l.itemId)).toMatchObject({ status: 'leased', leaseHolder: 'long' });
+    expect(await short.get('i9')).toMatchObject({ status: 'pending', recoveries: 0 });
     expect(sweep.scanAndRecover().recovered).toBe(0);
   });
 
   it('sweeps a backlog larger than batchSize in several transactions, recovering every lease once', async () => {
     const { db, clock } = tempDb();
     const lm = new LeaseManager(db, { workerId: 'w', leaseDurationMs: 10 });
-    lm.enqueue(Array.from({ length: 10 }, (_, i) => ({ id: `i${i}` })));
-    for (let i = 0; i < 10; i++) lm.acquire();
+    await lm.enqueue(Array.from({ length: 10 }, (_, i) => ({ id: `i${i}` })));
+    for (let i = 0; i < 10; i++) await lm.acquire();
     clock.advance(10);
     const transactions = vi.spyOn(db, 'writeTransaction');
     const stats = new RecoverySweep(db, { batchSize: 3 }).scanAndRecover();
@@ -41,7 +41,7 @@ describe('RecoverySweep', () => {
     expect(stats).toMatchObject({ expiredFound: 10, recovered: 10, errors: 0, checkpointsCreated: 10 });
     const cm = new CheckpointManager(db);
     for (let i = 0; i < 10; i++) {
-      expect(lm.get(`i${i}`)).toMatchObject({ status: 'pending', recoveries: 1, leaseHolder: null });
+      expect(await lm.get(`i${i}`)).toMatchObject({ status: 'pending', recoveries: 1, leaseHolder: null });
       expect(
         (await cm.list(`${RECOVERY_TASK_PREFIX}i${i}`)).map((c) => [c.seq, (c.state as { holder: string }).holder]),
       ).toEqual([[1, 'w']]);
@@ -72,9 +72,9 @@ describe('RecoverySweep', () => {
     const lm = new LeaseManager(db, { workerId: 'w', leaseDurationMs: 10 });
     const cm = new CheckpointManager(db);
     for (let i = 0; i < 5; i++) await cm.commit(cm.begin('busy-task', `s${i}`, {}));
-    lm.enqueue([{ id: 'a', taskId: 'busy-task' }, { id: 'b' }]);
-    lm.acquire();
-    lm.acquire();
+    await lm.enqueue([{ id: 'a', taskId: 'busy-task' }, { id: 'b' }]);
+    await lm.acquire();
+    await lm.acquire();
     clock.advance(10);
     const stats = new RecoverySweep(db, { retentionLimit: 2 }).scanAndRecover();
     expect(stats).toMatchObject({ recovered: 2, checkpointsCreated: 2, checkpointsDeleted: 3 });
@@ -86,12 +86,12 @@ describe('RecoverySweep', () => {
     expect((await cm.list('busy-task')).map((c) => c.seq)).toEqual([4, 5]);
   });
 
-  it('removes the lease log of items completed longer ago than the retention, and keeps every other item’s', () => {
+  it('removes the lease log of items completed longer ago than the retention, and keeps every other item’s', async () => {
     const { db, clock } = tempDb();
     const lm = new LeaseManager(db, { workerId: 'w', leaseDurationMs: 60_000 });
-    lm.enqueue([{ id: 'done' }, { id: 'open' }]);
-    lm.complete(lm.acquire('done')!);
-    lm.acquire('open');
+    await lm.enqueue([{ id: 'done' }, { id: 'open' }]);
+    await lm.complete((await lm.acquire('done'))!);
+    await lm.acquire('open');
     const logOf = (item: string): number =>
       db.sqlite.prepare('SELECT COUNT(*) FROM lease_log WHERE item_id = ?').pluck().get(item) as number;
     const sweep = new RecoverySweep(db, { leaseLogRetentionMs: 1000, createCheckpoints: false });
@@ -103,13 +103,13 @@ describe('RecoverySweep', () => {
     expect([logOf('done'), logOf('open')]).toEqual([0, 1]);
   });
 
-  it('start() runs sweeps on a timer and stop() leaves none', () => {
+  it('start() runs sweeps on a timer and stop() leaves none', async () => {
     vi.useFakeTimers();
     try {
       const { db, clock } = tempDb();
       const lm = new LeaseManager(db, { workerId: 'w', leaseDurationMs: 10 });
-      lm.enqueue([{ id: 'a' }]);
-      lm.acquire();
+      await lm.enqueue([{ id: 'a' }]);
+      await lm.acquire();
       clock.advance(10);
       const seen: number[] = [];
       const sweep = new RecoverySweep(db, { scanIntervalMs: 50, onSweep: (s) => seen.push(s.recovered) });

@@ -1,4 +1,5 @@
-import type { Fence } from './fencing.js';
+import type { Fence } from './core/fence.js';
+import type { HeldItemRow, HolderColumns } from './holder-identity.js';
 
 /**
  * The async interface the services are written against, once: one method per atomic compound operation, so each
@@ -12,6 +13,8 @@ export interface AgentStore {
   readonly label: string;
   readonly checkpointStore: CheckpointStore;
   readonly cacheStore: CacheStore;
+  readonly leaseStore: LeaseStore;
+  readonly taskStore: TaskStore;
 }
 
 /** A checkpoints row as either adapter returns it (SQLite stores verified as 0/1, PostgreSQL as a boolean). */
@@ -60,4 +63,85 @@ export interface CacheStore {
   put(key: string, model: string, responseJson: string, ttlMs: number): Promise<void>;
   /** Deletes expired entries; returns how many. */
   cleanup(): Promise<number>;
+}
+
+/** A work_items row as either adapter returns it. */
+export interface WorkItemRow {
+  id: string;
+  task_id: string | null;
+  status: 'pending' | 'leased' | 'completed';
+  lease_holder: string | null;
+  lease_expires_at: number | null;
+  epoch: number;
+  attempts: number;
+  recoveries: number;
+}
+
+/** A row a lease was taken with, as either adapter returns it. */
+export interface LeaseRow {
+  id: string;
+  task_id: string | null;
+  payload: string;
+  epoch: number;
+  lease_expires_at: number;
+}
+
+/** A work item to add: id, task id and serialised payload. */
+export interface NewWorkItem {
+  id: string;
+  taskId: string | null;
+  payloadJson: string;
+}
+
+export interface LeaseStore {
+  /** Adds the items whose ids are not present yet, in one transaction; returns how many were added. */
+  enqueue(items: readonly NewWorkItem[]): Promise<number>;
+  /**
+   * Takes up to `limit` of the oldest pending items that are not ownership items, each at its next epoch, logged as
+   * acquisitions; acquirers never wait on each other's rows.
+   */
+  acquireNext(workerId: string, durationMs: number, limit: number): Promise<LeaseRow[]>;
+  /**
+   * Takes the named item at its next epoch when pending, when its lease has expired by the store's clock, or (given
+   * `deadEpoch`) when it is still at that epoch, whose holder was found dead: logged as an acquisition or a takeover.
+   * Records `holder` as the new holder's process identity.
+   */
+  acquireItem(
+    itemId: string,
+    workerId: string,
+    durationMs: number,
+    holder: HolderColumns,
+    deadEpoch: number | null,
+  ): Promise<LeaseRow | undefined>;
+  /** The named item's status, epoch and holder identity, to judge whether its holder is provably dead. */
+  holderOf(itemId: string): Promise<HeldItemRow | undefined>;
+  /** Extends a held lease; returns the new expiry. Refused: LeaseLostError. */
+  renew(fence: Fence, durationMs: number): Promise<number>;
+  /** Marks the item completed with its result. Refused: LeaseLostError. */
+  complete(fence: Fence, resultJson: string): Promise<void>;
+  /** Completes many of one worker's leases in one transaction, each fenced by its epoch; returns the ids completed. */
+  completeBatch(
+    workerId: string,
+    items: readonly { itemId: string; epoch: number }[],
+    resultJson: string,
+  ): Promise<string[]>;
+  /** Gives the item back to the pending queue. Refused: LeaseLostError. */
+  release(fence: Fence): Promise<void>;
+  get(itemId: string): Promise<WorkItemRow | undefined>;
+}
+
+export type TaskStatus = 'running' | 'succeeded' | 'failed';
+
+/** Where a task runner keeps its tasks' statuses; every write is fenced by the task's lease. */
+export interface TaskStore {
+  status(taskId: string): Promise<{ status: TaskStatus; error: string | null } | undefined>;
+  writeStatus(taskId: string, fence: Fence, status: TaskStatus, error: string | null): Promise<void>;
+  /** The terminal status and the completion of the task's lease (result `resultJson`), in one transaction. */
+  finish(
+    taskId: string,
+    fence: Fence,
+    status: 'succeeded' | 'failed',
+    error: string | null,
+    resultJson: string,
+  ): Promise<void>;
 }

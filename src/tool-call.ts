@@ -1,7 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { sha256Hex } from './evidence.js';
-import type { Fence } from './fencing.js';
+import type { Fence } from './core/fence.js';
 import { canonicalJson } from './json-state.js';
 import { Metrics } from './metrics.js';
 import { InvalidArgumentError, assertId, assertPositiveInt } from './validate.js';

@@ -354,17 +354,17 @@ describe('ToolLedger', () => {
   });
 
   describe('under a lease', () => {
-    function twoWorkers(db: AgentDatabase, clock: { advance(ms: number): void }) {
+    async function twoWorkers(db: AgentDatabase, clock: { advance(ms: number): void }) {
       const a = new LeaseManager(db, { workerId: 'a', leaseDurationMs: 1000 });
       const b = new LeaseManager(db, { workerId: 'b', leaseDurationMs: 1000 });
-      a.enqueue([{ id: 'job' }]);
-      const leaseA = a.acquire('job');
+      await a.enqueue([{ id: 'job' }]);
+      const leaseA = await a.acquire('job');
       expect(leaseA?.epoch).toBe(1);
       return {
         leaseA: leaseA!,
-        takeOver: () => {
+        takeOver: async () => {
           clock.advance(1001);
-          const leaseB = b.acquire('job');
+          const leaseB = await b.acquire('job');
           expect(leaseB?.epoch).toBe(2);
           return leaseB!;
         },
@@ -373,8 +373,8 @@ describe('ToolLedger', () => {
 
     it('refuses to start a call under a lease that was taken over, and runs nothing', async () => {
       const { db, dir, clock } = tempDb();
-      const { leaseA, takeOver } = twoWorkers(db, clock);
-      const leaseB = takeOver();
+      const { leaseA, takeOver } = await twoWorkers(db, clock);
+      const leaseB = await takeOver();
       const ledger = new ToolLedger(db);
       const command = 'echo ran >> side-effects.txt';
       const refused = ledger.run(command, { cwd: dir, lease: leaseA });
@@ -398,7 +398,7 @@ describe('ToolLedger', () => {
 
     it('refuses to record the result when the lease was taken over while the command ran; the call stays in doubt', async () => {
       const { db, dir, clock } = tempDb();
-      const { leaseA, takeOver } = twoWorkers(db, clock);
+      const { leaseA, takeOver } = await twoWorkers(db, clock);
       const ledger = new ToolLedger(db);
       const command = 'echo ran >> side-effects.txt';
       // run() writes the started row and starts the command before it first awaits; the takeover comes after that.
@@ -407,7 +407,7 @@ describe('ToolLedger', () => {
         (error: unknown) => error,
       );
       expect(rows(db)).toMatchObject([{ status: 'started', lease_item: 'job', lease_epoch: 1 }]);
-      const leaseB = takeOver();
+      const leaseB = await takeOver();
       const error = await outcome;
       expect(error).toBeInstanceOf(LeaseLostError);
       expect(String(error)).toMatch(

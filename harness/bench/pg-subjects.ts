@@ -2,6 +2,7 @@ import { dropSchema } from '../subjects/pg-server.js';
 import { BENCH_STATE, saverPutter } from './saver-put.js';
 import type { Subject } from './subjects.js';
 import { CheckpointManager } from '../../src/core/checkpoints.js';
+import { LeaseManager } from '../../src/core/leases.js';
 
 /** Where a PostgreSQL variant runs: the server (undefined: the PG* variables) of the run. */
 export interface PgBenchContext {
@@ -56,9 +57,9 @@ export const pgSubjects = {
 
   /** The same commit fenced by a held lease: the epoch is checked in the same statement. */
   'pg-checkpoint-commit-fenced': async (context: PgBenchContext): Promise<Subject> => {
-    const { pgLayer, db, teardown } = await layerOn(context);
+    const { db, teardown } = await layerOn(context);
     const cm = new CheckpointManager(db);
-    const leases = new pgLayer.PgLeaseManager(db, { workerId: 'bench', leaseDurationMs: 600_000 });
+    const leases = new LeaseManager(db, { workerId: 'bench', leaseDurationMs: 600_000 });
     await leases.enqueue([{ id: 'bench-item' }]);
     const lease = await leases.acquire('bench-item');
     if (!lease) throw new Error('could not lease bench-item');
@@ -95,7 +96,7 @@ const QUEUED_JOBS = 30_000;
 /** A fresh schema holding QUEUED_JOBS pending no-op jobs, and `workers` lease managers with a connection each. */
 async function queueOn(context: PgBenchContext, workers: number) {
   // Two connections per worker: a pipelined worker's completion and its next acquisition are in flight together.
-  const { pgLayer, db, teardown } = await layerOn(context, 2 * workers + 1);
+  const { db, teardown } = await layerOn(context, 2 * workers + 1);
   await db.query(
     `INSERT INTO work_items (id, payload, created_at, updated_at)
      SELECT 'job-' || lpad(n::text, 6, '0'), 'null', agentos_now_ms(), agentos_now_ms() FROM generate_series(1, $1) n`,
@@ -103,7 +104,7 @@ async function queueOn(context: PgBenchContext, workers: number) {
   );
   const managers = Array.from(
     { length: workers },
-    (_, i) => new pgLayer.PgLeaseManager(db, { workerId: `bench-${i}`, leaseDurationMs: 600_000 }),
+    (_, i) => new LeaseManager(db, { workerId: `bench-${i}`, leaseDurationMs: 600_000 }),
   );
   return { db, managers, teardown };
 }
@@ -154,9 +155,7 @@ export const pgLeaseSubjects = {
   },
 } as const;
 
-type PgLeases = InstanceType<Awaited<ReturnType<typeof layerOn>>['pgLayer']['PgLeaseManager']>;
-
-async function cycle(leases: PgLeases, jobs: number): Promise<void> {
+async function cycle(leases: LeaseManager, jobs: number): Promise<void> {
   for (let i = 0; i < jobs; i++) {
     const lease = await leases.acquire();
     if (!lease) throw new Error('the queue ran dry');
@@ -164,7 +163,7 @@ async function cycle(leases: PgLeases, jobs: number): Promise<void> {
   }
 }
 
-async function pipelined(leases: PgLeases, jobs: number): Promise<void> {
+async function pipelined(leases: LeaseManager, jobs: number): Promise<void> {
   // The previous batch's completion, which never rejects (its failure is its value), so it is never unhandled while
   // the next batch is acquired.
   let completing: Promise<Error | undefined> = Promise.resolve(undefined);

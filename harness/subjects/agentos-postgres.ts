@@ -1,5 +1,5 @@
-import { openPgDatabase, PgLeaseManager, PgTaskRunner, PgToolLedger, type PgDatabase } from '../../src/pg/index.js';
-import { CheckpointManager, LLMOutputCache } from '../../src/index.js';
+import { openPgDatabase, PgToolLedger, type PgDatabase } from '../../src/pg/index.js';
+import { CheckpointManager, LLMOutputCache, LeaseManager, TaskRunner } from '../../src/index.js';
 import { WORKER_TOOL_ENV } from '../workers/marker.js';
 import { inTransaction } from '../../src/pg/db.js';
 import { amcheck } from './amcheck.js';
@@ -40,11 +40,11 @@ export const agentosPostgres: SubjectDriver = {
       async holdWriteLock(holdMs, onHeld) {
         await holdTableLock(db, 'checkpoint_seqs', holdMs, onHeld);
       },
-      leases: (options) => ({ leases: new PgLeaseManager(db, options), checkpoints: cm }),
+      leases: (options) => ({ leases: new LeaseManager(db, options), checkpoints: cm }),
       tools: new PgToolLedger(db, { inheritEnv: WORKER_TOOL_ENV }),
       cache: new LLMOutputCache(db),
       runner: (definition, options, baseDir) =>
-        new PgTaskRunner(db, new CheckpointManager(db, { baseDir }), definition, options),
+        new TaskRunner(db, new CheckpointManager(db, { baseDir }), definition, options),
       close: () => db.close(),
     };
   },

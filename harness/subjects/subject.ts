@@ -2,7 +2,7 @@ import type {
   AgentDatabase,
   CheckpointManager,
   LLMOutputCache,
-  LeaseApi,
+  LeaseManager,
   TaskDefinition,
   TaskRunResult,
   TaskRunnerOptions,
@@ -137,7 +137,7 @@ export interface SubjectStore {
   holdWriteLock(holdMs: number, onHeld: () => void): Promise<void>;
   /** Subjects with `leases`: this worker's lease manager, and checkpoints that may be written under a lease. */
   leases?: (options: { workerId: string; leaseDurationMs: number }) => {
-    leases: LeaseApi;
+    leases: LeaseManager;
     checkpoints: CheckpointManager;
   };
   /** Subjects with `tools`: this worker's tool ledger (its calls may be fenced by the same leases). */

@@ -7,11 +7,9 @@ import { SUBJECT_VARIABLE, type SubjectConfig } from '../../harness/subjects/sub
 import { Supervisor, type WorkerProcess } from '../../harness/workers/supervisor.js';
 import { useTempDir } from '../../test/helpers/temp-db.js';
 import { pgSkipReason, useTempPg } from '../../test/helpers/temp-pg.js';
-import type { LeaseApi } from '../backend.js';
 import { openDatabase, type AgentDatabase } from '../db.js';
 import { LeaseLostError } from '../errors.js';
-import { LeaseManager, type Lease } from '../leases.js';
-import { PgLeaseManager } from '../pg/leases.js';
+import { LeaseManager, type Lease } from '../core/leases.js';
 import { ownBootId, ownPidSpace, processStartTime } from '../process-identity.js';
 
 /** The identity recorded for a work item's holder, as stored in its holder_* columns. */
@@ -24,7 +22,7 @@ interface RecordedHolder {
 
 /** One backend as this contract sees it: its lease managers, and direct access to the rows a holder leaves behind. */
 interface Store {
-  leases(workerId: string): LeaseApi;
+  leases(workerId: string): LeaseManager;
   /** Rewrites the recorded identity of the item's holder, as if another process had recorded it. */
   recordHolder(itemId: string, holder: RecordedHolder): Promise<void>;
   /** The identity recorded for the item's holder. */
@@ -104,7 +102,7 @@ const postgres: Backend = {
       const db = await openPg();
       const dir = tempDir();
       return {
-        leases: (workerId) => new PgLeaseManager(db, { workerId, leaseDurationMs: 60_000 }),
+        leases: (workerId) => new LeaseManager(db, { workerId, leaseDurationMs: 60_000 }),
         async recordHolder(itemId, holder) {
           const [set, values] = assignments(holder, (i) => `$${i + 2}`);
           await db.query(`UPDATE work_items SET ${set} WHERE id = $1`, [itemId, ...values]);
@@ -172,7 +170,7 @@ describe.each([sqlite, postgres])('a named ownership item whose holder is dead (
   const startHolder = useHolderProcesses();
 
   /** The item, held by a lease manager of this process that then looks like `holder` in the database. */
-  async function heldAs(store: Store, holder?: RecordedHolder): Promise<{ lease: Lease; leases: LeaseApi }> {
+  async function heldAs(store: Store, holder?: RecordedHolder): Promise<{ lease: Lease; leases: LeaseManager }> {
     const leases = store.leases('first');
     await leases.enqueue([{ id: ITEM }]);
     const lease = await leases.acquire(ITEM);

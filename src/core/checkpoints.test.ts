@@ -4,10 +4,7 @@ import { expect, it } from 'vitest';
 import { describeEachStore } from '../../test/helpers/stores.js';
 import { InvalidArgumentError, LeaseLostError, NotFoundError, evidence } from '../index.js';
 import { CheckpointManager } from './checkpoints.js';
-import { LeaseManager } from '../leases.js';
-import { PgLeaseManager } from '../pg/leases.js';
-import type { PgDatabase } from '../pg/db.js';
-import type { AgentDatabase } from '../db.js';
+import { LeaseManager } from './leases.js';
 
 describeEachStore('CheckpointManager', (open) => {
   it('numbers checkpoints per task 1, 2, 3 … and returns the last', async () => {
@@ -135,11 +132,8 @@ describeEachStore('CheckpointManager', (open) => {
   });
 
   it('fences a commit made under a lease: accepted while held, refused (nothing written) once taken over', async () => {
-    const { db, count, expire, backend } = await open();
-    const leasesOf = (workerId: string) =>
-      backend === 'sqlite'
-        ? new LeaseManager(db as AgentDatabase, { workerId, leaseDurationMs: 60_000 })
-        : new PgLeaseManager(db as PgDatabase, { workerId, leaseDurationMs: 60_000 });
+    const { db, count, expire } = await open();
+    const leasesOf = (workerId: string) => new LeaseManager(db, { workerId, leaseDurationMs: 60_000 });
     const [a, b] = [leasesOf('a'), leasesOf('b')];
     await a.enqueue([{ id: 'job' }]);
     const lease = (await a.acquire('job'))!;

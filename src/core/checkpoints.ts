@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { crashPoint } from '../crash-points.js';
 import { LeaseLostError, NotFoundError } from '../errors.js';
 import { EvidenceVerifier, type EvidencePack, type VerificationResult } from '../evidence.js';
-import type { Fence } from '../fencing.js';
+import type { Fence } from './fence.js';
 import { serializeJson, type Json } from '../json-state.js';
 import { Metrics } from '../metrics.js';
 import type { AgentStore, CheckpointRow, CheckpointStore } from '../store.js';

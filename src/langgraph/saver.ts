@@ -14,8 +14,8 @@ import {
 } from '@langchain/langgraph-checkpoint';
 import type { AgentDatabase } from '../db.js';
 import { EvidenceVerifier, type EvidencePack, type VerificationResult } from '../evidence.js';
-import type { Fence } from '../fencing.js';
-import { defaultWorkerId, renewIntervalFor, type Lease } from '../leases.js';
+import type { Fence } from '../core/fence.js';
+import { defaultWorkerId, renewIntervalFor, type Lease } from '../core/leases.js';
 import { InvalidArgumentError, assertId, assertPositiveInt } from '../validate.js';
 import { addressOf, configurableOf, readAddressOf, threadIdOf, type CheckpointAddress } from './config.js';
 import { TaskEvidenceError, ThreadBusyError } from './errors.js';

@@ -1,6 +1,8 @@
 import type { AgentDatabase } from '../db.js';
 import { LeaseLostError, type LeasedOperation } from '../errors.js';
-import { LeaseManager, OWNERSHIP_PREFIXES, type Lease } from '../leases.js';
+import { OWNERSHIP_PREFIXES, holderFor, leaseFromRow, workItemFromRow, type Lease } from '../core/leases.js';
+import { deadHolderEpoch } from '../holder-identity.js';
+import type { SqliteLeaseStore } from '../sqlite/lease-store.js';
 import { ThreadBusyError } from './errors.js';
 
 /** Prefix of the work items that carry thread leases ("thread:<thread id>"). */
@@ -28,19 +30,17 @@ export class ThreadLeases {
   readonly workerId: string;
   readonly leaseDurationMs: number;
   readonly #db: AgentDatabase;
-  readonly #leases: LeaseManager;
+  readonly #leases: SqliteLeaseStore;
+  readonly #takeOverDeadHolders: boolean;
   readonly #held = new Map<string, Held>();
 
   constructor(db: AgentDatabase, options: ThreadLeasesOptions) {
     this.workerId = options.workerId;
     this.leaseDurationMs = options.leaseDurationMs;
     this.#db = db;
-    // The lease manager records this process as the thread's holder, and takes over a holder provably dead.
-    this.#leases = new LeaseManager(db, {
-      workerId: options.workerId,
-      leaseDurationMs: options.leaseDurationMs,
-      takeOverDeadHolders: options.takeOverDeadHolders,
-    });
+    // Synchronous, inside the saver's write transactions: the SQLite lease store's own operations.
+    this.#leases = db.leaseStore;
+    this.#takeOverDeadHolders = options.takeOverDeadHolders;
   }
 
   /**
@@ -86,7 +86,7 @@ export class ThreadLeases {
     this.#held.delete(threadId);
     if (held.lost) return;
     try {
-      this.#leases.release(held.lease);
+      this.#leases.releaseSync(held.lease);
     } catch (error) {
       // Expired or taken over in the meantime: there is nothing left to give back.
       if (!(error instanceof LeaseLostError)) throw error;
@@ -101,11 +101,11 @@ export class ThreadLeases {
   #acquire(threadId: string): Held {
     const itemId = `${THREAD_LEASE_PREFIX}${threadId}`;
     const lease = this.#db.writeTransaction(() => {
-      this.#leases.enqueue([{ id: itemId }]);
-      const taken = this.#leases.acquire(itemId);
+      this.#leases.enqueueSync([{ id: itemId, taskId: null, payloadJson: 'null' }]);
+      const taken = this.#take(itemId);
       if (!taken) {
-        const item = this.#leases.get(itemId);
-        throw new ThreadBusyError(threadId, item?.leaseHolder ?? null, item?.leaseExpiresAt ?? null);
+        const item = this.#leases.getSync(itemId);
+        throw new ThreadBusyError(threadId, item?.lease_holder ?? null, item?.lease_expires_at ?? null);
       }
       return taken;
     });
@@ -120,11 +120,12 @@ export class ThreadLeases {
    */
   #renew(threadId: string, held: Held, operation: LeasedOperation, now: number): Lease<unknown> {
     try {
-      held.lease = this.#leases.renew(held.lease);
+      held.lease = { ...held.lease, expiresAt: this.#leases.renewSync(held.lease, this.leaseDurationMs) };
       return held.lease;
     } catch (error) {
       if (!(error instanceof LeaseLostError)) throw error;
-      const item = this.#leases.get(held.lease.itemId);
+      const row = this.#leases.getSync(held.lease.itemId);
+      const item = row ? workItemFromRow(row) : undefined;
       if (item?.status === 'leased' && item.epoch === held.lease.epoch && item.leaseHolder === this.workerId) {
         this.#held.delete(threadId);
         return this.#acquire(threadId).lease;
@@ -132,5 +133,17 @@ export class ThreadLeases {
       held.lost = true;
       throw this.#db.fencing.lost(held.lease, operation, now);
     }
+  }
+
+  /** LeaseManager.acquire(itemId), synchronously: pending, expired, or its holder provably dead. */
+  #take(itemId: string): Lease<unknown> | undefined {
+    const holder = holderFor(itemId);
+    const { workerId, leaseDurationMs } = this;
+    let row = this.#leases.acquireItemSync(itemId, workerId, leaseDurationMs, holder, null);
+    if (!row && this.#takeOverDeadHolders) {
+      const deadEpoch = deadHolderEpoch(this.#leases.holderOfSync(itemId));
+      if (deadEpoch !== null) row = this.#leases.acquireItemSync(itemId, workerId, leaseDurationMs, holder, deadEpoch);
+    }
+    return row ? leaseFromRow(row, workerId) : undefined;
   }
 }

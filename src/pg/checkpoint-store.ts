@@ -1,4 +1,4 @@
-import type { Fence } from '../fencing.js';
+import type { Fence } from '../core/fence.js';
 import type { CheckpointRow, CheckpointStore, NewCheckpoint } from '../store.js';
 import type { PgDatabase } from './db.js';
 import { leaseHeld, refusal } from './fence.js';

@@ -6,6 +6,8 @@ import { InvalidArgumentError, assertPositiveInt } from '../validate.js';
 import type { AgentStore } from '../store.js';
 import { PgCacheStore } from './cache-store.js';
 import { PgCheckpointStore } from './checkpoint-store.js';
+import { PgLeaseStore } from './lease-store.js';
+import { PgTaskStore } from './task-store.js';
 import { connectionLoss } from './connection-loss.js';
 
 export interface OpenPgDatabaseOptions {
@@ -29,6 +31,8 @@ export class PgDatabase implements AgentStore {
   readonly backend = 'postgres';
   #checkpointStore: PgCheckpointStore | undefined;
   #cacheStore: PgCacheStore | undefined;
+  #leaseStore: PgLeaseStore | undefined;
+  #taskStore: PgTaskStore | undefined;
 
   constructor(
     readonly pool: pg.Pool,
@@ -49,6 +53,14 @@ export class PgDatabase implements AgentStore {
 
   get cacheStore(): PgCacheStore {
     return (this.#cacheStore ??= new PgCacheStore(this));
+  }
+
+  get leaseStore(): PgLeaseStore {
+    return (this.#leaseStore ??= new PgLeaseStore(this));
+  }
+
+  get taskStore(): PgTaskStore {
+    return (this.#taskStore ??= new PgTaskStore(this));
   }
 
   /**

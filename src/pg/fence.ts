@@ -1,5 +1,5 @@
 import { LeaseLostError, type LeasedOperation } from '../errors.js';
-import { leaseLost, type Fence, type LeasedItemState } from '../fencing.js';
+import { leaseLost, type Fence, type LeasedItemState } from '../core/fence.js';
 import type { PgDatabase } from './db.js';
 
 /**

@@ -8,7 +8,8 @@ import { until } from '../../test/helpers/until.js';
 import { InDoubtToolCallError, LeaseLostError, ToolCallInProgressError, ToolSpawnError } from '../errors.js';
 import { ownBootId, ownPidSpace, processStartTime } from '../process-identity.js';
 import { ToolLedger } from '../tool-ledger.js';
-import { PgDatabase, PgLeaseManager, PgToolLedger } from './index.js';
+import { PgDatabase, PgToolLedger } from './index.js';
+import { LeaseManager } from '../core/leases.js';
 
 /** The pid of a process that has exited (and been reaped). */
 function deadPid(): number {
@@ -58,8 +59,8 @@ async function leaseLog(db: PgDatabase, itemId: string): Promise<string[]> {
 
 /** Two workers; a holds "job" at epoch 1, and takeOver() ends a's lease on the server's clock and gives it to b. */
 async function twoWorkers(db: PgDatabase) {
-  const a = new PgLeaseManager(db, { workerId: 'a', leaseDurationMs: 60_000 });
-  const b = new PgLeaseManager(db, { workerId: 'b', leaseDurationMs: 60_000 });
+  const a = new LeaseManager(db, { workerId: 'a', leaseDurationMs: 60_000 });
+  const b = new LeaseManager(db, { workerId: 'b', leaseDurationMs: 60_000 });
   await a.enqueue([{ id: 'job' }]);
   const leaseA = await a.acquire('job');
   if (!leaseA) throw new Error('a did not get the lease');

@@ -5,7 +5,7 @@ import type { ToolLedgerApi } from '../backend.js';
 import { crashPoint } from '../crash-points.js';
 import { mutant } from '../mutants.js';
 import { InDoubtToolCallError, ToolCallInProgressError, ToolSpawnError } from '../errors.js';
-import type { Fence } from '../fencing.js';
+import type { Fence } from '../core/fence.js';
 import { isSameProcess, ownPidSpace, ownProcessStartTime } from '../process-identity.js';
 import {
   ToolLedgerBase,

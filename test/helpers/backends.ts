@@ -1,7 +1,7 @@
 import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
-import type { LeaseApi, ToolLedgerApi } from '../../src/backend.js';
+import type { ToolLedgerApi } from '../../src/backend.js';
 import {
   CheckpointManager,
   LeaseManager,
@@ -15,7 +15,7 @@ import {
   type TaskRunnerOptions,
   type TaskStatus,
 } from '../../src/index.js';
-import { PgLeaseManager, PgTaskRunner, PgToolLedger, openPgDatabase, type PgDatabase } from '../../src/pg/index.js';
+import { PgToolLedger, openPgDatabase, type PgDatabase } from '../../src/pg/index.js';
 import { useTempDir } from './temp-db.js';
 import { pgSkipReason, useTempPg } from './temp-pg.js';
 
@@ -29,7 +29,7 @@ export interface ContractDb {
   /** A fresh directory for the test's commands and side-effect files. */
   readonly dir: string;
   checkpoints(): CheckpointManager;
-  leases(workerId: string, leaseDurationMs: number): LeaseApi;
+  leases(workerId: string, leaseDurationMs: number): LeaseManager;
   tools(): ToolLedgerApi;
   runner<S>(definition: TaskDefinition<S>, options: TaskRunnerOptions<S>): ContractRunner<S>;
   /**
@@ -75,7 +75,7 @@ const sqlite: ContractBackend = {
       tools: () => new ToolLedger(db),
       runner: (definition, options) => {
         const runner = new TaskRunner(db, new CheckpointManager(db, { baseDir: dir }), definition, options);
-        return { run: (taskId) => runner.run(taskId), status: (taskId) => Promise.resolve(runner.status(taskId)) };
+        return { run: (taskId) => runner.run(taskId), status: (taskId) => runner.status(taskId) };
       },
       expire: (itemId) => {
         const expiresAt = db.sqlite.prepare('SELECT lease_expires_at FROM work_items WHERE id = ?').pluck().get(itemId);
@@ -118,10 +118,10 @@ const postgres: ContractBackend = {
       identity: db.identity,
       dir,
       checkpoints: () => new CheckpointManager(db, { baseDir: dir }),
-      leases: (workerId, leaseDurationMs) => new PgLeaseManager(db, { workerId, leaseDurationMs }),
+      leases: (workerId, leaseDurationMs) => new LeaseManager(db, { workerId, leaseDurationMs }),
       tools: () => new PgToolLedger(db),
       runner: (definition, options) => {
-        const runner = new PgTaskRunner(db, new CheckpointManager(db, { baseDir: dir }), definition, options);
+        const runner = new TaskRunner(db, new CheckpointManager(db, { baseDir: dir }), definition, options);
         return { run: (taskId) => runner.run(taskId), status: (taskId) => runner.status(taskId) };
       },
       expire: async (itemId) => {

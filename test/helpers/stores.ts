@@ -18,6 +18,12 @@ export interface StoreUnderTest {
   integrity: () => Promise<string[]>;
   /** Ends a lease by the store's clock, as if its time had run out (no waiting). */
   expire: (itemId: string) => Promise<void>;
+  /** Runs a statement without parameters (the same SQL on both backends). */
+  exec: (sql: string) => Promise<void>;
+  /** The rows of a SELECT without parameters (the same SQL on both backends). */
+  select: (sql: string) => Promise<Record<string, unknown>[]>;
+  /** The lease log of an item in commit order, as "op@epoch:holder". */
+  leaseLog: (itemId: string) => Promise<string[]>;
   /** Moves a time column of every row of a table `ms` into the past, as if that much time had passed. */
   backdate: (table: string, column: string, ms: number) => Promise<void>;
   /** Another handle on the same database (a second process would open one). */
@@ -61,6 +67,14 @@ function useStore(backend: Backend): () => Promise<StoreUnderTest> {
       expire: async (itemId) => {
         db.sqlite.prepare('UPDATE work_items SET lease_expires_at = ? WHERE id = ?').run(clock.now() - 1, itemId);
       },
+      exec: async (sql) => void db.sqlite.prepare(sql).run(),
+      select: async (sql) => db.sqlite.prepare(sql).all() as Record<string, unknown>[],
+      leaseLog: async (itemId) =>
+        (
+          db.sqlite
+            .prepare('SELECT op, epoch, holder FROM lease_log WHERE item_id = ? ORDER BY seq')
+            .all(itemId) as LogRow[]
+        ).map(logLine),
       backdate: async (table, column, ms) => {
         db.sqlite.prepare(`UPDATE ${table} SET ${column} = ${column} - ?`).run(ms);
       },
@@ -86,11 +100,27 @@ function pgStore(db: PgDatabase, dir: string, reopen: () => Promise<AgentStore>)
     expire: async (itemId) => {
       await db.query('UPDATE work_items SET lease_expires_at = agentos_now_ms() - 1 WHERE id = $1', [itemId]);
     },
+    exec: async (sql) => void (await db.query(sql)),
+    select: (sql) => db.query(sql),
+    leaseLog: async (itemId) =>
+      (await db.query<LogRow>('SELECT op, epoch, holder FROM lease_log WHERE item_id = $1 ORDER BY seq', [itemId])).map(
+        logLine,
+      ),
     backdate: async (table, column, ms) => {
       await db.query(`UPDATE ${table} SET ${column} = ${column} - $1`, [ms]);
     },
     reopen,
   };
+}
+
+interface LogRow {
+  op: string;
+  epoch: number;
+  holder: string;
+}
+
+function logLine(r: LogRow): string {
+  return `${r.op}@${r.epoch}:${r.holder}`;
 }
 
 function poolUrl(db: PgDatabase): string {

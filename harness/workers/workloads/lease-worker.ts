@@ -1,4 +1,4 @@
-import { LeaseLostError, LeaseManager, type AgentDatabase, type LeaseApi } from '../../../src/index.js';
+import { LeaseLostError, LeaseManager, type AgentDatabase } from '../../../src/index.js';
 import type { WorkloadParams } from './params.js';
 import { monotonicMs } from '../../time.js';
 import { defineWorkload } from '../workload.js';
@@ -66,7 +66,7 @@ export const leaseWorker = defineWorkload<'lease-worker'>({
   },
 });
 
-async function enqueue(leases: LeaseApi, params: WorkloadParams<'lease-worker'>): Promise<void> {
+async function enqueue(leases: LeaseManager, params: WorkloadParams<'lease-worker'>): Promise<void> {
   for (let start = 0; start < params.enqueue; start += ENQUEUE_CHUNK) {
     const size = Math.min(ENQUEUE_CHUNK, params.enqueue - start);
     await leases.enqueue(
@@ -77,7 +77,7 @@ async function enqueue(leases: LeaseApi, params: WorkloadParams<'lease-worker'>)
   }
 }
 
-/** Bulk set-up for scale tests on the SQLite layer: enqueue, then take every lease, a thousand per transaction. */
+/** Bulk set-up for scale tests: enqueue, then take every lease, a thousand per transaction. */
 async function bulkKeep(
   db: AgentDatabase,
   options: { workerId: string; leaseDurationMs: number },
@@ -88,15 +88,10 @@ async function bulkKeep(
   let acquired = 0;
   const limit = params.maxAcquisitions ?? Infinity;
   for (let more = true; more; ) {
-    db.writeTransaction(() => {
-      for (let i = 0; i < 1000; i++) {
-        if (acquired >= limit || !leases.acquire()) {
-          more = false;
-          return;
-        }
-        acquired++;
-      }
-    });
+    const want = Math.min(1000, limit - acquired);
+    const taken = want > 0 ? (await leases.acquireBatch(want)).length : 0;
+    acquired += taken;
+    more = taken === want && taken > 0;
   }
   return { acquired, attempts: acquired + 1, lost: 0 };
 }

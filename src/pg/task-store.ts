@@ -1,16 +1,8 @@
+import type { Fence } from '../core/fence.js';
 import type { LeasedOperation } from '../errors.js';
-import type { Lease } from '../leases.js';
-import {
-  TaskRunnerCore,
-  type TaskDefinition,
-  type TaskRunnerOptions,
-  type TaskStatus,
-  type TaskStore,
-} from '../task-runner.js';
-import type { CheckpointManager } from '../core/checkpoints.js';
+import type { TaskStatus, TaskStore } from '../store.js';
 import type { PgDatabase } from './db.js';
 import { leaseHeld, refusal } from './fence.js';
-import { PgLeaseManager } from './leases.js';
 
 const HELD = leaseHeld();
 const UPSERT = `INSERT INTO tasks (id, status, error, created_at, updated_at, lease_epoch)
@@ -39,71 +31,42 @@ const FINISH = `WITH fence AS (
     ORDER BY v.o)
   SELECT COUNT(*)::int AS n FROM written`;
 
-/** TaskRunner on PostgreSQL: the same algorithm (TaskRunnerCore), with statuses and lease writes fenced in-statement. */
-export class PgTaskRunner<S> extends TaskRunnerCore<S> {
-  readonly #store: PgTaskStore;
-
-  constructor(
-    db: PgDatabase,
-    checkpoints: CheckpointManager,
-    definition: TaskDefinition<S>,
-    options: TaskRunnerOptions<S> = {},
-  ) {
-    const store = new PgTaskStore(db);
-    super(definition, options, (lease) => ({
-      checkpoints,
-      leases: new PgLeaseManager(db, { ...lease, metrics: checkpoints.metrics }),
-      tasks: store,
-    }));
-    this.#store = store;
-  }
-
-  status(taskId: string): Promise<{ status: TaskStatus; error: string | null } | null> {
-    return this.#store.status(taskId);
-  }
-}
-
-class PgTaskStore implements TaskStore {
+/** The tasks table on PostgreSQL: each write one statement, fenced by the task's lease by the server's clock. */
+export class PgTaskStore implements TaskStore {
   readonly #db: PgDatabase;
 
   constructor(db: PgDatabase) {
     this.#db = db;
   }
 
-  async status(taskId: string): Promise<{ status: TaskStatus; error: string | null } | null> {
+  async status(taskId: string): Promise<{ status: TaskStatus; error: string | null } | undefined> {
     const [row] = await this.#db.query<{ status: TaskStatus; error: string | null }>(
       'SELECT status, error FROM tasks WHERE id = $1',
       [taskId],
     );
-    return row ?? null;
+    return row;
   }
 
-  async writeStatus(taskId: string, lease: Lease<unknown>, status: TaskStatus, error: string | null): Promise<void> {
-    await this.#fenced(WRITE_STATUS, [taskId, status, error], lease, 'task-status', 'agentos.task.status');
+  async writeStatus(taskId: string, fence: Fence, status: TaskStatus, error: string | null): Promise<void> {
+    await this.#fenced(WRITE_STATUS, [taskId, status, error], fence, 'task-status', 'agentos.task.status');
   }
 
   async finish(
     taskId: string,
-    lease: Lease<unknown>,
+    fence: Fence,
     status: 'succeeded' | 'failed',
     error: string | null,
+    resultJson: string,
   ): Promise<void> {
-    const result = JSON.stringify({ status });
-    await this.#fenced(FINISH, [taskId, status, error, result], lease, 'complete', 'agentos.task.finish');
+    await this.#fenced(FINISH, [taskId, status, error, resultJson], fence, 'complete', 'agentos.task.finish');
   }
 
-  async #fenced(
-    sql: string,
-    values: unknown[],
-    lease: Lease<unknown>,
-    operation: LeasedOperation,
-    name: string,
-  ): Promise<void> {
+  async #fenced(sql: string, values: unknown[], fence: Fence, operation: LeasedOperation, name: string): Promise<void> {
     const [row] = await this.#db.query<{ n: number }>(
       sql,
-      [lease.itemId, lease.epoch, lease.workerId, ...values],
+      [fence.itemId, fence.epoch, fence.workerId, ...values],
       name,
     );
-    if (!row || row.n === 0) throw await refusal(this.#db, lease, operation);
+    if (!row || row.n === 0) throw await refusal(this.#db, fence, operation);
   }
 }

@@ -1,15 +1,9 @@
 import type Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
-import type { Clock } from './clock.js';
-import { LeaseLostError, type LeasedOperation } from './errors.js';
-import { mutant } from './mutants.js';
-
-/** What a write made under a lease carries: the item, the lease's epoch (the fencing token) and its holder. */
-export interface Fence {
-  readonly itemId: string;
-  readonly epoch: number;
-  readonly workerId: string;
-}
+import type { Clock } from '../clock.js';
+import type { LeaseLostError, LeasedOperation } from '../errors.js';
+import { leaseLost, type Fence, type LeasedItemState } from '../core/fence.js';
+import { mutant } from '../mutants.js';
 
 /**
  * The fencing rule, checked inside the caller's write transaction: a write under a lease is accepted only while the
@@ -65,30 +59,4 @@ function held(row: LeasedItemState | undefined, fence: Fence, now: number): bool
     row.lease_expires_at !== null &&
     row.lease_expires_at > now
   );
-}
-
-/** A work item's lease columns, as both backends read them to explain a refusal. */
-export interface LeasedItemState {
-  epoch: number;
-  status: string;
-  lease_holder: string | null;
-  lease_expires_at: number | null;
-}
-
-/** The LeaseLostError for a refused operation, given the item as it is now (undefined: it does not exist). */
-export function leaseLost(
-  fence: Fence,
-  operation: LeasedOperation,
-  row: LeasedItemState | undefined,
-  now: number,
-): LeaseLostError {
-  const holder = row?.status === 'leased' ? row.lease_holder : null;
-  let current: string;
-  if (!row) current = 'the item does not exist';
-  else if (row.epoch !== fence.epoch)
-    current = `the item is now at epoch ${row.epoch} (${row.status}${holder ? ` by "${holder}"` : ''})`;
-  else if (row.status !== 'leased') current = `the item is ${row.status}`;
-  else if (row.lease_holder !== fence.workerId) current = `the item is held by "${row.lease_holder}"`;
-  else current = `the lease expired at ${row.lease_expires_at} (now ${now})`;
-  return new LeaseLostError(fence.itemId, fence.epoch, fence.workerId, operation, current, row?.epoch ?? null, holder);
 }

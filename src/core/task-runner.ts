@@ -1,12 +1,10 @@
-import type { Statement } from 'better-sqlite3';
-import type { LeaseApi, MaybePromise } from './backend.js';
-import type { CheckpointManager, Checkpoint } from './core/checkpoints.js';
-import { crashPoint } from './crash-points.js';
-import type { AgentDatabase } from './db.js';
-import { CheckpointVerificationError, LeaseLostError, TaskBusyError, TaskError } from './errors.js';
-import { sha256Hex, type EvidencePack } from './evidence.js';
+import { crashPoint } from '../crash-points.js';
+import { CheckpointVerificationError, LeaseLostError, TaskBusyError, TaskError } from '../errors.js';
+import { sha256Hex, type EvidencePack } from '../evidence.js';
+import type { AgentStore, TaskStatus, TaskStore } from '../store.js';
+import { assertId, assertPositiveInt } from '../validate.js';
+import type { Checkpoint, CheckpointManager } from './checkpoints.js';
 import { LeaseManager, OWNERSHIP_PREFIXES, defaultWorkerId, renewIntervalFor, type Lease } from './leases.js';
-import { assertId, assertPositiveInt } from './validate.js';
 
 export interface StepContext {
   taskId: string;
@@ -33,7 +31,7 @@ export interface TaskDefinition<S> {
   initialState: S;
 }
 
-export type TaskStatus = 'running' | 'succeeded' | 'failed';
+export type { TaskStatus };
 
 export interface TaskRunResult<S> {
   taskId: string;
@@ -68,42 +66,25 @@ export interface TaskRunnerOptions<S> extends TaskRunnerHooks<S> {
 /** Prefix of the work items that carry task leases ("task:<task id>"). */
 export const TASK_LEASE_PREFIX = OWNERSHIP_PREFIXES[0];
 
-/** Where a runner keeps its tasks' statuses; every write is fenced by the task's lease. */
-export interface TaskStore {
-  status(taskId: string): MaybePromise<{ status: TaskStatus; error: string | null } | null>;
-  writeStatus(taskId: string, lease: Lease<unknown>, status: TaskStatus, error: string | null): MaybePromise<void>;
-  /** The terminal status and the completion of the task's lease, in one transaction. */
-  finish(
-    taskId: string,
-    lease: Lease<unknown>,
-    status: 'succeeded' | 'failed',
-    error: string | null,
-  ): MaybePromise<void>;
-}
-
-/** What a runner works through, the same on both backends: its checkpoints, its leases and its task statuses. */
-export interface TaskBackend {
-  checkpoints: CheckpointManager;
-  leases: LeaseApi;
-  tasks: TaskStore;
-}
-
 /**
  * Runs a task's steps in order, checkpointing each; a re-run resumes after the last verified checkpoint. A task has
- * one owner at a time: run() takes the task's lease first and every write it makes is fenced by that lease. The
- * algorithm of TaskRunner (SQLite) and PgTaskRunner (PostgreSQL), over a TaskBackend.
+ * one owner at a time: run() takes the task's lease first and every write it makes is fenced by that lease. On
+ * either store; `checkpoints` (on the same store) verifies step evidence under its baseDir.
  */
-export class TaskRunnerCore<S> {
+export class TaskRunner<S> {
   readonly workerId: string;
-  readonly #backend: TaskBackend;
+  readonly #checkpoints: CheckpointManager;
+  readonly #leases: LeaseManager;
+  readonly #tasks: TaskStore;
   readonly #definition: TaskDefinition<S>;
   readonly #options: TaskRunnerOptions<S>;
   readonly #renewIntervalMs: number;
 
   constructor(
+    db: AgentStore,
+    checkpoints: CheckpointManager,
     definition: TaskDefinition<S>,
-    options: TaskRunnerOptions<S>,
-    backend: (lease: { workerId: string; leaseDurationMs: number }) => TaskBackend,
+    options: TaskRunnerOptions<S> = {},
   ) {
     const names = new Set<string>();
     for (const step of definition.steps) {
@@ -122,7 +103,9 @@ export class TaskRunnerCore<S> {
       throw new TaskError(`onBusy must be 'throw' or 'wait', got ${JSON.stringify(options.onBusy)}`);
     }
     this.workerId = options.workerId ?? defaultWorkerId();
-    this.#backend = backend({ workerId: this.workerId, leaseDurationMs });
+    this.#checkpoints = checkpoints;
+    this.#leases = new LeaseManager(db, { workerId: this.workerId, leaseDurationMs, metrics: checkpoints.metrics });
+    this.#tasks = db.taskStore;
     this.#definition = definition;
     this.#options = options;
   }
@@ -147,7 +130,7 @@ export class TaskRunnerCore<S> {
     const renewOnce = async (): Promise<void> => {
       if (lost !== undefined) throw lost;
       try {
-        lease = await this.#backend.leases.renew(lease as Lease);
+        lease = await this.#leases.renew(lease);
       } catch (error) {
         // A lost lease stops the run; a server briefly out of reach does not (the next renewal may succeed).
         if (error instanceof LeaseLostError) lost = error;
@@ -167,7 +150,7 @@ export class TaskRunnerCore<S> {
   }
 
   async #runSteps(taskId: string, lease: () => Lease<unknown>, renew: () => Promise<void>): Promise<TaskRunResult<S>> {
-    const { checkpoints, tasks } = this.#backend;
+    const checkpoints = this.#checkpoints;
     const steps = this.#definition.steps;
     const last = await checkpoints.getLast<S>(taskId);
     let state = this.#definition.initialState;
@@ -194,7 +177,7 @@ export class TaskRunnerCore<S> {
       state = last.state;
       next = index + 1;
     }
-    await tasks.writeStatus(taskId, lease(), 'running', null);
+    await this.#tasks.writeStatus(taskId, lease(), 'running', null);
 
     for (let i = next; i < steps.length; i++) {
       const step = steps[i]!;
@@ -222,15 +205,15 @@ export class TaskRunnerCore<S> {
         return this.#fail(taskId, lease(), state, resumedAfter, executed, error, step.name);
       }
     }
-    await tasks.finish(taskId, lease(), 'succeeded', null);
+    await this.#finish(taskId, lease(), 'succeeded', null);
     return { taskId, status: 'succeeded', state, resumedAfter, executed, error: null };
   }
 
   /** The stored result of a task that has ended, or null. */
   async #terminal(taskId: string): Promise<TaskRunResult<S> | null> {
-    const previous = await this.#backend.tasks.status(taskId);
+    const previous = await this.#tasks.status(taskId);
     if (!previous || previous.status === 'running') return null;
-    const last = await this.#backend.checkpoints.getLast<S>(taskId);
+    const last = await this.#checkpoints.getLast<S>(taskId);
     return {
       taskId,
       status: previous.status,
@@ -243,7 +226,7 @@ export class TaskRunnerCore<S> {
 
   /** Takes the task's lease (creating its work item on first run), waiting if asked to. */
   async #acquire(taskId: string): Promise<{ lease: Lease<unknown> } | { result: TaskRunResult<S> }> {
-    const leases = this.#backend.leases;
+    const leases = this.#leases;
     const itemId = `${TASK_LEASE_PREFIX}${taskId}`;
     await leases.enqueue([{ id: itemId, taskId }]);
     const deadline = performance.now() + (this.#options.waitTimeoutMs ?? 2 * leases.leaseDurationMs);
@@ -272,70 +255,17 @@ export class TaskRunnerCore<S> {
     step?: string,
   ): Promise<TaskRunResult<S>> {
     const message = `${step ? `step "${step}": ` : ''}${error instanceof Error ? error.message : String(error)}`;
-    await this.#backend.tasks.finish(taskId, lease, 'failed', message);
+    await this.#finish(taskId, lease, 'failed', message);
     return { taskId, status: 'failed', state, resumedAfter, executed, error: message };
   }
-}
-
-/** TaskRunner on the SQLite layer: statuses in its tasks table, each write fenced in the same transaction. */
-export class TaskRunner<S> extends TaskRunnerCore<S> {
-  readonly #store: SqliteTaskStore;
-
-  constructor(
-    db: AgentDatabase,
-    checkpoints: CheckpointManager,
-    definition: TaskDefinition<S>,
-    options: TaskRunnerOptions<S> = {},
-  ) {
-    let store!: SqliteTaskStore;
-    super(definition, options, (lease) => {
-      const leases = new LeaseManager(db, { ...lease, metrics: checkpoints.metrics });
-      store = new SqliteTaskStore(db, leases);
-      return { checkpoints, leases, tasks: store };
-    });
-    this.#store = store;
+  /** The task's stored status, or null when it never ran. */
+  async status(taskId: string): Promise<{ status: TaskStatus; error: string | null } | null> {
+    return (await this.#tasks.status(taskId)) ?? null;
   }
 
-  status(taskId: string): { status: TaskStatus; error: string | null } | null {
-    return this.#store.status(taskId);
-  }
-}
-
-class SqliteTaskStore implements TaskStore {
-  readonly #db: AgentDatabase;
-  readonly #status: Statement;
-  readonly #setStatus: Statement;
-  /** The runner's lease manager: finish() completes the task's lease in its own transaction. */
-  readonly #leases: LeaseManager;
-
-  constructor(db: AgentDatabase, leases: LeaseManager) {
-    this.#db = db;
-    this.#leases = leases;
-    this.#status = db.sqlite.prepare('SELECT status, error FROM tasks WHERE id = ?');
-    this.#setStatus = db.sqlite.prepare(`
-      INSERT INTO tasks (id, status, error, created_at, updated_at, lease_epoch) VALUES (@id, @status, @error, @now, @now, @epoch)
-      ON CONFLICT (id) DO UPDATE SET status = excluded.status, error = excluded.error, updated_at = excluded.updated_at,
-        lease_epoch = excluded.lease_epoch`);
-  }
-
-  status(taskId: string): { status: TaskStatus; error: string | null } | null {
-    return (this.#status.get(taskId) as { status: TaskStatus; error: string | null } | undefined) ?? null;
-  }
-
-  writeStatus(taskId: string, lease: Lease<unknown>, status: TaskStatus, error: string | null): void {
-    const now = this.#db.clock.now();
-    this.#db.writeTransaction(() => {
-      this.#db.fencing.check(lease, 'task-status', now);
-      this.#setStatus.run({ id: taskId, status, error, now, epoch: lease.epoch });
-    });
-  }
-
-  finish(taskId: string, lease: Lease<unknown>, status: 'succeeded' | 'failed', error: string | null): void {
-    const now = this.#db.clock.now();
-    this.#db.writeTransaction(() => {
-      this.writeStatus(taskId, lease, status, error);
-      this.#leases.completeIn(lease, JSON.stringify({ status }), now);
-    });
+  /** The terminal status and the end of the task's lease, together. */
+  async #finish(taskId: string, lease: Lease<unknown>, status: 'succeeded' | 'failed', error: string | null) {
+    await this.#tasks.finish(taskId, lease, status, error, JSON.stringify({ status }));
   }
 }
 

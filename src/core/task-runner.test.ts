@@ -1,17 +1,19 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
-import { useTempDb } from '../test/helpers/temp-db.js';
-import { until } from '../test/helpers/until.js';
+import { expect, it, vi } from 'vitest';
+import { describeEachStore } from '../../test/helpers/stores.js';
+import { until } from '../../test/helpers/until.js';
 import {
   CheckpointManager,
   LeaseManager,
+  LeaseLostError,
+  TaskBusyError,
   TaskError,
   TaskRunner,
   evidence,
   type StepContext,
   type TaskStep,
-} from './index.js';
+} from '../index.js';
 
 interface S {
   trail: string[];
@@ -28,11 +30,9 @@ function steps(names: string[], runs: string[], failOn?: string): TaskStep<S>[] 
   }));
 }
 
-describe('TaskRunner', () => {
-  const tempDb = useTempDb();
-
+describeEachStore('TaskRunner', (open) => {
   it('runs one lease renewal at a time: a timer tick during the renewal before a step shares it', async () => {
-    const { db, dir } = tempDb();
+    const { db, dir } = await open();
     // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with the manager as this
     const renew = LeaseManager.prototype.renew;
     let release!: () => void;
@@ -68,7 +68,7 @@ describe('TaskRunner', () => {
   });
 
   it('runs every step in order, checkpointing each, and ends succeeded', async () => {
-    const { db } = tempDb();
+    const { db } = await open();
     const cm = new CheckpointManager(db);
     const runs: string[] = [];
     const runner = new TaskRunner(db, cm, { steps: steps(['a', 'b', 'c'], runs), initialState: { trail: [] } });
@@ -84,11 +84,11 @@ describe('TaskRunner', () => {
       [2, 'b'],
       [3, 'c'],
     ]);
-    expect(runner.status('t1')?.status).toBe('succeeded');
+    expect((await runner.status('t1'))?.status).toBe('succeeded');
   });
 
   it('resumes after the last checkpoint, with its state, never re-running a committed step', async () => {
-    const { db } = tempDb();
+    const { db } = await open();
     const cm = new CheckpointManager(db);
     const runs: string[] = [];
     const failing = new TaskRunner(db, cm, {
@@ -104,7 +104,7 @@ describe('TaskRunner', () => {
   });
 
   it('resumes after a runner died mid-task: its lease expires, the next run takes over and never re-runs a committed step', async () => {
-    const { db, clock } = tempDb();
+    const { db, expire } = await open();
     const cm = new CheckpointManager(db);
     const runs: string[] = [];
     let release: () => void = () => undefined;
@@ -124,7 +124,7 @@ describe('TaskRunner', () => {
     const stuck = dying.run('t');
     await until(() => runs.includes('c (stuck)'));
     // The runner is as good as dead (think SIGSTOP); its lease runs out.
-    clock.advance(1000);
+    await expire('task:t');
     const resumer = new TaskRunner(
       db,
       cm,
@@ -147,12 +147,12 @@ describe('TaskRunner', () => {
       currentEpoch: 2,
     });
     expect((await cm.list('t')).map((c) => `${c.seq}:${c.step}`)).toEqual(['1:a', '2:b', '3:c', '4:d']);
-    expect(resumer.status('t')?.status).toBe('succeeded');
+    expect((await resumer.status('t'))?.status).toBe('succeeded');
     expect(runs).toEqual(['a', 'b', 'c (stuck)', 'c', 'd']);
   });
 
   it('gives a task one owner: a second runner gets TaskBusyError naming the holder, and no step runs twice', async () => {
-    const { db } = tempDb();
+    const { db } = await open();
     const cm = new CheckpointManager(db);
     const effects: string[] = [];
     const definition = {
@@ -179,7 +179,7 @@ describe('TaskRunner', () => {
   });
 
   it("with onBusy 'wait', a second runner waits for the owner and returns its outcome without running a step", async () => {
-    const { db } = tempDb();
+    const { db } = await open();
     const cm = new CheckpointManager(db);
     const runs: string[] = [];
     const definition = { steps: steps(['a', 'b'], runs), initialState: { trail: [] } };
@@ -192,7 +192,7 @@ describe('TaskRunner', () => {
   });
 
   it('gives each step an idempotency key that is the same on every run of that step of that task', async () => {
-    const { db, clock } = tempDb();
+    const { db, exec } = await open();
     const cm = new CheckpointManager(db);
     const keys: string[] = [];
     const failOnce = { armed: true };
@@ -209,9 +209,8 @@ describe('TaskRunner', () => {
     };
     expect((await new TaskRunner(db, cm, definition).run('t')).status).toBe('failed');
     // As after a crash in b: the task is running again and its lease has expired.
-    db.sqlite.prepare("UPDATE tasks SET status = 'running' WHERE id = 't'").run();
-    db.sqlite.prepare("UPDATE work_items SET status = 'leased', lease_expires_at = 0 WHERE id = 'task:t'").run();
-    clock.advance(1);
+    await exec("UPDATE tasks SET status = 'running' WHERE id = 't'");
+    await exec("UPDATE work_items SET status = 'leased', lease_expires_at = 0 WHERE id = 'task:t'");
     failOnce.armed = false;
     expect((await new TaskRunner(db, cm, definition).run('t')).status).toBe('succeeded');
     expect(keys).toHaveLength(3);
@@ -223,7 +222,7 @@ describe('TaskRunner', () => {
   });
 
   it('fails the task when a step’s evidence does not verify', async () => {
-    const { db, dir } = tempDb();
+    const { db, dir } = await open();
     const cm = new CheckpointManager(db, { baseDir: dir });
     const runner = new TaskRunner(db, cm, {
       initialState: { trail: [] },
@@ -245,10 +244,10 @@ describe('TaskRunner', () => {
   });
 
   it('verifies an unverified last checkpoint before resuming, and fails rather than re-running it', async () => {
-    const { db, dir } = tempDb();
+    const { db, dir, exec } = await open();
     const lazy = new CheckpointManager(db, { baseDir: dir, autoVerify: false });
     await lazy.commit(lazy.begin('t', 'a', { trail: ['a'] }), evidence.pack(evidence.fileExists('gone.txt')));
-    db.sqlite.prepare("INSERT INTO tasks (id, status, created_at, updated_at) VALUES ('t', 'running', 0, 0)").run();
+    await exec("INSERT INTO tasks (id, status, created_at, updated_at) VALUES ('t', 'running', 0, 0)");
     const runs: string[] = [];
     const result = await new TaskRunner(db, lazy, { steps: steps(['a', 'b'], runs), initialState: { trail: [] } }).run(
       't',
@@ -259,7 +258,7 @@ describe('TaskRunner', () => {
   });
 
   it('rejects duplicate step names and a checkpoint for an unknown step', async () => {
-    const { db } = tempDb();
+    const { db } = await open();
     const cm = new CheckpointManager(db);
     expect(() => new TaskRunner(db, cm, { steps: steps(['a', 'a'], []), initialState: { trail: [] } })).toThrow(
       TaskError,
@@ -270,11 +269,85 @@ describe('TaskRunner', () => {
     ).rejects.toThrow(/checkpoint for step "zzz", which its definition does not contain/);
   });
 
-  it('refuses a renewal interval as long as the lease: the lease would lapse while a step runs', () => {
-    const { db } = tempDb();
+  it('refuses a renewal interval as long as the lease: the lease would lapse while a step runs', async () => {
+    const { db } = await open();
     const definition = { steps: steps(['a'], []), initialState: { trail: [] } };
     expect(
       () => new TaskRunner(db, new CheckpointManager(db), definition, { leaseDurationMs: 200, renewIntervalMs: 1000 }),
     ).toThrow(/renewIntervalMs \(1000\) must be less than leaseDurationMs \(200\)/);
+  });
+  const step = (name: string, run?: () => Promise<void>) => ({
+    name,
+    run: async (trail: string[]) => {
+      await run?.();
+      return [...trail, name];
+    },
+  });
+
+  it('runs the steps in order, checkpointing each, and records the end with the lease completed', async () => {
+    const { db, leaseLog } = await open();
+    const cm = new CheckpointManager(db);
+    const runner = new TaskRunner(
+      db,
+      cm,
+      { steps: [step('a'), step('b')], initialState: [] as string[] },
+      { workerId: 'r' },
+    );
+    const result = await runner.run('t');
+    expect(result).toMatchObject({ status: 'succeeded', state: ['a', 'b'], executed: ['a', 'b'] });
+    expect((await cm.list('t')).map((c) => [c.seq, c.step])).toEqual([
+      [1, 'a'],
+      [2, 'b'],
+    ]);
+    expect(await runner.status('t')).toEqual({ status: 'succeeded', error: null });
+    expect((await new LeaseManager(db, { workerId: 'x' }).get('task:t'))?.status).toBe('completed');
+    expect((await runner.run('t')).executed).toEqual([]);
+    // In commit order, the completion last: no write may follow it at the same epoch.
+    expect(await leaseLog('task:t')).toEqual([
+      'acquire@1:r',
+      'task-status@1:r',
+      'renew@1:r',
+      'checkpoint@1:r',
+      'renew@1:r',
+      'checkpoint@1:r',
+      'task-status@1:r',
+      'complete@1:r',
+    ]);
+  });
+
+  it('lets a second runner resume after the last checkpoint once the first lost its lease, and refuses the first', async () => {
+    const { db, expire } = await open();
+    const cm = new CheckpointManager(db);
+    let entered = (): void => undefined;
+    const inStep = new Promise<void>((resolve) => (entered = resolve));
+    let release = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const first = new TaskRunner(
+      db,
+      cm,
+      { steps: [step('a'), step('b', async () => (entered(), gate))], initialState: [] as string[] },
+      { workerId: 'first' },
+    );
+    const firstRun = first.run('t');
+    await inStep;
+    await expect(
+      new TaskRunner(db, cm, { steps: [step('a'), step('b')], initialState: [] as string[] }, { workerId: 'x' }).run(
+        't',
+      ),
+    ).rejects.toThrow(TaskBusyError);
+    await expire('task:t');
+    const second = new TaskRunner(
+      db,
+      cm,
+      { steps: [step('a'), step('b')], initialState: [] as string[] },
+      {
+        workerId: 'second',
+      },
+    );
+    expect(await second.run('t')).toMatchObject({ status: 'succeeded', resumedAfter: 'a', executed: ['b'] });
+    release();
+    await expect(firstRun).rejects.toThrow(LeaseLostError);
+    expect((await cm.list('t')).map((c) => c.step)).toEqual(['a', 'b']);
+    expect(await first.status('t')).toEqual({ status: 'succeeded', error: null });
   });
 });
