@@ -75,4 +75,24 @@ describe('process identity', () => {
       }
     },
   );
+
+  it.runIf(process.platform === 'linux')(
+    'counts a zombie as dead: it has exited and will write nothing more, though its parent has not reaped it yet',
+    async () => {
+      // sh starts `sleep 0` in the background, prints its pid and becomes `sleep 30`, which never reaps it.
+      const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      try {
+        const pid = Number(
+          await new Promise<string>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(String(d)))),
+        );
+        await until(() => readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z '));
+        const start = processStartTime(pid);
+        expect(start).toBeDefined();
+        expect(isSameProcess(pid, start)).toBe(false);
+        expect(isSameProcess(pid, null)).toBe(false);
+      } finally {
+        parent.kill('SIGKILL');
+      }
+    },
+  );
 });

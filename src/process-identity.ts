@@ -64,12 +64,20 @@ export function ownBootId(): string | null {
  * it cannot be read (another OS, /proc hidden, the process gone). Two processes with the same pid never share it.
  */
 export function processStartTime(pid: number): string | undefined {
-  let stat: string;
+  const stat = readStat(pid);
+  return stat === undefined ? undefined : startTimeOf(stat);
+}
+
+/** The /proc/<pid>/stat line, or undefined where it cannot be read (another OS, /proc hidden, the process gone). */
+function readStat(pid: number): string | undefined {
   try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch {
     return undefined;
   }
+}
+
+function startTimeOf(stat: string): string | undefined {
   const ticks = parseStatStartTime(stat);
   if (ticks === undefined) return undefined;
   // The boot id tells apart a pid and start time seen again after a reboot.
@@ -78,13 +86,27 @@ export function processStartTime(pid: number): string | undefined {
 }
 
 /**
- * Whether the process that recorded (pid, startTime) is still running: a process with that pid exists and started
- * at that time. Without a recorded start time, or where start times cannot be read, liveness of the pid decides.
+ * Whether the process that recorded (pid, startTime) is still running: a process with that pid exists, started at that
+ * time and has not exited (a zombie, exited but not yet reaped by its parent, runs no more code). Without a recorded
+ * start time, or where /proc cannot be read, liveness of the pid decides.
  */
 export function isSameProcess(pid: number, startTime: string | null | undefined): boolean {
+  const stat = readStat(pid);
+  if (stat !== undefined && /^[ZX]$/.test(statState(stat) ?? '')) return false;
   if (startTime === null || startTime === undefined) return isAlive(pid);
-  const current = processStartTime(pid);
+  const current = stat === undefined ? undefined : startTimeOf(stat);
   return current === undefined ? isAlive(pid) : current === startTime;
+}
+
+/** Field 3 (state: R, S, D, Z for a zombie, X dead, …) of a /proc/<pid>/stat line, read after the last ')'. */
+function statState(stat: string): string | undefined {
+  const close = stat.lastIndexOf(')');
+  return close < 0
+    ? undefined
+    : stat
+        .slice(close + 1)
+        .trim()
+        .split(/\s+/)[0];
 }
 
 let ownStart: string | null | undefined;
