@@ -1,29 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../../harness/workers/build.js';
-
-/** Every module specifier a source file imports (static, type-only and dynamic). */
-function specifiers(file: string): string[] {
-  const source = readFileSync(file, 'utf8');
-  return [...source.matchAll(/(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g)].map((m) => m[1]!);
-}
-
-/** The files reachable from an entry through relative imports, and the packages they import. */
-function reachable(entry: string): { files: string[]; packages: string[] } {
-  const files = new Set<string>();
-  const packages = new Set<string>();
-  const visit = (file: string): void => {
-    if (files.has(file)) return;
-    files.add(file);
-    for (const spec of specifiers(file)) {
-      if (spec.startsWith('.')) visit(resolve(dirname(file), spec).replace(/\.js$/, '.ts'));
-      else packages.add(spec);
-    }
-  };
-  visit(entry);
-  return { files: [...files], packages: [...packages] };
-}
+import { reachable } from '../helpers/imports.js';
 
 describe('entry points', () => {
   it('the layer (src/index.ts) reaches no LangGraph package and not the saver: users who do not use LangGraph never load it', () => {
