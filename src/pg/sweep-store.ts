@@ -4,23 +4,25 @@ import type { SweepBatch, SweepStore } from '../store.js';
 import type { PgDatabase } from './db.js';
 
 // The batch: the oldest leases expired by the server's clock, locked until the commit. Rows locked by a holder
-// renewing or completing right now are skipped, not raced. With $2, each is recorded first, while it still names its
-// holder: a 'lease-expired' checkpoint numbered through checkpoint_seqs, as every checkpoint is.
-const LOCK_AND_RECORD = `WITH now AS (SELECT agentos_now_ms() AS ms),
-  expired AS (SELECT id, task_id, epoch, lease_holder FROM work_items
-    WHERE status = 'leased' AND lease_expires_at <= (SELECT ms FROM now)
-    ORDER BY lease_expires_at, id LIMIT $1 FOR UPDATE SKIP LOCKED),
+// renewing or completing right now are skipped, not raced.
+const LOCK = `SELECT COALESCE(array_agg(id), '{}') AS ids FROM (
+    SELECT id FROM work_items WHERE status = 'leased' AND lease_expires_at <= (SELECT agentos_now_ms())
+    ORDER BY lease_expires_at, id LIMIT $1 FOR UPDATE SKIP LOCKED) expired`;
+// A 'lease-expired' checkpoint per locked item, while it still names its holder, numbered through checkpoint_seqs as
+// every checkpoint is. Each item is found by its key: the rows are locked by now, so this statement sees them as
+// they will be reclaimed.
+const RECORD = `WITH now AS (SELECT agentos_now_ms() AS ms),
   seqs AS (INSERT INTO checkpoint_seqs AS q (task_id, last)
-    SELECT '${RECOVERY_TASK_PREFIX}' || id, 1 FROM expired WHERE $2::boolean
+    SELECT '${RECOVERY_TASK_PREFIX}' || id, 1 FROM unnest($1::text[]) AS i (id)
     ON CONFLICT (task_id) DO UPDATE SET last = q.last + 1 RETURNING task_id, last),
   recorded AS (INSERT INTO checkpoints (task_id, seq, step, state, verified, created_at, verified_at)
     SELECT s.task_id, s.last, 'lease-expired',
-      json_build_object('itemId', e.id, 'taskId', e.task_id, 'holder', e.lease_holder, 'epoch', e.epoch,
+      json_build_object('itemId', w.id, 'taskId', w.task_id, 'holder', w.lease_holder, 'epoch', w.epoch,
                         'recoveredAt', now.ms)::text,
       true, now.ms, now.ms
-    FROM seqs s JOIN expired e ON s.task_id = '${RECOVERY_TASK_PREFIX}' || e.id, now
+    FROM seqs s JOIN work_items w ON w.id = substr(s.task_id, ${RECOVERY_TASK_PREFIX.length + 1}) CROSS JOIN now
     RETURNING 1)
-  SELECT COALESCE(array_agg(id), '{}') AS ids, (SELECT COUNT(*) FROM recorded)::int AS created FROM expired`;
+  SELECT COUNT(*)::int AS n FROM recorded`;
 // The reclaim ends the old holder's lease: logged at its epoch, so a checker knows no write of that epoch may follow.
 // Both parts read the rows as they were before the statement.
 const RECLAIM = `WITH log AS (INSERT INTO lease_log (item_id, epoch, holder, op, at)
@@ -45,7 +47,7 @@ const TRIM_LEASE_LOG = `WITH old AS (
   trimmed AS (DELETE FROM lease_log l USING old WHERE l.item_id = old.item_id AND l.seq = old.seq RETURNING 1)
   SELECT COUNT(*)::int AS n FROM trimmed`;
 
-/** The recovery sweep's statements on PostgreSQL, by the server's clock: each batch one transaction, each trim one statement. */
+/** The recovery sweep's statements on PostgreSQL, by the server's clock: a batch is one transaction, a trim one statement. */
 export class PgSweepStore implements SweepStore {
   readonly #db: PgDatabase;
 
@@ -55,20 +57,19 @@ export class PgSweepStore implements SweepStore {
 
   async reclaimExpired(limit: number, recordCheckpoints: boolean): Promise<SweepBatch> {
     return this.#db.transaction(async (client) => {
-      const { rows } = await client.query<{ ids: string[]; created: number }>({
-        name: 'agentos.sweep.lock-and-record',
-        text: LOCK_AND_RECORD,
-        values: [limit, recordCheckpoints],
+      const count = async (name: string, text: string, values: unknown[]): Promise<number> =>
+        (await client.query<{ n: number }>({ name, text, values })).rows[0]?.n ?? 0;
+      const { rows } = await client.query<{ ids: string[] }>({
+        name: 'agentos.sweep.lock',
+        text: LOCK,
+        values: [limit],
       });
-      const { ids = [], created = 0 } = rows[0] ?? {};
+      const ids = rows[0]?.ids ?? [];
+      const checkpointsCreated =
+        recordCheckpoints && ids.length > 0 ? await count('agentos.sweep.record', RECORD, [ids]) : 0;
       crashPoint('sweep.mid-batch');
-      if (ids.length === 0) return { reclaimed: 0, checkpointsCreated: created };
-      const reclaimed = await client.query<{ n: number }>({
-        name: 'agentos.sweep.reclaim',
-        text: RECLAIM,
-        values: [ids],
-      });
-      return { reclaimed: reclaimed.rows[0]?.n ?? 0, checkpointsCreated: created };
+      const reclaimed = ids.length > 0 ? await count('agentos.sweep.reclaim', RECLAIM, [ids]) : 0;
+      return { reclaimed, checkpointsCreated };
     });
   }
 
