@@ -1,7 +1,7 @@
 // The layer on PostgreSQL: workers on several machines share one server. Connects to the URL given as the first
 // argument, else to the server the standard PG* variables name; works in a schema of its own and drops it at the end.
-import { CheckpointManager, LeaseLostError, LeaseManager } from '../src/index.js';
-import { PgRecoverySweep, openPgDatabase } from '../src/pg/index.js';
+import { CheckpointManager, LeaseLostError, LeaseManager, RecoverySweep } from '../src/index.js';
+import { openPgDatabase } from '../src/pg/index.js';
 
 const schema = `agentos_example_${process.pid}`;
 const url = process.argv[2];
@@ -33,7 +33,7 @@ try {
     console.log(`host-a's late write refused: ${error.message}`);
   }
   if (taken) await b.complete(taken, { ok: true });
-  console.log(`swept ${(await new PgRecoverySweep(db).scanAndRecover()).recovered} expired lease(s)`);
+  console.log(`swept ${(await new RecoverySweep(db).scanAndRecover()).recovered} expired lease(s)`);
 } finally {
   await db.query(`DROP SCHEMA ${schema} CASCADE`);
   await db.close();

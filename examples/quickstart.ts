@@ -38,7 +38,7 @@ const leases = new LeaseManager(db, { workerId: 'worker-a', leaseDurationMs: 60_
 await leases.enqueue([{ id: 'job-1', payload: { url: 'https://example.com' } }]);
 const lease = await leases.acquire();
 console.log(`leased ${lease?.itemId} at epoch ${lease?.epoch}`);
-console.log(`sweep recovered ${new RecoverySweep(db).scanAndRecover().recovered} expired lease(s)`);
+console.log(`sweep recovered ${(await new RecoverySweep(db).scanAndRecover()).recovered} expired lease(s)`);
 
 // Tasks: each finished step is checkpointed; run() again after a crash resumes after the last one.
 const runner = new TaskRunner(db, checkpoints, {

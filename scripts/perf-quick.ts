@@ -62,7 +62,7 @@ for (const n of [1_000, 100_000]) {
   await leases.enqueue(Array.from({ length: n }, (_, i) => ({ id: `item-${i}` })));
   await leases.acquireBatch(n);
   clock.advance(1000);
-  const stats = new RecoverySweep(db).scanAndRecover();
+  const stats = await new RecoverySweep(db).scanAndRecover();
   db.close();
   rows.push([
     `sweep of ${n.toLocaleString('en')} expired leases (${stats.recovered} recovered, ${stats.checkpointsCreated} recovery checkpoints)`,

@@ -26,7 +26,7 @@ export {
   type WorkItem,
   type WorkItemInput,
 } from './core/leases.js';
-export { RecoverySweep, RECOVERY_TASK_PREFIX, type RecoverySweepOptions, type SweepStats } from './recovery.js';
+export { RecoverySweep, RECOVERY_TASK_PREFIX, type RecoverySweepOptions, type SweepStats } from './core/recovery.js';
 export { LLMOutputCache, type LLMRequest, type CacheStats, type LLMOutputCacheOptions } from './core/llm-cache.js';
 export {
   ToolLedger,

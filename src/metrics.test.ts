@@ -19,7 +19,7 @@ describe('Metrics', () => {
     await leases.acquire();
     await leases.acquire();
     clock.advance(10);
-    new RecoverySweep(db, { metrics }).scanAndRecover();
+    await new RecoverySweep(db, { metrics }).scanAndRecover();
     await cache.get({ model: 'm', prompt: 'p' });
     await cache.put({ model: 'm', prompt: 'p' }, 'x');
     await cache.get({ model: 'm', prompt: 'p' });

@@ -15,6 +15,7 @@ export interface AgentStore {
   readonly cacheStore: CacheStore;
   readonly leaseStore: LeaseStore;
   readonly taskStore: TaskStore;
+  readonly sweepStore: SweepStore;
 }
 
 /** A checkpoints row as either adapter returns it (SQLite stores verified as 0/1, PostgreSQL as a boolean). */
@@ -144,4 +145,33 @@ export interface TaskStore {
     error: string | null,
     resultJson: string,
   ): Promise<void>;
+}
+
+/** One batch of a recovery sweep: leases returned to the queue, and the recovery checkpoints recorded with them. */
+export interface SweepBatch {
+  reclaimed: number;
+  checkpointsCreated: number;
+}
+
+/** What a recovery sweep does to the store; each method one atomic operation, by the store's clock. */
+export interface SweepStore {
+  /**
+   * Returns up to `limit` of the leases expired now (oldest expiry first) to the pending queue, logging a 'reclaim'
+   * at the old holder's epoch for each, in one transaction; a row its holder is writing right now is skipped. With
+   * `recordCheckpoints`, the same transaction first records a verified 'lease-expired' checkpoint per item (its id,
+   * task id, holder, epoch and recoveredAt) under task "lease-recovery:<item id>", at that task's next seq.
+   */
+  reclaimExpired(limit: number, recordCheckpoints: boolean): Promise<SweepBatch>;
+  /**
+   * Trims the first `limit` tasks (in task id order) after `afterTaskId` to each one's newest `keepLast` checkpoints,
+   * in one transaction. Returns how many checkpoints went, and the last task visited: null when fewer than `limit`
+   * tasks were left, i.e. the end was reached.
+   */
+  trimCheckpoints(
+    afterTaskId: string,
+    limit: number,
+    keepLast: number,
+  ): Promise<{ deleted: number; lastTaskId: string | null }>;
+  /** Removes up to `limit` lease_log rows of items completed at least `retentionMs` ago; returns how many. */
+  trimLeaseLog(retentionMs: number, limit: number): Promise<number>;
 }

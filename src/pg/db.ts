@@ -7,6 +7,7 @@ import type { AgentStore } from '../store.js';
 import { PgCacheStore } from './cache-store.js';
 import { PgCheckpointStore } from './checkpoint-store.js';
 import { PgLeaseStore } from './lease-store.js';
+import { PgSweepStore } from './sweep-store.js';
 import { PgTaskStore } from './task-store.js';
 import { connectionLoss } from './connection-loss.js';
 
@@ -33,6 +34,7 @@ export class PgDatabase implements AgentStore {
   #cacheStore: PgCacheStore | undefined;
   #leaseStore: PgLeaseStore | undefined;
   #taskStore: PgTaskStore | undefined;
+  #sweepStore: PgSweepStore | undefined;
 
   constructor(
     readonly pool: pg.Pool,
@@ -63,6 +65,10 @@ export class PgDatabase implements AgentStore {
     return (this.#taskStore ??= new PgTaskStore(this));
   }
 
+  get sweepStore(): PgSweepStore {
+    return (this.#sweepStore ??= new PgSweepStore(this));
+  }
+
   /**
    * One statement, prepared once per connection under `name` when given. A lost or refused connection throws
    * DatabaseUnavailableError, saying whether the statement may have been committed; the pool reconnects on the next.
@@ -72,10 +78,23 @@ export class PgDatabase implements AgentStore {
       const result = await this.pool.query<R>(name ? { name, text, values } : { text, values });
       return result.rows;
     } catch (error) {
-      const loss = connectionLoss(error);
-      if (loss) throw new DatabaseUnavailableError(this.label, loss.inDoubt, { cause: error });
-      throw error;
+      throw this.#failure(error);
     }
+  }
+
+  /** fn's statements in one transaction on one connection (see inTransaction); errors as query() throws them. */
+  async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    try {
+      return await inTransaction(this.pool, fn);
+    } catch (error) {
+      throw this.#failure(error);
+    }
+  }
+
+  /** A lost or refused connection as DatabaseUnavailableError; any other error as it is. */
+  #failure(error: unknown): unknown {
+    const loss = connectionLoss(error);
+    return loss ? new DatabaseUnavailableError(this.label, loss.inDoubt, { cause: error }) : error;
   }
 
   /** Highest applied migration number. */

@@ -10,7 +10,7 @@ export const sweeper = defineWorkload<'sweeper'>({
       const command = await channel.nextCommand();
       if (command.cmd === 'stop') break;
       if (command.cmd !== 'sweep') continue;
-      const stats = sweep.scanAndRecover();
+      const stats = await sweep.scanAndRecover();
       recovered += stats.recovered;
       done++;
       channel.emit({
