@@ -155,21 +155,36 @@ describeEachStore('TaskRunner', (open) => {
     const { db } = await open();
     const cm = new CheckpointManager(db);
     const effects: string[] = [];
+    let entered = (): void => undefined;
+    const inStep = new Promise<void>((resolve) => (entered = resolve));
+    let release = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
     const definition = {
       initialState: { trail: [] as string[] },
       steps: ['charge-card', 'email'].map((name) => ({
         name,
-        run: async (s: S) => (await Promise.resolve(), effects.push(name), { trail: [...s.trail, name] }),
+        run: async (s: S) => {
+          effects.push(name);
+          if (name === 'charge-card') {
+            entered();
+            await gate;
+          }
+          return { trail: [...s.trail, name] };
+        },
       })),
     };
     const first = new TaskRunner(db, cm, definition, { workerId: 'first' });
     const second = new TaskRunner(db, cm, definition, { workerId: 'second' });
-    const results = await Promise.allSettled([first.run('order-1'), second.run('order-1'), first.run('order-1')]);
+    const owner = first.run('order-1');
+    await inStep;
+    // While the owner is inside its first step, another runner and another run of the same runner are refused.
+    const busy = await Promise.allSettled([second.run('order-1'), first.run('order-1')]);
+    release();
+    expect(await owner).toMatchObject({ status: 'succeeded' });
     expect(effects).toEqual(['charge-card', 'email']);
     expect((await cm.list('order-1')).map((c) => `${c.seq}:${c.step}`)).toEqual(['1:charge-card', '2:email']);
-    expect(results[0]).toMatchObject({ status: 'fulfilled', value: { status: 'succeeded' } });
-    for (const busy of [results[1], results[2]]) {
-      expect(busy).toMatchObject({
+    for (const result of busy) {
+      expect(result).toMatchObject({
         status: 'rejected',
         reason: { name: 'TaskBusyError', taskId: 'order-1', holder: 'first' },
       });
