@@ -7,6 +7,7 @@ import type { AgentStore } from '../store.js';
 import { PgCacheStore } from './cache-store.js';
 import { PgCheckpointStore } from './checkpoint-store.js';
 import { PgLeaseStore } from './lease-store.js';
+import { PgSaverStore } from './saver-store.js';
 import { PgTaskStore } from './task-store.js';
 import { connectionLoss } from './connection-loss.js';
 
@@ -33,6 +34,7 @@ export class PgDatabase implements AgentStore {
   #cacheStore: PgCacheStore | undefined;
   #leaseStore: PgLeaseStore | undefined;
   #taskStore: PgTaskStore | undefined;
+  #saverStore: PgSaverStore | undefined;
 
   constructor(
     readonly pool: pg.Pool,
@@ -61,6 +63,10 @@ export class PgDatabase implements AgentStore {
 
   get taskStore(): PgTaskStore {
     return (this.#taskStore ??= new PgTaskStore(this));
+  }
+
+  get saverStore(): PgSaverStore {
+    return (this.#saverStore ??= new PgSaverStore(this));
   }
 
   /**
