@@ -259,5 +259,11 @@ export interface SaverStore {
     checkpointId: string,
   ): Promise<{ evidence: string; verification: string }[]>;
   evidenceOf(threadId: string, ns: string, checkpointId: string): Promise<SaverEvidenceRow | undefined>;
-  markVerified(threadId: string, ns: string, checkpointId: string, ok: boolean, verificationJson: string): Promise<void>;
+  markVerified(
+    threadId: string,
+    ns: string,
+    checkpointId: string,
+    ok: boolean,
+    verificationJson: string,
+  ): Promise<void>;
 }

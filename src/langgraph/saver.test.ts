@@ -299,7 +299,8 @@ describeEachStore('AgentosSaver', (open) => {
       }
       for (let i = 0; i < 4; i++) await saver.put(thread('other'), checkpoint(), meta, {});
       expect(await saver.trim('t', 1)).toEqual({ checkpoints: 6, writes: 0, blobs: 0 });
-      const perThread = 'SELECT thread_id, COUNT(*) AS n FROM langgraph_checkpoints GROUP BY thread_id ORDER BY thread_id';
+      const perThread =
+        'SELECT thread_id, COUNT(*) AS n FROM langgraph_checkpoints GROUP BY thread_id ORDER BY thread_id';
       expect((await select(perThread)).map((r) => [r.thread_id, Number(r.n)])).toEqual([
         ['other', 4],
         ['t', 2],

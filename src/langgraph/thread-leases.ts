@@ -1,3 +1,4 @@
+import { systemClock } from '../clock.js';
 import { LeaseLostError, type LeasedOperation } from '../errors.js';
 import { leaseLost, type Fence, type LeasedItemState } from '../core/fence.js';
 import { LeaseManager, OWNERSHIP_PREFIXES, type Lease, type WorkItem } from '../core/leases.js';
@@ -16,7 +17,10 @@ export interface ThreadLeasesOptions {
 
 interface Held {
   lease: Lease<unknown>;
-  /** When a write renews the lease, by this process's clock: once a third of it has passed. */
+  /**
+   * When a write renews the lease, by this process's clock (the store's may be a server's): once a third of it has
+   * passed. Only the pace: whether the lease still holds is the store's to judge, by its clock, at each write.
+   */
   renewAt: number;
   /** Set once a write was refused: the thread was taken over, and this saver stays refused until it lets go. */
   lost: boolean;
@@ -96,7 +100,7 @@ export class ThreadLeases {
     const held = this.#held.get(threadId);
     if (!held) return this.#acquire(threadId);
     if (held.lost) throw await this.#refusal(held.lease, operation);
-    if (Date.now() < held.renewAt) return held.lease;
+    if (systemClock.now() < held.renewAt) return held.lease;
     return this.#renew(threadId, held, operation);
   }
 
@@ -149,11 +153,11 @@ export class ThreadLeases {
   /** The LeaseLostError for `operation` under a lost lease, describing the thread's item as it is now. */
   async #refusal(lease: Lease<unknown>, operation: LeasedOperation): Promise<LeaseLostError> {
     const item = await this.#leases.get(lease.itemId);
-    return leaseLost(lease, operation, item ? leasedState(item) : undefined, Date.now());
+    return leaseLost(lease, operation, item ? leasedState(item) : undefined, systemClock.now());
   }
 
   #renewAt(): number {
-    return Date.now() + this.leaseDurationMs / 3;
+    return systemClock.now() + this.leaseDurationMs / 3;
   }
 }
 

@@ -254,7 +254,9 @@ export class SqliteSaverStore implements SaverStore {
     const where = { threadId, ns };
     const cutoff = this.#oldestKept.get({ ...where, offset: keepLast - 1 }) as string | undefined;
     if (cutoff === undefined) return { checkpoints: 0, writes: 0, blobs: 0 };
-    const [checkpoints = 0, writes = 0] = this.#trimBefore.map((statement) => statement.run({ ...where, cutoff }).changes);
+    const [checkpoints = 0, writes = 0] = this.#trimBefore.map(
+      (statement) => statement.run({ ...where, cutoff }).changes,
+    );
     const blobs = checkpoints ? this.#unreferencedBlobs.run(where).changes : 0;
     return { checkpoints, writes, blobs };
   }
