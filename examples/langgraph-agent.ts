@@ -55,7 +55,7 @@ const graph = new StateGraph(Agent)
         env: { CALL: call.id, TEXT: call.text, FILE: call.file },
         key: `${threadId}:${call.id}`,
         onInDoubt: 'execute',
-        lease: saver.threadLease(threadId),
+        lease: await saver.threadLease(threadId),
       },
     );
     // Verified before this node's writes are saved: no checkpoint claims a note that is not on disk.
@@ -75,5 +75,5 @@ const resuming = saved.next.length > 0;
 console.log(resuming ? `resuming after step ${String(saved.metadata?.step)}` : 'starting');
 const final = await graph.invoke(resuming ? null : {}, config);
 console.log(`done: ${final.notes.length} notes in ${dir}`);
-saver.releaseThread(threadId);
+await saver.releaseThread(threadId);
 db.close();

@@ -20,6 +20,7 @@ import { SqliteCacheStore } from './sqlite/cache-store.js';
 import { SqliteCheckpointStore } from './sqlite/checkpoint-store.js';
 import { SqliteLeaseStore } from './sqlite/lease-store.js';
 import { SqliteSweepStore } from './sqlite/sweep-store.js';
+import { SqliteSaverStore } from './sqlite/saver-store.js';
 import { SqliteTaskStore } from './sqlite/task-store.js';
 import type { AgentStore } from './store.js';
 import { InvalidArgumentError } from './validate.js';
@@ -61,6 +62,7 @@ export class AgentDatabase implements AgentStore {
   #leaseStore: SqliteLeaseStore | undefined;
   #taskStore: SqliteTaskStore | undefined;
   #sweepStore: SqliteSweepStore | undefined;
+  #saverStore: SqliteSaverStore | undefined;
 
   constructor(
     readonly sqlite: Database.Database,
@@ -113,6 +115,10 @@ export class AgentDatabase implements AgentStore {
 
   get sweepStore(): SqliteSweepStore {
     return (this.#sweepStore ??= new SqliteSweepStore(this));
+  }
+
+  get saverStore(): SqliteSaverStore {
+    return (this.#saverStore ??= new SqliteSaverStore(this));
   }
 
   /** The fencing rule every write made under a lease goes through (see fencing.ts). */

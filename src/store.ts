@@ -16,6 +16,7 @@ export interface AgentStore {
   readonly leaseStore: LeaseStore;
   readonly taskStore: TaskStore;
   readonly sweepStore: SweepStore;
+  readonly saverStore: SaverStore;
 }
 
 /** A checkpoints row as either adapter returns it (SQLite stores verified as 0/1, PostgreSQL as a boolean). */
@@ -174,4 +175,125 @@ export interface SweepStore {
   ): Promise<{ deleted: number; lastTaskId: string | null }>;
   /** Removes up to `limit` lease_log rows of items completed at least `retentionMs` ago; returns how many. */
   trimLeaseLog(retentionMs: number, limit: number): Promise<number>;
+}
+
+/** A LangGraph checkpoint as both adapters return it: the checkpoint without its channel values, and where those are. */
+export interface SaverCheckpointRow {
+  thread_id: string;
+  checkpoint_ns: string;
+  checkpoint_id: string;
+  parent_checkpoint_id: string | null;
+  type: string;
+  checkpoint: Uint8Array;
+  /** JSON {channel: version as text}: the channel values this checkpoint names. */
+  channel_versions: string;
+  /** The metadata as JSON text. */
+  metadata: string;
+}
+
+/** A serialized value: LangGraph's serializer type and bytes (null for a cleared channel). */
+export interface SaverValueRow {
+  type: string;
+  value: Uint8Array | null;
+}
+
+/** A channel value of a checkpoint. */
+export interface SaverBlobRow extends SaverValueRow {
+  channel: string;
+}
+
+/** A pending write of a task run from a checkpoint. */
+export interface SaverWriteRow extends SaverValueRow {
+  task_id: string;
+  channel: string;
+}
+
+/** A checkpoint's evidence columns (SQLite stores verified as 0/1, PostgreSQL as a boolean). */
+export interface SaverEvidenceRow {
+  evidence: string | null;
+  verified: 0 | 1 | boolean;
+  verification: string | null;
+  verified_at: number | null;
+}
+
+/** A checkpoint to store: the checkpoint's columns, the channel values it changed and its parent tasks' evidence. */
+export interface NewSaverCheckpoint {
+  threadId: string;
+  ns: string;
+  checkpointId: string;
+  parentId: string | null;
+  type: string;
+  checkpoint: Uint8Array;
+  channelVersionsJson: string;
+  metadataJson: string;
+  blobs: readonly { channel: string; version: string; type: string; value: Uint8Array | null }[];
+  /** The evidence of the tasks that produced it, verified when their writes were saved; null when none. */
+  evidence: { evidenceJson: string; verified: boolean; verificationJson: string } | null;
+}
+
+/** A task's pending writes to store, with the evidence the task attached (verified just now) or null. */
+export interface NewSaverWrites {
+  threadId: string;
+  ns: string;
+  checkpointId: string;
+  taskId: string;
+  taskPath: string;
+  writes: readonly { idx: number; channel: string; type: string; value: Uint8Array }[];
+  /** Replace earlier writes of the same task and index (LangGraph's special channels) instead of keeping them. */
+  replace: boolean;
+  evidence: { evidenceJson: string; verificationJson: string } | null;
+}
+
+/** What list() selects: each condition applies when given. */
+export interface SaverListQuery {
+  threadId: string | undefined;
+  ns: string | undefined;
+  /** Only checkpoints older than this id. */
+  before: string | undefined;
+  /** Metadata keys each matched against a value (compared as JSON). */
+  filter: readonly (readonly [key: string, value: unknown])[];
+  limit: number | undefined;
+}
+
+/** How many rows a trim deleted. */
+export interface TrimCounts {
+  checkpoints: number;
+  writes: number;
+  blobs: number;
+}
+
+/**
+ * Where AgentosSaver keeps LangGraph's checkpoints; every write is fenced by the thread's lease (refused:
+ * LeaseLostError, nothing written) and logged with it.
+ */
+export interface SaverStore {
+  /** Stores the checkpoint (replacing one of the same id) and its changed channel values; then trims to keepLast. */
+  put(checkpoint: NewSaverCheckpoint, fence: Fence, keepLast: number | undefined): Promise<void>;
+  putWrites(writes: NewSaverWrites, fence: Fence): Promise<void>;
+  /** Deletes every checkpoint, value, write and evidence of the thread. */
+  deleteThread(threadId: string, fence: Fence): Promise<void>;
+  /** Deletes all but the newest keepLast checkpoints of the namespace (every namespace when undefined), with their writes and the values no kept checkpoint names. */
+  trim(threadId: string, ns: string | undefined, keepLast: number, fence: Fence): Promise<TrimCounts>;
+  /** The checkpoint with this id, or the newest of the namespace when undefined. */
+  checkpoint(threadId: string, ns: string, checkpointId: string | undefined): Promise<SaverCheckpointRow | undefined>;
+  /** Newest first. */
+  list(query: SaverListQuery): Promise<SaverCheckpointRow[]>;
+  /** The checkpoint's channel values and the pending writes of the tasks run from it, in LangGraph's order. */
+  contentsOf(row: SaverCheckpointRow): Promise<{ blobs: SaverBlobRow[]; writes: SaverWriteRow[] }>;
+  /** The values written to one channel by the tasks run from a checkpoint, in LangGraph's order. */
+  channelWritesOf(threadId: string, ns: string, checkpointId: string, channel: string): Promise<SaverValueRow[]>;
+  /** The evidence each task run from the checkpoint attached, with its verification, by task id. */
+  taskEvidenceOf(
+    threadId: string,
+    ns: string,
+    checkpointId: string,
+  ): Promise<{ evidence: string; verification: string }[]>;
+  evidenceOf(threadId: string, ns: string, checkpointId: string): Promise<SaverEvidenceRow | undefined>;
+  markVerified(
+    threadId: string,
+    ns: string,
+    checkpointId: string,
+    ok: boolean,
+    verificationJson: string,
+  ): Promise<void>;
 }

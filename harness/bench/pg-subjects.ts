@@ -70,6 +70,16 @@ export const pgSubjects = {
     };
   },
 
+  /**
+   * AgentosSaver.put of the same checkpoint on PostgreSQL: the thread's lease is held (taken at the first put), and
+   * each put is one statement storing the changed channel and the checkpoint, fenced by the lease.
+   */
+  'pg-agentos-saver-put': async (context: PgBenchContext): Promise<Subject> => {
+    const { db, teardown } = await layerOn(context);
+    const { AgentosSaver } = await import('../../src/langgraph/index.js');
+    return { run: await saverPutter(new AgentosSaver(db), BENCH_STATE), teardown };
+  },
+
   /** The peer: LangGraph's PostgresSaver.put of a checkpoint holding the same state, on the same server. */
   'postgressaver-put': async ({ pgUrl, schema }: PgBenchContext): Promise<Subject> => {
     const { default: pg } = await import('pg');

@@ -8,6 +8,7 @@ import { PgCacheStore } from './cache-store.js';
 import { PgCheckpointStore } from './checkpoint-store.js';
 import { PgLeaseStore } from './lease-store.js';
 import { PgSweepStore } from './sweep-store.js';
+import { PgSaverStore } from './saver-store.js';
 import { PgTaskStore } from './task-store.js';
 import { connectionLoss } from './connection-loss.js';
 
@@ -35,6 +36,7 @@ export class PgDatabase implements AgentStore {
   #leaseStore: PgLeaseStore | undefined;
   #taskStore: PgTaskStore | undefined;
   #sweepStore: PgSweepStore | undefined;
+  #saverStore: PgSaverStore | undefined;
 
   constructor(
     readonly pool: pg.Pool,
@@ -67,6 +69,10 @@ export class PgDatabase implements AgentStore {
 
   get sweepStore(): PgSweepStore {
     return (this.#sweepStore ??= new PgSweepStore(this));
+  }
+
+  get saverStore(): PgSaverStore {
+    return (this.#saverStore ??= new PgSaverStore(this));
   }
 
   /**

@@ -12,10 +12,7 @@ const TAKE = `UPDATE work_items
 const TAKEN = 'RETURNING id, task_id, payload, epoch, lease_expires_at';
 const HELD = `id = @id AND epoch = @epoch AND lease_holder = @worker AND status = 'leased' AND lease_expires_at > @now`;
 
-/**
- * The work_items table on SQLite: each operation one write transaction, fenced and logged in it. The *Sync methods
- * are the same operations for callers already inside a write transaction.
- */
+/** The work_items table on SQLite: each operation one write transaction, fenced and logged in it. */
 export class SqliteLeaseStore implements LeaseStore {
   readonly #db: AgentDatabase;
   readonly #enqueue: Statement;
@@ -65,10 +62,6 @@ export class SqliteLeaseStore implements LeaseStore {
   }
 
   async enqueue(items: readonly NewWorkItem[]): Promise<number> {
-    return this.enqueueSync(items);
-  }
-
-  enqueueSync(items: readonly NewWorkItem[]): number {
     return this.#db.writeTransaction(() => {
       const now = this.#db.clock.now();
       let added = 0;
@@ -94,16 +87,6 @@ export class SqliteLeaseStore implements LeaseStore {
     holder: HolderColumns,
     deadEpoch: number | null,
   ): Promise<LeaseRow | undefined> {
-    return this.acquireItemSync(itemId, workerId, durationMs, holder, deadEpoch);
-  }
-
-  acquireItemSync(
-    itemId: string,
-    workerId: string,
-    durationMs: number,
-    holder: HolderColumns,
-    deadEpoch: number | null,
-  ): LeaseRow | undefined {
     return this.#db.writeTransaction(() => {
       const now = this.#db.clock.now();
       const params = { id: itemId, worker: workerId, now, duration: durationMs, deadEpoch, ...holder };
@@ -114,18 +97,10 @@ export class SqliteLeaseStore implements LeaseStore {
   }
 
   async holderOf(itemId: string): Promise<HeldItemRow | undefined> {
-    return this.holderOfSync(itemId);
-  }
-
-  holderOfSync(itemId: string): HeldItemRow | undefined {
     return this.#holder.get(itemId) as HeldItemRow | undefined;
   }
 
   async renew(fence: Fence, durationMs: number): Promise<number> {
-    return this.renewSync(fence, durationMs);
-  }
-
-  renewSync(fence: Fence, durationMs: number): number {
     return this.#db.writeTransaction(() => {
       const now = this.#db.clock.now();
       const row = this.#renew.get({ ...held(fence), now, duration: durationMs }) as
@@ -170,10 +145,6 @@ export class SqliteLeaseStore implements LeaseStore {
   }
 
   async release(fence: Fence): Promise<void> {
-    this.releaseSync(fence);
-  }
-
-  releaseSync(fence: Fence): void {
     this.#db.writeTransaction(() => {
       const now = this.#db.clock.now();
       if (this.#release.run({ ...held(fence), now }).changes === 0) throw this.#db.fencing.lost(fence, 'release', now);
@@ -182,10 +153,6 @@ export class SqliteLeaseStore implements LeaseStore {
   }
 
   async get(itemId: string): Promise<WorkItemRow | undefined> {
-    return this.getSync(itemId);
-  }
-
-  getSync(itemId: string): WorkItemRow | undefined {
     return this.#get.get(itemId) as WorkItemRow | undefined;
   }
 

@@ -103,7 +103,7 @@ describe('examples/langgraph-agent.ts', () => {
     const db = openDatabase(join(dir, 'agent.db'));
     const holder = new AgentosSaver(db, { workerId: 'the-test-process' });
     try {
-      holder.claimThread('release-notes');
+      await holder.claimThread('release-notes');
       const refused = agent.start(dir);
       const result = await refused;
       expect(result.exitCode).not.toBe(0);
@@ -113,7 +113,7 @@ describe('examples/langgraph-agent.ts', () => {
       expect(existsSync(join(dir, 'effects.log'))).toBe(false);
       expect(db.sqlite.prepare('SELECT COUNT(*) FROM langgraph_checkpoints').pluck().get()).toBe(0);
 
-      holder.releaseThread('release-notes');
+      await holder.releaseThread('release-notes');
       const after = agent.start(dir);
       expect((await after).exitCode, agent.output(after)).toBe(0);
       expect(effects(dir)).toEqual(notes);

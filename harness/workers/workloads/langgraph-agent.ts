@@ -52,7 +52,7 @@ export const langgraphAgent = defineWorkload<'langgraph-agent'>({
             env: { KEY: `${taskId}:${call.id}`, TEXT: call.text },
             key: `${taskId}:${call.id}`,
             onInDoubt: 'execute',
-            ...lease(),
+            ...(await lease()),
           },
         );
         if (!result.replayed) executed.push(call.id);
@@ -86,7 +86,7 @@ export const langgraphAgent = defineWorkload<'langgraph-agent'>({
       });
       return { executed: executed.length, notes: final.notes.length };
     } finally {
-      close();
+      await close();
     }
   },
 });
@@ -94,8 +94,8 @@ export const langgraphAgent = defineWorkload<'langgraph-agent'>({
 interface OpenedSaver {
   saver: BaseCheckpointSaver;
   /** Options that fence a tool call by the thread's lease (none for a saver without leases). */
-  lease: () => { lease?: Fence };
-  close: () => void;
+  lease: () => Promise<{ lease?: Fence }>;
+  close: () => Promise<void>;
 }
 
 /** AgentosSaver on the scenario's database, or LangGraph's SqliteSaver on a file of its own under the same pragmas. */
@@ -106,11 +106,15 @@ async function openSaver(
   if (kind === 'agentos') {
     const { AgentosSaver } = await import('../../../src/langgraph/index.js');
     const saver = new AgentosSaver(context.db, { workerId: context.workerId, baseDir: context.runDir });
-    return { saver, lease: () => ({ lease: saver.threadLease(context.threadId) }), close: () => saver.releaseAll() };
+    return {
+      saver,
+      lease: async () => ({ lease: await saver.threadLease(context.threadId) }),
+      close: () => saver.releaseAll(),
+    };
   }
   const { SqliteSaver } = await import('@langchain/langgraph-checkpoint-sqlite');
   const { default: Database } = await import('better-sqlite3');
   const file = new Database(join(context.runDir, 'sqlitesaver.db'));
   for (const pragma of connectionPragmas('normal')) file.pragma(pragma);
-  return { saver: new SqliteSaver(file), lease: () => ({}), close: () => file.close() };
+  return { saver: new SqliteSaver(file), lease: async () => ({}), close: async () => void file.close() };
 }

@@ -1,0 +1,281 @@
+import type { Fence } from '../core/fence.js';
+import type { LeasedOperation } from '../errors.js';
+import type {
+  NewSaverCheckpoint,
+  NewSaverWrites,
+  SaverBlobRow,
+  SaverCheckpointRow,
+  SaverEvidenceRow,
+  SaverListQuery,
+  SaverStore,
+  SaverValueRow,
+  SaverWriteRow,
+  TrimCounts,
+} from '../store.js';
+import type { PgDatabase } from './db.js';
+import { leaseHeld, refusal } from './fence.js';
+
+const CHECKPOINT_COLUMNS =
+  'thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, checkpoint, channel_versions, metadata';
+
+// Every write is one statement, so one round trip and one implicit transaction: $1-$3 are the fence (item, epoch,
+// holder). The item's row is share-locked by the check until the commit, so no acquisition slips between the check
+// and the write; each part of the write reads from `fence`, so a refused write writes nothing, and the statement's
+// `held` tells a refusal from a write with nothing to do.
+const FENCE = `fence AS (SELECT 1 FROM work_items WHERE ${leaseHeld('$1', '$2::bigint', '$3')} FOR SHARE)`;
+const log = (operation: LeasedOperation): string => `log AS (INSERT INTO lease_log (item_id, epoch, holder, op, at)
+    SELECT $1, $2::bigint, $3, '${operation}', agentos_now_ms() FROM fence)`;
+
+// A value is stored once per channel version: a checkpoint that did not change a channel stores nothing for it.
+const PUT = `WITH ${FENCE},
+  blobs AS (INSERT INTO langgraph_blobs (thread_id, checkpoint_ns, channel, version, type, value)
+    SELECT $4, $5, b.channel, b.version, b.type, b.value
+    FROM fence, unnest($6::text[], $7::text[], $8::text[], $9::bytea[]) AS b (channel, version, type, value)
+    ON CONFLICT DO NOTHING),
+  cp AS (INSERT INTO langgraph_checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type,
+      checkpoint, channel_versions, metadata, evidence, verified, verification, verified_at, lease_item, lease_epoch,
+      created_at)
+    SELECT $4, $5, $10, $11, $12, $13::bytea, $14, $15, $16, $17::boolean, $18,
+      CASE WHEN $16::text IS NULL THEN NULL ELSE agentos_now_ms() END, $1, $2::bigint, agentos_now_ms() FROM fence
+    ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id) DO UPDATE SET
+      parent_checkpoint_id = excluded.parent_checkpoint_id, type = excluded.type, checkpoint = excluded.checkpoint,
+      channel_versions = excluded.channel_versions, metadata = excluded.metadata, evidence = excluded.evidence,
+      verified = excluded.verified, verification = excluded.verification, verified_at = excluded.verified_at,
+      lease_item = excluded.lease_item, lease_epoch = excluded.lease_epoch, created_at = excluded.created_at),
+  ${log('langgraph-put')}
+  SELECT COUNT(*)::int AS held FROM fence`;
+
+const putWrites = (replace: boolean): string => `WITH ${FENCE},
+  w AS (INSERT INTO langgraph_writes (thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, type, value,
+      task_path, lease_item, lease_epoch)
+    SELECT $4, $5, $6, $7, w.idx, w.channel, w.type, w.value, $8, $1, $2::bigint
+    FROM fence, unnest($9::int[], $10::text[], $11::text[], $12::bytea[]) AS w (idx, channel, type, value)
+    ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx) ${
+      replace
+        ? `DO UPDATE SET channel = excluded.channel, type = excluded.type, value = excluded.value,
+      task_path = excluded.task_path, lease_item = excluded.lease_item, lease_epoch = excluded.lease_epoch`
+        : 'DO NOTHING'
+    }),
+  e AS (INSERT INTO langgraph_task_evidence (thread_id, checkpoint_ns, checkpoint_id, task_id, evidence, verification,
+      verified_at)
+    SELECT $4, $5, $6, $7, $13, $14, agentos_now_ms() FROM fence WHERE $13::text IS NOT NULL
+    ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id) DO UPDATE SET evidence = excluded.evidence,
+      verification = excluded.verification, verified_at = excluded.verified_at),
+  ${log('langgraph-writes')}
+  SELECT COUNT(*)::int AS held FROM fence`;
+// A task's regular writes are kept as first saved; its special writes (error, interrupt, …) replace earlier ones.
+const INSERT_WRITES = putWrites(false);
+const REPLACE_WRITES = putWrites(true);
+
+const deleteFrom = (table: string, i: number): string =>
+  `delete${i} AS (DELETE FROM ${table} WHERE thread_id = $4 AND EXISTS (SELECT 1 FROM fence))`;
+const DELETE_THREAD = `WITH ${FENCE},
+  ${['langgraph_checkpoints', 'langgraph_blobs', 'langgraph_writes', 'langgraph_task_evidence'].map(deleteFrom).join(',\n  ')},
+  ${log('langgraph-delete')}
+  SELECT COUNT(*)::int AS held FROM fence`;
+
+// Checkpoint ids are uuid6, ordered by creation time: per namespace ($5, or every one when null), the keepLast-th
+// newest id ($6) is the cutoff, and what is older goes. Every part reads the statement's snapshot, so the values still
+// referenced are those of the checkpoints at or after the cutoff.
+const trimBefore = ([name, table]: readonly [string, string]): string => `${name} AS (DELETE FROM ${table} x USING cut
+    WHERE x.thread_id = $4 AND x.checkpoint_ns = cut.checkpoint_ns AND x.checkpoint_id < cut.cutoff
+    RETURNING x.checkpoint_ns)`;
+const TRIM = `WITH ${FENCE},
+  ranked AS (SELECT checkpoint_ns, checkpoint_id,
+      row_number() OVER (PARTITION BY checkpoint_ns ORDER BY checkpoint_id DESC) AS n
+    FROM langgraph_checkpoints WHERE thread_id = $4 AND ($5::text IS NULL OR checkpoint_ns = $5)),
+  cut AS (SELECT checkpoint_ns, checkpoint_id AS cutoff FROM ranked, fence WHERE n = $6),
+  ${(
+    [
+      ['checkpoints', 'langgraph_checkpoints'],
+      ['writes', 'langgraph_writes'],
+      ['evidence', 'langgraph_task_evidence'],
+    ] as const
+  )
+    .map(trimBefore)
+    .join(',\n  ')},
+  blobs AS (DELETE FROM langgraph_blobs x
+    WHERE x.thread_id = $4 AND x.checkpoint_ns IN (SELECT checkpoint_ns FROM checkpoints)
+      AND (x.checkpoint_ns, x.channel, x.version) NOT IN (
+        SELECT k.checkpoint_ns, v.key, v.value FROM langgraph_checkpoints k
+        JOIN cut ON k.thread_id = $4 AND k.checkpoint_ns = cut.checkpoint_ns AND k.checkpoint_id >= cut.cutoff,
+          jsonb_each_text(k.channel_versions::jsonb) AS v)
+    RETURNING 1),
+  ${log('langgraph-trim')}
+  SELECT (SELECT COUNT(*) FROM fence)::int AS held, (SELECT COUNT(*) FROM checkpoints)::int AS checkpoints,
+    (SELECT COUNT(*) FROM writes)::int AS writes, (SELECT COUNT(*) FROM blobs)::int AS blobs`;
+
+const THREAD_NS = 'thread_id = $1 AND checkpoint_ns = $2';
+const LATEST = `SELECT ${CHECKPOINT_COLUMNS} FROM langgraph_checkpoints WHERE ${THREAD_NS}
+  ORDER BY checkpoint_id DESC LIMIT 1`;
+const BY_ID = `SELECT ${CHECKPOINT_COLUMNS} FROM langgraph_checkpoints WHERE ${THREAD_NS} AND checkpoint_id = $3`;
+// Versions are matched as the text they were stored as.
+const BLOBS_OF = `SELECT b.channel, b.type, b.value FROM jsonb_each_text($3::jsonb) AS k
+  JOIN langgraph_blobs AS b ON b.thread_id = $1 AND b.checkpoint_ns = $2 AND b.channel = k.key AND b.version = k.value`;
+// The "C" collation orders by code point: the order LangGraph's writesSortKey asks for.
+const WRITES_OF = `SELECT task_id, channel, type, value FROM langgraph_writes
+  WHERE ${THREAD_NS} AND checkpoint_id = $3 ORDER BY task_path, task_id, idx`;
+
+/** AgentosSaver's tables on PostgreSQL: each write one fenced statement, logged, by the server's clock. */
+export class PgSaverStore implements SaverStore {
+  readonly #db: PgDatabase;
+
+  constructor(db: PgDatabase) {
+    this.#db = db;
+  }
+
+  async put(c: NewSaverCheckpoint, fence: Fence, keepLast: number | undefined): Promise<void> {
+    await this.#fenced(fence, 'langgraph-put', PUT, 'agentos.saver.put', [
+      c.threadId,
+      c.ns,
+      c.blobs.map((b) => b.channel),
+      c.blobs.map((b) => b.version),
+      c.blobs.map((b) => b.type),
+      c.blobs.map((b) => b.value),
+      c.checkpointId,
+      c.parentId,
+      c.type,
+      c.checkpoint,
+      c.channelVersionsJson,
+      c.metadataJson,
+      c.evidence?.evidenceJson ?? null,
+      c.evidence?.verified ?? false,
+      c.evidence?.verificationJson ?? null,
+    ]);
+    // Its own statement: a crash in between leaves older checkpoints that the next put trims.
+    if (keepLast !== undefined) await this.trim(c.threadId, c.ns, keepLast, fence);
+  }
+
+  async putWrites(w: NewSaverWrites, fence: Fence): Promise<void> {
+    const [text, name] = w.replace
+      ? [REPLACE_WRITES, 'agentos.saver.replace-writes']
+      : [INSERT_WRITES, 'agentos.saver.insert-writes'];
+    await this.#fenced(fence, 'langgraph-writes', text, name, [
+      w.threadId,
+      w.ns,
+      w.checkpointId,
+      w.taskId,
+      w.taskPath,
+      w.writes.map((r) => r.idx),
+      w.writes.map((r) => r.channel),
+      w.writes.map((r) => r.type),
+      w.writes.map((r) => r.value),
+      w.evidence?.evidenceJson ?? null,
+      w.evidence?.verificationJson ?? null,
+    ]);
+  }
+
+  async deleteThread(threadId: string, fence: Fence): Promise<void> {
+    await this.#fenced(fence, 'langgraph-delete', DELETE_THREAD, 'agentos.saver.delete-thread', [threadId]);
+  }
+
+  async trim(threadId: string, ns: string | undefined, keepLast: number, fence: Fence): Promise<TrimCounts> {
+    const { checkpoints, writes, blobs } = await this.#fenced<TrimCounts>(
+      fence,
+      'langgraph-trim',
+      TRIM,
+      'agentos.saver.trim',
+      [threadId, ns ?? null, keepLast],
+    );
+    return { checkpoints, writes, blobs };
+  }
+
+  async checkpoint(
+    threadId: string,
+    ns: string,
+    checkpointId: string | undefined,
+  ): Promise<SaverCheckpointRow | undefined> {
+    const [row] =
+      checkpointId === undefined
+        ? await this.#db.query<SaverCheckpointRow>(LATEST, [threadId, ns], 'agentos.saver.latest')
+        : await this.#db.query<SaverCheckpointRow>(BY_ID, [threadId, ns, checkpointId], 'agentos.saver.by-id');
+    return row;
+  }
+
+  async list(query: SaverListQuery): Promise<SaverCheckpointRow[]> {
+    const values: unknown[] = [];
+    const param = (value: unknown): string => `$${values.push(value)}`;
+    const where: string[] = [];
+    if (query.threadId !== undefined) where.push(`thread_id = ${param(query.threadId)}`);
+    if (query.ns !== undefined) where.push(`checkpoint_ns = ${param(query.ns)}`);
+    if (query.before !== undefined) where.push(`checkpoint_id < ${param(query.before)}`);
+    for (const [key, value] of query.filter)
+      where.push(`metadata::jsonb -> ${param(key)} = ${param(JSON.stringify(value))}::jsonb`);
+    const limit = query.limit !== undefined ? ` LIMIT ${param(query.limit)}` : '';
+    return this.#db.query<SaverCheckpointRow>(
+      `SELECT ${CHECKPOINT_COLUMNS} FROM langgraph_checkpoints${where.length ? ` WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY checkpoint_id DESC${limit}`,
+      values,
+    );
+  }
+
+  async contentsOf(row: SaverCheckpointRow): Promise<{ blobs: SaverBlobRow[]; writes: SaverWriteRow[] }> {
+    const where = [row.thread_id, row.checkpoint_ns];
+    const [blobs, writes] = await Promise.all([
+      this.#db.query<SaverBlobRow>(BLOBS_OF, [...where, row.channel_versions], 'agentos.saver.blobs-of'),
+      this.#db.query<SaverWriteRow>(WRITES_OF, [...where, row.checkpoint_id], 'agentos.saver.writes-of'),
+    ]);
+    return { blobs, writes };
+  }
+
+  async channelWritesOf(threadId: string, ns: string, checkpointId: string, channel: string): Promise<SaverValueRow[]> {
+    return this.#db.query<SaverValueRow>(
+      `SELECT type, value FROM langgraph_writes WHERE ${THREAD_NS} AND checkpoint_id = $3 AND channel = $4
+        ORDER BY task_path, task_id, idx`,
+      [threadId, ns, checkpointId, channel],
+    );
+  }
+
+  async taskEvidenceOf(
+    threadId: string,
+    ns: string,
+    checkpointId: string,
+  ): Promise<{ evidence: string; verification: string }[]> {
+    return this.#db.query<{ evidence: string; verification: string }>(
+      `SELECT evidence, verification FROM langgraph_task_evidence WHERE ${THREAD_NS} AND checkpoint_id = $3
+        ORDER BY task_id`,
+      [threadId, ns, checkpointId],
+      'agentos.saver.task-evidence-of',
+    );
+  }
+
+  async evidenceOf(threadId: string, ns: string, checkpointId: string): Promise<SaverEvidenceRow | undefined> {
+    const [row] = await this.#db.query<SaverEvidenceRow>(
+      `SELECT evidence, verified, verification, verified_at FROM langgraph_checkpoints
+        WHERE ${THREAD_NS} AND checkpoint_id = $3`,
+      [threadId, ns, checkpointId],
+    );
+    return row;
+  }
+
+  async markVerified(
+    threadId: string,
+    ns: string,
+    checkpointId: string,
+    ok: boolean,
+    verificationJson: string,
+  ): Promise<void> {
+    await this.#db.query(
+      `UPDATE langgraph_checkpoints SET verified = $4, verification = $5, verified_at = agentos_now_ms()
+        WHERE ${THREAD_NS} AND checkpoint_id = $3`,
+      [threadId, ns, checkpointId, ok, verificationJson],
+    );
+  }
+
+  /** Runs a fenced statement ($1-$3 the fence, then `values`): its row, or LeaseLostError when it was refused. */
+  async #fenced<R extends object = object>(
+    fence: Fence,
+    operation: LeasedOperation,
+    text: string,
+    name: string,
+    values: unknown[],
+  ): Promise<R> {
+    const [row] = await this.#db.query<R & { held: number }>(
+      text,
+      [fence.itemId, fence.epoch, fence.workerId, ...values],
+      name,
+    );
+    if (!row || row.held === 0) throw await refusal(this.#db, fence, operation);
+    return row;
+  }
+}
