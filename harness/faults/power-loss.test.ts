@@ -169,7 +169,7 @@ describe('power-loss without a mount', () => {
     const history = new History();
     const runtime = {
       workers: () => [],
-      db,
+      handle: { sqliteFile: () => db },
       history,
       random: Math.random,
       injected: () => undefined,
