@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ALERT_NAMES } from '../src/alerts.js';
 import { SUBJECT_NAMES as BENCH_SUBJECT_NAMES } from './bench/subjects.js';
-import { CAPABILITIES } from './subjects/subject.js';
+import { CAPABILITIES, LAYER_CAPABILITIES } from './subjects/subject.js';
 import { CRASH_POINTS } from '../src/crash-points.js';
 import { EVENT_KINDS } from './workers/protocol.js';
 import { WORKLOAD_NAMES, workloadParams } from './workers/workloads/params.js';
@@ -103,7 +103,18 @@ export const faultSchema = taggedUnion('kind', [
     })
     .strict(),
   z.object({ kind: z.literal('clock-skew'), ...faultBase, offsetMs: z.number().int() }).strict(),
-  z.object({ kind: z.literal('lease-expiry'), ...faultBase }).strict(),
+  z
+    .object({
+      kind: z.literal('lease-expiry'),
+      /** The group (or worker) whose leases end now, as if their time had run out. */
+      ...faultBase,
+      /**
+       * The group (or worker) that must see them ended where each process's clock decides expiry (SQLite): its clock is
+       * moved past them. On a server, expiry is the server's, and they end for everyone.
+       */
+      seenBy: z.string().min(1).optional(),
+    })
+    .strict(),
   z.object({ kind: z.literal('pause'), ...faultBase, heal: triggerSchema.optional() }).strict(),
   z
     .object({
@@ -139,13 +150,6 @@ export const faultSchema = taggedUnion('kind', [
       mode: z.enum(['blackhole', 'reset', 'latency']),
       latencyMs: z.number().int().positive().max(10_000).default(100),
       heal: triggerSchema.optional(),
-    })
-    .strict(),
-  z
-    .object({
-      kind: z.literal('server-lease-expiry'),
-      /** The group (or worker) whose leases end now by the server's clock, as if their time had run out. */
-      ...faultBase,
     })
     .strict(),
   z
@@ -360,11 +364,15 @@ export const scenarioSchema = z
     criteria: z.array(criterionSchema).min(1),
     timeoutMs: z.number().int().positive().default(60_000),
     /**
-     * What a subject must offer to run this scenario (see harness/subjects/subject.ts). The default, the whole layer
-     * on SQLite, runs it on agentos-sqlite only; a scenario whose workers only commit checkpoints can say
-     * ['checkpoints'] and run on every subject.
+     * What a subject must offer to run this scenario (see harness/subjects/subject.ts). The default, this layer's
+     * services, runs it on both agentos subjects; a scenario whose workers only commit checkpoints can say
+     * ['checkpoints'] and run on every subject. A fault that needs more (a power loss needs `sqlite-file`) makes the
+     * scenario not applicable where it is missing, whatever is declared here.
      */
-    requires: z.array(z.enum(CAPABILITIES)).min(1).default(['sqlite-layer']),
+    requires: z
+      .array(z.enum(CAPABILITIES))
+      .min(1)
+      .default(() => [...LAYER_CAPABILITIES]),
   })
   .strict();
 

@@ -15,14 +15,15 @@ export interface CheckOutcome {
 }
 
 /**
- * What checks read: the history, the subject's final state read through its own API (when a criterion needs it), and,
- * for the checks that need the whole SQLite layer, its database and run folder. They change nothing.
+ * What checks read: the history, the run folder (side-effect files), the subject's final state read through its own
+ * API (when a criterion needs it), and, for the checks of this layer's SQLite file, that file. They change nothing.
  */
 export interface CheckContext {
   history: History;
-  db: AgentDatabase;
   runDir: string;
   final?: FinalState;
+  /** Subjects with `sqlite-file`: this layer's SQLite file, open in the harness. */
+  sqliteFile?: AgentDatabase;
 }
 
 /** The subject's final state; a check needing it throws (and so is 'unknown') when the run did not read it. */

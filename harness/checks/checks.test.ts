@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { useTempDb } from '../../test/helpers/temp-db.js';
 import { History } from '../history.js';
 import type { AnyEvent } from '../workers/protocol.js';
-import { readLayerState } from '../subjects/agentos-sqlite.js';
+import { readSqliteState } from '../subjects/agentos-sqlite-store.js';
 import { runCheck } from './index.js';
 import { compare, worst } from './check.js';
 
@@ -19,9 +19,10 @@ describe('checks', () => {
     return {
       history,
       db,
+      sqliteFile: db,
       runDir: dir,
       get final() {
-        return readLayerState(db);
+        return readSqliteState(db);
       },
     };
   }

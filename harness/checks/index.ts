@@ -80,8 +80,8 @@ export const CHECK_NEEDS: Record<CheckName, Capability | null> = {
   'work-items': 'leases',
   'no-stale-epoch-writes': 'leases',
   'effects-at-most-once': 'tools',
-  'backup-consistent': 'sqlite-layer',
-  'power-loss-tail': 'sqlite-layer',
+  'backup-consistent': 'sqlite-file',
+  'power-loss-tail': 'sqlite-file',
 };
 
 /** Runs one check; a check that throws is 'unknown', never a crash of the run. */

@@ -107,7 +107,8 @@ export const effectsAtMostOnce: Check<Spec<'effects-at-most-once'>> = (spec, { h
  * committed: integrity ok; every checkpoint acknowledged before the backup began is in it; each task's rows are
  * numbered 1..n without gaps and are the same rows the final database holds.
  */
-export const backupConsistent: Check<Spec<'backup-consistent'>> = (_spec, { history, db, runDir }) => {
+export const backupConsistent: Check<Spec<'backup-consistent'>> = (_spec, { history, sqliteFile, runDir }) => {
+  if (!sqliteFile) throw new Error('the subject has no SQLite file of this layer to compare the backup with');
   const file = join(runDir, BACKUP_FILE);
   const began = history.select('fault.injected', { where: { fault: 'backup' } })[0];
   // The backup fault's own vacuity guard fails the run when no backup was taken: nothing to judge here.
@@ -120,7 +121,7 @@ export const backupConsistent: Check<Spec<'backup-consistent'>> = (_spec, { hist
       .all() as { id: number; taskId: string; seq: number; state: string }[];
     const violations: string[] = [];
     if (integrity !== 'ok') violations.push(`integrity_check: ${String(integrity)}`);
-    const final = db.sqlite.prepare('SELECT state FROM checkpoints WHERE id = ?').pluck();
+    const final = sqliteFile.sqlite.prepare('SELECT state FROM checkpoints WHERE id = ?').pluck();
     const byTask = new Map<string, number[]>();
     for (const r of rows) {
       const seqs = byTask.get(r.taskId);

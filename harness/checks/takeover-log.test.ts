@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { useTempDb } from '../../test/helpers/temp-db.js';
 import { History } from '../history.js';
-import { readLayerState } from '../subjects/agentos-sqlite.js';
+import { readSqliteState } from '../subjects/agentos-sqlite-store.js';
 import { runCheck } from './index.js';
 
 describe('the lease log check with takeovers of dead holders', () => {
@@ -12,7 +12,7 @@ describe('the lease log check with takeovers of dead holders', () => {
     const { db, dir } = tempDb();
     const insert = db.sqlite.prepare('INSERT INTO lease_log (item_id, epoch, holder, op, at) VALUES (?, ?, ?, ?, 0)');
     for (const row of rows) insert.run(...row);
-    return { history: new History(), db, runDir: dir, final: readLayerState(db) };
+    return { history: new History(), runDir: dir, final: readSqliteState(db) };
   }
 
   it('accepts a takeover as a grant: the new holder writes at its epoch', () => {

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Fault } from '../schema.js';
-import type { Injector } from './injector.js';
+import { sqliteFile, type Injector } from './injector.js';
 
 type BackupFault = Extract<Fault, { kind: 'backup' }>;
 
@@ -15,10 +15,11 @@ export const BACKUP_FILE = 'backup.db';
  * running when the scenario ends). 'injected' marks its start, 'healed' its completion.
  */
 export const backup: Injector<BackupFault> = {
+  needs: 'sqlite-file',
   inject(_fault, rt) {
     rt.injected(`online backup started into ${BACKUP_FILE}`, 1);
     try {
-      rt.db.sqlite.prepare('VACUUM INTO ?').run(join(rt.runDir, BACKUP_FILE));
+      sqliteFile(rt).sqlite.prepare('VACUUM INTO ?').run(join(rt.runDir, BACKUP_FILE));
       rt.healed(`online backup complete: ${statSync(join(rt.runDir, BACKUP_FILE)).size} bytes`);
     } catch (error) {
       rt.healed(`online backup failed: ${error instanceof Error ? error.message : String(error)}`);

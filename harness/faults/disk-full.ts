@@ -14,6 +14,7 @@ const FILLER = '.disk-filler';
  * every write the database makes fails for lack of space; the heal frees the space again.
  */
 export const diskFull: Injector<DiskFullFault> = {
+  needs: 'sqlite-file',
   unavailable() {
     if (process.platform !== 'linux') return `needs Linux tmpfs; this is ${process.platform}`;
     if (process.getuid?.() !== 0) return 'mounting a tmpfs needs root';

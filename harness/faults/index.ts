@@ -11,7 +11,6 @@ import { pause } from './pause.js';
 import { pgCrash } from './pg-crash.js';
 import { pgTerminate } from './pg-terminate.js';
 import { powerLoss } from './power-loss.js';
-import { serverLeaseExpiry } from './server-lease-expiry.js';
 import { sigkill } from './sigkill.js';
 
 /** Every fault kind's injector; a kind without one is a compile error. */
@@ -28,7 +27,6 @@ export const injectors: { [K in FaultKind]: Injector<Extract<Fault, { kind: K }>
   'pg-crash': pgCrash,
   'pg-terminate': pgTerminate,
   network,
-  'server-lease-expiry': serverLeaseExpiry,
 };
 
 export function injectorFor<F extends Fault>(fault: F): Injector<F> {

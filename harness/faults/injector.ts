@@ -1,19 +1,23 @@
 import type { AgentDatabase } from '../../src/index.js';
 import type { History } from '../history.js';
 import type { Fault } from '../schema.js';
-import type { SubjectConfig } from '../subjects/subject.js';
+import type { Capability, SubjectConfig, SubjectHandle } from '../subjects/subject.js';
+import type { EventKind, HistoryEntry } from '../workers/protocol.js';
 import type { WorkerProcess } from '../workers/supervisor.js';
 
-/** What an injector may touch: the target workers, the database, the history and the seeded generator. */
+/** What an injector may touch: the target workers, the subject, the history and the seeded generator. */
 export interface FaultRuntime {
   /** Live workers of a group (or the one worker with that id). */
   workers(target: string): WorkerProcess[];
   /** Starts a helper process that is not a declared worker (e.g. the lock holder). */
   spawnHelper(workload: string, params: Record<string, unknown>): WorkerProcess;
-  db: AgentDatabase;
-  /** The scenario's run folder (where the database lives). */
+  /** The run's subject as the harness holds it (its store, its SQLite file if it has one). */
+  handle: SubjectHandle;
+  /** The scenario's run folder. */
   runDir: string;
   history: History;
+  /** The next event of `kind` from `worker` (an id), once it comes. */
+  next(kind: EventKind, worker: string): Promise<HistoryEntry>;
   random(): number;
   /** The run's subject: which server and schema a PostgreSQL fault acts on. */
   subject: SubjectConfig;
@@ -38,6 +42,8 @@ export interface FiredVerdict {
 
 /** A fault kind, Jepsen-nemesis style: inject on its trigger, heal on its own trigger or at teardown. */
 export interface Injector<F extends Fault> {
+  /** What the subject must have for this fault to mean anything (a power loss strikes this layer's SQLite file). */
+  needs?: Capability;
   /** Before anything starts: e.g. mount a file system over the (still empty) run folder. Returns its teardown, run after the checks. */
   setup?(fault: F, context: SetupContext): Promise<(() => Promise<void>) | undefined>;
   /** Why this fault cannot run here (e.g. "no FUSE: /dev/fuse is missing"), or null: the scenario is then reported not applicable, never passed. */
@@ -55,4 +61,11 @@ export interface Injector<F extends Fault> {
   /** Awaited at teardown, before judging: e.g. a crashed server's restart, so its state can be read. */
   settle?(fault: F): Promise<void>;
   fired(fault: F, history: History, index: number): FiredVerdict;
+}
+
+/** The subject's SQLite file, for a fault that needs `sqlite-file` (the runner never injects it elsewhere). */
+export function sqliteFile(rt: FaultRuntime): AgentDatabase {
+  const file = rt.handle.sqliteFile?.();
+  if (!file) throw new Error(`the subject ${rt.subject.name} has no SQLite file of this layer`);
+  return file;
 }

@@ -32,6 +32,7 @@ function serverOf(subject: SubjectConfig): URL {
  * the others go on), resets every connection, or delays every chunk.
  */
 export const network: Injector<NetworkFault> = {
+  needs: 'server',
   async setup(fault, context) {
     const byTarget = proxies.get(context.subject) ?? new Map<string, TcpProxy>();
     proxies.set(context.subject, byTarget);

@@ -18,6 +18,7 @@ const clusters = new WeakMap<PgCrashFault, { cluster: ThrowawayCluster; restarti
  * WAL. pause: every server process gets SIGSTOP (connections hang, nothing is refused); after downMs, SIGCONT.
  */
 export const pgCrash: Injector<PgCrashFault> = {
+  needs: 'server',
   unavailable() {
     const binaries = serverBinaries();
     return 'missing' in binaries ? binaries.missing : null;

@@ -10,6 +10,7 @@ type PgTerminateFault = Extract<Fault, { kind: 'pg-terminate' }>;
  * a statement in flight fails with its outcome unknown, and the worker must reconnect.
  */
 export const pgTerminate: Injector<PgTerminateFault> = {
+  needs: 'server',
   inject(fault, rt) {
     const names = rt.workers(fault.target).map((w) => applicationName(rt.subject, w.id));
     const client = new pg.Client(rt.subject.pgUrl !== undefined ? { connectionString: rt.subject.pgUrl } : {});

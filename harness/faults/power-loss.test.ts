@@ -56,7 +56,12 @@ async function runUntilPowerLoss(durability: 'normal' | 'full', killAfter: numbe
     spawnHelper: () => {
       throw new Error('not used');
     },
-    db,
+    handle: {
+      read: () => Promise.reject(new Error('not used')),
+      sqliteFile: () => db,
+      close: async () => undefined,
+    },
+    next: () => Promise.reject(new Error('not used')),
     runDir,
     subject: { name: 'agentos-sqlite' as const },
     history,
@@ -164,7 +169,7 @@ describe('power-loss without a mount', () => {
     const history = new History();
     const runtime = {
       workers: () => [],
-      db,
+      handle: { sqliteFile: () => db },
       history,
       random: Math.random,
       injected: () => undefined,

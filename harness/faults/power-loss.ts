@@ -6,7 +6,7 @@ import { waitUntilDead } from '../powerloss/wait-dead.js';
 import type { Fault } from '../schema.js';
 import { wallTimeMs } from '../time.js';
 import type { WorkerProcess } from '../workers/supervisor.js';
-import type { FaultRuntime, Injector } from './injector.js';
+import { sqliteFile, type FaultRuntime, type Injector } from './injector.js';
 
 type PowerLossFault = Extract<Fault, { kind: 'power-loss' }>;
 
@@ -19,6 +19,7 @@ type PowerLossFault = Extract<Fault, { kind: 'power-loss' }>;
  * its shared-memory map of the -shm file would point at dropped pages.
  */
 export const powerLoss: Injector<PowerLossFault> = {
+  needs: 'sqlite-file',
   unavailable: () => lossyFsUnavailable(),
 
   async setup(_fault, { runDir }) {
@@ -28,7 +29,8 @@ export const powerLoss: Injector<PowerLossFault> = {
   },
 
   inject(fault, rt) {
-    const dbPath = rt.db.sqlite.name;
+    const db = sqliteFile(rt);
+    const dbPath = db.sqlite.name;
     const fs = LossyFs.containing(dbPath);
     if (!fs)
       throw new Error(
@@ -36,7 +38,7 @@ export const powerLoss: Injector<PowerLossFault> = {
       );
     const victims = everyLiveWorker(rt);
     // Before the kill, while the workers still hold the database: closing the last connection would checkpoint (fsync) the WAL.
-    rt.db.close();
+    db.close();
     const killedAtMs = wallTimeMs();
     const killed = victims.filter((w) => w.signal('SIGKILL'));
     waitUntilDead(killed.map((w) => w.pid));

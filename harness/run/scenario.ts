@@ -2,19 +2,19 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { openDatabase, type AgentDatabase } from '../../src/index.js';
 import { CHECK_NEEDS, runCheck } from '../checks/index.js';
 import { freshSchemaName, pgUrl } from '../subjects/pg-server.js';
 import {
   DEFAULT_SUBJECT,
   DRIVERS,
+  LAYER_FILE,
   SUBJECTS,
   SUBJECT_VARIABLE,
   missingCapabilities,
   runKey,
   type FinalState,
   type SubjectConfig,
-  type SubjectDriver,
+  type SubjectHandle,
   type SubjectName,
 } from '../subjects/subject.js';
 import { injectorFor } from '../faults/index.js';
@@ -74,9 +74,9 @@ class ScenarioRun {
   readonly #teardowns: (() => Promise<void>)[] = [];
   readonly #ready = new Map<string, number>();
   #runDir = '';
-  #db: AgentDatabase | undefined;
   readonly #subject: SubjectConfig;
-  #driver: SubjectDriver | undefined;
+  /** The subject as the harness holds it, once prepared. */
+  #handle: SubjectHandle | undefined;
   #helperCount = 0;
   /** Whether the run's folder (and PostgreSQL schema) is kept: it failed, or the caller asked. */
   #keep = false;
@@ -140,6 +140,9 @@ class ScenarioRun {
     if (SUBJECTS[this.#subject.name].peer && this.#options.category === 'stress')
       return 'stress tests measure this layer; peers are compared in the chaos scenarios';
     for (const fault of this.#scenario.faults) {
+      const needs = injectorFor(fault).needs;
+      if (needs && !SUBJECTS[this.#subject.name].capabilities.includes(needs))
+        return `${fault.kind} needs ${needs}: ${this.#subject.name} lacks it`;
       const why = injectorFor(fault).unavailable?.(fault);
       if (why) return `${fault.kind}: ${why}`;
     }
@@ -156,9 +159,7 @@ class ScenarioRun {
       });
       if (teardown) this.#teardowns.unshift(teardown);
     }
-    this.#db = openDatabase(join(this.#runDir, 'agentos.db'));
     const driver = await DRIVERS[this.#subject.name]();
-    this.#driver = driver;
     // Dropped after judging, before the faults' teardowns (a throwaway server must still be up to drop from); a
     // failed run's schema is kept for inspection, like its run folder.
     this.#teardowns.unshift(async () => {
@@ -168,7 +169,7 @@ class ScenarioRun {
           `schema ${this.#subject.schema} not dropped, for inspection (on ${this.#subject.pgUrl ?? 'the server'}, unless that was a throwaway server)`,
         );
     });
-    await driver.prepare(this.#subject, this.#runDir);
+    this.#handle = await driver.prepare(this.#subject, this.#runDir);
   }
 
   /** The criteria whose checks this subject can answer, and a note for each it cannot. */
@@ -274,15 +275,20 @@ class ScenarioRun {
 
   /** Every applicable criterion's check over the history and the subject's final state, and each fault's vacuity guard. */
   async #judge(): Promise<{ criteria: CriterionResult[]; vacuity: VacuityResult[] }> {
-    // A fault may have closed the harness's own connection (a power loss ends every connection): reopen it.
-    if (this.#db && !this.#db.sqlite.open) this.#db = openDatabase(join(this.#runDir, 'agentos.db'));
-    const db = this.#db;
+    const handle = this.#handle;
     const applicable = this.#applicableCriteria().criteria;
-    const final = db ? await this.#readFinal(db, applicable) : undefined;
+    const final = handle ? await this.#readFinal(handle, applicable) : undefined;
+    // A fault may have closed the harness's own connection (a power loss ends every connection): this reopens it.
+    const sqliteFile = handle?.sqliteFile?.();
     const criteria: CriterionResult[] = applicable.map((c) => {
-      const outcome = db
-        ? runCheck(c.check, { history: this.#history, db, runDir: this.#runDir, ...(final ? { final } : {}) })
-        : { valid: 'unknown' as const, measured: 'no database: the run did not start' };
+      const outcome = handle
+        ? runCheck(c.check, {
+            history: this.#history,
+            runDir: this.#runDir,
+            ...(final ? { final } : {}),
+            ...(sqliteFile ? { sqliteFile } : {}),
+          })
+        : { valid: 'unknown' as const, measured: 'no subject: the run did not start' };
       return { id: c.id, kind: c.kind, description: c.description, seed: c.seed, ours: c.ours, ...outcome };
     });
     const vacuity: VacuityResult[] = this.#scenario.faults.map((fault, i) => ({
@@ -296,15 +302,15 @@ class ScenarioRun {
   }
 
   /** The subject's state read through its own API, when some criterion judges it; a failed read is a reason. */
-  async #readFinal(db: AgentDatabase, criteria: ResolvedScenario['criteria']): Promise<FinalState | undefined> {
-    // The sqlite-layer checks read the run's file, the tools checks the effect files; the others judge FinalState.
+  async #readFinal(handle: SubjectHandle, criteria: ResolvedScenario['criteria']): Promise<FinalState | undefined> {
+    // The sqlite-file checks read the file, the tools checks the effect files; the others judge FinalState.
     const needed = criteria.some((c) => {
       const need = CHECK_NEEDS[c.check.check];
-      return need !== null && need !== 'sqlite-layer' && need !== 'tools';
+      return need !== null && need !== 'sqlite-file' && need !== 'tools';
     });
-    if (!needed || !this.#driver) return undefined;
+    if (!needed) return undefined;
     try {
-      return await this.#driver.read(this.#subject, { db, runDir: this.#runDir });
+      return await handle.read();
     } catch (error) {
       this.#reasons.push(`could not read ${this.#subject.name}'s final state: ${(error as Error).message}`);
       return undefined;
@@ -315,7 +321,7 @@ class ScenarioRun {
   async #persist(keep: boolean): Promise<void> {
     this.#keep = keep || (this.#options.keepRunDir ?? false);
     try {
-      this.#db?.close();
+      await this.#handle?.close();
       if (this.#runDir) writeFileSync(join(this.#runDir, 'history.jsonl'), this.#history.toJsonl());
       persistHistory(this.#key, this.#history, this.#options.runsDir);
     } finally {
@@ -441,7 +447,7 @@ class ScenarioRun {
       group,
       workload,
       params,
-      dbPath: join(this.#runDir, 'agentos.db'),
+      dbPath: join(this.#runDir, LAYER_FILE),
       runDir: this.#runDir,
       durability,
       onEvent: (w, event) => {
@@ -464,14 +470,20 @@ class ScenarioRun {
   }
 
   #runtimeFor(fault: Fault): FaultRuntime {
-    const db = this.#db;
-    if (!db) throw new Error('the database is not open yet');
+    const handle = this.#handle;
+    if (!handle) throw new Error('the subject is not prepared yet');
     return {
       workers: (target) => this.#workersOf(target),
       spawnHelper: (workload, params) =>
         this.#spawn(`${workload}-${++this.#helperCount}`, `fault:${fault.kind}`, workload, params, 'normal'),
-      db,
+      handle,
       runDir: this.#runDir,
+      next: (kind, worker) =>
+        new Promise((resolve) =>
+          this.#triggers.on({ after: { kind, worker, count: 1 } }, `await ${kind} from ${worker}`, () =>
+            resolve(this.#history.select(kind, { worker }).at(-1)!),
+          ),
+        ),
       subject: this.#subject,
       history: this.#history,
       random: this.#random,

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { PostgresSaver } from '@langchain/langgraph-checkpoint-postgres';
-import { holdTableLock } from './agentos-postgres.js';
+import { holdTableLock } from './pg-lock.js';
 import { amcheck } from './amcheck.js';
 import { savedCheckpoints, saverCommit } from './langgraph-saver.js';
 import { dropSchema } from './pg-server.js';
@@ -24,6 +24,23 @@ export const langgraphPostgres: SubjectDriver = {
     const { saver, pool } = await saverFor(config);
     await saver.setup();
     await pool.end();
+    return {
+      async read() {
+        const { saver, pool } = await saverFor(config);
+        try {
+          return {
+            checkpoints: await savedCheckpoints(saver),
+            latest: {},
+            integrity: await amcheck(pool, config.schema ?? 'public'),
+          };
+        } finally {
+          await pool.end();
+        }
+      },
+      async close() {
+        // Each read opens and closes its own pool.
+      },
+    };
   },
 
   async open(config, { workerId }) {
@@ -34,19 +51,6 @@ export const langgraphPostgres: SubjectDriver = {
         holdTableLock({ pool }, `${config.schema ?? 'public'}.checkpoints`, holdMs, onHeld),
       close: () => pool.end(),
     };
-  },
-
-  async read(config) {
-    const { saver, pool } = await saverFor(config);
-    try {
-      return {
-        checkpoints: await savedCheckpoints(saver),
-        latest: {},
-        integrity: await amcheck(pool, config.schema ?? 'public'),
-      };
-    } finally {
-      await pool.end();
-    }
   },
 
   async drop(config) {

@@ -12,8 +12,25 @@ async function saverAt(runDir: string) {
 
 /** LangGraph's SqliteSaver with its own defaults, on a file in the run folder. */
 export const langgraphSqlite: SubjectDriver = {
-  async prepare() {
+  async prepare(_config, runDir) {
     // The saver creates its tables on first use.
+    return {
+      async read() {
+        const saver = await saverAt(runDir);
+        try {
+          const checkpoints = await savedCheckpoints(saver);
+          const integrity = (saver.db.pragma('integrity_check') as Record<string, unknown>[]).map((r) =>
+            String(Object.values(r)[0]),
+          );
+          return { checkpoints, latest: {}, integrity };
+        } finally {
+          saver.db.close();
+        }
+      },
+      async close() {
+        // Each read opens and closes its own connection.
+      },
+    };
   },
 
   async open(_config, { runDir }) {
@@ -34,19 +51,6 @@ export const langgraphSqlite: SubjectDriver = {
         saver.db.close();
       },
     };
-  },
-
-  async read(_config, { runDir }) {
-    const saver = await saverAt(runDir);
-    try {
-      const checkpoints = await savedCheckpoints(saver);
-      const integrity = (saver.db.pragma('integrity_check') as Record<string, unknown>[]).map((r) =>
-        String(Object.values(r)[0]),
-      );
-      return { checkpoints, latest: {}, integrity };
-    } finally {
-      saver.db.close();
-    }
   },
 
   async drop() {

@@ -1,26 +1,33 @@
 import type {
   AgentDatabase,
   CheckpointManager,
+  Clock,
+  Durability,
   LLMOutputCache,
   LeaseManager,
+  SweepStats,
   TaskDefinition,
   TaskRunResult,
   TaskRunnerOptions,
   ToolLedgerApi,
 } from '../../src/index.js';
+import type { AgentosSaver } from '../../src/langgraph/index.js';
+import type { AgentosBackend } from './agentos-backend.js';
 
 /**
  * What a subject can do, and so which scenarios and criteria apply to it:
  * - `checkpoints`: commit checkpoints to a task and read back what is stored (every subject);
- * - `sequence`: per-task sequence numbers 1, 2, 3, … and a "latest" read by them (this layer's backends);
+ * - `sequence`: per-task sequence numbers 1, 2, 3, … and a "latest" read by them (this layer's stores);
  * - `integrity`: a storage-level consistency check (PRAGMA integrity_check, amcheck on PostgreSQL);
- * - `leases`: this layer's fenced leases and its lease log (acquire, renew, complete, writes under a lease);
+ * - `leases`: this layer's fenced leases, its lease log, and the reclaim of expired leases;
  * - `tools`: this layer's tool ledger (calls recorded, replayed, fenced by leases): the checks that count side effects;
  * - `tasks`: this layer's task runner (one owner per task, resume after the last checkpoint) and task statuses;
  * - `cache`: this layer's LLM output cache;
+ * - `sweep`: this layer's RecoverySweep in full (each reclaimed lease recorded as a checkpoint, old ones trimmed);
+ * - `langgraph`: AgentosSaver, this layer as LangGraph's checkpointer;
  * - `server`: a database server the harness can crash, restart and cut connections to (the postgres subjects);
- * - `sqlite-layer`: the whole layer on its SQLite file (leases, tool ledger, task runner, …): the checks that read
- *   that file, and the scenarios that declare no `requires`.
+ * - `sqlite-file`: this layer's SQLite file in the run folder, for what acts on the file itself: a backup copies it,
+ *   a power loss or a full disk strikes it.
  */
 export const CAPABILITIES = [
   'checkpoints',
@@ -30,10 +37,23 @@ export const CAPABILITIES = [
   'tools',
   'tasks',
   'cache',
+  'sweep',
+  'langgraph',
   'server',
-  'sqlite-layer',
+  'sqlite-file',
 ] as const;
 export type Capability = (typeof CAPABILITIES)[number];
+
+/** This layer's services, the same code on either store: what a scenario requires when it declares nothing. */
+export const LAYER_CAPABILITIES = [
+  'checkpoints',
+  'sequence',
+  'integrity',
+  'leases',
+  'tools',
+  'tasks',
+  'cache',
+] as const satisfies readonly Capability[];
 
 export const SUBJECT_NAMES = ['agentos-sqlite', 'agentos-postgres', 'langgraph-sqlite', 'langgraph-postgres'] as const;
 export type SubjectName = (typeof SUBJECT_NAMES)[number];
@@ -51,13 +71,13 @@ export const SUBJECTS: Readonly<Record<SubjectName, SubjectInfo>> = {
   'agentos-sqlite': {
     peer: false,
     postgres: false,
-    capabilities: ['checkpoints', 'sequence', 'integrity', 'leases', 'tools', 'tasks', 'cache', 'sqlite-layer'],
+    capabilities: [...LAYER_CAPABILITIES, 'sweep', 'langgraph', 'sqlite-file'],
     summary: 'this layer on its embedded SQLite file (the default)',
   },
   'agentos-postgres': {
     peer: false,
     postgres: true,
-    capabilities: ['checkpoints', 'sequence', 'integrity', 'leases', 'tools', 'tasks', 'cache', 'server'],
+    capabilities: [...LAYER_CAPABILITIES, 'sweep', 'langgraph', 'server'],
     summary: 'this layer on PostgreSQL, a fresh schema per run',
   },
   'langgraph-sqlite': {
@@ -81,6 +101,9 @@ export interface SubjectConfig {
   pgUrl?: string;
   schema?: string;
 }
+
+/** This layer's SQLite file, in the run folder (agentos-sqlite). */
+export const LAYER_FILE = 'agentos.db';
 
 /** The variable a worker finds its SubjectConfig in (JSON). */
 export const SUBJECT_VARIABLE = 'AGENTOS_SUBJECT';
@@ -140,6 +163,8 @@ export interface SubjectStore {
     leases: LeaseManager;
     checkpoints: CheckpointManager;
   };
+  /** Subjects with `leases`: a recovery sweep (recording each reclaim as a checkpoint needs `sweep`). */
+  sweep?: (options: { createCheckpoints: boolean }) => Sweep;
   /** Subjects with `tools`: this worker's tool ledger (its calls may be fenced by the same leases). */
   tools?: ToolLedgerApi;
   /** Subjects with `cache`: this worker's LLM output cache. */
@@ -150,24 +175,65 @@ export interface SubjectStore {
     options: TaskRunnerOptions<S>,
     baseDir: string,
   ) => { run(taskId: string): Promise<TaskRunResult<S>> };
+  /** Subjects with `langgraph`: AgentosSaver on this worker's store. */
+  saver?: (options: { workerId: string; baseDir: string }) => Promise<AgentosSaver>;
   close(): Promise<void>;
 }
 
-/** One subject's code on both sides: the harness prepares, reads and drops; a worker opens a store. */
+/** One recovery sweep at a time: every lease expired by the store's clock goes back to the queue. */
+export interface Sweep {
+  scanAndRecover(): Promise<Pick<SweepStats, 'expiredFound' | 'recovered' | 'errors' | 'durationMs'>>;
+}
+
+/** Where a worker opens the subject: its run folder, identity and injected clock. */
+export interface WorkerSide {
+  runDir: string;
+  workerId: string;
+  /** This layer's SQLite file (the subject opens it when it is on SQLite). */
+  dbPath: string;
+  /** The worker's clock: on SQLite the one that decides whether a lease has expired. */
+  clock: Clock;
+  durability: Durability;
+}
+
+/**
+ * How a subject ended some holders' leases (see SubjectHandle.expireLeases): on a server, they are expired for
+ * everyone; where each client's clock decides (SQLite), they are still held, until the clock of whoever must see them
+ * expired is moved past `until`.
+ */
+export type LeaseExpiry = { by: 'server'; expired: number } | { by: 'client-clock'; held: number; until: number };
+
+/** One run's subject as the harness holds it, from its preparation to the end of the judging. */
+export interface SubjectHandle {
+  /** The subject's state read through its own API: what the subject-aware checks judge. */
+  read(): Promise<FinalState>;
+  /** Subjects with `leases`: ends the leases `holders` (worker ids) hold now, as this subject decides expiry. */
+  expireLeases?(holders: readonly string[]): Promise<LeaseExpiry>;
+  /** Subjects with `sqlite-file`: the file, open in the harness (reopened if a fault closed it). */
+  sqliteFile?(): AgentDatabase;
+  close(): Promise<void>;
+}
+
+/** One subject's code on both sides: the harness prepares, holds and drops it; a worker opens a store. */
 export interface SubjectDriver {
-  prepare(config: SubjectConfig, runDir: string): Promise<void>;
-  open(config: SubjectConfig, context: { db: AgentDatabase; runDir: string; workerId: string }): Promise<SubjectStore>;
-  read(config: SubjectConfig, context: { db: AgentDatabase; runDir: string }): Promise<FinalState>;
+  /** Creates what the run needs (a schema, migrated tables) and opens it for the harness. */
+  prepare(config: SubjectConfig, runDir: string): Promise<SubjectHandle>;
+  open(config: SubjectConfig, worker: WorkerSide): Promise<SubjectStore>;
   drop(config: SubjectConfig): Promise<void>;
 }
 
 /** Each driver is loaded on demand: a run on SQLite loads neither pg nor LangGraph. */
 export const DRIVERS: Readonly<Record<SubjectName, () => Promise<SubjectDriver>>> = {
-  'agentos-sqlite': async () => (await import('./agentos-sqlite.js')).agentosSqlite,
-  'agentos-postgres': async () => (await import('./agentos-postgres.js')).agentosPostgres,
+  'agentos-sqlite': async () => agentos(await import('./agentos-sqlite-store.js')),
+  'agentos-postgres': async () => agentos(await import('./agentos-pg-store.js')),
   'langgraph-sqlite': async () => (await import('./langgraph-sqlite.js')).langgraphSqlite,
   'langgraph-postgres': async () => (await import('./langgraph-postgres.js')).langgraphPostgres,
 };
+
+/** This layer's one driver, over the store the backend module opens. */
+async function agentos(module: { backend: AgentosBackend }): Promise<SubjectDriver> {
+  return (await import('./agentos.js')).agentosDriver(module.backend);
+}
 
 /** Why `subject` cannot run a scenario needing `requires`, or undefined when it can. */
 export function missingCapabilities(subject: SubjectName, requires: readonly Capability[]): string | undefined {

@@ -1,6 +1,6 @@
-// A worker process: opens the database with a skewable clock, runs one workload, streams events on stdout.
+// A worker process: runs one workload on the run's subject (opened with a skewable clock), streams events on stdout.
 import { parseArgs } from 'node:util';
-import { SkewedClock, openDatabase, systemClock } from '../../src/index.js';
+import { SkewedClock, systemClock } from '../../src/index.js';
 import {
   DEFAULT_SUBJECT,
   DRIVERS,
@@ -25,8 +25,10 @@ const { values } = parseArgs({
 
 const clock = new SkewedClock(systemClock);
 const channel = new WorkerChannel((command) => {
-  if (command.cmd !== 'skew') return false;
-  clock.skew(command.ms);
+  if (command.cmd === 'skew') clock.skew(command.ms);
+  // Just past `t` by this clock: a lease that expires at t is expired for this worker.
+  else if (command.cmd === 'skew-past') clock.skew(Math.max(0, command.t + 1 - clock.now()));
+  else return false;
   channel.emit({ kind: 'clock.skewed', offsetMs: clock.offsetMs });
   return true;
 });
@@ -34,23 +36,24 @@ const channel = new WorkerChannel((command) => {
 try {
   const load = workloads[values.workload as WorkloadName] as (typeof workloads)[WorkloadName] | undefined;
   if (!load) throw new Error(`unknown workload "${values.workload}"; known: ${Object.keys(workloads).join(', ')}`);
-  if (!values.db || !values['worker-id'] || !values['run-dir'])
-    throw new Error('--db, --worker-id and --run-dir are required');
+  const { db: dbPath, 'worker-id': workerId, 'run-dir': runDir } = values;
+  if (!dbPath || !workerId || !runDir) throw new Error('--db, --worker-id and --run-dir are required');
   const workload = await load();
   // The harness validated and resolved the parameters before starting this process.
   const params: unknown = JSON.parse(values.params);
-  const db = openDatabase(values.db, {
-    clock,
-    durability: values.durability === 'full' ? 'full' : 'normal',
-  });
-  const runDir = values['run-dir'];
   const subject = JSON.parse(
     process.env[SUBJECT_VARIABLE] ?? JSON.stringify({ name: DEFAULT_SUBJECT }),
   ) as SubjectConfig;
   let store: Promise<SubjectStore> | undefined;
   const openSubject = (): Promise<SubjectStore> => {
     store ??= DRIVERS[subject.name]().then((driver) =>
-      driver.open(subject, { db, runDir, workerId: values['worker-id'] ?? '' }),
+      driver.open(subject, {
+        runDir,
+        workerId,
+        dbPath,
+        clock,
+        durability: values.durability === 'full' ? 'full' : 'normal',
+      }),
     );
     // A failed open is not kept: the workload may try again (the server may be restarting).
     store.catch(() => (store = undefined));
@@ -58,11 +61,10 @@ try {
   };
   channel.emit({ kind: 'worker.ready', pid: process.pid });
   const summary = await (workload.run as (c: unknown, p: unknown) => Promise<Record<string, number>>)(
-    { db, clock, workerId: values['worker-id'], runDir, channel, openSubject },
+    { workerId, runDir, channel, openSubject },
     params,
   );
   if (store) await (await store).close();
-  db.close();
   channel.emit({ kind: 'worker.done', summary });
   process.exit(0);
 } catch (error) {

@@ -115,6 +115,8 @@ export type HistoryEntry = AnyEvent & { t: number; worker: string };
 /** Commands the harness sends a worker, one JSON line each on stdin. */
 export type WorkerCommand =
   | { cmd: 'skew'; ms: number }
+  /** Move the worker's clock just past `t` (ms since the epoch), unless it is already. */
+  | { cmd: 'skew-past'; t: number }
   | { cmd: 'renew' }
   | { cmd: 'complete' }
   | { cmd: 'checkpoint' }

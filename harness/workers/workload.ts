@@ -1,17 +1,14 @@
-import type { AgentDatabase, SkewedClock } from '../../src/index.js';
 import type { SubjectStore } from '../subjects/subject.js';
 import type { WorkerChannel } from './channel.js';
 import type { WorkloadName, WorkloadParams } from './workloads/params.js';
 
-/** What a workload gets: its database (opened with the worker's skewable clock), identity, folder and channel. */
+/** What a workload gets: its identity, folder and channel, and the subject to open. */
 export interface WorkloadContext {
-  db: AgentDatabase;
-  clock: SkewedClock;
   workerId: string;
   /** The scenario's run folder: side-effect files and evidence live here. */
   runDir: string;
   channel: WorkerChannel;
-  /** The run's subject (the system under test), opened in this process on first call; closed when the worker ends. */
+  /** The run's subject (the system under test), opened in this process on first call with the worker's skewable clock; closed when the worker ends. */
   openSubject: () => Promise<SubjectStore>;
 }
 

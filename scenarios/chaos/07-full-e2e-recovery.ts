@@ -8,7 +8,7 @@ export default defineScenario({
   procedure: [
     'A worker runs an 8-step task with the TaskRunner; every step writes an artifact, proves it with evidence, and is checkpointed.',
     'After a seeded random number (2–5) of finished steps, the harness sends SIGKILL.',
-    'A new worker starts; its clock is moved past the dead worker\'s task lease (3 s; no real waiting), then it runs the same task: it must resume after the last verified checkpoint and finish "succeeded", and no step whose checkpoint had committed may run again.',
+    "A new worker starts; the dead worker's task lease (3 s) ends without anyone waiting (on SQLite the new worker's clock is moved just past it, on PostgreSQL it expires by the server's clock), then it runs the same task: it must resume after the last verified checkpoint and finish \"succeeded\", and no step whose checkpoint had committed may run again.",
   ],
   workers: [
     {
@@ -30,13 +30,19 @@ export default defineScenario({
       inject: { after: { kind: 'step.finished', worker: 'first', count: { min: 2, max: 5 } } },
     },
     {
-      kind: 'clock-skew',
-      target: 'resumer',
-      offsetMs: 3500,
+      kind: 'lease-expiry',
+      target: 'first',
+      seenBy: 'resumer',
       inject: { after: { kind: 'worker.ready', worker: 'resumer' } },
     },
   ],
-  commands: [{ to: 'resumer', send: { cmd: 'go' }, on: { after: { kind: 'clock.skewed', worker: 'resumer' } } }],
+  commands: [
+    {
+      to: 'resumer',
+      send: { cmd: 'go' },
+      on: { after: { kind: 'fault.injected', worker: 'harness', where: { fault: 'lease-expiry' } } },
+    },
+  ],
   criteria: [
     {
       id: 'succeeded',
@@ -68,11 +74,12 @@ export default defineScenario({
     },
     {
       id: 'integrity',
-      description: 'PRAGMA integrity_check',
+      description: 'Storage consistency check (PRAGMA integrity_check; amcheck)',
       seed: 'crash does not corrupt the database',
       ours: 'ok',
       check: { check: 'integrity-ok' },
     },
   ],
   timeoutMs: 60_000,
+  requires: ['tasks', 'leases'],
 });

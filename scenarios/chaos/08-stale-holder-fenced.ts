@@ -11,7 +11,7 @@ export default defineScenario({
   seedTest: '— (not in the seed: fencing of every write made under a lease)',
   procedure: [
     'Worker "holder" acquires work item "job" (task "job-task") with a 3 s lease; the harness then freezes it with SIGSTOP.',
-    'The sweeper\'s clock is moved 5 s forward (no real waiting) and it reclaims the expired lease; worker "taker" acquires the item at a higher epoch.',
+    "The holder's lease ends (no real waiting: on SQLite the sweeper's clock is moved just past it, on PostgreSQL it expires by the server's clock) and the sweeper reclaims it; worker \"taker\" acquires the item at a higher epoch.",
     'The holder is resumed and told, one after the other, to commit a checkpoint to the task, to record a tool call that appends its name to effects/job.log, and to complete the item: each must be refused.',
     'The taker then does the same three things: each must be accepted.',
     'Checks: the lease log shows no write accepted under a stale epoch; effects/job.log holds one line; the item is completed once.',
@@ -34,14 +34,18 @@ export default defineScenario({
       heal: { after: { kind: 'lease.acquired', worker: 'taker' } },
     },
     {
-      kind: 'clock-skew',
-      target: 'sweeper',
-      offsetMs: 5000,
+      kind: 'lease-expiry',
+      target: 'holder',
+      seenBy: 'sweeper',
       inject: { after: { kind: 'fault.injected', worker: 'harness', where: { fault: 'pause' } } },
     },
   ],
   commands: [
-    { to: 'sweeper', send: { cmd: 'sweep' }, on: { after: { kind: 'clock.skewed', worker: 'sweeper' } } },
+    {
+      to: 'sweeper',
+      send: { cmd: 'sweep' },
+      on: { after: { kind: 'fault.injected', worker: 'harness', where: { fault: 'lease-expiry' } } },
+    },
     {
       to: 'holder',
       send: { cmd: 'checkpoint' },
@@ -106,4 +110,5 @@ export default defineScenario({
     },
   ],
   timeoutMs: 30_000,
+  requires: ['leases', 'tools'],
 });

@@ -64,7 +64,7 @@ export default defineScenario({
   procedure: [
     `For each saver, a chain of ${KILLS + 1} runs of the agent (a fake LLM node picks the next of ${TOOL_CALLS} notes; a tool node writes it through the tool ledger with the idempotency pattern; durability 'sync'); each run starts when the previous one has exited and resumes the thread.`,
     `Runs 1–${KILLS} are each killed with SIGKILL after a seeded number (1–3) of tool calls it started, so a kill lands inside a tool call, between it and its checkpoint, or in the LLM node. The last run is not killed.`,
-    'The two chains run side by side. AgentosSaver stores checkpoints in the scenario’s database and fences the tool calls by the thread’s lease; a killed run’s lease is taken over at once by the next run (its process is gone). SqliteSaver uses a database file of its own under the same pragmas.',
+    'The two chains run side by side. AgentosSaver stores checkpoints in the subject’s store and fences the tool calls by the thread’s lease; a killed run’s lease is taken over at once by the next run (its process is gone). SqliteSaver uses a database file of its own under the same pragmas.',
   ],
   workers: [...runs('agentos'), ...runs('sqlite')],
   faults: [...kills('agentos'), ...kills('sqlite')],
@@ -73,7 +73,7 @@ export default defineScenario({
     ...criteria('sqlite'),
     {
       id: 'integrity',
-      description: 'PRAGMA integrity_check (the scenario’s database)',
+      description: 'Storage consistency check of the subject (PRAGMA integrity_check; amcheck)',
       seed: '—',
       ours: 'ok',
       check: { check: 'integrity-ok' },
@@ -87,4 +87,5 @@ export default defineScenario({
     },
   ],
   timeoutMs: 300_000,
+  requires: ['langgraph', 'tools'],
 });

@@ -89,4 +89,6 @@ export default defineScenario({
     },
   ],
   timeoutMs: 60_000,
+  // The power goes out under this layer's SQLite file; its runner's lease ends by the resumer's own clock.
+  requires: ['sqlite-file', 'tasks', 'leases'],
 });

@@ -59,4 +59,6 @@ export default defineScenario({
     },
   ],
   timeoutMs: 30_000,
+  // The disk that fills is the run folder's, where this layer's SQLite file is.
+  requires: ['sqlite-file', 'checkpoints'],
 });

@@ -27,7 +27,7 @@ export default defineScenario({
       name: 'taker',
       workload: 'lease-holder',
       params: { itemId: 'job', taskId: 'job-task', leaseDurationMs: 60_000 },
-      start: { after: { kind: 'fault.injected', worker: 'harness', where: { fault: 'server-lease-expiry' } } },
+      start: { after: { kind: 'fault.injected', worker: 'harness', where: { fault: 'lease-expiry' } } },
     },
   ],
   faults: [
@@ -39,7 +39,7 @@ export default defineScenario({
       heal: takerDid('checkpoint'),
     },
     {
-      kind: 'server-lease-expiry',
+      kind: 'lease-expiry',
       target: 'holder',
       inject: { after: { kind: 'command.sent', worker: 'harness', where: { to: 'holder', cmd: 'checkpoint' } } },
     },

@@ -19,7 +19,7 @@ export default defineScenario({
       name: 'resumer',
       workload: 'task-runner',
       params: task,
-      start: { after: { kind: 'fault.injected', worker: 'harness', where: { fault: 'server-lease-expiry' } } },
+      start: { after: { kind: 'fault.injected', worker: 'harness', where: { fault: 'lease-expiry' } } },
     },
   ],
   faults: [
@@ -29,7 +29,7 @@ export default defineScenario({
       inject: { after: { kind: 'step.finished', worker: 'runners', count: { min: 2, max: 5 } } },
     },
     {
-      kind: 'server-lease-expiry',
+      kind: 'lease-expiry',
       target: 'runners',
       inject: { after: { kind: 'fault.injected', worker: 'harness', where: { fault: 'sigkill' } } },
     },

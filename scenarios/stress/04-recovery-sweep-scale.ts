@@ -1,5 +1,10 @@
 import { defineStress } from '../../harness/define.js';
 
+/** The count-th time some leases ended. */
+const expired = (count: number) => ({
+  after: { kind: 'fault.injected' as const, worker: 'harness', where: { fault: 'lease-expiry' }, count },
+});
+
 export default defineStress({
   id: 'recovery-sweep-scale',
   title: 'Recovery sweep at scale',
@@ -7,8 +12,8 @@ export default defineStress({
   seedTest: 'TestRecoverySweepStress::test_recovery_sweep_large_scale',
   procedure: [
     'A worker enqueues 1,000 items and leases them all for 1 s, then exits holding them.',
-    "The sweeper's clock is moved 2 s forward and it sweeps once (with a recovery checkpoint per item).",
-    'A second worker then enqueues 100,000 more and leases 100,000 items; after another 2 s skew the sweeper sweeps again.',
+    "The leases end without anyone waiting (on SQLite the sweeper's clock is moved just past them, on PostgreSQL they expire by the server's clock) and the sweeper sweeps once (with a recovery checkpoint per item).",
+    'A second worker then enqueues 100,000 more and leases 100,000 items; once those leases have ended the same way, the sweeper sweeps again.',
   ],
   workers: [
     {
@@ -34,21 +39,21 @@ export default defineStress({
   ],
   faults: [
     {
-      kind: 'clock-skew',
-      target: 'sweeper',
-      offsetMs: 2000,
+      kind: 'lease-expiry',
+      target: 'small',
+      seenBy: 'sweeper',
       inject: { after: { kind: 'worker.exited', worker: 'small' } },
     },
     {
-      kind: 'clock-skew',
-      target: 'sweeper',
-      offsetMs: 2000,
+      kind: 'lease-expiry',
+      target: 'large',
+      seenBy: 'sweeper',
       inject: { after: { kind: 'worker.exited', worker: 'large' } },
     },
   ],
   commands: [
-    { to: 'sweeper', send: { cmd: 'sweep' }, on: { after: { kind: 'clock.skewed', worker: 'sweeper', count: 1 } } },
-    { to: 'sweeper', send: { cmd: 'sweep' }, on: { after: { kind: 'clock.skewed', worker: 'sweeper', count: 2 } } },
+    { to: 'sweeper', send: { cmd: 'sweep' }, on: expired(1) },
+    { to: 'sweeper', send: { cmd: 'sweep' }, on: expired(2) },
   ],
   criteria: [
     {
@@ -112,4 +117,6 @@ export default defineStress({
     },
   ],
   timeoutMs: 120_000,
+  // Each sweep records its reclaims as checkpoints: RecoverySweep in full.
+  requires: ['leases', 'sweep'],
 });

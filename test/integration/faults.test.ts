@@ -1,11 +1,19 @@
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { useTempDir } from '../helpers/temp-db.js';
 import { runScenario } from '../../harness/run/scenario.js';
 import { scenarioSchema, type ScenarioInput } from '../../harness/schema.js';
 import { join } from 'node:path';
+import type { HistoryEntry } from '../../harness/workers/protocol.js';
 
 const base = { title: 't', purpose: 'p', seedTest: '—', procedure: ['p'] };
+
+function readHistory(file: string): HistoryEntry[] {
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as HistoryEntry);
+}
 
 /** Small scenarios that exercise fault injectors and the vacuity guard end to end, with real processes. */
 describe('fault injectors and the vacuity guard', () => {
@@ -21,42 +29,67 @@ describe('fault injectors and the vacuity guard', () => {
     return result;
   };
 
-  it('lease-expiry forces a held lease past expiry, so a sweep without any clock skew reclaims it', async () => {
-    const result = await run({
-      ...base,
-      id: 'lease-expiry-fault',
-      workers: [
-        { name: 'holder', workload: 'lease-holder', params: { itemId: 'job', leaseDurationMs: 600_000 } },
-        { name: 'sweeper', workload: 'sweeper', params: {} },
-      ],
-      faults: [
-        { kind: 'lease-expiry', target: 'holder', inject: { after: { kind: 'lease.acquired', worker: 'holder' } } },
-      ],
-      commands: [
-        { to: 'sweeper', send: { cmd: 'sweep' }, on: { after: { kind: 'fault.injected', worker: 'harness' } } },
-        { to: 'holder', send: { cmd: 'renew' }, on: { after: { kind: 'sweep.finished' } } },
-        { to: 'holder', send: { cmd: 'stop' }, on: { after: { kind: 'lease.lost' } } },
-      ],
-      criteria: [
-        {
-          id: 'recovered',
-          description: 'd',
-          seed: '—',
-          ours: '1',
-          check: { check: 'event-field', kind: 'sweep.finished', field: 'recovered', equals: 1 },
-        },
-        {
-          id: 'refused',
-          description: 'd',
-          seed: '—',
-          ours: '1',
-          check: { check: 'event-count', kind: 'lease.lost', equals: 1 },
-        },
-      ],
-    });
+  /** A holder of a 10-minute lease, a sweeper, and the holder's lease ended for the sweeper once it is held. */
+  const leaseEnded = (id: string, fault: { target: string; seenBy?: string }): ScenarioInput => ({
+    ...base,
+    id,
+    workers: [
+      { name: 'holder', workload: 'lease-holder', params: { itemId: 'job', leaseDurationMs: 600_000 } },
+      { name: 'sweeper', workload: 'sweeper', params: {} },
+    ],
+    faults: [{ kind: 'lease-expiry', ...fault, inject: { after: { kind: 'lease.acquired', worker: 'holder' } } }],
+    commands: [
+      { to: 'sweeper', send: { cmd: 'sweep' }, on: { after: { kind: 'fault.injected', worker: 'harness' } } },
+      { to: 'holder', send: { cmd: 'renew' }, on: { after: { kind: 'sweep.finished' } } },
+      { to: 'holder', send: { cmd: 'stop' }, on: { after: { kind: 'command.done' } } },
+    ],
+    criteria: [
+      {
+        id: 'recovered',
+        description: 'd',
+        seed: '—',
+        ours: '1',
+        check: { check: 'event-field', kind: 'sweep.finished', field: 'recovered', equals: 1 },
+      },
+    ],
+    timeoutMs: 20_000,
+  });
+
+  it('lease-expiry on SQLite moves the clock of whoever must see the lease ended just past it: the sweep reclaims it', async () => {
+    const result = await run(leaseEnded('lease-expiry-fault', { target: 'holder', seenBy: 'sweeper' }));
     expect(result.state === 'failed' ? result.reasons : []).toEqual([]);
-    expect(result.vacuity).toEqual([
-      { fault: 'lease-expiry', target: 'holder', fired: true, detail: '1 lease(s) expired' },
+    expect(result.vacuity).toMatchObject([
+      {
+        fault: 'lease-expiry',
+        target: 'holder',
+        fired: true,
+        detail: expect.stringMatching(
+          /^1 lease\(s\) of holder expired for sweeper: their clocks moved past /,
+        ) as string,
+      },
+    ]);
+    // Ten minutes ahead, and no further than the lease: the sweeper's clock, not the holder's, was moved.
+    const skew = readHistory(result.historyFile).find((e) => e.kind === 'clock.skewed');
+    expect(skew).toMatchObject({ worker: 'sweeper' });
+    expect(skew?.kind === 'clock.skewed' && skew.offsetMs).toBeGreaterThan(590_000);
+    expect(skew?.kind === 'clock.skewed' && skew.offsetMs).toBeLessThan(610_000);
+    expect(result.criteria[0]).toMatchObject({ valid: true });
+  });
+
+  it('fails a lease-expiry that ended nothing: a target holding no lease, or no one to see it ended', async () => {
+    const noLease = await run(leaseEnded('lease-expiry-no-lease', { target: 'sweeper', seenBy: 'sweeper' }));
+    expect(noLease.state).toBe('failed');
+    expect(noLease.vacuity).toMatchObject([{ fault: 'lease-expiry', fired: false }]);
+    expect(noLease.criteria[0]).toMatchObject({ valid: false });
+
+    const unseen = await run(leaseEnded('lease-expiry-unseen', { target: 'holder' }));
+    expect(unseen.state).toBe('failed');
+    expect(unseen.vacuity).toMatchObject([
+      {
+        fault: 'lease-expiry',
+        fired: false,
+        detail: expect.stringContaining('nobody (no live worker of seenBy)') as string,
+      },
     ]);
   });
 

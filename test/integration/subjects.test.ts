@@ -4,6 +4,7 @@ import { loadScenarios } from '../../harness/load.js';
 import type { ScenarioResult } from '../../harness/result.js';
 import { runScenario } from '../../harness/run/scenario.js';
 import { pgUrl } from '../../harness/subjects/pg-server.js';
+import { scenarioSchema } from '../../harness/schema.js';
 import type { SubjectName } from '../../harness/subjects/subject.js';
 import { useTempDir } from '../helpers/temp-db.js';
 import { pgSkipReason } from '../helpers/temp-pg.js';
@@ -40,7 +41,45 @@ describe('scenarios against other subjects', () => {
     expect(result.state === 'not-applicable' ? result.reason : '').toContain('langgraph-sqlite lacks tools');
   });
 
+  it('reports a scenario whose fault strikes this layer’s SQLite file as not applicable elsewhere, whatever it requires', async () => {
+    const scenario = scenarioSchema.parse({
+      id: 'backup-elsewhere',
+      title: 't',
+      purpose: 'p',
+      seedTest: '—',
+      procedure: ['p'],
+      workers: [{ name: 'writer', workload: 'checkpoint-writer', params: { count: 5 } }],
+      faults: [{ kind: 'backup', inject: { after: { kind: 'checkpoint.committed', count: 2 } } }],
+      criteria: [{ id: 'integrity', description: 'd', seed: '—', ours: 'ok', check: { check: 'integrity-ok' } }],
+      requires: ['checkpoints'],
+    });
+    const result = await runScenario(scenario, {
+      seed: 1,
+      subject: 'langgraph-sqlite',
+      runsDir: join(tempDir(), 'runs'),
+    });
+    expect(result.state).toBe('not-applicable');
+    expect(result.state === 'not-applicable' ? result.reason : '').toBe(
+      'backup needs sqlite-file: langgraph-sqlite lacks it',
+    );
+  });
+
   describe.skipIf(pgSkipReason !== undefined)('on PostgreSQL', () => {
+    it('ends a paused holder’s lease by the server’s clock: the sweep reclaims it and the holder’s later writes are refused', async () => {
+      const result = await run('stale-holder-fenced', 'agentos-postgres');
+      expect(result.state, JSON.stringify(result.criteria)).toBe('passed');
+      expect(result.vacuity.find((v) => v.fault === 'lease-expiry')?.detail).toBe(
+        "1 lease(s) of holder expired by the server's clock",
+      );
+      expect(result.criteria.find((c) => c.id === 'refusals')?.measured).toBe('3 lease.lost');
+    });
+
+    it('resumes a killed task runner’s task after its lease ended by the server’s clock', async () => {
+      const result = await run('full-e2e-recovery', 'agentos-postgres');
+      expect(result.state, JSON.stringify(result.criteria)).toBe('passed');
+      expect(result.criteria.find((c) => c.id === 'no-rerun')?.measured).toMatch(/^8 checkpoints of 8 steps/);
+    });
+
     it('keeps every acknowledged checkpoint of a writer killed with SIGKILL, gap-free', async () => {
       const result = await run('kill9-recovery', 'agentos-postgres');
       expect(result.state, JSON.stringify(result.criteria)).toBe('passed');

@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BaseCheckpointSaver } from '@langchain/langgraph-checkpoint';
-import { ToolLedger, connectionPragmas, sha256Hex, type Fence } from '../../../src/index.js';
-import { WORKER_TOOL_ENV } from '../marker.js';
+import { connectionPragmas, sha256Hex, type Fence } from '../../../src/index.js';
+import type { SubjectStore } from '../../subjects/subject.js';
 import { defineWorkload } from '../workload.js';
 
 interface ToolCall {
@@ -20,11 +20,17 @@ interface ToolCall {
  * final state holds every note, in order).
  */
 export const langgraphAgent = defineWorkload<'langgraph-agent'>({
-  async run({ db, runDir, workerId, channel }, params) {
+  async run({ runDir, workerId, channel, openSubject }, params) {
     const { Annotation, END, START, StateGraph } = await import('@langchain/langgraph');
     const taskId = `${params.saver}-agent`;
-    const { saver, lease, close } = await openSaver(params.saver, { db, runDir, workerId, threadId: params.threadId });
-    const tools = new ToolLedger(db, { inheritEnv: WORKER_TOOL_ENV });
+    const store = await openSubject();
+    const { tools } = store;
+    if (!tools) throw new Error('langgraph-agent needs a subject with a tool ledger');
+    const { saver, lease, close } = await openSaver(params.saver, store, {
+      runDir,
+      workerId,
+      threadId: params.threadId,
+    });
     for (const folder of [`effects-${params.saver}`, `runs-${params.saver}`, `notes-${params.saver}`])
       mkdirSync(join(runDir, folder), { recursive: true });
     const executed: string[] = [];
@@ -98,14 +104,15 @@ interface OpenedSaver {
   close: () => Promise<void>;
 }
 
-/** AgentosSaver on the scenario's database, or LangGraph's SqliteSaver on a file of its own under the same pragmas. */
+/** AgentosSaver on the run's subject, or LangGraph's SqliteSaver on a file of its own under the same pragmas. */
 async function openSaver(
   kind: 'agentos' | 'sqlite',
-  context: { db: import('../../../src/index.js').AgentDatabase; runDir: string; workerId: string; threadId: string },
+  store: SubjectStore,
+  context: { runDir: string; workerId: string; threadId: string },
 ): Promise<OpenedSaver> {
   if (kind === 'agentos') {
-    const { AgentosSaver } = await import('../../../src/langgraph/index.js');
-    const saver = new AgentosSaver(context.db, { workerId: context.workerId, baseDir: context.runDir });
+    if (!store.saver) throw new Error('langgraph-agent with AgentosSaver needs a subject with langgraph');
+    const saver = await store.saver({ workerId: context.workerId, baseDir: context.runDir });
     return {
       saver,
       lease: async () => ({ lease: await saver.threadLease(context.threadId) }),

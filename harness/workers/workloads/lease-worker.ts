@@ -1,4 +1,4 @@
-import { LeaseLostError, LeaseManager, type AgentDatabase } from '../../../src/index.js';
+import { LeaseLostError, type LeaseManager } from '../../../src/index.js';
 import type { WorkloadParams } from './params.js';
 import { monotonicMs } from '../../time.js';
 import { defineWorkload } from '../workload.js';
@@ -10,12 +10,11 @@ const ENQUEUE_CHUNK = 100;
  * renewals before completing (or keeping) it. Reports every acquisition with its epoch.
  */
 export const leaseWorker = defineWorkload<'lease-worker'>({
-  async run({ db, workerId, channel, openSubject }, params) {
-    const options = { workerId, leaseDurationMs: params.leaseDurationMs };
-    if (params.quiet && params.then === 'keep') return bulkKeep(db, options, params);
+  async run({ workerId, channel, openSubject }, params) {
     const store = await openSubject();
     if (!store.leases) throw new Error('lease-worker needs a subject with leases');
-    const { leases } = store.leases(options);
+    const { leases } = store.leases({ workerId, leaseDurationMs: params.leaseDurationMs });
+    if (params.quiet && params.then === 'keep') return bulkKeep(leases, params);
     // In small chunks: V8 doubles its young generation once enough bytes have survived its collections, and a chunk's
     // objects survive while it is enqueued. With 5,000 (and often 500) per chunk the set-up worker's young generation
     // doubled and it peaked at 81-83 MB; with 100, at 74 MB in 10 runs out of 10.
@@ -78,12 +77,7 @@ async function enqueue(leases: LeaseManager, params: WorkloadParams<'lease-worke
 }
 
 /** Bulk set-up for scale tests: enqueue, then take every lease, a thousand per transaction. */
-async function bulkKeep(
-  db: AgentDatabase,
-  options: { workerId: string; leaseDurationMs: number },
-  params: WorkloadParams<'lease-worker'>,
-): Promise<Record<string, number>> {
-  const leases = new LeaseManager(db, options);
+async function bulkKeep(leases: LeaseManager, params: WorkloadParams<'lease-worker'>): Promise<Record<string, number>> {
   await enqueue(leases, params);
   let acquired = 0;
   const limit = params.maxAcquisitions ?? Infinity;

@@ -83,7 +83,7 @@ export const workloadParams = {
     recordOps: z.boolean().default(false),
   }),
   'langgraph-agent': z.object({
-    /** The checkpointer: AgentosSaver on the scenario's database, or LangGraph's SqliteSaver on a file of its own. */
+    /** The checkpointer: AgentosSaver on the run's subject, or LangGraph's SqliteSaver on a file of its own. */
     saver: z.enum(['agentos', 'sqlite']),
     threadId: z.string().min(1).default('agent'),
     /** Notes the agent writes, one tool call each. */

@@ -1,10 +1,11 @@
-import { RecoverySweep } from '../../../src/index.js';
 import { defineWorkload } from '../workload.js';
 
-/** Runs a recovery sweep each time the harness sends 'sweep' (its clock is the one the clock-skew fault moves). */
+/** Runs the subject's recovery sweep each time the harness sends 'sweep' (on SQLite, by this worker's clock). */
 export const sweeper = defineWorkload<'sweeper'>({
-  async run({ db, channel }, params) {
-    const sweep = new RecoverySweep(db, { createCheckpoints: params.createCheckpoints });
+  async run({ channel, openSubject }, params) {
+    const store = await openSubject();
+    if (!store.sweep) throw new Error('sweeper needs a subject with leases');
+    const sweep = store.sweep({ createCheckpoints: params.createCheckpoints });
     let recovered = 0;
     for (let done = 0; done < params.sweeps; ) {
       const command = await channel.nextCommand();

@@ -1,27 +1,39 @@
-import {
-  CheckpointManager,
-  LLMOutputCache,
-  LeaseManager,
-  TaskRunner,
-  ToolLedger,
-  type AgentDatabase,
-} from '../../src/index.js';
+import { join } from 'node:path';
+import { ToolLedger, openDatabase, type AgentDatabase } from '../../src/index.js';
 import { WORKER_TOOL_ENV } from '../workers/marker.js';
-import type { FinalState, LeaseLogEntry, SubjectDriver } from './subject.js';
+import type { AgentosBackend } from './agentos-backend.js';
+import { LAYER_FILE, type FinalState, type LeaseLogEntry } from './subject.js';
 
-/** This layer on the run's SQLite file: the harness and every worker already have it open. */
-export const agentosSqlite: SubjectDriver = {
-  async prepare() {
-    // The run's database is opened (and migrated) by the harness itself.
+/** This layer on the run's SQLite file, opened by each worker with its own (skewable) clock. */
+export const backend: AgentosBackend = {
+  async prepare(_config, runDir) {
+    const path = join(runDir, LAYER_FILE);
+    let db = openDatabase(path);
+    // A power loss closes the harness's connection first (see faults/power-loss.ts): the next use reopens the file.
+    const file = (): AgentDatabase => (db.sqlite.open ? db : (db = openDatabase(path)));
+    return {
+      read: async () => readSqliteState(file()),
+      async expireLeases(holders) {
+        const { held, until } = file()
+          .sqlite.prepare(
+            `SELECT COUNT(*) AS held, MAX(lease_expires_at) AS until FROM work_items
+             WHERE status = 'leased' AND lease_holder IN (SELECT value FROM json_each(?))`,
+          )
+          .get(JSON.stringify(holders)) as { held: number; until: number | null };
+        // Each process's clock decides here: the leases end for whoever's clock is moved past the latest expiry.
+        return { by: 'client-clock', held, until: until ?? 0 };
+      },
+      sqliteFile: file,
+      async close() {
+        if (db.sqlite.open) db.close();
+      },
+    };
   },
 
-  async open(_config, { db, runDir }) {
-    const cm = new CheckpointManager(db);
+  async open(_config, { dbPath, clock, durability }) {
+    const db = openDatabase(dbPath, { clock, durability });
     return {
-      async commit(taskId, step, state) {
-        const c = await cm.commit(cm.begin(taskId, step, state));
-        return { id: c.id, seq: c.seq };
-      },
+      db,
       async holdWriteLock(holdMs, onHeld) {
         const sleeper = new Int32Array(new SharedArrayBuffer(4));
         db.writeTransaction(() => {
@@ -30,22 +42,11 @@ export const agentosSqlite: SubjectDriver = {
           Atomics.wait(sleeper, 0, 0, holdMs);
         });
       },
-      leases: (options) => ({
-        leases: new LeaseManager(db, options),
-        checkpoints: new CheckpointManager(db, { baseDir: runDir }),
-      }),
       tools: new ToolLedger(db, { inheritEnv: WORKER_TOOL_ENV }),
-      cache: new LLMOutputCache(db),
-      runner: (definition, options, baseDir) =>
-        new TaskRunner(db, new CheckpointManager(db, { baseDir }), definition, options),
       async close() {
-        // The worker closes its database itself.
+        db.close();
       },
     };
-  },
-
-  async read(_config, { db }) {
-    return readLayerState(db);
   },
 
   async drop() {
@@ -54,7 +55,7 @@ export const agentosSqlite: SubjectDriver = {
 };
 
 /** The layer's final state from its SQLite file: what the checks judge on this subject. */
-export function readLayerState(db: AgentDatabase): FinalState {
+export function readSqliteState(db: AgentDatabase): FinalState {
   const rows = db.sqlite
     .prepare(
       "SELECT id, task_id, seq, step, json_extract(state, '$.token') AS token FROM checkpoints ORDER BY task_id, seq",

@@ -1,0 +1,38 @@
+import { CheckpointManager, LLMOutputCache, LeaseManager, RecoverySweep, TaskRunner } from '../../src/index.js';
+import type { AgentosBackend } from './agentos-backend.js';
+import type { SubjectDriver } from './subject.js';
+
+/** This layer as a subject: every service built by the same code over whichever store the backend opens. */
+export function agentosDriver(backend: AgentosBackend): SubjectDriver {
+  return {
+    prepare: (config, runDir) => backend.prepare(config, runDir),
+
+    async open(config, worker) {
+      const opened = await backend.open(config, worker);
+      const { db } = opened;
+      const cm = new CheckpointManager(db);
+      // Checkpoints written under a lease may carry evidence, verified inside the run folder.
+      const fenced = new CheckpointManager(db, { baseDir: worker.runDir });
+      return {
+        async commit(taskId, step, state) {
+          const c = await cm.commit(cm.begin(taskId, step, state));
+          return { id: c.id, seq: c.seq };
+        },
+        holdWriteLock: (holdMs, onHeld) => opened.holdWriteLock(holdMs, onHeld),
+        leases: (options) => ({ leases: new LeaseManager(db, options), checkpoints: fenced }),
+        sweep: (options) => new RecoverySweep(db, options),
+        tools: opened.tools,
+        cache: new LLMOutputCache(db),
+        runner: (definition, options, baseDir) =>
+          new TaskRunner(db, new CheckpointManager(db, { baseDir }), definition, options),
+        async saver(options) {
+          const { AgentosSaver } = await import('../../src/langgraph/index.js');
+          return new AgentosSaver(db, options);
+        },
+        close: () => opened.close(),
+      };
+    },
+
+    drop: (config) => backend.drop(config),
+  };
+}
