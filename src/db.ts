@@ -20,6 +20,7 @@ import { SqliteCacheStore } from './sqlite/cache-store.js';
 import { SqliteCheckpointStore } from './sqlite/checkpoint-store.js';
 import { SqliteLeaseStore } from './sqlite/lease-store.js';
 import { SqliteTaskStore } from './sqlite/task-store.js';
+import { SqliteToolStore } from './sqlite/tool-store.js';
 import type { AgentStore } from './store.js';
 import { InvalidArgumentError } from './validate.js';
 
@@ -59,6 +60,7 @@ export class AgentDatabase implements AgentStore {
   #cacheStore: SqliteCacheStore | undefined;
   #leaseStore: SqliteLeaseStore | undefined;
   #taskStore: SqliteTaskStore | undefined;
+  #toolStore: SqliteToolStore | undefined;
 
   constructor(
     readonly sqlite: Database.Database,
@@ -107,6 +109,10 @@ export class AgentDatabase implements AgentStore {
 
   get taskStore(): SqliteTaskStore {
     return (this.#taskStore ??= new SqliteTaskStore(this));
+  }
+
+  get toolStore(): SqliteToolStore {
+    return (this.#toolStore ??= new SqliteToolStore(this));
   }
 
   /** The fencing rule every write made under a lease goes through (see fencing.ts). */

@@ -16,6 +16,7 @@ export const SCHEMA_LABELS: Readonly<Record<number, string>> = {
   3: '0.32.0',
   4: '0.33.0',
   5: '0.34.0',
+  6: '0.35.0',
 };
 
 const MIGRATION_FILE = /^(\d{4})_([a-z0-9_]+)\.sql$/;

@@ -1,5 +1,5 @@
-import { openPgDatabase, PgToolLedger, type PgDatabase } from '../../src/pg/index.js';
-import { CheckpointManager, LLMOutputCache, LeaseManager, TaskRunner } from '../../src/index.js';
+import { openPgDatabase, type PgDatabase } from '../../src/pg/index.js';
+import { CheckpointManager, LLMOutputCache, LeaseManager, TaskRunner, ToolLedger } from '../../src/index.js';
 import { WORKER_TOOL_ENV } from '../workers/marker.js';
 import { inTransaction } from '../../src/pg/db.js';
 import { amcheck } from './amcheck.js';
@@ -41,7 +41,7 @@ export const agentosPostgres: SubjectDriver = {
         await holdTableLock(db, 'checkpoint_seqs', holdMs, onHeld);
       },
       leases: (options) => ({ leases: new LeaseManager(db, options), checkpoints: cm }),
-      tools: new PgToolLedger(db, { inheritEnv: WORKER_TOOL_ENV }),
+      tools: new ToolLedger(db, { inheritEnv: WORKER_TOOL_ENV }),
       cache: new LLMOutputCache(db),
       runner: (definition, options, baseDir) =>
         new TaskRunner(db, new CheckpointManager(db, { baseDir }), definition, options),

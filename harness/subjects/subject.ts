@@ -6,7 +6,7 @@ import type {
   TaskDefinition,
   TaskRunResult,
   TaskRunnerOptions,
-  ToolLedgerApi,
+  ToolLedger,
 } from '../../src/index.js';
 
 /**
@@ -141,7 +141,7 @@ export interface SubjectStore {
     checkpoints: CheckpointManager;
   };
   /** Subjects with `tools`: this worker's tool ledger (its calls may be fenced by the same leases). */
-  tools?: ToolLedgerApi;
+  tools?: ToolLedger;
   /** Subjects with `cache`: this worker's LLM output cache. */
   cache?: LLMOutputCache;
   /** Subjects with `tasks`: a task runner on this worker's store, verifying step evidence under baseDir. */

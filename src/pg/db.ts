@@ -8,6 +8,7 @@ import { PgCacheStore } from './cache-store.js';
 import { PgCheckpointStore } from './checkpoint-store.js';
 import { PgLeaseStore } from './lease-store.js';
 import { PgTaskStore } from './task-store.js';
+import { PgToolStore } from './tool-store.js';
 import { connectionLoss } from './connection-loss.js';
 
 export interface OpenPgDatabaseOptions {
@@ -33,6 +34,7 @@ export class PgDatabase implements AgentStore {
   #cacheStore: PgCacheStore | undefined;
   #leaseStore: PgLeaseStore | undefined;
   #taskStore: PgTaskStore | undefined;
+  #toolStore: PgToolStore | undefined;
 
   constructor(
     readonly pool: pg.Pool,
@@ -61,6 +63,10 @@ export class PgDatabase implements AgentStore {
 
   get taskStore(): PgTaskStore {
     return (this.#taskStore ??= new PgTaskStore(this));
+  }
+
+  get toolStore(): PgToolStore {
+    return (this.#toolStore ??= new PgToolStore(this));
   }
 
   /**

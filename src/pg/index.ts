@@ -1,4 +1,3 @@
 export { openPgDatabase, PgDatabase, type OpenPgDatabaseOptions } from './db.js';
 export { PgRecoverySweep, type PgSweepStats, type PgRecoverySweepOptions } from './recovery.js';
 export { connectionLoss } from './connection-loss.js';
-export { PgToolLedger } from './tool-ledger.js';
