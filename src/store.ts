@@ -177,6 +177,12 @@ export interface ToolCallRow {
   lease_held: 0 | 1 | boolean;
 }
 
+/** A completed call's result, as recorded. */
+export type RecordedToolCall = Pick<
+  ToolCallRow,
+  'exit_code' | 'timed_out' | 'truncated' | 'stdout' | 'stderr' | 'duration_ms'
+>;
+
 /** A call to claim: its key, command and absolute cwd, the claim's token and the claiming process. */
 export interface NewToolCall {
   key: string;
@@ -196,6 +202,8 @@ export interface ToolCallResult extends Output {
  * under a lease its start and its result are each fenced and logged in the write's own transaction.
  */
 export interface ToolStore {
+  /** The recorded result of a completed call, unless it has expired by the store's clock: what a replay returns. */
+  recorded(key: string): Promise<RecordedToolCall | undefined>;
   get(key: string): Promise<ToolCallRow | undefined>;
   /**
    * Writes the call's 'started' row, owned by `call.owner`, if the row is still as it was read: absent (`read` null),

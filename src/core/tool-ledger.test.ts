@@ -291,13 +291,13 @@ describeEachStore('ToolLedger', (open) => {
     const command = gatedCommand(side, join(dir, 'gate'));
     const first = new ToolLedger(db).run(command, { cwd: dir });
     await until(() => lines(side).length === 1);
-    // The second caller reads the call as started by this process, and resumes only once the first has finished and
-    // stopped sharing it.
-    const get = db.toolStore.get.bind(db.toolStore);
+    // The second caller finds no result yet (the call is running here), and resumes only once the first has finished
+    // and stopped sharing it.
+    const recorded = db.toolStore.recorded.bind(db.toolStore);
     let read = (): void => undefined;
     const hasRead = new Promise<void>((resolve) => (read = resolve));
-    vi.spyOn(db.toolStore, 'get').mockImplementationOnce(async (key) => {
-      const row = await get(key);
+    vi.spyOn(db.toolStore, 'recorded').mockImplementationOnce(async (key) => {
+      const row = await recorded(key);
       read();
       await first;
       return row;

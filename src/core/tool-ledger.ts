@@ -5,7 +5,7 @@ import { InDoubtToolCallError, LeaseLostError, ToolSpawnError } from '../errors.
 import { ownHolderIdentity } from '../holder-identity.js';
 import { Metrics } from '../metrics.js';
 import { mutant } from '../mutants.js';
-import type { AgentStore, ToolCallRow, ToolStore } from '../store.js';
+import type { AgentStore, RecordedToolCall, ToolStore } from '../store.js';
 import { assertPositiveInt } from '../validate.js';
 import {
   ToolCallIdentity,
@@ -79,8 +79,8 @@ export class ToolLedger {
   async run(command: string, options: ToolRunOptions = {}): Promise<ToolResult> {
     const cwd = checkCall(command, options);
     const key = this.keyOf(command, options);
-    const row = await this.#store.get(key);
-    if (row?.live) return this.#replay(row);
+    const recorded = await this.#store.recorded(key);
+    if (recorded) return this.#replay(recorded);
     // The same call running in this process (through any ledger on this database, by any name) is shared, not
     // started again.
     const running = `${this.#database}\0${key}`;
@@ -107,8 +107,8 @@ export class ToolLedger {
   }
 
   async #claimAndExecute(key: string, command: string, cwd: string, options: ToolRunOptions): Promise<ToolResult> {
-    // Read again now that this call is registered in flight: a row read before may predate a result that another
-    // call of this process recorded before it stopped sharing. Each pass either decides or finds that another caller
+    // Read now that this call is registered in flight: what was read before may predate a result that another call
+    // of this process recorded before it stopped sharing. Each pass either decides or finds that another caller
     // changed the row in between, and reads it again.
     for (;;) {
       const row = await this.#store.get(key);
@@ -156,7 +156,7 @@ export class ToolLedger {
     return toolResult(output, durationMs, false);
   }
 
-  #replay(row: ToolCallRow): ToolResult {
+  #replay(row: RecordedToolCall): ToolResult {
     this.#replayed++;
     this.metrics.increment('toolCallsReplayed');
     const output: Output = {

@@ -1,7 +1,10 @@
 import type { Fence } from '../core/fence.js';
-import type { NewToolCall, ToolCallResult, ToolCallRow, ToolStore } from '../store.js';
+import type { NewToolCall, RecordedToolCall, ToolCallResult, ToolCallRow, ToolStore } from '../store.js';
 import type { PgDatabase } from './db.js';
 import { leaseHeld, refusal } from './fence.js';
+
+const RECORDED = `SELECT exit_code, timed_out, truncated, stdout, stderr, duration_ms FROM tool_calls
+  WHERE key = $1 AND status = 'completed' AND (expires_at IS NULL OR expires_at > agentos_now_ms())`;
 
 const GET = `SELECT t.status, t.claim, t.exit_code, t.timed_out, t.truncated, t.stdout, t.stderr, t.duration_ms,
     t.started_at, t.owner_host, t.owner_pid_space, t.owner_pid, t.owner_start, t.lease_item,
@@ -53,6 +56,11 @@ export class PgToolStore implements ToolStore {
 
   constructor(db: PgDatabase) {
     this.#db = db;
+  }
+
+  async recorded(key: string): Promise<RecordedToolCall | undefined> {
+    const [row] = await this.#db.query<RecordedToolCall>(RECORDED, [key], 'agentos.tool.recorded');
+    return row;
   }
 
   async get(key: string): Promise<ToolCallRow | undefined> {

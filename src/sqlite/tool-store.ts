@@ -1,10 +1,13 @@
 import type { Statement } from 'better-sqlite3';
 import type { Fence } from '../core/fence.js';
 import type { AgentDatabase } from '../db.js';
-import type { NewToolCall, ToolCallResult, ToolCallRow, ToolStore } from '../store.js';
+import type { NewToolCall, RecordedToolCall, ToolCallResult, ToolCallRow, ToolStore } from '../store.js';
 
-// Positional parameters (now, now, key): the replay path binds no object. The lease's state is read for a started
-// call only.
+// The replay path: positional parameters, no object bound, only the columns a replay returns.
+const RECORDED = `SELECT exit_code, timed_out, truncated, stdout, stderr, duration_ms FROM tool_calls
+  WHERE key = ? AND status = 'completed' AND (expires_at IS NULL OR expires_at > ?)`;
+
+// Parameters (now, now, key). The lease's state is read for a started call only.
 const GET = `SELECT status, claim, exit_code, timed_out, truncated, stdout, stderr, duration_ms, started_at, owner_host,
     owner_pid_space, owner_pid, owner_start, lease_item,
     status = 'completed' AND (expires_at IS NULL OR expires_at > ?) AS live,
@@ -18,6 +21,7 @@ const OURS = "key = @key AND claim = @claim AND status = 'started'";
 /** The tool_calls table on SQLite: a claim compares and sets the row, fenced and logged, in one write transaction. */
 export class SqliteToolStore implements ToolStore {
   readonly #db: AgentDatabase;
+  readonly #recorded: Statement;
   readonly #get: Statement;
   readonly #read: Statement;
   readonly #start: Statement;
@@ -30,6 +34,7 @@ export class SqliteToolStore implements ToolStore {
   constructor(db: AgentDatabase) {
     this.#db = db;
     const s = db.sqlite;
+    this.#recorded = s.prepare(RECORDED);
     this.#get = s.prepare(GET);
     this.#read = s.prepare('SELECT claim, status FROM tool_calls WHERE key = ?');
     this.#start = s.prepare(`
@@ -47,6 +52,10 @@ export class SqliteToolStore implements ToolStore {
     this.#unclaim = s.prepare(`DELETE FROM tool_calls WHERE ${OURS}`);
     this.#forget = s.prepare('DELETE FROM tool_calls WHERE key = ?');
     this.#cleanup = s.prepare("DELETE FROM tool_calls WHERE status = 'completed' AND expires_at <= ?");
+  }
+
+  async recorded(key: string): Promise<RecordedToolCall | undefined> {
+    return this.#recorded.get(key, this.#db.clock.now()) as RecordedToolCall | undefined;
   }
 
   async get(key: string): Promise<ToolCallRow | undefined> {
