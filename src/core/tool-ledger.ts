@@ -128,7 +128,13 @@ export class ToolLedger {
     }
   }
 
-  async #execute(key: string, claim: string, command: string, cwd: string, options: ToolRunOptions) {
+  async #execute(
+    key: string,
+    claim: string,
+    command: string,
+    cwd: string,
+    options: ToolRunOptions,
+  ): Promise<ToolResult> {
     crashPoint('tool.after-start-row');
     const env = this.#calls.envOf(options);
     const t0 = performance.now();
@@ -149,7 +155,8 @@ export class ToolLedger {
       await this.#store.finish(key, claim, { ...output, durationMs }, this.ttlMs, options.lease);
     } catch (error) {
       // Refused, the row stays started. This process no longer owns the call: its owner is cleared, so the lease's new
-      // holder finds it in doubt now, not "in progress" for as long as this process lives.
+      // holder finds it in doubt now, not "in progress" for as long as this process lives. (If that cannot be written,
+      // the caller still learns of the refusal, and the call is in doubt once this process ends.)
       if (error instanceof LeaseLostError) await this.#store.disown(key, claim).catch(() => undefined);
       throw error;
     }
