@@ -22,6 +22,7 @@ import { SqliteLeaseStore } from './sqlite/lease-store.js';
 import { SqliteSweepStore } from './sqlite/sweep-store.js';
 import { SqliteSaverStore } from './sqlite/saver-store.js';
 import { SqliteTaskStore } from './sqlite/task-store.js';
+import { SqliteToolStore } from './sqlite/tool-store.js';
 import type { AgentStore } from './store.js';
 import { InvalidArgumentError } from './validate.js';
 
@@ -63,6 +64,7 @@ export class AgentDatabase implements AgentStore {
   #taskStore: SqliteTaskStore | undefined;
   #sweepStore: SqliteSweepStore | undefined;
   #saverStore: SqliteSaverStore | undefined;
+  #toolStore: SqliteToolStore | undefined;
 
   constructor(
     readonly sqlite: Database.Database,
@@ -119,6 +121,10 @@ export class AgentDatabase implements AgentStore {
 
   get saverStore(): SqliteSaverStore {
     return (this.#saverStore ??= new SqliteSaverStore(this));
+  }
+
+  get toolStore(): SqliteToolStore {
+    return (this.#toolStore ??= new SqliteToolStore(this));
   }
 
   /** The fencing rule every write made under a lease goes through (see fencing.ts). */

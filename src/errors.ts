@@ -74,7 +74,7 @@ export class ToolCallInProgressError extends AgentOSError {
     readonly key: string,
     readonly command: string,
     readonly ownerPid: number,
-    /** Where the owner runs, when it is another machine (PostgreSQL ledger). */
+    /** Where the owner runs, when it is another machine or pid namespace (another container). */
     readonly ownerHost?: string,
   ) {
     super(

@@ -35,7 +35,7 @@ export {
   type ToolRunOptions,
   type ToolLedgerStats,
   type ToolLedgerOptions,
-} from './tool-ledger.js';
+} from './core/tool-ledger.js';
 export {
   TaskRunner,
   type TaskStep,
@@ -100,4 +100,3 @@ export {
 export { InvalidArgumentError } from './validate.js';
 export { serializeJson, canonicalJson, type Json } from './json-state.js';
 export { CRASH_POINTS, CRASH_POINT_VARIABLE, crashPoint, type CrashPoint } from './crash-points.js';
-export { type MaybePromise, type ToolLedgerApi } from './backend.js';

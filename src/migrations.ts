@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Database from 'better-sqlite3';
 import { SchemaTooNewError } from './errors.js';
@@ -9,29 +10,35 @@ export interface Migration {
   sql: string;
 }
 
-/** The schema label a deployment announces, by migration version ("schema v0.30.0" is migration 1). */
+/** The schema label a deployment announces, by migration version ("schema v0.30.0" is migration 1), on either store. */
 export const SCHEMA_LABELS: Readonly<Record<number, string>> = {
   1: '0.30.0',
   2: '0.31.0',
   3: '0.32.0',
   4: '0.33.0',
   5: '0.34.0',
+  6: '0.35.0',
 };
 
-const MIGRATION_FILE = /^(\d{4})_([a-z0-9_]+)\.sql$/;
+const MIGRATION_DIR = /^(\d{4})_([a-z0-9_]+)$/;
+const MIGRATIONS = fileURLToPath(new URL('./migrations/', import.meta.url));
 const cached = new Map<string, Migration[]>();
 
-/** Numbered SQL files next to this module, in version order. */
-export function loadMigrations(dir = fileURLToPath(new URL('./migrations/', import.meta.url))): Migration[] {
-  const known = cached.get(dir);
+/**
+ * The migrations of one backend, in version order. One numbering for both: migration N is the folder
+ * `migrations/NNNN_name/`, holding the same change for each store (`sqlite.sql`, `postgres.sql`).
+ */
+export function loadMigrations(backend: 'sqlite' | 'postgres' = 'sqlite', dir = MIGRATIONS): Migration[] {
+  const key = `${backend}:${dir}`;
+  const known = cached.get(key);
   if (known) return known;
   const migrations = readdirSync(dir)
-    .map((file) => ({ file, match: MIGRATION_FILE.exec(file) }))
-    .filter((m): m is { file: string; match: RegExpExecArray } => m.match !== null)
-    .map(({ file, match }) => ({
+    .map((folder) => ({ folder, match: MIGRATION_DIR.exec(folder) }))
+    .filter((m): m is { folder: string; match: RegExpExecArray } => m.match !== null)
+    .map(({ folder, match }) => ({
       version: Number(match[1]),
-      name: match[2] ?? file,
-      sql: readFileSync(`${dir}/${file}`, 'utf8'),
+      name: match[2] ?? folder,
+      sql: readFileSync(join(dir, folder, `${backend}.sql`), 'utf8'),
     }))
     .sort((a, b) => a.version - b.version);
   migrations.forEach((m, i) => {
@@ -40,7 +47,7 @@ export function loadMigrations(dir = fileURLToPath(new URL('./migrations/', impo
         `migrations in ${dir} must be numbered 0001, 0002, … without gaps; found ${m.version} at position ${i + 1}`,
       );
   });
-  cached.set(dir, migrations);
+  cached.set(key, migrations);
   return migrations;
 }
 

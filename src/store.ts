@@ -1,4 +1,5 @@
 import type { Fence } from './core/fence.js';
+import type { Output } from './core/tool-call.js';
 import type { HeldItemRow, HolderColumns } from './holder-identity.js';
 
 /**
@@ -11,12 +12,18 @@ export interface AgentStore {
   readonly backend: 'sqlite' | 'postgres';
   /** Where it is, for messages: a file path, or host, port, database and schema (never a password). */
   readonly label: string;
+  /**
+   * Which database this is, whatever name or address it was opened by (AgentDatabase.identity, PgDatabase.identity):
+   * what this process shares between handles of one database (tool calls in flight) is keyed by it.
+   */
+  readonly identity: string;
   readonly checkpointStore: CheckpointStore;
   readonly cacheStore: CacheStore;
   readonly leaseStore: LeaseStore;
   readonly taskStore: TaskStore;
   readonly sweepStore: SweepStore;
   readonly saverStore: SaverStore;
+  readonly toolStore: ToolStore;
 }
 
 /** A checkpoints row as either adapter returns it (SQLite stores verified as 0/1, PostgreSQL as a boolean). */
@@ -296,4 +303,82 @@ export interface SaverStore {
     ok: boolean,
     verificationJson: string,
   ): Promise<void>;
+}
+
+/** A tool_calls row as either adapter returns it (SQLite stores booleans as 0/1). */
+export interface ToolCallRow {
+  status: 'started' | 'completed';
+  /** The token of the claim that wrote the row (null: written by a release that recorded none). */
+  claim: string | null;
+  exit_code: number | null;
+  timed_out: 0 | 1 | boolean;
+  truncated: 0 | 1 | boolean;
+  stdout: Buffer | null;
+  stderr: Buffer | null;
+  duration_ms: number | null;
+  started_at: number;
+  /** Completed and not expired by the store's clock: replayable. */
+  live: 0 | 1 | boolean;
+  /** The process that started the call (all null once disowned); host and pid space null in rows of old releases. */
+  owner_host: string | null;
+  owner_pid_space: string | null;
+  owner_pid: number | null;
+  owner_start: string | null;
+  lease_item: string | null;
+  /** The call is started and the lease it started under is still held, by the store's clock. */
+  lease_held: 0 | 1 | boolean;
+}
+
+/** A completed call's result, as recorded. */
+export type RecordedToolCall = Pick<
+  ToolCallRow,
+  'exit_code' | 'timed_out' | 'truncated' | 'stdout' | 'stderr' | 'duration_ms'
+>;
+
+/** A call to claim: its key, command and absolute cwd, the claim's token and the claiming process. */
+export interface NewToolCall {
+  key: string;
+  command: string;
+  cwd: string;
+  claim: string;
+  owner: HolderColumns;
+}
+
+/** What an executed command left, to record: its output and how long it ran. */
+export interface ToolCallResult extends Output {
+  durationMs: number;
+}
+
+/**
+ * Where a tool ledger records its calls. A call is claimed by compare-and-set on its row, so one process runs it;
+ * under a lease its start and its result are each fenced and logged in the write's own transaction.
+ */
+export interface ToolStore {
+  /** The recorded result of a completed call, unless it has expired by the store's clock: what a replay returns. */
+  recorded(key: string): Promise<RecordedToolCall | undefined>;
+  get(key: string): Promise<ToolCallRow | undefined>;
+  /**
+   * Writes the call's 'started' row, owned by `call.owner`, if the row is still as it was read: absent (`read` null),
+   * or with the claim and status read (a call in doubt, an expired result). Returns false, writing nothing, when it
+   * changed in between. With `fence`, the fencing rule is checked and the start logged in the same transaction:
+   * refused with LeaseLostError, nothing written.
+   */
+  claim(
+    call: NewToolCall,
+    read: Pick<ToolCallRow, 'claim' | 'status'> | null,
+    fence: Fence | undefined,
+  ): Promise<boolean>;
+  /**
+   * Records the result of the call started under `claim`, expiring ttlMs from now by the store's clock. With `fence`,
+   * checked and logged in the same transaction: refused with LeaseLostError, the row left started.
+   */
+  finish(key: string, claim: string, result: ToolCallResult, ttlMs: number, fence: Fence | undefined): Promise<void>;
+  /** Clears the owner of the call started under `claim`: it is in doubt from now on (its lease was lost). */
+  disown(key: string, claim: string): Promise<void>;
+  /** Deletes the 'started' row written under `claim` (its command could not be started). */
+  unclaim(key: string, claim: string): Promise<void>;
+  /** Deletes the call's row; returns whether there was one. */
+  forget(key: string): Promise<boolean>;
+  /** Deletes completed calls past their expiry by the store's clock; returns how many. */
+  cleanup(): Promise<number>;
 }

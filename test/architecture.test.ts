@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../harness/workers/build.js';
+import { loadMigrations } from '../src/migrations.js';
 import { reachable } from './helpers/imports.js';
 
 const DRIVERS = ['better-sqlite3', 'pg'];
@@ -19,5 +20,11 @@ describe('one core over two stores', () => {
   it('the walk sees a driver where there is one', () => {
     expect(reachable(join(ROOT, 'src/pg/db.ts')).packages).toContain('pg');
     expect(reachable(join(ROOT, 'src/db.ts')).packages).toContain('better-sqlite3');
+  });
+
+  it('numbers the migrations once for both stores: version N is the same change on each', () => {
+    const names = (backend: 'sqlite' | 'postgres') => loadMigrations(backend).map((m) => `${m.version}:${m.name}`);
+    expect(names('postgres')).toEqual(names('sqlite'));
+    expect(loadMigrations('postgres').every((m) => m.sql.trim().length > 0)).toBe(true);
   });
 });

@@ -1,4 +1,3 @@
-import type { ToolLedgerApi } from '../../src/index.js';
 import type { AgentStore } from '../../src/store.js';
 import type { SubjectConfig, SubjectHandle, WorkerSide } from './subject.js';
 
@@ -17,7 +16,5 @@ export interface AgentosBackend {
 export interface WorkerStore {
   db: AgentStore;
   holdWriteLock(holdMs: number, onHeld: () => void): Promise<void>;
-  /** ToolLedger on SQLite, PgToolLedger on PostgreSQL, until ToolLedger takes either store. */
-  tools: ToolLedgerApi;
   close(): Promise<void>;
 }

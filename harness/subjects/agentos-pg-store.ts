@@ -1,6 +1,5 @@
-import { openPgDatabase, PgToolLedger, type PgDatabase } from '../../src/pg/index.js';
+import { openPgDatabase, type PgDatabase } from '../../src/pg/index.js';
 import { CheckpointManager } from '../../src/index.js';
-import { WORKER_TOOL_ENV } from '../workers/marker.js';
 import type { AgentosBackend } from './agentos-backend.js';
 import { amcheck } from './amcheck.js';
 import { holdTableLock } from './pg-lock.js';
@@ -55,7 +54,6 @@ export const backend: AgentosBackend = {
     return {
       db,
       holdWriteLock: (holdMs, onHeld) => holdTableLock(db, 'checkpoint_seqs', holdMs, onHeld),
-      tools: new PgToolLedger(db, { inheritEnv: WORKER_TOOL_ENV }),
       close: () => db.close(),
     };
   },

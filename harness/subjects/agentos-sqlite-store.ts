@@ -1,6 +1,5 @@
 import { join } from 'node:path';
-import { ToolLedger, openDatabase, type AgentDatabase } from '../../src/index.js';
-import { WORKER_TOOL_ENV } from '../workers/marker.js';
+import { openDatabase, type AgentDatabase } from '../../src/index.js';
 import type { AgentosBackend } from './agentos-backend.js';
 import { LAYER_FILE, type FinalState, type LeaseLogEntry } from './subject.js';
 
@@ -42,7 +41,6 @@ export const backend: AgentosBackend = {
           Atomics.wait(sleeper, 0, 0, holdMs);
         });
       },
-      tools: new ToolLedger(db, { inheritEnv: WORKER_TOOL_ENV }),
       async close() {
         db.close();
       },

@@ -1,4 +1,12 @@
-import { CheckpointManager, LLMOutputCache, LeaseManager, RecoverySweep, TaskRunner } from '../../src/index.js';
+import {
+  CheckpointManager,
+  LLMOutputCache,
+  LeaseManager,
+  RecoverySweep,
+  TaskRunner,
+  ToolLedger,
+} from '../../src/index.js';
+import { WORKER_TOOL_ENV } from '../workers/marker.js';
 import type { AgentosBackend } from './agentos-backend.js';
 import type { SubjectDriver } from './subject.js';
 
@@ -21,7 +29,7 @@ export function agentosDriver(backend: AgentosBackend): SubjectDriver {
         holdWriteLock: (holdMs, onHeld) => opened.holdWriteLock(holdMs, onHeld),
         leases: (options) => ({ leases: new LeaseManager(db, options), checkpoints: fenced }),
         sweep: (options) => new RecoverySweep(db, options),
-        tools: opened.tools,
+        tools: new ToolLedger(db, { inheritEnv: WORKER_TOOL_ENV }),
         cache: new LLMOutputCache(db),
         runner: (definition, options, baseDir) =>
           new TaskRunner(db, new CheckpointManager(db, { baseDir }), definition, options),

@@ -9,7 +9,7 @@ import type {
   TaskDefinition,
   TaskRunResult,
   TaskRunnerOptions,
-  ToolLedgerApi,
+  ToolLedger,
 } from '../../src/index.js';
 import type { AgentosSaver } from '../../src/langgraph/index.js';
 import type { AgentosBackend } from './agentos-backend.js';
@@ -166,7 +166,7 @@ export interface SubjectStore {
   /** Subjects with `leases`: a recovery sweep (recording each reclaim as a checkpoint needs `sweep`). */
   sweep?: (options: { createCheckpoints: boolean }) => Sweep;
   /** Subjects with `tools`: this worker's tool ledger (its calls may be fenced by the same leases). */
-  tools?: ToolLedgerApi;
+  tools?: ToolLedger;
   /** Subjects with `cache`: this worker's LLM output cache. */
   cache?: LLMOutputCache;
   /** Subjects with `tasks`: a task runner on this worker's store, verifying step evidence under baseDir. */

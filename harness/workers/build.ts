@@ -21,7 +21,7 @@ export function mutantBuildDir(mutant: string): string {
 }
 
 /**
- * Transpiles src/ and harness/ file by file (no bundling, so src/migrations/*.sql sit beside the code as at source)
+ * Transpiles src/ and harness/ file by file (no bundling, so src/migrations/ sits beside the code as at source)
  * into .build/js. Starting a worker then costs a plain `node` start instead of a TypeScript loader's.
  * The output is written to a fresh folder and renamed into place, so concurrent runs never see half a build.
  */
@@ -45,8 +45,7 @@ export async function buildWorkers(options: { mutant?: Mutant } = {}): Promise<s
     ...(options.mutant ? { define: { AGENTOS_MUTANT: JSON.stringify(options.mutant) } } : {}),
     logLevel: 'error',
   });
-  for (const migrations of ['src/migrations', 'src/pg/migrations'])
-    cpSync(join(ROOT, migrations), join(staging, migrations), { recursive: true, filter: (p) => !p.endsWith('.ts') });
+  cpSync(join(ROOT, 'src/migrations'), join(staging, 'src/migrations'), { recursive: true });
   writeFileSync(join(staging, 'package.json'), '{"type":"module"}\n');
   mkdirSync(dirname(target), { recursive: true });
   const old = `${target}.old.${process.pid}`;

@@ -1,4 +1,4 @@
-import { INHERITED_ENV } from '../../src/tool-ledger.js';
+import { INHERITED_ENV } from '../../src/core/tool-call.js';
 
 /**
  * Set in every worker's environment by the supervisor: a process a worker started in a process group of its own (a

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { DatabaseOpenError, DatabaseUnavailableError, SchemaTooNewError } from '../errors.js';
 import { loadMigrations } from '../migrations.js';
@@ -10,6 +9,7 @@ import { PgLeaseStore } from './lease-store.js';
 import { PgSweepStore } from './sweep-store.js';
 import { PgSaverStore } from './saver-store.js';
 import { PgTaskStore } from './task-store.js';
+import { PgToolStore } from './tool-store.js';
 import { connectionLoss } from './connection-loss.js';
 
 export interface OpenPgDatabaseOptions {
@@ -37,6 +37,7 @@ export class PgDatabase implements AgentStore {
   #taskStore: PgTaskStore | undefined;
   #sweepStore: PgSweepStore | undefined;
   #saverStore: PgSaverStore | undefined;
+  #toolStore: PgToolStore | undefined;
 
   constructor(
     readonly pool: pg.Pool,
@@ -73,6 +74,10 @@ export class PgDatabase implements AgentStore {
 
   get saverStore(): PgSaverStore {
     return (this.#saverStore ??= new PgSaverStore(this));
+  }
+
+  get toolStore(): PgToolStore {
+    return (this.#toolStore ??= new PgToolStore(this));
   }
 
   /**
@@ -169,10 +174,8 @@ function bigintAsNumber(oid: number, format?: 'text' | 'binary'): (value: string
   return oid === BIGINT_OID ? Number : (pg.types.getTypeParser(oid, format ?? 'text') as (value: string) => unknown);
 }
 
-const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
-
 async function migrate(pool: pg.Pool, schema: string, label: string): Promise<void> {
-  const migrations = loadMigrations(MIGRATIONS_DIR);
+  const migrations = loadMigrations('postgres');
   // Up to date (the common case: every worker opening a migrated schema): one read, no lock that would queue them.
   const current = await recordedVersion(pool);
   if (current === migrations.length) return;

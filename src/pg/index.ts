@@ -1,3 +1,2 @@
 export { openPgDatabase, PgDatabase, type OpenPgDatabaseOptions } from './db.js';
 export { connectionLoss } from './connection-loss.js';
-export { PgToolLedger } from './tool-ledger.js';

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { pgSkipReason, useTempPg } from '../../test/helpers/temp-pg.js';
 import { DatabaseOpenError, SchemaTooNewError } from '../errors.js';
@@ -14,7 +13,7 @@ async function expireOnServer(db: PgDatabase, itemId: string): Promise<void> {
 }
 
 /** How many migrations this release applies to a PostgreSQL schema. */
-const PG_MIGRATIONS = loadMigrations(fileURLToPath(new URL('./migrations/', import.meta.url))).length;
+const PG_MIGRATIONS = loadMigrations('postgres').length;
 
 async function leaseLog(db: PgDatabase, itemId: string): Promise<string[]> {
   const rows = await db.query<{ op: string; epoch: number; holder: string }>(

@@ -7,6 +7,7 @@ import { loadScenarios } from '../../harness/load.js';
 import { runScenario } from '../../harness/run/scenario.js';
 import { ROOT } from '../../harness/workers/build.js';
 import { DEFAULT_PG_URL, pgUrl } from '../../harness/subjects/pg-server.js';
+import { SCHEMA_LABELS, loadMigrations } from '../../src/index.js';
 import { useTempDir } from '../helpers/temp-db.js';
 import { pgSkipReason } from '../helpers/temp-pg.js';
 
@@ -27,7 +28,7 @@ describe('README', () => {
     const source = readFileSync(join(ROOT, 'examples/quickstart.ts'), 'utf8');
     expect(codeBlocks).toContain(source);
     const { stdout } = await execa('tsx', ['examples/quickstart.ts'], { cwd: ROOT, preferLocal: true });
-    expect(stdout).toContain('schema v0.34.0');
+    expect(stdout).toContain(`schema v${SCHEMA_LABELS[loadMigrations().length]}`);
     expect(stdout).toContain('replayed: true');
     expect(stdout).toMatch(/task task-2: succeeded/);
   });

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { crashPoint } from './crash-points.js';
+import { crashPoint } from '../crash-points.js';
 import type { Output } from './tool-call.js';
 
 /** Collects a stream's bytes up to a limit; the rest is read and dropped, so the writer is never blocked. */

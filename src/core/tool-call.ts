@@ -1,10 +1,10 @@
 import { createHash, type Hash } from 'node:crypto';
 import { resolve } from 'node:path';
-import { sha256Hex } from './evidence.js';
-import type { Fence } from './core/fence.js';
-import { canonicalJson } from './json-state.js';
-import { Metrics } from './metrics.js';
-import { InvalidArgumentError, assertId, assertPositiveInt } from './validate.js';
+import { sha256Hex } from '../evidence.js';
+import { canonicalJson } from '../json-state.js';
+import type { Metrics } from '../metrics.js';
+import { InvalidArgumentError, assertId, assertPositiveInt } from '../validate.js';
+import type { Fence } from './fence.js';
 
 export interface ToolRunOptions {
   cwd?: string;
@@ -147,8 +147,8 @@ function snapshotEnv(source: Record<string, string | undefined>): Readonly<Recor
 }
 
 /**
- * A call's identity and environment, the same on both backends: the ledger's base environment, captured once, and the
- * key derived from a call (see ToolLedger.keyOf).
+ * A call's identity and environment: the ledger's base environment, captured once, and the key derived from a call
+ * (see ToolLedger.keyOf).
  */
 export class ToolCallIdentity {
   readonly baseEnv: Readonly<Record<string, string>>;
@@ -185,53 +185,7 @@ export function checkCall(command: string, options: ToolRunOptions): string {
   return resolve(options.cwd ?? '.');
 }
 
-/**
- * What both ledgers (ToolLedger on SQLite, PgToolLedger on PostgreSQL) share: their limits and metrics, a call's
- * identity, and the counts behind stats().
- */
-export abstract class ToolLedgerBase {
-  readonly ttlMs: number;
-  readonly maxOutputBytes: number;
-  readonly metrics: Metrics;
-  protected readonly identity: ToolCallIdentity;
-  #executed = 0;
-  #replayed = 0;
-
-  constructor(options: ToolLedgerOptions) {
-    this.ttlMs = options.ttlMs ?? 30 * 24 * 3600 * 1000;
-    assertPositiveInt('ttlMs', this.ttlMs);
-    this.maxOutputBytes = options.maxOutputBytes ?? 10 * 1024 * 1024;
-    assertPositiveInt('maxOutputBytes', this.maxOutputBytes, { allowZero: true });
-    this.metrics = options.metrics ?? new Metrics();
-    this.identity = new ToolCallIdentity(options);
-  }
-
-  /**
-   * The identity of a call, the same on both backends: sha256 of options.key when given, else of the command, the
-   * absolute cwd and the effective environment (the ledger's base environment with options.env on top).
-   */
-  keyOf(command: string, options: Pick<ToolRunOptions, 'cwd' | 'env' | 'key'> = {}): string {
-    return this.identity.keyOf(command, options);
-  }
-
-  stats(): ToolLedgerStats {
-    const total = this.#executed + this.#replayed;
-    return { executed: this.#executed, replayed: this.#replayed, replayRate: total === 0 ? 0 : this.#replayed / total };
-  }
-
-  protected countExecuted(): void {
-    this.#executed++;
-    this.metrics.increment('toolCallsExecuted');
-  }
-
-  /** A recorded result, counted as a replay. */
-  protected replayed(output: Output, durationMs: number): ToolResult {
-    this.#replayed++;
-    this.metrics.increment('toolCallsReplayed');
-    return toolResult(output, durationMs, true);
-  }
-}
-
+/** The result a caller gets: the recorded output, decoded, with how long it ran and whether it was replayed. */
 export function toolResult(output: Output, durationMs: number, replayed: boolean): ToolResult {
   return {
     exitCode: output.exitCode,
