@@ -5,7 +5,7 @@ import { ROOT } from './workers/build.js';
 describe('loading the declarations', () => {
   it('validates every declaration without loading better-sqlite3 (neither its module nor its native addon)', () => {
     const script =
-      "const { loadScenarios } = await import('./harness/load.ts');" +
+      "const { loadScenarios } = await import('./harness/load.js');" +
       'const loaded = await loadScenarios();' +
       "const { createRequire } = await import('node:module');" +
       "const cjs = Object.keys(createRequire(import.meta.url).cache).filter((f) => f.includes('better-sqlite3'));" +

@@ -1,5 +1,11 @@
 export { systemClock, ManualClock, SkewedClock, type Clock } from './clock.js';
-export { openDatabase, connectionPragmas, AgentDatabase, type Durability, type OpenDatabaseOptions } from './db.js';
+export {
+  openDatabase,
+  connectionPragmas,
+  AgentDatabase,
+  type Durability,
+  type OpenDatabaseOptions,
+} from './sqlite/db.js';
 export { loadMigrations, SCHEMA_LABELS, type Migration } from './migrations.js';
 export {
   CheckpointManager,

@@ -19,7 +19,7 @@ describe('one core over two stores', () => {
 
   it('the walk sees a driver where there is one', () => {
     expect(reachable(join(ROOT, 'src/pg/db.ts')).packages).toContain('pg');
-    expect(reachable(join(ROOT, 'src/db.ts')).packages).toContain('better-sqlite3');
+    expect(reachable(join(ROOT, 'src/sqlite/db.ts')).packages).toContain('better-sqlite3');
   });
 
   it('numbers the migrations once for both stores: version N is the same change on each', () => {

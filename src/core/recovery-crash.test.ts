@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { expect, it } from 'vitest';
 import { builtPath } from '../../harness/workers/build.js';
 import { describeEachStore } from '../../test/helpers/stores.js';
-import type { AgentDatabase } from '../db.js';
+import type { AgentDatabase } from '../sqlite/db.js';
 import {
   CRASH_POINT_VARIABLE,
   CheckpointManager,

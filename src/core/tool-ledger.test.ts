@@ -6,7 +6,7 @@ import { deadPid } from '../../test/helpers/dead-pid.js';
 import { lines } from '../../test/helpers/lines.js';
 import { describeEachStore, idle, type StoreUnderTest } from '../../test/helpers/stores.js';
 import { until } from '../../test/helpers/until.js';
-import { AgentDatabase } from '../db.js';
+import { AgentDatabase } from '../sqlite/db.js';
 import { InDoubtToolCallError, LeaseLostError, ToolCallInProgressError } from '../errors.js';
 import { PgDatabase } from '../pg/db.js';
 import { ownBootId, ownPidSpace, processStartTime } from '../process-identity.js';

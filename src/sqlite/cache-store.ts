@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import type { AgentDatabase } from '../db.js';
+import type { AgentDatabase } from './db.js';
 import type { CacheStore } from '../store.js';
 
 /** The LLM cache table on SQLite; expiry by the database's clock. */

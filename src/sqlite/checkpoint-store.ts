@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import { crashPoint } from '../crash-points.js';
-import type { AgentDatabase } from '../db.js';
+import type { AgentDatabase } from './db.js';
 import type { Fence } from '../core/fence.js';
 import { mutant } from '../mutants.js';
 import type { CheckpointRow, CheckpointStore, NewCheckpoint } from '../store.js';

@@ -1,7 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { Fence } from '../core/fence.js';
 import { OWNERSHIP_PREFIXES } from '../core/leases.js';
-import type { AgentDatabase } from '../db.js';
+import type { AgentDatabase } from './db.js';
 import { NO_HOLDER, type HeldItemRow, type HolderColumns } from '../holder-identity.js';
 import type { LeaseRow, LeaseStore, NewWorkItem, WorkItemRow } from '../store.js';
 

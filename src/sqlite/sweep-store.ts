@@ -1,7 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import { crashPoint } from '../crash-points.js';
 import { RECOVERY_TASK_PREFIX } from '../core/recovery.js';
-import type { AgentDatabase } from '../db.js';
+import type { AgentDatabase } from './db.js';
 import type { SweepBatch, SweepStore } from '../store.js';
 
 // The batch: the oldest expired leases (the same rows for every statement of its transaction).

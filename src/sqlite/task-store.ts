@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { Fence } from '../core/fence.js';
-import type { AgentDatabase } from '../db.js';
+import type { AgentDatabase } from './db.js';
 import type { TaskStatus, TaskStore } from '../store.js';
 
 /** The tasks table on SQLite: each write fenced by the task's lease in its write transaction. */

@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { Fence } from '../core/fence.js';
-import type { AgentDatabase } from '../db.js';
+import type { AgentDatabase } from './db.js';
 import type { NewToolCall, RecordedToolCall, ToolCallResult, ToolCallRow, ToolStore } from '../store.js';
 
 // The replay path: positional parameters, no object bound, only the columns a replay returns.

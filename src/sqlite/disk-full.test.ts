@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { useTempDb } from '../test/helpers/temp-db.js';
-import { CheckpointManager, DiskFullError } from './index.js';
+import { useTempDb } from '../../test/helpers/temp-db.js';
+import { CheckpointManager, DiskFullError } from '../index.js';
 
 describe('a full disk', () => {
   const tempDb = useTempDb();

@@ -15,8 +15,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { builtPath } from '../harness/workers/build.js';
-import { useTempDb, useTempDir } from '../test/helpers/temp-db.js';
+import { builtPath } from '../../harness/workers/build.js';
+import { useTempDb, useTempDir } from '../../test/helpers/temp-db.js';
 import {
   DatabaseCorruptError,
   DatabaseOpenError,
@@ -26,8 +26,8 @@ import {
   SCHEMA_LABELS,
   SchemaTooNewError,
   openDatabase,
-} from './index.js';
-import { loadMigrations } from './migrations.js';
+} from '../index.js';
+import { loadMigrations } from '../migrations.js';
 
 const sha256 = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
 const isRoot = process.getuid?.() === 0;

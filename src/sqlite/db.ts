@@ -12,19 +12,19 @@ import {
 } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { systemClock, type Clock } from './clock.js';
-import { DatabaseCorruptError, DatabaseOpenError, DiskFullError, ForeignDatabaseError } from './errors.js';
-import { Fencing } from './sqlite/fencing.js';
-import { SCHEMA_LABELS, assertSchemaNotNewer, currentSchemaVersion, loadMigrations, migrate } from './migrations.js';
-import { SqliteCacheStore } from './sqlite/cache-store.js';
-import { SqliteCheckpointStore } from './sqlite/checkpoint-store.js';
-import { SqliteLeaseStore } from './sqlite/lease-store.js';
-import { SqliteSweepStore } from './sqlite/sweep-store.js';
-import { SqliteSaverStore } from './sqlite/saver-store.js';
-import { SqliteTaskStore } from './sqlite/task-store.js';
-import { SqliteToolStore } from './sqlite/tool-store.js';
-import type { AgentStore } from './store.js';
-import { InvalidArgumentError } from './validate.js';
+import { systemClock, type Clock } from '../clock.js';
+import { DatabaseCorruptError, DatabaseOpenError, DiskFullError, ForeignDatabaseError } from '../errors.js';
+import { Fencing } from './fencing.js';
+import { SCHEMA_LABELS, assertSchemaNotNewer, currentSchemaVersion, loadMigrations, migrate } from '../migrations.js';
+import { SqliteCacheStore } from './cache-store.js';
+import { SqliteCheckpointStore } from './checkpoint-store.js';
+import { SqliteLeaseStore } from './lease-store.js';
+import { SqliteSweepStore } from './sweep-store.js';
+import { SqliteSaverStore } from './saver-store.js';
+import { SqliteTaskStore } from './task-store.js';
+import { SqliteToolStore } from './tool-store.js';
+import type { AgentStore } from '../store.js';
+import { InvalidArgumentError } from '../validate.js';
 
 export type Durability = 'normal' | 'full';
 
