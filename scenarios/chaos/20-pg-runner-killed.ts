@@ -10,11 +10,11 @@ export default defineScenario({
   seedTest: 'TestScenario7_FullE2E::test_full_e2e_with_recovery (on a server, with task ownership)',
   procedure: [
     'Two task-runner processes are released together on task "order-1" (8 steps, 3 s task lease). Each step logs its execution, makes a side effect through an idempotency-keyed "API" (effects/<step>.log), writes an artifact proved by evidence, and is checkpointed.',
-    'The runner that loses the race reports the task busy. After a seeded random number (2–5) of finished steps, the harness kills the owner with SIGKILL.',
+    'The owner pauses at the start of its third step until the runner that lost the race has reported the task busy (so the loser always meets a live owner: on one machine a dead owner is taken over at once). After a seeded random number (3–5) of finished steps, the harness kills the owner with SIGKILL.',
     "The dead owner's task lease is expired by the server's clock (no waiting); then a third runner starts, takes the task over at a higher epoch, resumes after the last checkpoint and finishes it.",
   ],
   workers: [
-    { name: 'runners', workload: 'task-runner', count: 2, params: { ...task, waitForGo: true } },
+    { name: 'runners', workload: 'task-runner', count: 2, params: { ...task, waitForGo: true, waitInStep: 3 } },
     {
       name: 'resumer',
       workload: 'task-runner',
@@ -26,7 +26,7 @@ export default defineScenario({
     {
       kind: 'sigkill',
       target: 'runners',
-      inject: { after: { kind: 'step.finished', worker: 'runners', count: { min: 2, max: 5 } } },
+      inject: { after: { kind: 'step.finished', worker: 'runners', count: { min: 3, max: 5 } } },
     },
     {
       kind: 'lease-expiry',
@@ -36,6 +36,7 @@ export default defineScenario({
   ],
   commands: [
     { to: 'runners', send: { cmd: 'go' }, on: { after: { kind: 'worker.ready', worker: 'runners', count: 2 } } },
+    { to: 'runners', send: { cmd: 'go' }, on: { after: { kind: 'task.busy', worker: 'runners' } } },
   ],
   criteria: [
     {
