@@ -52,8 +52,8 @@ export {
   type TaskRunnerHooks,
   type TaskRunnerOptions,
   TASK_LEASE_PREFIX,
-  idempotencyKey,
 } from './core/task-runner.js';
+export { idempotencyKey, type IdempotencyKeyParts } from './core/idempotency-key.js';
 export { type Fence } from './core/fence.js';
 export { Metrics, LatencyWindow, type MetricsSnapshot, type WindowSummary, type CounterName } from './metrics.js';
 export { METRIC_NAMES } from './metrics-exposition.js';

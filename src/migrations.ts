@@ -18,6 +18,7 @@ export const SCHEMA_LABELS: Readonly<Record<number, string>> = {
   4: '0.33.0',
   5: '0.34.0',
   6: '0.35.0',
+  7: '0.36.0',
 };
 
 const MIGRATION_DIR = /^(\d{4})_([a-z0-9_]+)$/;

@@ -143,6 +143,11 @@ export type TaskStatus = 'running' | 'succeeded' | 'failed';
 
 /** Where a task runner keeps its tasks' statuses; every write is fenced by the task's lease. */
 export interface TaskStore {
+  /**
+   * The database's random salt, made with its schema (migration 0007), part of every step's idempotency key;
+   * undefined when its row is gone.
+   */
+  idempotencySalt(): Promise<string | undefined>;
   status(taskId: string): Promise<{ status: TaskStatus; error: string | null } | undefined>;
   writeStatus(taskId: string, fence: Fence, status: TaskStatus, error: string | null): Promise<void>;
   /** The terminal status and the completion of the task's lease (result `resultJson`), in one transaction. */

@@ -1,17 +1,19 @@
 import { crashPoint } from '../crash-points.js';
 import { CheckpointVerificationError, LeaseLostError, TaskBusyError, TaskError } from '../errors.js';
-import { sha256Hex, type EvidencePack } from '../evidence.js';
+import type { EvidencePack } from '../evidence.js';
 import type { AgentStore, TaskStatus, TaskStore } from '../store.js';
 import { assertId, assertPositiveInt } from '../validate.js';
 import type { Checkpoint, CheckpointManager } from './checkpoints.js';
+import { idempotencyKey, occurrenceOf } from './idempotency-key.js';
 import { LeaseManager, OWNERSHIP_PREFIXES, defaultWorkerId, renewIntervalFor, type Lease } from './leases.js';
 
 export interface StepContext {
   taskId: string;
   stepIndex: number;
   /**
-   * The same on every run of this step of this task, in any process: pass it to external APIs that accept an
-   * idempotency key, so a step re-run after a crash (its side effect done, its checkpoint not) is not applied twice.
+   * The same on every run of this step of this task, in any process, under any release that keeps the step's name:
+   * pass it to external APIs that accept an idempotency key, so a step re-run after a crash (its side effect done,
+   * its checkpoint not) is not applied twice. See idempotencyKey for what changes it.
    */
   idempotencyKey: string;
   /** The task's lease: pass it to writes made inside the step (e.g. ToolLedger.run's `lease`) to fence them too. */
@@ -76,6 +78,9 @@ export class TaskRunner<S> {
   readonly #checkpoints: CheckpointManager;
   readonly #leases: LeaseManager;
   readonly #tasks: TaskStore;
+  readonly #storeLabel: string;
+  /** The database's idempotency salt, read once. */
+  #salt: string | undefined;
   readonly #definition: TaskDefinition<S>;
   readonly #options: TaskRunnerOptions<S>;
   readonly #renewIntervalMs: number;
@@ -106,6 +111,7 @@ export class TaskRunner<S> {
     this.#checkpoints = checkpoints;
     this.#leases = new LeaseManager(db, { workerId: this.workerId, leaseDurationMs, metrics: checkpoints.metrics });
     this.#tasks = db.taskStore;
+    this.#storeLabel = db.label;
     this.#definition = definition;
     this.#options = options;
   }
@@ -120,6 +126,8 @@ export class TaskRunner<S> {
     assertId('taskId', taskId);
     const done = await this.#terminal(taskId);
     if (done) return done;
+    // Read before the lease is taken: a database without its salt leaves no task held.
+    const salt = await this.#idempotencySalt();
     const acquired = await this.#acquire(taskId);
     if ('result' in acquired) return acquired.result;
     let lease = acquired.lease;
@@ -141,7 +149,7 @@ export class TaskRunner<S> {
     const timer = setInterval(() => void renew().catch(() => undefined), this.#renewIntervalMs);
     timer.unref();
     try {
-      return await this.#runSteps(taskId, () => lease, renew);
+      return await this.#runSteps(taskId, salt, () => lease, renew);
     } finally {
       clearInterval(timer);
       // No renewal outlives the run.
@@ -149,7 +157,12 @@ export class TaskRunner<S> {
     }
   }
 
-  async #runSteps(taskId: string, lease: () => Lease<unknown>, renew: () => Promise<void>): Promise<TaskRunResult<S>> {
+  async #runSteps(
+    taskId: string,
+    salt: string,
+    lease: () => Lease<unknown>,
+    renew: () => Promise<void>,
+  ): Promise<TaskRunResult<S>> {
     const checkpoints = this.#checkpoints;
     const steps = this.#definition.steps;
     const last = await checkpoints.getLast<S>(taskId);
@@ -186,7 +199,7 @@ export class TaskRunner<S> {
       const context: StepContext = {
         taskId,
         stepIndex: i,
-        idempotencyKey: idempotencyKey(taskId, i, step.name),
+        idempotencyKey: idempotencyKey({ salt, taskId, stepName: step.name, occurrence: occurrenceOf(steps, i) }),
         lease: lease(),
       };
       try {
@@ -207,6 +220,13 @@ export class TaskRunner<S> {
     }
     await this.#finish(taskId, lease(), 'succeeded', null);
     return { taskId, status: 'succeeded', state, resumedAfter, executed, error: null };
+  }
+
+  async #idempotencySalt(): Promise<string> {
+    this.#salt ??= await this.#tasks.idempotencySalt();
+    if (this.#salt === undefined)
+      throw new TaskError(`${this.#storeLabel} has no idempotency salt: its idempotency_salt row was deleted`);
+    return this.#salt;
   }
 
   /** The stored result of a task that has ended, or null. */
@@ -267,11 +287,6 @@ export class TaskRunner<S> {
   async #finish(taskId: string, lease: Lease<unknown>, status: 'succeeded' | 'failed', error: string | null) {
     await this.#tasks.finish(taskId, lease, status, error, JSON.stringify({ status }));
   }
-}
-
-/** A step's idempotency key: stable for (task, step index, step name), short enough for any API that takes one. */
-export function idempotencyKey(taskId: string, stepIndex: number, stepName: string): string {
-  return `agentos-${sha256Hex(JSON.stringify([taskId, stepIndex, stepName])).slice(0, 40)}`;
 }
 
 function failuresOf(v: {

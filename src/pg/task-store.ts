@@ -39,6 +39,11 @@ export class PgTaskStore implements TaskStore {
     this.#db = db;
   }
 
+  async idempotencySalt(): Promise<string | undefined> {
+    const [row] = await this.#db.query<{ salt: string }>('SELECT salt FROM idempotency_salt WHERE id = 1');
+    return row?.salt;
+  }
+
   async status(taskId: string): Promise<{ status: TaskStatus; error: string | null } | undefined> {
     const [row] = await this.#db.query<{ status: TaskStatus; error: string | null }>(
       'SELECT status, error FROM tasks WHERE id = $1',

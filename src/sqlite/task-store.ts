@@ -8,14 +8,20 @@ export class SqliteTaskStore implements TaskStore {
   readonly #db: AgentDatabase;
   readonly #status: Statement;
   readonly #setStatus: Statement;
+  readonly #salt: Statement;
 
   constructor(db: AgentDatabase) {
     this.#db = db;
     this.#status = db.sqlite.prepare('SELECT status, error FROM tasks WHERE id = ?');
+    this.#salt = db.sqlite.prepare('SELECT salt FROM idempotency_salt WHERE id = 1').pluck();
     this.#setStatus = db.sqlite.prepare(`
       INSERT INTO tasks (id, status, error, created_at, updated_at, lease_epoch) VALUES (@id, @status, @error, @now, @now, @epoch)
       ON CONFLICT (id) DO UPDATE SET status = excluded.status, error = excluded.error, updated_at = excluded.updated_at,
         lease_epoch = excluded.lease_epoch`);
+  }
+
+  async idempotencySalt(): Promise<string | undefined> {
+    return this.#salt.get() as string | undefined;
   }
 
   async status(taskId: string): Promise<{ status: TaskStatus; error: string | null } | undefined> {
