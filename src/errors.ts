@@ -12,11 +12,13 @@ export type LeasedOperation =
   | 'tool-start'
   | 'tool-finish'
   | 'task-status'
-  // AgentosSaver (src/langgraph): a LangGraph checkpoint, a task's pending writes, a thread's deletion.
+  // AgentosSaver (src/langgraph): a LangGraph checkpoint, a task's pending writes, a thread's deletion, its trim, a
+  // checkpoint's re-verification.
   | 'langgraph-put'
   | 'langgraph-writes'
   | 'langgraph-delete'
-  | 'langgraph-trim';
+  | 'langgraph-trim'
+  | 'langgraph-verify';
 
 /**
  * A write made under a lease was refused because the caller no longer holds it: a newer epoch was granted (taken

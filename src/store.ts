@@ -301,12 +301,14 @@ export interface SaverStore {
     checkpointId: string,
   ): Promise<{ evidence: string; verification: string }[]>;
   evidenceOf(threadId: string, ns: string, checkpointId: string): Promise<SaverEvidenceRow | undefined>;
+  /** Records a re-verification of a checkpoint's evidence, fenced by the thread's lease. */
   markVerified(
     threadId: string,
     ns: string,
     checkpointId: string,
     ok: boolean,
     verificationJson: string,
+    fence: Fence,
   ): Promise<void>;
 }
 

@@ -22,6 +22,25 @@ export function assertId(what: string, value: unknown): asserts value is string 
   }
 }
 
+/**
+ * An id the layer also stores inside a longer name, `prefix` + id (a task's lease "task:<taskId>", the sweep's
+ * "lease-recovery:task:<taskId>"): checked against the limit less the longest prefix, so it never fails later inside.
+ */
+export function assertPrefixedId(
+  what: string,
+  value: unknown,
+  prefix: string,
+  placeholder: string = what,
+): asserts value is string {
+  const max = MAX_ID_LENGTH - prefix.length;
+  if (typeof value === 'string' && value.length > max) {
+    throw new InvalidArgumentError(
+      `${what} must be at most ${max} characters (the layer stores it as "${prefix}<${placeholder}>", at most ${MAX_ID_LENGTH}), got ${value.length}`,
+    );
+  }
+  assertId(what, value);
+}
+
 export function assertPositiveInt(what: string, value: unknown, { allowZero = false } = {}): asserts value is number {
   const min = allowZero ? 0 : 1;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {

@@ -7,6 +7,7 @@ import { serializeJson, type Json } from '../json-state.js';
 import { Metrics } from '../metrics.js';
 import type { AgentStore, CheckpointRow, CheckpointStore } from '../store.js';
 import { InvalidArgumentError, assertId, assertPositiveInt } from '../validate.js';
+import { assertNotRecoveryTask } from './recovery.js';
 
 export interface Checkpoint<S = Json> {
   id: number;
@@ -58,6 +59,7 @@ export class CheckpointManager {
   /** Validates ids and serialises state; throws TypeError for state JSON cannot hold. Writes nothing. */
   begin(taskId: string, step: string, state: unknown): PendingCheckpoint {
     assertId('taskId', taskId);
+    assertNotRecoveryTask('taskId', taskId);
     assertId('step', step);
     const pending = Object.freeze({
       taskId,

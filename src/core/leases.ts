@@ -6,7 +6,8 @@ import { NO_HOLDER, deadHolderEpoch, ownHolderIdentity, type HolderColumns } fro
 import { serializeJson, type Json } from '../json-state.js';
 import { Metrics } from '../metrics.js';
 import type { AgentStore, LeaseRow, LeaseStore, NewWorkItem, WorkItemRow } from '../store.js';
-import { InvalidArgumentError, assertId, assertPositiveInt } from '../validate.js';
+import { InvalidArgumentError, assertId, assertPositiveInt, assertPrefixedId } from '../validate.js';
+import { RECOVERY_TASK_PREFIX } from './recovery.js';
 
 /**
  * Work items whose ids start with these are ownership leases — TaskRunner's "task:<id>" and AgentosSaver's
@@ -129,7 +130,8 @@ function leaseManagerSettings(options: LeaseManagerOptions): {
 /** Work items to enqueue, validated: id, task id and serialised payload of each, in order. */
 function workItemRows(items: readonly WorkItemInput[]): NewWorkItem[] {
   return items.map((item) => {
-    assertId('work item id', item.id);
+    // Its longest form: the sweep's record of its lease, "lease-recovery:<work item id>".
+    assertPrefixedId('work item id', item.id, RECOVERY_TASK_PREFIX);
     if (item.taskId !== undefined) assertId('taskId', item.taskId);
     return {
       id: item.id,

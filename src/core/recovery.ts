@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { Metrics } from '../metrics.js';
 import type { AgentStore, SweepStore } from '../store.js';
-import { assertPositiveInt } from '../validate.js';
+import { InvalidArgumentError, assertPositiveInt } from '../validate.js';
 
 export interface SweepStats {
   expiredFound: number;
@@ -44,8 +44,17 @@ export interface RecoverySweepOptions {
   onSweep?: (stats: SweepStats, error?: unknown) => void;
 }
 
-/** Prefix of the task ids under which the sweep records recovered leases. */
+/** Prefix of the task ids under which the sweep records recovered leases; reserved, no user task may start with it. */
 export const RECOVERY_TASK_PREFIX = 'lease-recovery:';
+
+/** Refuses a user's task id in the sweep's name space, where its checkpoints would mix with the sweep's records. */
+export function assertNotRecoveryTask(what: string, taskId: string): void {
+  if (taskId.startsWith(RECOVERY_TASK_PREFIX)) {
+    throw new InvalidArgumentError(
+      `${what} ${JSON.stringify(taskId)} starts with "${RECOVERY_TASK_PREFIX}", which the recovery sweep reserves for its own checkpoints; choose another task id`,
+    );
+  }
+}
 
 /** The stats reported for a background sweep that failed. */
 const FAILED: Omit<SweepStats, 'durationMs'> = {

@@ -2,10 +2,11 @@ import { crashPoint } from '../crash-points.js';
 import { CheckpointVerificationError, LeaseLostError, TaskBusyError, TaskError } from '../errors.js';
 import type { EvidencePack } from '../evidence.js';
 import type { AgentStore, TaskStatus, TaskStore } from '../store.js';
-import { assertId, assertPositiveInt } from '../validate.js';
+import { assertId, assertPositiveInt, assertPrefixedId } from '../validate.js';
 import type { Checkpoint, CheckpointManager } from './checkpoints.js';
 import { idempotencyKey, occurrenceOf } from './idempotency-key.js';
 import { LeaseManager, OWNERSHIP_PREFIXES, defaultWorkerId, renewIntervalFor, type Lease } from './leases.js';
+import { RECOVERY_TASK_PREFIX, assertNotRecoveryTask } from './recovery.js';
 
 export interface StepContext {
   taskId: string;
@@ -123,7 +124,9 @@ export class TaskRunner<S> {
    * over after it expired) stops the run with LeaseLostError before its next step.
    */
   async run(taskId: string): Promise<TaskRunResult<S>> {
-    assertId('taskId', taskId);
+    // Its longest form: the sweep's record of its lease, "lease-recovery:task:<taskId>".
+    assertPrefixedId('taskId', taskId, `${RECOVERY_TASK_PREFIX}${TASK_LEASE_PREFIX}`);
+    assertNotRecoveryTask('taskId', taskId);
     const done = await this.#terminal(taskId);
     if (done) return done;
     // Read before the lease is taken: a database without its salt leaves no task held.

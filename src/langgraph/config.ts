@@ -1,5 +1,7 @@
 import type { RunnableConfig } from '@langchain/core/runnables';
-import { InvalidArgumentError, assertId } from '../validate.js';
+import { RECOVERY_TASK_PREFIX } from '../core/recovery.js';
+import { InvalidArgumentError, assertPrefixedId } from '../validate.js';
+import { THREAD_LEASE_PREFIX } from './thread-leases.js';
 
 /** Where a LangGraph config points: a thread, a checkpoint namespace and, optionally, one checkpoint. */
 export interface CheckpointAddress {
@@ -47,7 +49,9 @@ export function readAddressOf(config: RunnableConfig, method: string): Checkpoin
 export function threadIdOf(value: unknown, method: string): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   const threadId = typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
-  assertId(`AgentosSaver.${method}: config.configurable.thread_id`, threadId);
+  // Its longest form: the sweep's record of the thread's lease, "lease-recovery:thread:<thread_id>".
+  const what = `AgentosSaver.${method}: config.configurable.thread_id`;
+  assertPrefixedId(what, threadId, `${RECOVERY_TASK_PREFIX}${THREAD_LEASE_PREFIX}`, 'thread_id');
   return threadId;
 }
 

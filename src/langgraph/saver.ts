@@ -13,6 +13,7 @@ import {
   type SerializerProtocol,
 } from '@langchain/langgraph-checkpoint';
 import { EvidenceVerifier, type EvidencePack, type VerificationResult } from '../evidence.js';
+import type { LeasedOperation } from '../errors.js';
 import type { Fence } from '../core/fence.js';
 import { defaultWorkerId, renewIntervalFor } from '../core/leases.js';
 import type { AgentStore, SaverCheckpointRow, SaverStore, SaverValueRow, TrimCounts } from '../store.js';
@@ -295,13 +296,19 @@ export class AgentosSaver extends BaseCheckpointSaver {
     };
   }
 
-  /** Re-checks a checkpoint's evidence now and records the outcome; null if it has none. */
+  /**
+   * Re-checks a checkpoint's evidence now and records the outcome; null if it has none. Recording is a write to the
+   * thread, fenced like trim(): a saver that does not own the thread gets ThreadBusyError (LeaseLostError once it
+   * was taken over from it) and records nothing.
+   */
   async verify(config: RunnableConfig): Promise<VerificationResult | null> {
     const found = await this.#evidenceRow(config, 'verify');
     if (!found?.evidence) return null;
     const result = this.verifier.verify(JSON.parse(found.evidence) as EvidencePack);
     const { threadId, ns, checkpointId } = found;
-    await this.#store.markVerified(threadId, ns, checkpointId, result.ok, JSON.stringify(result));
+    await this.#writeOutsideRun(threadId, 'langgraph-verify', (fence) =>
+      this.#store.markVerified(threadId, ns, checkpointId, result.ok, JSON.stringify(result), fence),
+    );
     return result;
   }
 
@@ -314,14 +321,17 @@ export class AgentosSaver extends BaseCheckpointSaver {
     const id = threadIdOf(threadId, 'trim');
     if (id === undefined) throw new InvalidArgumentError('AgentosSaver.trim: threadId is missing');
     assertPositiveInt('AgentosSaver.trim: keepLast', keepLast);
-    return this.#queue.run(id, async () => {
-      const heldBefore = this.#threads.heldThreads().includes(id);
+    return this.#writeOutsideRun(id, 'langgraph-trim', (fence) => this.#store.trim(id, undefined, keepLast, fence));
+  }
+
+  /** A write asked for outside a run: fenced by the thread's lease, taken for it and given back unless held before. */
+  async #writeOutsideRun<T>(threadId: string, operation: LeasedOperation, write: (fence: Fence) => Promise<T>) {
+    return this.#queue.run(threadId, async () => {
+      const heldBefore = this.#threads.heldThreads().includes(threadId);
       try {
-        return await this.#threads.write(id, 'langgraph-trim', (fence) =>
-          this.#store.trim(id, undefined, keepLast, fence),
-        );
+        return await this.#threads.write(threadId, operation, write);
       } finally {
-        if (!heldBefore) await this.#threads.release(id);
+        if (!heldBefore) await this.#threads.release(threadId);
       }
     });
   }

@@ -105,6 +105,13 @@ const TRIM = `WITH ${FENCE},
   SELECT (SELECT COUNT(*) FROM fence)::int AS held, (SELECT COUNT(*) FROM checkpoints)::int AS checkpoints,
     (SELECT COUNT(*) FROM writes)::int AS writes, (SELECT COUNT(*) FROM blobs)::int AS blobs`;
 
+// A checkpoint's re-verification ($4-$6 the checkpoint, $7-$8 the outcome).
+const MARK_VERIFIED = `WITH ${FENCE},
+  marked AS (UPDATE langgraph_checkpoints SET verified = $7, verification = $8, verified_at = agentos_now_ms()
+    WHERE thread_id = $4 AND checkpoint_ns = $5 AND checkpoint_id = $6 AND EXISTS (SELECT 1 FROM fence)),
+  ${log('langgraph-verify')}
+  SELECT COUNT(*)::int AS held FROM fence`;
+
 const THREAD_NS = 'thread_id = $1 AND checkpoint_ns = $2';
 const LATEST = `SELECT ${CHECKPOINT_COLUMNS} FROM langgraph_checkpoints WHERE ${THREAD_NS}
   ORDER BY checkpoint_id DESC LIMIT 1`;
@@ -254,12 +261,15 @@ export class PgSaverStore implements SaverStore {
     checkpointId: string,
     ok: boolean,
     verificationJson: string,
+    fence: Fence,
   ): Promise<void> {
-    await this.#db.query(
-      `UPDATE langgraph_checkpoints SET verified = $4, verification = $5, verified_at = agentos_now_ms()
-        WHERE ${THREAD_NS} AND checkpoint_id = $3`,
-      [threadId, ns, checkpointId, ok, verificationJson],
-    );
+    await this.#fenced(fence, 'langgraph-verify', MARK_VERIFIED, 'agentos.saver.mark-verified', [
+      threadId,
+      ns,
+      checkpointId,
+      ok,
+      verificationJson,
+    ]);
   }
 
   /** Runs a fenced statement ($1-$3 the fence, then `values`): its row, or LeaseLostError when it was refused. */

@@ -242,11 +242,13 @@ export class SqliteSaverStore implements SaverStore {
     checkpointId: string,
     ok: boolean,
     verificationJson: string,
+    fence: Fence,
   ): Promise<void> {
     const now = this.#db.clock.now();
-    this.#db.writeTransaction(() =>
-      this.#markVerified.run({ threadId, ns, checkpointId, verified: ok ? 1 : 0, verification: verificationJson, now }),
-    );
+    this.#db.writeTransaction(() => {
+      this.#db.fencing.check(fence, 'langgraph-verify', now);
+      this.#markVerified.run({ threadId, ns, checkpointId, verified: ok ? 1 : 0, verification: verificationJson, now });
+    });
   }
 
   /** Inside the caller's write transaction. */
