@@ -34,7 +34,7 @@ function applicationId(path: string): number {
 describe('openDatabase: whose database it is', () => {
   const tempDir = useTempDir();
 
-  it("refuses a golang-migrate database (schema_migrations(version, dirty)) and leaves it byte-identical", () => {
+  it('refuses a golang-migrate database (schema_migrations(version, dirty)) and leaves it byte-identical', () => {
     const dir = tempDir();
     const path = join(dir, 'golang.db');
     const other = new Database(path);

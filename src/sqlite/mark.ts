@@ -1,14 +1,9 @@
 import type Database from 'better-sqlite3';
 import { ForeignDatabaseError } from '../errors.js';
+import { FIRST_MIGRATION, MIGRATION_COLUMNS } from '../migration-shape.js';
 
 /** This layer's mark in a SQLite file's header (PRAGMA application_id): "AgOS" in ASCII. */
 export const LAYER_APPLICATION_ID = 0x41674f53;
-
-/** The columns of this layer's schema_migrations, in order, on both stores. */
-export const MIGRATION_COLUMNS = ['version', 'name', 'applied_at'] as const;
-
-/** Migration 0001's name: every database of this layer records it first. */
-export const FIRST_MIGRATION = 'initial';
 
 /**
  * Whose a SQLite database is, read without writing: 'marked' (this layer's application_id), 'unmarked' (written by
@@ -30,10 +25,13 @@ export function assertLayerDatabase(db: Database.Database, file: string): 'marke
       `its schema_migrations table has the columns (${columns.join(', ')}), not this layer's (${MIGRATION_COLUMNS.join(', ')})`,
     );
   }
-  if (!objects.includes('table work_items')) throw foreign('it has no work_items table, which every version of this layer has');
+  if (!objects.includes('table work_items'))
+    throw foreign('it has no work_items table, which every version of this layer has');
   const first = db.prepare('SELECT name FROM schema_migrations WHERE version = 1').pluck().get();
   if (first !== FIRST_MIGRATION) {
-    throw foreign(`its schema_migrations records migration 1 as ${JSON.stringify(first ?? null)}, not "initial"`);
+    throw foreign(
+      `its schema_migrations records migration 1 as ${JSON.stringify(first ?? null)}, not "${FIRST_MIGRATION}"`,
+    );
   }
   return 'unmarked';
 }
