@@ -130,7 +130,10 @@ export class SchemaTooNewError extends DatabaseOpenError {
   }
 }
 
-/** The file is a SQLite database of another application (not empty, no schema_migrations table); left unchanged. */
+/**
+ * The file (or PostgreSQL schema) belongs to another application: it holds tables but not this layer's mark nor its
+ * schema_migrations shape. It was left unchanged.
+ */
 export class ForeignDatabaseError extends DatabaseOpenError {
   override name = 'ForeignDatabaseError';
   constructor(
@@ -139,12 +142,17 @@ export class ForeignDatabaseError extends DatabaseOpenError {
     readonly objects: readonly string[],
     /** How many schema objects it holds in all. */
     readonly total: number,
+    /** What showed it is not this layer's, e.g. "it has no schema_migrations table". */
+    readonly found = 'it has no schema_migrations table',
+    /** A SQLite file, or a PostgreSQL schema. */
+    container: 'file' | 'schema' = 'file',
   ) {
     const more = total > objects.length ? `, … (${total} schema objects)` : '';
+    const instead = container === 'file' ? 'pass a new path or an empty file' : 'pass another schema';
     super(
       path,
-      `it belongs to another application: it has no schema_migrations table and holds ${objects.join(', ')}${more}; ` +
-        'the file was left unchanged (pass a new path or an empty file)',
+      `it belongs to another application: ${found}; it holds ${objects.join(', ')}${more}; ` +
+        `the ${container} was left unchanged (${instead})`,
     );
   }
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Database from 'better-sqlite3';
 import { SchemaTooNewError } from './errors.js';
+import { LAYER_APPLICATION_ID, assertLayerDatabase, markLayerDatabase } from './sqlite/mark.js';
 
 export interface Migration {
   version: number;
@@ -53,17 +54,21 @@ export function loadMigrations(backend: 'sqlite' | 'postgres' = 'sqlite', dir = 
 }
 
 /**
- * Applies every migration not yet recorded, all in one IMMEDIATE transaction, and records each. Running it again
- * changes nothing. Returns the versions applied by this call.
+ * Applies every migration not yet recorded, all in one IMMEDIATE transaction, and records each; marks the database
+ * as this layer's (application_id) in the same transaction. Refuses another application's database
+ * (ForeignDatabaseError). Running it again changes nothing. Returns the versions applied by this call.
  */
 export function migrate(db: Database.Database, migrations: Migration[], appliedAt: number): number[] {
   // Up to date (the common case, e.g. every worker opening a shared file): a read, no write lock taken.
   const recorded = appliedVersions(db);
-  if (migrations.length > 0 && recorded.size === migrations.length && Math.max(...recorded) === migrations.length)
-    return [];
+  const upToDate = recorded.size === migrations.length && Math.max(...recorded) === migrations.length;
+  if (migrations.length > 0 && upToDate && isMarked(db)) return [];
   const applied = db.transaction(() => {
-    // Checked again under the write lock: a newer release may have migrated the file since it was inspected.
+    // Checked again under the write lock: another application or a newer release may have written the file since it
+    // was inspected.
+    const owner = assertLayerDatabase(db, db.name);
     assertSchemaNotNewer(db, migrations.length);
+    if (owner !== 'marked') markLayerDatabase(db);
     db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
     const done = appliedVersions(db);
@@ -79,6 +84,10 @@ export function migrate(db: Database.Database, migrations: Migration[], appliedA
     return versions;
   });
   return applied.immediate();
+}
+
+function isMarked(db: Database.Database): boolean {
+  return db.pragma('application_id', { simple: true }) === LAYER_APPLICATION_ID;
 }
 
 function appliedVersions(db: Database.Database): Set<number> {

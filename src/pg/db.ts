@@ -11,6 +11,7 @@ import { PgSaverStore } from './saver-store.js';
 import { PgTaskStore } from './task-store.js';
 import { PgToolStore } from './tool-store.js';
 import { connectionLoss } from './connection-loss.js';
+import { assertLayerSchema, markLayerSchema } from './mark.js';
 
 export interface OpenPgDatabaseOptions {
   /** A postgres:// URL. Default: libpq's PG* variables (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE). */
@@ -121,7 +122,8 @@ export class PgDatabase implements AgentStore {
 
 /**
  * Connects, creates the schema if needed and applies pending migrations under an advisory lock, so workers opening
- * one server at once migrate it once. Refuses a schema written by a newer release (SchemaTooNewError, unchanged).
+ * one server at once migrate it once, marking the schema as this layer's (see mark.ts). Refuses, unchanged, another
+ * application's schema (ForeignDatabaseError) and one written by a newer release (SchemaTooNewError).
  */
 export async function openPgDatabase(options: OpenPgDatabaseOptions = {}): Promise<PgDatabase> {
   const schema = options.schema ?? 'agentos';
@@ -145,6 +147,7 @@ export async function openPgDatabase(options: OpenPgDatabaseOptions = {}): Promi
   let identity: string;
   try {
     if (options.migrate ?? true) await migrate(pool, schema, label);
+    else await assertLayerSchema(pool, schema, label);
     identity = await databaseIdentity(pool, schema);
   } catch (error) {
     await pool.end();
@@ -176,16 +179,22 @@ function bigintAsNumber(oid: number, format?: 'text' | 'binary'): (value: string
 
 async function migrate(pool: pg.Pool, schema: string, label: string): Promise<void> {
   const migrations = loadMigrations('postgres');
+  // Another application's schema is refused before anything reads its schema_migrations as ours, or writes.
+  await assertLayerSchema(pool, schema, label);
   // Up to date (the common case: every worker opening a migrated schema): one read, no lock that would queue them.
+  // An up-to-date schema written before the mark is opened as it is: it is marked when it next migrates.
   const current = await recordedVersion(pool);
   if (current === migrations.length) return;
   if (current !== undefined && current > migrations.length)
     throw new SchemaTooNewError(label, current, migrations.length);
   await inTransaction(pool, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`agentos-migrate:${schema}`]);
+    // Checked again under the lock: another opener may have created or migrated the schema meanwhile.
+    const owner = await assertLayerSchema(client, schema, label);
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)`);
+    if (owner !== 'marked') await markLayerSchema(client);
     const done = new Set(
       (await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version),
     );

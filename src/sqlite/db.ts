@@ -13,8 +13,9 @@ import {
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { systemClock, type Clock } from '../clock.js';
-import { DatabaseCorruptError, DatabaseOpenError, DiskFullError, ForeignDatabaseError } from '../errors.js';
+import { DatabaseCorruptError, DatabaseOpenError, DiskFullError } from '../errors.js';
 import { Fencing } from './fencing.js';
+import { assertLayerDatabase } from './mark.js';
 import { SCHEMA_LABELS, assertSchemaNotNewer, currentSchemaVersion, loadMigrations, migrate } from '../migrations.js';
 import { SqliteCacheStore } from './cache-store.js';
 import { SqliteCheckpointStore } from './checkpoint-store.js';
@@ -271,7 +272,8 @@ function assertPermissions(file: string, exists: boolean): void {
 
 /**
  * Reads an existing, non-empty file without writing to it, and refuses one that is not SQLite, is corrupt, belongs
- * to another application (tables but no schema_migrations) or records a newer schema than this code knows.
+ * to another application (neither this layer's mark nor, written before the mark, its shape; see mark.ts) or records a
+ * newer schema than this code knows.
  */
 function inspect(file: string, busyTimeoutMs: number): void {
   const header = Buffer.alloc(100);
@@ -293,11 +295,7 @@ function inspect(file: string, busyTimeoutMs: number): void {
   let probe: Database.Database | undefined;
   try {
     probe = new Database(file, { readonly, fileMustExist: true, timeout: busyTimeoutMs });
-    const ours = probe.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
-    const objects = ours
-      ? []
-      : (probe.prepare("SELECT type || ' ' || name FROM sqlite_master").pluck().all() as string[]);
-    if (objects.length > 0) throw new ForeignDatabaseError(file, objects.slice(0, 5), objects.length);
+    assertLayerDatabase(probe, file);
     assertSchemaNotNewer(probe, loadMigrations().length);
   } catch (cause) {
     throw openError(file, cause);
