@@ -8,7 +8,10 @@ interface S {
   trail: string[];
 }
 
-const STEPS: TaskStep<S>[] = ['a', 'b'].map((name) => ({ name, run: (s: S) => ({ trail: [...s.trail, name] }) }));
+/** Steps that record each run in `runs`. */
+function steps(runs: string[]): TaskStep<S>[] {
+  return ['a', 'b'].map((name) => ({ name, run: (s: S) => (runs.push(name), { trail: [...s.trail, name] }) }));
+}
 
 // Items no verifier can check: the API refuses to build them, so they are written as stored rows.
 const UNCHECKABLE: [string, unknown, RegExp][] = [
@@ -22,6 +25,7 @@ const UNCHECKABLE: [string, unknown, RegExp][] = [
     { items: [{ kind: 'command-exit', command: 'touch ran\0x', shell: true }] },
     /item 0 \(command-exit\): command contains a NUL byte/,
   ],
+  ['stored text that is not JSON', '{"items": [', /stored evidence is not valid JSON/],
   ['a null item', { items: [null] }, /item 0 \(unknown\): an evidence item must be an object, got null/],
   ['items that are not a list', { items: 'touch ran' }, /evidence must be \{ items: \[\.\.\.\] \}/],
 ];
@@ -33,14 +37,13 @@ describeEachStore('TaskRunner with stored evidence that cannot be checked', (ope
       taskId: 't',
       step: 'a',
       stateJson: JSON.stringify({ trail: ['a'] }),
-      evidenceJson: JSON.stringify(pack),
+      evidenceJson: typeof pack === 'string' ? pack : JSON.stringify(pack),
       verified: false,
       verificationJson: null,
     });
     const cm = new CheckpointManager(db, { baseDir: dir });
     const runs: string[] = [];
-    const steps = STEPS.map((s) => ({ ...s, run: (state: S) => (runs.push(s.name), s.run(state, undefined as never)) }));
-    const runner = new TaskRunner(db, cm, { steps, initialState: { trail: [] } });
+    const runner = new TaskRunner(db, cm, { steps: steps(runs), initialState: { trail: [] } });
 
     const result = await runner.run('t');
     expect(result.status).toBe('failed');
