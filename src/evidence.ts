@@ -2,9 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-
-/** How long a command-exit command may run at verification unless the item says otherwise. */
-const DEFAULT_COMMAND_TIMEOUT_MS = 10_000;
+import { hasNul, quote, runnableCommand, shorten, shown } from './evidence-command.js';
+import { InvalidArgumentError } from './validate.js';
 
 /**
  * When a command-exit command passes: its exit code (default 0), and how long it may run in ms before it is killed
@@ -48,25 +47,55 @@ export interface VerificationResult {
   failures: EvidenceItemResult[];
 }
 
-/** Convenience constructors for evidence items. */
+/**
+ * Convenience constructors for evidence items. Each refuses, with InvalidArgumentError, an item no verification could
+ * check (an empty path or argv, a NUL byte, a bad option): a stored item that cannot be checked only fails later.
+ */
 export const evidence = {
-  fileExists: (path: string): EvidenceItem => ({ kind: 'file-exists', path }),
-  fileHash: (path: string, sha256: string): EvidenceItem => ({ kind: 'file-hash', path, sha256 }),
+  fileExists: (path: string): EvidenceItem => ({ kind: 'file-exists', path: checkedPath('evidence.fileExists', path) }),
+  fileHash: (path: string, sha256: string): EvidenceItem => {
+    if (typeof sha256 !== 'string') {
+      throw new InvalidArgumentError(`evidence.fileHash: sha256 must be a hex string, got ${shown(sha256)}`);
+    }
+    return { kind: 'file-hash', path: checkedPath('evidence.fileHash', path), sha256 };
+  },
   /** Runs argv[0] with the other elements as its arguments, without a shell. */
-  commandExit: (argv: string[], options: CommandExitOptions = {}): EvidenceItem => ({
-    kind: 'command-exit',
-    argv: [...argv],
-    ...options,
-  }),
+  commandExit: (argv: string[], options: CommandExitOptions = {}): EvidenceItem =>
+    checkedCommand('evidence.commandExit', {
+      kind: 'command-exit',
+      argv: Array.isArray(argv) ? [...argv] : argv,
+      ...options,
+    }),
   /** Runs command through /bin/sh: for pipelines and redirections; quote what you interpolate. */
-  shellExit: (command: string, options: CommandExitOptions = {}): EvidenceItem => ({
-    kind: 'command-exit',
-    command,
-    shell: true,
-    ...options,
-  }),
+  shellExit: (command: string, options: CommandExitOptions = {}): EvidenceItem =>
+    checkedCommand('evidence.shellExit', { kind: 'command-exit', command, shell: true, ...options }),
   pack: (...items: EvidenceItem[]): EvidencePack => ({ items }),
 };
+
+function checkedPath(what: string, path: string): string {
+  const problem = pathProblem(path);
+  if (problem !== undefined) throw new InvalidArgumentError(`${what}: ${problem}`);
+  return path;
+}
+
+function checkedCommand(what: string, item: CommandExitItem): CommandExitItem {
+  const command = runnableCommand(item);
+  if ('problem' in command) throw new InvalidArgumentError(`${what}: ${command.problem}`);
+  return item;
+}
+
+/** Why p can never name a file, or undefined. */
+function pathProblem(p: unknown): string | undefined {
+  if (typeof p !== 'string' || p.length === 0) return `path must be a non-empty string, got ${shown(p)}`;
+  if (hasNul(p)) return `path ${quote(p)} contains a NUL byte, which no file name can hold`;
+  return undefined;
+}
+
+/** The result of evidence that is not a pack at all: one failure saying so. */
+export function unreadableEvidence(reason: string): VerificationResult {
+  const failure: EvidenceItemResult = { index: 0, kind: 'unknown' as EvidenceKind, ok: false, reason };
+  return { ok: false, items: [failure], failures: [failure] };
+}
 
 export function sha256Hex(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
@@ -85,10 +114,19 @@ export class EvidenceVerifier {
   #baseReal: string | undefined;
 
   constructor(options: { baseDir: string }) {
-    this.baseDir = resolve(options.baseDir);
+    const { baseDir } = options;
+    if (typeof baseDir !== 'string' || hasNul(baseDir)) {
+      throw new InvalidArgumentError(`baseDir must be a directory path without NUL bytes, got ${shown(baseDir)}`);
+    }
+    this.baseDir = resolve(baseDir);
   }
 
+  /** Checks every item; never throws for what a pack holds: an item that cannot be checked fails with the reason. */
   verify(pack: EvidencePack | undefined | null): VerificationResult {
+    if (pack === undefined || pack === null) return { ok: true, items: [], failures: [] };
+    // Stored packs are parsed JSON: anything but { items: [...] } fails rather than passing as an empty pack.
+    const list: unknown = typeof pack === 'object' ? pack.items : undefined;
+    if (!Array.isArray(list)) return unreadableEvidence(`evidence must be { items: [...] }, got ${shown(pack)}`);
     // Items often name the same file (exists + hash): resolve each path once per verification.
     const resolved = new Map<string, Resolved>();
     const resolve = (p: string): Resolved => {
@@ -96,12 +134,17 @@ export class EvidenceVerifier {
       if (r === undefined) resolved.set(p, (r = this.#resolve(p)));
       return r;
     };
-    const items = (pack?.items ?? []).map((item, index) => this.#verifyItem(item, index, resolve));
+    const items = (list as unknown[]).map((item, index) => this.#verifyItem(item, index, resolve));
     const failures = items.filter((r) => !r.ok);
     return { ok: failures.length === 0, items, failures };
   }
 
-  #verifyItem(item: EvidenceItem, index: number, resolvePath: (p: string) => Resolved): EvidenceItemResult {
+  #verifyItem(parsed: unknown, index: number, resolvePath: (p: string) => Resolved): EvidenceItemResult {
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      const reason = `an evidence item must be an object, got ${shown(parsed)}`;
+      return { index, kind: 'unknown' as EvidenceKind, ok: false, reason };
+    }
+    const item = parsed as EvidenceItem;
     const fail = (reason: string): EvidenceItemResult => ({ index, kind: item.kind, ok: false, reason });
     switch (item.kind) {
       case 'file-exists': {
@@ -142,51 +185,17 @@ export class EvidenceVerifier {
 
   /** Runs the item's command in the base directory; undefined when it exited as expected, else why not. */
   #runCommand(item: CommandExitItem): string | undefined {
-    // Stored items are parsed JSON: check every field, and run nothing whose shape is not exactly one of the two.
-    const raw = item as {
-      argv?: unknown;
-      command?: unknown;
-      shell?: unknown;
-      exitCode?: unknown;
-      expectedExitCode?: unknown;
-      timeoutMs?: unknown;
-    };
-    let what: string;
-    if (raw.argv !== undefined) {
-      if (!Array.isArray(raw.argv) || raw.argv.length === 0 || !raw.argv.every((a) => typeof a === 'string')) {
-        return 'argv must be a non-empty array of strings';
-      }
-      if (raw.command !== undefined) return 'has both argv and command: give one';
-      what = shorten(JSON.stringify(raw.argv));
-    } else if (raw.shell === true) {
-      if (typeof raw.command !== 'string' || raw.command.trim() === '') return 'command must be a non-empty string';
-      what = quote(raw.command);
-    } else if (raw.exitCode !== undefined) {
-      return (
-        'carries a caller-supplied exitCode and no argv: written by an older version that never ran the command; ' +
-        'not run now (record it again with evidence.commandExit(argv) or evidence.shellExit(command))'
-      );
-    } else {
-      return 'needs argv, or command with shell: true';
-    }
-    const expected = raw.expectedExitCode ?? 0;
-    if (typeof expected !== 'number' || !Number.isInteger(expected) || expected < 0 || expected > 255) {
-      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition, @typescript-eslint/no-base-to-string -- JSON.stringify returns undefined for undefined and functions
-      return `expectedExitCode must be an integer from 0 to 255, got ${shorten(JSON.stringify(expected) ?? String(expected))}`;
-    }
-    const timeoutMs = raw.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
-    if (typeof timeoutMs !== 'number' || !Number.isSafeInteger(timeoutMs) || timeoutMs <= 0) {
-      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition, @typescript-eslint/no-base-to-string -- JSON.stringify returns undefined for undefined and functions
-      return `timeoutMs must be a positive integer, got ${shorten(JSON.stringify(timeoutMs) ?? String(timeoutMs))}`;
-    }
+    const command = runnableCommand(item);
+    if ('problem' in command) return command.problem;
+    const { run, what, expected, timeoutMs } = command;
     const cwd = this.#realBase();
     if (cwd === undefined) return `base directory ${quote(this.baseDir)} does not exist`;
     // SIGKILL: a command that ignores SIGTERM would otherwise keep the verifier waiting past its timeout.
     const options = { cwd, timeout: timeoutMs, killSignal: 'SIGKILL' as const, stdio: 'ignore' as const };
-    const argv = raw.argv;
-    const result = argv
-      ? spawnSync(argv[0]!, argv.slice(1), options)
-      : spawnSync(raw.command!, { ...options, shell: true });
+    const result =
+      'argv' in run
+        ? spawnSync(run.argv[0], run.argv.slice(1), options)
+        : spawnSync(run.command, { ...options, shell: true });
     const code = (result.error as NodeJS.ErrnoException | undefined)?.code;
     if (code === 'ETIMEDOUT') return `command ${what} timed out after ${timeoutMs} ms and was killed`;
     if (result.error) return `command ${what} could not be started: ${code ?? result.error.message}`;
@@ -197,7 +206,8 @@ export class EvidenceVerifier {
 
   /** The real path and type of p if it exists inside the base directory, or why it is refused. */
   #resolve(p: string): Resolved {
-    if (typeof p !== 'string' || p.length === 0) return { ok: false, reason: 'path must be a non-empty string' };
+    const problem = pathProblem(p);
+    if (problem !== undefined) return { ok: false, reason: problem };
     // A path whose text leaves the base directory is refused, whatever symlinks would make of it.
     if (!isInside(this.baseDir, resolve(this.baseDir, p))) {
       return { ok: false, reason: `${quote(p)} escapes the base directory ${quote(this.baseDir)}` };
@@ -283,19 +293,6 @@ function errnoReason(error: unknown): string {
     default:
       return `: cannot be resolved (${(error as NodeJS.ErrnoException).code ?? String(error)})`;
   }
-}
-
-const MAX_SHOWN = 120;
-
-/** s itself, or for a long s its beginning and its length: a reason never repeats a 5,000-character path. */
-function shorten(s: string): string {
-  return s.length <= MAX_SHOWN ? s : `${s.slice(0, MAX_SHOWN - 20)}… (${s.length} characters)`;
-}
-
-function quote(s: string): string {
-  return s.length <= MAX_SHOWN
-    ? JSON.stringify(s)
-    : `${JSON.stringify(s.slice(0, MAX_SHOWN - 20))}… (${s.length} characters)`;
 }
 
 function isInside(base: string, candidate: string): boolean {

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { crashPoint } from '../crash-points.js';
 import { LeaseLostError, NotFoundError } from '../errors.js';
-import { EvidenceVerifier, type EvidencePack, type VerificationResult } from '../evidence.js';
+import { EvidenceVerifier, unreadableEvidence, type EvidencePack, type VerificationResult } from '../evidence.js';
 import type { Fence } from './fence.js';
 import { serializeJson, type Json } from '../json-state.js';
 import { Metrics } from '../metrics.js';
@@ -16,6 +16,7 @@ export interface Checkpoint<S = Json> {
   seq: number;
   step: string;
   state: S;
+  /** Null also when the stored text is not JSON: verify(id) then fails with the reason. */
   evidence: EvidencePack | null;
   verified: boolean;
   verification: VerificationResult | null;
@@ -121,7 +122,7 @@ export class CheckpointManager {
   async verify(id: number): Promise<VerificationResult> {
     const row = await this.#store.evidenceOf(id);
     if (!row) throw new NotFoundError('checkpoint', id);
-    const result = this.verifier.verify(row.evidence ? (JSON.parse(row.evidence) as EvidencePack) : null);
+    const result = row.evidence ? this.#verifyStored(row.evidence) : this.verifier.verify(null);
     this.#countVerification(result);
     await this.#store.markVerified(id, result.ok, JSON.stringify(result));
     return result;
@@ -166,6 +167,17 @@ export class CheckpointManager {
     }
   }
 
+  /** Stored evidence that is not even JSON fails verification with the reason, as an item that cannot be checked does. */
+  #verifyStored(evidenceJson: string): VerificationResult {
+    let pack: EvidencePack;
+    try {
+      pack = JSON.parse(evidenceJson) as EvidencePack;
+    } catch (error) {
+      return unreadableEvidence(`stored evidence is not valid JSON: ${(error as Error).message}`);
+    }
+    return this.verifier.verify(pack);
+  }
+
   #countVerification(result: VerificationResult): void {
     this.metrics.increment('verifications');
     if (!result.ok) this.metrics.increment('verificationFailures');
@@ -179,10 +191,19 @@ export function fromRow<S>(row: CheckpointRow): Checkpoint<S> {
     seq: row.seq,
     step: row.step,
     state: JSON.parse(row.state) as S,
-    evidence: row.evidence ? (JSON.parse(row.evidence) as EvidencePack) : null,
+    evidence: row.evidence ? parsedOrNull(row.evidence) : null,
     verified: row.verified === 1 || row.verified === true,
     verification: row.verification ? (JSON.parse(row.verification) as VerificationResult) : null,
     createdAt: row.created_at,
     verifiedAt: row.verified_at,
   };
+}
+
+/** Stored evidence, or null when its text is not JSON: reading a checkpoint never fails for its evidence alone. */
+function parsedOrNull(evidenceJson: string): EvidencePack | null {
+  try {
+    return JSON.parse(evidenceJson) as EvidencePack;
+  } catch {
+    return null;
+  }
 }
