@@ -91,7 +91,7 @@ describe('openDatabase keeps what it stores private to its owner', () => {
     expect(readFileSync(`${path}-wal`, 'latin1')).toContain(SECRET); // the owner can: the secret is on disk
     const asNobody = [path, `${path}-wal`].map((file) => {
       const read = spawnSync('runuser', ['-u', 'nobody', '--', 'cat', file], { encoding: 'latin1' });
-      return { file, denied: /Permission denied/.test(read.stderr), leaked: read.stdout.includes(SECRET) };
+      return { file, denied: read.stderr.includes('Permission denied'), leaked: read.stdout.includes(SECRET) };
     });
     expect(asNobody).toEqual([
       { file: path, denied: true, leaked: false },
@@ -108,7 +108,7 @@ describe('openDatabase keeps what it stores private to its owner', () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatchObject({ name: 'Warning', code: 'AGENTOS_WIDE_PERMISSIONS' });
     expect(warnings[0]!.message).toContain(`${path} (mode 0644)`);
-    expect(warnings[0]!.message).toMatch(/readable by other users.*chmod 600/);
+    expect(warnings[0]!.message).toMatch(/other users than the owner may read or write.*secrets.*chmod 600/);
     expect(octal(modeOf(path))).toBe('0644');
     expect(existsSync(`${path}-wal`)).toBe(true);
   });
