@@ -162,11 +162,11 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): A
     for (const pragma of connectionPragmas(durability)) sqlite.pragma(pragma);
     if (migrateOnOpen) migrate(sqlite, loadMigrations(), clock.now());
     identity = fileIdentity(file);
+    if (file !== ':memory:') warnIfNotPrivate(file);
   } catch (cause) {
     sqlite?.close();
     throw openError(file, cause);
   }
-  if (file !== ':memory:') warnIfNotPrivate(file);
   return new AgentDatabase(sqlite, file, durability, clock, identity);
 }
 

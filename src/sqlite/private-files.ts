@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, constants, existsSync, fchmodSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, constants, fchmodSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /**
@@ -43,15 +43,21 @@ export function createPrivateFile(file: string): void {
  */
 export function warnIfNotPrivate(file: string): void {
   if (process.platform === 'win32') return; // no unix modes to judge
-  const wide = [file, `${file}-wal`, `${file}-shm`]
-    .filter((path) => existsSync(path))
-    .map((path) => ({ path, mode: statSync(path).mode & 0o777 }))
-    .filter(({ mode }) => (mode & 0o077) !== 0);
+  const wide = [file, `${file}-wal`, `${file}-shm`].flatMap((path) => {
+    const mode = modeOf(path);
+    return mode !== undefined && (mode & 0o077) !== 0 ? [{ path, mode }] : [];
+  });
   if (wide.length === 0) return;
   const named = wide.map(({ path, mode }) => `${path} (mode 0${mode.toString(8).padStart(3, '0')})`).join(', ');
   process.emitWarning(
     `${named}: other users than the owner may read or write what it holds, secrets included (tool outputs, LLM ` +
-      `prompts and responses, agent state). Left as found; run chmod 600 on it unless that is intended.`,
+      `prompts and responses, agent state). Left as found; chmod 600 each unless that is intended.`,
     { code: WIDE_PERMISSIONS_WARNING },
   );
+}
+
+/** The permission bits of path; undefined when it does not exist (another connection's close may remove -wal, -shm). */
+function modeOf(path: string): number | undefined {
+  const stats = statSync(path, { throwIfNoEntry: false });
+  return stats === undefined ? undefined : stats.mode & 0o777;
 }
