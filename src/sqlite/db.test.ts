@@ -164,10 +164,11 @@ describe('openDatabase', () => {
 
   it('turns an empty file, or a SQLite file without any table, into a new database', () => {
     const dir = tempDir();
-    writeFileSync(join(dir, 'zero.db'), '');
+    writeFileSync(join(dir, 'zero.db'), '', { mode: 0o600 }); // private, as the layer's own: no warning
     const blank = new Database(join(dir, 'blank.db'));
     blank.exec('CREATE TABLE t (x); DROP TABLE t');
     blank.close();
+    chmodSync(join(dir, 'blank.db'), 0o600);
     for (const name of ['zero.db', 'blank.db']) {
       const db = openDatabase(join(dir, name));
       expect(db.schemaVersion).toBe(loadMigrations().length);

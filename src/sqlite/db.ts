@@ -1,15 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  accessSync,
-  closeSync,
-  constants,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readSync,
-  statSync,
-  type Stats,
-} from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { systemClock, type Clock } from '../clock.js';
@@ -17,6 +7,7 @@ import { DatabaseCorruptError, DatabaseOpenError, DiskFullError } from '../error
 import { Fencing } from './fencing.js';
 import { assertLayerDatabase } from './mark.js';
 import { SCHEMA_LABELS, assertSchemaNotNewer, currentSchemaVersion, loadMigrations, migrate } from '../migrations.js';
+import { createPrivateFile, createPrivateFolder, warnIfNotPrivate } from './private-files.js';
 import { SqliteCacheStore } from './cache-store.js';
 import { SqliteCheckpointStore } from './checkpoint-store.js';
 import { SqliteLeaseStore } from './lease-store.js';
@@ -172,6 +163,7 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): A
     for (const pragma of connectionPragmas(durability)) sqlite.pragma(pragma);
     if (migrateOnOpen) migrate(sqlite, loadMigrations(), clock.now());
     identity = fileIdentity(file);
+    if (file !== ':memory:') warnIfNotPrivate(file);
   } catch (cause) {
     sqlite?.close();
     throw openError(file, cause);
@@ -236,7 +228,7 @@ function prepareFile(file: string, busyTimeoutMs: number): void {
   if (stats && !stats.isFile()) throw new DatabaseOpenError(file, 'it exists but is not a regular file');
   if (!stats) {
     try {
-      mkdirSync(dirname(file), { recursive: true });
+      createPrivateFolder(dirname(file));
     } catch (cause) {
       throw new DatabaseOpenError(
         file,
@@ -247,6 +239,16 @@ function prepareFile(file: string, busyTimeoutMs: number): void {
   }
   assertPermissions(file, stats !== undefined);
   if (stats && stats.size > 0) inspect(file, busyTimeoutMs);
+  if (!stats) createFile(file);
+}
+
+/** SQLite would create the file with its default mode (0644 less the umask); the layer creates it private. */
+function createFile(file: string): void {
+  try {
+    createPrivateFile(file);
+  } catch (cause) {
+    throw new DatabaseOpenError(file, `it cannot be created: ${(cause as Error).message}`, { cause });
+  }
 }
 
 /** Root passes these checks, as it passes SQLite's. */
