@@ -197,12 +197,36 @@ describeEachStore('TaskRunner', (open) => {
     const { db } = await open();
     const cm = new CheckpointManager(db);
     const runs: string[] = [];
-    const definition = { steps: steps(['a', 'b'], runs), initialState: { trail: [] } };
-    const owner = new TaskRunner(db, cm, definition, { workerId: 'owner' });
-    const waiter = new TaskRunner(db, cm, definition, { workerId: 'waiter', onBusy: 'wait' });
-    const [owned, waited] = await Promise.all([owner.run('t'), waiter.run('t')]);
-    expect(owned).toMatchObject({ status: 'succeeded', executed: ['a', 'b'] });
-    expect(waited).toMatchObject({ status: 'succeeded', executed: [] });
+    let entered = (): void => undefined;
+    const inStep = new Promise<void>((resolve) => (entered = resolve));
+    let release = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const gated: TaskStep<S> = {
+      name: 'a',
+      run: async (s: S) => {
+        runs.push('a');
+        entered();
+        await gate;
+        return { trail: [...s.trail, 'a'] };
+      },
+    };
+    const owner = new TaskRunner(db, cm, { steps: [gated, ...steps(['b'], runs)], initialState: { trail: [] } });
+    const waiter = new TaskRunner(
+      db,
+      cm,
+      { steps: steps(['a', 'b'], runs), initialState: { trail: [] } },
+      {
+        workerId: 'waiter',
+        onBusy: 'wait',
+      },
+    );
+    const owned = owner.run('t');
+    // The waiter asks only once the owner holds the task (which of two first acquisitions wins is the store's choice).
+    await inStep;
+    const waited = waiter.run('t');
+    release();
+    expect(await owned).toMatchObject({ status: 'succeeded', executed: ['a', 'b'] });
+    expect(await waited).toMatchObject({ status: 'succeeded', executed: [] });
     expect(runs).toEqual(['a', 'b']);
   });
 
