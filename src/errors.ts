@@ -217,6 +217,22 @@ export class TaskError extends AgentOSError {
 }
 
 /** A tool call's command could not be started (its cwd is missing, the shell cannot be executed, …); nothing ran. */
+/**
+ * A tool call ran, but its result could not be recorded: its row was removed (forget) or claimed by another execution
+ * while it ran. The command's effect happened; the ledger does not know of it.
+ */
+export class ToolResultNotRecordedError extends AgentOSError {
+  override name = 'ToolResultNotRecordedError';
+  constructor(
+    readonly command: string,
+    readonly key: string,
+  ) {
+    super(
+      `tool call "${command}" (key ${key}) ran, but its result was not recorded: the call was forgotten or claimed by another execution while it ran`,
+    );
+  }
+}
+
 export class ToolSpawnError extends AgentOSError {
   override name = 'ToolSpawnError';
   constructor(

@@ -92,6 +92,7 @@ export {
   InDoubtToolCallError,
   ToolCallInProgressError,
   ToolSpawnError,
+  ToolResultNotRecordedError,
   NotFoundError,
   DatabaseOpenError,
   SchemaTooNewError,

@@ -377,9 +377,10 @@ export interface ToolStore {
   ): Promise<boolean>;
   /**
    * Records the result of the call started under `claim`, expiring ttlMs from now by the store's clock. With `fence`,
-   * checked and logged in the same transaction: refused with LeaseLostError, the row left started.
+   * checked and logged in the same transaction: refused with LeaseLostError, the row left started. False when no row
+   * of that claim was left to record it in (forgotten, or claimed by another execution, while the call ran).
    */
-  finish(key: string, claim: string, result: ToolCallResult, ttlMs: number, fence: Fence | undefined): Promise<void>;
+  finish(key: string, claim: string, result: ToolCallResult, ttlMs: number, fence: Fence | undefined): Promise<boolean>;
   /** Clears the owner of the call started under `claim`: it is in doubt from now on (its lease was lost). */
   disown(key: string, claim: string): Promise<void>;
   /** Deletes the 'started' row written under `claim` (its command could not be started). */

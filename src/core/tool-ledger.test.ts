@@ -7,7 +7,12 @@ import { lines } from '../../test/helpers/lines.js';
 import { describeEachStore, idle, type StoreUnderTest } from '../../test/helpers/stores.js';
 import { until } from '../../test/helpers/until.js';
 import { AgentDatabase } from '../sqlite/db.js';
-import { InDoubtToolCallError, LeaseLostError, ToolCallInProgressError } from '../errors.js';
+import {
+  InDoubtToolCallError,
+  LeaseLostError,
+  ToolCallInProgressError,
+  ToolResultNotRecordedError,
+} from '../errors.js';
 import { PgDatabase } from '../pg/db.js';
 import { ownBootId, ownPidSpace, processStartTime } from '../process-identity.js';
 import type { AgentStore } from '../store.js';
@@ -88,6 +93,19 @@ function summary(outcome: unknown): unknown {
 }
 
 describeEachStore('ToolLedger', (open) => {
+  it('says so, naming the call, when its result matches no row any more (forgotten while it ran)', async () => {
+    const { db, dir, reopen } = await open();
+    const tools = new ToolLedger(db);
+    const command = 'touch started; while [ ! -e gate ]; do sleep 0.01; done; echo ran';
+    const running = tools.run(command, { cwd: dir }).catch((e: unknown) => e);
+    await until(() => existsSync(join(dir, 'started')));
+    expect(await new ToolLedger(await reopen()).forget(command, { cwd: dir })).toBe(true);
+    writeFileSync(join(dir, 'gate'), '');
+    const outcome = await running;
+    expect(outcome).toBeInstanceOf(ToolResultNotRecordedError);
+    expect((outcome as Error).message).toContain(command);
+  });
+
   it('executes once, then replays the same bytes without executing', async () => {
     const { db, dir } = await open();
     const ledger = new ToolLedger(db);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { crashPoint } from '../crash-points.js';
-import { InDoubtToolCallError, LeaseLostError, ToolSpawnError } from '../errors.js';
+import { InDoubtToolCallError, LeaseLostError, ToolResultNotRecordedError, ToolSpawnError } from '../errors.js';
 import { ownHolderIdentity } from '../holder-identity.js';
 import { Metrics } from '../metrics.js';
 import { mutant } from '../mutants.js';
@@ -151,8 +151,9 @@ export class ToolLedger {
     crashPoint('tool.before-result-row');
     this.#executed++;
     this.metrics.increment('toolCallsExecuted');
+    let recorded: boolean;
     try {
-      await this.#store.finish(key, claim, { ...output, durationMs }, this.ttlMs, options.lease);
+      recorded = await this.#store.finish(key, claim, { ...output, durationMs }, this.ttlMs, options.lease);
     } catch (error) {
       // Refused, the row stays started. This process no longer owns the call: its owner is cleared, so the lease's new
       // holder finds it in doubt now, not "in progress" for as long as this process lives. (If that cannot be written,
@@ -160,6 +161,7 @@ export class ToolLedger {
       if (error instanceof LeaseLostError) await this.#store.disown(key, claim).catch(() => undefined);
       throw error;
     }
+    if (!recorded) throw new ToolResultNotRecordedError(command, key);
     return toolResult(output, durationMs, false);
   }
 

@@ -46,7 +46,7 @@ const FINISH = (fenced: boolean): string => `WITH fence AS (${fence(fenced)}),
     WHERE key = $4 AND claim = $5 AND status = 'started' AND EXISTS (SELECT 1 FROM fence)
     RETURNING completed_at),
   log AS (${LOG('tool-finish', 'done', 'completed_at')})
-  SELECT (SELECT COUNT(*)::int FROM fence) AS fenced`;
+  SELECT (SELECT COUNT(*)::int FROM fence) AS fenced, (SELECT COUNT(*)::int FROM done) AS done`;
 
 const OURS = "key = $1 AND claim = $2 AND status = 'started'";
 
@@ -101,8 +101,8 @@ export class PgToolStore implements ToolStore {
     result: ToolCallResult,
     ttlMs: number,
     lease: Fence | undefined,
-  ): Promise<void> {
-    const [row] = await this.#db.query<{ fenced: number }>(
+  ): Promise<boolean> {
+    const [row] = await this.#db.query<{ fenced: number; done: number }>(
       FINISH(lease !== undefined),
       [
         ...fenceValues(lease),
@@ -120,6 +120,7 @@ export class PgToolStore implements ToolStore {
     );
     // Refused: the row stays started, so the lease's new holder finds the call in doubt.
     if (lease && row?.fenced === 0) throw await refusal(this.#db, lease, 'tool-finish');
+    return (row?.done ?? 0) > 0;
   }
 
   async disown(key: string, claim: string): Promise<void> {

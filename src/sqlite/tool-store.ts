@@ -93,12 +93,12 @@ export class SqliteToolStore implements ToolStore {
     result: ToolCallResult,
     ttlMs: number,
     fence: Fence | undefined,
-  ): Promise<void> {
-    this.#db.writeTransaction(() => {
+  ): Promise<boolean> {
+    return this.#db.writeTransaction(() => {
       const now = this.#db.clock.now();
       // Refused (LeaseLostError): the row stays started, so the lease's new holder finds the call in doubt.
       if (fence) this.#db.fencing.check(fence, 'tool-finish', now);
-      this.#finish.run({
+      const { changes } = this.#finish.run({
         key,
         claim,
         exitCode: result.exitCode,
@@ -110,6 +110,7 @@ export class SqliteToolStore implements ToolStore {
         now,
         expiresAt: now + ttlMs,
       });
+      return changes > 0;
     });
   }
 
