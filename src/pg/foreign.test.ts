@@ -110,15 +110,16 @@ describe.skipIf(pgSkipReason !== undefined)('openPgDatabase: whose schema it is'
   });
 
   it('migrates and marks a schema of this layer written before the mark at an older version', async () => {
-    const db = await openPg();
-    // Migration 6 changes nothing on PostgreSQL: forgetting it turns the schema into one at version 5.
-    await db.query('DELETE FROM schema_migrations WHERE version = $1', [PG_MIGRATIONS]);
-    await db.query('COMMENT ON TABLE schema_migrations IS NULL');
-    expect(await migrationsComment(db.schema)).toBeNull();
-    const again = await openPgDatabase({ connectionString: pgUrl(), schema: db.schema });
+    // The schema as the first release wrote it: migration 1 applied and recorded, no mark.
+    const [first] = loadMigrations('postgres');
+    const schema = await foreignSchema(`${first!.sql};
+      CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL);
+      INSERT INTO schema_migrations VALUES (1, '${first!.name}', 0)`);
+    expect(await migrationsComment(schema)).toBeNull();
+    const again = await openPgDatabase({ connectionString: pgUrl(), schema });
     expect(await again.schemaVersion()).toBe(PG_MIGRATIONS);
     await again.close();
-    expect(await migrationsComment(db.schema)).toBe(LAYER_MIGRATIONS_COMMENT);
+    expect(await migrationsComment(schema)).toBe(LAYER_MIGRATIONS_COMMENT);
   });
 
   it("refuses a schema holding another application's tables and no schema_migrations, unchanged", async () => {
