@@ -6,6 +6,7 @@ import {
   TaskRunner,
   ToolLedger,
 } from '../../src/index.js';
+import { ensureOwnershipItem } from '../../src/core/leases.js';
 import { WORKER_TOOL_ENV } from '../workers/marker.js';
 import type { AgentosBackend } from './agentos-backend.js';
 import type { SubjectDriver } from './subject.js';
@@ -27,7 +28,11 @@ export function agentosDriver(backend: AgentosBackend): SubjectDriver {
           return { id: c.id, seq: c.seq };
         },
         holdWriteLock: (holdMs, onHeld) => opened.holdWriteLock(holdMs, onHeld),
-        leases: (options) => ({ leases: new LeaseManager(db, options), checkpoints: fenced }),
+        leases: (options) => ({
+          leases: new LeaseManager(db, options),
+          checkpoints: fenced,
+          ensureOwnershipItem: (itemId, taskId) => ensureOwnershipItem(db, itemId, taskId),
+        }),
         sweep: (options) => new RecoverySweep(db, options),
         tools: new ToolLedger(db, { inheritEnv: WORKER_TOOL_ENV }),
         cache: new LLMOutputCache(db),

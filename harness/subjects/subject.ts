@@ -162,6 +162,8 @@ export interface SubjectStore {
   leases?: (options: { workerId: string; leaseDurationMs: number }) => {
     leases: LeaseManager;
     checkpoints: CheckpointManager;
+    /** Creates a task's or a thread's ownership item ("task:…", "thread:…"), which enqueue refuses. */
+    ensureOwnershipItem: (itemId: string, taskId: string | null) => Promise<void>;
   };
   /** Subjects with `leases`: a recovery sweep (recording each reclaim as a checkpoint needs `sweep`). */
   sweep?: (options: { createCheckpoints: boolean }) => Sweep;

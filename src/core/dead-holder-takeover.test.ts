@@ -6,7 +6,7 @@ import { deadPid } from '../../test/helpers/dead-pid.js';
 import { describeEachStore, type StoreUnderTest } from '../../test/helpers/stores.js';
 import { LeaseLostError } from '../errors.js';
 import { ownBootId, ownPidSpace, processStartTime } from '../process-identity.js';
-import { LeaseManager } from './leases.js';
+import { LeaseManager, ensureOwnershipItem } from './leases.js';
 
 const ITEM = 'task:report-1';
 
@@ -48,7 +48,7 @@ describeEachStore('A named ownership item whose holder is dead', (open) => {
   /** The item, held by a lease manager of this process that then looks like `holder` in the database. */
   async function heldAs(store: StoreUnderTest, holder?: Parameters<StoreUnderTest['recordHolder']>[1]) {
     const leases = leasesOf(store, 'first');
-    await leases.enqueue([{ id: ITEM }]);
+    await ensureOwnershipItem(store.db, ITEM, null);
     const lease = await leases.acquire(ITEM);
     if (!lease) throw new Error(`"first" did not get ${ITEM}`);
     if (holder) await store.recordHolder(ITEM, holder);

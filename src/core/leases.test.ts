@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import { describeEachStore } from '../../test/helpers/stores.js';
 import { CheckpointManager, InvalidArgumentError, LeaseLostError, LeaseManager } from '../index.js';
+import { ensureOwnershipItem } from './leases.js';
 
 describeEachStore('LeaseManager', (open) => {
   it('hands each item to one worker, oldest first, and bumps the epoch on every acquisition', async () => {
@@ -106,7 +107,8 @@ describeEachStore('LeaseManager', (open) => {
     const handles = [db, await reopen(), await reopen()];
     const workers = handles.map((h, i) => new LeaseManager(h, { workerId: `w${i}` }));
     const ids = Array.from({ length: 60 }, (_, i) => `item-${String(i).padStart(2, '0')}`);
-    expect(await workers[0]!.enqueue([...ids.map((id) => ({ id })), { id: 'task:owned' }])).toBe(61);
+    expect(await workers[0]!.enqueue(ids.map((id) => ({ id })))).toBe(60);
+    await ensureOwnershipItem(db, 'task:owned', 'owned');
     const taken: string[] = [];
     await Promise.all(
       workers.map(async (w) => {
@@ -162,9 +164,22 @@ describeEachStore('LeaseManager', (open) => {
   it('never hands out a task’s or a thread’s ownership lease from the queue, only by name', async () => {
     const { db } = await open();
     const lm = new LeaseManager(db, { workerId: 'w', leaseDurationMs: 60_000 });
-    await lm.enqueue([{ id: 'task:t1' }, { id: 'thread:th1' }, { id: 'job-1' }]);
+    await ensureOwnershipItem(db, 'task:t1', 't1');
+    await ensureOwnershipItem(db, 'thread:th1', null);
+    await lm.enqueue([{ id: 'job-1' }]);
     expect((await lm.acquire())?.itemId).toBe('job-1');
     expect(await lm.acquire()).toBeNull();
     expect((await lm.acquire('task:t1'))?.itemId).toBe('task:t1');
+  });
+
+  it('refuses a work item id in the ownership namespace, writing nothing: it would be a task’s or a thread’s lease', async () => {
+    const { db, count } = await open();
+    const lm = new LeaseManager(db, { workerId: 'w', leaseDurationMs: 60_000 });
+    for (const id of ['task:t1', 'thread:th1'])
+      await expect(lm.enqueue([{ id: 'job-1' }, { id }])).rejects.toThrow(
+        new RegExp(`work item id "${id}" starts with "${id.split(':')[0]}:", which the layer reserves`),
+      );
+    expect(await count('work_items')).toBe(0);
+    await expect(ensureOwnershipItem(db, 'job-1', null)).rejects.toThrow(InvalidArgumentError);
   });
 });

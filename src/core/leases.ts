@@ -132,6 +132,11 @@ function workItemRows(items: readonly WorkItemInput[]): NewWorkItem[] {
   return items.map((item) => {
     // Its longest form: the sweep's record of its lease, "lease-recovery:<work item id>".
     assertPrefixedId('work item id', item.id, RECOVERY_TASK_PREFIX);
+    const reserved = OWNERSHIP_PREFIXES.find((prefix) => item.id.startsWith(prefix));
+    if (reserved !== undefined)
+      throw new InvalidArgumentError(
+        `work item id ${JSON.stringify(item.id.slice(0, 40))} starts with "${reserved}", which the layer reserves for its task and thread leases ("task:", "thread:"); choose another id`,
+      );
     if (item.taskId !== undefined) assertId('taskId', item.taskId);
     return {
       id: item.id,
@@ -139,6 +144,15 @@ function workItemRows(items: readonly WorkItemInput[]): NewWorkItem[] {
       payloadJson: serializeJson(item.payload ?? null, `payload of work item "${item.id}"`),
     };
   });
+}
+
+/**
+ * Creates an ownership item (a task's or a LangGraph thread's lease: "task:<id>", "thread:<id>") unless it exists: what
+ * TaskRunner and AgentosSaver then take by name. LeaseManager.enqueue refuses these ids, so no user item collides.
+ */
+export async function ensureOwnershipItem(db: AgentStore, itemId: string, taskId: string | null): Promise<void> {
+  if (!isOwnershipItem(itemId)) throw new InvalidArgumentError(`"${itemId}" is not an ownership item id`);
+  await db.leaseStore.enqueue([{ id: itemId, taskId, payloadJson: 'null' }]);
 }
 
 /** Hands out work items under time-bounded, fenced leases; on either store. */

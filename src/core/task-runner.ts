@@ -5,7 +5,14 @@ import type { AgentStore, TaskStatus, TaskStore } from '../store.js';
 import { assertId, assertPositiveInt, assertPrefixedId } from '../validate.js';
 import type { Checkpoint, CheckpointManager } from './checkpoints.js';
 import { idempotencyKey, occurrenceOf } from './idempotency-key.js';
-import { LeaseManager, OWNERSHIP_PREFIXES, defaultWorkerId, renewIntervalFor, type Lease } from './leases.js';
+import {
+  LeaseManager,
+  OWNERSHIP_PREFIXES,
+  defaultWorkerId,
+  ensureOwnershipItem,
+  renewIntervalFor,
+  type Lease,
+} from './leases.js';
 import { RECOVERY_TASK_PREFIX, assertNotRecoveryTask } from './recovery.js';
 
 export interface StepContext {
@@ -79,6 +86,7 @@ export class TaskRunner<S> {
   readonly #checkpoints: CheckpointManager;
   readonly #leases: LeaseManager;
   readonly #tasks: TaskStore;
+  readonly #store: AgentStore;
   readonly #storeLabel: string;
   /** The database's idempotency salt, read once. */
   #salt: string | undefined;
@@ -112,6 +120,7 @@ export class TaskRunner<S> {
     this.#checkpoints = checkpoints;
     this.#leases = new LeaseManager(db, { workerId: this.workerId, leaseDurationMs, metrics: checkpoints.metrics });
     this.#tasks = db.taskStore;
+    this.#store = db;
     this.#storeLabel = db.label;
     this.#definition = definition;
     this.#options = options;
@@ -251,7 +260,7 @@ export class TaskRunner<S> {
   async #acquire(taskId: string): Promise<{ lease: Lease<unknown> } | { result: TaskRunResult<S> }> {
     const leases = this.#leases;
     const itemId = `${TASK_LEASE_PREFIX}${taskId}`;
-    await leases.enqueue([{ id: itemId, taskId }]);
+    await ensureOwnershipItem(this.#store, itemId, taskId);
     const deadline = performance.now() + (this.#options.waitTimeoutMs ?? 2 * leases.leaseDurationMs);
     for (;;) {
       const lease = await leases.acquire(itemId);

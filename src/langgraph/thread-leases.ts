@@ -1,7 +1,7 @@
 import { systemClock } from '../clock.js';
 import { LeaseLostError, type LeasedOperation } from '../errors.js';
 import { leaseLost, type Fence, type LeasedItemState } from '../core/fence.js';
-import { LeaseManager, OWNERSHIP_PREFIXES, type Lease, type WorkItem } from '../core/leases.js';
+import { LeaseManager, OWNERSHIP_PREFIXES, ensureOwnershipItem, type Lease, type WorkItem } from '../core/leases.js';
 import type { AgentStore } from '../store.js';
 import { ThreadBusyError } from './errors.js';
 
@@ -35,12 +35,14 @@ export class ThreadLeases {
   readonly workerId: string;
   readonly leaseDurationMs: number;
   readonly #leases: LeaseManager;
+  readonly #store: AgentStore;
   readonly #held = new Map<string, Held>();
 
   constructor(db: AgentStore, options: ThreadLeasesOptions) {
     this.workerId = options.workerId;
     this.leaseDurationMs = options.leaseDurationMs;
     this.#leases = new LeaseManager(db, options);
+    this.#store = db;
   }
 
   /**
@@ -106,7 +108,7 @@ export class ThreadLeases {
 
   async #acquire(threadId: string): Promise<Lease<unknown>> {
     const itemId = `${THREAD_LEASE_PREFIX}${threadId}`;
-    await this.#leases.enqueue([{ id: itemId }]);
+    await ensureOwnershipItem(this.#store, itemId, null);
     const lease = await this.#leases.acquire<unknown>(itemId);
     if (!lease) {
       const item = await this.#leases.get(itemId);

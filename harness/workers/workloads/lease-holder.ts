@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { isOwnershipItem } from '../../../src/core/leases.js';
 import { LeaseLostError, type Lease } from '../../../src/index.js';
 import { defineWorkload } from '../workload.js';
 
@@ -13,9 +14,12 @@ export const leaseHolder = defineWorkload<'lease-holder'>({
     const store = await openSubject();
     if (!store.leases) throw new Error('lease-holder needs a subject with leases');
     const { tools } = store;
-    const { leases, checkpoints } = store.leases({ workerId, leaseDurationMs: params.leaseDurationMs });
+    const subjectLeases = store.leases({ workerId, leaseDurationMs: params.leaseDurationMs });
+    const { leases, checkpoints } = subjectLeases;
     const taskId = params.taskId ?? `${params.itemId}-task`;
-    await leases.enqueue([{ id: params.itemId, taskId }]);
+    // A task's or a thread's lease is the layer's own item, which enqueue refuses.
+    if (isOwnershipItem(params.itemId)) await subjectLeases.ensureOwnershipItem(params.itemId, taskId);
+    else await leases.enqueue([{ id: params.itemId, taskId }]);
     const acquired = await leases.acquire(params.itemId);
     if (!acquired) {
       channel.emit({ kind: 'lease.none' });
