@@ -1,5 +1,5 @@
 import type { AgentStore } from '../../src/store.js';
-import type { SubjectConfig, SubjectHandle, WorkerSide } from './subject.js';
+import type { FinalState, LeaseLogEntry, SubjectConfig, SubjectHandle, WorkerSide } from './subject.js';
 
 /**
  * This layer on one store: how the run's store is created, opened in the harness and in a worker, and dropped. The
@@ -17,4 +17,37 @@ export interface WorkerStore {
   db: AgentStore;
   holdWriteLock(holdMs: number, onHeld: () => void): Promise<void>;
   close(): Promise<void>;
+}
+
+/** What either store's final-state read fetches, a query each: the same rows on SQLite and PostgreSQL. */
+export interface LayerStateRows {
+  checkpoints: { id: number; task_id: string; seq: number; step: string; token: string | null }[];
+  /** Per task, the sequence number the store's "latest" read returns. */
+  latest: Record<string, number>;
+  tasks: { id: string; status: string }[];
+  integrity: string[];
+  log: LeaseLogEntry[];
+  fencedCheckpoints: { item: string; epoch: number; n: number }[];
+  itemsByStatus: { status: string; n: number }[];
+}
+
+/** The layer's final state, as the checks judge it, from the rows its store returned. */
+export function layerFinalState(rows: LayerStateRows): FinalState {
+  return {
+    checkpoints: rows.checkpoints.map((r) => ({
+      id: String(r.id),
+      taskId: r.task_id,
+      seq: r.seq,
+      step: r.step,
+      ...(r.token !== null ? { token: r.token } : {}),
+    })),
+    latest: rows.latest,
+    tasks: Object.fromEntries(rows.tasks.map((r) => [r.id, r.status])),
+    integrity: rows.integrity,
+    leases: {
+      log: rows.log,
+      fencedCheckpoints: rows.fencedCheckpoints,
+      itemsByStatus: Object.fromEntries(rows.itemsByStatus.map((r) => [r.status, r.n])),
+    },
+  };
 }

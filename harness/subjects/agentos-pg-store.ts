@@ -1,10 +1,10 @@
 import { openPgDatabase, type PgDatabase } from '../../src/pg/index.js';
 import { CheckpointManager } from '../../src/index.js';
-import type { AgentosBackend } from './agentos-backend.js';
+import { layerFinalState, type AgentosBackend, type LayerStateRows } from './agentos-backend.js';
 import { amcheck } from './amcheck.js';
 import { holdTableLock } from './pg-lock.js';
 import { dropSchema } from './pg-server.js';
-import { applicationName, type FinalState, type LeaseLogEntry, type SubjectConfig } from './subject.js';
+import { applicationName, type FinalState, type SubjectConfig } from './subject.js';
 
 function open(config: SubjectConfig, maxConnections: number, workerId = 'harness'): Promise<PgDatabase> {
   return openPgDatabase({
@@ -65,37 +65,21 @@ export const backend: AgentosBackend = {
 
 /** The layer's final state from its schema: what the checks judge on this subject. */
 async function readPgState(db: PgDatabase): Promise<FinalState> {
-  const rows = await db.query<{ id: number; task_id: string; seq: number; step: string; token: string | null }>(
+  const checkpoints = await db.query<LayerStateRows['checkpoints'][number]>(
     "SELECT id, task_id, seq, step, state::jsonb ->> 'token' AS token FROM checkpoints ORDER BY task_id, seq",
   );
   const cm = new CheckpointManager(db);
   const latest: Record<string, number> = {};
-  for (const task of new Set(rows.map((r) => r.task_id))) latest[task] = (await cm.getLast(task))?.seq ?? 0;
-  return {
-    checkpoints: rows.map((r) => ({
-      id: String(r.id),
-      taskId: r.task_id,
-      seq: r.seq,
-      step: r.step,
-      ...(r.token !== null ? { token: r.token } : {}),
-    })),
+  for (const task of new Set(checkpoints.map((r) => r.task_id))) latest[task] = (await cm.getLast(task))?.seq ?? 0;
+  return layerFinalState({
+    checkpoints,
     latest,
-    tasks: Object.fromEntries(
-      (await db.query<{ id: string; status: string }>('SELECT id, status FROM tasks')).map((r) => [r.id, r.status]),
-    ),
+    tasks: await db.query('SELECT id, status FROM tasks'),
     integrity: await amcheck(db.pool, db.schema),
-    leases: {
-      log: await db.query<LeaseLogEntry>('SELECT seq, item_id, epoch, holder, op FROM lease_log ORDER BY seq'),
-      fencedCheckpoints: await db.query<{ item: string; epoch: number; n: number }>(
-        'SELECT lease_item AS item, lease_epoch AS epoch, COUNT(*)::int AS n FROM checkpoints WHERE lease_item IS NOT NULL GROUP BY 1, 2',
-      ),
-      itemsByStatus: Object.fromEntries(
-        (
-          await db.query<{ status: string; n: number }>(
-            'SELECT status, COUNT(*)::int AS n FROM work_items GROUP BY status',
-          )
-        ).map((r) => [r.status, r.n]),
-      ),
-    },
-  };
+    log: await db.query('SELECT seq, item_id, epoch, holder, op FROM lease_log ORDER BY seq'),
+    fencedCheckpoints: await db.query(
+      'SELECT lease_item AS item, lease_epoch AS epoch, COUNT(*)::int AS n FROM checkpoints WHERE lease_item IS NOT NULL GROUP BY 1, 2',
+    ),
+    itemsByStatus: await db.query('SELECT status, COUNT(*)::int AS n FROM work_items GROUP BY status'),
+  });
 }

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { openDatabase, type AgentDatabase } from '../../src/index.js';
-import type { AgentosBackend } from './agentos-backend.js';
-import { LAYER_FILE, type FinalState, type LeaseLogEntry } from './subject.js';
+import { layerFinalState, type AgentosBackend, type LayerStateRows } from './agentos-backend.js';
+import { LAYER_FILE, type FinalState } from './subject.js';
 
 /** This layer on the run's SQLite file, opened by each worker with its own (skewable) clock. */
 export const backend: AgentosBackend = {
@@ -54,48 +54,24 @@ export const backend: AgentosBackend = {
 
 /** The layer's final state from its SQLite file: what the checks judge on this subject. */
 export function readSqliteState(db: AgentDatabase): FinalState {
-  const rows = db.sqlite
-    .prepare(
-      "SELECT id, task_id, seq, step, json_extract(state, '$.token') AS token FROM checkpoints ORDER BY task_id, seq",
-    )
-    .all() as { id: number; task_id: string; seq: number; step: string; token: string | null }[];
+  const all = <R>(sql: string): R[] => db.sqlite.prepare(sql).all() as R[];
+  const checkpoints = all<LayerStateRows['checkpoints'][number]>(
+    "SELECT id, task_id, seq, step, json_extract(state, '$.token') AS token FROM checkpoints ORDER BY task_id, seq",
+  );
   // The adapter's "latest" read (SqliteCheckpointStore.last), synchronously: a check may read the state at any time.
   const last = db.sqlite.prepare('SELECT seq FROM checkpoints WHERE task_id = ? ORDER BY seq DESC LIMIT 1').pluck();
   const latest: Record<string, number> = {};
-  for (const task of new Set(rows.map((r) => r.task_id))) latest[task] = (last.get(task) as number | undefined) ?? 0;
-  return {
-    checkpoints: rows.map((r) => ({
-      id: String(r.id),
-      taskId: r.task_id,
-      seq: r.seq,
-      step: r.step,
-      ...(r.token !== null ? { token: r.token } : {}),
-    })),
+  for (const task of new Set(checkpoints.map((r) => r.task_id)))
+    latest[task] = (last.get(task) as number | undefined) ?? 0;
+  return layerFinalState({
+    checkpoints,
     latest,
-    tasks: Object.fromEntries(
-      (db.sqlite.prepare('SELECT id, status FROM tasks').all() as { id: string; status: string }[]).map((r) => [
-        r.id,
-        r.status,
-      ]),
-    ),
+    tasks: all('SELECT id, status FROM tasks'),
     integrity: db.integrityCheck(),
-    leases: {
-      log: db.sqlite
-        .prepare('SELECT seq, item_id, epoch, holder, op FROM lease_log ORDER BY seq')
-        .all() as LeaseLogEntry[],
-      fencedCheckpoints: db.sqlite
-        .prepare(
-          'SELECT lease_item AS item, lease_epoch AS epoch, COUNT(*) AS n FROM checkpoints WHERE lease_item IS NOT NULL GROUP BY 1, 2',
-        )
-        .all() as { item: string; epoch: number; n: number }[],
-      itemsByStatus: Object.fromEntries(
-        (
-          db.sqlite.prepare('SELECT status, COUNT(*) AS n FROM work_items GROUP BY status').all() as {
-            status: string;
-            n: number;
-          }[]
-        ).map((r) => [r.status, r.n]),
-      ),
-    },
-  };
+    log: all('SELECT seq, item_id, epoch, holder, op FROM lease_log ORDER BY seq'),
+    fencedCheckpoints: all(
+      'SELECT lease_item AS item, lease_epoch AS epoch, COUNT(*) AS n FROM checkpoints WHERE lease_item IS NOT NULL GROUP BY 1, 2',
+    ),
+    itemsByStatus: all('SELECT status, COUNT(*) AS n FROM work_items GROUP BY status'),
+  });
 }

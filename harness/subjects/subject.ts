@@ -14,6 +14,17 @@ import type {
 import type { AgentosSaver } from '../../src/langgraph/index.js';
 import type { AgentosBackend } from './agentos-backend.js';
 
+/** This layer's services, the same code on either store: what a scenario requires when it declares nothing. */
+export const LAYER_CAPABILITIES = [
+  'checkpoints',
+  'sequence',
+  'integrity',
+  'leases',
+  'tools',
+  'tasks',
+  'cache',
+] as const;
+
 /**
  * What a subject can do, and so which scenarios and criteria apply to it:
  * - `checkpoints`: commit checkpoints to a task and read back what is stored (every subject);
@@ -29,31 +40,8 @@ import type { AgentosBackend } from './agentos-backend.js';
  * - `sqlite-file`: this layer's SQLite file in the run folder, for what acts on the file itself: a backup copies it,
  *   a power loss or a full disk strikes it.
  */
-export const CAPABILITIES = [
-  'checkpoints',
-  'sequence',
-  'integrity',
-  'leases',
-  'tools',
-  'tasks',
-  'cache',
-  'sweep',
-  'langgraph',
-  'server',
-  'sqlite-file',
-] as const;
+export const CAPABILITIES = [...LAYER_CAPABILITIES, 'sweep', 'langgraph', 'server', 'sqlite-file'] as const;
 export type Capability = (typeof CAPABILITIES)[number];
-
-/** This layer's services, the same code on either store: what a scenario requires when it declares nothing. */
-export const LAYER_CAPABILITIES = [
-  'checkpoints',
-  'sequence',
-  'integrity',
-  'leases',
-  'tools',
-  'tasks',
-  'cache',
-] as const satisfies readonly Capability[];
 
 export const SUBJECT_NAMES = ['agentos-sqlite', 'agentos-postgres', 'langgraph-sqlite', 'langgraph-postgres'] as const;
 export type SubjectName = (typeof SUBJECT_NAMES)[number];
