@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // `pnpm chaos`: loads and validates every declaration once, runs the selected ones, and hands the results to the reporters.
 import { randomInt } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
