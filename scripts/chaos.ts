@@ -329,7 +329,6 @@ async function main(argv: string[]): Promise<void> {
     renderSummary({
       summary,
       results: ours,
-      selected: runs - peers.length,
       durationMs: run.durationMs + (campaign?.durationMs ?? 0),
       seed,
       written: written.map((w) => shown(join(reportsDir, w))),

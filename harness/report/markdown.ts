@@ -1,8 +1,9 @@
 import type { LoadedScenario } from '../load.js';
-import { isPeer, resultKey } from '../result.js';
+import { isPeer, resultKey, type TestResult } from '../result.js';
 import { reportsDir } from '../project.js';
 import { renderAttention } from './attention.js';
 import { trendSection } from './charts/trend.js';
+import { applicable, countRuns, tally } from './counts.js';
 import { isReportedOnly } from './criterion-mark.js';
 import { INVARIANTS_ANCHOR, READINESS_ANCHOR, summarizeRun } from './failures.js';
 import { memoryMark, memoryRows } from './memory.js';
@@ -39,8 +40,8 @@ export function renderMarkdown(
   const results = all.filter((r) => !isPeer(r));
   file = { ...file, results };
   const out: string[] = [];
-  const passed = results.filter((r) => r.state === 'passed').length;
-  const notApplicable = results.filter((r) => r.state === 'not-applicable').length;
+  const counts = countRuns(results, file.missing);
+  const { passed, notApplicable } = counts;
   out.push('# AgentOS recovery layer — acceptance report', '');
   out.push(
     `Generated ${file.generatedAt} from commit \`${env.commit}\`${env.dirty ? ' (with uncommitted changes)' : ''}, seed ${file.seed} ` +
@@ -53,7 +54,7 @@ export function renderMarkdown(
       '',
     );
   }
-  const applicable = results.length - notApplicable + file.missing.length;
+  const shouldPass = applicable(counts);
   const na = notApplicable > 0 ? `; ${notApplicable} not applicable here` : '';
   const c = file.campaign;
   const campaignOk = !c || (c.violations.length === 0 && c.errors.length === 0);
@@ -62,10 +63,10 @@ export function renderMarkdown(
     : '';
   // A campaign-only run (--campaign, --replay) has no declared test to count.
   const tests =
-    applicable === 0 && c
+    shouldPass === 0 && c
       ? ''
-      : `${passed === applicable && passed > 0 ? 'all ' : ''}${passed}/${applicable} ${notApplicable > 0 ? 'applicable ' : ''}declared tests passed${na}`;
-  const ok = (tests === '' || (passed === applicable && passed > 0)) && campaignOk;
+      : `${passed === shouldPass && passed > 0 ? 'all ' : ''}${passed}/${shouldPass} ${notApplicable > 0 ? 'applicable ' : ''}declared tests passed${na}`;
+  const ok = (tests === '' || (passed === shouldPass && passed > 0)) && campaignOk;
   const verdict = [tests, campaign].filter(Boolean).join('; ');
   out.push(`**Verdict: ${ok ? '✅' : '❌'} ${verdict}.**`, '');
   const titles = new Map(results.map((r) => [resultKey(r), r.title]));
@@ -73,22 +74,31 @@ export function renderMarkdown(
 
   out.push('## Executive summary', '');
   const categories = Object.keys(file.declared);
+  const targetsMet = (ran: readonly TestResult[]): string => {
+    const targets = ran.flatMap((r) => r.criteria.filter((x) => x.kind === 'target' && !isReportedOnly(x)));
+    return targets.length === 0 ? '—' : `${targets.filter((x) => x.valid === true).length}/${targets.length}`;
+  };
+  const row = (title: string, declaredCount: number, ran: readonly TestResult[]): (string | number)[] => {
+    const n = countRuns(ran);
+    return [title, declaredCount, n.ran, n.passed, n.failed, n.notApplicable, targetsMet(ran)];
+  };
   out.push(
     table(
-      ['Category', 'Declared', 'Ran', 'Passed', 'Failed', 'Not applicable', 'Performance targets met'],
-      categories.map((c) => {
-        const ran = results.filter((r) => r.category === c);
-        const targets = ran.flatMap((r) => r.criteria.filter((x) => x.kind === 'target' && !isReportedOnly(x)));
-        return [
-          CATEGORY_TITLES[c] ?? c,
-          file.declared[c] ?? 0,
-          ran.length,
-          ran.filter((r) => r.state === 'passed').length,
-          ran.filter((r) => r.state === 'failed').length,
-          ran.filter((r) => r.state === 'not-applicable').length,
-          targets.length === 0 ? '—' : `${targets.filter((x) => x.valid === true).length}/${targets.length}`,
-        ];
-      }),
+      ['Category', 'Declared', 'Ran', 'Passed', 'Failed', 'Not applicable (not run)', 'Performance targets met'],
+      [
+        ...categories.map((c) =>
+          row(
+            CATEGORY_TITLES[c] ?? c,
+            file.declared[c] ?? 0,
+            results.filter((r) => r.category === c),
+          ),
+        ),
+        row(
+          '**Total**',
+          Object.values(file.declared).reduce((a, b) => a + b, 0),
+          results,
+        ),
+      ],
     ),
     '',
   );
@@ -146,12 +156,7 @@ export function renderMarkdown(
   for (const r of results) {
     out.push(`${r.category}/${resultKey(r)} (${r.seedTest}) ${r.state.toUpperCase()} in ${seconds(r.durationMs)}`);
   }
-  out.push(
-    '',
-    `Total: ${results.length} tests; passed: ${passed}; failed: ${results.length - passed - notApplicable}; not applicable: ${notApplicable}`,
-    '```',
-    '',
-  );
+  out.push('', `Total: ${tally(counts)}`, '```', '');
   out.push(
     'Percentiles everywhere in this report are nearest-rank: the sample at index ⌈q·n⌉−1 of the sorted samples.',
     '',

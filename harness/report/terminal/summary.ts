@@ -1,12 +1,11 @@
 import type { TestResult } from '../../result.js';
+import { applicable, countRuns } from '../counts.js';
 import type { RunSummary } from '../failures.js';
 import { painter } from './style.js';
 
 export interface SummaryInput {
   summary: RunSummary;
   results: readonly TestResult[];
-  /** Tests selected to run (the denominator). */
-  selected: number;
   durationMs: number;
   seed: number;
   /** Files written, relative to the repository ("reports/acceptance.md"). */
@@ -21,18 +20,18 @@ export interface SummaryInput {
 export function renderSummary(input: SummaryInput): string {
   const paint = painter(input.color);
   const { summary, results } = input;
-  const notApplicable = summary.notApplicable.length;
-  const passed = results.filter((r) => r.state === 'passed').length;
-  const applicable = input.selected - notApplicable;
+  const counts = countRuns(results, summary.missing);
+  const { passed, notApplicable } = counts;
+  const shouldPass = applicable(counts);
   const campaign = summary.campaign;
   const campaignFailed = campaign !== undefined && campaign.violations.length + campaign.unjudged.length > 0;
-  const ok = summary.failed.length === 0 && summary.missing.length === 0 && passed === applicable && !campaignFailed;
+  const ok = summary.failed.length === 0 && summary.missing.length === 0 && passed === shouldPass && !campaignFailed;
   const out: string[] = [''];
-  const tests = `${passed}/${applicable} passed${summary.failed.length > 0 ? `, ${summary.failed.length} failed` : ''}${notApplicable > 0 ? `, ${notApplicable} not applicable` : ''}`;
+  const tests = `${passed}/${shouldPass} passed${counts.failed > 0 ? `, ${counts.failed} failed` : ''}${notApplicable > 0 ? `, ${notApplicable} not applicable (not run)` : ''}`;
   const invariants = campaign
     ? `; campaign: ${campaignFailed ? `${campaign.violations.length} violation(s), ${campaign.unjudged.length} not judged` : 'no violation'} in ${campaign.runs} runs`
     : '';
-  const verdict = `${applicable > 0 ? tests : 'no declared test'}${invariants} in ${(input.durationMs / 1000).toFixed(1)} s (seed ${input.seed})`;
+  const verdict = `${shouldPass > 0 ? tests : 'no declared test'}${invariants} in ${(input.durationMs / 1000).toFixed(1)} s (seed ${input.seed})`;
   out.push(ok ? paint(['bold', 'green'], `✓ ${verdict}`) : paint(['bold', 'red'], `✗ ${verdict}`));
   if (summary.failed.length > 0) {
     out.push('', paint('bold', `Failed (${summary.failed.length}):`));

@@ -52,7 +52,6 @@ describe('renderSummary', () => {
   const input = {
     summary,
     results: [failed],
-    selected: 1,
     durationMs: 32_100,
     seed: 7,
     written: ['reports/acceptance.md', 'reports/results.json'],
