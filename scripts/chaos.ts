@@ -12,6 +12,7 @@ import { DEFAULT_REPORTERS, REPORTER_NAMES, reporters, type ReporterName } from 
 import type { ResultsFile } from '../harness/report/results-file.js';
 import { isPeer } from '../harness/result.js';
 import { summarizeRun } from '../harness/report/failures.js';
+import { FULL_RUN_FILES, partialRun, reportFiles } from '../harness/report/partial-run.js';
 import { loadReportSources } from '../harness/report/report-sources.js';
 import { RunProgress } from '../harness/report/terminal/progress.js';
 import { colorEnabled } from '../harness/report/terminal/style.js';
@@ -40,8 +41,10 @@ const PROGRAM = COMPILED ? 'agentos-chaos' : 'pnpm chaos';
 const usage = (catalog: SubjectCatalog | undefined): string => `Usage: ${PROGRAM} [${COMMANDS.join(' | ')}] [options]
 
 Runs the declared chaos scenarios, benchmarks and stress tests and writes reports/acceptance.md,
-reports/results.json and, when benchmarks ran, reports/bench/<commit>.json. In another project it runs that
-project's scenarios/ against the subjects in its subjects/ and the package's own (or the folders its
+reports/results.json and, when benchmarks ran, reports/bench/<commit>.json. A partial run (--only, --category,
+--subject without ${DEFAULT_SUBJECT}, --campaign, --replay) writes reports/partial.md and
+reports/partial-results.json instead, and leaves the last full run's two files as they were. In another project it
+runs that project's scenarios/ against the subjects in its subjects/ and the package's own (or the folders its
 chaos.config.ts names), and writes that project's reports/.
 
 Commands (each the same as its options): run (the default) | list (--list) | bench (--category bench) |
@@ -283,8 +286,15 @@ async function main(argv: string[]): Promise<void> {
   });
 
   const campaign = campaignRuns > 0 && !run.interrupted ? await campaignRun() : undefined;
+  const selection = {
+    only,
+    category: args.category ?? null,
+    subjects,
+    ...(campaignOnly ? { campaignOnly: true } : {}),
+  };
+  const files = reportFiles(selection);
   if (run.interrupted || campaign?.interrupted) {
-    const previous = join(project.reportsDir, 'acceptance.md');
+    const previous = join(project.reportsDir, files.report);
     const stopped = progress.current ?? (campaign?.interrupted ? 'the campaign' : undefined);
     progress.close();
     process.stdout.write(
@@ -304,7 +314,7 @@ async function main(argv: string[]): Promise<void> {
     schema: 'agentos-chaos/results@1',
     generatedAt: new Date().toISOString(),
     seed,
-    selection: { only, category: args.category ?? null, subjects },
+    selection,
     declared: Object.fromEntries(CATEGORIES.map((c) => [c, declared.filter((d) => d.category === c).length])),
     environment: environment(project.root),
     durationMs: run.durationMs,
@@ -324,6 +334,7 @@ async function main(argv: string[]): Promise<void> {
   // The last lines a person sees: the same as the top of the report.
   const ours = run.results.filter((r) => !isPeer(r));
   const peers = run.results.filter(isPeer);
+  const partial = partialRun(selection);
   const summary = summarizeRun({ ...file, results: ours }, declared, loadReportSources(file, reportsDir).histories);
   process.stdout.write(
     renderSummary({
@@ -332,16 +343,25 @@ async function main(argv: string[]): Promise<void> {
       durationMs: run.durationMs + (campaign?.durationMs ?? 0),
       seed,
       written: written.map((w) => shown(join(reportsDir, w))),
+      ...(partial !== undefined ? { partial: { why: partial, kept: keptFullRun() } } : {}),
       color,
     }),
   );
   if (peers.length > 0) {
     const count = (state: string): number => peers.filter((r) => r.state === state).length;
     console.log(
-      `Peers (reported, never failing the run): ${count('passed')} passed, ${count('failed')} with findings, ${count('not-applicable')} not applicable; see the subject matrix in ${shown(join(reportsDir, 'acceptance.md'))}`,
+      `Peers (reported, never failing the run): ${count('passed')} passed, ${count('failed')} with findings, ${count('not-applicable')} not applicable; see the subject matrix in ${shown(join(reportsDir, files.report))}`,
     );
   }
   process.exit(failed.length > 0 || campaignFailed ? 1 : 0);
+
+  /** The last full run's files a partial run left in place. */
+  function keptFullRun(): string[] {
+    return [FULL_RUN_FILES.report, FULL_RUN_FILES.results]
+      .map((name) => join(reportsDir, name))
+      .filter((path) => existsSync(path))
+      .map(shown);
+  }
 
   /** A path as the person who started the command would type it: relative to where they are. */
   function shown(path: string): string {

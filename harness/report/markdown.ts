@@ -7,6 +7,7 @@ import { applicable, countRuns, tally } from './counts.js';
 import { isReportedOnly } from './criterion-mark.js';
 import { INVARIANTS_ANCHOR, READINESS_ANCHOR, summarizeRun } from './failures.js';
 import { memoryMark, memoryRows } from './memory.js';
+import { FULL_RUN_FILES, PARTIAL_RUN_FILES, partialRun } from './partial-run.js';
 import { renderInvariants } from './invariants.js';
 import { readiness } from './readiness.js';
 import { renderRecoveryTime } from './recovery-time.js';
@@ -42,15 +43,17 @@ export function renderMarkdown(
   const out: string[] = [];
   const counts = countRuns(results, file.missing);
   const { passed, notApplicable } = counts;
-  out.push('# AgentOS recovery layer — acceptance report', '');
+  const partial = partialRun(file.selection);
+  out.push(`# AgentOS recovery layer — acceptance report${partial ? ' (partial run)' : ''}`, '');
   out.push(
     `Generated ${file.generatedAt} from commit \`${env.commit}\`${env.dirty ? ' (with uncommitted changes)' : ''}, seed ${file.seed} ` +
       `(replay with \`pnpm chaos --seed ${file.seed}\`). Total run time ${seconds(file.durationMs + (file.campaign?.durationMs ?? 0))}.`,
     '',
   );
-  if (file.selection.only || file.selection.category) {
+  if (partial) {
     out.push(
-      `> Partial run: ${file.selection.only ? `--only ${file.selection.only.join(',')}` : ''} ${file.selection.category ? `--category ${file.selection.category}` : ''}`.trim(),
+      `> Partial run: ${partial}. It writes ${PARTIAL_RUN_FILES.report} and ${PARTIAL_RUN_FILES.results}, and leaves ` +
+        `${FULL_RUN_FILES.report} and ${FULL_RUN_FILES.results} as the last full run wrote them.`,
       '',
     );
   }

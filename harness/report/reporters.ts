@@ -4,6 +4,7 @@ import type { BenchResult } from '../result.js';
 import { writeFileAtomic } from './atomic.js';
 import { toBenchFile, toBmf, toGithubActionBenchmark, type BenchFile } from './bench-file.js';
 import { renderMarkdown } from './markdown.js';
+import { reportFiles } from './partial-run.js';
 import type { ResultsFile } from './results-file.js';
 
 /** What a reporter gets: the run's results and where reports go. It returns the files it wrote (relative to reportsDir). */
@@ -45,10 +46,12 @@ function benchExport(name: string, convert: (bench: BenchFile) => unknown): Repo
 
 /** Reporters by name: `pnpm chaos --format <name>` is a lookup here, and a new format is one entry. */
 export const reporters = {
-  /** reports/acceptance.md: the acceptance report. */
-  markdown: (context) => write(context, 'acceptance.md', renderMarkdown(context.file, context.declared)),
-  /** reports/results.json: every result, machine-readable. */
-  json: (context) => write(context, 'results.json', `${JSON.stringify(context.file, null, 2)}\n`),
+  /** reports/acceptance.md (reports/partial.md for a partial run): the acceptance report. */
+  markdown: (context) =>
+    write(context, reportFiles(context.file.selection).report, renderMarkdown(context.file, context.declared)),
+  /** reports/results.json (reports/partial-results.json for a partial run): every result, machine-readable. */
+  json: (context) =>
+    write(context, reportFiles(context.file.selection).results, `${JSON.stringify(context.file, null, 2)}\n`),
   /** reports/bench/<commit>.json: the benchmarks, compared across commits by bench:compare. */
   bench: (context) => {
     const bench = benchFile(context);

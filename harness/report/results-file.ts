@@ -2,13 +2,19 @@ import type { CampaignReport } from '../campaign/run.js';
 import type { TestResult } from '../result.js';
 import type { Environment } from './environment.js';
 
-/** What `pnpm chaos` writes to reports/results.json (versioned, so readers can refuse what they do not know). */
+/**
+ * What `pnpm chaos` writes to reports/results.json, or for a partial run to reports/partial-results.json (versioned, so
+ * readers can refuse what they do not know).
+ */
 export interface ResultsFile {
   schema: 'agentos-chaos/results@1';
   generatedAt: string;
   seed: number;
-  /** `subjects`: absent in files written before subjects (agentos-sqlite only). */
-  selection: { only: string[] | null; category: string | null; subjects?: string[] };
+  /**
+   * `subjects`: absent in files written before subjects (agentos-sqlite only). `campaignOnly`: the run was a campaign
+   * or a replay alone (--campaign, --replay), with no declared test.
+   */
+  selection: { only: string[] | null; category: string | null; subjects?: string[]; campaignOnly?: boolean };
   declared: Record<string, number>;
   environment: Environment;
   durationMs: number;

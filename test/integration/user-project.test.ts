@@ -33,8 +33,9 @@ describe('a project of its own, with a subject file and no change to the harness
       env: { CI: 'true' },
     });
 
+  // Every run here is partial (--only): its results go beside the last full run's, never over them.
   const results = (root: string): ResultsFile =>
-    JSON.parse(readFileSync(join(root, 'reports/results.json'), 'utf8')) as ResultsFile;
+    JSON.parse(readFileSync(join(root, 'reports/partial-results.json'), 'utf8')) as ResultsFile;
 
   it('runs the package’s scenarios against the subject of docs/subjects.md and writes the project’s report', async () => {
     expect(example).toBeDefined();
@@ -50,7 +51,7 @@ describe('a project of its own, with a subject file and no change to the harness
     expect(result?.category === 'chaos' ? result.notApplicable : []).toContain(
       'gap-free: sequence-gap-free needs sequence',
     );
-    expect(readFileSync(join(root, 'reports/acceptance.md'), 'utf8')).toContain('jsonl-file');
+    expect(readFileSync(join(root, 'reports/partial.md'), 'utf8')).toContain('jsonl-file');
   });
 
   it('fails a subject that acknowledges a checkpoint before storing it', async () => {

@@ -222,7 +222,8 @@ console.log(JSON.stringify({ exports: Object.keys(harness), same: harness.define
       env: { NODE_OPTIONS: '', CI: 'true' },
     });
     expect(String(stdout)).toContain('agentos-chaos: 1 declared test(s) on jsonl-file');
-    const results = JSON.parse(readFileSync(join(project, 'reports/results.json'), 'utf8')) as {
+    // A partial run (--only): its results go beside the last full run's.
+    const results = JSON.parse(readFileSync(join(project, 'reports/partial-results.json'), 'utf8')) as {
       results: { id: string; subject?: string; state: string }[];
     };
     expect(results.results).toEqual([

@@ -10,6 +10,8 @@ export interface SummaryInput {
   seed: number;
   /** Files written, relative to the repository ("reports/acceptance.md"). */
   written: readonly string[];
+  /** For a partial run: why it is partial, and the last full run's files it left in place (relative paths). */
+  partial?: { why: string; kept: readonly string[] };
   color: boolean;
 }
 
@@ -75,6 +77,12 @@ export function renderSummary(input: SummaryInput): string {
   const [report, ...others] = input.written;
   if (report)
     out.push('', `Report: ${paint('bold', report)}${others.length > 0 ? ` (also wrote ${others.join(', ')})` : ''}`);
+  if (report && input.partial) {
+    const { why, kept } = input.partial;
+    out.push(
+      `Partial run (${why}): wrote ${report}; ${kept.length > 0 ? `${kept.join(' and ')} (the last full run) ${kept.length > 1 ? 'were' : 'was'} left as ${kept.length > 1 ? 'they were' : 'it was'}` : 'no full run’s report was there to keep'}.`,
+    );
+  }
   return `${out.join('\n')}\n`;
 }
 

@@ -87,6 +87,19 @@ describe('renderSummary', () => {
     expect(text).toMatch(/an acknowledged checkpoint is missing\n\s+replay: pnpm chaos --replay '\{\}'/);
   });
 
+  it('says which file a partial run wrote and which files of the last full run it left alone', () => {
+    const text = renderSummary({
+      ...input,
+      written: ['reports/partial.md', 'reports/partial-results.json'],
+      partial: { why: '--only kill-mid-tool-call', kept: ['reports/acceptance.md', 'reports/results.json'] },
+      color: false,
+    });
+    expect(text.trimEnd().split('\n').slice(-2)).toEqual([
+      'Report: reports/partial.md (also wrote reports/partial-results.json)',
+      'Partial run (--only kill-mid-tool-call): wrote reports/partial.md; reports/acceptance.md and reports/results.json (the last full run) were left as they were.',
+    ]);
+  });
+
   it('paints it when colour is on', () => {
     expect(renderSummary({ ...input, color: true })).toContain(ESC);
   });

@@ -1,0 +1,35 @@
+import { DEFAULT_SUBJECT } from '../subject.js';
+import type { ResultsFile } from './results-file.js';
+
+/** The files a run's report and results go to, relative to the reports folder. */
+export interface ReportFiles {
+  report: string;
+  results: string;
+}
+
+/** What a full run writes: the acceptance report, and the results .ci/run counts. */
+export const FULL_RUN_FILES: ReportFiles = { report: 'acceptance.md', results: 'results.json' };
+/** What a partial run writes instead, so that it never replaces the last full run's. */
+export const PARTIAL_RUN_FILES: ReportFiles = { report: 'partial.md', results: 'partial-results.json' };
+
+/**
+ * Why a run is partial ("--only kill9-recovery"), or undefined for a full run: every declared test on the default
+ * subject (others may be added), with the campaign a plain run ends with. A subset of the tests, a subject list
+ * without the default subject (the campaign then does not run either) or the campaign alone is partial.
+ */
+export function partialRun(selection: ResultsFile['selection']): string | undefined {
+  const why = [
+    selection.only ? `--only ${selection.only.join(',')}` : '',
+    selection.category ? `--category ${selection.category}` : '',
+    selection.subjects && !selection.subjects.includes(DEFAULT_SUBJECT)
+      ? `--subject ${selection.subjects.join(',')}, without ${DEFAULT_SUBJECT}`
+      : '',
+    selection.campaignOnly ? 'the fault campaign alone' : '',
+  ].filter(Boolean);
+  return why.length > 0 ? why.join('; ') : undefined;
+}
+
+/** Where this run's report and results go. */
+export function reportFiles(selection: ResultsFile['selection']): ReportFiles {
+  return partialRun(selection) === undefined ? FULL_RUN_FILES : PARTIAL_RUN_FILES;
+}
