@@ -71,4 +71,33 @@ describe('Triggers', () => {
     setup().triggers.on('start', 'x', () => (ran = true));
     expect(ran).toBe(true);
   });
+
+  it('says in words what an action still waits for, and nothing once it fired', () => {
+    const { triggers, emit } = setup();
+    triggers.on(
+      { after: { kind: 'checkpoint.committed', worker: 'writer', where: { taskId: 't' }, count: 2 } },
+      'start resumer',
+      () => undefined,
+    );
+    triggers.on({ atMs: 60_000 }, 'inject pause', () => undefined);
+    emit('writer-1', 1);
+    expect(triggers.waitingFor('start resumer')).toBe('checkpoint.committed of "writer" with taskId "t" (seen 1 of 2)');
+    expect(triggers.waitingFor('inject pause')).toBe('60000 ms after the start (the run ended first)');
+    emit('writer-2', 2);
+    expect(triggers.waitingFor('start resumer')).toBeUndefined();
+    triggers.cancel();
+  });
+
+  it('fires nothing once cancelled, an event-triggered action included (a worker reaped at teardown starts no group)', () => {
+    const { triggers, emit } = setup();
+    let fired = 0;
+    triggers.on(
+      { after: { kind: 'checkpoint.committed', worker: 'writer-1', count: 1 } },
+      'start resumer',
+      () => fired++,
+    );
+    triggers.cancel();
+    emit('writer-1', 1);
+    expect(fired).toBe(0);
+  });
 });

@@ -22,7 +22,8 @@ export class Triggers {
   readonly #history: History;
   readonly #random: () => number;
   readonly #onError: (label: string, error: unknown) => void;
-  readonly #timers = new Set<NodeJS.Timeout>();
+  /** Timed actions not yet fired: each one's label and time. */
+  readonly #timers = new Map<NodeJS.Timeout, { label: string; atMs: number }>();
 
   /** onError receives an action's exception: a failing action is reported, never thrown into an event handler. */
   constructor(
@@ -57,7 +58,7 @@ export class Triggers {
         this.#run(label, action);
         this.onTimerFired?.();
       }, trigger.atMs);
-      this.#timers.add(timer);
+      this.#timers.set(timer, { label, atMs: trigger.atMs });
       return 0;
     }
     const { kind, worker, where, count } = trigger.after;
@@ -90,6 +91,20 @@ export class Triggers {
     ];
   }
 
+  /**
+   * What the action `label` still waits for, in words ('worker.exited of "first" with exitCode 1 (seen 0 of 1)'), or
+   * undefined when it is not waiting (it fired, or no such action was registered).
+   */
+  waitingFor(label: string): string | undefined {
+    const p = this.#pending.find((x) => x.label === label);
+    if (p) {
+      const where = Object.entries(p.where ?? {}).map(([k, v]) => `${k} ${JSON.stringify(v)}`);
+      return `${p.kind}${p.worker ? ` of "${p.worker}"` : ''}${where.length > 0 ? ` with ${where.join(', ')}` : ''} (seen ${p.seen} of ${p.target})`;
+    }
+    const timed = [...this.#timers.values()].find((x) => x.label === label);
+    return timed ? `${timed.atMs} ms after the start (the run ended first)` : undefined;
+  }
+
   /** Called after a timed action ran (the runner re-checks whether the scenario is over). */
   onTimerFired: (() => void) | undefined;
 
@@ -98,9 +113,13 @@ export class Triggers {
     return this.#timers.size;
   }
 
-  /** Cancels timed actions that have not fired (at teardown: nothing may fire after a scenario ends). */
+  /**
+   * Cancels every action that has not fired, timed or waiting for an event (at teardown: nothing may fire after a
+   * scenario ends; a worker reaped then must not start the group that waited for its exit).
+   */
   cancel(): void {
-    for (const timer of this.#timers) clearTimeout(timer);
+    for (const timer of this.#timers.keys()) clearTimeout(timer);
     this.#timers.clear();
+    this.#pending.length = 0;
   }
 }

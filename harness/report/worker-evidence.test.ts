@@ -59,6 +59,20 @@ describe('workerEvidence', () => {
     ]);
   });
 
+  it('names a kill the harness sent at teardown with its reason, and still flags one nobody sent', () => {
+    const lines = workerEvidence([
+      started('victim', 'victim', 7),
+      started('other', 'other', 8),
+      { kind: 'worker.reaped', reason: 'the scenario timed out after 30000 ms', t: 2, worker: 'victim' },
+      exited('victim', null, 'SIGKILL'),
+      exited('other', null, 'SIGKILL'),
+    ]);
+    expect(lines).toEqual([
+      'victim (pid 7) was killed by SIGKILL, which the harness sent at teardown: the scenario timed out after 30000 ms',
+      'other (pid 8) was killed by SIGKILL, which no fault sent',
+    ]);
+  });
+
   it("names the error of Node's uncaught-error report, not its closing version line", () => {
     const report = [
       'node:events:502',

@@ -10,7 +10,8 @@ const firstLine = (text: string): string => text.trim().split('\n')[0]?.trim() ?
 
 /**
  * What the workers said and how they ended, from a test's history, as far as it can explain a failure: every
- * worker.error (first line), every exit with a non-zero code, every death by a signal no fault sent, and for a worker
+ * worker.error (first line), every exit with a non-zero code, every death by a signal no fault sent (a kill the harness
+ * sent at teardown, on a timeout or an interruption, is named as such), and for a worker
  * that failed without reporting an error the error its stderr names (Node's report of an uncaught error ends with a
  * version line, so the last line alone says nothing). Identical lines are merged with a count.
  */
@@ -18,7 +19,10 @@ export function workerEvidence(history: readonly HistoryEntry[]): string[] {
   const groupOf = new Map<string, string>();
   const pidOf = new Map<string, number>();
   const killed = new Set<string>();
+  /** Workers the harness itself killed at teardown, and why. */
+  const reaped = new Map<string, string>();
   for (const e of history) {
+    if (e.kind === 'worker.reaped') reaped.set(e.worker, e.reason);
     if (e.kind === 'worker.started') {
       groupOf.set(e.worker, e.group);
       pidOf.set(e.worker, e.pid);
@@ -37,7 +41,9 @@ export function workerEvidence(history: readonly HistoryEntry[]): string[] {
     } else if (e.kind === 'worker.exited') {
       if (e.exitCode !== null && e.exitCode !== 0) lines.push(`${who(e.worker)} exited with code ${e.exitCode}`);
       else if (e.signal !== null && !killedByFault(e.worker))
-        lines.push(`${who(e.worker)} was killed by ${e.signal}, which no fault sent`);
+        lines.push(
+          `${who(e.worker)} was killed by ${e.signal}, which ${reaped.has(e.worker) ? `the harness sent at teardown: ${reaped.get(e.worker)}` : 'no fault sent'}`,
+        );
     }
   }
   const failed = new Set(

@@ -81,6 +81,8 @@ class ScenarioRun {
   /** Whether the run's folder (and PostgreSQL schema) is kept: it failed, or the caller asked. */
   #keep = false;
   #aborted = false;
+  /** What ended the run before its workers did (a timeout, an interruption): the reason for killing those left. */
+  #stoppedBy = 'a harness error stopped the run';
   #settle: () => void = () => undefined;
   readonly #settled = new Promise<void>((resolve) => (this.#settle = resolve));
   /** Asynchronous fault injections in flight (see #inFlight). */
@@ -238,7 +240,9 @@ class ScenarioRun {
         }),
       ]);
       this.#aborted = signal?.aborted ?? false;
+      if (this.#aborted) this.#stoppedBy = 'the run was interrupted';
       if (timedOut) {
+        this.#stoppedBy = `the scenario timed out after ${this.#scenario.timeoutMs} ms`;
         const waiting =
           this.#triggers.waiting.join(', ') ||
           `workers to exit (${this.#supervisor
@@ -256,6 +260,7 @@ class ScenarioRun {
 
   /** Cancels what is armed, heals every fault (resumes paused workers), then kills and awaits whatever is left, bounded. */
   async #tearDown(): Promise<void> {
+    this.#reasons.push(...this.#neverStarted());
     this.#triggers.cancel();
     for (const fault of this.#scenario.faults) {
       try {
@@ -265,6 +270,8 @@ class ScenarioRun {
         // Teardown goes on regardless.
       }
     }
+    for (const w of this.#supervisor.live())
+      this.#history.append(w.id, { kind: 'worker.reaped', reason: this.#stoppedBy });
     let deadline: NodeJS.Timeout | undefined;
     const reaped = await Promise.race([
       this.#supervisor.reapAll().then(() => true),
@@ -274,6 +281,16 @@ class ScenarioRun {
     if (!reaped) this.#reasons.push(`workers did not exit within ${REAP_DEADLINE_MS} ms of SIGKILL`);
     const survivors = this.#supervisor.survivors();
     if (survivors.length > 0) this.#reasons.push(`child processes survived the scenario: pids ${survivors.join(', ')}`);
+  }
+
+  /** Each declared group whose start trigger never fired, named with what it waited for (not after an interruption). */
+  #neverStarted(): string[] {
+    if (this.#aborted) return [];
+    const started = new Set(this.#supervisor.all.map((w) => w.group));
+    return this.#scenario.workers.flatMap((group) => {
+      const waited = started.has(group.name) ? undefined : this.#triggers.waitingFor(`start ${group.name}`);
+      return waited ? [`worker group "${group.name}" never started: it waited for ${waited}`] : [];
+    });
   }
 
   /** Every applicable criterion's check over the history and the subject's final state, and each fault's vacuity guard. */

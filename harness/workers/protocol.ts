@@ -61,6 +61,8 @@ export type HarnessEvent =
   | { kind: 'worker.started'; pid: number; group: string }
   | { kind: 'worker.exited'; exitCode: number | null; signal: string | null; peakRssKb: number | null }
   | { kind: 'worker.stderr'; text: string }
+  /** The harness is about to SIGKILL a worker still alive at teardown, and why (a timeout, an interruption). */
+  | { kind: 'worker.reaped'; reason: string }
   | { kind: 'fault.injected'; fault: string; target: string; detail: string; affected: number }
   | { kind: 'fault.healed'; fault: string; target: string; detail: string }
   | { kind: 'command.sent'; to: string; cmd: string }
@@ -101,6 +103,7 @@ const EVENT_KIND_SET: Record<EventKind, true> = {
   'worker.started': true,
   'worker.exited': true,
   'worker.stderr': true,
+  'worker.reaped': true,
   'fault.injected': true,
   'fault.healed': true,
   'command.sent': true,
