@@ -340,7 +340,7 @@ async function main(argv: string[]): Promise<void> {
     renderSummary({
       summary,
       results: ours,
-      durationMs: run.durationMs + (campaign?.durationMs ?? 0),
+      durationMs: run.durationMs,
       seed,
       written: written.map((w) => shown(join(reportsDir, w))),
       ...(partial !== undefined ? { partial: { why: partial, kept: keptFullRun() } } : {}),

@@ -40,7 +40,9 @@ export interface RunSummary {
   missing: string[];
   notApplicable: { id: string; reason: string }[];
   /** What the randomized fault campaign found, when one ran: each violation or unjudged run, with its replay line. */
-  campaign: { runs: number; violations: CampaignFinding[]; unjudged: CampaignFinding[] } | undefined;
+  campaign:
+    | { runs: number; durationMs: number; violations: CampaignFinding[]; unjudged: CampaignFinding[] }
+    | undefined;
 }
 
 export interface CampaignFinding {
@@ -119,6 +121,7 @@ export function summarizeRun(
     ),
     campaign: file.campaign && {
       runs: file.campaign.runs,
+      durationMs: file.campaign.durationMs,
       violations: file.campaign.violations.map((v) => ({
         // The shrunk schedule's own failure beside its repro, so the two belong together.
         reason: v.shrunk?.reasons[0] ?? v.reasons[0] ?? 'violation',

@@ -288,11 +288,32 @@ describe('renderMarkdown: failures first', () => {
     const md = renderMarkdown(file({ campaign }), [], none);
     const top = md.slice(0, md.indexOf('## Executive summary'));
     expect(top).toContain(
-      '**Verdict: ❌ all 1/1 declared tests passed; the fault campaign found 1 violation(s) in 30 runs.**',
+      '**Verdict: ❌ all 1/1 declared tests passed; the fault campaign found 1 violation(s) in 30 runs (1.00 s).**',
     );
     expect(top).toContain('Invariant violations in the fault campaign (1 of 30 runs)');
     expect(top).toContain("- an acknowledged checkpoint is missing. Replay: `pnpm chaos --replay '{}'`");
     expect(md).toContain('<a id="invariants"></a>');
+  });
+
+  it('gives the campaign its own time beside the declared tests’ and the whole run’s', () => {
+    const campaign = {
+      seed: 7,
+      runs: 30,
+      mutant: null,
+      durationMs: 15_500,
+      verdicts: { valid: 30, violation: 0, vacuous: 0, unknown: 0, error: 0 },
+      kills: { total: 30, byPoint: {} },
+      operations: 100,
+      checkers: {},
+      interrupted: false,
+      errors: [],
+      violations: [],
+    } satisfies NonNullable<ResultsFile['campaign']>;
+    const md = renderMarkdown(file({ durationMs: 109_300, campaign }), [], none);
+    expect(md).toContain('Total run time 124.80 s (declared tests 109.30 s, fault campaign 15.50 s).');
+    expect(md).toContain(
+      '**Verdict: ✅ all 1/1 declared tests passed; the fault campaign found no violation in 30 runs (15.50 s).**',
+    );
   });
 
   it('explains why with the criterion description, the worker error and exit, and the replay command — not the internal id', () => {

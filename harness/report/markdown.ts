@@ -47,7 +47,8 @@ export function renderMarkdown(
   out.push(`# AgentOS recovery layer — acceptance report${partial ? ' (partial run)' : ''}`, '');
   out.push(
     `Generated ${file.generatedAt} from commit \`${env.commit}\`${env.dirty ? ' (with uncommitted changes)' : ''}, seed ${file.seed} ` +
-      `(replay with \`pnpm chaos --seed ${file.seed}\`). Total run time ${seconds(file.durationMs + (file.campaign?.durationMs ?? 0))}.`,
+      `(replay with \`pnpm chaos --seed ${file.seed}\`). Total run time ${seconds(file.durationMs + (file.campaign?.durationMs ?? 0))}` +
+      `${file.campaign ? ` (declared tests ${seconds(file.durationMs)}, fault campaign ${seconds(file.campaign.durationMs)})` : ''}.`,
     '',
   );
   if (partial) {
@@ -62,7 +63,7 @@ export function renderMarkdown(
   const c = file.campaign;
   const campaignOk = !c || (c.violations.length === 0 && c.errors.length === 0);
   const campaign = c
-    ? `the fault campaign found ${campaignOk ? 'no violation' : `${c.violations.length} violation(s)${c.errors.length > 0 ? ` and could not judge ${c.errors.length} run(s)` : ''}`} in ${c.runs} runs`
+    ? `the fault campaign found ${campaignOk ? 'no violation' : `${c.violations.length} violation(s)${c.errors.length > 0 ? ` and could not judge ${c.errors.length} run(s)` : ''}`} in ${c.runs} runs (${seconds(c.durationMs)})`
     : '';
   // A campaign-only run (--campaign, --replay) has no declared test to count.
   const tests =

@@ -6,6 +6,7 @@ import { painter } from './style.js';
 export interface SummaryInput {
   summary: RunSummary;
   results: readonly TestResult[];
+  /** The declared tests' run time; the campaign's own is in summary.campaign. */
   durationMs: number;
   seed: number;
   /** Files written, relative to the repository ("reports/acceptance.md"). */
@@ -30,10 +31,13 @@ export function renderSummary(input: SummaryInput): string {
   const ok = summary.failed.length === 0 && summary.missing.length === 0 && passed === shouldPass && !campaignFailed;
   const out: string[] = [''];
   const tests = `${passed}/${shouldPass} passed${counts.failed > 0 ? `, ${counts.failed} failed` : ''}${notApplicable > 0 ? `, ${notApplicable} not applicable (not run)` : ''}`;
+  const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+  const declared = shouldPass > 0 ? `${tests} in ${s(input.durationMs)}` : 'no declared test';
   const invariants = campaign
-    ? `; campaign: ${campaignFailed ? `${campaign.violations.length} violation(s), ${campaign.unjudged.length} not judged` : 'no violation'} in ${campaign.runs} runs`
+    ? `; campaign: ${campaignFailed ? `${campaign.violations.length} violation(s), ${campaign.unjudged.length} not judged` : 'no violation'} in ${campaign.runs} runs in ${s(campaign.durationMs)}`
     : '';
-  const verdict = `${shouldPass > 0 ? tests : 'no declared test'}${invariants} in ${(input.durationMs / 1000).toFixed(1)} s (seed ${input.seed})`;
+  const all = campaign && shouldPass > 0 ? `${s(input.durationMs + campaign.durationMs)} in all, ` : '';
+  const verdict = `${declared}${invariants} (${all}seed ${input.seed})`;
   out.push(ok ? paint(['bold', 'green'], `✓ ${verdict}`) : paint(['bold', 'red'], `✗ ${verdict}`));
   if (summary.failed.length > 0) {
     out.push('', paint('bold', `Failed (${summary.failed.length}):`));

@@ -74,6 +74,7 @@ describe('renderSummary', () => {
   it('does not end a run whose campaign found a violation with a green verdict, and gives the shrunk replay line', () => {
     const campaign = {
       runs: 30,
+      durationMs: 4000,
       violations: [{ reason: 'an acknowledged checkpoint is missing', repro: "pnpm chaos --replay '{}'" }],
       unjudged: [],
     };
@@ -83,7 +84,9 @@ describe('renderSummary', () => {
       results: [{ ...failed, state: 'passed' } as ScenarioResult],
       color: false,
     });
-    expect(text).toContain('✗ 1/1 passed; campaign: 1 violation(s), 0 not judged in 30 runs in 32.1 s (seed 7)');
+    expect(text).toContain(
+      '✗ 1/1 passed in 32.1 s; campaign: 1 violation(s), 0 not judged in 30 runs in 4.0 s (36.1 s in all, seed 7)',
+    );
     expect(text).toMatch(/an acknowledged checkpoint is missing\n\s+replay: pnpm chaos --replay '\{\}'/);
   });
 
@@ -98,6 +101,25 @@ describe('renderSummary', () => {
       'Report: reports/partial.md (also wrote reports/partial-results.json)',
       'Partial run (--only kill-mid-tool-call): wrote reports/partial.md; reports/acceptance.md and reports/results.json (the last full run) were left as they were.',
     ]);
+  });
+
+  it('gives the campaign its own time, not the whole run’s', () => {
+    const text = renderSummary({
+      ...input,
+      summary: {
+        ...summary,
+        failed: [],
+        missed: [],
+        alerts: [],
+        campaign: { runs: 30, durationMs: 15_500, violations: [], unjudged: [] },
+      },
+      results: [{ ...failed, state: 'passed' } as ScenarioResult],
+      durationMs: 109_300,
+      color: false,
+    });
+    expect(text).toContain(
+      '✓ 1/1 passed in 109.3 s; campaign: no violation in 30 runs in 15.5 s (124.8 s in all, seed 7)',
+    );
   });
 
   it('paints it when colour is on', () => {
