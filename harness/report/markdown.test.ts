@@ -501,3 +501,34 @@ describe('renderMarkdown: trend across partial runs', () => {
     expect(md).toContain('| checkpoint-creation/peer | — | — | 0.03 ms |');
   });
 });
+
+describe('renderMarkdown: a test’s heading', () => {
+  const heading = (md: string): string | undefined => md.split('\n').find((l) => l.startsWith('### 1. '));
+
+  it('shows the targets’ verdict beside the gates’: a benchmark that passed but missed a target says so', () => {
+    const md = renderMarkdown(file({ results: [benchRun] }), fixtureDeclared, none);
+    expect(heading(md)).toBe('### 1. Checkpoint creation latency — ✅ passed · ⚠️ 1 of 2 targets missed (1.23 s)');
+  });
+
+  it('says every target was met, or not judged, and nothing of targets where there are none', () => {
+    const met: BenchResult = { ...benchRun, criteria: benchRun.criteria.map((c) => ({ ...c, valid: true })) };
+    expect(heading(renderMarkdown(file({ results: [met] }), fixtureDeclared, none))).toBe(
+      '### 1. Checkpoint creation latency — ✅ passed · all 2 targets met (1.23 s)',
+    );
+    const unjudged: BenchResult = {
+      ...benchRun,
+      criteria: [benchRun.criteria[0]!, { ...benchRun.criteria[1]!, valid: 'unknown' }],
+    };
+    expect(heading(renderMarkdown(file({ results: [unjudged] }), fixtureDeclared, none))).toBe(
+      '### 1. Checkpoint creation latency — ✅ passed · ❔ 1 of 2 targets not judged (1.23 s)',
+    );
+    const one: BenchResult = { ...benchRun, criteria: [benchRun.criteria[1]!] };
+    expect(heading(renderMarkdown(file({ results: [one] }), fixtureDeclared, none))).toBe(
+      '### 1. Checkpoint creation latency — ✅ passed · ⚠️ target missed (1.23 s)',
+    );
+    const gatesOnly: ScenarioResult = { ...result, criteria: [result.criteria[0]!] };
+    expect(heading(renderMarkdown(file({ results: [gatesOnly] }), [], none))).toBe(
+      '### 1. Kill -9 recovery — ✅ passed (1.23 s)',
+    );
+  });
+});

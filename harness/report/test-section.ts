@@ -6,13 +6,28 @@ import { renderWhyFailed } from './attention.js';
 import { benchTargetChart } from './charts/bench-targets.js';
 import { latencyCdfChart } from './charts/latency-cdf.js';
 import { scenarioStart, timelineChart } from './charts/timeline.js';
-import { criterionMark } from './criterion-mark.js';
+import { criterionMark, isReportedOnly } from './criterion-mark.js';
 import { failedTest, testAnchor } from './failures.js';
 import { code, table } from './table.js';
 
 const STATE_MARKS = { passed: '✅ passed', failed: '❌ failed', 'not-applicable': '➖ not applicable' } as const;
 
 export const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+
+/**
+ * The targets' verdict for a heading (" · ⚠️ 2 of 5 targets missed"): targets are reported, not gating, so a test can
+ * pass with targets missed. Empty for a test without targets, or one that did not run.
+ */
+export function targetsMark(r: TestResult): string {
+  const targets = r.criteria.filter((c) => c.kind === 'target' && !isReportedOnly(c));
+  if (targets.length === 0 || r.state === 'not-applicable') return '';
+  const missed = targets.filter((c) => c.valid === false).length;
+  const unknown = targets.filter((c) => c.valid === 'unknown').length;
+  const of = (k: number): string => (targets.length === 1 ? 'target' : `${k} of ${targets.length} targets`);
+  if (missed > 0) return ` · ⚠️ ${of(missed)} missed${unknown > 0 ? `, ${unknown} not judged` : ''}`;
+  if (unknown > 0) return ` · ❔ ${of(unknown)} not judged`;
+  return targets.length === 1 ? ' · target met' : ` · all ${targets.length} targets met`;
+}
 
 /** reports/runs/<id>/history.jsonl, relative to the repository. */
 export const relativeHistory = (path: string): string => path.replace(/^.*?(reports\/)/, '$1');
@@ -27,7 +42,7 @@ export function renderTestSection(
   const key = resultKey(r);
   const on = key === r.id ? '' : ` on ${key.slice(r.id.length + 1)}`;
   const out: string[] = [`<a id="${testAnchor(key)}"></a>`, ''];
-  out.push(`### ${n}. ${r.title}${on} — ${STATE_MARKS[r.state]} (${seconds(r.durationMs)})`, '');
+  out.push(`### ${n}. ${r.title}${on} — ${STATE_MARKS[r.state]}${targetsMark(r)} (${seconds(r.durationMs)})`, '');
   out.push(`**Purpose.** ${r.purpose}`, '');
   out.push(`**Seed test.** \`${r.seedTest}\` · **Declared as** \`${r.id}\``, '');
   out.push('**Procedure.**', '', ...r.procedure.map((p, i) => `${i + 1}. ${p}`), '');
