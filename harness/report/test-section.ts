@@ -8,6 +8,7 @@ import { latencyCdfChart } from './charts/latency-cdf.js';
 import { scenarioStart, timelineChart } from './charts/timeline.js';
 import { criterionMark, isReportedOnly } from './criterion-mark.js';
 import { failedTest, testAnchor } from './failures.js';
+import { LONG_LOG, summariseFaultLog, summariseVacuity } from './fault-summary.js';
 import { code, table } from './table.js';
 
 const STATE_MARKS = { passed: '✅ passed', failed: '❌ failed', 'not-applicable': '➖ not applicable' } as const;
@@ -91,27 +92,45 @@ export function renderTestSection(
   return out;
 }
 
-/** The fault log (times since the scenario started), the timeline chart and one vacuity line per fault. */
+/**
+ * The fault log (times since the scenario started), the timeline chart and the vacuity guard: entry by entry, or for a
+ * long log one line per kind of fault and family of targets, with a link to the history that has every injection.
+ */
 function renderFaults(r: ScenarioResult, history: readonly HistoryEntry[]): string[] {
   const t0 = scenarioStart(history, r.faults) ?? 0;
-  const out = ['**Fault log.**', ''];
-  out.push(
-    table(
-      ['t (ms since start)', 'Fault', 'Target', 'Action', 'Detail'],
-      r.faults.map((f) => [(f.t - t0).toFixed(0), f.fault, f.target, f.action, f.detail]),
-    ),
-    '',
-  );
+  const out: string[] = [];
+  if (r.faults.length > LONG_LOG) {
+    const file = relativeHistory(r.historyFile);
+    out.push(
+      `**Fault log** (${r.faults.length} entries, summarised by fault and target; every injection, with its time and detail, is in the history file [${file}](${historyLink(r.historyFile)}), its \`fault.injected\` and \`fault.healed\` events).`,
+      '',
+      ...summariseFaultLog(r.faults, t0),
+      '',
+    );
+  } else {
+    out.push(
+      '**Fault log.**',
+      '',
+      table(
+        ['t (ms since start)', 'Fault', 'Target', 'Action', 'Detail'],
+        r.faults.map((f) => [(f.t - t0).toFixed(0), f.fault, f.target, f.action, f.detail]),
+      ),
+      '',
+    );
+  }
   const chart = timelineChart(r.title, history, r.faults);
   if (chart.length > 0) out.push(...chart, '');
   out.push(
     '**Vacuity guard.** Each fault must really take effect, or the test fails.',
     '',
-    ...vacuityLines(r.vacuity),
+    ...(r.vacuity.length > LONG_LOG ? summariseVacuity(r.vacuity) : vacuityLines(r.vacuity)),
     '',
   );
   return out;
 }
+
+/** A history file as a link from the report beside it: runs/<key>/history.jsonl. */
+const historyLink = (path: string): string => path.split(/[\\/]/).slice(-3).join('/');
 
 /** One line per fault; a fault judged on the same evidence as an earlier one points to it instead of repeating it. */
 export function vacuityLines(vacuity: readonly VacuityResult[]): string[] {

@@ -1,5 +1,6 @@
 import type { FaultLogEntry } from '../../result.js';
 import type { HistoryEntry } from '../../workers/protocol.js';
+import { faultTimes } from '../fault-summary.js';
 import { caption, xychart, type Series } from './mermaid.js';
 
 /** Events that mark a workload's progress, how the caption names them, and how much each one counts. */
@@ -69,7 +70,7 @@ export function timelineChart(
       : []),
   ];
   const series = [...bars, ...lines];
-  const when = acted.map((f) => `${f.fault} on ${f.target} ${f.action} at ${Math.round(f.t - start)} ms`).join('; ');
+  const when = faultTimes(acted, start);
   return [
     ...xychart({
       title: `${title}: progress and faults`,
