@@ -20,10 +20,11 @@ async function longThread(saver: AgentosSaver): Promise<string[]> {
   for (let i = 1; i <= CHECKPOINTS; i++) {
     const parent = ids.at(-1);
     const values = i === 1 ? { settings: { model: 'm' }, state: { i } } : { state: { i } };
-    const versions = i === 1 ? { settings: 1, state: 1 } : { state: i };
+    const changed = i === 1 ? { settings: 1, state: 1 } : { state: i };
+    const versions = { settings: 1, state: i };
     const checkpoint = { ...emptyCheckpoint(), id: uuid6(-1), channel_values: values, channel_versions: versions };
     const config: RunnableConfig = { configurable: { ...thread, ...(parent ? { checkpoint_id: parent } : {}) } };
-    const saved = await saver.put(config, checkpoint, { source: 'loop', step: i, parents: {} }, versions);
+    const saved = await saver.put(config, checkpoint, { source: 'loop', step: i, parents: {} }, changed);
     await saver.putWrites(saved, [['state', { i: i + 1 }]], `task-${i}`);
     ids.push(checkpoint.id);
   }

@@ -116,9 +116,13 @@ const THREAD_NS = 'thread_id = $1 AND checkpoint_ns = $2';
 const LATEST = `SELECT ${CHECKPOINT_COLUMNS} FROM langgraph_checkpoints WHERE ${THREAD_NS}
   ORDER BY checkpoint_id DESC LIMIT 1`;
 const BY_ID = `SELECT ${CHECKPOINT_COLUMNS} FROM langgraph_checkpoints WHERE ${THREAD_NS} AND checkpoint_id = $3`;
-// Versions are matched as the text they were stored as.
+// One primary-key lookup per channel the checkpoint names, versions matched as the text they were stored as. The
+// LIMIT (the key is unique: at most one row anyway) keeps the lookup a subquery run per channel: as a plain join, the
+// planner hashes or scans every value the thread ever stored.
 const BLOBS_OF = `SELECT b.channel, b.type, b.value FROM jsonb_each_text($3::jsonb) AS k
-  JOIN langgraph_blobs AS b ON b.thread_id = $1 AND b.checkpoint_ns = $2 AND b.channel = k.key AND b.version = k.value`;
+  CROSS JOIN LATERAL (SELECT channel, type, value FROM langgraph_blobs
+    WHERE thread_id = $1 AND checkpoint_ns = $2 AND channel = k.key AND version = k.value LIMIT 1) AS b
+  ORDER BY b.channel`;
 // The "C" collation orders by code point: the order LangGraph's writesSortKey asks for.
 const WRITES_OF = `SELECT task_id, channel, type, value FROM langgraph_writes
   WHERE ${THREAD_NS} AND checkpoint_id = $3 ORDER BY task_path, task_id, idx`;

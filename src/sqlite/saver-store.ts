@@ -72,10 +72,12 @@ export class SqliteSaverStore implements SaverStore {
     this.#byId = s.prepare(
       `SELECT ${CHECKPOINT_COLUMNS} FROM langgraph_checkpoints WHERE ${THREAD_NS} AND checkpoint_id = @checkpointId`,
     );
-    // Versions are matched as the text they were stored as.
+    // One primary-key lookup per channel the checkpoint names, versions matched as the text they were stored as. CROSS
+    // JOIN keeps the versions the outer loop: joined the other way, every value the thread ever stored is read.
     this.#blobsOf = s.prepare(`
       SELECT b.channel, b.type, b.value FROM json_each(@channelVersions) AS k
-      JOIN langgraph_blobs AS b ON b.thread_id = @threadId AND b.checkpoint_ns = @ns AND b.channel = k.key AND b.version = k.value`);
+      CROSS JOIN langgraph_blobs AS b ON b.thread_id = @threadId AND b.checkpoint_ns = @ns AND b.channel = k.key AND b.version = k.value
+      ORDER BY b.channel`);
     // BINARY collation orders UTF-8 by code point: the order LangGraph's writesSortKey asks for.
     this.#writesOf = s.prepare(`
       SELECT task_id, channel, type, value FROM langgraph_writes WHERE ${THREAD_NS} AND checkpoint_id = @checkpointId
