@@ -9,8 +9,8 @@ import { AgentosSaver } from './index.js';
 
 /** Checkpoints in the thread: enough that a statement reading the whole thread reads hundreds of rows. */
 const CHECKPOINTS = 300;
-/** The most rows of one table a statement may read here: list's limit (each checkpoint has 2 values and 1 write). */
-const MOST_ROWS = 10;
+/** The most rows of one table a statement may read here: the 20 values of the 10 checkpoints list returns. */
+const MOST_ROWS = 20;
 
 const thread = { thread_id: 't', checkpoint_ns: '' };
 

@@ -5,6 +5,7 @@ import type {
   NewSaverCheckpoint,
   NewSaverWrites,
   SaverBlobRow,
+  SaverCheckpoint,
   SaverCheckpointRow,
   SaverEvidenceRow,
   SaverListQuery,
@@ -42,10 +43,14 @@ export class SqliteSaverStore implements SaverStore {
   readonly #trimBefore: Statement[];
   readonly #unreferencedBlobs: Statement;
   readonly #lists = new Map<string, Statement>();
+  readonly #snapshot: (read: () => unknown) => unknown;
 
   constructor(db: AgentDatabase) {
     this.#db = db;
     const s = db.sqlite;
+    // A read transaction: a checkpoint and its contents come from one snapshot, and the read lock is taken once for
+    // all their statements instead of once per statement (most of a small read's cost).
+    this.#snapshot = s.transaction((read: () => unknown) => read());
     // A value is stored once per channel version: a checkpoint that did not change a channel stores nothing for it.
     this.#insertBlob = s.prepare(`
       INSERT INTO langgraph_blobs (thread_id, checkpoint_ns, channel, version, type, value)
@@ -191,7 +196,16 @@ export class SqliteSaverStore implements SaverStore {
       | undefined;
   }
 
-  async list(query: SaverListQuery): Promise<SaverCheckpointRow[]> {
+  async read(threadId: string, ns: string, checkpointId: string | undefined): Promise<SaverCheckpoint | undefined> {
+    const params = { threadId, ns, checkpointId };
+    const statement = checkpointId === undefined ? this.#latest : this.#byId;
+    return this.#snapshot(() => {
+      const row = statement.get(params) as SaverCheckpointRow | undefined;
+      return row && this.#withContents(row);
+    }) as SaverCheckpoint | undefined;
+  }
+
+  async list(query: SaverListQuery): Promise<SaverCheckpoint[]> {
     const params: Record<string, unknown> = {};
     const where: string[] = [];
     if (query.threadId !== undefined) where.push('thread_id = @threadId');
@@ -204,19 +218,20 @@ export class SqliteSaverStore implements SaverStore {
     });
     const sql = `SELECT ${CHECKPOINT_COLUMNS} FROM langgraph_checkpoints${where.length ? ` WHERE ${where.join(' AND ')}` : ''}
       ORDER BY checkpoint_id DESC${query.limit !== undefined ? ' LIMIT @limit' : ''}`;
-    let statement = this.#lists.get(sql);
-    if (!statement) {
-      statement = this.#db.sqlite.prepare(sql);
-      this.#lists.set(sql, statement);
-    }
+    const statement = this.#lists.get(sql) ?? this.#db.sqlite.prepare(sql);
+    this.#lists.set(sql, statement);
     for (const key of ['threadId', 'ns', 'before', 'limit'] as const)
       if (query[key] !== undefined) params[key] = query[key];
-    return statement.all(params) as SaverCheckpointRow[];
+    return this.#snapshot(() =>
+      (statement.all(params) as SaverCheckpointRow[]).map((row) => this.#withContents(row)),
+    ) as SaverCheckpoint[];
   }
 
-  async contentsOf(row: SaverCheckpointRow): Promise<{ blobs: SaverBlobRow[]; writes: SaverWriteRow[] }> {
+  /** Inside the caller's read transaction. */
+  #withContents(row: SaverCheckpointRow): SaverCheckpoint {
     const where = { threadId: row.thread_id, ns: row.checkpoint_ns, checkpointId: row.checkpoint_id };
     return {
+      ...row,
       blobs: this.#blobsOf.all({ ...where, channelVersions: row.channel_versions }) as SaverBlobRow[],
       writes: this.#writesOf.all(where) as SaverWriteRow[],
     };
