@@ -35,21 +35,33 @@ export async function statementsRunBy(db: AgentStore, action: () => Promise<unkn
 }
 
 /**
- * The lines of SQLite's query plan that read more of a thread than the statement returns: a SCAN of a table, or a
- * SEARCH that binds no more than the thread and namespace, unless the statement takes the newest first with a LIMIT
- * (it walks the key backwards and stops; a temporary B-tree for the ORDER BY would mean every row is read first).
+ * The lines of SQLite's query plan that read more of a thread than the statement returns: a SCAN of a table (a virtual
+ * table, such as the JSON of the checkpoint's versions, or a materialized subquery is fine), or a SEARCH that binds no
+ * more than the thread and namespace, unless it is the statement's walk of the checkpoints newest first to a LIMIT
+ * without a temporary B-tree for the ORDER BY (it reads the key backwards and stops; with the B-tree every row is read).
  */
 export function sqliteThreadWalks(sqlite: Database, { sql, params }: RanStatement): string[] {
-  const plan = (sqlite.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map(
-    (row) => row.detail,
-  );
-  const stopsAtLimit =
-    /ORDER BY checkpoint_id DESC\s+LIMIT/i.test(sql) && !plan.some((line) => line.includes('TEMP B-TREE'));
-  return plan.filter(
-    (line) =>
-      (line.startsWith('SCAN ') && !line.includes('VIRTUAL TABLE')) ||
-      (/^SEARCH .*\(thread_id=\?( AND checkpoint_ns=\?)?\)$/.test(line) && !stopsAtLimit),
-  );
+  const plan = sqlite.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as PlanLine[];
+  const materialized = plan.flatMap((line) => /^MATERIALIZE (\w+)/.exec(line.detail)?.[1] ?? []);
+  const takesNewestFirst = /ORDER BY checkpoint_id DESC\s+LIMIT/i.test(sql);
+  const sortsFirst = (line: PlanLine): boolean =>
+    plan.some((other) => other.parent === line.parent && other.detail.startsWith('USE TEMP B-TREE FOR ORDER BY'));
+  return plan
+    .filter((line) => {
+      const scanned = /^SCAN (\w+)/.exec(line.detail)?.[1];
+      if (scanned !== undefined) return !line.detail.includes('VIRTUAL TABLE') && !materialized.includes(scanned);
+      const walksThread = /^SEARCH .*\(thread_id=\?( AND checkpoint_ns=\?)?\)$/.test(line.detail);
+      const walksNewestFirst =
+        takesNewestFirst && line.detail.startsWith('SEARCH langgraph_checkpoints ') && !sortsFirst(line);
+      return walksThread && !walksNewestFirst;
+    })
+    .map((line) => line.detail);
+}
+
+interface PlanLine {
+  id: number;
+  parent: number;
+  detail: string;
 }
 
 interface PgPlanNode {
