@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { BaseCheckpointSaver } from '@langchain/langgraph-checkpoint';
-import { dropSchema } from '../subjects/pg-server.js';
+import { dropSchema } from '../postgres/pg-server.js';
 import { layerOn } from './pg-subjects.js';
 import { BENCH_STATE } from './saver-put.js';
 import type { Subject, SubjectContext } from './subjects.js';
