@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from './workers/build.js';
+import { PACKAGE_ROOT } from './workers/build.js';
 
 describe('loading the declarations', () => {
   it('validates every declaration without loading better-sqlite3 (neither its module nor its native addon)', () => {
@@ -12,7 +12,7 @@ describe('loading the declarations', () => {
       "const native = process.report.getReport().sharedObjects.filter((o) => o.endsWith('.node'));" +
       'console.log(JSON.stringify({ loaded: loaded.length, native: [...cjs, ...native] }));';
     const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-      cwd: ROOT,
+      cwd: PACKAGE_ROOT,
       encoding: 'utf8',
     });
     const { loaded, native } = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as {

@@ -23,7 +23,7 @@ describe('loadScenarios', () => {
     for (const [name, value] of Object.entries(files)) {
       writeFileSync(join(root, 'scenarios/chaos', name), `export default ${JSON.stringify(value)};\n`);
     }
-    return root;
+    return join(root, 'scenarios');
   }
 
   it('discovers every file by glob and applies defaults', async () => {

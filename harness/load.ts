@@ -1,10 +1,11 @@
+import { basename, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { glob } from 'tinyglobby';
 import type { z } from 'zod';
 import { suggestionFor } from './declaration-hints.js';
 import { benchmarkSchema, scenarioSchema, type ResolvedBenchmark, type ResolvedScenario } from './schema.js';
 import { didYouMean } from './suggest.js';
-import { ROOT } from './workers/build.js';
+import { PACKAGE_ROOT } from './workers/build.js';
 
 export type Category = 'chaos' | 'bench' | 'stress';
 export const CATEGORIES: readonly Category[] = ['chaos', 'bench', 'stress'];
@@ -43,20 +44,39 @@ export function formatIssues(
   );
 }
 
+/** The scenarios shipped with the package (`--builtin` in another project). */
+export const BUILTIN_SCENARIOS = join(PACKAGE_ROOT, 'scenarios');
+
 /**
- * Finds every declaration under scenarios/{chaos,bench,stress}/ by glob, validates each and rejects duplicate ids.
- * Adding a test is adding a file. Throws DeclarationError listing every problem before anything runs.
+ * Finds every declaration under each scenarios folder's chaos/, bench/ and stress/ by glob (`.ts`, `.js`, `.mjs`),
+ * validates each and rejects duplicate ids across all of them. Adding a test is adding a file. Files are named
+ * relative to the folder's parent ("scenarios/chaos/x.ts"). Throws DeclarationError listing every problem before
+ * anything runs.
  */
-export async function loadScenarios(root = ROOT): Promise<LoadedScenario[]> {
+export async function loadScenarios(dirs: string | readonly string[] = BUILTIN_SCENARIOS): Promise<LoadedScenario[]> {
   const problems: string[] = [];
   const loaded: LoadedScenario[] = [];
   const seen = new Map<string, string>();
   for (const category of CATEGORIES) {
-    const files = (await glob([`scenarios/${category}/*.ts`], { cwd: root, ignore: ['**/*.test.ts'] })).sort();
-    for (const file of files) {
+    const files = (
+      await Promise.all(
+        (typeof dirs === 'string' ? [dirs] : dirs).map(async (dir) =>
+          (
+            await glob([`${category}/*.{ts,js,mjs}`], {
+              cwd: dir,
+              absolute: true,
+              ignore: ['**/*.test.*', '**/*.d.ts'],
+            })
+          )
+            .sort()
+            .map((path) => ({ path, file: join(basename(dir), relative(dir, path)) })),
+        ),
+      )
+    ).flat();
+    for (const { path, file } of files) {
       let declared: unknown;
       try {
-        declared = ((await import(pathToFileURL(`${root}/${file}`).href)) as { default?: unknown }).default;
+        declared = ((await import(pathToFileURL(path).href)) as { default?: unknown }).default;
       } catch (error) {
         problems.push(`${file}: cannot be imported: ${error instanceof Error ? error.message : String(error)}`);
         continue;

@@ -1,6 +1,6 @@
 import type { Validity } from './checks/check.js';
 import type { LatencySummary } from './recorder.js';
-import { runKey, type SubjectName } from './subjects/subject.js';
+import { runKey } from './subject.js';
 
 export interface CriterionResult {
   id: string;
@@ -75,7 +75,7 @@ interface ResultBase {
 export type ScenarioResult = ResultBase & {
   category: 'chaos' | 'stress';
   /** The system under test (absent in files written before subjects: agentos-sqlite). */
-  subject?: SubjectName;
+  subject?: string;
   /** A peer's verdict is a finding, reported beside ours; it never fails the run. */
   peer?: boolean;
   /** Criteria left out because the subject cannot answer their check ("<id>: <check> needs <capability>"). */

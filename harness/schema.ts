@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ALERT_NAMES } from '../src/alerts.js';
 import { SUBJECT_NAMES as BENCH_SUBJECT_NAMES } from './bench/subjects.js';
-import { CAPABILITIES, LAYER_CAPABILITIES } from './subjects/subject.js';
+import { CAPABILITIES, LAYER_CAPABILITIES } from './subject.js';
 import { CRASH_POINTS } from '../src/crash-points.js';
 import { EVENT_KINDS } from './workers/protocol.js';
 import { WORKLOAD_NAMES, workloadParams } from './workers/workloads/params.js';

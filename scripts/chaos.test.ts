@@ -2,10 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from '../harness/workers/build.js';
+import { PACKAGE_ROOT } from '../harness/workers/build.js';
 
 function chaos(...args: string[]) {
-  return execa('tsx', ['scripts/chaos.ts', ...args], { cwd: ROOT, preferLocal: true, reject: false });
+  return execa('tsx', ['scripts/chaos.ts', ...args], { cwd: PACKAGE_ROOT, preferLocal: true, reject: false });
 }
 
 describe('pnpm chaos (bad input)', () => {
@@ -60,7 +60,7 @@ describe('pnpm chaos (bad input)', () => {
       /--replay: faults\.0\.target: /,
     ],
   ])('rejects %j with a clear error, exit 2, and leaves the report alone', async (args, message) => {
-    const report = join(ROOT, 'reports/acceptance.md');
+    const report = join(PACKAGE_ROOT, 'reports/acceptance.md');
     const before = existsSync(report) ? readFileSync(report, 'utf8') : null;
     const { stderr, exitCode } = await chaos(...args);
     expect(exitCode).toBe(2);

@@ -1,9 +1,9 @@
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from '../harness/workers/build.js';
+import { PACKAGE_ROOT } from '../harness/workers/build.js';
 
 function run(script: string, ...args: string[]) {
-  return execa('tsx', [script, ...args], { cwd: ROOT, preferLocal: true, reject: false });
+  return execa('tsx', [script, ...args], { cwd: PACKAGE_ROOT, preferLocal: true, reject: false });
 }
 
 describe('did you mean, on the command line', () => {

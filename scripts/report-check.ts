@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { CHROMIUM_MISSING, findChromium } from '../harness/report/browser/chromium.js';
 import { checkInBrowser } from '../harness/report/browser/render.js';
-import { ROOT } from '../harness/workers/build.js';
+import { PACKAGE_ROOT } from '../harness/workers/build.js';
 
 const files = process.argv.slice(2);
 const executablePath = findChromium();
@@ -13,10 +13,10 @@ if (!executablePath) {
   process.exit(2);
 }
 let failed = false;
-for (const file of files.length > 0 ? files : [join(ROOT, 'reports', 'acceptance.md')]) {
+for (const file of files.length > 0 ? files : [join(PACKAGE_ROOT, 'reports', 'acceptance.md')]) {
   const result = await checkInBrowser(readFileSync(file, 'utf8'), {
     executablePath,
-    screenshotBase: join(ROOT, 'reports', 'screenshots', basename(file, '.md')),
+    screenshotBase: join(PACKAGE_ROOT, 'reports', 'screenshots', basename(file, '.md')),
   });
   console.log(
     `${file}: ${result.diagrams} Mermaid chart(s), rendered ${result.rendered.light} (light) and ${result.rendered.dark} (dark); ${result.errors.length} error(s)`,
@@ -28,7 +28,7 @@ for (const file of files.length > 0 ? files : [join(ROOT, 'reports', 'acceptance
   console.log(
     `  screenshots: ${result.screenshots
       .filter((s) => !s.includes('-chart-'))
-      .map((s) => s.replace(`${ROOT}/`, ''))
+      .map((s) => s.replace(`${PACKAGE_ROOT}/`, ''))
       .join(', ')} and one per chart`,
   );
   failed ||= result.errors.length > 0;

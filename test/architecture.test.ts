@@ -1,14 +1,14 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from '../harness/workers/build.js';
+import { PACKAGE_ROOT } from '../harness/workers/build.js';
 import { loadMigrations } from '../src/migrations.js';
 import { reachable } from './helpers/imports.js';
 
 const DRIVERS = ['better-sqlite3', 'pg'];
 
 describe('one core over two stores', () => {
-  const core = join(ROOT, 'src/core');
+  const core = join(PACKAGE_ROOT, 'src/core');
   const services = readdirSync(core).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
 
   it.each(services)('src/core/%s reaches neither database driver, through any import', (file) => {
@@ -18,8 +18,8 @@ describe('one core over two stores', () => {
   });
 
   it('the walk sees a driver where there is one', () => {
-    expect(reachable(join(ROOT, 'src/pg/db.ts')).packages).toContain('pg');
-    expect(reachable(join(ROOT, 'src/sqlite/db.ts')).packages).toContain('better-sqlite3');
+    expect(reachable(join(PACKAGE_ROOT, 'src/pg/db.ts')).packages).toContain('pg');
+    expect(reachable(join(PACKAGE_ROOT, 'src/sqlite/db.ts')).packages).toContain('better-sqlite3');
   });
 
   it('numbers the migrations once for both stores: version N is the same change on each', () => {

@@ -1,4 +1,4 @@
-import { dropSchema } from '../subjects/pg-server.js';
+import { dropSchema } from '../postgres/pg-server.js';
 import { BENCH_STATE, saverPutter } from './saver-put.js';
 import type { Subject } from './subjects.js';
 import { CheckpointManager } from '../../src/core/checkpoints.js';

@@ -6,7 +6,7 @@ import { hashString } from '../random.js';
 import type { ScenarioResult } from '../result.js';
 import { runScenario } from '../run/scenario.js';
 import { scenarioSchema } from '../schema.js';
-import { ROOT } from '../workers/build.js';
+import { reportsDir } from '../project.js';
 import { describeSchedule, generateSchedule, toScenario, type Schedule } from './schedule.js';
 import { shrink } from './shrink.js';
 
@@ -152,7 +152,7 @@ export async function runOnce(
   const scenario = scenarioSchema.parse(toScenario(schedule));
   const result = await runScenario(scenario, {
     seed: schedule.seed,
-    runsDir: join(ROOT, 'reports', 'campaign-runs'),
+    runsDir: join(reportsDir(), 'campaign-runs'),
     ...(options.buildDir ? { buildDir: options.buildDir } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });

@@ -1,6 +1,6 @@
 import type { AgentDatabase } from '../../src/index.js';
 import type { History } from '../history.js';
-import type { FinalState } from '../subjects/subject.js';
+import type { FinalState } from '../subject.js';
 import type { CheckSpec } from '../schema.js';
 
 export type Validity = true | false | 'unknown';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { useTempDb } from '../../test/helpers/temp-db.js';
 import { History } from '../history.js';
 import type { AnyEvent } from '../workers/protocol.js';
-import { readSqliteState } from '../subjects/agentos-sqlite-store.js';
+import { readSqliteState } from '../agentos/sqlite-store.js';
 import { runCheck } from './index.js';
 import { compare, worst } from './check.js';
 

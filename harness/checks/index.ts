@@ -1,5 +1,5 @@
 import type { CheckSpec } from '../schema.js';
-import type { Capability } from '../subjects/subject.js';
+import type { Capability } from '../subject.js';
 import type { Check, CheckContext, CheckOutcome } from './check.js';
 import {
   acknowledgedCheckpointsPresent,

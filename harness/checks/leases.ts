@@ -1,5 +1,5 @@
 import type { CheckSpec } from '../schema.js';
-import type { FinalState } from '../subjects/subject.js';
+import type { FinalState } from '../subject.js';
 import { finalState, type Check, type CheckContext } from './check.js';
 
 type Spec<K extends CheckSpec['check']> = Extract<CheckSpec, { check: K }>;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { useTempDb } from '../../test/helpers/temp-db.js';
 import { History } from '../history.js';
-import { readSqliteState } from '../subjects/agentos-sqlite-store.js';
+import { readSqliteState } from '../agentos/sqlite-store.js';
 import { runCheck } from './index.js';
 
 describe('the lease log check with takeovers of dead holders', () => {

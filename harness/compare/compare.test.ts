@@ -4,7 +4,7 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { useTempDir } from '../../test/helpers/temp-db.js';
 import { tinybenchVersion, toBmf, toGithubActionBenchmark } from '../report/bench-file.js';
-import { ROOT } from '../workers/build.js';
+import { PACKAGE_ROOT } from '../workers/build.js';
 import { benchFile, benchRun, scaleRun } from './bench-fixture.js';
 import { DEFAULT_COMPARE, compareBenchFiles } from './compare.js';
 
@@ -77,7 +77,7 @@ describe('exports', () => {
 describe('pnpm bench:compare', () => {
   const tempDir = useTempDir();
   const cli = (...args: string[]) =>
-    execa('tsx', ['scripts/bench-compare.ts', ...args], { cwd: ROOT, preferLocal: true, reject: false });
+    execa('tsx', ['scripts/bench-compare.ts', ...args], { cwd: PACKAGE_ROOT, preferLocal: true, reject: false });
 
   it('prints a Markdown table and exits 1 on a regression, 0 without', async () => {
     const dir = tempDir();

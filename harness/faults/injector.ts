@@ -1,7 +1,7 @@
 import type { AgentDatabase } from '../../src/index.js';
 import type { History } from '../history.js';
 import type { Fault } from '../schema.js';
-import type { Capability, SubjectConfig, SubjectHandle } from '../subjects/subject.js';
+import type { Capability, SubjectHandle, WorkerSubjectConfig } from '../subject.js';
 import type { EventKind, HistoryEntry } from '../workers/protocol.js';
 import type { WorkerProcess } from '../workers/supervisor.js';
 
@@ -20,7 +20,7 @@ export interface FaultRuntime {
   next(kind: EventKind, worker: string): Promise<HistoryEntry>;
   random(): number;
   /** The run's subject: which server and schema a PostgreSQL fault acts on. */
-  subject: SubjectConfig;
+  subject: WorkerSubjectConfig;
   /** Records that the fault took effect on `affected` things (0 means it did nothing). */
   injected(detail: string, affected: number): void;
   healed(detail: string): void;
@@ -30,7 +30,7 @@ export interface FaultRuntime {
 export interface SetupContext {
   runDir: string;
   /** The run's subject (a fault may point it at a server it started with usePgServer). */
-  subject: SubjectConfig;
+  subject: WorkerSubjectConfig;
   usePgServer(url: string): void;
 }
 
@@ -52,7 +52,7 @@ export interface Injector<F extends Fault> {
   workerEnv?(
     fault: F,
     worker: { id: string; group: string },
-    subject: SubjectConfig,
+    subject: WorkerSubjectConfig,
   ): Record<string, string> | undefined;
   /** A fault that acts asynchronously returns its promise: the run does not end while one is in flight. */
   inject(fault: F, runtime: FaultRuntime): void | Promise<void>;

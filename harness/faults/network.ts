@@ -1,6 +1,6 @@
 import type { Fault } from '../schema.js';
-import { SUBJECT_VARIABLE, type SubjectConfig } from '../subjects/subject.js';
-import { pgUrl } from '../subjects/pg-server.js';
+import { SUBJECT_VARIABLE, type WorkerSubjectConfig } from '../subject.js';
+import { pgUrl } from '../postgres/pg-server.js';
 import type { Injector } from './injector.js';
 import { TcpProxy } from './tcp-proxy.js';
 
@@ -15,14 +15,14 @@ function describe(fault: NetworkFault): string {
  * Each run's proxies, one per target: every network fault on a target acts on the same proxy, so its workers'
  * connections see each fault in turn. Keyed by the run's subject object (one per run).
  */
-const proxies = new WeakMap<SubjectConfig, Map<string, TcpProxy>>();
+const proxies = new WeakMap<WorkerSubjectConfig, Map<string, TcpProxy>>();
 
-function proxyOf(subject: SubjectConfig, target: string): TcpProxy | undefined {
+function proxyOf(subject: WorkerSubjectConfig, target: string): TcpProxy | undefined {
   return proxies.get(subject)?.get(target);
 }
 
 /** The server's URL as the subject has it now (a pg-crash set-up may have pointed it at its own server). */
-function serverOf(subject: SubjectConfig): URL {
+function serverOf(subject: WorkerSubjectConfig): URL {
   return new URL(pgUrl(subject.pgUrl));
 }
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
-import { ThrowawayCluster, serverBinaries } from '../subjects/pg-cluster.js';
+import { ThrowawayCluster, serverBinaries } from '../postgres/pg-cluster.js';
 import type { Fault } from '../schema.js';
 import type { Injector } from './injector.js';
 

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { applicationName } from '../subjects/subject.js';
+import { applicationName } from '../subject.js';
 import type { Fault } from '../schema.js';
 import type { Injector } from './injector.js';
 

@@ -8,6 +8,7 @@ import { History } from '../history.js';
 import { lossyFsUnavailable } from '../powerloss/availability.js';
 import type { Fault } from '../schema.js';
 import { Supervisor } from '../workers/supervisor.js';
+import { builtPath } from '../workers/build.js';
 import type { FaultRuntime } from './injector.js';
 import { powerLoss } from './power-loss.js';
 
@@ -38,9 +39,10 @@ async function runUntilPowerLoss(durability: 'normal' | 'full', killAfter: numbe
   const runDir = mkdtempSync(join(tmpdir(), 'power-loss-test-'));
   cleanups.push(() => rmSync(runDir, { recursive: true, force: true }));
   const fault: PowerLossFault = { kind: 'power-loss', target: 'writer', inject: 'start' };
+  const subject = { name: 'agentos-sqlite', runDir, module: builtPath('harness/subjects/agentos-sqlite.ts') };
   const teardown = await powerLoss.setup!(fault, {
     runDir,
-    subject: { name: 'agentos-sqlite' },
+    subject,
     usePgServer: () => undefined,
   });
   if (teardown) cleanups.push(teardown);
@@ -63,7 +65,7 @@ async function runUntilPowerLoss(durability: 'normal' | 'full', killAfter: numbe
     },
     next: () => Promise.reject(new Error('not used')),
     runDir,
-    subject: { name: 'agentos-sqlite' as const },
+    subject,
     history,
     random: Math.random,
     injected: (detail: string, affected: number) =>

@@ -2,12 +2,12 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from '../workers/build.js';
+import { PACKAGE_ROOT } from '../workers/build.js';
 
 /** The file system's C source, compiled on first use. */
-export const LOSSYFS_SOURCE = join(ROOT, 'harness', 'powerloss', 'lossyfs.c');
+export const LOSSYFS_SOURCE = join(PACKAGE_ROOT, 'harness', 'powerloss', 'lossyfs.c');
 /** Where built binaries go (git-ignored); one per version of the source. */
-export const LOSSYFS_BUILD_DIR = join(ROOT, '.build', 'lossyfs');
+export const LOSSYFS_BUILD_DIR = join(PACKAGE_ROOT, '.build', 'lossyfs');
 
 /** The compiler or libfuse3 is missing, or the source did not compile; the message says which. */
 export class LossyFsBuildError extends Error {

@@ -1,7 +1,6 @@
-import { join } from 'node:path';
 import type { LoadedScenario } from '../load.js';
 import { isPeer, resultKey } from '../result.js';
-import { ROOT } from '../workers/build.js';
+import { reportsDir } from '../project.js';
 import { renderAttention } from './attention.js';
 import { trendSection } from './charts/trend.js';
 import { isReportedOnly } from './criterion-mark.js';
@@ -32,7 +31,7 @@ const CATEGORY_TITLES: Record<string, string> = {
 export function renderMarkdown(
   file: ResultsFile,
   declared: readonly LoadedScenario[],
-  sources: ReportSources = loadReportSources(file, join(ROOT, 'reports')),
+  sources: ReportSources = loadReportSources(file, reportsDir()),
 ): string {
   const { environment: env } = file;
   // Peers are shown in the subject matrix only: their results never count in our verdict or sections.

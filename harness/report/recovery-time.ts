@@ -1,12 +1,6 @@
 import type { LoadedScenario } from '../load.js';
 import type { ScenarioResult, TestResult } from '../result.js';
-import {
-  SUBJECTS,
-  SUBJECT_NAMES,
-  missingCapabilities,
-  type Capability,
-  type SubjectName,
-} from '../subjects/subject.js';
+import { DEFAULT_SUBJECT, type Capability } from '../subject.js';
 import { criterionMark } from './criterion-mark.js';
 import { table } from './table.js';
 
@@ -27,8 +21,8 @@ function measuring(declared: readonly LoadedScenario[]): Measuring[] {
   });
 }
 
-function subjectOf(r: ScenarioResult): SubjectName {
-  return r.subject ?? 'agentos-sqlite';
+function subjectOf(r: ScenarioResult): string {
+  return r.subject ?? DEFAULT_SUBJECT;
 }
 
 /** The time to resume of one run, as its row shows it. */
@@ -54,7 +48,6 @@ export function renderRecoveryTime(results: readonly TestResult[], declared: rea
       .filter((r): r is ScenarioResult => r.category !== 'bench' && r.id === m.id)
       // A peer the scenario does not apply to is named in the note below, not given an empty row.
       .filter((r) => !(r.peer === true && r.state === 'not-applicable'))
-      .sort((a, b) => SUBJECT_NAMES.indexOf(subjectOf(a)) - SUBJECT_NAMES.indexOf(subjectOf(b)))
       .map((r) => ({ r, m })),
   );
   if (runs.length === 0) return [];
@@ -70,11 +63,14 @@ export function renderRecoveryTime(results: readonly TestResult[], declared: rea
     '',
   );
   for (const m of scenarios.filter((s) => runs.some((x) => x.m === s))) {
-    const peers = SUBJECT_NAMES.filter((s) => SUBJECTS[s].peer && missingCapabilities(s, m.requires) !== undefined);
+    const peers = results
+      .filter((r): r is ScenarioResult => r.category !== 'bench' && r.id === m.id)
+      .filter((r) => r.peer === true && r.state === 'not-applicable')
+      .map(subjectOf);
     if (peers.length === 0) continue;
     out.push(
-      `Not measured on the peers (${peers.join(', ')}): \`${m.id}\` does not apply to them. A LangGraph saver has no ` +
-        `ownership of a task for a new process to wait for (the scenario requires ${m.requires.join(', ')}).`,
+      `Not measured on the peers (${peers.join(', ')}): \`${m.id}\` does not apply to them: it requires ` +
+        `${m.requires.join(', ')}.`,
       '',
     );
   }

@@ -1,5 +1,5 @@
 import { resultKey, type ScenarioResult, type TestResult } from '../result.js';
-import { SUBJECTS, SUBJECT_NAMES, type SubjectName } from '../subjects/subject.js';
+import { DEFAULT_SUBJECT } from '../subject.js';
 import { failedTest, replayCommand } from './failures.js';
 import { cell, table } from './table.js';
 import { relativeHistory } from './test-section.js';
@@ -9,8 +9,8 @@ export const MATRIX_ANCHOR = 'subject-matrix';
 
 const MARK = { passed: '✅', failed: '❌', 'not-applicable': '➖' } as const;
 
-function subjectOf(r: ScenarioResult): SubjectName {
-  return r.subject ?? 'agentos-sqlite';
+function subjectOf(r: ScenarioResult): string {
+  return r.subject ?? DEFAULT_SUBJECT;
 }
 
 /**
@@ -22,17 +22,19 @@ export function renderSubjectMatrix(
   histories: ReadonlyMap<string, readonly HistoryEntry[]>,
 ): string[] {
   const scenarios = results.filter((r): r is ScenarioResult => r.category !== 'bench');
-  const subjects = SUBJECT_NAMES.filter((s) => scenarios.some((r) => subjectOf(r) === s));
-  if (subjects.length === 0 || (subjects.length === 1 && subjects[0] === 'agentos-sqlite')) return [];
+  // The subjects in the order the run took them; which are peers, from their results.
+  const subjects = [...new Set(scenarios.map(subjectOf))];
+  const peer = new Set(scenarios.filter((r) => r.peer === true).map(subjectOf));
+  if (subjects.length === 0 || (subjects.length === 1 && subjects[0] === DEFAULT_SUBJECT)) return [];
   const out = [`<a id="${MATRIX_ANCHOR}"></a>`, '', '## Subject matrix', ''];
   out.push(
     'The same scenarios, the same faults and the same checks, against each system under test. ' +
-      `Peers (${subjects.filter((s) => SUBJECTS[s].peer).join(', ') || 'none in this run'}) are reported, never gate the run: ` +
+      `Peers (${subjects.filter((s) => peer.has(s)).join(', ') || 'none in this run'}) are reported, never gate the run: ` +
       'what a peer loses under a fault is a finding. ➖ marks a test or criterion the subject cannot run, with the reason.',
     '',
   );
   const ids = [...new Set(scenarios.map((r) => r.id))];
-  const header = ['Test / criterion', ...subjects.map((s) => `${s}${SUBJECTS[s].peer ? ' (peer)' : ''}`)];
+  const header = ['Test / criterion', ...subjects.map((s) => `${s}${peer.has(s) ? ' (peer)' : ''}`)];
   const rows: string[][] = [];
   for (const id of ids) {
     const bySubject = new Map(scenarios.filter((r) => r.id === id).map((r) => [subjectOf(r), r]));

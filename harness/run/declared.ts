@@ -3,20 +3,21 @@ import type { LoadedScenario } from '../load.js';
 import { resultKey, type TestResult } from '../result.js';
 import { runBenchmark } from './benchmark.js';
 import { runScenario } from './scenario.js';
-import { pgUrl } from '../subjects/pg-server.js';
-import { DEFAULT_SUBJECT, SUBJECTS, runKey, type SubjectName } from '../subjects/subject.js';
+import { pgUrl } from '../postgres/pg-server.js';
+import { runKey } from '../subject.js';
+import { builtinSubject, type LoadedSubject } from '../load-subjects.js';
 
 export interface RunDeclaredOptions {
   seed: number;
   /** A line of progress from inside a test ("fault sigkill: …"). */
   onProgress?: (id: string, message: string) => void;
   /** Called as each test starts and ends, for a live account in the terminal. */
-  onStart?: (declared: LoadedScenario, index: number, subject: SubjectName | undefined) => void;
+  onStart?: (declared: LoadedScenario, index: number, subject: string | undefined) => void;
   onResult?: (result: TestResult, index: number) => void;
   /** Aborting (Ctrl-C) stops the test running now, reaps its processes and runs nothing more. */
   signal?: AbortSignal;
   /** The systems under test each scenario runs against, in order (default agentos-sqlite); benchmarks run once. */
-  subjects?: readonly SubjectName[];
+  subjects?: readonly LoadedSubject[];
   /** The PostgreSQL server for PostgreSQL subjects (default: the PG* variables). */
   pgUrl?: string;
 }
@@ -35,8 +36,8 @@ export async function runDeclared(
   options: RunDeclaredOptions,
 ): Promise<DeclaredRun> {
   const started = performance.now();
-  const subjects = options.subjects ?? [DEFAULT_SUBJECT];
-  const planned = selected.flatMap((declared): { declared: LoadedScenario; subject: SubjectName | undefined }[] =>
+  const subjects = options.subjects ?? [await builtinSubject()];
+  const planned = selected.flatMap((declared): { declared: LoadedScenario; subject: LoadedSubject | undefined }[] =>
     declared.category === 'bench'
       ? [{ declared, subject: undefined }]
       : subjects.map((subject) => ({ declared, subject })),
@@ -44,7 +45,7 @@ export async function runDeclared(
   const results: TestResult[] = [];
   for (const [index, { declared, subject }] of planned.entries()) {
     if (options.signal?.aborted) break;
-    options.onStart?.(declared, index, subject);
+    options.onStart?.(declared, index, subject?.definition.name);
     const common = {
       seed: options.seed,
       onProgress: (m: string) => options.onProgress?.(declared.id, m),
@@ -54,7 +55,9 @@ export async function runDeclared(
       declared.category === 'bench'
         ? await runBenchmark(declared.benchmark, {
             ...common,
-            ...(subjects.some((s) => SUBJECTS[s].postgres) ? { postgres: { url: pgUrl(options.pgUrl) } } : {}),
+            ...(subjects.some((s) => s.definition.server === 'postgres')
+              ? { postgres: { url: pgUrl(options.pgUrl) } }
+              : {}),
           })
         : await runScenario(declared.scenario, {
             ...common,
@@ -69,7 +72,7 @@ export async function runDeclared(
   const ran = new Set(results.map(resultKey));
   return {
     results,
-    missing: planned.map((p) => runKey(p.declared.id, p.subject)).filter((key) => !ran.has(key)),
+    missing: planned.map((p) => runKey(p.declared.id, p.subject?.definition.name)).filter((key) => !ran.has(key)),
     durationMs: performance.now() - started,
     interrupted: options.signal?.aborted ?? false,
   };

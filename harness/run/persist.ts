@@ -1,10 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { History } from '../history.js';
-import { ROOT } from '../workers/build.js';
+import { reportsDir } from '../project.js';
 
 /** Where a declared test's history goes: <runsDir>/<id>/history.jsonl (runsDir defaults to reports/runs). */
-export function historyPath(id: string, runsDir = join(ROOT, 'reports', 'runs')): string {
+export function historyPath(id: string, runsDir = join(reportsDir(), 'runs')): string {
   return join(runsDir, id, 'history.jsonl');
 }
 

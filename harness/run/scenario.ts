@@ -3,20 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CHECK_NEEDS, runCheck } from '../checks/index.js';
-import { freshSchemaName, pgUrl } from '../subjects/pg-server.js';
+import { freshSchemaName, pgUrl } from '../postgres/pg-server.js';
 import {
-  DEFAULT_SUBJECT,
-  DRIVERS,
   LAYER_FILE,
-  SUBJECTS,
   SUBJECT_VARIABLE,
   missingCapabilities,
   runKey,
   type FinalState,
-  type SubjectConfig,
+  type SubjectDefinition,
   type SubjectHandle,
-  type SubjectName,
-} from '../subjects/subject.js';
+  type WorkerSubjectConfig,
+} from '../subject.js';
+import { builtinSubject, workerModule, type LoadedSubject } from '../load-subjects.js';
 import { injectorFor } from '../faults/index.js';
 import type { FaultRuntime } from '../faults/injector.js';
 import { History } from '../history.js';
@@ -42,8 +40,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Where the workers' JavaScript is (default the normal build; a mutant build for checker tests). */
   buildDir?: string;
-  /** The system under test (default agentos-sqlite), and for PostgreSQL subjects the server (default: PG*). */
-  subject?: SubjectName;
+  /** The system under test, as loaded from its file (see loadSubjects), and for PostgreSQL subjects the server (default: PG*). */
+  subject?: LoadedSubject;
   pgUrl?: string;
 }
 
@@ -51,8 +49,9 @@ export interface RunOptions {
 const REAP_DEADLINE_MS = 10_000;
 
 /** Runs one chaos scenario or stress test; see ScenarioRun for its phases. No child process outlives it. */
-export function runScenario(scenario: ResolvedScenario, options: RunOptions): Promise<ScenarioResult> {
-  return new ScenarioRun(scenario, options).execute();
+export async function runScenario(scenario: ResolvedScenario, options: RunOptions): Promise<ScenarioResult> {
+  const subject = options.subject ?? (await builtinSubject());
+  return new ScenarioRun(scenario, { ...options, subject }).execute();
 }
 
 /**
@@ -74,7 +73,8 @@ class ScenarioRun {
   readonly #teardowns: (() => Promise<void>)[] = [];
   readonly #ready = new Map<string, number>();
   #runDir = '';
-  readonly #subject: SubjectConfig;
+  readonly #subject: WorkerSubjectConfig;
+  readonly #definition: SubjectDefinition;
   /** The subject as the harness holds it, once prepared. */
   #handle: SubjectHandle | undefined;
   #helperCount = 0;
@@ -86,7 +86,7 @@ class ScenarioRun {
   /** Asynchronous fault injections in flight (see #inFlight). */
   #injecting = 0;
 
-  constructor(scenario: ResolvedScenario, options: RunOptions) {
+  constructor(scenario: ResolvedScenario, options: RunOptions & { subject: LoadedSubject }) {
     this.#scenario = scenario;
     this.#options = options;
     this.#supervisor = new Supervisor(options.buildDir ? { buildDir: options.buildDir } : {});
@@ -95,11 +95,13 @@ class ScenarioRun {
       this.#reasons.push(`action "${label}" failed: ${error instanceof Error ? error.message : String(error)}`),
     );
     this.#triggers.onTimerFired = () => this.#checkSettled();
-    const name = options.subject ?? DEFAULT_SUBJECT;
+    this.#definition = options.subject.definition;
     this.#subject = {
-      name,
+      name: this.#definition.name,
+      runDir: '',
+      module: workerModule(options.subject, options.buildDir),
       // One explicit server for the harness, its faults and every worker of the run.
-      ...(SUBJECTS[name].postgres ? { pgUrl: pgUrl(options.pgUrl), schema: freshSchemaName() } : {}),
+      ...(this.#definition.server === 'postgres' ? { pgUrl: pgUrl(options.pgUrl), schema: freshSchemaName() } : {}),
     };
   }
 
@@ -127,21 +129,21 @@ class ScenarioRun {
     } finally {
       // Teardowns run whatever happened: a throwaway server or a proxy must not outlive the run. A failed run of ours
       // keeps its folder and schema for inspection; a peer's findings are expected, and keep only their history.
-      await this.#persist(outcome.state === 'failed' && !this.#aborted && !SUBJECTS[this.#subject.name].peer);
+      await this.#persist(outcome.state === 'failed' && !this.#aborted && this.#definition.peer !== true);
     }
     return this.#result(outcome, judged.criteria, judged.vacuity);
   }
 
   /** A subject without what the scenario needs, or a fault that cannot run here: not applicable, never passed. */
   #unavailable(): string | undefined {
-    const missing = missingCapabilities(this.#subject.name, this.#scenario.requires);
+    const missing = missingCapabilities(this.#definition, this.#scenario.requires);
     if (missing) return `needs ${this.#scenario.requires.join(', ')}: ${missing}`;
     // Peers are compared under faults; a stress test measures this layer under load.
-    if (SUBJECTS[this.#subject.name].peer && this.#options.category === 'stress')
+    if (this.#definition.peer === true && this.#options.category === 'stress')
       return 'stress tests measure this layer; peers are compared in the chaos scenarios';
     for (const fault of this.#scenario.faults) {
       const needs = injectorFor(fault).needs;
-      if (needs && !SUBJECTS[this.#subject.name].capabilities.includes(needs))
+      if (needs && !this.#definition.capabilities.includes(needs))
         return `${fault.kind} needs ${needs}: ${this.#subject.name} lacks it`;
       const why = injectorFor(fault).unavailable?.(fault);
       if (why) return `${fault.kind}: ${why}`;
@@ -159,22 +161,23 @@ class ScenarioRun {
       });
       if (teardown) this.#teardowns.unshift(teardown);
     }
-    const driver = await DRIVERS[this.#subject.name]();
+    this.#subject.runDir = this.#runDir;
+    const definition = this.#definition;
     // Dropped after judging, before the faults' teardowns (a throwaway server must still be up to drop from); a
     // failed run's schema is kept for inspection, like its run folder.
     this.#teardowns.unshift(async () => {
-      if (!this.#keep) await driver.drop(this.#subject);
+      if (!this.#keep) await definition.teardown?.(this.#subject);
       else if (this.#subject.schema !== undefined)
         this.#progress(
           `schema ${this.#subject.schema} not dropped, for inspection (on ${this.#subject.pgUrl ?? 'the server'}, unless that was a throwaway server)`,
         );
     });
-    this.#handle = await driver.prepare(this.#subject, this.#runDir);
+    this.#handle = await definition.prepare(this.#subject);
   }
 
   /** The criteria whose checks this subject can answer, and a note for each it cannot. */
   #applicableCriteria(): { criteria: ResolvedScenario['criteria']; skipped: string[] } {
-    const capabilities = SUBJECTS[this.#subject.name].capabilities;
+    const capabilities = this.#definition.capabilities;
     const skipped: string[] = [];
     const criteria = this.#scenario.criteria.filter((c) => {
       const need = CHECK_NEEDS[c.check.check];
@@ -354,7 +357,7 @@ class ScenarioRun {
       seed: this.#options.seed,
       durationMs: performance.now() - this.#started,
       subject: this.#subject.name,
-      peer: SUBJECTS[this.#subject.name].peer,
+      peer: this.#definition.peer === true,
       ...(notApplicable.length > 0 ? { notApplicable } : {}),
       criteria,
       faults: this.#faultLog,

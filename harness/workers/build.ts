@@ -5,10 +5,12 @@ import { build } from 'esbuild';
 import { glob } from 'tinyglobby';
 import type { Mutant } from '../../src/mutants.js';
 
-/** Repository root (two levels above this file). */
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-/** Where the transpiled JavaScript of src/ and harness/ is placed; workers run from here with plain `node`. */
-export const BUILD_DIR = join(ROOT, '.build', 'js');
+/** The package's root (two levels above this file): the repository, or the compiled package's `dist/`. */
+export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+/** Compiled (an installed package): the JavaScript workers run is already here, and there is no source to build. */
+export const COMPILED = import.meta.url.endsWith('.js');
+/** Where the JavaScript of src/ and harness/ is; workers run from here with plain `node`. */
+export const BUILD_DIR = COMPILED ? PACKAGE_ROOT : join(PACKAGE_ROOT, '.build', 'js');
 
 /** Path of a built worker entry point, e.g. builtPath('harness/workers/entry.ts'), in the normal build or another. */
 export function builtPath(sourcePath: string, buildDir = BUILD_DIR): string {
@@ -17,7 +19,7 @@ export function builtPath(sourcePath: string, buildDir = BUILD_DIR): string {
 
 /** Where a deliberately broken build of the layer (see src/mutants.ts) is placed. */
 export function mutantBuildDir(mutant: string): string {
-  return join(ROOT, '.build', `mutant-${mutant}`);
+  return join(PACKAGE_ROOT, '.build', `mutant-${mutant}`);
 }
 
 /**
@@ -26,15 +28,18 @@ export function mutantBuildDir(mutant: string): string {
  * The output is written to a fresh folder and renamed into place, so concurrent runs never see half a build.
  */
 export async function buildWorkers(options: { mutant?: Mutant } = {}): Promise<string> {
+  if (COMPILED && !options.mutant) return BUILD_DIR;
+  if (COMPILED)
+    throw new Error('a mutant build needs the TypeScript sources: run --mutant from a clone of agentos-chaos');
   const target = options.mutant ? mutantBuildDir(options.mutant) : BUILD_DIR;
   const entryPoints = await glob(['src/**/*.ts', 'harness/**/*.ts'], {
-    cwd: ROOT,
+    cwd: PACKAGE_ROOT,
     ignore: ['**/*.test.ts', '**/*.spec.ts'],
   });
   const staging = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}`;
   await build({
-    entryPoints: entryPoints.map((p) => join(ROOT, p)),
-    outbase: ROOT,
+    entryPoints: entryPoints.map((p) => join(PACKAGE_ROOT, p)),
+    outbase: PACKAGE_ROOT,
     outdir: staging,
     format: 'esm',
     platform: 'node',
@@ -45,7 +50,7 @@ export async function buildWorkers(options: { mutant?: Mutant } = {}): Promise<s
     ...(options.mutant ? { define: { AGENTOS_MUTANT: JSON.stringify(options.mutant) } } : {}),
     logLevel: 'error',
   });
-  cpSync(join(ROOT, 'src/migrations'), join(staging, 'src/migrations'), { recursive: true });
+  cpSync(join(PACKAGE_ROOT, 'src/migrations'), join(staging, 'src/migrations'), { recursive: true });
   writeFileSync(join(staging, 'package.json'), '{"type":"module"}\n');
   mkdirSync(dirname(target), { recursive: true });
   const old = `${target}.old.${process.pid}`;

@@ -1,13 +1,15 @@
 // A worker process: runs one workload on the run's subject (opened with a skewable clock), streams events on stdout.
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SkewedClock, systemClock } from '../../src/index.js';
 import {
   DEFAULT_SUBJECT,
-  DRIVERS,
   SUBJECT_VARIABLE,
-  type SubjectConfig,
+  type SubjectDefinition,
   type SubjectStore,
-} from '../subjects/subject.js';
+  type WorkerSubjectConfig,
+} from '../subject.js';
+import { useTypeScript } from '../typescript.js';
 import { WorkerChannel } from './channel.js';
 import { workloads } from './workloads/index.js';
 import type { WorkloadName } from './workloads/params.js';
@@ -41,14 +43,19 @@ try {
   const workload = await load();
   // The harness validated and resolved the parameters before starting this process.
   const params: unknown = JSON.parse(values.params);
-  const subject = JSON.parse(
-    process.env[SUBJECT_VARIABLE] ?? JSON.stringify({ name: DEFAULT_SUBJECT }),
-  ) as SubjectConfig;
+  const variable = process.env[SUBJECT_VARIABLE];
+  // Unset: the default subject, this layer on the SQLite file the harness named with --db.
+  const subject: WorkerSubjectConfig = variable
+    ? (JSON.parse(variable) as WorkerSubjectConfig)
+    : {
+        name: DEFAULT_SUBJECT,
+        runDir,
+        module: fileURLToPath(new URL('../subjects/agentos-sqlite.js', import.meta.url)),
+      };
   let store: Promise<SubjectStore> | undefined;
   const openSubject = (): Promise<SubjectStore> => {
-    store ??= DRIVERS[subject.name]().then((driver) =>
-      driver.open(subject, {
-        runDir,
+    store ??= importSubject(subject.module).then((definition) =>
+      definition.open(subject, {
         workerId,
         dbPath,
         clock,
@@ -73,4 +80,10 @@ try {
     message: error instanceof Error ? (error.stack ?? error.message) : String(error),
   });
   process.exit(1);
+}
+
+/** The subject file's definition; a TypeScript file (a user's subject) is loaded through tsx. */
+async function importSubject(file: string): Promise<SubjectDefinition> {
+  if (/\.[cm]?ts$/.test(file)) await useTypeScript();
+  return ((await import(pathToFileURL(file).href)) as { default: SubjectDefinition }).default;
 }

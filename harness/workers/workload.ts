@@ -1,4 +1,4 @@
-import type { SubjectStore } from '../subjects/subject.js';
+import type { SubjectStore } from '../subject.js';
 import type { WorkerChannel } from './channel.js';
 import type { WorkloadName, WorkloadParams } from './workloads/params.js';
 

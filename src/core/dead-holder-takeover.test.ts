@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { afterEach, expect, it } from 'vitest';
-import { SUBJECT_VARIABLE } from '../../harness/subjects/subject.js';
+import { SUBJECT_VARIABLE } from '../../harness/subject.js';
 import { Supervisor, type WorkerProcess } from '../../harness/workers/supervisor.js';
 import { deadPid } from '../../test/helpers/dead-pid.js';
 import { describeEachStore, type StoreUnderTest } from '../../test/helpers/stores.js';

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { dropSchema, freshSchemaName, pgUrl } from '../../harness/subjects/pg-server.js';
+import { dropSchema, freshSchemaName, pgUrl } from '../../harness/postgres/pg-server.js';
 import { pgSkipReason, useTempPg } from '../../test/helpers/temp-pg.js';
 import { ForeignDatabaseError } from '../errors.js';
 import { loadMigrations } from '../migrations.js';

@@ -1,7 +1,8 @@
 import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe } from 'vitest';
-import type { SubjectConfig } from '../../harness/subjects/subject.js';
+import type { WorkerSubjectConfig } from '../../harness/subject.js';
+import { builtPath } from '../../harness/workers/build.js';
 import type { HolderColumns } from '../../src/holder-identity.js';
 import { ManualClock, openDatabase, type AgentDatabase } from '../../src/index.js';
 import type { PgDatabase } from '../../src/pg/index.js';
@@ -36,7 +37,7 @@ export interface StoreUnderTest {
   /** Another handle on the same database under another name: a symlink to the file; localhost for 127.0.0.1. */
   alias: () => Promise<AgentStore>;
   /** Where a worker process (harness/workers) finds this store. */
-  worker: { dbPath: string; runDir: string; subject: SubjectConfig };
+  worker: { dbPath: string; runDir: string; subject: WorkerSubjectConfig };
 }
 
 export type Backend = StoreUnderTest['backend'];
@@ -104,7 +105,11 @@ function sqliteStore(
       symlinkSync(db.path, link);
       return keep(openDatabase(link, { clock }));
     },
-    worker: { dbPath: db.path, runDir: dir, subject: { name: 'agentos-sqlite' } },
+    worker: {
+      dbPath: db.path,
+      runDir: dir,
+      subject: { name: 'agentos-sqlite', runDir: dir, module: builtPath('harness/subjects/agentos-sqlite.ts') },
+    },
   };
 }
 
@@ -120,7 +125,7 @@ function pgStore(db: PgDatabase, dir: string, keep: <T extends { close(): unknow
     dir,
     count: async (table) => (await db.query<{ n: number }>(`SELECT COUNT(*)::int AS n FROM ${table}`))[0]?.n ?? 0,
     integrity: async () => {
-      const { amcheck } = await import('../../harness/subjects/amcheck.js');
+      const { amcheck } = await import('../../harness/postgres/amcheck.js');
       return amcheck(db.pool, db.schema);
     },
     expire: async (itemId) => {
@@ -144,7 +149,13 @@ function pgStore(db: PgDatabase, dir: string, keep: <T extends { close(): unknow
     worker: {
       dbPath: join(dir, 'agentos.db'),
       runDir: dir,
-      subject: { name: 'agentos-postgres', pgUrl: url, schema: db.schema },
+      subject: {
+        name: 'agentos-postgres',
+        runDir: dir,
+        module: builtPath('harness/subjects/agentos-postgres.ts'),
+        pgUrl: url,
+        schema: db.schema,
+      },
     },
   };
 }

@@ -1,5 +1,5 @@
 import { afterEach } from 'vitest';
-import { dropSchema, freshSchemaName, pgUnreachable, pgUrl } from '../../harness/subjects/pg-server.js';
+import { dropSchema, freshSchemaName, pgUnreachable, pgUrl } from '../../harness/postgres/pg-server.js';
 import { openPgDatabase, type PgDatabase } from '../../src/pg/index.js';
 
 /** Why the PostgreSQL suites are skipped here (printed once), or undefined when the server answers. */

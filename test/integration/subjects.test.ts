@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { loadScenarios } from '../../harness/load.js';
 import type { ScenarioResult } from '../../harness/result.js';
 import { runScenario } from '../../harness/run/scenario.js';
-import { pgUrl } from '../../harness/subjects/pg-server.js';
+import { pgUrl } from '../../harness/postgres/pg-server.js';
 import { scenarioSchema } from '../../harness/schema.js';
-import type { SubjectName } from '../../harness/subjects/subject.js';
+import { builtinSubject } from '../../harness/load-subjects.js';
 import { useTempDir } from '../helpers/temp-db.js';
 import { pgSkipReason } from '../helpers/temp-pg.js';
 
@@ -14,12 +14,12 @@ const declared = await loadScenarios();
 describe('scenarios against other subjects', () => {
   const tempDir = useTempDir();
 
-  async function run(id: string, subject: SubjectName): Promise<ScenarioResult> {
+  async function run(id: string, subject: string): Promise<ScenarioResult> {
     const d = declared.find((x) => x.id === id);
     if (d?.category !== 'chaos') throw new Error(`${id} is not a declared chaos scenario`);
     return runScenario(d.scenario, {
       seed: 11,
-      subject,
+      subject: await builtinSubject(subject),
       pgUrl: pgUrl(),
       runsDir: join(tempDir(), 'runs'),
     });
@@ -55,7 +55,7 @@ describe('scenarios against other subjects', () => {
     });
     const result = await runScenario(scenario, {
       seed: 1,
-      subject: 'langgraph-sqlite',
+      subject: await builtinSubject('langgraph-sqlite'),
       runsDir: join(tempDir(), 'runs'),
     });
     expect(result.state).toBe('not-applicable');

@@ -2,14 +2,18 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ROOT } from '../../harness/workers/build.js';
+import { PACKAGE_ROOT } from '../../harness/workers/build.js';
 import { openDatabase } from '../../src/index.js';
 import { AgentosSaver } from '../../src/langgraph/index.js';
 import { useTempDir } from '../helpers/temp-db.js';
 
 /** One run of the example: node with tsx's loader is one process, so a signal sent to it reaches the agent. */
 const startAgent = (dir: string) =>
-  execa('node', ['--import', 'tsx', 'examples/langgraph-agent.ts', dir], { cwd: ROOT, reject: false, all: true });
+  execa('node', ['--import', 'tsx', 'examples/langgraph-agent.ts', dir], {
+    cwd: PACKAGE_ROOT,
+    reject: false,
+    all: true,
+  });
 type Run = ReturnType<typeof startAgent>;
 
 /** Starts runs of examples/langgraph-agent.ts, collecting their output; every run is reaped after each test. */
@@ -93,9 +97,9 @@ describe('examples/langgraph-agent.ts', () => {
   );
 
   it('is shown verbatim in docs/langgraph.md', () => {
-    const page = readFileSync(join(ROOT, 'docs/langgraph.md'), 'utf8');
+    const page = readFileSync(join(PACKAGE_ROOT, 'docs/langgraph.md'), 'utf8');
     const blocks = [...page.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
-    expect(blocks).toContain(readFileSync(join(ROOT, 'examples/langgraph-agent.ts'), 'utf8'));
+    expect(blocks).toContain(readFileSync(join(PACKAGE_ROOT, 'examples/langgraph-agent.ts'), 'utf8'));
   });
 
   it('refuses to run a thread another process holds, with ThreadBusyError naming the holder, writing nothing', async () => {

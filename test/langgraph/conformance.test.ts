@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { dropSchema, freshSchemaName, pgUrl } from '../../harness/subjects/pg-server.js';
+import { dropSchema, freshSchemaName, pgUrl } from '../../harness/postgres/pg-server.js';
 import { openDatabase } from '../../src/index.js';
 import { AgentosSaver } from '../../src/langgraph/index.js';
 import { openPgDatabase } from '../../src/pg/index.js';

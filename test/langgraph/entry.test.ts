@@ -1,25 +1,30 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from '../../harness/workers/build.js';
+import { PACKAGE_ROOT } from '../../harness/workers/build.js';
 import { reachable } from '../helpers/imports.js';
 
 describe('entry points', () => {
   it('the layer (src/index.ts) reaches no LangGraph package and not the saver: users who do not use LangGraph never load it', () => {
-    const { files, packages } = reachable(join(ROOT, 'src/index.ts'));
+    const { files, packages } = reachable(join(PACKAGE_ROOT, 'src/index.ts'));
     expect(files.length).toBeGreaterThan(10);
     expect(packages.filter((p) => p.startsWith('@langchain/'))).toEqual([]);
     expect(files.filter((f) => f.includes('/langgraph/'))).toEqual([]);
     // The saver's own entry does import it: the walk sees packages.
-    expect(reachable(join(ROOT, 'src/langgraph/index.ts')).packages).toContain('@langchain/langgraph-checkpoint');
+    expect(reachable(join(PACKAGE_ROOT, 'src/langgraph/index.ts')).packages).toContain(
+      '@langchain/langgraph-checkpoint',
+    );
   });
 
   it('package.json exports the saver as its own entry, with LangGraph as an optional peer', async () => {
-    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+    const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as Record<
+      string,
+      Record<string, unknown>
+    >;
     expect(pkg.exports?.['./langgraph']).toBe('./src/langgraph/index.ts');
     expect(pkg.peerDependenciesMeta?.['@langchain/langgraph-checkpoint']).toEqual({ optional: true });
     expect(pkg.dependencies?.['@langchain/langgraph-checkpoint']).toBeUndefined();
-    const entry = (await import(join(ROOT, pkg.exports?.['./langgraph'] as string))) as Record<string, unknown>;
+    const entry = (await import(join(PACKAGE_ROOT, pkg.exports?.['./langgraph'] as string))) as Record<string, unknown>;
     expect(Object.keys(entry).sort()).toEqual([
       'AgentosSaver',
       'THREAD_LEASE_PREFIX',

@@ -4,7 +4,7 @@ import { benchFile } from '../../compare/bench-fixture.js';
 import { DEFAULT_COMPARE, compareBenchFiles } from '../../compare/compare.js';
 import { renderComparison } from '../../compare/markdown.js';
 import { useTempDir } from '../../../test/helpers/temp-db.js';
-import { ROOT } from '../../workers/build.js';
+import { PACKAGE_ROOT } from '../../workers/build.js';
 import { renderMarkdown } from '../markdown.js';
 import { fixtureBenchRuns, fixtureDeclared, fixtureFile, fixtureHistories } from '../report-fixture.js';
 import { CHROMIUM_MISSING, findChromium } from './chromium.js';
@@ -12,7 +12,7 @@ import { checkInBrowser } from './render.js';
 
 const executablePath = findChromium();
 if (!executablePath) console.warn(CHROMIUM_MISSING);
-const screenshots = join(ROOT, 'reports', 'screenshots');
+const screenshots = join(PACKAGE_ROOT, 'reports', 'screenshots');
 
 describe.skipIf(!executablePath)('reports rendered in headless Chromium (GitHub CSS, Mermaid from npm)', () => {
   const tempDir = useTempDir();

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Bench } from 'tinybench';
 import { subjects } from '../../bench/subjects.js';
-import { SUBJECT_VARIABLE, type SubjectConfig } from '../../subjects/subject.js';
+import { SUBJECT_VARIABLE, type SubjectConfig } from '../../subject.js';
 import { defineWorkload } from '../workload.js';
 
 /** Times one subject with tinybench in this fresh process and reports the retained samples (ms). */

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BaseCheckpointSaver } from '@langchain/langgraph-checkpoint';
 import { connectionPragmas, sha256Hex, type Fence } from '../../../src/index.js';
-import type { SubjectStore } from '../../subjects/subject.js';
+import type { SubjectStore } from '../../subject.js';
 import { defineWorkload } from '../workload.js';
 
 interface ToolCall {

@@ -8,20 +8,20 @@ import {
 } from '../../src/index.js';
 import { ensureOwnershipItem } from '../../src/core/leases.js';
 import { WORKER_TOOL_ENV } from '../workers/marker.js';
-import type { AgentosBackend } from './agentos-backend.js';
-import type { SubjectDriver } from './subject.js';
+import type { AgentosBackend } from './backend.js';
+import type { SubjectParts } from '../subject.js';
 
 /** This layer as a subject: every service built by the same code over whichever store the backend opens. */
-export function agentosDriver(backend: AgentosBackend): SubjectDriver {
+export function agentosParts(backend: AgentosBackend): Required<SubjectParts> {
   return {
-    prepare: (config, runDir) => backend.prepare(config, runDir),
+    prepare: (config) => backend.prepare(config),
 
     async open(config, worker) {
       const opened = await backend.open(config, worker);
       const { db } = opened;
       const cm = new CheckpointManager(db);
       // Checkpoints written under a lease may carry evidence, verified inside the run folder.
-      const fenced = new CheckpointManager(db, { baseDir: worker.runDir });
+      const fenced = new CheckpointManager(db, { baseDir: config.runDir });
       return {
         async commit(taskId, step, state) {
           const c = await cm.commit(cm.begin(taskId, step, state));
@@ -46,6 +46,6 @@ export function agentosDriver(backend: AgentosBackend): SubjectDriver {
       };
     },
 
-    drop: (config) => backend.drop(config),
+    teardown: (config) => backend.teardown(config),
   };
 }

@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { openDatabase, type AgentDatabase } from '../../src/index.js';
-import { layerFinalState, type AgentosBackend, type LayerStateRows } from './agentos-backend.js';
-import { LAYER_FILE, type FinalState } from './subject.js';
+import { layerFinalState, type AgentosBackend, type LayerStateRows } from './backend.js';
+import { LAYER_FILE, type FinalState } from '../subject.js';
 
 /** This layer on the run's SQLite file, opened by each worker with its own (skewable) clock. */
 export const backend: AgentosBackend = {
-  async prepare(_config, runDir) {
+  async prepare({ runDir }) {
     const path = join(runDir, LAYER_FILE);
     let db = openDatabase(path);
     // A power loss closes the harness's connection first (see faults/power-loss.ts): the next use reopens the file.
@@ -47,7 +47,7 @@ export const backend: AgentosBackend = {
     };
   },
 
-  async drop() {
+  async teardown() {
     // The run folder, with the file, is removed by the harness.
   },
 };

@@ -10,9 +10,8 @@ import type {
   TaskRunResult,
   TaskRunnerOptions,
   ToolLedger,
-} from '../../src/index.js';
-import type { AgentosSaver } from '../../src/langgraph/index.js';
-import type { AgentosBackend } from './agentos-backend.js';
+} from '../src/index.js';
+import type { AgentosSaver } from '../src/langgraph/index.js';
 
 /** This layer's services, the same code on either store: what a scenario requires when it declares nothing. */
 export const LAYER_CAPABILITIES = [
@@ -43,51 +42,28 @@ export const LAYER_CAPABILITIES = [
 export const CAPABILITIES = [...LAYER_CAPABILITIES, 'sweep', 'langgraph', 'server', 'sqlite-file'] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
-export const SUBJECT_NAMES = ['agentos-sqlite', 'agentos-postgres', 'langgraph-sqlite', 'langgraph-postgres'] as const;
-export type SubjectName = (typeof SUBJECT_NAMES)[number];
-export const DEFAULT_SUBJECT: SubjectName = 'agentos-sqlite';
+/** The subject a run uses when none is named: this layer on its embedded SQLite file. */
+export const DEFAULT_SUBJECT = 'agentos-sqlite';
 
-export interface SubjectInfo {
-  /** A peer is measured beside this layer: its verdicts are reported, never gate the run. */
-  peer: boolean;
-  postgres: boolean;
-  capabilities: readonly Capability[];
-  summary: string;
-}
-
-export const SUBJECTS: Readonly<Record<SubjectName, SubjectInfo>> = {
-  'agentos-sqlite': {
-    peer: false,
-    postgres: false,
-    capabilities: [...LAYER_CAPABILITIES, 'sweep', 'langgraph', 'sqlite-file'],
-    summary: 'this layer on its embedded SQLite file (the default)',
-  },
-  'agentos-postgres': {
-    peer: false,
-    postgres: true,
-    capabilities: [...LAYER_CAPABILITIES, 'sweep', 'langgraph', 'server'],
-    summary: 'this layer on PostgreSQL, a fresh schema per run',
-  },
-  'langgraph-sqlite': {
-    peer: true,
-    postgres: false,
-    capabilities: ['checkpoints', 'integrity'],
-    summary: "LangGraph's SqliteSaver on a file in the run folder",
-  },
-  'langgraph-postgres': {
-    peer: true,
-    postgres: true,
-    capabilities: ['checkpoints', 'integrity', 'server'],
-    summary: "LangGraph's PostgresSaver, a fresh schema per run",
-  },
-};
-
-/** Where one run's subject keeps its data; passed to every worker of the run. */
+/** Where one run's subject keeps its data: what prepare() and teardown() get, and (with a worker's side) open(). */
 export interface SubjectConfig {
-  name: SubjectName;
-  /** PostgreSQL subjects: the server (undefined: the PG* variables) and the run's own schema. */
+  /** The subject's name, as declared. */
+  name: string;
+  /** The run's own folder (a fresh temporary directory, removed after a run that passed). */
+  runDir: string;
+  /** Subjects with `server: 'postgres'`: the run's server (always an explicit URL) and its own fresh schema name. */
   pgUrl?: string;
   schema?: string;
+}
+
+/** What a worker process finds in SUBJECT_VARIABLE: the run's config and the subject file it imports. */
+export interface WorkerSubjectConfig extends SubjectConfig {
+  module: string;
+}
+
+/** What a worker process finds in SUBJECT_VARIABLE: the run's config and the subject file it imports. */
+export interface WorkerSubjectConfig extends SubjectConfig {
+  module: string;
 }
 
 /** This layer's SQLite file, in the run folder (agentos-sqlite). */
@@ -175,9 +151,8 @@ export interface Sweep {
   scanAndRecover(): Promise<Pick<SweepStats, 'expiredFound' | 'recovered' | 'errors' | 'durationMs'>>;
 }
 
-/** Where a worker opens the subject: its run folder, identity and injected clock. */
+/** Where a worker opens the subject: its identity and injected clock (the run folder is in its config). */
 export interface WorkerSide {
-  runDir: string;
   workerId: string;
   /** This layer's SQLite file (the subject opens it when it is on SQLite). */
   dbPath: string;
@@ -204,34 +179,63 @@ export interface SubjectHandle {
   close(): Promise<void>;
 }
 
-/** One subject's code on both sides: the harness prepares, holds and drops it; a worker opens a store. */
-export interface SubjectDriver {
-  /** Creates what the run needs (a schema, migrated tables) and opens it for the harness. */
-  prepare(config: SubjectConfig, runDir: string): Promise<SubjectHandle>;
+/**
+ * A system under test, declared in a file of its own (`subjects/<name>.ts`, `export default defineSubject({ … })`) and
+ * discovered like a scenario. The harness prepares it once per run, each worker process opens it, the harness reads
+ * its final state for the checks, and tears it down. Import heavy clients inside the functions: validating the
+ * declarations (every `pnpm chaos` start) imports the file.
+ */
+export interface SubjectDefinition {
+  /** Lower-case letters, digits and dashes: what `--subject` names. */
+  name: string;
+  /** One line for `--help` and the report. */
+  summary: string;
+  /** A peer is measured beside this layer: its verdicts are findings about it and never gate the run (default false). */
+  peer?: boolean;
+  /** What it can do: decides which scenarios and criteria apply (see CAPABILITIES). */
+  capabilities: readonly Capability[];
+  /** 'postgres': each run gets the server's URL and a fresh schema name in its config (the harness checks the server first). */
+  server?: 'postgres';
+  /** Creates what a run needs (a schema, a folder, a server) and opens it for the harness: reads its final state. */
+  prepare(config: SubjectConfig): Promise<SubjectHandle>;
+  /** In a worker process: opens the subject with that worker's identity and clock, exposing the capabilities' APIs. */
   open(config: SubjectConfig, worker: WorkerSide): Promise<SubjectStore>;
-  drop(config: SubjectConfig): Promise<void>;
+  /** After the run was judged: removes what prepare created outside the run folder (a passed run's schema). */
+  teardown?(config: SubjectConfig): Promise<void>;
 }
 
-/** Each driver is loaded on demand: a run on SQLite loads neither pg nor LangGraph. */
-export const DRIVERS: Readonly<Record<SubjectName, () => Promise<SubjectDriver>>> = {
-  'agentos-sqlite': async () => agentos(await import('./agentos-sqlite-store.js')),
-  'agentos-postgres': async () => agentos(await import('./agentos-pg-store.js')),
-  'langgraph-sqlite': async () => (await import('./langgraph-sqlite.js')).langgraphSqlite,
-  'langgraph-postgres': async () => (await import('./langgraph-postgres.js')).langgraphPostgres,
-};
-
-/** This layer's one driver, over the store the backend module opens. */
-async function agentos(module: { backend: AgentosBackend }): Promise<SubjectDriver> {
-  return (await import('./agentos.js')).agentosDriver(module.backend);
+/** Returns its argument: exists for type inference in subject files, as defineScenario does for scenarios. */
+export function defineSubject(definition: SubjectDefinition): SubjectDefinition {
+  return definition;
 }
 
-/** Why `subject` cannot run a scenario needing `requires`, or undefined when it can. */
-export function missingCapabilities(subject: SubjectName, requires: readonly Capability[]): string | undefined {
-  const missing = requires.filter((c) => !SUBJECTS[subject].capabilities.includes(c));
-  return missing.length > 0 ? `${subject} lacks ${missing.join(', ')}` : undefined;
+/** Why a subject with `capabilities` cannot run a scenario needing `requires`, or undefined when it can. */
+export function missingCapabilities(
+  subject: Pick<SubjectDefinition, 'name' | 'capabilities'>,
+  requires: readonly Capability[],
+): string | undefined {
+  const missing = requires.filter((c) => !subject.capabilities.includes(c));
+  return missing.length > 0 ? `${subject.name} lacks ${missing.join(', ')}` : undefined;
 }
 
 /** A result's key: the test id on the default subject, "<id>@<subject>" on any other (history folders, the matrix). */
-export function runKey(id: string, subject: SubjectName | undefined): string {
+export function runKey(id: string, subject: string | undefined): string {
   return subject === undefined || subject === DEFAULT_SUBJECT ? id : `${id}@${subject}`;
+}
+
+/** What a subject does, apart from what it declares. */
+export type SubjectParts = Pick<SubjectDefinition, 'prepare' | 'open' | 'teardown'>;
+
+/**
+ * Parts loaded on first use: `...loadedOnUse(() => import('./my-client.js').then((m) => m.parts))` keeps a subject
+ * file cheap to import (validation imports every subject) while its client library loads only in a run that uses it.
+ */
+export function loadedOnUse(load: () => Promise<SubjectParts>): Required<SubjectParts> {
+  let parts: Promise<SubjectParts> | undefined;
+  const get = (): Promise<SubjectParts> => (parts ??= load());
+  return {
+    prepare: async (config) => (await get()).prepare(config),
+    open: async (config, worker) => (await get()).open(config, worker),
+    teardown: async (config) => await (await get()).teardown?.(config),
+  };
 }

@@ -1,15 +1,15 @@
 import type { AgentStore } from '../../src/store.js';
-import type { FinalState, LeaseLogEntry, SubjectConfig, SubjectHandle, WorkerSide } from './subject.js';
+import type { FinalState, LeaseLogEntry, SubjectConfig, SubjectHandle, WorkerSide } from '../subject.js';
 
 /**
  * This layer on one store: how the run's store is created, opened in the harness and in a worker, and dropped. The
- * services themselves (checkpoints, leases, cache, task runner) are built once over the store, in agentos.ts.
+ * services themselves (checkpoints, leases, cache, task runner) are built once over the store, in driver.ts.
  */
 export interface AgentosBackend {
   /** Creates the run's store (its file or schema, migrated) and opens it for the harness. */
-  prepare(config: SubjectConfig, runDir: string): Promise<SubjectHandle>;
+  prepare(config: SubjectConfig): Promise<SubjectHandle>;
   open(config: SubjectConfig, worker: WorkerSide): Promise<WorkerStore>;
-  drop(config: SubjectConfig): Promise<void>;
+  teardown(config: SubjectConfig): Promise<void>;
 }
 
 /** The store a worker opened, with what is not (yet) written once over the store interface. */

@@ -1,10 +1,10 @@
 import { openPgDatabase, type PgDatabase } from '../../src/pg/index.js';
 import { CheckpointManager } from '../../src/index.js';
-import { layerFinalState, type AgentosBackend, type LayerStateRows } from './agentos-backend.js';
-import { amcheck } from './amcheck.js';
-import { holdTableLock } from './pg-lock.js';
-import { dropSchema } from './pg-server.js';
-import { applicationName, type FinalState, type SubjectConfig } from './subject.js';
+import { layerFinalState, type AgentosBackend, type LayerStateRows } from './backend.js';
+import { amcheck } from '../postgres/amcheck.js';
+import { holdTableLock } from '../postgres/pg-lock.js';
+import { dropSchema } from '../postgres/pg-server.js';
+import { applicationName, type FinalState, type SubjectConfig } from '../subject.js';
 
 function open(config: SubjectConfig, maxConnections: number, workerId = 'harness'): Promise<PgDatabase> {
   return openPgDatabase({
@@ -58,7 +58,7 @@ export const backend: AgentosBackend = {
     };
   },
 
-  async drop(config) {
+  async teardown(config) {
     if (config.schema !== undefined) await dropSchema(config.schema, config.pgUrl);
   },
 };

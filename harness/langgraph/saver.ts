@@ -1,5 +1,5 @@
 import { emptyCheckpoint, uuid6, type BaseCheckpointSaver } from '@langchain/langgraph-checkpoint';
-import type { StoredCheckpoint, SubjectStore } from './subject.js';
+import type { StoredCheckpoint, SubjectStore } from '../subject.js';
 
 /**
  * Commits through a LangGraph saver's put(), as a graph's loop does after each step: a new checkpoint whose parent is
