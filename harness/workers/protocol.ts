@@ -46,7 +46,7 @@ export type WorkerEvent =
   | { kind: 'sweep.finished'; expiredFound: number; recovered: number; errors: number; durationMs: number }
   | { kind: 'bench.samples'; subject: string; durability: string; samples: number[] }
   | { kind: 'step.started'; taskId: string; step: string }
-  | { kind: 'step.finished'; taskId: string; step: string; seq: number; id: number }
+  | { kind: 'step.finished'; taskId: string; step: string; seq: number; id: number | string }
   | {
       kind: 'task.finished';
       taskId: string;
