@@ -17,7 +17,10 @@ export function dbosRunner<S>(
 ): { run(taskId: string): Promise<TaskRunResult<S>> } {
   planTasks({
     // DBOS hands each step the output it recorded for the one before: the state this definition's steps returned.
-    steps: definition.steps.map((step) => ({ name: step.name, run: (state, context) => step.run(state as S, context) })),
+    steps: definition.steps.map((step) => ({
+      name: step.name,
+      run: (state, context) => step.run(state as S, context),
+    })),
     onStepFinished,
   });
   return {

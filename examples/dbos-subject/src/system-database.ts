@@ -9,7 +9,8 @@ const PROGRESS_TABLES = ['workflow_status', 'operation_outputs'];
 
 /** The run's own schema on the server: DBOS's system database schema (systemDatabaseSchemaName) for this run. */
 export function systemSchema(config: SubjectConfig): string {
-  if (config.schema === undefined) throw new Error(`subject ${config.name}: the run gave no schema (server: 'postgres')`);
+  if (config.schema === undefined)
+    throw new Error(`subject ${config.name}: the run gave no schema (server: 'postgres')`);
   return config.schema;
 }
 

@@ -26,7 +26,7 @@ export interface RecordedStep {
 /** What this process's tasks run: the task runner's definition and its hook. */
 export interface TaskPlan {
   steps: readonly PlannedStep[];
-  onStepFinished(step: string, recorded: RecordedStep): void;
+  onStepFinished: (step: string, recorded: RecordedStep) => void;
 }
 
 /** What this process did of a task: the steps it executed, and the step it resumed after (null: from the start). */
@@ -47,7 +47,8 @@ const here = new Map<string, ExecutionHere>();
 
 /** Gives this process's tasks their steps; a process runs one task definition. */
 export function planTasks(given: TaskPlan): void {
-  if (setPlan === undefined) throw new Error('dbos subject: a process runs one task definition; runner() was called twice');
+  if (setPlan === undefined)
+    throw new Error('dbos subject: a process runs one task definition; runner() was called twice');
   setPlan(given);
   setPlan = undefined;
 }
