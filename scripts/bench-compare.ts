@@ -20,7 +20,7 @@ import { writeFileAtomic } from '../harness/report/atomic.js';
 import type { BenchFile } from '../harness/report/bench-file.js';
 import { BenchFileError, readBenchFile } from '../harness/report/bench-read.js';
 import { optionError } from '../harness/suggest.js';
-import { PACKAGE_ROOT } from '../harness/workers/build.js';
+import { findProject } from '../harness/project.js';
 
 const USAGE = `Usage:
   pnpm bench:compare <base.json> <head.json> [options]
@@ -131,7 +131,7 @@ try {
   let base: BenchFile;
   let head: BenchFile;
   if (args.refs)
-    [base, head] = await measureRefs(PACKAGE_ROOT, [positionals[0]!, positionals[1]!], rounds, (line) =>
+    [base, head] = await measureRefs((await findProject()).root, [positionals[0]!, positionals[1]!], rounds, (line) =>
       process.stderr.write(`${line}\n`),
     );
   else [base, head] = [readBenchFile(positionals[0]!), readBenchFile(positionals[1]!)];

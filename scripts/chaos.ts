@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // `pnpm chaos` here, `agentos-chaos` in another project: loads and validates every declaration and subject once, runs
 // the selected ones, and hands the results to the reporters.
 import { randomInt } from 'node:crypto';

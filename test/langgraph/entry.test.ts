@@ -21,10 +21,14 @@ describe('entry points', () => {
       string,
       Record<string, unknown>
     >;
-    expect(pkg.exports?.['./langgraph']).toBe('./src/langgraph/index.ts');
+    expect(pkg.exports?.['./langgraph']).toEqual({
+      types: './dist/src/langgraph/index.d.ts',
+      default: './dist/src/langgraph/index.js',
+    });
     expect(pkg.peerDependenciesMeta?.['@langchain/langgraph-checkpoint']).toEqual({ optional: true });
     expect(pkg.dependencies?.['@langchain/langgraph-checkpoint']).toBeUndefined();
-    const entry = (await import(join(PACKAGE_ROOT, pkg.exports?.['./langgraph'] as string))) as Record<string, unknown>;
+    // The source that `pnpm build` compiles into that entry (test/package/packed.test.ts imports the built one).
+    const entry = (await import(join(PACKAGE_ROOT, 'src/langgraph/index.ts'))) as Record<string, unknown>;
     expect(Object.keys(entry).sort()).toEqual([
       'AgentosSaver',
       'THREAD_LEASE_PREFIX',
