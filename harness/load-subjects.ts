@@ -1,11 +1,11 @@
 import { join, relative, sep } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { glob } from 'tinyglobby';
 import { z } from 'zod';
 import { formatIssues } from './load.js';
 import { CAPABILITIES, DEFAULT_SUBJECT, type SubjectDefinition } from './subject.js';
 import { didYouMean } from './suggest.js';
 import { BUILD_DIR, COMPILED, PACKAGE_ROOT, builtPath } from './workers/build.js';
+import { importDefault } from './import-default.js';
 
 /** The package's own subjects, always known. */
 export const BUILTIN_SUBJECTS = join(PACKAGE_ROOT, 'harness', 'subjects');
@@ -110,7 +110,7 @@ export async function loadSubjects(dirs: readonly string[]): Promise<SubjectCata
     const shown = relative(process.cwd(), file) || file;
     let declared: unknown;
     try {
-      declared = ((await import(pathToFileURL(file).href)) as { default?: unknown }).default;
+      declared = await importDefault(file);
     } catch (error) {
       problems.push(`${shown}: cannot be imported: ${error instanceof Error ? error.message : String(error)}`);
       continue;

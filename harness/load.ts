@@ -1,11 +1,11 @@
 import { basename, join, relative } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { glob } from 'tinyglobby';
 import type { z } from 'zod';
 import { suggestionFor } from './declaration-hints.js';
 import { benchmarkSchema, scenarioSchema, type ResolvedBenchmark, type ResolvedScenario } from './schema.js';
 import { didYouMean } from './suggest.js';
 import { PACKAGE_ROOT } from './workers/build.js';
+import { importDefault } from './import-default.js';
 
 export type Category = 'chaos' | 'bench' | 'stress';
 export const CATEGORIES: readonly Category[] = ['chaos', 'bench', 'stress'];
@@ -76,7 +76,7 @@ export async function loadScenarios(dirs: string | readonly string[] = BUILTIN_S
     for (const { path, file } of files) {
       let declared: unknown;
       try {
-        declared = ((await import(pathToFileURL(path).href)) as { default?: unknown }).default;
+        declared = await importDefault(path);
       } catch (error) {
         problems.push(`${file}: cannot be imported: ${error instanceof Error ? error.message : String(error)}`);
         continue;

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { BUILTIN_SUBJECTS } from './load-subjects.js';
 import { BUILTIN_SCENARIOS, formatIssues } from './load.js';
 import { PACKAGE_ROOT } from './workers/build.js';
+import { importDefault } from './import-default.js';
 
 /** What a `chaos.config.ts` may set; every path is relative to the config file's folder. */
 export interface ChaosConfig {
@@ -74,7 +74,7 @@ export async function findProject(cwd = process.cwd(), options: { builtin?: bool
 async function readConfig(file: string): Promise<ChaosConfig> {
   let declared: unknown;
   try {
-    declared = ((await import(pathToFileURL(file).href)) as { default?: unknown }).default;
+    declared = await importDefault(file);
   } catch (error) {
     throw new ConfigError(`${file}: cannot be imported: ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -1,5 +1,5 @@
 // A worker process: runs one workload on the run's subject (opened with a skewable clock), streams events on stdout.
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SkewedClock, systemClock } from '../../src/index.js';
 import {
@@ -9,6 +9,7 @@ import {
   type SubjectStore,
   type WorkerSubjectConfig,
 } from '../subject.js';
+import { importDefault } from '../import-default.js';
 import { useTypeScript } from '../typescript.js';
 import { WorkerChannel } from './channel.js';
 import { workloads } from './workloads/index.js';
@@ -85,5 +86,5 @@ try {
 /** The subject file's definition; a TypeScript file (a user's subject) is loaded through tsx. */
 async function importSubject(file: string): Promise<SubjectDefinition> {
   if (/\.[cm]?ts$/.test(file)) await useTypeScript();
-  return ((await import(pathToFileURL(file).href)) as { default: SubjectDefinition }).default;
+  return (await importDefault(file)) as SubjectDefinition;
 }

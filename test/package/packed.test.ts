@@ -197,12 +197,38 @@ console.log(JSON.stringify({ exports: Object.keys(harness), same: harness.define
 `,
     );
     expect(out.same).toBe(true);
-    expect(out.exports).toEqual(expect.arrayContaining(['defineBenchmark', 'defineScenario', 'defineStress']));
+    expect(out.exports).toEqual(
+      expect.arrayContaining(['defineBenchmark', 'defineScenario', 'defineStress', 'defineSubject', 'defineConfig']),
+    );
   });
 
   it('the agentos-chaos bin prints its usage for --help', async () => {
     const { stdout } = await run(join(project, 'node_modules/.bin/agentos-chaos'), ['--help'], { cwd: project });
     expect(String(stdout)).toMatch(/^Usage: .*\[options\]/);
     expect(String(stdout)).toContain('--only <id,...>');
+  });
+
+  it('the agentos-chaos bin runs the package’s scenarios against a subject file of the project, and writes its reports', async () => {
+    // The subject of docs/subjects.md, saved as that page says.
+    const guide = readFileSync(join(PACKAGE_ROOT, 'docs/subjects.md'), 'utf8');
+    const subject = [...guide.matchAll(/```ts\n([\s\S]*?)```/g)]
+      .map((m) => m[1]!)
+      .find((b) => b.includes('defineSubject({'));
+    mkdirSync(join(project, 'subjects'), { recursive: true });
+    writeFileSync(join(project, 'subjects/jsonl-file.ts'), subject ?? '');
+    const bin = join(project, 'node_modules/.bin/agentos-chaos');
+    const { stdout } = await run(bin, ['--builtin', '--only', 'kill9-recovery', '--subject', 'jsonl-file'], {
+      cwd: project,
+      env: { NODE_OPTIONS: '', CI: 'true' },
+    });
+    expect(String(stdout)).toContain('agentos-chaos: 1 declared test(s) on jsonl-file');
+    const results = JSON.parse(readFileSync(join(project, 'reports/results.json'), 'utf8')) as {
+      results: { id: string; subject?: string; state: string }[];
+    };
+    expect(results.results).toEqual([
+      expect.objectContaining({ id: 'kill9-recovery', subject: 'jsonl-file', state: 'passed' }),
+    ]);
+    // Nothing was written inside the installed package.
+    expect(readdirSync(join(project, 'node_modules/agentos-chaos/dist'))).not.toContain('reports');
   });
 });
