@@ -40,7 +40,7 @@ const usage = (catalog: SubjectCatalog | undefined): string => `Usage: ${PROGRAM
 
 Runs the declared chaos scenarios, benchmarks and stress tests and writes reports/acceptance.md,
 reports/results.json and, when benchmarks ran, reports/bench/<commit>.json. A partial run (--only, --category,
---subject without ${DEFAULT_SUBJECT}, --campaign, --replay) writes reports/partial.md and
+--campaign, --replay) writes reports/partial.md and
 reports/partial-results.json instead, and leaves the last full run's two files as they were. In another project it
 runs that project's scenarios/ against the subjects in its subjects/ and the package's own (or the folders its
 chaos.config.ts names), and writes that project's reports/.

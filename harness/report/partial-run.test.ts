@@ -6,8 +6,10 @@ import { fixtureFile } from './report-fixture.js';
 const full = { only: null, category: null, subjects: ['agentos-sqlite'] };
 
 describe('partialRun', () => {
-  it('calls every declared test on the default subject, other subjects beside it or not, a full run', () => {
+  it('calls every declared test a full run, on whichever subjects', () => {
     expect(partialRun(full)).toBeUndefined();
+    // A project testing its own runtime: every test on its subject alone is its full run.
+    expect(partialRun({ ...full, subjects: ['jsonl-file'] })).toBeUndefined();
     expect(partialRun({ ...full, subjects: ['agentos-sqlite', 'agentos-postgres', 'langgraph-sqlite'] })).toBe(
       undefined,
     );
@@ -16,14 +18,11 @@ describe('partialRun', () => {
     expect(reportFiles(full)).toEqual({ report: 'acceptance.md', results: 'results.json' });
   });
 
-  it('calls a subset of the tests, a subject list without the default subject, or the campaign alone partial, and says why', () => {
+  it('calls a subset of the tests or the campaign alone partial, and says why', () => {
     expect(partialRun({ ...full, only: ['kill9-recovery', 'langgraph-kill9'] })).toBe(
       '--only kill9-recovery,langgraph-kill9',
     );
     expect(partialRun({ ...full, category: 'bench' })).toBe('--category bench');
-    expect(partialRun({ ...full, subjects: ['agentos-postgres'] })).toBe(
-      '--subject agentos-postgres, without agentos-sqlite',
-    );
     expect(partialRun({ ...full, campaignOnly: true })).toBe('the fault campaign alone');
     expect(reportFiles({ ...full, category: 'stress' })).toEqual({
       report: 'partial.md',
@@ -32,13 +31,13 @@ describe('partialRun', () => {
   });
 
   it('heads a partial run’s report with why, and the files it leaves alone', () => {
-    const md = renderMarkdown({ ...fixtureFile, selection: { ...full, subjects: ['agentos-postgres'] } }, [], {
+    const md = renderMarkdown({ ...fixtureFile, selection: { ...full, only: ['kill9-recovery'] } }, [], {
       histories: new Map(),
       benchRuns: [],
     });
     expect(md.split('\n')[0]).toBe('# AgentOS recovery layer — acceptance report (partial run)');
     expect(md).toContain(
-      '> Partial run: --subject agentos-postgres, without agentos-sqlite. It writes partial.md and partial-results.json, and leaves acceptance.md and results.json as the last full run wrote them.',
+      '> Partial run: --only kill9-recovery. It writes partial.md and partial-results.json, and leaves acceptance.md and results.json as the last full run wrote them.',
     );
     expect(renderMarkdown(fixtureFile, [], { histories: new Map(), benchRuns: [] })).not.toContain('Partial run');
   });

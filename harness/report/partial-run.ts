@@ -1,4 +1,3 @@
-import { DEFAULT_SUBJECT } from '../subject.js';
 import type { ResultsFile } from './results-file.js';
 
 /** The files a run's report and results go to, relative to the reports folder. */
@@ -13,17 +12,14 @@ export const FULL_RUN_FILES: ReportFiles = { report: 'acceptance.md', results: '
 export const PARTIAL_RUN_FILES: ReportFiles = { report: 'partial.md', results: 'partial-results.json' };
 
 /**
- * Why a run is partial ("--only kill9-recovery"), or undefined for a full run: every declared test on the default
- * subject (others may be added), with the campaign a plain run ends with. A subset of the tests, a subject list
- * without the default subject (the campaign then does not run either) or the campaign alone is partial.
+ * Why a run is partial ("--only kill9-recovery"), or undefined for a full run: every declared test, on whichever
+ * subjects were named (a project testing its own runtime names only its own). A subset of the tests or the campaign
+ * alone is partial.
  */
 export function partialRun(selection: ResultsFile['selection']): string | undefined {
   const why = [
     selection.only ? `--only ${selection.only.join(',')}` : '',
     selection.category ? `--category ${selection.category}` : '',
-    selection.subjects && !selection.subjects.includes(DEFAULT_SUBJECT)
-      ? `--subject ${selection.subjects.join(',')}, without ${DEFAULT_SUBJECT}`
-      : '',
     selection.campaignOnly ? 'the fault campaign alone' : '',
   ].filter(Boolean);
   return why.length > 0 ? why.join('; ') : undefined;
