@@ -71,7 +71,11 @@ const graph = new StateGraph(Agent)
 // durability 'sync': each step's checkpoint is saved before the next step starts.
 const config = { configurable: { thread_id: threadId }, durability: 'sync' as const };
 const saved = await graph.getState(config);
-const resuming = saved.next.length > 0;
+// A node's writes are saved when it returns, before its step's checkpoint. Killed in between, the thread's last
+// checkpoint has tasks whose writes are all saved: getState lists them in `tasks` but not in `next` (nothing is left to
+// run), so `next` can be empty mid-run. Resuming (input null) applies those writes and goes on; a new input would drop
+// them and run the step again.
+const resuming = saved.tasks.length > 0;
 console.log(resuming ? `resuming after step ${String(saved.metadata?.step)}` : 'starting');
 const final = await graph.invoke(resuming ? null : {}, config);
 console.log(`done: ${final.notes.length} notes in ${dir}`);

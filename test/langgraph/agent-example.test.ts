@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../harness/workers/build.js';
@@ -7,17 +8,31 @@ import { openDatabase } from '../../src/index.js';
 import { AgentosSaver } from '../../src/langgraph/index.js';
 import { useTempDir } from '../helpers/temp-db.js';
 
+/** A module that makes the run kill itself just after the writes of the node that printed `killAfterWritesOf`. */
+const KILL_AFTER_WRITES = fileURLToPath(new URL('kill-after-writes.ts', import.meta.url));
+
 /** One run of the example: node with tsx's loader is one process, so a signal sent to it reaches the agent. */
-const startAgent = (dir: string) =>
-  execa('node', ['--import', 'tsx', 'examples/langgraph-agent.ts', dir], {
-    cwd: PACKAGE_ROOT,
-    reject: false,
-    all: true,
-  });
+const startAgent = (dir: string, killAfterWritesOf?: string) =>
+  execa(
+    'node',
+    [
+      '--import',
+      'tsx',
+      ...(killAfterWritesOf === undefined ? [] : ['--import', KILL_AFTER_WRITES]),
+      'examples/langgraph-agent.ts',
+      dir,
+    ],
+    {
+      cwd: PACKAGE_ROOT,
+      reject: false,
+      all: true,
+      env: killAfterWritesOf === undefined ? {} : { KILL_AFTER_WRITES_OF: killAfterWritesOf },
+    },
+  );
 type Run = ReturnType<typeof startAgent>;
 
 /** Starts runs of examples/langgraph-agent.ts, collecting their output; every run is reaped after each test. */
-function useAgent(): { start: (dir: string) => Run; output: (run: Run) => string } {
+function useAgent(): { start: (dir: string, killAfterWritesOf?: string) => Run; output: (run: Run) => string } {
   const runs: Run[] = [];
   const text = new Map<Run, string>();
   afterEach(async () => {
@@ -27,8 +42,8 @@ function useAgent(): { start: (dir: string) => Run; output: (run: Run) => string
     }
   });
   return {
-    start(dir) {
-      const run = startAgent(dir);
+    start(dir, killAfterWritesOf) {
+      const run = startAgent(dir, killAfterWritesOf);
       text.set(run, '');
       run.all.on('data', (chunk: Buffer) => text.set(run, `${text.get(run) ?? ''}${chunk.toString('utf8')}`));
       runs.push(run);
@@ -80,21 +95,46 @@ describe('examples/langgraph-agent.ts', () => {
       expect(killed.signal).toBe('SIGKILL');
       expect(agent.output(first)).not.toMatch(/^done/m);
 
-      // The killed process still holds the thread's lease (60 s); it is taken over at once because its process is gone.
-      const second = agent.start(dir);
-      const resumed = await second;
-      expect(resumed.exitCode, agent.output(second)).toBe(0);
-      expect(agent.output(second)).toMatch(/^resuming after step \d+$/m);
-      expect(agent.output(second)).toMatch(/^done: 5 notes/m);
-      expect(effects(dir)).toEqual(notes);
-      expect(readdirSync(join(dir, 'notes')).sort()).toEqual(notes.map((n) => `${n}.md`));
-      // Every tool call the first run finished was replayed or skipped by the second, never written again.
-      const writtenTwice = notes.filter((n) =>
-        [first, second].every((run) => agent.output(run).includes(`tool: notes/${n}.md written`)),
-      );
-      expect(writtenTwice).toEqual([]);
+      await resumesAndWritesEachNoteOnce(dir, first);
     },
   );
+
+  // The moment a kill from outside reaches only on a busy machine: the node has returned and its writes are saved,
+  // LangGraph has not yet put its step's checkpoint. The step is done, so the resumed run must not run that node again.
+  it.each([
+    ['the tool node', 'tool: notes/note-1.md written'],
+    ['the LLM node', 'llm: next, write notes/note-2.md'],
+  ])(
+    'killed with SIGKILL after the writes of %s are saved, before its step’s checkpoint, resumes without running it again',
+    async (_node, printedByNode) => {
+      const dir = tempDir();
+      const first = agent.start(dir, printedByNode);
+      const killed = await first;
+      expect(killed.signal, agent.output(first)).toBe('SIGKILL');
+      expect(agent.output(first)).toContain(`killed after the writes of the node that printed "${printedByNode}"`);
+
+      const resumed = await resumesAndWritesEachNoteOnce(dir, first);
+      expect(resumed).not.toContain(printedByNode);
+    },
+  );
+
+  /** Runs the agent again after `first` was killed: it must resume (not start over) and make each note once. Its output. */
+  async function resumesAndWritesEachNoteOnce(dir: string, first: Run): Promise<string> {
+    // The killed process still holds the thread's lease (60 s); it is taken over at once because its process is gone.
+    const second = agent.start(dir);
+    const resumed = await second;
+    expect(resumed.exitCode, agent.output(second)).toBe(0);
+    expect(agent.output(second)).toMatch(/^resuming after step \d+$/m);
+    expect(agent.output(second)).toMatch(/^done: 5 notes/m);
+    expect(effects(dir)).toEqual(notes);
+    expect(readdirSync(join(dir, 'notes')).sort()).toEqual(notes.map((n) => `${n}.md`));
+    // Every tool call the first run finished was replayed or skipped by the second, never written again.
+    const writtenTwice = notes.filter((n) =>
+      [first, second].every((run) => agent.output(run).includes(`tool: notes/${n}.md written`)),
+    );
+    expect(writtenTwice).toEqual([]);
+    return agent.output(second);
+  }
 
   it('is shown verbatim in docs/langgraph.md', () => {
     const page = readFileSync(join(PACKAGE_ROOT, 'docs/langgraph.md'), 'utf8');
