@@ -30,7 +30,7 @@ export const LAYER_CAPABILITIES = [
  * - `sequence`: per-task sequence numbers 1, 2, 3, … and a "latest" read by them (this layer's stores);
  * - `integrity`: a storage-level consistency check (PRAGMA integrity_check, amcheck on PostgreSQL);
  * - `leases`: this layer's fenced leases, its lease log, and the reclaim of expired leases;
- * - `tools`: this layer's tool ledger (calls recorded, replayed, fenced by leases): the checks that count side effects;
+ * - `tools`: this layer's tool ledger (calls recorded, replayed, fenced by leases): the check of effects at most once;
  * - `tasks`: this layer's task runner (one owner per task, resume after the last checkpoint) and task statuses;
  * - `cache`: this layer's LLM output cache;
  * - `sweep`: this layer's RecoverySweep in full (each reclaimed lease recorded as a checkpoint, old ones trimmed);

@@ -50,7 +50,7 @@ export const checks: { [K in CheckName]: Check<Extract<CheckSpec, { check: K }>>
 };
 
 /**
- * What each check needs of the subject (harness/subjects/subject.ts): null when it judges the history alone. A
+ * What each check needs of the subject (harness/subject.ts): null when it judges the history or the run folder alone. A
  * criterion whose check needs what the subject lacks is reported as not applicable to that subject.
  */
 export const CHECK_NEEDS: Record<CheckName, Capability | null> = {
@@ -76,7 +76,8 @@ export const CHECK_NEEDS: Record<CheckName, Capability | null> = {
   'time-to-resume': null,
   'task-status': 'tasks',
   'committed-steps-not-rerun': 'tasks',
-  'side-effects-exactly-once': 'tools',
+  // The effect files a workload wrote (a task runner's steps, a tool's commands): any subject running it can have them.
+  'side-effects-exactly-once': null,
   'work-items': 'leases',
   'no-stale-epoch-writes': 'leases',
   'effects-at-most-once': 'tools',
