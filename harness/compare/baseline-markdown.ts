@@ -11,12 +11,16 @@ const MARK: Record<BaselineRow['verdict'], string> = {
 
 const percent = (x: number): string => `${(x * 100).toFixed(1)} %`;
 
-/** The baseline gate as Markdown: how it decides, a table per benchmark and statistic, and a P50 chart with the bound. */
+/**
+ * The baseline gate as Markdown: how it decides, a table per benchmark and statistic, and a P50 chart with the bound;
+ * `advice` (how to get the earlier runs it lacks) goes under "Not gated".
+ */
 export function renderBaselineComparison(
   baseline: BenchFile[],
   head: BenchFile,
   result: BaselineComparison,
   options: BaselineOptions,
+  advice: readonly string[] = [],
 ): string {
   const out: string[] = [];
   out.push(`# Benchmark gate: \`${head.commit}\` against ${result.runs} earlier run(s)`, '');
@@ -41,8 +45,8 @@ export function renderBaselineComparison(
   } else {
     out.push(
       `> **Not gated:** ${result.runs} earlier run(s) given, and at least ${MIN_BASELINE_RUNS} are needed to estimate ` +
-        'run-to-run noise. The table shows where this run lies against them, but no verdict fails it (exit 0). ' +
-        'Collect more runs of the base branch (one `reports/bench/<commit>.json` per `pnpm chaos`).',
+        'run-to-run noise. The table shows where this run lies against them, but no verdict fails it (exit 0).',
+      ...advice.map((line) => `> ${line}`),
       '',
     );
   }
