@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'coverage/', 'reports/', '.build/', '.scratch/', 'dist/'] },
+  { ignores: ['node_modules/', 'coverage/', 'reports/', '.build/', '.scratch/', 'dist/', 'examples/dbos-subject/'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   ...tseslint.configs.stylisticTypeChecked,

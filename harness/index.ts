@@ -1,7 +1,7 @@
 // The harness's public API (`agentos-chaos/harness`): what a user's declaration, subject and config files import.
 export { defineBenchmark, defineScenario, defineStress } from './define.js';
 export type { BenchmarkInput, ResolvedBenchmark, ResolvedScenario, ScenarioInput } from './schema.js';
-export { CAPABILITIES, LAYER_CAPABILITIES, defineSubject, loadedOnUse } from './subject.js';
+export { CAPABILITIES, LAYER_CAPABILITIES, applicationName, defineSubject, loadedOnUse } from './subject.js';
 export type {
   Capability,
   FinalState,
@@ -13,6 +13,7 @@ export type {
   SubjectHandle,
   SubjectParts,
   SubjectStore,
+  SubjectTaskRunnerOptions,
   Sweep,
   WorkerSide,
 } from './subject.js';

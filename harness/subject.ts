@@ -138,13 +138,21 @@ export interface SubjectStore {
   /** Subjects with `tasks`: a task runner on this worker's store, verifying step evidence under baseDir. */
   runner?: <S>(
     definition: TaskDefinition<S>,
-    options: TaskRunnerOptions<S>,
+    options: SubjectTaskRunnerOptions<S>,
     baseDir: string,
   ) => { run(taskId: string): Promise<TaskRunResult<S>> };
   /** Subjects with `langgraph`: AgentosSaver on this worker's store. */
   saver?: (options: { workerId: string; baseDir: string }) => Promise<AgentosSaver>;
   close(): Promise<void>;
 }
+
+/**
+ * The task runner's options as a subject gets them: the layer's, except that a finished step is acknowledged with
+ * what any subject can say of what it recorded: its id (a number on this layer's stores) and sequence number.
+ */
+export type SubjectTaskRunnerOptions<S> = Omit<TaskRunnerOptions<S>, 'onStepFinished'> & {
+  onStepFinished?(step: string, recorded: { id: number | string; seq: number }): void;
+};
 
 /** One recovery sweep at a time: every lease expired by the store's clock goes back to the queue. */
 export interface Sweep {

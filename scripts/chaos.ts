@@ -18,7 +18,8 @@ import { RunProgress } from '../harness/report/terminal/progress.js';
 import { colorEnabled } from '../harness/report/terminal/style.js';
 import { renderInterrupted, renderSummary } from '../harness/report/terminal/summary.js';
 import { closest, didYouMean, optionError } from '../harness/suggest.js';
-import { COMPILED, buildWorkers, mutantBuildDir } from '../harness/workers/build.js';
+import { buildWorkers, mutantBuildDir } from '../harness/workers/build.js';
+import { PROGRAM } from '../harness/program.js';
 import { runCampaign, runLine, type CampaignReport } from '../harness/campaign/run.js';
 import { parseSchedule } from '../harness/campaign/replay.js';
 import type { Schedule } from '../harness/campaign/schedule.js';
@@ -34,9 +35,6 @@ import { COMMANDS, commandArgs } from './commands.js';
 const EXTRA_FORMATS = REPORTER_NAMES.filter((n) => !DEFAULT_REPORTERS.includes(n));
 /** Runs of the short campaign a plain `pnpm chaos` ends with. */
 const DEFAULT_CAMPAIGN_RUNS = 30;
-
-/** How this program is started here (a script of this repository) or in another project (the package's bin). */
-const PROGRAM = COMPILED ? 'agentos-chaos' : 'pnpm chaos';
 
 const usage = (catalog: SubjectCatalog | undefined): string => `Usage: ${PROGRAM} [${COMMANDS.join(' | ')}] [options]
 

@@ -228,6 +228,14 @@ export interface SaverEvidenceRow {
   verified_at: number | null;
 }
 
+/** A checkpoint as read for LangGraph: its row, its channel values and the pending writes of the tasks run from it. */
+export interface SaverCheckpoint extends SaverCheckpointRow {
+  /** In channel order. */
+  blobs: SaverBlobRow[];
+  /** In LangGraph's order (task path, task id, index). */
+  writes: SaverWriteRow[];
+}
+
 /** A checkpoint to store: the checkpoint's columns, the channel values it changed and its parent tasks' evidence. */
 export interface NewSaverCheckpoint {
   threadId: string;
@@ -286,12 +294,15 @@ export interface SaverStore {
   deleteThread(threadId: string, fence: Fence): Promise<void>;
   /** Deletes all but the newest keepLast checkpoints of the namespace (every namespace when undefined), with their writes and the values no kept checkpoint names. */
   trim(threadId: string, ns: string | undefined, keepLast: number, fence: Fence): Promise<TrimCounts>;
-  /** The checkpoint with this id, or the newest of the namespace when undefined. */
+  /** The checkpoint with this id, or the newest of the namespace when undefined (its row alone). */
   checkpoint(threadId: string, ns: string, checkpointId: string | undefined): Promise<SaverCheckpointRow | undefined>;
-  /** Newest first. */
-  list(query: SaverListQuery): Promise<SaverCheckpointRow[]>;
-  /** The checkpoint's channel values and the pending writes of the tasks run from it, in LangGraph's order. */
-  contentsOf(row: SaverCheckpointRow): Promise<{ blobs: SaverBlobRow[]; writes: SaverWriteRow[] }>;
+  /**
+   * The checkpoint with this id, or the newest of the namespace when undefined, with its values and writes: one
+   * snapshot, each value found by its key (the cost does not grow with the thread).
+   */
+  read(threadId: string, ns: string, checkpointId: string | undefined): Promise<SaverCheckpoint | undefined>;
+  /** Newest first, each with its values and writes, read in one snapshot. */
+  list(query: SaverListQuery): Promise<SaverCheckpoint[]>;
   /** The values written to one channel by the tasks run from a checkpoint, in LangGraph's order. */
   channelWritesOf(threadId: string, ns: string, checkpointId: string, channel: string): Promise<SaverValueRow[]>;
   /** The evidence each task run from the checkpoint attached, with its verification, by task id. */

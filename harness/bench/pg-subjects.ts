@@ -12,7 +12,7 @@ export interface PgBenchContext {
 }
 
 /** The layer on a fresh schema of the server; dropped at teardown. */
-async function layerOn({ pgUrl, schema }: PgBenchContext, maxConnections = 4) {
+export async function layerOn({ pgUrl, schema }: PgBenchContext, maxConnections = 4) {
   const pgLayer = await import('../../src/pg/index.js');
   const db = await pgLayer.openPgDatabase({
     ...(pgUrl !== undefined ? { connectionString: pgUrl } : {}),

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Durability, LLMRequest } from '../../src/index.js';
 import { graphileWorkerSubjects, pgBossSubjects, pgLeaseSubjects, pgSubjects } from './pg-subjects.js';
 import { BENCH_STATE, saverPutter } from './saver-put.js';
+import { pgGrowthSubjects, sqliteGrowthSubjects } from './thread-growth.js';
 
 /**
  * The layer, imported when a subject is prepared (in its worker), not when this module is: validating declarations
@@ -152,10 +153,12 @@ export const subjects = {
       teardown: () => db.close(),
     };
   },
+  ...sqliteGrowthSubjects,
   ...pgSubjects,
   ...pgLeaseSubjects,
   ...graphileWorkerSubjects,
   ...pgBossSubjects,
+  ...pgGrowthSubjects,
 } as const;
 
 /** The subjects that need a PostgreSQL server: a benchmark with one of them runs only when the run has a server. */
@@ -164,6 +167,7 @@ export const PG_BENCH_SUBJECTS = new Set<string>([
   ...Object.keys(pgLeaseSubjects),
   ...Object.keys(graphileWorkerSubjects),
   ...Object.keys(pgBossSubjects),
+  ...Object.keys(pgGrowthSubjects),
 ]);
 
 export type SubjectName = keyof typeof subjects;

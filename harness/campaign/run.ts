@@ -9,6 +9,7 @@ import { scenarioSchema } from '../schema.js';
 import { reportsDir } from '../project.js';
 import { describeSchedule, generateSchedule, toScenario, type Schedule } from './schedule.js';
 import { shrink } from './shrink.js';
+import { PROGRAM } from '../program.js';
 
 export interface CampaignOptions {
   runs: number;
@@ -69,7 +70,7 @@ export interface CampaignReport {
 
 /** The command that replays one schedule. */
 export function reproLine(schedule: Schedule, mutant: Mutant | undefined): string {
-  return `pnpm chaos --replay '${JSON.stringify(schedule)}'${mutant ? ` --mutant ${mutant}` : ''}`;
+  return `${PROGRAM} --replay '${JSON.stringify(schedule)}'${mutant ? ` --mutant ${mutant}` : ''}`;
 }
 
 /**

@@ -7,6 +7,7 @@ import { memoryRows } from './memory.js';
 import { readiness, type ReadinessRow } from './readiness.js';
 import type { ResultsFile } from './results-file.js';
 import { workerEvidence } from './worker-evidence.js';
+import { PROGRAM } from '../program.js';
 
 /** A failed test, told so that a reader can act on it without opening anything else. */
 export interface FailedTest {
@@ -56,7 +57,7 @@ export const INVARIANTS_ANCHOR = 'invariants';
 
 /** The command that runs this one test again with the same seed. */
 export const replayCommand = (r: TestResult): string =>
-  `pnpm chaos --only ${r.id}${r.category !== 'bench' && r.subject && resultKey(r) !== r.id ? ` --subject ${r.subject}` : ''} --seed ${r.seed}`;
+  `${PROGRAM} --only ${r.id}${r.category !== 'bench' && r.subject && resultKey(r) !== r.id ? ` --subject ${r.subject}` : ''} --seed ${r.seed}`;
 
 /** "<description> — expected <ours>; measured <measured>", or why it could not be judged. */
 export function criterionCause(c: CriterionResult): string {

@@ -14,6 +14,7 @@ import type { ResultsFile } from './results-file.js';
 import { renderSubjectMatrix } from './subject-matrix.js';
 import { table } from './table.js';
 import { renderTestSection, seconds } from './test-section.js';
+import { PROGRAM } from '../program.js';
 
 export { cell, table } from './table.js';
 
@@ -44,7 +45,7 @@ export function renderMarkdown(
   out.push('# AgentOS recovery layer — acceptance report', '');
   out.push(
     `Generated ${file.generatedAt} from commit \`${env.commit}\`${env.dirty ? ' (with uncommitted changes)' : ''}, seed ${file.seed} ` +
-      `(replay with \`pnpm chaos --seed ${file.seed}\`). Total run time ${seconds(file.durationMs + (file.campaign?.durationMs ?? 0))}.`,
+      `(replay with \`${PROGRAM} --seed ${file.seed}\`). Total run time ${seconds(file.durationMs + (file.campaign?.durationMs ?? 0))}.`,
     '',
   );
   if (file.selection.only || file.selection.category) {

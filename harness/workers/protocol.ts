@@ -46,7 +46,9 @@ export type WorkerEvent =
   | { kind: 'sweep.finished'; expiredFound: number; recovered: number; errors: number; durationMs: number }
   | { kind: 'bench.samples'; subject: string; durability: string; samples: number[] }
   | { kind: 'step.started'; taskId: string; step: string }
-  | { kind: 'step.finished'; taskId: string; step: string; seq: number; id: number }
+  /** A step made its side effect and waits, not yet returned (task-runner's waitAfterEffect). */
+  | { kind: 'step.effect'; taskId: string; step: string }
+  | { kind: 'step.finished'; taskId: string; step: string; seq: number; id: number | string }
   | {
       kind: 'task.finished';
       taskId: string;
@@ -96,6 +98,7 @@ const EVENT_KIND_SET: Record<EventKind, true> = {
   'sweep.finished': true,
   'bench.samples': true,
   'step.started': true,
+  'step.effect': true,
   'step.finished': true,
   'task.finished': true,
   'worker.started': true,

@@ -16,7 +16,7 @@ import { EvidenceVerifier, type EvidencePack, type VerificationResult } from '..
 import type { LeasedOperation } from '../errors.js';
 import type { Fence } from '../core/fence.js';
 import { defaultWorkerId, renewIntervalFor } from '../core/leases.js';
-import type { AgentStore, SaverCheckpointRow, SaverStore, SaverValueRow, TrimCounts } from '../store.js';
+import type { AgentStore, SaverCheckpoint, SaverStore, SaverValueRow, TrimCounts } from '../store.js';
 import { InvalidArgumentError, assertId, assertPositiveInt } from '../validate.js';
 import { addressOf, configurableOf, readAddressOf, threadIdOf, type CheckpointAddress } from './config.js';
 import { TaskEvidenceError, ThreadBusyError } from './errors.js';
@@ -110,8 +110,8 @@ export class AgentosSaver extends BaseCheckpointSaver {
   async getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
     const address = readAddressOf(config, 'getTuple');
     if (!address) return undefined;
-    const row = await this.#store.checkpoint(address.threadId, address.ns, address.checkpointId);
-    return row ? this.#tuple(row) : undefined;
+    const found = await this.#store.read(address.threadId, address.ns, address.checkpointId);
+    return found ? this.#tuple(found) : undefined;
   }
 
   async *list(config: RunnableConfig, options: CheckpointListOptions = {}): AsyncGenerator<CheckpointTuple> {
@@ -132,14 +132,14 @@ export class AgentosSaver extends BaseCheckpointSaver {
       throw new InvalidArgumentError(
         `AgentosSaver.list: limit must be a whole number ≥ 0, got ${String(options.limit)}`,
       );
-    const rows = await this.#store.list({
+    const found = await this.#store.list({
       threadId,
       ns: ns ?? undefined,
       before,
       filter: Object.entries(options.filter ?? {}).filter(([, value]) => value !== undefined),
       limit,
     });
-    for (const row of rows) yield await this.#tuple(row);
+    for (const checkpoint of found) yield await this.#tuple(checkpoint);
   }
 
   /**
@@ -400,16 +400,15 @@ export class AgentosSaver extends BaseCheckpointSaver {
     return row && { ...row, threadId, ns, checkpointId };
   }
 
-  async #tuple(row: SaverCheckpointRow): Promise<CheckpointTuple> {
+  async #tuple(row: SaverCheckpoint): Promise<CheckpointTuple> {
     const stored = (await this.serde.loadsTyped(row.type, row.checkpoint)) as Omit<Checkpoint, 'channel_values'>;
-    const contents = await this.#store.contentsOf(row);
-    const blobs = contents.blobs.filter((b) => b.type !== 'empty');
+    const blobs = row.blobs.filter((b) => b.type !== 'empty');
     const values = Object.fromEntries(
       await Promise.all(blobs.map(async (b) => [b.channel, await this.#load(b)] as const)),
     );
     const checkpoint: Checkpoint = { ...stored, channel_values: values };
     const pendingWrites: CheckpointPendingWrite[] = await Promise.all(
-      contents.writes.map(async (w) => [w.task_id, w.channel, await this.#load(w)] as CheckpointPendingWrite),
+      row.writes.map(async (w) => [w.task_id, w.channel, await this.#load(w)] as CheckpointPendingWrite),
     );
     if (checkpoint.v < 4 && row.parent_checkpoint_id !== null)
       await this.#foldPendingSends(checkpoint, row.thread_id, row.checkpoint_ns, row.parent_checkpoint_id);

@@ -1,19 +1,20 @@
+import { createHash } from 'node:crypto';
 import type { Fence } from '../core/fence.js';
 import type { LeasedOperation } from '../errors.js';
 import type {
   NewSaverCheckpoint,
   NewSaverWrites,
-  SaverBlobRow,
+  SaverCheckpoint,
   SaverCheckpointRow,
   SaverEvidenceRow,
   SaverListQuery,
   SaverStore,
   SaverValueRow,
-  SaverWriteRow,
   TrimCounts,
 } from '../store.js';
 import type { PgDatabase } from './db.js';
 import { leaseHeld, refusal } from './fence.js';
+import { InvalidArgumentError } from '../validate.js';
 
 const CHECKPOINT_COLUMNS =
   'thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, checkpoint, channel_versions, metadata';
@@ -116,12 +117,60 @@ const THREAD_NS = 'thread_id = $1 AND checkpoint_ns = $2';
 const LATEST = `SELECT ${CHECKPOINT_COLUMNS} FROM langgraph_checkpoints WHERE ${THREAD_NS}
   ORDER BY checkpoint_id DESC LIMIT 1`;
 const BY_ID = `SELECT ${CHECKPOINT_COLUMNS} FROM langgraph_checkpoints WHERE ${THREAD_NS} AND checkpoint_id = $3`;
-// Versions are matched as the text they were stored as.
-const BLOBS_OF = `SELECT b.channel, b.type, b.value FROM jsonb_each_text($3::jsonb) AS k
-  JOIN langgraph_blobs AS b ON b.thread_id = $1 AND b.checkpoint_ns = $2 AND b.channel = k.key AND b.version = k.value`;
-// The "C" collation orders by code point: the order LangGraph's writesSortKey asks for.
-const WRITES_OF = `SELECT task_id, channel, type, value FROM langgraph_writes
-  WHERE ${THREAD_NS} AND checkpoint_id = $3 ORDER BY task_path, task_id, idx`;
+
+/**
+ * The checkpoints a SELECT of CHECKPOINT_COLUMNS finds, newest first, each with its values and writes as arrays (one
+ * round trip). Values: one primary-key lookup per channel the checkpoint names, versions matched as the text they were
+ * stored as; the LIMIT (the key is unique: one row at most anyway) keeps each lookup a subquery run per channel, as a
+ * plain join the planner hashes or scans every value the thread ever stored. Writes: the "C" collation orders by code
+ * point, the order LangGraph's writesSortKey asks for.
+ */
+const withContents = (select: string): string => `SELECT c.*, v.*, w.* FROM (${select}) AS c
+  CROSS JOIN LATERAL (SELECT array_agg(b.channel ORDER BY b.channel) AS blob_channels,
+      array_agg(b.type ORDER BY b.channel) AS blob_types, array_agg(b.value ORDER BY b.channel) AS blob_values
+    FROM jsonb_each_text(c.channel_versions::jsonb) AS k
+    CROSS JOIN LATERAL (SELECT channel, type, value FROM langgraph_blobs
+      WHERE thread_id = c.thread_id AND checkpoint_ns = c.checkpoint_ns AND channel = k.key AND version = k.value
+      LIMIT 1) AS b) AS v
+  CROSS JOIN LATERAL (SELECT array_agg(x.task_id ORDER BY x.task_path, x.task_id, x.idx) AS write_task_ids,
+      array_agg(x.channel ORDER BY x.task_path, x.task_id, x.idx) AS write_channels,
+      array_agg(x.type ORDER BY x.task_path, x.task_id, x.idx) AS write_types,
+      array_agg(x.value ORDER BY x.task_path, x.task_id, x.idx) AS write_values
+    FROM langgraph_writes AS x
+    WHERE x.thread_id = c.thread_id AND x.checkpoint_ns = c.checkpoint_ns AND x.checkpoint_id = c.checkpoint_id) AS w
+  ORDER BY c.checkpoint_id DESC`;
+const READ_LATEST = withContents(LATEST);
+const READ_BY_ID = withContents(BY_ID);
+
+/** A row of withContents: the arrays are null when empty (array_agg of nothing). */
+interface CheckpointWithContentsRow extends SaverCheckpointRow {
+  blob_channels: string[] | null;
+  blob_types: string[] | null;
+  blob_values: (Buffer | null)[] | null;
+  write_task_ids: string[] | null;
+  write_channels: string[] | null;
+  write_types: string[] | null;
+  write_values: (Buffer | null)[] | null;
+}
+
+function toSaverCheckpoint(r: CheckpointWithContentsRow): SaverCheckpoint {
+  const { blob_channels, blob_types, blob_values, write_task_ids, write_channels, write_types, write_values, ...row } =
+    r;
+  return {
+    ...row,
+    blobs: (blob_channels ?? []).map((channel, i) => ({
+      channel,
+      type: blob_types![i]!,
+      value: blob_values![i] ?? null,
+    })),
+    writes: (write_task_ids ?? []).map((task_id, i) => ({
+      task_id,
+      channel: write_channels![i]!,
+      type: write_types![i]!,
+      value: write_values![i] ?? null,
+    })),
+  };
+}
 
 /** AgentosSaver's tables on PostgreSQL: each write one fenced statement, logged, by the server's clock. */
 export class PgSaverStore implements SaverStore {
@@ -199,7 +248,19 @@ export class PgSaverStore implements SaverStore {
     return row;
   }
 
-  async list(query: SaverListQuery): Promise<SaverCheckpointRow[]> {
+  async read(threadId: string, ns: string, checkpointId: string | undefined): Promise<SaverCheckpoint | undefined> {
+    const rows =
+      checkpointId === undefined
+        ? await this.#db.query<CheckpointWithContentsRow>(READ_LATEST, [threadId, ns], 'agentos.saver.read-latest')
+        : await this.#db.query<CheckpointWithContentsRow>(
+            READ_BY_ID,
+            [threadId, ns, checkpointId],
+            'agentos.saver.read-by-id',
+          );
+    return rows.map(toSaverCheckpoint)[0];
+  }
+
+  async list(query: SaverListQuery): Promise<SaverCheckpoint[]> {
     const values: unknown[] = [];
     const param = (value: unknown): string => `$${values.push(value)}`;
     const where: string[] = [];
@@ -208,21 +269,20 @@ export class PgSaverStore implements SaverStore {
     if (query.before !== undefined) where.push(`checkpoint_id < ${param(query.before)}`);
     for (const [key, value] of query.filter)
       where.push(`metadata::jsonb -> ${param(key)} = ${param(JSON.stringify(value))}::jsonb`);
-    const limit = query.limit !== undefined ? ` LIMIT ${param(query.limit)}` : '';
-    return this.#db.query<SaverCheckpointRow>(
-      `SELECT ${CHECKPOINT_COLUMNS} FROM langgraph_checkpoints${where.length ? ` WHERE ${where.join(' AND ')}` : ''}
-        ORDER BY checkpoint_id DESC${limit}`,
-      values,
-    );
-  }
-
-  async contentsOf(row: SaverCheckpointRow): Promise<{ blobs: SaverBlobRow[]; writes: SaverWriteRow[] }> {
-    const where = [row.thread_id, row.checkpoint_ns];
-    const [blobs, writes] = await Promise.all([
-      this.#db.query<SaverBlobRow>(BLOBS_OF, [...where, row.channel_versions], 'agentos.saver.blobs-of'),
-      this.#db.query<SaverWriteRow>(WRITES_OF, [...where, row.checkpoint_id], 'agentos.saver.writes-of'),
-    ]);
-    return { blobs, writes };
+    // The limit is written into the text, so the plan kept for the named statement below knows it: with a $n in its
+    // place, a generic plan guesses a tenth of the table and sorts the whole thread.
+    if (query.limit !== undefined && !(Number.isSafeInteger(query.limit) && query.limit >= 0))
+      throw new InvalidArgumentError(
+        `AgentosSaver.list: limit must be a whole number from 0 to 2^53 − 1, got ${query.limit}`,
+      );
+    const limit = query.limit !== undefined ? ` LIMIT ${query.limit}` : '';
+    const select = `SELECT ${CHECKPOINT_COLUMNS} FROM langgraph_checkpoints${where.length ? ` WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY checkpoint_id DESC${limit}`;
+    const text = withContents(select);
+    // Named, so each connection plans each shape once (planning this statement costs more than running it); the
+    // shape is set by which conditions are given, how many filters and the limit, so its text names it.
+    const name = `agentos.saver.list.${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+    return (await this.#db.query<CheckpointWithContentsRow>(text, values, name)).map(toSaverCheckpoint);
   }
 
   async channelWritesOf(threadId: string, ns: string, checkpointId: string, channel: string): Promise<SaverValueRow[]> {

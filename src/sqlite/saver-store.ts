@@ -1,16 +1,16 @@
 import type { Statement } from 'better-sqlite3';
 import type { Fence } from '../core/fence.js';
 import type { AgentDatabase } from './db.js';
+import { checkpointsOf, withContents, type ContentsRow } from './saver-reads.js';
 import type {
   NewSaverCheckpoint,
   NewSaverWrites,
-  SaverBlobRow,
+  SaverCheckpoint,
   SaverCheckpointRow,
   SaverEvidenceRow,
   SaverListQuery,
   SaverStore,
   SaverValueRow,
-  SaverWriteRow,
   TrimCounts,
 } from '../store.js';
 
@@ -31,8 +31,8 @@ export class SqliteSaverStore implements SaverStore {
   readonly #taskEvidenceOf: Statement;
   readonly #latest: Statement;
   readonly #byId: Statement;
-  readonly #blobsOf: Statement;
-  readonly #writesOf: Statement;
+  readonly #readLatest: Statement;
+  readonly #readById: Statement;
   readonly #channelWritesOf: Statement;
   readonly #evidenceOf: Statement;
   readonly #markVerified: Statement;
@@ -66,20 +66,12 @@ export class SqliteSaverStore implements SaverStore {
       VALUES (@threadId, @ns, @checkpointId, @taskId, @evidence, @verification, @now)`);
     this.#taskEvidenceOf = s.prepare(`
       SELECT evidence, verification FROM langgraph_task_evidence WHERE ${THREAD_NS} AND checkpoint_id = @checkpointId ORDER BY task_id`);
-    this.#latest = s.prepare(
-      `SELECT ${CHECKPOINT_COLUMNS} FROM langgraph_checkpoints WHERE ${THREAD_NS} ORDER BY checkpoint_id DESC LIMIT 1`,
-    );
-    this.#byId = s.prepare(
-      `SELECT ${CHECKPOINT_COLUMNS} FROM langgraph_checkpoints WHERE ${THREAD_NS} AND checkpoint_id = @checkpointId`,
-    );
-    // Versions are matched as the text they were stored as.
-    this.#blobsOf = s.prepare(`
-      SELECT b.channel, b.type, b.value FROM json_each(@channelVersions) AS k
-      JOIN langgraph_blobs AS b ON b.thread_id = @threadId AND b.checkpoint_ns = @ns AND b.channel = k.key AND b.version = k.value`);
-    // BINARY collation orders UTF-8 by code point: the order LangGraph's writesSortKey asks for.
-    this.#writesOf = s.prepare(`
-      SELECT task_id, channel, type, value FROM langgraph_writes WHERE ${THREAD_NS} AND checkpoint_id = @checkpointId
-      ORDER BY task_path, task_id, idx`);
+    const latest = `SELECT ${CHECKPOINT_COLUMNS} FROM langgraph_checkpoints WHERE ${THREAD_NS} ORDER BY checkpoint_id DESC LIMIT 1`;
+    this.#latest = s.prepare(latest);
+    this.#readLatest = s.prepare(withContents(latest)).raw();
+    const byId = `SELECT ${CHECKPOINT_COLUMNS} FROM langgraph_checkpoints WHERE ${THREAD_NS} AND checkpoint_id = @checkpointId`;
+    this.#byId = s.prepare(byId);
+    this.#readById = s.prepare(withContents(byId)).raw();
     this.#channelWritesOf = s.prepare(`
       SELECT type, value FROM langgraph_writes WHERE ${THREAD_NS} AND checkpoint_id = @checkpointId AND channel = @channel
       ORDER BY task_path, task_id, idx`);
@@ -189,7 +181,15 @@ export class SqliteSaverStore implements SaverStore {
       | undefined;
   }
 
-  async list(query: SaverListQuery): Promise<SaverCheckpointRow[]> {
+  async read(threadId: string, ns: string, checkpointId: string | undefined): Promise<SaverCheckpoint | undefined> {
+    const rows =
+      checkpointId === undefined
+        ? this.#readLatest.all({ threadId, ns })
+        : this.#readById.all({ threadId, ns, checkpointId });
+    return checkpointsOf(rows as ContentsRow[])[0];
+  }
+
+  async list(query: SaverListQuery): Promise<SaverCheckpoint[]> {
     const params: Record<string, unknown> = {};
     const where: string[] = [];
     if (query.threadId !== undefined) where.push('thread_id = @threadId');
@@ -202,22 +202,11 @@ export class SqliteSaverStore implements SaverStore {
     });
     const sql = `SELECT ${CHECKPOINT_COLUMNS} FROM langgraph_checkpoints${where.length ? ` WHERE ${where.join(' AND ')}` : ''}
       ORDER BY checkpoint_id DESC${query.limit !== undefined ? ' LIMIT @limit' : ''}`;
-    let statement = this.#lists.get(sql);
-    if (!statement) {
-      statement = this.#db.sqlite.prepare(sql);
-      this.#lists.set(sql, statement);
-    }
+    const statement = this.#lists.get(sql) ?? this.#db.sqlite.prepare(withContents(sql)).raw();
+    this.#lists.set(sql, statement);
     for (const key of ['threadId', 'ns', 'before', 'limit'] as const)
       if (query[key] !== undefined) params[key] = query[key];
-    return statement.all(params) as SaverCheckpointRow[];
-  }
-
-  async contentsOf(row: SaverCheckpointRow): Promise<{ blobs: SaverBlobRow[]; writes: SaverWriteRow[] }> {
-    const where = { threadId: row.thread_id, ns: row.checkpoint_ns, checkpointId: row.checkpoint_id };
-    return {
-      blobs: this.#blobsOf.all({ ...where, channelVersions: row.channel_versions }) as SaverBlobRow[],
-      writes: this.#writesOf.all(where) as SaverWriteRow[],
-    };
+    return checkpointsOf(statement.all(params) as ContentsRow[]);
   }
 
   async channelWritesOf(threadId: string, ns: string, checkpointId: string, channel: string): Promise<SaverValueRow[]> {

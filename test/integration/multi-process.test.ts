@@ -64,4 +64,31 @@ describe('several processes on one database', () => {
     ]);
     db.close();
   });
+
+  it('runs again, once, a step killed after its side effect and before its checkpoint (waitAfterEffect)', async () => {
+    const dir = tempDir();
+    openDatabase(join(dir, 'agentos.db')).close();
+    const history = new History();
+    const params = { taskId: 'job', steps: 4, workRounds: 0 };
+    // The kill strikes step-3 with its side effect done and its checkpoint not written.
+    const first = start(dir, history, 'first', 'task-runner', { ...params, waitAfterEffect: 3 }, (w, e) => {
+      if (e.kind === 'step.effect') w.signal('SIGKILL');
+    });
+    expect((await first.exited).signal).toBe('SIGKILL');
+    expect(history.select('step.effect').map((e) => e.step)).toEqual(['step-3']);
+
+    const second = start(dir, history, 'second', 'task-runner', { ...params, waitForGo: true });
+    second.send({ cmd: 'skew', ms: 61_000 });
+    second.send({ cmd: 'go' });
+    expect((await second.exited).exitCode).toBe(0);
+    expect(history.select('task.finished')[0]?.executed).toEqual(['step-3', 'step-4']);
+    const log = readFileSync(join(dir, 'steps.log'), 'utf8').trim().split('\n');
+    expect(log).toEqual(['step-1 first', 'step-2 first', 'step-3 first', 'step-3 second', 'step-4 second']);
+    // Both executions of step-3 carried the same idempotency key: the "API" applied it once.
+    expect(
+      readFileSync(join(dir, 'effects', 'step-3.log'), 'utf8')
+        .trim()
+        .split('\n'),
+    ).toHaveLength(1);
+  });
 });

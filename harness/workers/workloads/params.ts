@@ -69,6 +69,11 @@ export const workloadParams = {
     waitForGo: z.boolean().default(false),
     /** At the start of this step (1-based), wait for the harness's 'go' (a runner frozen mid-step, holding no lock). */
     waitInStep: z.number().int().positive().optional(),
+    /**
+     * After this step's side effect (1-based), before the step returns: report step.effect and wait for the harness's
+     * 'go'. A kill then strikes a step whose effect is done and which the subject has not recorded.
+     */
+    waitAfterEffect: z.number().int().positive().optional(),
   }),
   'tool-replay': z.object({
     commands: z.number().int().positive(),

@@ -31,6 +31,10 @@ export const taskRunner = defineWorkload<'task-runner'>({
           if (params.waitInStep === i + 1) await channel.nextCommand();
           appendFileSync(join(runDir, STEPS_LOG), `${name} ${workerId}\n`);
           externalEffect(join(runDir, 'effects', `${name}.log`), ctx.idempotencyKey);
+          if (params.waitAfterEffect === i + 1) {
+            channel.emit({ kind: 'step.effect', taskId: ctx.taskId, step: name });
+            await channel.nextCommand();
+          }
           let digest = `${ctx.taskId}:${name}`;
           for (let r = 0; r < params.workRounds; r++) digest = sha256Hex(digest);
           writeFileSync(join(runDir, artifact), digest);

@@ -1,0 +1,242 @@
+import { join } from 'node:path';
+import type { BaseCheckpointSaver } from '@langchain/langgraph-checkpoint';
+import { dropSchema } from '../postgres/pg-server.js';
+import { layerOn } from './pg-subjects.js';
+import { BENCH_STATE } from './saver-put.js';
+import type { Subject, SubjectContext } from './subjects.js';
+import {
+  GROWTH_THREAD,
+  PG_ID,
+  PG_VERSION,
+  SQLITE_ID,
+  SQLITE_VERSION,
+  historyId,
+  historyVersion,
+  putFirstStep,
+} from './thread-history.js';
+
+/** How many checkpoints the thread holds before timing starts. */
+export const GROWTH_SIZES = { '1k': 1_000, '10k': 10_000, '100k': 100_000 } as const;
+export type GrowthSize = keyof typeof GROWTH_SIZES;
+/** What is timed: LangGraph's load of a checkpoint by id and of the latest, a page of its history, and a step's save. */
+export const GROWTH_OPS = ['by-id', 'latest', 'list', 'put'] as const;
+export type GrowthOp = (typeof GROWTH_OPS)[number];
+
+/** A saver whose thread holds a history of `steps` checkpoints. */
+interface FilledSaver {
+  saver: BaseCheckpointSaver;
+  teardown: () => Promise<void>;
+}
+
+/**
+ * Fills each saver the same way: step 0 through its own put, then steps 1 … steps−1 as copies of the rows that put
+ * wrote, made by one INSERT … SELECT per table in the saver's own tables, each copy with its step's checkpoint id,
+ * parent id and channel version (inside the stored checkpoint too), so every row is what its put would have written.
+ * 100,000 puts would take minutes; the copies take about a second. PostgreSQL's tables are analysed afterwards, as
+ * autovacuum would have after such growth (it is off on the harness's servers).
+ */
+const fillers = {
+  'agentos-sqlite': async ({ dir, durability }: SubjectContext, steps: number): Promise<FilledSaver> => {
+    const { openDatabase } = await import('../../src/index.js');
+    const { AgentosSaver } = await import('../../src/langgraph/index.js');
+    const db = openDatabase(join(dir, 'bench.db'), { durability });
+    const saver = new AgentosSaver(db);
+    await putFirstStep(saver);
+    const step = 'WITH RECURSIVE step(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM step WHERE n < @last)';
+    const version = `'"' || ${SQLITE_VERSION('n')} || '"'`;
+    db.sqlite.transaction(() => {
+      db.sqlite
+        .prepare(
+          `${step} INSERT INTO langgraph_checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id,
+            type, checkpoint, channel_versions, metadata, evidence, verified, verification, verified_at, lease_item,
+            lease_epoch, created_at)
+          SELECT thread_id, checkpoint_ns, ${SQLITE_ID('n')}, ${SQLITE_ID('n - 1')}, type,
+            CAST(replace(replace(CAST(checkpoint AS TEXT), @id, ${SQLITE_ID('n')}), @version, ${version}) AS BLOB),
+            replace(channel_versions, @version, ${version}), metadata, evidence, verified, verification, verified_at,
+            lease_item, lease_epoch, created_at
+          FROM langgraph_checkpoints, step WHERE checkpoint_id = @id`,
+        )
+        .run(firstStep(steps));
+      db.sqlite
+        .prepare(
+          `${step} INSERT INTO langgraph_blobs (thread_id, checkpoint_ns, channel, version, type, value)
+          SELECT thread_id, checkpoint_ns, channel, ${SQLITE_VERSION('n')}, type, value
+          FROM langgraph_blobs, step WHERE version = @bareVersion`,
+        )
+        .run(firstStep(steps));
+    })();
+    return { saver, teardown: async () => db.close() };
+  },
+
+  sqlitesaver: async ({ dir, durability }: SubjectContext, steps: number): Promise<FilledSaver> => {
+    const { connectionPragmas } = await import('../../src/index.js');
+    const { SqliteSaver } = await import('@langchain/langgraph-checkpoint-sqlite');
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(join(dir, 'peer.db'));
+    for (const pragma of connectionPragmas(durability)) db.pragma(pragma);
+    const saver = new SqliteSaver(db);
+    await putFirstStep(saver);
+    // Its checkpoint holds the channel values: one table.
+    db.prepare(
+      `WITH RECURSIVE step(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM step WHERE n < @last)
+      INSERT INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, checkpoint, metadata)
+      SELECT thread_id, checkpoint_ns, ${SQLITE_ID('n')}, ${SQLITE_ID('n - 1')}, type,
+        CAST(replace(replace(CAST(checkpoint AS TEXT), @id, ${SQLITE_ID('n')}), @version,
+          '"' || ${SQLITE_VERSION('n')} || '"') AS BLOB), metadata
+      FROM checkpoints, step WHERE checkpoint_id = @id`,
+    ).run(firstStep(steps));
+    return { saver, teardown: async () => void db.close() };
+  },
+
+  'agentos-pg': async (context: SubjectContext, steps: number): Promise<FilledSaver> => {
+    const { db, teardown } = await layerOn(context);
+    const { AgentosSaver } = await import('../../src/langgraph/index.js');
+    const saver = new AgentosSaver(db);
+    await putFirstStep(saver);
+    const { id, version, bareVersion, last } = firstStep(steps);
+    const copy = `'"' || ${PG_VERSION('n')} || '"'`;
+    await db.query(
+      `INSERT INTO langgraph_checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type,
+        checkpoint, channel_versions, metadata, evidence, verified, verification, verified_at, lease_item, lease_epoch,
+        created_at)
+      SELECT thread_id, checkpoint_ns, ${PG_ID('n')}, ${PG_ID('n - 1')}, type,
+        convert_to(replace(replace(convert_from(checkpoint, 'UTF8'), $1, ${PG_ID('n')}), $2, ${copy}), 'UTF8'),
+        replace(channel_versions, $2, ${copy}), metadata, evidence, verified, verification, verified_at, lease_item,
+        lease_epoch, created_at
+      FROM langgraph_checkpoints, generate_series(1, $3::int) AS n WHERE checkpoint_id = $1`,
+      [id, version, last],
+    );
+    await db.query(
+      `INSERT INTO langgraph_blobs (thread_id, checkpoint_ns, channel, version, type, value)
+      SELECT thread_id, checkpoint_ns, channel, ${PG_VERSION('n')}, type, value
+      FROM langgraph_blobs, generate_series(1, $2::int) AS n WHERE version = $1`,
+      [bareVersion, last],
+    );
+    await db.query('ANALYZE langgraph_checkpoints, langgraph_blobs');
+    return { saver, teardown };
+  },
+
+  postgressaver: async ({ pgUrl, schema }: SubjectContext, steps: number): Promise<FilledSaver> => {
+    const { default: pg } = await import('pg');
+    const { PostgresSaver } = await import('@langchain/langgraph-checkpoint-postgres');
+    const pool = new pg.Pool({ ...(pgUrl !== undefined ? { connectionString: pgUrl } : {}), max: 4 });
+    pool.on('error', () => undefined);
+    const teardown = async (): Promise<void> => {
+      await pool.end();
+      await dropSchema(schema, pgUrl);
+    };
+    try {
+      const saver = new PostgresSaver(pool, undefined, { schema });
+      await saver.setup();
+      await putFirstStep(saver);
+      const { id, version, bareVersion, last } = firstStep(steps);
+      await pool.query(
+        `INSERT INTO ${schema}.checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type,
+          checkpoint, metadata)
+        SELECT thread_id, checkpoint_ns, ${PG_ID('n')}, ${PG_ID('n - 1')}, type,
+          replace(replace(checkpoint::text, $1, ${PG_ID('n')}), $2, '"' || ${PG_VERSION('n')} || '"')::jsonb, metadata
+        FROM ${schema}.checkpoints, generate_series(1, $3::int) AS n WHERE checkpoint_id = $1`,
+        [id, version, last],
+      );
+      await pool.query(
+        `INSERT INTO ${schema}.checkpoint_blobs (thread_id, checkpoint_ns, channel, version, type, blob)
+        SELECT thread_id, checkpoint_ns, channel, ${PG_VERSION('n')}, type, blob
+        FROM ${schema}.checkpoint_blobs, generate_series(1, $2::int) AS n WHERE version = $1`,
+        [bareVersion, last],
+      );
+      await pool.query(`ANALYZE ${schema}.checkpoints, ${schema}.checkpoint_blobs`);
+      return { saver, teardown };
+    } catch (error) {
+      await teardown();
+      throw error;
+    }
+  },
+} as const;
+export type GrowthSaverKind = keyof typeof fillers;
+
+/** The parameters of a fill: step 0's id and version (bare, and quoted as in JSON), and the last step copied. */
+function firstStep(steps: number) {
+  const bareVersion = historyVersion(0);
+  return { id: historyId(0), version: JSON.stringify(bareVersion), bareVersion, last: steps - 1 };
+}
+
+/** Each operation on a filled thread; every call checks what it got, so a wrong answer fails the variant. */
+const operations: Record<GrowthOp, (saver: BaseCheckpointSaver, steps: number) => Promise<() => Promise<void>>> = {
+  'by-id': async (saver, steps) => {
+    let i = 0;
+    return async () => {
+      // A step spread over the whole history (7919 is prime: every step is visited).
+      const id = historyId((i++ * 7919) % steps);
+      const tuple = await saver.getTuple({ configurable: { ...GROWTH_THREAD, checkpoint_id: id } });
+      if (tuple?.checkpoint.id !== id || tuple.checkpoint.channel_values.state === undefined)
+        throw new Error(`getTuple(${id}) returned ${tuple?.checkpoint.id ?? 'nothing'}`);
+    };
+  },
+  latest: async (saver) => async () => {
+    const tuple = await saver.getTuple({ configurable: GROWTH_THREAD });
+    if (tuple?.checkpoint.channel_values.state === undefined) throw new Error('getTuple returned no latest state');
+  },
+  list: async (saver) => async () => {
+    let listed = 0;
+    for await (const tuple of saver.list({ configurable: GROWTH_THREAD }, { limit: 10 }))
+      if (tuple.checkpoint.channel_values.state !== undefined) listed++;
+    if (listed !== 10) throw new Error(`list returned ${listed} checkpoints with their state, not 10`);
+  },
+  put: async (saver, steps) => {
+    const { emptyCheckpoint, uuid6 } = await import('@langchain/langgraph-checkpoint');
+    let parent = historyId(steps - 1);
+    let step = steps;
+    return async () => {
+      const version = historyVersion(step);
+      const checkpoint = {
+        ...emptyCheckpoint(),
+        id: uuid6(-1),
+        channel_values: { state: { ...BENCH_STATE, i: step } },
+        channel_versions: { state: version },
+      };
+      const config = { configurable: { ...GROWTH_THREAD, checkpoint_id: parent } };
+      await saver.put(config, checkpoint, { source: 'loop', step, parents: {} }, { state: version });
+      parent = checkpoint.id;
+      step++;
+    };
+  },
+};
+
+type GrowthSubjectName<K extends GrowthSaverKind> = `growth-${K}-${GrowthOp}-${GrowthSize}`;
+
+/** growth-<saver>-<operation>-<size>: the operation timed on a thread pre-filled with that many checkpoints. */
+export function growthSubjectName<K extends GrowthSaverKind>(
+  kind: K,
+  op: GrowthOp,
+  size: GrowthSize,
+): GrowthSubjectName<K> {
+  return `growth-${kind}-${op}-${size}`;
+}
+
+function growthSubjects<K extends GrowthSaverKind>(
+  kinds: readonly K[],
+): Record<GrowthSubjectName<K>, (context: SubjectContext) => Promise<Subject>> {
+  const entries = kinds.flatMap((kind) =>
+    GROWTH_OPS.flatMap((op) =>
+      (Object.keys(GROWTH_SIZES) as GrowthSize[]).map((size) => {
+        const subject = async (context: SubjectContext): Promise<Subject> => {
+          const steps = GROWTH_SIZES[size];
+          const filled = await fillers[kind](context, steps);
+          try {
+            return { run: await operations[op](filled.saver, steps), teardown: filled.teardown };
+          } catch (error) {
+            await filled.teardown();
+            throw error;
+          }
+        };
+        return [growthSubjectName(kind, op, size), subject] as const;
+      }),
+    ),
+  );
+  return Object.fromEntries(entries) as Record<GrowthSubjectName<K>, (context: SubjectContext) => Promise<Subject>>;
+}
+
+/** AgentosSaver and LangGraph's SqliteSaver on SQLite. */
+export const sqliteGrowthSubjects = growthSubjects(['agentos-sqlite', 'sqlitesaver'] as const);
+/** AgentosSaver and LangGraph's PostgresSaver on PostgreSQL: they need the run's server. */
+export const pgGrowthSubjects = growthSubjects(['agentos-pg', 'postgressaver'] as const);
