@@ -275,11 +275,13 @@ describe('pnpm bench:compare', () => {
     expect(slow.stdout).not.toMatch(/xychart|```/);
   });
 
-  it('--baseline with fewer than 5 earlier runs says so and exits 0, even for a slowdown; the head file itself is not a baseline', async () => {
+  it('--baseline with fewer than 5 earlier runs says so and exits 0, even for a slowdown; neither the head file nor an export is a baseline', async () => {
     const dir = tempDir();
     for (let i = 0; i < 3; i++)
       writeFileSync(join(dir, `run${i}.json`), JSON.stringify(benchFile(`r${i}`, 0.03, i + 1)));
     writeFileSync(join(dir, 'slow.json'), JSON.stringify(benchFile('slow', 0.06, 9)));
+    // An export beside the bench files (pnpm chaos --format bmf) is not an earlier run.
+    writeFileSync(join(dir, 'r0.bmf.json'), '{}');
     const result = await cli('--baseline', dir, join(dir, 'slow.json'), '--output', join(dir, 'gate.md'));
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain(

@@ -82,12 +82,13 @@ export function benchTargetProblem(
 }
 
 /**
- * Adds the rounds of `run` to the file of its state of the code in reportsDir/bench (created when absent), and returns
- * the file's name and its content. Refuses (an Error naming the file) rounds that benchTargetProblem would refuse.
+ * Adds the rounds of `run` to the file of its state of the code in `folder` (reportsDir/bench, or a history folder;
+ * created when absent), and returns the file's name and its content. Refuses (an Error naming the file) rounds that
+ * benchTargetProblem would refuse.
  */
-export function addRounds(reportsDir: string, run: BenchFile): { name: string; file: BenchFile } {
+export function addRounds(folder: string, run: BenchFile): { name: string; file: BenchFile } {
   const name = benchFileName(run);
-  const path = join(reportsDir, 'bench', name);
+  const path = join(folder, name);
   let file = run;
   if (existsSync(path)) {
     const existing = readBenchFile(path);
@@ -97,16 +98,16 @@ export function addRounds(reportsDir: string, run: BenchFile): { name: string; f
       toolVersion: run.tool.version,
       options,
     });
-    if (problem) throw new Error(problem);
+    if (problem) throw new BenchMixError(problem);
     file = mergeRounds([existing, run]);
   }
   writeFileAtomic(path, `${JSON.stringify(file)}\n`);
   return { name, file };
 }
 
-/** The fewest rounds any benchmark variant in the file has. */
-export function fewestRounds(file: BenchFile): number {
-  return file.benchmarks.length === 0 ? 0 : Math.min(...file.benchmarks.map((b) => b.rounds.length));
+/** Rounds that may not share a file with the ones already in it. */
+export class BenchMixError extends Error {
+  override name = 'BenchMixError';
 }
 
 /** The timing options of the selected benchmarks, by id (what a round of each is timed with). */

@@ -67,7 +67,7 @@ export const reporters = {
    */
   bench: (context) => {
     const bench = benchFile(context);
-    return bench ? [`bench/${addRounds(context.reportsDir, bench).name}`] : [];
+    return bench ? [`bench/${addRounds(join(context.reportsDir, 'bench'), bench).name}`] : [];
   },
   /** Bencher's metric format. */
   bmf: benchExport('bmf', toBmf),
