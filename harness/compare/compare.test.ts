@@ -82,6 +82,22 @@ describe('compareBenchFiles', () => {
     expect(few.comparisons).toBe(3);
   });
 
+  it("shows a peer's variant without gating it: its code is not this repository's", () => {
+    const peer = (f: BenchFile): BenchFile => ({
+      ...f,
+      benchmarks: f.benchmarks.map((b) => (b.id === 'tool-replay/normal' ? { ...b, peer: true } : b)),
+    });
+    const result = compareBenchFiles(
+      peer(roundsFile('aaa', VARIANTS, 1, 3)),
+      peer(roundsFile('bbb', VARIANTS, 2, 3, { slowdown: { 'tool-replay/normal': 2 } })),
+    );
+    expect(p50(result.rows, 'tool-replay/normal')).toMatchObject({
+      verdict: 'not gated',
+      reason: 'a peer: shown, not gated',
+    });
+    expect(result.comparisons).toBe(2);
+  });
+
   it('needs a change beyond the practical threshold as well as beyond the noise', () => {
     const base = roundsFile('aaa', VARIANTS, 1, 3, { spread: 0.001 });
     const head = (f: number) =>

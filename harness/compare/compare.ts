@@ -29,6 +29,12 @@ export const DEFAULT_COMPARE: CompareOptions = {
  */
 export const MIN_GATE_ROUNDS = 3;
 
+/**
+ * A peer's variant (another library timed beside ours, e.g. LangGraph's SqliteSaver) is shown, never gated: this
+ * repository's changes do not change its code, and a gated comparison would only dilute the false-alarm rate.
+ */
+export const PEER_REASON = 'a peer: shown, not gated';
+
 export type Verdict = 'regression' | 'improvement' | 'no change' | 'not gated';
 
 export interface ComparisonRow {
@@ -90,18 +96,20 @@ export function compareBenchFiles(
       if (bv.length === 0 || hv.length === 0) continue;
       const d = mean(hv) - mean(bv);
       const enough = bv.length >= MIN_GATE_ROUNDS && hv.length >= MIN_GATE_ROUNDS;
-      if (stat === 'p50') {
+      if (stat === 'p50' && !h.peer) {
         needed.base = Math.max(needed.base, MIN_GATE_ROUNDS - bv.length);
         needed.head = Math.max(needed.head, MIN_GATE_ROUNDS - hv.length);
       }
       const fewSamples = stat === 'p99' && [b, h].some((e) => e.rounds.some((r) => r.n < options.minP99Samples));
-      const reason = !enough
-        ? `${bv.length} + ${hv.length} round(s), ${MIN_GATE_ROUNDS} a side needed`
-        : stat === 'p99' && !options.gateP99
-          ? "a round's P99 is too noisy; --gate-p99"
-          : fewSamples
-            ? `a round has fewer than ${options.minP99Samples} samples`
-            : undefined;
+      const reason = h.peer
+        ? PEER_REASON
+        : !enough
+          ? `${bv.length} + ${hv.length} round(s), ${MIN_GATE_ROUNDS} a side needed`
+          : stat === 'p99' && !options.gateP99
+            ? "a round's P99 is too noisy; --gate-p99"
+            : fewSamples
+              ? `a round has fewer than ${options.minP99Samples} samples`
+              : undefined;
       const row = {
         id: h.id,
         benchmark: h.benchmark,
