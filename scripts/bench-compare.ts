@@ -1,11 +1,7 @@
 // `pnpm bench:compare`: compares two benchmark files, gates one run against earlier runs, or measures two commits.
 import { parseArgs } from 'node:util';
-import {
-  DEFAULT_BASELINE,
-  MIN_BASELINE_RUNS,
-  compareWithBaseline,
-  type BaselineOptions,
-} from '../harness/compare/baseline.js';
+import { baselineAdvice, roundsAdvice } from '../harness/compare/advice.js';
+import { MIN_BASELINE_RUNS, compareWithBaseline, type BaselineOptions } from '../harness/compare/baseline.js';
 import { baselineFiles } from '../harness/compare/baseline-files.js';
 import { renderBaselineComparison } from '../harness/compare/baseline-markdown.js';
 import {
@@ -16,33 +12,38 @@ import {
 } from '../harness/compare/compare.js';
 import { renderComparison } from '../harness/compare/markdown.js';
 import { MeasureRefsError, measureRefs } from '../harness/compare/measure-refs.js';
+import { renderBaselineText, renderComparisonText } from '../harness/compare/text.js';
 import { writeFileAtomic } from '../harness/report/atomic.js';
 import type { BenchFile } from '../harness/report/bench-file.js';
 import { BenchFileError, readBenchFile } from '../harness/report/bench-read.js';
+import { codeState } from '../harness/report/environment.js';
 import { optionError } from '../harness/suggest.js';
 import { findProject } from '../harness/project.js';
+import { COMPILED } from '../harness/workers/build.js';
 
 const USAGE = `Usage:
   pnpm bench:compare <base.json> <head.json> [options]
   pnpm bench:compare --baseline '<folder or glob of earlier runs>' <head.json> [options]
-  pnpm bench:compare --refs <baseRef> <headRef> [--rounds 5] [options]
+  pnpm bench:compare --refs <baseRef> <headRef> [--rounds 5] [--only <id,...>] [options]
 
-Prints a Markdown comparison and exits 1 on a regression, 2 on bad input.
-Two files: ratio head/base with a bootstrap 95 % interval. A regression is gated only with at least ${MIN_GATE_ROUNDS}
-rounds per side; files of one run each (what pnpm chaos writes) give indicative "possible" verdicts and never exit 1.
+Prints a plain table and exits 1 on a regression, 2 on bad input (--output also writes it as Markdown, with a chart).
+Two files: per variant, head ÷ base of the rounds' P50 with a t bound from the round-to-round spread. It decides
+with at least ${MIN_GATE_ROUNDS} rounds a side (pnpm bench adds a round to its commit's file; --rounds n adds n); with
+fewer it says how many more each side needs and the command that adds them, and exits 0.
 --baseline: the head run against the run-to-run noise of earlier runs (at least ${MIN_BASELINE_RUNS} files, say the base
-branch's last CI runs): a t prediction bound per benchmark and statistic; with fewer runs it reports and exits 0.
+branch's last CI runs): a t prediction bound per benchmark; with fewer runs it reports and exits 0.
 --refs: both commits are checked out in temporary git worktrees, installed, and their benchmarks run alternately
-(A B A B …) in fresh processes on this machine.
+(A B A B …) in fresh processes on this machine, then compared as two files.
 
 Options:
-  --threshold-p50 <T>      a regression must exceed 1 + T (default ${DEFAULT_COMPARE.thresholdP50}; for two files, the CI's lower bound)
+  --threshold-p50 <T>      a regression must exceed 1 + T times the base (default ${DEFAULT_COMPARE.thresholdP50})
   --threshold-p99 <T>      the same for P99 (default ${DEFAULT_COMPARE.thresholdP99})
   --min-p99-samples <n>    gate P99 only with at least n samples per round (default ${DEFAULT_COMPARE.minP99Samples})
-  --false-alarm-rate <p>   --baseline: chance an unchanged run fails, split over its comparisons (default ${DEFAULT_BASELINE.falseAlarmRate})
-  --gate-p99               --baseline: gate P99 too (one run's P99 is usually too noisy to gate)
-  --rounds <n>             rounds per commit with --refs (default 5, at least 5)
-  --output <file>          also write the Markdown to <file>
+  --false-alarm-rate <p>   chance that unchanged code fails, split over the comparisons (default ${DEFAULT_COMPARE.falseAlarmRate})
+  --gate-p99               gate P99 too (a round's P99 is usually too noisy to gate)
+  --only <id,...>          compare (with --refs: run) only these benchmarks, e.g. checkpoint-creation
+  --rounds <n>             rounds per commit with --refs (default 5, at least ${MIN_GATE_ROUNDS})
+  --output <file>          also write the comparison as Markdown (table and chart) to <file>
   -h, --help`;
 
 function fail(message: string): never {
@@ -54,6 +55,7 @@ const OPTIONS = {
   refs: { type: 'boolean', default: false },
   baseline: { type: 'string' },
   rounds: { type: 'string', default: '5' },
+  only: { type: 'string' },
   'threshold-p50': { type: 'string' },
   'threshold-p99': { type: 'string' },
   'min-p99-samples': { type: 'string' },
@@ -89,26 +91,49 @@ function number(name: string, raw: string | undefined, fallback: number, integer
     fail(`--${name} must be a non-negative ${integer ? 'integer' : 'number'}; got "${raw}"`);
   return n;
 }
-const thresholds = {
+const falseAlarmRate = number('false-alarm-rate', args['false-alarm-rate'], DEFAULT_COMPARE.falseAlarmRate);
+if (falseAlarmRate <= 0 || falseAlarmRate >= 1)
+  fail(`--false-alarm-rate must lie strictly between 0 and 1 (0.01 = 1 %); got "${args['false-alarm-rate']}"`);
+const options: CompareOptions & BaselineOptions = {
   thresholdP50: number('threshold-p50', args['threshold-p50'], DEFAULT_COMPARE.thresholdP50),
   thresholdP99: number('threshold-p99', args['threshold-p99'], DEFAULT_COMPARE.thresholdP99),
   minP99Samples: number('min-p99-samples', args['min-p99-samples'], DEFAULT_COMPARE.minP99Samples, true),
+  falseAlarmRate,
+  gateP99: args['gate-p99'],
 };
-const falseAlarmRate = number('false-alarm-rate', args['false-alarm-rate'], DEFAULT_BASELINE.falseAlarmRate);
-if (falseAlarmRate <= 0 || falseAlarmRate >= 1)
-  fail(`--false-alarm-rate must lie strictly between 0 and 1 (0.01 = 1 %); got "${args['false-alarm-rate']}"`);
 const rounds = number('rounds', args.rounds, 5, true);
 if (args.refs && rounds < MIN_GATE_ROUNDS)
   fail(`--rounds must be at least ${MIN_GATE_ROUNDS} for a decision; got ${rounds}`);
+if (args.only !== undefined && args.only.trim() === '') fail('--only needs at least one benchmark id');
+const only = args.only
+  ?.split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
+/** The benchmark command this program's user runs to add rounds. */
+const BENCH = COMPILED ? 'agentos-chaos bench' : 'pnpm bench';
+const COMPARE = COMPILED ? 'agentos-chaos compare' : 'pnpm bench:compare';
 
-/** Prints the Markdown (and writes --output), then exits 1 on a regression. */
-function finish(markdown: string, regression: boolean): never {
-  console.log(markdown);
+/** The files' benchmarks restricted to --only; an id in --only that no file has is an error naming the ids there are. */
+function selected(files: { path: string; file: BenchFile }[]): BenchFile[] {
+  if (!only) return files.map((f) => f.file);
+  const known = new Set(files.flatMap((f) => f.file.benchmarks.map((b) => b.benchmark)));
+  const unknown = only.filter((id) => !known.has(id));
+  if (unknown.length > 0)
+    fail(
+      `--only: no benchmark ${unknown.map((id) => `"${id}"`).join(', ')} in ${files.map((f) => f.path).join(', ')}; they have ${[...known].join(', ')}`,
+    );
+  return files.map(({ file }) => ({ ...file, benchmarks: file.benchmarks.filter((b) => only.includes(b.benchmark)) }));
+}
+
+/** Prints the plain table, writes --output as Markdown, then exits 1 on a regression. */
+function finish(text: string, markdown: string, regression: boolean): never {
+  process.stdout.write(text);
   if (args.output) writeFileAtomic(args.output, markdown);
   process.exit(regression ? 1 : 0);
 }
 
 try {
+  const root = (await findProject()).root;
   if (args.baseline !== undefined) {
     const headPath = positionals[0]!;
     const paths = baselineFiles(args.baseline, headPath);
@@ -116,30 +141,55 @@ try {
       fail(
         `--baseline "${args.baseline}" matches no benchmark file (give a folder of earlier runs' JSON files, or a glob)`,
       );
-    const head = readBenchFile(headPath);
-    const baseline = paths.map(readBenchFile);
-    const options: BaselineOptions = { ...thresholds, falseAlarmRate, gateP99: args['gate-p99'] };
-    const result = compareWithBaseline(baseline, head, options);
+    const read = [headPath, ...paths].map((path) => ({ path, file: readBenchFile(path) }));
+    const [head, ...baseline] = selected(read);
+    const result = compareWithBaseline(baseline, head!, options);
     if (result.rows.length === 0)
       fail(`${headPath} has no benchmark in common with the ${paths.length} earlier run(s)`);
+    const sides = read.map((r, i) => ({
+      label: 'base' as const,
+      path: r.path,
+      file: i === 0 ? head! : baseline[i - 1]!,
+    }));
+    const advice = baselineAdvice(result, sides.slice(1), { ...sides[0]!, label: 'head' }, COMPARE, BENCH);
     finish(
-      renderBaselineComparison(baseline, head, result, options),
+      renderBaselineText(head!, result, options, advice),
+      renderBaselineComparison(baseline, head!, result, options, advice),
       result.rows.some((r) => r.verdict === 'regression'),
     );
   }
-  const options: CompareOptions = { ...DEFAULT_COMPARE, ...thresholds };
-  let base: BenchFile;
-  let head: BenchFile;
-  if (args.refs)
-    [base, head] = await measureRefs((await findProject()).root, [positionals[0]!, positionals[1]!], rounds, (line) =>
+  let read: [{ path: string; file: BenchFile }, { path: string; file: BenchFile }];
+  if (args.refs) {
+    const [base, head] = await measureRefs(root, [positionals[0]!, positionals[1]!], rounds, only, (line) =>
       process.stderr.write(`${line}\n`),
     );
-  else [base, head] = [readBenchFile(positionals[0]!), readBenchFile(positionals[1]!)];
-  const rows = compareBenchFiles(base, head, options);
-  if (rows.length === 0) fail('the two files have no benchmark in common');
+    read = [
+      { path: positionals[0]!, file: base },
+      { path: positionals[1]!, file: head },
+    ];
+  } else
+    read = [
+      { path: positionals[0]!, file: readBenchFile(positionals[0]!) },
+      { path: positionals[1]!, file: readBenchFile(positionals[1]!) },
+    ];
+  const [base, head] = selected(read) as [BenchFile, BenchFile];
+  const result = compareBenchFiles(base, head, options);
+  if (result.rows.length === 0) fail('the two files have no benchmark in common');
+  const advice = args.refs
+    ? []
+    : roundsAdvice(
+        result,
+        [
+          { label: 'base', path: read[0].path, file: base },
+          { label: 'head', path: read[1].path, file: head },
+        ],
+        codeState(root),
+        BENCH,
+      );
   finish(
-    renderComparison(base, head, rows, options),
-    rows.some((r) => r.verdict === 'regression'),
+    renderComparisonText(base, head, result, options, advice),
+    renderComparison(base, head, result, options, advice),
+    result.rows.some((r) => r.verdict === 'regression'),
   );
 } catch (error) {
   if (error instanceof BenchFileError || error instanceof MeasureRefsError) fail(error.message);

@@ -36,6 +36,8 @@ describe('pnpm chaos (bad input)', () => {
       /--replay: the schedule cannot run/,
     ],
     [['--frobnicate'], /Unknown option '--frobnicate'/],
+    [['--rounds', 'two', '--category', 'bench'], /--rounds must be a whole number of rounds, at least 1; got "two"/],
+    [['--rounds', '2', '--only', 'kill9-recovery'], /--rounds repeats benchmarks, and the selection has none/],
     [
       ['--subject', 'langgraph-sqlit'],
       /--subject must be one or more of .*; got "langgraph-sqlit".*did you mean "langgraph-sqlite"/,

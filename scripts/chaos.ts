@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { CATEGORIES, DeclarationError, loadScenarios, type Category } from '../harness/load.js';
 import { environment } from '../harness/report/environment.js';
+import { benchTargetProblem, declaredBenchOptions } from '../harness/report/bench-store.js';
 import { DEFAULT_REPORTERS, REPORTER_NAMES, reporters, type ReporterName } from '../harness/report/reporters.js';
 import type { ResultsFile } from '../harness/report/results-file.js';
 import { isPeer } from '../harness/result.js';
@@ -24,7 +25,7 @@ import { runCampaign, runLine, type CampaignReport } from '../harness/campaign/r
 import { parseSchedule } from '../harness/campaign/replay.js';
 import type { Schedule } from '../harness/campaign/schedule.js';
 import { MUTANTS, type Mutant } from '../src/mutants.js';
-import { plannedRuns, runDeclared } from '../harness/run/declared.js';
+import { moreRoundRuns, plannedRuns, runDeclared } from '../harness/run/declared.js';
 import { DEFAULT_PG_URL, pgUnreachable, pgUrl as pgUrlFor } from '../harness/postgres/pg-server.js';
 import { DEFAULT_SUBJECT, runKey } from '../harness/subject.js';
 import { SubjectError, loadSubjects, type SubjectCatalog } from '../harness/load-subjects.js';
@@ -55,6 +56,8 @@ Options:
   --seed <n>             replay a run with this seed (printed at the start of every run)
   --list                 list the declared tests and exit
   --format <name,...>    also export the benchmarks as: ${EXTRA_FORMATS.join(' | ')}
+  --rounds <n>           run the selected benchmarks n times (default 1): each time is one more round in
+                         reports/bench/<commit>.json (<commit>-dirty-<diff>.json for uncommitted changes)
   --subject <name,...>   run the scenarios against these systems, each in turn (default ${DEFAULT_SUBJECT}):
 ${(catalog?.list() ?? []).map((s) => `                           ${s.name.padEnd(19)} ${s.summary}`).join('\n')}
                          a scenario a subject cannot run is shown "not applicable"; a peer's
@@ -89,6 +92,7 @@ const OPTIONS = {
   mutant: { type: 'string' },
   subject: { type: 'string' },
   'pg-url': { type: 'string' },
+  rounds: { type: 'string' },
   builtin: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
@@ -235,6 +239,18 @@ async function main(argv: string[]): Promise<void> {
     process.exit(0);
   }
   if (selected.length === 0 && campaignRuns === 0) fail('the selection matches no declared test');
+  // --rounds: more rounds of the benchmarks, added to the file of this state of the code (checked before anything runs).
+  if (args.rounds !== undefined && !/^[1-9]\d*$/.test(args.rounds))
+    fail(`--rounds must be a whole number of rounds, at least 1; got "${args.rounds}"`);
+  const benchRounds = Number(args.rounds ?? 1);
+  const benchOptions = declaredBenchOptions(selected);
+  if (benchRounds > 1 && benchOptions.size === 0)
+    fail('--rounds repeats benchmarks, and the selection has none (pnpm bench, or --only <benchmark id>)');
+  const benchProblem =
+    benchOptions.size > 0
+      ? benchTargetProblem(project.reportsDir, environment(project.root), benchOptions, shown)
+      : undefined;
+  if (benchProblem !== undefined) fail(`${benchProblem}\nNothing was run.`);
 
   // Ctrl-C (or SIGTERM): the test running now is stopped and its processes reaped; a second one exits at once. A repeat
   // within a second is the same Ctrl-C (the terminal signals the whole process group, and pnpm and tsx relay it too).
@@ -263,7 +279,7 @@ async function main(argv: string[]): Promise<void> {
   await buildWorkers();
   if (mutant) await buildWorkers({ mutant });
   const color = colorEnabled(process.stdout);
-  const progress = new RunProgress(process.stdout, runs, {
+  const progress = new RunProgress(process.stdout, runs + moreRoundRuns(selected, benchRounds), {
     live: process.stdout.isTTY,
     color,
     now: () => performance.now(),
@@ -273,9 +289,10 @@ async function main(argv: string[]): Promise<void> {
     signal: interrupt.signal,
     subjects: loadedSubjects,
     pgUrl,
-    onStart: (d, i, subject) =>
+    benchRounds,
+    onStart: (d, i, subject, round) =>
       progress.start(
-        `${d.category}/${runKey(d.id, subject)}`,
+        `${d.category}/${runKey(d.id, subject)}${round ? ` (round ${round}/${benchRounds})` : ''}`,
         d.category === 'bench' ? d.benchmark.title : d.scenario.title,
         i,
       ),
@@ -322,7 +339,7 @@ async function main(argv: string[]): Promise<void> {
     ...(campaign ? { campaign } : {}),
   };
   const written = [...DEFAULT_REPORTERS, ...(formats as ReporterName[])].flatMap((name) =>
-    reporters[name]({ file, reportsDir, declared }),
+    reporters[name]({ file, reportsDir, declared, moreBenchRounds: run.moreBenchRounds }),
   );
 
   // A peer's failure is a finding about that peer, shown in the report; it never fails the run.
@@ -351,7 +368,11 @@ async function main(argv: string[]): Promise<void> {
       `Peers (reported, never failing the run): ${count('passed')} passed, ${count('failed')} with findings, ${count('not-applicable')} not applicable; see the subject matrix in ${shown(join(reportsDir, files.report))}`,
     );
   }
-  process.exit(failed.length > 0 || campaignFailed ? 1 : 0);
+  const failedRounds = run.moreBenchRounds.flatMap((round, i) =>
+    round.filter((r) => r.state === 'failed').map((r) => `${r.id} (round ${i + 2})`),
+  );
+  if (failedRounds.length > 0) console.log(`Benchmark rounds that failed: ${failedRounds.join(', ')}`);
+  process.exit(failed.length > 0 || campaignFailed || failedRounds.length > 0 ? 1 : 0);
 
   /** The last full run's files a partial run left in place. */
   function keptFullRun(): string[] {

@@ -1,5 +1,6 @@
 import type { BenchFile } from '../report/bench-file.js';
-import { table } from '../report/markdown.js';
+import { caption, chartNumber, xychart, type Series } from '../report/charts/mermaid.js';
+import { table } from '../report/table.js';
 import { MIN_BASELINE_RUNS, type BaselineComparison, type BaselineOptions, type BaselineRow } from './baseline.js';
 
 const MARK: Record<BaselineRow['verdict'], string> = {
@@ -11,12 +12,16 @@ const MARK: Record<BaselineRow['verdict'], string> = {
 
 const percent = (x: number): string => `${(x * 100).toFixed(1)} %`;
 
-/** The baseline gate as Markdown: how it decides, a table per benchmark and statistic, and a P50 chart with the bound. */
+/**
+ * The baseline gate as Markdown: how it decides, a table per benchmark and statistic, and a P50 chart with the bound;
+ * `advice` (how to get the earlier runs it lacks) goes under "Not gated".
+ */
 export function renderBaselineComparison(
   baseline: BenchFile[],
   head: BenchFile,
   result: BaselineComparison,
   options: BaselineOptions,
+  advice: readonly string[] = [],
 ): string {
   const out: string[] = [];
   out.push(`# Benchmark gate: \`${head.commit}\` against ${result.runs} earlier run(s)`, '');
@@ -41,8 +46,8 @@ export function renderBaselineComparison(
   } else {
     out.push(
       `> **Not gated:** ${result.runs} earlier run(s) given, and at least ${MIN_BASELINE_RUNS} are needed to estimate ` +
-        'run-to-run noise. The table shows where this run lies against them, but no verdict fails it (exit 0). ' +
-        'Collect more runs of the base branch (one `reports/bench/<commit>.json` per `pnpm chaos`).',
+        'run-to-run noise. The table shows where this run lies against them, but no verdict fails it (exit 0).',
+      ...advice.map((line) => `> ${line}`),
       '',
     );
   }
@@ -83,21 +88,7 @@ export function renderBaselineComparison(
     '',
   );
   const p50 = result.rows.filter((r) => r.stat === 'p50');
-  if (p50.length > 0) {
-    const top = Math.max(...p50.flatMap((r) => [r.center, r.head, r.bounds?.[1] ?? 0])) * 1.1;
-    out.push(
-      '```mermaid',
-      'xychart-beta',
-      '  title "P50 (ms): baseline geometric mean (first bar), head (second bar), upper bound (line)"',
-      `  x-axis [${p50.map((r) => `"${r.id}"`).join(', ')}]`,
-      `  y-axis "ms" 0 --> ${top.toFixed(4)}`,
-      `  bar [${p50.map((r) => r.center.toFixed(4)).join(', ')}]`,
-      `  bar [${p50.map((r) => r.head.toFixed(4)).join(', ')}]`,
-      `  line [${p50.map((r) => (r.bounds?.[1] ?? r.center).toFixed(4)).join(', ')}]`,
-      '```',
-      '',
-    );
-  }
+  if (p50.length > 0) out.push(...ratioChart(p50, options));
   const regressions = result.rows.filter((r) => r.verdict === 'regression');
   if (!result.gated) out.push(`**Not gated: ${result.runs} of ${MIN_BASELINE_RUNS} earlier runs.**`, '');
   else if (regressions.length > 0)
@@ -107,4 +98,34 @@ export function renderBaselineComparison(
     );
   else out.push('**No regression.**', '');
   return out.join('\n');
+}
+
+/**
+ * Head ÷ baseline P50 per variant as bars (horizontal, so long ids stay readable), with the regression bound ÷ baseline
+ * and 1.0 as lines: variants a thousand times apart in ms share one scale.
+ */
+function ratioChart(p50: BaselineRow[], options: BaselineOptions): string[] {
+  const series: Series[] = [
+    { type: 'bar', label: 'head ÷ baseline P50', values: p50.map((r) => r.ratio) },
+    { type: 'line', label: 'no change (1.0)', values: p50.map(() => 1) },
+    {
+      type: 'line',
+      label: `the regression bound ÷ baseline (at least 1 + T = ${chartNumber(1 + options.thresholdP50)})`,
+      values: p50.map((r) => Math.max(r.bounds ? r.bounds[1] / r.center : 1, 1 + options.thresholdP50)),
+    },
+  ];
+  const top = Math.max(1.5, ...series.flatMap((s) => s.values.map((v) => v * 1.1)));
+  return [
+    ...xychart({
+      title: 'P50: head ÷ baseline',
+      horizontal: true,
+      padEnds: true,
+      x: { labels: p50.map((r) => r.id) },
+      y: { title: 'head ÷ baseline', min: 0, max: top },
+      series,
+    }),
+    '',
+    `${caption(series)} A bar past the bound line is a regression (when the gate decides).`,
+    '',
+  ];
 }

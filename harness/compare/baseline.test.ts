@@ -79,6 +79,19 @@ describe('compareWithBaseline', () => {
     ).toBe(3);
   });
 
+  it("shows a peer's variant without gating it, even slowed down 1.5×", () => {
+    const peer = (f: BenchFile): BenchFile => ({
+      ...f,
+      benchmarks: f.benchmarks.map((b) => (b.id === 'llm-cache-lookup/normal' ? { ...b, peer: true } : b)),
+    });
+    const result = compareWithBaseline(earlier.map(peer), peer(scaleRun(head!, 1.5)));
+    expect(result.rows.find((r) => r.id === 'llm-cache-lookup/normal' && r.stat === 'p50')).toMatchObject({
+      verdict: 'not gated',
+      reason: 'a peer: shown, not gated',
+    });
+    expect(result.comparisons).toBe(2);
+  });
+
   it('does not gate a benchmark that fewer than 5 earlier runs measured', () => {
     const newBenchmark = {
       ...head!,

@@ -1,5 +1,6 @@
 import quantileT from '@stdlib/stats-base-dists-t-quantile';
 import { roundMedian, type BenchEntry, type BenchFile } from '../report/bench-file.js';
+import { PEER_REASON } from './compare.js';
 
 /** Earlier runs a noise estimate needs before it may fail a run (with fewer, s and t are too uncertain to gate on). */
 export const MIN_BASELINE_RUNS = 5;
@@ -94,15 +95,17 @@ export function compareWithBaseline(
       };
       const fewSamples =
         stat === 'p99' && [h, ...entries].some((b) => b.rounds.some((r) => r.n < options.minP99Samples));
-      const reason = !gatedRun
-        ? `${baseline.length} earlier run(s), ${MIN_BASELINE_RUNS} needed`
-        : runs.length < MIN_BASELINE_RUNS
-          ? `in ${runs.length} of the earlier runs only`
-          : stat === 'p99' && !options.gateP99
-            ? "one run's P99 is too noisy; --gate-p99"
-            : fewSamples
-              ? `a round has fewer than ${options.minP99Samples} samples`
-              : undefined;
+      const reason = h.peer
+        ? PEER_REASON
+        : !gatedRun
+          ? `${baseline.length} earlier run(s), ${MIN_BASELINE_RUNS} needed`
+          : runs.length < MIN_BASELINE_RUNS
+            ? `in ${runs.length} of the earlier runs only`
+            : stat === 'p99' && !options.gateP99
+              ? "one run's P99 is too noisy; --gate-p99"
+              : fewSamples
+                ? `a round has fewer than ${options.minP99Samples} samples`
+                : undefined;
       candidates.push(reason === undefined ? row : { ...row, reason });
     }
   }

@@ -1,7 +1,9 @@
 // Benchmark files for tests, shaped like the ones `pnpm bench` writes.
 import { seededRandom } from '../random.js';
 import { LatencyRecorder } from '../recorder.js';
-import type { BenchEntry, BenchFile } from '../report/bench-file.js';
+import { mergeRounds, type BenchEntry, type BenchFile } from '../report/bench-file.js';
+
+const GENERATED_AT = '2026-01-01T00:00:00.000Z';
 
 /** As the bench runner does: at most this many samples per round are kept, every step-th of the sorted samples. */
 const KEPT = 2000;
@@ -40,15 +42,16 @@ export function benchFile(
       recorder.record(s);
     }
     const { mean, p50, p95, p99, max } = recorder.summary();
-    entry.rounds.push({ n, mean, p50, p95, p99, max, opsPerSec: mean ? 1000 / mean : 0 });
+    entry.rounds.push({ n, mean, p50, p95, p99, max, opsPerSec: mean ? 1000 / mean : 0, at: GENERATED_AT });
     const step = Math.max(1, Math.ceil(n / KEPT));
     entry.samples.push(samples.sort((a, b) => a - b).filter((_, i) => i % step === 0));
   }
   return {
-    schema: 'agentos-chaos/bench@1',
+    schema: 'agentos-chaos/bench@2',
     commit,
     dirty: false,
-    generatedAt: '2026-01-01T00:00:00.000Z',
+    diff: null,
+    generatedAt: GENERATED_AT,
     environment: {
       commit,
       dirty: false,
@@ -70,7 +73,7 @@ export function benchFile(
 /** One file with several benchmarks (each from benchFile with its own center and seed). */
 export function benchRun(
   commit: string,
-  variants: { id: string; center: number }[],
+  variants: readonly { id: string; center: number }[],
   seed: number,
   n = 2000,
 ): BenchFile {
@@ -93,8 +96,44 @@ export function scaleRun(file: BenchFile, factor: number, commit = `${file.commi
         p99: r.p99 === null ? null : r.p99 * factor,
         max: r.max === null ? null : r.max * factor,
         opsPerSec: r.opsPerSec / factor,
+        at: r.at,
       })),
       samples: b.samples.map((s) => s.map((x) => x * factor)),
     })),
   };
+}
+
+/** A standard normal draw (Box–Muller). */
+export function normal(random: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+}
+
+/**
+ * A file of `rounds` rounds of several variants, as `pnpm bench --rounds n` writes it: each round of each variant is
+ * slower or faster by its own log-normal factor (round-to-round spread `spread`, 0.05 ≈ 5 %), and `slowdown` scales
+ * chosen variants throughout. Small rounds (300 samples) keep tests fast; seeded, so repeatable.
+ */
+export function roundsFile(
+  commit: string,
+  variants: readonly { id: string; center: number }[],
+  seed: number,
+  rounds: number,
+  options: { spread?: number; slowdown?: Readonly<Record<string, number>> } = {},
+): BenchFile {
+  const random = seededRandom(seed);
+  const files = Array.from({ length: rounds }, (_, r) => {
+    const run = benchRun(commit, variants, seed * 1000 + r, 300);
+    return {
+      ...run,
+      benchmarks: run.benchmarks.map(
+        (b) =>
+          scaleRun(
+            { ...run, benchmarks: [b] },
+            (options.slowdown?.[b.id] ?? 1) * Math.exp((options.spread ?? 0.05) * normal(random)),
+            commit,
+          ).benchmarks[0]!,
+      ),
+    };
+  });
+  return mergeRounds(files);
 }

@@ -1,60 +1,137 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { useTempDir } from '../../test/helpers/temp-db.js';
-import { tinybenchVersion, toBmf, toGithubActionBenchmark } from '../report/bench-file.js';
+import { seededRandom } from '../random.js';
+import { mergeRounds, tinybenchVersion, toBmf, toGithubActionBenchmark, type BenchFile } from '../report/bench-file.js';
 import { PACKAGE_ROOT } from '../workers/build.js';
-import { benchFile, benchRun, scaleRun } from './bench-fixture.js';
-import { DEFAULT_COMPARE, compareBenchFiles } from './compare.js';
+import { benchFile, benchRun, normal, roundsFile, scaleRun } from './bench-fixture.js';
+import { DEFAULT_COMPARE, compareBenchFiles, type ComparisonRow } from './compare.js';
+
+const VARIANTS = [
+  { id: 'checkpoint-creation/normal', center: 0.015 },
+  { id: 'checkpoint-creation/full', center: 0.1 },
+  { id: 'tool-replay/normal', center: 0.007 },
+];
 
 describe('compareBenchFiles', () => {
-  it('does not flag a commit compared with itself (same file)', () => {
-    const file = benchFile('aaa', 0.03, 1);
-    const rows = compareBenchFiles(file, file);
-    expect(rows.map((r) => r.verdict)).not.toContain('regression');
-    const p50 = rows.find((r) => r.stat === 'p50')!;
-    expect(p50.ratio).toBe(1);
-    expect(p50.ci[0]).toBeLessThanOrEqual(1);
-    expect(p50.ci[1]).toBeGreaterThanOrEqual(1);
+  const p50 = (rows: ComparisonRow[], id = 'checkpoint-creation/normal'): ComparisonRow =>
+    rows.find((r) => r.id === id && r.stat === 'p50')!;
+
+  it('does not flag a file compared with itself: ratio 1, bounds of no width', () => {
+    const file = roundsFile('aaa', VARIANTS, 1, 3);
+    const result = compareBenchFiles(file, file);
+    expect(result.rows.map((r) => r.verdict)).not.toContain('regression');
+    expect(p50(result.rows)).toMatchObject({ ratio: 1, rounds: [3, 3], verdict: 'no change' });
   });
 
-  it('does not flag two measurements of the same code (different noise, 5 rounds each)', () => {
-    const rows = compareBenchFiles(benchFile('aaa', 0.03, 1, 5), benchFile('aaa', 0.03, 2, 5));
-    expect(rows.map((r) => r.verdict)).not.toContain('regression');
-    expect(rows[0]?.method).toBe('5+5 rounds');
+  it('does not flag two measurements of the same code (3 rounds each, 5 % from round to round)', () => {
+    const result = compareBenchFiles(roundsFile('aaa', VARIANTS, 1, 3), roundsFile('aaa', VARIANTS, 2, 3));
+    expect(result.rows.filter((r) => r.stat === 'p50').map((r) => r.verdict)).toEqual([
+      'no change',
+      'no change',
+      'no change',
+    ]);
+    expect(result.comparisons).toBe(3);
+    expect(result.alpha).toBeCloseTo(0.01 / 3, 12);
   });
 
-  it('flags a clear slowdown, and calls a clear speed-up an improvement', () => {
-    const slow = compareBenchFiles(benchFile('aaa', 0.03, 1, 5), benchFile('bbb', 0.045, 2, 5));
-    expect(slow.find((r) => r.stat === 'p50')).toMatchObject({ verdict: 'regression' });
-    expect(slow.find((r) => r.stat === 'p50')!.ci[0]).toBeGreaterThan(1.1);
-    const fast = compareBenchFiles(benchFile('aaa', 0.045, 1, 5), benchFile('bbb', 0.03, 2, 5));
-    expect(fast.find((r) => r.stat === 'p50')?.verdict).toBe('improvement');
+  it('flags a 1.5× slowdown of one variant with 3 rounds each, and only that variant', () => {
+    const slow = { 'checkpoint-creation/normal': 1.5 };
+    const result = compareBenchFiles(
+      roundsFile('aaa', VARIANTS, 1, 3),
+      roundsFile('bbb', VARIANTS, 2, 3, { slowdown: slow }),
+    );
+    expect(result.rows.filter((r) => r.stat === 'p50').map((r) => [r.id, r.verdict])).toEqual([
+      ['checkpoint-creation/normal', 'regression'],
+      ['checkpoint-creation/full', 'no change'],
+      ['tool-replay/normal', 'no change'],
+    ]);
+    const row = p50(result.rows);
+    expect(row.ratio).toBeGreaterThan(1.3);
+    expect(row.bounds![0]).toBeGreaterThan(1);
   });
 
-  it('calls a slowdown seen in one round per side only possible: run-to-run noise is not in its interval', () => {
-    const rows = compareBenchFiles(benchFile('aaa', 0.03, 1), benchFile('bbb', 0.045, 2));
-    expect(rows.find((r) => r.stat === 'p50')).toMatchObject({
-      verdict: 'possible regression',
-      method: '2000+2000 samples',
+  it('calls a clear speed-up an improvement', () => {
+    const result = compareBenchFiles(
+      roundsFile('aaa', VARIANTS, 1, 3),
+      roundsFile('bbb', VARIANTS, 2, 3, { slowdown: { 'tool-replay/normal': 0.6 } }),
+    );
+    expect(p50(result.rows, 'tool-replay/normal').verdict).toBe('improvement');
+  });
+
+  it('does not gate with fewer than 3 rounds a side, even a 2× slowdown, and says how many more each side needs', () => {
+    const result = compareBenchFiles(
+      roundsFile('aaa', VARIANTS, 1, 1),
+      roundsFile('bbb', VARIANTS, 2, 2, { slowdown: { 'checkpoint-creation/normal': 2 } }),
+    );
+    expect(new Set(result.rows.map((r) => r.verdict))).toEqual(new Set(['not gated']));
+    expect(p50(result.rows)).toMatchObject({ reason: '1 + 2 round(s), 3 a side needed', bounds: null });
+    expect(result).toMatchObject({ comparisons: 0, needed: { base: 2, head: 1 } });
+  });
+
+  it('shows P99 without gating it, unless asked to (and then only with enough samples per round)', () => {
+    const [base, head] = [roundsFile('aaa', VARIANTS, 1, 3), roundsFile('bbb', VARIANTS, 2, 3)];
+    const p99 = compareBenchFiles(base, head).rows.find((r) => r.stat === 'p99')!;
+    expect(p99).toMatchObject({ verdict: 'not gated', reason: "a round's P99 is too noisy; --gate-p99" });
+    const gated = compareBenchFiles(base, head, { ...DEFAULT_COMPARE, gateP99: true, minP99Samples: 300 });
+    expect(gated.comparisons).toBe(6);
+    const few = compareBenchFiles(base, head, { ...DEFAULT_COMPARE, gateP99: true });
+    expect(few.rows.find((r) => r.stat === 'p99')?.reason).toBe('a round has fewer than 1000 samples');
+    expect(few.comparisons).toBe(3);
+  });
+
+  it("shows a peer's variant without gating it: its code is not this repository's", () => {
+    const peer = (f: BenchFile): BenchFile => ({
+      ...f,
+      benchmarks: f.benchmarks.map((b) => (b.id === 'tool-replay/normal' ? { ...b, peer: true } : b)),
     });
-    const faster = compareBenchFiles(benchFile('aaa', 0.045, 1), benchFile('bbb', 0.03, 2));
-    expect(faster.find((r) => r.stat === 'p50')?.verdict).toBe('possible improvement');
-  });
-
-  it('does not gate P99 on too few samples', () => {
-    const rows = compareBenchFiles(benchFile('aaa', 0.03, 1, 5, 300), benchFile('bbb', 0.06, 2, 5, 300));
-    expect(rows.find((r) => r.stat === 'p99')?.verdict).toBe('not gated');
-    expect(rows.find((r) => r.stat === 'p50')?.verdict).toBe('regression');
-  });
-
-  it('honours a custom threshold', () => {
-    const rows = compareBenchFiles(benchFile('aaa', 0.03, 1, 5), benchFile('bbb', 0.036, 2, 5), {
-      ...DEFAULT_COMPARE,
-      thresholdP50: 0.5,
+    const result = compareBenchFiles(
+      peer(roundsFile('aaa', VARIANTS, 1, 3)),
+      peer(roundsFile('bbb', VARIANTS, 2, 3, { slowdown: { 'tool-replay/normal': 2 } })),
+    );
+    expect(p50(result.rows, 'tool-replay/normal')).toMatchObject({
+      verdict: 'not gated',
+      reason: 'a peer: shown, not gated',
     });
-    expect(rows.find((r) => r.stat === 'p50')?.verdict).toBe('no change');
+    expect(result.comparisons).toBe(2);
+  });
+
+  it('needs a change beyond the practical threshold as well as beyond the noise', () => {
+    const base = roundsFile('aaa', VARIANTS, 1, 3, { spread: 0.001 });
+    const head = (f: number) =>
+      roundsFile('bbb', VARIANTS, 2, 3, { spread: 0.001, slowdown: { 'checkpoint-creation/normal': f } });
+    expect(p50(compareBenchFiles(base, head(1.05)).rows).verdict).toBe('no change');
+    expect(p50(compareBenchFiles(base, head(1.15)).rows).verdict).toBe('regression');
+    expect(p50(compareBenchFiles(base, head(1.15), { ...DEFAULT_COMPARE, thresholdP50: 0.5 }).rows).verdict).toBe(
+      'no change',
+    );
+  });
+
+  it('fails unchanged code at about the designed rate (1 % per comparison of two files, 3 rounds each)', () => {
+    // Ten variants, each round drifting independently by 10 % (the worst case for Bonferroni), no practical threshold.
+    const random = seededRandom(11);
+    const ten = Array.from({ length: 10 }, (_, i) => ({ id: `bench-${i}/normal`, center: 0.01 }));
+    const template = benchRun('t', ten, 1, 20);
+    const draw = (): BenchFile =>
+      mergeRounds(
+        [0, 1, 2].map(() => ({
+          ...template,
+          benchmarks: template.benchmarks.map(
+            (b) => scaleRun({ ...template, benchmarks: [b] }, Math.exp(0.1 * normal(random))).benchmarks[0]!,
+          ),
+        })),
+      );
+    let failures = 0;
+    const trials = 3000;
+    for (let t = 0; t < trials; t++) {
+      const result = compareBenchFiles(draw(), draw(), { ...DEFAULT_COMPARE, thresholdP50: 0 });
+      if (result.rows.some((r) => r.verdict === 'regression')) failures++;
+    }
+    // Expected 30 of 3000 (1 %); a binomial 99.99 % range is about 12–53.
+    expect(failures).toBeGreaterThanOrEqual(12);
+    expect(failures).toBeLessThanOrEqual(53);
   });
 });
 
@@ -79,38 +156,70 @@ describe('pnpm bench:compare', () => {
   const cli = (...args: string[]) =>
     execa('tsx', ['scripts/bench-compare.ts', ...args], { cwd: PACKAGE_ROOT, preferLocal: true, reject: false });
 
-  it('prints a Markdown table and exits 1 on a regression, 0 without', async () => {
+  it('two files of 3 rounds each: exits 1 on a 1.5× slowdown of one variant, 0 when unchanged; a plain table on the terminal, Markdown with the chart in --output', async () => {
     const dir = tempDir();
-    const [a, b, c] = ['a.json', 'b.json', 'c.json'].map((f) => join(dir, f)) as [string, string, string];
-    writeFileSync(a, JSON.stringify(benchFile('aaa', 0.03, 1, 5)));
-    writeFileSync(b, JSON.stringify(benchFile('bbb', 0.03, 2, 5)));
-    writeFileSync(c, JSON.stringify(benchFile('ccc', 0.05, 3, 5)));
+    const [a, b, c, md] = ['a.json', 'b.json', 'c.json', 'c.md'].map((f) => join(dir, f)) as [
+      string,
+      string,
+      string,
+      string,
+    ];
+    writeFileSync(a, JSON.stringify(roundsFile('aaa', VARIANTS, 1, 3)));
+    writeFileSync(b, JSON.stringify(roundsFile('bbb', VARIANTS, 2, 3)));
+    writeFileSync(c, JSON.stringify(roundsFile('ccc', VARIANTS, 3, 3, { slowdown: { 'tool-replay/normal': 1.5 } })));
     const same = await cli(a, b);
     expect(same.exitCode).toBe(0);
-    expect(same.stdout).toMatch(/\| Benchmark \| Stat \| Base \(ms\) \| Head \(ms\) \| Ratio \| 95 % CI \|/);
-    expect(same.stdout).toContain('**No regression.**');
-    expect(same.stdout).not.toContain('For a gate'); // 5 rounds a side: the verdicts are gates
-    const slower = await cli(a, c);
+    expect(same.stdout).toMatch(/^Benchmark\s+Stat\s+Rounds\s+Base ms\s+Head ms\s+Ratio\s+Bounds\s+Verdict$/m);
+    expect(same.stdout).toMatch(/^tool-replay\/normal\s+P50\s+3\+3\s.*within noise/m);
+    expect(same.stdout.trimEnd().split('\n').at(-1)).toBe('No regression.');
+    const slower = await cli(a, c, '--output', md);
     expect(slower.exitCode).toBe(1);
-    expect(slower.stdout).toMatch(/checkpoint-creation\/normal \| P50 .* ❌ regression/);
-    expect(slower.stdout).toContain('xychart-beta');
+    expect(slower.stdout).toMatch(/^tool-replay\/normal\s+P50\s+3\+3\s.*REGRESSION$/m);
+    expect(slower.stdout).toMatch(/^checkpoint-creation\/normal\s+P50\s.*within noise/m);
+    expect(slower.stdout).toContain('1 regression(s): tool-replay/normal P50.');
+    // The terminal gets no Markdown and no chart source.
+    expect(slower.stdout).not.toMatch(/xychart|```|\| Benchmark/);
+    const markdown = readFileSync(md, 'utf8');
+    expect(markdown).toMatch(/\| tool-replay\/normal \| P50 \| 3\+3 \| .* \| ❌ regression \|/);
+    expect(markdown).toContain('```mermaid');
+    expect(markdown).toContain('xychart-beta horizontal');
+    expect(markdown).toContain('**1 regression(s):** tool-replay/normal P50.');
   });
 
-  it('reports a slowdown between one-round files as possible, with the reason, and exits 0', async () => {
+  it('files of too few rounds: no verdict, exit 0, how many more rounds each side needs and the command that adds them', async () => {
     const dir = tempDir();
-    const [a, c] = ['a.json', 'c.json'].map((f) => join(dir, f)) as [string, string];
-    writeFileSync(a, JSON.stringify(benchFile('aaa', 0.03, 1)));
-    writeFileSync(c, JSON.stringify(benchFile('ccc', 0.05, 3)));
+    const [a, c] = [join(dir, 'old.json'), join(dir, 'new.json')];
+    writeFileSync(a, JSON.stringify(roundsFile('aaa1111', VARIANTS, 1, 1)));
+    writeFileSync(c, JSON.stringify(roundsFile('ccc3333', VARIANTS, 3, 2, { slowdown: { 'tool-replay/normal': 2 } })));
     const result = await cli(a, c);
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toMatch(
-      /checkpoint-creation\/normal \| P50 .* ⚠️ possible regression \(too few rounds to gate\)/,
+      /^tool-replay\/normal\s+P50\s+1\+2\s.*not gated \(1 \+ 2 round\(s\), 3 a side needed\)$/m,
     );
-    expect(result.stdout).toContain('For a gate, compare with `--refs`');
-    expect(result.stdout).toMatch(
-      /\*\*\d possible regression\(s\), too few rounds to gate:\*\* checkpoint-creation\/normal P50/,
+    expect(result.stdout).toContain(
+      'Not gated: a comparison decides with at least 3 rounds a side; base needs 2 more, head needs 1 more.',
     );
-    expect(result.stdout).toContain('**No gated regression.**');
+    expect(result.stdout).toContain(
+      `- base (${a}): git switch --detach aaa1111 && pnpm bench --rounds 2 (they go to reports/bench/aaa1111.json: compare that file)`,
+    );
+    expect(result.stdout).toContain(`- head (${c}): git switch --detach ccc3333 && pnpm bench --rounds 1`);
+    expect(result.stdout.trimEnd().split('\n').at(-1)).toBe('Not gated: fewer than 3 rounds a side.');
+  });
+
+  it('--only compares only the named benchmarks, and names the ones there are when an id is unknown', async () => {
+    const dir = tempDir();
+    const [a, c] = [join(dir, 'a.json'), join(dir, 'c.json')];
+    writeFileSync(a, JSON.stringify(roundsFile('aaa', VARIANTS, 1, 3)));
+    writeFileSync(c, JSON.stringify(roundsFile('ccc', VARIANTS, 3, 3, { slowdown: { 'tool-replay/normal': 1.5 } })));
+    const creation = await cli(a, c, '--only', 'checkpoint-creation');
+    expect(creation.exitCode).toBe(0);
+    expect(creation.stdout).not.toContain('tool-replay');
+    expect(creation.stdout).toMatch(/^checkpoint-creation\/full\s+P50/m);
+    const unknown = await cli(a, c, '--only', 'checkpoint-creatoin');
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr).toContain(
+      `--only: no benchmark "checkpoint-creatoin" in ${a}, ${c}; they have checkpoint-creation, tool-replay`,
+    );
   });
 
   it('refuses a head file with a null sample (it used to invert the verdict: a 1.6× slowdown read "possible improvement")', async () => {
@@ -166,29 +275,43 @@ describe('pnpm bench:compare', () => {
     const head = benchRun('head', variants, 99);
     writeFileSync(join(dir, 'head.json'), JSON.stringify(head));
     writeFileSync(join(dir, 'slow.json'), JSON.stringify(scaleRun(head, 1.5, 'slow')));
-    const same = await cli('--baseline', earlier, join(dir, 'head.json'));
+    const same = await cli('--baseline', earlier, join(dir, 'head.json'), '--output', join(dir, 'same.md'));
     expect(same.exitCode).toBe(0);
-    expect(same.stdout).toContain('# Benchmark gate: `head` against 5 earlier run(s)');
-    expect(same.stdout).toContain('This run makes 2 gated comparison(s)');
-    expect(same.stdout).toMatch(/\| tool-replay\/normal \| P50 \| 5 \| .* \| ➖ within noise \|/);
-    expect(same.stdout).toContain('**No regression.**');
+    expect(same.stdout).toContain('Benchmark gate: head against 5 earlier run(s)');
+    expect(same.stdout).toMatch(/^tool-replay\/normal\s+P50\s+5\s.*within noise/m);
+    expect(same.stdout.trimEnd().split('\n').at(-1)).toBe('No regression.');
+    const markdown = readFileSync(join(dir, 'same.md'), 'utf8');
+    expect(markdown).toContain('# Benchmark gate: `head` against 5 earlier run(s)');
+    expect(markdown).toContain('This run makes 2 gated comparison(s)');
+    expect(markdown).toMatch(/\| tool-replay\/normal \| P50 \| 5 \| .* \| ➖ within noise \|/);
+    expect(markdown).toContain('xychart-beta');
     const slow = await cli('--baseline', `${earlier}/*.json`, join(dir, 'slow.json'));
     expect(slow.exitCode).toBe(1);
-    expect(slow.stdout).toContain('**2 regression(s):** checkpoint-creation/normal P50, tool-replay/normal P50.');
-    expect(slow.stdout).toContain('xychart-beta');
+    expect(slow.stdout).toContain('2 regression(s): checkpoint-creation/normal P50, tool-replay/normal P50.');
+    expect(slow.stdout).not.toMatch(/xychart|```/);
   });
 
-  it('--baseline with fewer than 5 earlier runs says so and exits 0, even for a slowdown; the head file itself is not a baseline', async () => {
+  it('--baseline with fewer than 5 earlier runs says so and exits 0, even for a slowdown; neither the head file nor an export is a baseline', async () => {
     const dir = tempDir();
     for (let i = 0; i < 3; i++)
       writeFileSync(join(dir, `run${i}.json`), JSON.stringify(benchFile(`r${i}`, 0.03, i + 1)));
     writeFileSync(join(dir, 'slow.json'), JSON.stringify(benchFile('slow', 0.06, 9)));
-    const result = await cli('--baseline', dir, join(dir, 'slow.json'));
+    // An export beside the bench files (pnpm chaos --format bmf) is not an earlier run.
+    writeFileSync(join(dir, 'r0.bmf.json'), '{}');
+    const result = await cli('--baseline', dir, join(dir, 'slow.json'), '--output', join(dir, 'gate.md'));
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain(
+      '2 more earlier run(s) are needed. An earlier run is one benchmark file of a commit of the base branch',
+    );
+    expect(result.stdout).toContain(
+      `To decide now from rounds instead, compare the head with one earlier file: pnpm bench:compare ${join(dir, 'run2.json')} ${join(dir, 'slow.json')}`,
+    );
+    expect(result.stdout.trimEnd().split('\n').at(-1)).toBe('Not gated: 3 of 5 earlier runs.');
+    const markdown = readFileSync(join(dir, 'gate.md'), 'utf8');
+    expect(markdown).toContain(
       '> **Not gated:** 3 earlier run(s) given, and at least 5 are needed to estimate run-to-run noise.',
     );
-    expect(result.stdout).toContain('**Not gated: 3 of 5 earlier runs.**');
+    expect(markdown).toContain('**Not gated: 3 of 5 earlier runs.**');
   });
 
   it('--baseline refuses a bad earlier run by name, an empty glob, and --refs alongside', async () => {
@@ -224,6 +347,8 @@ describe('pnpm bench:compare', () => {
     writeFileSync(bad, '{"schema":"something-else"}');
     const result = await cli(bad, bad);
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toMatch(/bad\.json: schema is "something-else", expected "agentos-chaos\/bench@1"/);
+    expect(result.stderr).toMatch(
+      /bad\.json: schema is "something-else", expected "agentos-chaos\/bench@2" \(or the older "agentos-chaos\/bench@1"\)/,
+    );
   });
 });

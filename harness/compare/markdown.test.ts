@@ -1,36 +1,45 @@
 import { describe, expect, it } from 'vitest';
 import { benchFile } from './bench-fixture.js';
-import { DEFAULT_COMPARE, type ComparisonRow } from './compare.js';
+import { DEFAULT_COMPARE, type ComparisonRow, type FileComparison } from './compare.js';
 import { renderComparison } from './markdown.js';
 
-const base = benchFile('aaa1111', 0.03, 1, 1, 11062);
-const head = benchFile('bbb2222', 0.03, 2, 1, 11062);
+const base = benchFile('aaa1111', 0.03, 1, 3);
+const head = benchFile('bbb2222', 0.03, 2, 3);
 
 function row(overrides: Partial<ComparisonRow>): ComparisonRow {
   return {
     id: 'checkpoint-creation/normal',
+    benchmark: 'checkpoint-creation',
     stat: 'p50',
+    rounds: [3, 3],
     base: 0.03,
     head: 0.03,
     ratio: 1,
-    ci: [0.98, 1.02],
+    spread: 0.02,
+    bounds: [0.98, 1.02],
     verdict: 'no change',
-    method: '2000+2000 samples',
-    gated: false,
     ...overrides,
   };
 }
 
+const result = (rows: ComparisonRow[]): FileComparison => ({
+  rows,
+  comparisons: rows.filter((r) => r.reason === undefined).length,
+  alpha: 0.01 / Math.max(1, rows.filter((r) => r.reason === undefined).length),
+  needed: { base: 0, head: 0 },
+});
+
 describe('renderComparison', () => {
-  it('calls an interval that reaches past the threshold inconclusive, and one inside it no change', () => {
+  it('calls bounds that reach past the threshold inconclusive, and bounds inside it within noise', () => {
     const md = renderComparison(
       base,
       head,
-      [row({ stat: 'p99', ratio: 1.05, ci: [0.17, 6.45] }), row({})],
+      result([row({ id: 'tool-replay/normal', ratio: 1.05, bounds: [0.6, 1.8] }), row({})]),
       DEFAULT_COMPARE,
     );
-    expect(md).toMatch(/\| P99 \|.*0\.170 – 6\.450 \|.*inconclusive/);
-    expect(md).toMatch(/\| P50 \|.*0\.980 – 1\.020 \|.*no change/);
+    expect(md).toMatch(/\| tool-replay\/normal \| P50 \|.*0\.600 – 1\.800 \|.*inconclusive/);
+    expect(md).toMatch(/\| checkpoint-creation\/normal \| P50 \|.*0\.980 – 1\.020 \| 2\.0 % \| ➖ within noise \|/);
+    expect(md).toContain('2 gated comparison(s), each at α = 0.01 ÷ 2 = 0.50 %');
   });
 
   it('charts head ÷ base per benchmark as one bar series, with lines at 1.0 and at the threshold, labels readable', () => {
@@ -38,7 +47,7 @@ describe('renderComparison', () => {
       row({ id: 'checkpoint-creation/agentos-saver-normal', ratio: 1.6, head: 0.048 }),
       row({ id: 'llm-cache-lookup/normal', ratio: 0.9, head: 0.027 }),
     ];
-    const md = renderComparison(base, head, rows, DEFAULT_COMPARE);
+    const md = renderComparison(base, head, result(rows), DEFAULT_COMPARE);
     const chart = /```mermaid\n([\s\S]*?)```/.exec(md)?.[1] ?? '';
     expect(chart).toContain('xychart-beta horizontal');
     expect(chart.match(/^\s*bar /gm)).toHaveLength(1);
@@ -48,9 +57,20 @@ describe('renderComparison', () => {
     expect(md).toMatch(/#0072B2/);
   });
 
-  it('says why its sample counts are lower than the report’s: each round keeps at most 2,000 of its timings', () => {
-    const md = renderComparison(base, head, [row({})], DEFAULT_COMPARE);
-    expect(md).toContain('11062');
-    expect(md).toMatch(/at most 2,000/);
+  it('puts the advice on adding rounds under the method, and ends with why nothing was gated', () => {
+    const notGated = row({
+      rounds: [1, 1],
+      bounds: null,
+      spread: null,
+      verdict: 'not gated',
+      reason: '1 + 1 round(s), 3 a side needed',
+    });
+    const md = renderComparison(base, head, { ...result([notGated]), needed: { base: 2, head: 2 } }, DEFAULT_COMPARE, [
+      '**Not gated:** add rounds',
+      '- base: `pnpm bench --rounds 2`',
+    ]);
+    expect(md).toContain('> **Not gated:** add rounds\n> - base: `pnpm bench --rounds 2`');
+    expect(md).toMatch(/\| 1\+1 \| .* \| — \| — \| · not gated \(1 \+ 1 round\(s\), 3 a side needed\) \|/);
+    expect(md.trimEnd().split('\n').at(-1)).toBe('**Not gated: fewer than 3 rounds a side.**');
   });
 });

@@ -1,31 +1,27 @@
 import type { BenchFile } from '../report/bench-file.js';
 import { caption, chartNumber, xychart, type Series } from '../report/charts/mermaid.js';
 import { table } from '../report/table.js';
-import { MIN_GATE_ROUNDS, type CompareOptions, type ComparisonRow } from './compare.js';
+import { MIN_GATE_ROUNDS, type CompareOptions, type ComparisonRow, type FileComparison } from './compare.js';
 
 const MARK: Record<ComparisonRow['verdict'], string> = {
   regression: '❌ regression',
   improvement: '✅ improvement',
-  'no change': '➖ no change (the interval lies within ±T)',
-  'not gated': '· not gated (too few samples)',
-  'possible regression': '⚠️ possible regression (too few rounds to gate)',
-  'possible improvement': '✳️ possible improvement (too few rounds to gate)',
+  'no change': '➖ within noise',
+  'not gated': '· not gated',
 };
 
-/**
- * compare.ts says "no change" whenever the interval does not clear the threshold; only an interval inside
- * [1 / (1 + T), 1 + T] shows that, and a wider one (0.17 – 6.45) says the data cannot tell.
- */
-function mark(row: ComparisonRow, options: CompareOptions): string {
+/** The verdict cell: "within noise" says more when the bounds reach past ±T (the rounds cannot tell). */
+export function verdictText(row: ComparisonRow, options: CompareOptions, marks = MARK): string {
   const t = row.stat === 'p50' ? options.thresholdP50 : options.thresholdP99;
-  if (row.verdict === 'no change' && (row.ci[0] < 1 / (1 + t) || row.ci[1] > 1 + t))
-    return `❔ inconclusive (the interval reaches past ±${t})`;
-  return MARK[row.verdict];
+  if (row.reason !== undefined) return `${marks[row.verdict]} (${row.reason})`;
+  if (row.verdict === 'no change' && row.bounds && (row.bounds[0] < 1 / (1 + t) || row.bounds[1] > 1 + t))
+    return `${marks[row.verdict]} (inconclusive: the bounds reach past ±${t})`;
+  return marks[row.verdict];
 }
 
-/** Timings measured over every round of a benchmark (the file keeps at most 2,000 of each round's). */
-function timed(file: BenchFile, id: string): number {
-  return file.benchmarks.find((b) => b.id === id)?.rounds.reduce((sum, r) => sum + r.n, 0) ?? 0;
+/** "0.981 – 1.020", or "—" when the row is not gated. */
+export function boundsText(row: ComparisonRow): string {
+  return row.bounds ? `${row.bounds[0].toFixed(3)} – ${row.bounds[1].toFixed(3)}` : '—';
 }
 
 /** head ÷ base P50 per benchmark as one bar series, horizontal so that long ids stay readable, with lines at 1.0 and 1 + T. */
@@ -50,70 +46,80 @@ function ratioChart(p50: ComparisonRow[], options: CompareOptions): string[] {
       series,
     }),
     '',
-    `${caption(series)} A bar past the threshold line is slower by more than T; whether that is a regression depends on its interval (table).`,
+    `${caption(series)} A bar past the threshold line is slower by more than T; whether that is a regression depends on its bounds (table).`,
     '',
   ];
 }
 
-/** The comparison as Markdown: a table (base, head, ratio, 95 % CI, verdict) and a head ÷ base P50 chart. */
+/**
+ * The comparison of two files as Markdown: how it decides, a table (rounds, base, head, ratio, bounds, verdict), a
+ * head ÷ base P50 chart, and — when a side has too few rounds — `advice`: how to add them.
+ */
 export function renderComparison(
   base: BenchFile,
   head: BenchFile,
-  rows: ComparisonRow[],
+  result: FileComparison,
   options: CompareOptions,
+  advice: readonly string[] = [],
 ): string {
+  const { rows } = result;
   const out: string[] = [];
   out.push(`# Benchmark comparison: \`${base.commit}\` → \`${head.commit}\``, '');
   out.push(
-    `Ratio = head ÷ base of the median over rounds; 95 % interval by bootstrap (${options.resamples} resamples). ` +
-      `A regression is flagged only when the interval's lower bound exceeds 1 + T (P50: T = ${options.thresholdP50}, ` +
-      `P99: T = ${options.thresholdP99}, P99 gated only with ≥ ${options.minP99Samples} samples per round). Percentiles: ${head.percentileMethod}.`,
+    `Per benchmark variant, each round's P50${options.gateP99 ? ' and P99' : ''} (one fresh process) is a value; noise from round to ` +
+      'round is multiplicative, so it is compared in logs. Ratio = head ÷ base of the geometric means over the rounds; the ' +
+      'bounds are a two-sample t bound on the log ratio with the pooled round-to-round spread, each one-sided at α. ' +
+      `A **regression** is above 1 at its lower bound and more than 1 + T (P50: T = ${options.thresholdP50}` +
+      `${options.gateP99 ? `, P99: T = ${options.thresholdP99}` : ''}). At least ${MIN_GATE_ROUNDS} rounds a side are needed.` +
+      (options.gateP99 ? '' : " P99 is shown, not gated: a round's P99 varies too much (`--gate-p99` gates it)."),
     '',
   );
+  if (result.comparisons > 0)
+    out.push(
+      `${result.comparisons} gated comparison(s), each at α = ${options.falseAlarmRate} ÷ ${result.comparisons} = ` +
+        `${(result.alpha * 100).toPrecision(2)} %: two files of unchanged code fail with probability at most ` +
+        `${(options.falseAlarmRate * 100).toFixed(1)} % (Bonferroni), if rounds are independent and their noise log-normal.`,
+      '',
+    );
   if (base.environment.cpu !== head.environment.cpu || base.environment.node !== head.environment.node) {
     out.push(
       `> ⚠️ Different environments: base ${base.environment.cpu} / Node ${base.environment.node}, head ${head.environment.cpu} / Node ${head.environment.node}.`,
       '',
     );
   }
-  if (rows.some((r) => !r.gated)) {
-    out.push(
-      `> Fewer than ${MIN_GATE_ROUNDS} rounds on a side. With one round the interval is resampled from that run's samples, so ` +
-        'it covers the noise within one run, not from one run to the next (on a shared machine two runs of the same ' +
-        'commit can differ by 20 % or more). Such verdicts are indicative and do not fail the comparison. For a gate, ' +
-        `compare with \`--refs\` (at least ${MIN_GATE_ROUNDS} alternating rounds per side).`,
-      '',
-    );
-  }
+  if (advice.length > 0) out.push(...advice.map((line) => `> ${line}`), '');
   out.push(
     table(
-      ['Benchmark', 'Stat', 'Base (ms)', 'Head (ms)', 'Ratio', '95 % CI', 'Timed (base+head)', 'Resampled', 'Verdict'],
+      ['Benchmark', 'Stat', 'Rounds (base+head)', 'Base (ms)', 'Head (ms)', 'Ratio', 'Bounds', 'Spread (s)', 'Verdict'],
       rows.map((r) => [
         r.id,
         r.stat.toUpperCase(),
+        `${r.rounds[0]}+${r.rounds[1]}`,
         r.base.toFixed(4),
         r.head.toFixed(4),
         `${r.ratio.toFixed(3)}×`,
-        `${r.ci[0].toFixed(3)} – ${r.ci[1].toFixed(3)}`,
-        `${timed(base, r.id)}+${timed(head, r.id)}`,
-        r.method,
-        mark(r, options),
+        boundsText(r),
+        r.spread === null ? '—' : `${(r.spread * 100).toFixed(1)} %`,
+        verdictText(r, options),
       ]),
     ),
     '',
-    'Timed: the timings behind each side’s P50 (the n of the acceptance report). Resampled: what the interval is drawn from — ' +
-      'per-round values with several rounds, else the retained samples, of which a benchmark file keeps at most 2,000 per round ' +
-      '(every k-th of the sorted timings), so the counts differ from the report’s.',
+    'Base and head: geometric mean over the rounds. Spread: the pooled standard deviation of ln(value) within the rounds ' +
+      'of a side (0.05 ≈ 5 % from round to round).',
     '',
   );
   const p50 = rows.filter((r) => r.stat === 'p50');
   if (p50.length > 0) out.push(...ratioChart(p50, options));
-  const regressions = rows.filter((r) => r.verdict === 'regression');
-  const possible = rows.filter((r) => r.verdict === 'possible regression');
-  const list = (xs: ComparisonRow[]): string => xs.map((r) => `${r.id} ${r.stat.toUpperCase()}`).join(', ');
-  if (regressions.length > 0) out.push(`**${regressions.length} regression(s):** ${list(regressions)}.`, '');
-  if (possible.length > 0)
-    out.push(`**${possible.length} possible regression(s), too few rounds to gate:** ${list(possible)}.`, '');
-  if (regressions.length === 0) out.push(possible.length > 0 ? '**No gated regression.**' : '**No regression.**', '');
+  out.push(conclusion(result), '');
   return out.join('\n');
+}
+
+/** The last line: regressions, or why nothing was gated. */
+export function conclusion(result: FileComparison): string {
+  const regressions = result.rows.filter((r) => r.verdict === 'regression');
+  if (regressions.length > 0)
+    return `**${regressions.length} regression(s):** ${regressions.map((r) => `${r.id} ${r.stat.toUpperCase()}`).join(', ')}.`;
+  if (result.comparisons === 0) return `**Not gated: fewer than ${MIN_GATE_ROUNDS} rounds a side.**`;
+  const partly = result.needed.base > 0 || result.needed.head > 0 ? ' (some variants not gated: too few rounds)' : '';
+  return `**No regression${partly}.**`;
 }

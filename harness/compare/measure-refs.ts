@@ -18,16 +18,18 @@ export async function resolveCommit(root: string, ref: string): Promise<string> 
 }
 
 /**
- * Checks both refs out in temporary git worktrees, installs each, and runs their benchmarks alternately
- * (A B A B …, `rounds` per side) in fresh processes, so both sides share the machine's drift. The worktrees are
- * removed afterwards, also when a round fails.
+ * Checks both refs out in temporary git worktrees, installs each, and runs their benchmarks (`only` these, when
+ * given) alternately (A B A B …, `rounds` per side) in fresh processes, so both sides share the machine's drift. The
+ * worktrees are removed afterwards, also when a round fails.
  */
 export async function measureRefs(
   root: string,
   refs: [string, string],
   rounds: number,
+  only: readonly string[] | undefined,
   log: (line: string) => void,
 ): Promise<[BenchFile, BenchFile]> {
+  const selection = only ? ['--only', only.join(',')] : [];
   const shas = [await resolveCommit(root, refs[0]), await resolveCommit(root, refs[1])] as const;
   const folder = mkdtempSync(join(tmpdir(), 'agentos-bench-compare-'));
   const sides = (['base', 'head'] as const).map((side, i) => ({ side, sha: shas[i]!, tree: join(folder, side) }));
@@ -44,7 +46,8 @@ export async function measureRefs(
     for (let round = 1; round <= rounds; round++) {
       for (const [i, { side, tree }] of sides.entries()) {
         log(`round ${round}/${rounds}: ${side}`);
-        // The file is named by the worktree's own short hash; removed first so a failed round cannot reuse the last one.
+        // The file is named by the worktree's own short hash; removed first so that each round is read alone and a
+        // failed round cannot reuse the last one.
         const short = (await $({ cwd: tree, quiet: true })`git rev-parse --short HEAD`).stdout.trim();
         const file = join(tree, 'reports', 'bench', `${short}.json`);
         rmSync(file, { force: true });
@@ -52,7 +55,7 @@ export async function measureRefs(
           cwd: tree,
           stdio: ['ignore', 'ignore', 'inherit'],
           nothrow: true,
-        })`pnpm chaos --category bench --seed ${round}`;
+        })`pnpm chaos --category bench --seed ${round} ${selection}`;
         if (!existsSync(file)) {
           throw new MeasureRefsError(
             `round ${round}: ${side} wrote no ${file} (exit ${run.exitCode ?? run.signal}); does that commit have the benchmark harness?`,

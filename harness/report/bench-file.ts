@@ -5,8 +5,15 @@ import { PERCENTILE_METHOD, type LatencySummary } from '../recorder.js';
 import type { BenchResult } from '../result.js';
 import type { Environment } from './environment.js';
 
-/** The statistics of one round (one fresh-process run) of one benchmark variant. */
-export type RoundSummary = Omit<LatencySummary, 'insufficient'> & { opsPerSec: number };
+/** The statistics of one round (one fresh-process run) of one benchmark variant, and when it was measured. */
+export type RoundSummary = Omit<LatencySummary, 'insufficient'> & {
+  opsPerSec: number;
+  /**
+   * ISO time of the run (`pnpm bench`) that measured the round: rounds with the same time came from one run, back to
+   * back. bench@1 files: the file's generatedAt.
+   */
+  at: string;
+};
 
 export interface BenchEntry {
   /** "<benchmark id>/<variant>", stable across commits. */
@@ -22,11 +29,18 @@ export interface BenchEntry {
   samples: number[][];
 }
 
-/** reports/bench/<short-commit>.json: versioned so a comparison can refuse a file it does not understand. */
+/**
+ * reports/bench/<short-commit>.json (or <short-commit>-dirty-<diff>.json): every round measured of one state of the
+ * code on one machine; each `pnpm bench` adds its rounds. Versioned so a comparison can refuse a file it does not
+ * understand; bench@1 files (one run each) are read as bench@2 files of one round.
+ */
 export interface BenchFile {
-  schema: 'agentos-chaos/bench@1';
+  schema: 'agentos-chaos/bench@2';
   commit: string;
   dirty: boolean;
+  /** Hash of the uncommitted changes to tracked files (dirty only, else null): rounds of two edits never share a file. */
+  diff: string | null;
+  /** When the latest round was added. */
   generatedAt: string;
   environment: Environment;
   tool: { name: 'tinybench'; version: string };
@@ -54,10 +68,12 @@ export function tinybenchVersion(): string {
   return 'unknown';
 }
 
+/** One round of every benchmark in `results`, measured by the run of time `at`. */
 export function toBenchFile(
   results: BenchResult[],
   environment: Environment,
   options: (id: string) => BenchEntry['options'],
+  at: string = new Date().toISOString(),
 ): BenchFile {
   const benchmarks: BenchEntry[] = [];
   for (const r of results) {
@@ -71,16 +87,17 @@ export function toBenchFile(
         durability: m.durability,
         peer: m.peer,
         options: options(r.id),
-        rounds: [{ n, mean, p50, p95, p99, max, opsPerSec: m.opsPerSec }],
+        rounds: [{ n, mean, p50, p95, p99, max, opsPerSec: m.opsPerSec, at }],
         samples: [m.samples],
       });
     }
   }
   return {
-    schema: 'agentos-chaos/bench@1',
+    schema: 'agentos-chaos/bench@2',
     commit: environment.commit,
     dirty: environment.dirty,
-    generatedAt: new Date().toISOString(),
+    diff: environment.dirty ? (environment.diff ?? null) : null,
+    generatedAt: at,
     environment,
     tool: { name: 'tinybench', version: tinybenchVersion() },
     unit: 'ms',
@@ -89,10 +106,11 @@ export function toBenchFile(
   };
 }
 
-/** Merges files of the same commit (rounds of an A/B run) into one with every round. */
+/** Merges files of the same code (rounds of an A/B run, or a file and the rounds added to it) into one with every round. */
 export function mergeRounds(files: BenchFile[]): BenchFile {
   const [first, ...rest] = files;
   if (!first) throw new Error('no bench files to merge');
+  const latest = files.map((f) => f.generatedAt).reduce((a, b) => (b > a ? b : a));
   const byId = new Map(first.benchmarks.map((b) => [b.id, { ...b, rounds: [...b.rounds], samples: [...b.samples] }]));
   for (const f of rest) {
     for (const b of f.benchmarks) {
@@ -100,10 +118,10 @@ export function mergeRounds(files: BenchFile[]): BenchFile {
       if (into) {
         into.rounds.push(...b.rounds);
         into.samples.push(...b.samples);
-      } else byId.set(b.id, { ...b });
+      } else byId.set(b.id, { ...b, rounds: [...b.rounds], samples: [...b.samples] });
     }
   }
-  return { ...first, benchmarks: [...byId.values()] };
+  return { ...first, generatedAt: latest, benchmarks: [...byId.values()] };
 }
 
 /** Median of the per-round values of a statistic (a single round is its own median). */

@@ -59,8 +59,48 @@ describe('readBenchFile: samples', () => {
   it('names a missing file and a file that is not JSON', () => {
     expect(() => readBenchFile('/nonexistent/head.json')).toThrow('/nonexistent/head.json: no such file');
     expect(() => parseBenchFile({ schema: 'other' }, 'x.json')).toThrow(
-      'x.json: schema is "other", expected "agentos-chaos/bench@1"',
+      'x.json: schema is "other", expected "agentos-chaos/bench@2" (or the older "agentos-chaos/bench@1")',
     );
+  });
+});
+
+describe('readBenchFile: bench@1 files', () => {
+  /** The fixture as the bench@1 writer wrote it: no diff, no time per round. */
+  const v1 = (file: BenchFile): unknown => {
+    const rest: Partial<BenchFile> & Pick<BenchFile, 'benchmarks'> = structuredClone(file);
+    delete rest.diff;
+    return {
+      ...rest,
+      schema: 'agentos-chaos/bench@1',
+      generatedAt: '2025-06-01T10:00:00.000Z',
+      benchmarks: rest.benchmarks.map((b) => ({ ...b, rounds: b.rounds.map(({ at: _at, ...r }) => r) })),
+    };
+  };
+
+  it('reads one as bench@2: no diff, each round measured when the file was written', () => {
+    const file = benchFile('aaa', 0.03, 1, 2);
+    const read = parse(v1(file));
+    expect(read.schema).toBe('agentos-chaos/bench@2');
+    expect(read.diff).toBeNull();
+    expect(read.benchmarks[0]!.rounds.map((r) => r.at)).toEqual([
+      '2025-06-01T10:00:00.000Z',
+      '2025-06-01T10:00:00.000Z',
+    ]);
+    expect(read.benchmarks[0]!.rounds.map((r) => r.p50)).toEqual(file.benchmarks[0]!.rounds.map((r) => r.p50));
+  });
+
+  it('still names what is wrong in one', () => {
+    const file = v1(benchFile('aaa', 0.03, 1)) as { benchmarks: { rounds: { p50: unknown }[] }[] };
+    file.benchmarks[0]!.rounds[0]!.p50 = 'fast';
+    expect(problem(file)).toContain('benchmark "checkpoint-creation/normal", round 1, p50: "fast"');
+  });
+
+  it('refuses a bench@2 file without the time of a round', () => {
+    const file = structuredClone(benchFile('aaa', 0.03, 1)) as unknown as {
+      benchmarks: { rounds: { at?: string }[] }[];
+    };
+    delete file.benchmarks[0]!.rounds[0]!.at;
+    expect(problem(file)).toContain('benchmark "checkpoint-creation/normal", round 1, at: missing');
   });
 });
 
@@ -122,7 +162,9 @@ describe('readBenchFile: summaries against the retained samples', () => {
 
   it('accepts an empty round only with null statistics', () => {
     const file = benchFile('aaa', 0.03, 1);
-    file.benchmarks[0]!.rounds = [{ n: 0, mean: null, p50: null, p95: null, p99: null, max: null, opsPerSec: 0 }];
+    file.benchmarks[0]!.rounds = [
+      { n: 0, mean: null, p50: null, p95: null, p99: null, max: null, opsPerSec: 0, at: file.generatedAt },
+    ];
     file.benchmarks[0]!.samples = [[]];
     expect(() => parse(file)).not.toThrow();
     expect(problem(withRound(file, { p50: 0.03 }))).toContain('round 1, p50 = 0.03: must be null when n = 0');

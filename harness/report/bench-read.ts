@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import type { BenchFile } from './bench-file.js';
 import { summaryProblems } from './bench-consistency.js';
-import { BENCH_SCHEMA, benchFileSchema, describeLocation, valueAt } from './bench-schema.js';
+import {
+  BENCH_SCHEMA,
+  BENCH_SCHEMA_V1,
+  benchFileSchema,
+  describeLocation,
+  upgradeV1,
+  valueAt,
+} from './bench-schema.js';
 
 /** A benchmark file that cannot be used: missing, not JSON, another format, or contradicting itself. */
 export class BenchFileError extends Error {
@@ -34,14 +41,15 @@ export function readBenchFile(path: string): BenchFile {
   return parseBenchFile(data, path);
 }
 
-/** Validates parsed JSON as a benchmark file; `source` names it in errors. */
-export function parseBenchFile(data: unknown, source: string): BenchFile {
-  const schema = data !== null && typeof data === 'object' ? (data as { schema?: unknown }).schema : undefined;
+/** Validates parsed JSON as a benchmark file (bench@2, or bench@1 read as one); `source` names it in errors. */
+export function parseBenchFile(raw: unknown, source: string): BenchFile {
+  const schema = raw !== null && typeof raw === 'object' ? (raw as { schema?: unknown }).schema : undefined;
   // JSON.stringify returns undefined for undefined (its type says otherwise).
-  if (schema !== BENCH_SCHEMA)
+  if (schema !== BENCH_SCHEMA && schema !== BENCH_SCHEMA_V1)
     throw new BenchFileError(
-      `${source}: schema is ${(JSON.stringify(schema) as string | undefined) ?? 'missing'}, expected "${BENCH_SCHEMA}"`,
+      `${source}: schema is ${(JSON.stringify(schema) as string | undefined) ?? 'missing'}, expected "${BENCH_SCHEMA}" (or the older "${BENCH_SCHEMA_V1}")`,
     );
+  const data = schema === BENCH_SCHEMA_V1 ? upgradeV1(raw) : raw;
   const parsed = benchFileSchema.safeParse(data);
   if (!parsed.success) {
     const lines = parsed.error.issues.map(

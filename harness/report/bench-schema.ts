@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import type { BenchFile } from './bench-file.js';
 
-export const BENCH_SCHEMA = 'agentos-chaos/bench@1';
+export const BENCH_SCHEMA = 'agentos-chaos/bench@2';
+/** The format before rounds accumulated (one run per file, no diff, no time per round): read, never written. */
+export const BENCH_SCHEMA_V1 = 'agentos-chaos/bench@1';
 
 const NON_NEGATIVE = 'must be a finite non-negative number';
 const milliseconds = z.number({ error: NON_NEGATIVE }).nonnegative({ error: NON_NEGATIVE });
@@ -20,6 +22,7 @@ const roundSummary = z.object({
   p99: statistic,
   max: statistic,
   opsPerSec: milliseconds,
+  at: z.string().min(1),
 });
 
 const benchEntry = z.object({
@@ -34,15 +37,17 @@ const benchEntry = z.object({
   samples: z.array(z.array(milliseconds)),
 });
 
-/** The file format `agentos-chaos/bench@1`, as bench-file.ts writes it; unknown keys are dropped. */
+/** The file format `agentos-chaos/bench@2`, as bench-file.ts writes it; unknown keys are dropped. */
 export const benchFileSchema: z.ZodType<BenchFile> = z.object({
   schema: z.literal(BENCH_SCHEMA),
   commit: z.string(),
   dirty: z.boolean(),
+  diff: z.string().nullable(),
   generatedAt: z.string(),
   environment: z.object({
     commit: z.string(),
     dirty: z.boolean(),
+    diff: z.string().optional(),
     node: z.string(),
     v8: z.string(),
     sqlite: z.string(),
@@ -56,6 +61,29 @@ export const benchFileSchema: z.ZodType<BenchFile> = z.object({
   percentileMethod: z.string(),
   benchmarks: z.array(benchEntry),
 });
+
+/**
+ * A bench@1 file read as bench@2: no diff (a dirty run of bench@1 was not told apart from another), and every round
+ * measured when the file was written.
+ */
+export function upgradeV1(data: unknown): unknown {
+  if (data === null || typeof data !== 'object') return data;
+  const file = data as { generatedAt?: unknown; benchmarks?: unknown };
+  const benchmarks = Array.isArray(file.benchmarks)
+    ? file.benchmarks.map((b: unknown) => {
+        const rounds = (b as { rounds?: unknown } | null)?.rounds;
+        return Array.isArray(rounds)
+          ? {
+              ...(b as object),
+              rounds: rounds.map((r: unknown) =>
+                r !== null && typeof r === 'object' ? { at: file.generatedAt, ...r } : r,
+              ),
+            }
+          : b;
+      })
+    : file.benchmarks;
+  return { ...data, schema: BENCH_SCHEMA, diff: null, benchmarks };
+}
 
 /**
  * Where a schema issue is, in the words of the file: `benchmark "checkpoint-creation/normal", round 2, p50` rather

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import type { LoadedScenario } from '../load.js';
 import type { BenchResult } from '../result.js';
 import { writeFileAtomic } from './atomic.js';
-import { toBenchFile, toBmf, toGithubActionBenchmark, type BenchFile } from './bench-file.js';
+import { mergeRounds, toBenchFile, toBmf, toGithubActionBenchmark, type BenchFile } from './bench-file.js';
+import { addRounds, benchFileName } from './bench-store.js';
 import { renderMarkdown } from './markdown.js';
 import { reportFiles } from './partial-run.js';
 import type { ResultsFile } from './results-file.js';
@@ -13,6 +14,8 @@ export interface ReportContext {
   reportsDir: string;
   /** Every loaded declaration (the readiness table reads which alert each criterion feeds from them). */
   declared: readonly LoadedScenario[];
+  /** The benchmarks' further rounds (`--rounds n`: n − 1 of them); the results hold the first. */
+  moreBenchRounds?: readonly (readonly BenchResult[])[];
 }
 
 export type Reporter = (context: ReportContext) => string[];
@@ -23,23 +26,32 @@ function write(context: ReportContext, name: string, content: string): string[] 
   return [name];
 }
 
-/** The benchmarks of this run as the versioned bench file, or null when none ran. */
+/** Every round of benchmarks this run measured as one versioned bench file, or null when none ran. */
 function benchFile(context: ReportContext): BenchFile | null {
-  const bench = context.file.results.filter((r): r is BenchResult => r.category === 'bench');
-  return bench.length === 0
-    ? null
-    : toBenchFile(
-        bench,
+  const first = context.file.results.filter((r): r is BenchResult => r.category === 'bench');
+  if (first.length === 0) return null;
+  return mergeRounds(
+    [first, ...(context.moreBenchRounds ?? [])].map((round) =>
+      toBenchFile(
+        [...round],
         context.file.environment,
-        (id) => bench.find((r) => r.id === id)?.options ?? { timeMs: 0, warmupMs: 0, iterations: 0 },
-      );
+        (id) => round.find((r) => r.id === id)?.options ?? { timeMs: 0, warmupMs: 0, iterations: 0 },
+        context.file.generatedAt,
+      ),
+    ),
+  );
 }
 
+/** This run's rounds in another format, beside the bench file: reports/bench/<commit>.<format>.json. */
 function benchExport(name: string, convert: (bench: BenchFile) => unknown): Reporter {
   return (context) => {
     const bench = benchFile(context);
     return bench
-      ? write(context, `bench/${bench.commit}.${name}.json`, `${JSON.stringify(convert(bench), null, 2)}\n`)
+      ? write(
+          context,
+          `bench/${benchFileName(bench).replace(/\.json$/, '')}.${name}.json`,
+          `${JSON.stringify(convert(bench), null, 2)}\n`,
+        )
       : [];
   };
 }
@@ -52,10 +64,13 @@ export const reporters = {
   /** reports/results.json (reports/partial-results.json for a partial run): every result, machine-readable. */
   json: (context) =>
     write(context, reportFiles(context.file.selection).results, `${JSON.stringify(context.file, null, 2)}\n`),
-  /** reports/bench/<commit>.json: the benchmarks, compared across commits by bench:compare. */
+  /**
+   * reports/bench/<commit>.json (<commit>-dirty-<diff>.json for uncommitted changes): this run's rounds added to the
+   * earlier ones of the same code; compared across commits by bench:compare.
+   */
   bench: (context) => {
     const bench = benchFile(context);
-    return bench ? write(context, `bench/${bench.commit}.json`, `${JSON.stringify(bench)}\n`) : [];
+    return bench ? [`bench/${addRounds(join(context.reportsDir, 'bench'), bench).name}`] : [];
   },
   /** Bencher's metric format. */
   bmf: benchExport('bmf', toBmf),

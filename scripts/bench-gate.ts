@@ -1,0 +1,111 @@
+// `pnpm bench:gate`: the CI benchmark gate. `check` gates a run against the base branch's history (the --baseline
+// statistic of bench:compare), prints a plain table and appends the Markdown to a job summary; `save` adds a run to
+// the history. The workflow's steps call this and nothing else, so a test can run them on generated histories.
+import { appendFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { baselineAdvice } from '../harness/compare/advice.js';
+import { MIN_BASELINE_RUNS, compareWithBaseline, type BaselineOptions } from '../harness/compare/baseline.js';
+import { renderBaselineComparison } from '../harness/compare/baseline-markdown.js';
+import { DEFAULT_COMPARE } from '../harness/compare/compare.js';
+import { comparableRuns, machine, readHistory, saveToHistory } from '../harness/compare/history.js';
+import { renderBaselineText } from '../harness/compare/text.js';
+import { BenchFileError, readBenchFile } from '../harness/report/bench-read.js';
+import { optionError } from '../harness/suggest.js';
+
+const USAGE = `Usage:
+  pnpm bench:gate check --history <folder> <head.json> [--summary <file>] [--runs 20]
+  pnpm bench:gate save --history <folder> <head.json> [--keep 30]
+
+check: gates the head run (its rounds' median P50 per variant) against the earlier runs in <folder> measured on the
+same kind of machine (CPU model, cores, Node major), the newest --runs of them, as bench:compare --baseline does.
+Prints a plain table, appends the comparison as Markdown to --summary (the job summary in CI), and exits 1 on a
+regression, 0 otherwise (also with fewer than ${MIN_BASELINE_RUNS} earlier runs: not gated), 2 on bad input.
+save: adds the head run to <folder> (its rounds to its commit's file) and keeps the newest --keep files.`;
+
+function fail(message: string): never {
+  process.stderr.write(`pnpm bench:gate: ${message}\n`);
+  process.exit(2);
+}
+
+const OPTIONS = {
+  history: { type: 'string' },
+  summary: { type: 'string' },
+  runs: { type: 'string', default: '20' },
+  keep: { type: 'string', default: '30' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+let parsed;
+try {
+  parsed = parseArgs({ allowPositionals: true, options: OPTIONS });
+} catch (error) {
+  fail(`${optionError(error, Object.keys(OPTIONS))}\n\n${USAGE}`);
+}
+const { values: args, positionals } = parsed;
+if (args.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const [command, headPath, ...extra] = positionals;
+if (command !== 'check' && command !== 'save')
+  fail(`the first argument is check or save; got ${command === undefined ? 'nothing' : `"${command}"`}\n\n${USAGE}`);
+if (headPath === undefined || extra.length > 0)
+  fail(`${command} takes one head run (a reports/bench/<commit>.json); got ${positionals.length - 1}\n\n${USAGE}`);
+if (args.history === undefined) fail(`${command} needs --history <folder>`);
+const count = (name: 'runs' | 'keep'): number => {
+  const raw = args[name];
+  if (!/^[1-9]\d*$/.test(raw)) fail(`--${name} must be a whole number, at least 1; got "${raw}"`);
+  return Number(raw);
+};
+
+try {
+  const head = readBenchFile(headPath);
+  if (command === 'save') {
+    const { name, notes } = saveToHistory(args.history, head, count('keep'));
+    for (const note of notes) console.log(note);
+    console.log(`saved ${headPath} to ${args.history} as ${name}`);
+    process.exit(0);
+  }
+  const { used, skipped } = comparableRuns(readHistory(args.history), head, count('runs'));
+  const options: BaselineOptions = { ...DEFAULT_COMPARE };
+  const result = compareWithBaseline(
+    used.map((r) => r.file),
+    head,
+    options,
+  );
+  const others = skipped.filter((s) => s.why !== 'the head itself');
+  const found =
+    `${args.history}: ${used.length} earlier run(s) on ${machine(head)}` +
+    (others.length > 0 ? `; ${others.length} left out (${others.map((s) => `${s.path}: ${s.why}`).join('; ')})` : '');
+  const advice = baselineAdvice(
+    result,
+    used.map((r) => ({ label: 'base', ...r })),
+    { label: 'head', path: headPath, file: head },
+    'pnpm bench:compare',
+    'pnpm bench',
+  );
+  const text =
+    result.rows.length > 0
+      ? renderBaselineText(head, result, options, advice)
+      : `Not gated: no earlier run to compare with (${MIN_BASELINE_RUNS} are needed; each push to the base branch adds one).\n`;
+  process.stdout.write(`${found}\n\n${text}`);
+  if (args.summary !== undefined)
+    appendFileSync(
+      args.summary,
+      `${
+        result.rows.length > 0
+          ? renderBaselineComparison(
+              used.map((r) => r.file),
+              head,
+              result,
+              options,
+              advice,
+            )
+          : `# Benchmark gate: \`${head.commit}\`\n\n${text}`
+      }\n_${found}._\n\n`,
+    );
+  process.exit(result.rows.some((r) => r.verdict === 'regression') ? 1 : 0);
+} catch (error) {
+  if (error instanceof BenchFileError) fail(error.message);
+  throw error;
+}
