@@ -3,10 +3,14 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../harness/workers/build.js';
+import { UsageError, readRunRequest } from './run-request.js';
 
 function chaos(...args: string[]) {
   return execa('tsx', ['scripts/chaos.ts', ...args], { cwd: PACKAGE_ROOT, preferLocal: true, reject: false });
 }
+
+const report = join(PACKAGE_ROOT, 'reports/acceptance.md');
+const reportText = (): string | null => (existsSync(report) ? readFileSync(report, 'utf8') : null);
 
 describe('pnpm chaos (bad input)', () => {
   it('lists the declared tests', async () => {
@@ -14,6 +18,14 @@ describe('pnpm chaos (bad input)', () => {
     expect(exitCode).toBe(0);
     expect(stdout).toMatch(/chaos\s+kill9-recovery\s+Kill -9 recovery/);
     expect(stdout.trim().split('\n').length).toBeGreaterThanOrEqual(7);
+  });
+
+  it('prints bad input with its name, exits 2 and leaves the report alone', async () => {
+    const before = reportText();
+    const { stderr, exitCode } = await chaos('--only', 'nope');
+    expect(exitCode).toBe(2);
+    expect(stderr).toMatch(/^pnpm chaos: --only: unknown id\(s\) nope; declared: .*kill9-recovery/);
+    expect(reportText()).toBe(before);
   });
 
   it.each([
@@ -61,12 +73,11 @@ describe('pnpm chaos (bad input)', () => {
       ],
       /--replay: faults\.0\.target: /,
     ],
-  ])('rejects %j with a clear error, exit 2, and leaves the report alone', async (args, message) => {
-    const report = join(PACKAGE_ROOT, 'reports/acceptance.md');
-    const before = existsSync(report) ? readFileSync(report, 'utf8') : null;
-    const { stderr, exitCode } = await chaos(...args);
-    expect(exitCode).toBe(2);
-    expect(stderr).toMatch(message);
-    expect(existsSync(report) ? readFileSync(report, 'utf8') : null).toBe(before);
+  ])('rejects %j with a clear error before anything runs', async (args, message) => {
+    const before = reportText();
+    const request = readRunRequest(args, PACKAGE_ROOT);
+    await expect(request).rejects.toThrow(UsageError);
+    await expect(request).rejects.toThrow(message);
+    expect(reportText()).toBe(before);
   });
 });

@@ -1,15 +1,12 @@
 #!/usr/bin/env node
-// `pnpm chaos` here, `agentos-chaos` in another project: loads and validates every declaration and subject once, runs
-// the selected ones, and hands the results to the reporters.
-import { randomInt } from 'node:crypto';
+// `pnpm chaos` here, `agentos-chaos` in another project: reads and checks the whole request (scripts/run-request.ts),
+// runs the selected declared tests and the campaign, and hands the results to the reporters.
 import { existsSync, mkdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
-import { CATEGORIES, DeclarationError, loadScenarios, type Category } from '../harness/load.js';
+import { CATEGORIES } from '../harness/load.js';
 import { environment } from '../harness/report/environment.js';
-import { benchTargetProblem, declaredBenchOptions } from '../harness/report/bench-store.js';
-import { DEFAULT_REPORTERS, REPORTER_NAMES, reporters, type ReporterName } from '../harness/report/reporters.js';
+import { DEFAULT_REPORTERS, reporters } from '../harness/report/reporters.js';
 import type { ResultsFile } from '../harness/report/results-file.js';
 import { isPeer } from '../harness/result.js';
 import { summarizeRun } from '../harness/report/failures.js';
@@ -18,240 +15,45 @@ import { loadReportSources } from '../harness/report/report-sources.js';
 import { RunProgress } from '../harness/report/terminal/progress.js';
 import { colorEnabled } from '../harness/report/terminal/style.js';
 import { renderInterrupted, renderSummary } from '../harness/report/terminal/summary.js';
-import { closest, didYouMean, optionError } from '../harness/suggest.js';
 import { buildWorkers, mutantBuildDir } from '../harness/workers/build.js';
 import { PROGRAM } from '../harness/program.js';
 import { runCampaign, runLine, type CampaignReport } from '../harness/campaign/run.js';
-import { parseSchedule } from '../harness/campaign/replay.js';
-import type { Schedule } from '../harness/campaign/schedule.js';
-import { MUTANTS, type Mutant } from '../src/mutants.js';
+import { MUTANTS } from '../src/mutants.js';
 import { moreRoundRuns, plannedRuns, runDeclared } from '../harness/run/declared.js';
-import { DEFAULT_PG_URL, pgUnreachable, pgUrl as pgUrlFor } from '../harness/postgres/pg-server.js';
-import { DEFAULT_SUBJECT, runKey } from '../harness/subject.js';
-import { SubjectError, loadSubjects, type SubjectCatalog } from '../harness/load-subjects.js';
-import { ConfigError, findProject, useProject } from '../harness/project.js';
-import { useTypeScript } from '../harness/typescript.js';
-import { COMMANDS, commandArgs } from './commands.js';
-
-const EXTRA_FORMATS = REPORTER_NAMES.filter((n) => !DEFAULT_REPORTERS.includes(n));
-/** Runs of the short campaign a plain `pnpm chaos` ends with. */
-const DEFAULT_CAMPAIGN_RUNS = 30;
-
-const usage = (catalog: SubjectCatalog | undefined): string => `Usage: ${PROGRAM} [${COMMANDS.join(' | ')}] [options]
-
-Runs the declared chaos scenarios, benchmarks and stress tests and writes reports/acceptance.md,
-reports/results.json and, when benchmarks ran, reports/bench/<commit>.json. A partial run (--only, --category,
---campaign, --replay) writes reports/partial.md and
-reports/partial-results.json instead, and leaves the last full run's two files as they were. In another project it
-runs that project's scenarios/ against the subjects in its subjects/ and the package's own (or the folders its
-chaos.config.ts names), and writes that project's reports/.
-
-Commands (each the same as its options): run (the default) | list (--list) | bench (--category bench) |
-campaign <runs> (--campaign <runs>) | replay '<schedule>' (--replay) | compare (the benchmark comparison:
-${PROGRAM} compare --help)
-
-Options:
-  --only <id,...>        run only these declared tests (see --list)
-  --category <name>      run one category: ${CATEGORIES.join(' | ')}
-  --seed <n>             replay a run with this seed (printed at the start of every run)
-  --list                 list the declared tests and exit
-  --format <name,...>    also export the benchmarks as: ${EXTRA_FORMATS.join(' | ')}
-  --rounds <n>           run the selected benchmarks n times (default 1): each time is one more round in
-                         reports/bench/<commit>.json (<commit>-dirty-<diff>.json for uncommitted changes)
-  --subject <name,...>   run the scenarios against these systems, each in turn (default ${DEFAULT_SUBJECT}):
-${(catalog?.list() ?? []).map((s) => `                           ${s.name.padEnd(19)} ${s.summary}`).join('\n')}
-                         a scenario a subject cannot run is shown "not applicable"; a peer's
-                         (langgraph-*, any subject declared peer) failures are findings and never fail the run
-  --pg-url <url>         the PostgreSQL server of the postgres subjects (default: the PG* variables,
-                         else ${DEFAULT_PG_URL}); each run uses a fresh schema and drops it
-  --campaign <runs>      run only a randomized fault campaign of this many runs (a plain \`pnpm chaos\`
-                         runs ${DEFAULT_CAMPAIGN_RUNS} after the declared tests, on ${DEFAULT_SUBJECT}; --only or
-                         --category run none)
-  --replay '<schedule>'  run one campaign schedule, as printed in a violation's repro line
-  --builtin              also run the scenarios shipped with the package (in another project)
-  --mutant <name>        with --campaign or --replay: run a deliberately broken layer to show the
-                         checkers catch it: ${Object.keys(MUTANTS).join(' | ')}
-  -h, --help             show this help
-
-Exit status: 0 when every gate passed, 1 when a test failed, 2 for bad input (nothing is run
-and the previous report is left as it was), 130 when interrupted (likewise).`;
-
-function fail(message: string, code = 2): never {
-  process.stderr.write(`${PROGRAM}: ${message}\n`);
-  process.exit(code);
-}
-
-const OPTIONS = {
-  only: { type: 'string' },
-  category: { type: 'string' },
-  seed: { type: 'string' },
-  list: { type: 'boolean', default: false },
-  format: { type: 'string' },
-  campaign: { type: 'string' },
-  replay: { type: 'string' },
-  mutant: { type: 'string' },
-  subject: { type: 'string' },
-  'pg-url': { type: 'string' },
-  rounds: { type: 'string' },
-  builtin: { type: 'boolean', default: false },
-  help: { type: 'boolean', short: 'h', default: false },
-} as const;
+import { runKey } from '../harness/subject.js';
+import { commandArgs } from './commands.js';
+import { UsageError, readRunRequest, shown, type RunRequest } from './run-request.js';
 
 const parsedCommand = commandArgs(process.argv.slice(2));
-if ('error' in parsedCommand) fail(parsedCommand.error);
+if ('error' in parsedCommand) usageError(parsedCommand.error);
 if (parsedCommand.command === 'compare') {
   // The benchmark comparison is a program of its own; it reads its options from process.argv.
   process.argv.splice(2, process.argv.length - 2, ...parsedCommand.args);
   await import('./bench-compare.js');
-} else await main(parsedCommand.args);
-
-async function main(argv: string[]): Promise<void> {
-  // Declarations and subjects may be TypeScript files of another project.
-  await useTypeScript();
-  let args;
+} else {
+  let request;
   try {
-    args = parseArgs({ args: argv, options: OPTIONS, strict: true }).values;
+    request = await readRunRequest(parsedCommand.args, process.cwd());
   } catch (error) {
-    fail(`${optionError(error, Object.keys(OPTIONS))}\n\n${usage(undefined)}`);
-  }
-
-  let project;
-  let catalog;
-  try {
-    project = await findProject(process.cwd(), { builtin: args.builtin });
-    catalog = await loadSubjects(project.subjectDirs);
-  } catch (error) {
-    if (error instanceof SubjectError || error instanceof ConfigError) fail(`${error.message}\nNothing was run.`);
+    if (error instanceof UsageError) usageError(error.message);
     throw error;
   }
-  useProject(project);
-  if (args.help) {
-    console.log(usage(catalog));
+  if (request.kind === 'help') {
+    console.log(request.text);
     process.exit(0);
   }
-  if (project.scenarioDirs.length === 0)
-    fail(
-      `no scenarios in ${join(project.root, 'scenarios')}: add declarations there (scenarios/chaos/*.ts, …), name their folders in chaos.config.ts, or run the package's own with --builtin`,
-    );
+  await run(request);
+}
 
-  let declared;
-  try {
-    declared = await loadScenarios(project.scenarioDirs);
-  } catch (error) {
-    if (error instanceof DeclarationError) fail(`${error.message}\nNothing was run.`);
-    throw error;
-  }
+function usageError(message: string): never {
+  process.stderr.write(`${PROGRAM}: ${message}\n`);
+  process.exit(2);
+}
 
-  if (args.category !== undefined && !CATEGORIES.includes(args.category as Category)) {
-    fail(
-      `--category must be one of ${CATEGORIES.join(', ')}; got "${args.category}"${didYouMean(args.category, CATEGORIES)}`,
-    );
-  }
-  const ids = declared.map((d) => d.id);
-  if (args.only !== undefined && args.only.trim() === '') fail('--only needs at least one id (see --list)');
-  const only = args.only
-    ? args.only
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean)
-    : null;
-  const unknown = only?.filter((id) => !ids.includes(id)) ?? [];
-  const near = (id: string): string => closest(id, ids) ?? '';
-  if (unknown.length > 0)
-    fail(
-      `--only: unknown id(s) ${unknown.map((id) => (near(id) ? `${id} (did you mean ${near(id)}?)` : id)).join(', ')}; declared: ${ids.join(', ')}`,
-    );
-  if (args.seed !== undefined && (!/^\d+$/.test(args.seed) || Number(args.seed) > 2 ** 32 - 1))
-    fail(`--seed must be an integer from 0 to ${2 ** 32 - 1}; got "${args.seed}"`);
-  const formats = (args.format ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  const badFormat = formats.find((f) => !REPORTER_NAMES.includes(f as ReporterName));
-  if (badFormat !== undefined)
-    fail(
-      `--format must be one of ${EXTRA_FORMATS.join(', ')} (comma-separated); got "${badFormat}"${didYouMean(badFormat, EXTRA_FORMATS)}`,
-    );
-  const seed = args.seed !== undefined ? Number(args.seed) : randomInt(1, 2 ** 31 - 1);
-  if (args.campaign !== undefined && !/^\d+$/.test(args.campaign))
-    fail(`--campaign must be a number of runs; got "${args.campaign}"`);
-  if (args.mutant !== undefined && !(args.mutant in MUTANTS))
-    fail(
-      `--mutant must be one of ${Object.keys(MUTANTS).join(', ')}; got "${args.mutant}"${didYouMean(args.mutant, Object.keys(MUTANTS))}`,
-    );
-  if (args.mutant !== undefined && args.campaign === undefined && args.replay === undefined)
-    fail('--mutant needs --campaign or --replay');
-  // A campaign or a replay runs no declared test: a selection given with one would be silently ignored.
-  if (args.campaign !== undefined && args.replay !== undefined)
-    fail('--campaign and --replay cannot be combined: a replay runs one schedule');
-  if (
-    (args.campaign !== undefined || args.replay !== undefined) &&
-    (args.only !== undefined || args.category !== undefined)
-  )
-    fail(
-      `${args.replay !== undefined ? '--replay' : '--campaign'} runs no declared test: drop --only / --category, or run them separately`,
-    );
-  let replayed: Schedule | undefined;
-  try {
-    replayed = args.replay === undefined ? undefined : parseSchedule(args.replay);
-  } catch (error) {
-    fail(`--replay: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  const subjectList = (args.subject ?? catalog.defaultName)
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  const badSubject = subjectList.find((n) => !catalog.has(n));
-  if (badSubject !== undefined || subjectList.length === 0)
-    fail(
-      `--subject must be one or more of ${catalog.names.join(', ')} (comma-separated); got "${badSubject ?? ''}"${didYouMean(badSubject ?? '', catalog.names)}`,
-    );
-  const subjects = [...new Set(subjectList)];
-  const loadedSubjects = subjects.map((n) => catalog.get(n));
-  if (!subjects.includes(DEFAULT_SUBJECT) && (args.campaign !== undefined || args.replay !== undefined))
-    fail(`the campaign runs on ${DEFAULT_SUBJECT} only: add it to --subject, or run the campaign separately`);
-  const pgUrl = pgUrlFor(args['pg-url']);
-  if (loadedSubjects.some((s) => s.definition.server === 'postgres')) {
-    const why = await pgUnreachable(pgUrl);
-    if (why)
-      fail(
-        `${why}\nStart the server, or point --pg-url (or PGHOST, PGPORT, PGUSER, PGDATABASE) at one. Nothing was run.`,
-      );
-  }
-  const mutant = args.mutant as Mutant | undefined;
-  const campaignOnly = args.campaign !== undefined || replayed !== undefined;
-  const campaignRuns = replayed
-    ? 1
-    : args.campaign !== undefined
-      ? Number(args.campaign)
-      : only || args.category || !subjects.includes(DEFAULT_SUBJECT)
-        ? 0
-        : DEFAULT_CAMPAIGN_RUNS;
-
-  const selected = campaignOnly
-    ? []
-    : declared.filter((d) => (!only || only.includes(d.id)) && (!args.category || d.category === args.category));
-  if (args.list) {
-    for (const d of declared)
-      console.log(
-        `${d.category.padEnd(7)} ${d.id.padEnd(28)} ${d.category === 'bench' ? d.benchmark.title : d.scenario.title}  (${d.file})`,
-      );
-    process.exit(0);
-  }
-  if (selected.length === 0 && campaignRuns === 0) fail('the selection matches no declared test');
-  // --rounds: more rounds of the benchmarks, added to the file of this state of the code (checked before anything runs).
-  if (args.rounds !== undefined && !/^[1-9]\d*$/.test(args.rounds))
-    fail(`--rounds must be a whole number of rounds, at least 1; got "${args.rounds}"`);
-  const benchRounds = Number(args.rounds ?? 1);
-  const benchOptions = declaredBenchOptions(selected);
-  if (benchRounds > 1 && benchOptions.size === 0)
-    fail('--rounds repeats benchmarks, and the selection has none (pnpm bench, or --only <benchmark id>)');
-  const benchProblem =
-    benchOptions.size > 0
-      ? benchTargetProblem(project.reportsDir, environment(project.root), benchOptions, shown)
-      : undefined;
-  if (benchProblem !== undefined) fail(`${benchProblem}\nNothing was run.`);
-
+async function run(request: RunRequest): Promise<void> {
+  const { project, declared, selected, only, seed, formats, subjects, loadedSubjects, pgUrl, mutant, replayed } =
+    request;
+  const { campaignOnly, campaignRuns, benchRounds } = request;
   // Ctrl-C (or SIGTERM): the test running now is stopped and its processes reaped; a second one exits at once. A repeat
   // within a second is the same Ctrl-C (the terminal signals the whole process group, and pnpm and tsx relay it too).
   const interrupt = new AbortController();
@@ -271,7 +73,7 @@ async function main(argv: string[]): Promise<void> {
   const runs = plannedRuns(selected, subjects.length);
   const plan = [
     selected.length > 0
-      ? `${selected.length} declared test(s)${subjects.length > 1 || args.subject !== undefined ? ` on ${subjects.join(', ')} (${runs} runs)` : ''}`
+      ? `${selected.length} declared test(s)${subjects.length > 1 || request.subjectsGiven ? ` on ${subjects.join(', ')} (${runs} runs)` : ''}`
       : '',
     campaignRuns > 0 ? `a campaign of ${campaignRuns} run(s)${mutant ? ` against the ${mutant} mutant` : ''}` : '',
   ];
@@ -303,7 +105,7 @@ async function main(argv: string[]): Promise<void> {
   const campaign = campaignRuns > 0 && !run.interrupted ? await campaignRun() : undefined;
   const selection = {
     only,
-    category: args.category ?? null,
+    category: request.category ?? null,
     subjects,
     ...(campaignOnly ? { campaignOnly: true } : {}),
   };
@@ -338,7 +140,7 @@ async function main(argv: string[]): Promise<void> {
     missing: run.missing,
     ...(campaign ? { campaign } : {}),
   };
-  const written = [...DEFAULT_REPORTERS, ...(formats as ReporterName[])].flatMap((name) =>
+  const written = [...DEFAULT_REPORTERS, ...formats].flatMap((name) =>
     reporters[name]({ file, reportsDir, declared, moreBenchRounds: run.moreBenchRounds }),
   );
 
@@ -380,11 +182,6 @@ async function main(argv: string[]): Promise<void> {
       .map((name) => join(reportsDir, name))
       .filter((path) => existsSync(path))
       .map(shown);
-  }
-
-  /** A path as the person who started the command would type it: relative to where they are. */
-  function shown(path: string): string {
-    return relative(process.cwd(), path) || path;
   }
 
   /** Runs the campaign (or the replayed schedule), printing progress every tenth run and each violation. */
