@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { reproLine, runCampaign, runOnce } from '../../harness/campaign/run.js';
+import { runCampaign, runOnce } from '../../harness/campaign/run.js';
 import { parseSchedule } from '../../harness/campaign/replay.js';
 import { buildWorkers, mutantBuildDir } from '../../harness/workers/build.js';
 import { MUTANTS, type Mutant } from '../../src/mutants.js';
@@ -16,31 +16,38 @@ afterEach(() => {
   for (const dir of kept.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
+/** Runs the campaign against a mutant's build and returns its one violation, kept for removal after the test. */
+async function violationOf(mutant: Mutant, shrink: boolean) {
+  await buildWorkers({ mutant });
+  const buildDir = mutantBuildDir(mutant);
+  const report = await runCampaign({ runs: 50, seed: SEED, mutant, buildDir, diskFull: false, shrink });
+  // Runs go two at a time, so both may violate; the campaign stops and reports (and shrinks) the first.
+  expect(report.verdicts.violation, JSON.stringify(report.verdicts)).toBeGreaterThanOrEqual(1);
+  expect(report.violations).toHaveLength(1);
+  const violation = report.violations[0]!;
+  kept.push(violation.runDir);
+  return { violation, buildDir };
+}
+
+/** The schedule a repro line prints, parsed back, run once more against the build. */
+async function replayed(repro: string, buildDir: string) {
+  const printed = /--replay '(.*)'/.exec(repro)?.[1] ?? '';
+  const again = await runOnce(parseSchedule(printed), { buildDir });
+  kept.push(again.result.runDir);
+  return again.run;
+}
+
+// Each mutant breaks a different promise, so each shows a different checker returning invalid.
 describe.each(Object.keys(MUTANTS) as Mutant[])('the campaign against the %s mutant', (mutant) => {
-  it(
-    'finds a violation, shrinks it to at most two faults, and the printed repro fails again',
-    { timeout: 600_000 },
-    async () => {
-      await buildWorkers({ mutant });
-      const buildDir = mutantBuildDir(mutant);
-      const report = await runCampaign({ runs: 50, seed: SEED, mutant, buildDir, diskFull: false });
-      // Runs go two at a time, so both may violate; the campaign stops and reports (and shrinks) the first.
-      expect(report.verdicts.violation, JSON.stringify(report.verdicts)).toBeGreaterThanOrEqual(1);
-      expect(report.violations).toHaveLength(1);
-      const [violation] = report.violations;
-      if (violation) kept.push(violation.runDir);
-      const shrunk = violation?.shrunk;
-      expect(shrunk?.schedule.faults.length ?? Infinity).toBeLessThanOrEqual(2);
-      // The repro line round-trips: parsed back from what was printed, the schedule fails again.
-      const printed = /--replay '(.*)'/.exec(reproLine(shrunk!.schedule, mutant))?.[1] ?? '';
-      expect(reproLine(shrunk!.schedule, mutant)).toContain(`--mutant ${mutant}`);
-      const again = await runOnce(parseSchedule(printed), { buildDir });
-      kept.push(again.result.runDir);
-      expect(again.run.verdict, again.run.reasons.join('; ')).toBe('violation');
-    },
-  );
+  it('finds a violation, and the printed repro fails again', { timeout: 600_000 }, async () => {
+    const { violation, buildDir } = await violationOf(mutant, false);
+    expect(violation.repro).toContain(`--mutant ${mutant}`);
+    const again = await replayed(violation.repro, buildDir);
+    expect(again.verdict, again.reasons.join('; ')).toBe('violation');
+  });
 });
 
+// Shrinking (each candidate two whole runs) is shown with a stand-in for the runs in harness/campaign/shrink.test.ts.
 describe('the campaign against the real layer', () => {
   it('finds no violation where each mutant was caught', { timeout: 600_000 }, async () => {
     const report = await runCampaign({ runs: 3, seed: SEED, diskFull: false });
