@@ -23,6 +23,8 @@ if (!Number.isSafeInteger(OPS) || OPS < 1) {
   process.exit(2);
 }
 const SCHEMA = 'agentos_profile';
+/** Pending items beyond those taken, as deep as the lease benchmark's queue. */
+const QUEUED = 30_000;
 
 // Every statement a client sends, by the statement's name (or its first words): one round trip each.
 const sent = new Map<string, number>();
@@ -60,7 +62,7 @@ const queue = async (db: PgDatabase): Promise<void> => {
   await db.query(
     `INSERT INTO work_items (id, payload, created_at, updated_at)
      SELECT 'job-' || lpad(n::text, 6, '0'), 'null', agentos_now_ms(), agentos_now_ms() FROM generate_series(1, $1) n`,
-    [OPS + 1000],
+    [OPS + QUEUED],
   );
 };
 const fencedLease = async (db: PgDatabase) => {
@@ -136,6 +138,8 @@ async function pass(op: Operation, count: number, onOpen?: (db: PgDatabase) => P
   const before = await serverCommits();
   const db = await openPgDatabase({ connectionString: url, schema: SCHEMA, maxConnections: 1 });
   const latencies = new LatencyRecorder();
+  let statements: Map<string, number>;
+  let plans: { name: string; generic_plans: number; custom_plans: number }[];
   try {
     await onOpen?.(db);
     const run = await op.setup(db);
@@ -146,11 +150,14 @@ async function pass(op: Operation, count: number, onOpen?: (db: PgDatabase) => P
       await run();
       latencies.record(performance.now() - t0);
     }
+    statements = new Map(sent);
+    // How often the server planned each prepared statement anew (custom) or reused its cached plan (generic).
+    plans = await db.query('SELECT name, generic_plans, custom_plans FROM pg_prepared_statements ORDER BY name');
   } finally {
     // Every backend reports its counts as it exits.
     await db.close();
   }
-  return { commits: (await serverCommits()) - before, statements: new Map(sent), latencies };
+  return { commits: (await serverCommits()) - before, statements, plans, latencies };
 }
 
 const fmt = (n: number, digits = 3): string => n.toFixed(digits);
@@ -165,6 +172,8 @@ for (const op of operations.filter((o) => args.only === undefined || o.name.incl
     `P50 ${fmt(p50 ?? NaN)} ms, mean ${fmt(mean ?? NaN)} ms; per operation: ${fmt(statements / OPS, 2)} statements (round trips), ${fmt((timed.commits - idle.commits) / OPS, 2)} server transactions`,
   );
   for (const [name, n] of timed.statements) console.log(`  ${fmt(n / OPS, 2)} × ${name}`);
+  for (const p of timed.plans)
+    console.log(`  plans of ${p.name}: ${p.generic_plans} generic, ${p.custom_plans} custom`);
   // Each statement's plan, as the server ran it at the 60th operation (auto_explain, sent to this client as notices).
   const plans = new Map<string, string>();
   await pass(op, 10, async (db) => {
