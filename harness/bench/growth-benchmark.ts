@@ -14,8 +14,8 @@ const OP_LABELS: Record<GrowthOp, string> = {
   put: 'put',
 };
 const SIZES = Object.keys(GROWTH_SIZES) as GrowthSize[];
-/** The slope guard: AgentosSaver's P50 on the largest thread relative to the smallest. */
-const MOST_GROWTH = 1.5;
+/** The slope guard: P50 on the largest size relative to the smallest (AgentosSaver’s thread, PostgreSQL’s tables). */
+export const MOST_GROWTH = 1.5;
 
 /** What a thread-growth benchmark compares: AgentosSaver on one store, against LangGraph's saver of that store. */
 export interface GrowthPair {

@@ -4,6 +4,7 @@ import type { Durability, LLMRequest } from '../../src/index.js';
 import { graphileWorkerSubjects, pgBossSubjects, pgLeaseSubjects, pgSubjects } from './pg-subjects.js';
 import { BENCH_STATE, saverPutter } from './saver-put.js';
 import { pgGrowthSubjects, sqliteGrowthSubjects } from './thread-growth.js';
+import { pgWorkGrowthSubjects } from './pg-work-growth.js';
 
 /**
  * The layer, imported when a subject is prepared (in its worker), not when this module is: validating declarations
@@ -159,6 +160,7 @@ export const subjects = {
   ...graphileWorkerSubjects,
   ...pgBossSubjects,
   ...pgGrowthSubjects,
+  ...pgWorkGrowthSubjects,
 } as const;
 
 /** The subjects that need a PostgreSQL server: a benchmark with one of them runs only when the run has a server. */
@@ -168,6 +170,7 @@ export const PG_BENCH_SUBJECTS = new Set<string>([
   ...Object.keys(graphileWorkerSubjects),
   ...Object.keys(pgBossSubjects),
   ...Object.keys(pgGrowthSubjects),
+  ...Object.keys(pgWorkGrowthSubjects),
 ]);
 
 export type SubjectName = keyof typeof subjects;

@@ -6,6 +6,7 @@ import { InvalidArgumentError } from '../validate.js';
 import { openPgDatabase, type PgDatabase } from './index.js';
 import { LeaseManager } from '../core/leases.js';
 import { RecoverySweep } from '../core/recovery.js';
+import { CheckpointManager } from '../core/checkpoints.js';
 
 /** Ends a lease by the server's clock, as if its time had run out (no waiting). */
 async function expireOnServer(db: PgDatabase, itemId: string): Promise<void> {
@@ -60,6 +61,64 @@ describe.skipIf(pgSkipReason !== undefined)('PostgreSQL backend', () => {
       expect((error as Error).message).toContain('127.0.0.1:1/x');
       await expect(openPgDatabase({ schema: 'drop table; --' })).rejects.toThrow(InvalidArgumentError);
     });
+  });
+
+  describe('plans', () => {
+    // A statement PostgreSQL plans anew at every call costs more than its execution (about 0.3 ms here): with a
+    // parameter as its LIMIT, the generic plan of the acquisition looked dearer than a custom one, so it was re-planned
+    // at every acquisition of a deep queue. The hot statements must run on their cached generic plan.
+    it('acquires one at a time, completes and commits checkpoints on cached generic plans', async () => {
+      const db = await deepQueue();
+      const leases = new LeaseManager(db, { workerId: 'w', leaseDurationMs: 60_000 });
+      const checkpoints = new CheckpointManager(db);
+      for (let i = 0; i < 20; i++) {
+        const lease = await leases.acquire();
+        if (!lease) throw new Error('the queue ran dry');
+        await checkpoints.commit(checkpoints.begin('task', 'step', { i }), undefined, { lease });
+        await checkpoints.commit(checkpoints.begin('other', 'step', { i }));
+        await leases.complete(lease);
+      }
+      expect(await replanned(db)).toEqual([]);
+      expect(await preparedNames(db)).toEqual(
+        expect.arrayContaining([
+          'agentos.lease.acquire-one',
+          'agentos.checkpoint.insert',
+          'agentos.checkpoint.insert-fenced',
+          'agentos.lease.complete',
+        ]),
+      );
+    });
+
+    it('acquires and completes batches on cached generic plans', async () => {
+      const db = await deepQueue();
+      const leases = new LeaseManager(db, { workerId: 'w', leaseDurationMs: 60_000 });
+      for (let i = 0; i < 20; i++) expect(await leases.completeBatch(await leases.acquireBatch(10))).toEqual([]);
+      expect(await replanned(db)).toEqual([]);
+      expect(await preparedNames(db)).toEqual(expect.arrayContaining(['agentos.lease.complete-batch']));
+    });
+
+    /** A schema on one connection (so its prepared statements can be read) holding 30,000 pending items. */
+    async function deepQueue(): Promise<PgDatabase> {
+      const db = await openPg({ maxConnections: 1 });
+      await db.query(
+        `INSERT INTO work_items (id, payload, created_at, updated_at)
+         SELECT 'job-' || lpad(n::text, 6, '0'), 'null', agentos_now_ms(), agentos_now_ms() FROM generate_series(1, 30000) n`,
+      );
+      return db;
+    }
+
+    /** The layer's prepared statements planned anew past the server's first five custom plans. */
+    async function replanned(db: PgDatabase): Promise<string[]> {
+      const rows = await db.query<{ name: string; custom_plans: number }>(
+        "SELECT name, custom_plans FROM pg_prepared_statements WHERE name LIKE 'agentos.%' AND custom_plans > 5",
+      );
+      return rows.map((r) => `${r.name}: ${r.custom_plans} custom plans`);
+    }
+
+    async function preparedNames(db: PgDatabase): Promise<string[]> {
+      const rows = await db.query<{ name: string }>('SELECT name FROM pg_prepared_statements');
+      return rows.map((r) => r.name);
+    }
   });
 
   describe('leases and fencing', () => {
