@@ -5,6 +5,7 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import type { ResultsFile } from '../../harness/report/results-file.js';
 import { PACKAGE_ROOT } from '../../harness/workers/build.js';
+import { UsageError, readRunRequest } from '../../scripts/run-request.js';
 import { useTempDir } from '../helpers/temp-db.js';
 
 /** The subject file of docs/subjects.md, as a user saves it, importing the harness from this checkout. */
@@ -32,6 +33,16 @@ describe('a project of its own, with a subject file and no change to the harness
       reject: false,
       env: { CI: 'true' },
     });
+
+  /** The usage error a request is refused with, read in-process (the CLI prints it and exits 2: scripts/chaos.test.ts). */
+  async function refusal(cwd: string, args: string[]): Promise<string> {
+    const error: unknown = await readRunRequest(args, cwd).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(UsageError);
+    return (error as UsageError).message;
+  }
 
   // Every run here is partial (--only): its results go beside the last full run's, never over them.
   const results = (root: string): ResultsFile =>
@@ -76,27 +87,23 @@ describe('a project of its own, with a subject file and no change to the harness
     const root = project({
       'jsonl-file.ts': subjectFile().replace("capabilities: ['checkpoints']", "capabilities: ['checkpoint']"),
     });
-    const run = await chaos(root, ['--builtin', '--only', 'kill9-recovery', '--subject', 'jsonl-file']);
-    expect(run.exitCode).toBe(2);
-    expect(run.stderr).toContain('subjects/jsonl-file.ts: "jsonl-file": capabilities[0]');
-    expect(run.stderr).toContain('did you mean "checkpoints"?');
-    expect(run.stderr).toContain('Nothing was run.');
+    const message = await refusal(root, ['--builtin', '--only', 'kill9-recovery', '--subject', 'jsonl-file']);
+    expect(message).toContain('subjects/jsonl-file.ts: "jsonl-file": capabilities[0]');
+    expect(message).toContain('did you mean "checkpoints"?');
+    expect(message).toContain('Nothing was run.');
   });
 
   it('suggests the subject meant, among the package’s and the project’s', async () => {
     const root = project({ 'jsonl-file.ts': subjectFile() });
-    const run = await chaos(root, ['--builtin', '--only', 'kill9-recovery', '--subject', 'jsonl-fle']);
-    expect(run.exitCode).toBe(2);
-    expect(run.stderr).toMatch(
+    expect(await refusal(root, ['--builtin', '--only', 'kill9-recovery', '--subject', 'jsonl-fle'])).toMatch(
       /--subject must be one or more of .*agentos-sqlite.*jsonl-file .*did you mean "jsonl-file"\?/,
     );
   });
 
   it('says where scenarios go when the project has none and --builtin is not given', async () => {
     const root = project({ 'jsonl-file.ts': subjectFile() });
-    const run = await chaos(root, ['--subject', 'jsonl-file']);
-    expect(run.exitCode).toBe(2);
-    expect(run.stderr).toContain(`no scenarios in ${join(root, 'scenarios')}`);
-    expect(run.stderr).toContain('--builtin');
+    const message = await refusal(root, ['--subject', 'jsonl-file']);
+    expect(message).toContain(`no scenarios in ${join(root, 'scenarios')}`);
+    expect(message).toContain('--builtin');
   });
 });
