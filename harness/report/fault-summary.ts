@@ -7,7 +7,7 @@ export const LONG_LOG = 20;
 const PIDS_SHOWN = 5;
 
 /** The family of a numbered target: "agentos-7" → "agentos" (runs 1 … n of one chain); others are their own. */
-const family = (target: string): string => target.replace(/-\d+$/, '');
+export const family = (target: string): string => target.replace(/-\d+$/, '');
 
 /** "agentos-1 … agentos-20" for several targets of a family, the target itself for one. */
 export function targetSpan(targets: readonly string[]): string {

@@ -60,7 +60,7 @@ describe('the report writer and a partial run', () => {
   it('writes a full run’s report, page and charts, and a partial run’s beside them without touching any of them', () => {
     const dir = tempDir();
     const fullFiles = reporters.markdown({ file: fixtureFile, reportsDir: dir, declared: fixtureDeclared });
-    expect(fullFiles).toEqual(['charts/', 'acceptance.md', 'acceptance.html']);
+    expect(fullFiles).toEqual(['acceptance.md', 'acceptance.html', 'charts/']);
     expect(readdirSync(join(dir, 'charts')).sort()).toEqual([
       'bench-checkpoint-creation.svg',
       'timeline-kill-mid-tool-call.svg',
@@ -75,7 +75,7 @@ describe('the report writer and a partial run', () => {
       generatedAt: '2026-02-01T00:00:00.000Z',
     };
     const partialFiles = reporters.markdown({ file: partial, reportsDir: dir, declared: fixtureDeclared });
-    expect(partialFiles).toEqual(['partial-charts/', 'partial.md', 'partial.html']);
+    expect(partialFiles).toEqual(['partial.md', 'partial.html', 'partial-charts/']);
     expect(readFileSync(join(dir, 'partial.md'), 'utf8')).toContain('](partial-charts/bench-checkpoint-creation.svg)');
     expect(existsSync(join(dir, 'partial-charts', 'bench-checkpoint-creation.svg'))).toBe(true);
     expect(

@@ -70,10 +70,11 @@ export const reporters = {
     const sources = loadReportSources(context.file, context.reportsDir);
     const { markdown, charts } = renderReport(context.file, context.declared, sources, files.charts);
     writeChartFolder(join(context.reportsDir, files.charts), charts);
+    // The report first: the run's last lines name the first file written as the report.
     return [
-      ...(charts.length > 0 ? [`${files.charts}/`] : []),
       ...write(context, files.report, markdown),
       ...write(context, files.html, renderHtml(markdown, charts, files.charts)),
+      ...(charts.length > 0 ? [`${files.charts}/`] : []),
     ];
   },
   /** reports/results.json (reports/partial-results.json for a partial run): every result, machine-readable. */

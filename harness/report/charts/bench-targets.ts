@@ -40,7 +40,8 @@ export function targetBars(result: BenchResult, benchmark: ResolvedBenchmark): T
     return other
       ? [
           {
-            label,
+            // The same statistic may have a fixed target too: the row names what it is held against.
+            label: `${label} vs ${c.metric.ratioTo}`,
             measuredMs: value,
             targetMs: other * c.metric.max,
             target: `≤ ${chartNumber(c.metric.max)} × ${c.metric.ratioTo}'s ${name}`,

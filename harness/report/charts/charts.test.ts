@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BenchResult, FaultLogEntry } from '../../result.js';
+import { benchmarkSchema } from '../../schema.js';
 import type { HistoryEntry } from '../../workers/protocol.js';
 import { fixtureDeclared } from '../report-fixture.js';
 import { benchTargetChart } from './bench-targets.js';
@@ -79,6 +80,19 @@ describe('timelineChart', () => {
     expect(texts(chart.svg).some((t) => t.includes('%'))).toBe(false);
     expect(chart.caption).toContain(
       'Faults: sigkill on agentos-1 injected at 3000 ms; clock-skew on holder injected at 20000 ms.',
+    );
+  });
+
+  it('gives each family of targets of one kind of fault its own colour and legend entry', () => {
+    const sqlite = kills.map((f, i) => ({ ...f, t: f.t + 1000, target: `sqlite-${i + 1}` }));
+    const chart = timelineChart('k', 'Two savers', steps, [...kills, ...sqlite])!;
+    expect(verticals(chart.svg, COLOURS.vermillion)).toHaveLength(20);
+    expect(verticals(chart.svg, COLOURS.purple)).toHaveLength(20);
+    expect(texts(chart.svg)).toEqual(
+      expect.arrayContaining([
+        'sigkill injected (20× on agentos-1 … agentos-20)',
+        'sigkill injected (20× on sqlite-1 … sqlite-20)',
+      ]),
     );
   });
 
@@ -177,6 +191,25 @@ describe('benchTargetChart', () => {
     expect(chart.svg).toMatch(new RegExp(`fill="${COLOURS.vermillion}"`));
     expect(chart.caption).toContain('normal P50 0.0161 ms against ≤ 0.06 ms; full P50 0.9 ms against ≤ 0.5 ms');
     expect(t.some((s) => s.includes('÷'))).toBe(false);
+  });
+
+  it('draws a ratio target in ms, as its bound times the other variant’s measurement, on a row of its own', () => {
+    const ratio = benchmarkSchema.parse({
+      ...declared.benchmark,
+      criteria: [
+        ...declared.benchmark.criteria,
+        {
+          id: 'normal-vs-full',
+          description: 'normal against full',
+          seed: '—',
+          ours: '≤ 0.1 × full',
+          metric: { variant: 'normal', stat: 'p50', ratioTo: 'full', max: 0.1 },
+        },
+      ],
+    });
+    const chart = benchTargetChart(result(0.0161, 0.3), ratio)!;
+    expect(texts(chart.svg)).toEqual(expect.arrayContaining(['normal P50', 'normal P50 vs full']));
+    expect(chart.caption).toContain("normal P50 vs full 0.0161 ms against ≤ 0.1 × full's P50 = 0.03 ms");
   });
 });
 

@@ -55,11 +55,17 @@ export function latencyCdfChart(
   const [cdfName, percentileName] = ['share of commits at or below', 'P50, P95, P99'];
   const head = titleBlock(`Commit latency distribution (${n} commits)`, title);
   const legend = legendRows(names);
-  const line = (colour: string, type: 'solid' | 'dashed', data: { xAxis: number; label: string }[]) => ({
+  // Percentiles are labelled at the top, targets at the bottom: a P99 next to its target keeps both labels readable.
+  const line = (
+    colour: string,
+    type: 'solid' | 'dashed',
+    data: { xAxis: number; label: string }[],
+    position: 'insideEndTop' | 'insideStartTop',
+  ) => ({
     silent: true,
     symbol: 'none',
     lineStyle: { color: colour, width: 1.5, type },
-    label: { show: true, position: 'insideEndTop' as const, color: INK_COLOUR, fontSize: 11 },
+    label: { show: true, position, color: INK_COLOUR, fontSize: 11 },
     data: data.map((d) => ({ xAxis: d.xAxis, label: { formatter: d.label } })),
   });
   const max = Math.max(latencies.at(-1)!, ...targets.map((t) => t.maxMs));
@@ -105,6 +111,7 @@ export function latencyCdfChart(
             COLOURS.grey,
             'dashed',
             percentiles.map(({ p, value }) => ({ xAxis: value, label: `P${p} ${chartNumber(value)} ms` })),
+            'insideEndTop',
           ),
         },
         ...(targets.length > 0
@@ -122,6 +129,7 @@ export function latencyCdfChart(
                     xAxis: t.maxMs,
                     label: `target P${t.percentile} ≤ ${chartNumber(t.maxMs)} ms`,
                   })),
+                  'insideStartTop',
                 ),
               },
             ]

@@ -1,6 +1,6 @@
 import type { FaultLogEntry } from '../../result.js';
 import type { HistoryEntry } from '../../workers/protocol.js';
-import { faultTimes, groupBy, targetSpan } from '../fault-summary.js';
+import { family, faultTimes, groupBy, targetSpan } from '../fault-summary.js';
 import {
   COLOURS,
   INK_COLOUR,
@@ -90,12 +90,14 @@ export function timelineChart(
     itemStyle: { color: PROGRESS_COLOURS[i]! },
     data: runningTotal(history, p, start),
   }));
-  const faultKinds = [...new Set(acted.map((f) => f.fault))];
+  // A colour per kind of fault and family of targets (sigkill on agentos-1 … agentos-20 is one, on sqlite-1 … another).
+  const kindOf = (f: FaultLogEntry): string => `${f.fault} ${family(f.target)}`;
+  const faultKinds = [...new Set(acted.map(kindOf))];
   const labelled = acted.length <= LABELLED_MARKERS;
-  // One legend entry per kind of fault and action; the series draws no data, only its marker lines.
-  const markers: LineSeriesOption[] = groupBy(acted, (f) => `${f.fault} ${f.action}`).map((group) => {
+  // One legend entry per kind, family and action; the series draws no data, only its marker lines.
+  const markers: LineSeriesOption[] = groupBy(acted, (f) => `${kindOf(f)} ${f.action}`).map((group) => {
     const { fault, action } = group[0]!;
-    const colour = FAULT_COLOURS[faultKinds.indexOf(fault) % FAULT_COLOURS.length]!;
+    const colour = FAULT_COLOURS[faultKinds.indexOf(kindOf(group[0]!)) % FAULT_COLOURS.length]!;
     return {
       type: 'line',
       name: `${fault} ${action} (${group.length > 1 ? `${group.length}× ` : ''}on ${targetSpan(group.map((f) => f.target))})`,
@@ -135,6 +137,8 @@ export function timelineChart(
         min: 0,
         max: Number((end * 1.02).toPrecision(3)),
         ...axisStyle,
+        // The end is the run's, not a round number: unlabelled, so it never crowds the tick before it.
+        axisLabel: { ...axisStyle.axisLabel, showMaxLabel: false },
         splitLine: { show: false },
       },
       yAxis: (kinds.length > 0 ? kinds : [{ name: 'no progress recorded' }]).map((p, i) => ({
@@ -163,7 +167,7 @@ export function timelineChart(
     svg,
     caption:
       `The workload's progress against time (running totals${kinds.length > 1 ? ', one per axis' : ''}); each vertical line is a fault, ` +
-      `solid when injected and dashed when healed, one colour per kind of fault (legend).` +
+      `solid when injected and dashed when healed, one colour per kind of fault and family of targets (legend).` +
       (when ? ` Faults: ${when}.` : ''),
   };
 }
