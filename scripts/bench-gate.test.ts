@@ -95,7 +95,7 @@ describe("the workflow's benchmark gate, run locally on generated histories", ()
     expect(result.stdout).toContain('bench-history: 8 earlier run(s) on cpu, 2 cores, Node v20');
     expect(result.stdout).toMatch(/^tool-replay\/normal\s+P50\s+8\s.*within noise$/m);
     expect(result.stdout.trimEnd().split('\n').at(-1)).toBe('No regression.');
-    expect(result.stdout).not.toMatch(/xychart|\| Benchmark/);
+    expect(result.stdout).not.toMatch(/xychart|\| Benchmark|<svg/);
     expect(result.summary).toContain('against 8 earlier run(s)');
     expect(result.summary).toMatch(/\| tool-replay\/normal \| P50 \| 8 \| .* \| ➖ within noise \|/);
     expect(result.summary).toContain('**No regression.**');

@@ -178,7 +178,7 @@ describe('pnpm bench:compare', () => {
     expect(slower.stdout).toMatch(/^checkpoint-creation\/normal\s+P50\s.*within noise/m);
     expect(slower.stdout).toContain('1 regression(s): tool-replay/normal P50.');
     // The terminal gets no Markdown and no chart source.
-    expect(slower.stdout).not.toMatch(/xychart|```|\| Benchmark/);
+    expect(slower.stdout).not.toMatch(/xychart|```|\| Benchmark|<svg/);
     const markdown = readFileSync(md, 'utf8');
     expect(markdown).toMatch(/\| tool-replay\/normal \| P50 \| 3\+3 \| .* \| ❌ regression \|/);
     // The chart is an SVG beside the Markdown, linked from it.
