@@ -281,7 +281,8 @@ fixtureHistories.set(
   manyFaultsChaos.id,
   Array.from({ length: 600 }, (_, i) =>
     at(10_000 + i * 100, `agentos-${Math.min(20, Math.floor(i / 30) + 1)}`, {
-      kind: i % 3 === 0 ? 'checkpoint.committed' : 'step.finished',
+      // Checkpoints only once the agent has warmed up: the two progress lines part.
+      kind: i > 200 && i % 3 === 0 ? 'checkpoint.committed' : 'step.finished',
       taskId: 't',
       step: 's',
       seq: i,
