@@ -3,17 +3,19 @@ import { parseArgs } from 'node:util';
 import { baselineAdvice, roundsAdvice } from '../harness/compare/advice.js';
 import { MIN_BASELINE_RUNS, compareWithBaseline, type BaselineOptions } from '../harness/compare/baseline.js';
 import { baselineFiles } from '../harness/compare/baseline-files.js';
-import { renderBaselineComparison } from '../harness/compare/baseline-markdown.js';
+import { baselineChart, renderBaselineComparison } from '../harness/compare/baseline-markdown.js';
 import {
   DEFAULT_COMPARE,
   MIN_GATE_ROUNDS,
   compareBenchFiles,
   type CompareOptions,
 } from '../harness/compare/compare.js';
-import { renderComparison } from '../harness/compare/markdown.js';
+import { comparisonChart, renderComparison } from '../harness/compare/markdown.js';
 import { MeasureRefsError, measureRefs } from '../harness/compare/measure-refs.js';
 import { renderBaselineText, renderComparisonText } from '../harness/compare/text.js';
+import { basename } from 'node:path';
 import { writeFileAtomic } from '../harness/report/atomic.js';
+import type { Chart } from '../harness/report/charts/echarts.js';
 import type { BenchFile } from '../harness/report/bench-file.js';
 import { BenchFileError, readBenchFile } from '../harness/report/bench-read.js';
 import { codeState } from '../harness/report/environment.js';
@@ -26,7 +28,7 @@ const USAGE = `Usage:
   pnpm bench:compare --baseline '<folder or glob of earlier runs>' <head.json> [options]
   pnpm bench:compare --refs <baseRef> <headRef> [--rounds 5] [--only <id,...>] [options]
 
-Prints a plain table and exits 1 on a regression, 2 on bad input (--output also writes it as Markdown, with a chart).
+Prints a plain table and exits 1 on a regression, 2 on bad input (--output also writes it as Markdown, with an SVG chart).
 Two files: per variant, head ÷ base of the rounds' P50 with a t bound from the round-to-round spread. It decides
 with at least ${MIN_GATE_ROUNDS} rounds a side (pnpm bench adds a round to its commit's file; --rounds n adds n); with
 fewer it says how many more each side needs and the command that adds them, and exits 0.
@@ -43,7 +45,7 @@ Options:
   --gate-p99               gate P99 too (a round's P99 is usually too noisy to gate)
   --only <id,...>          compare (with --refs: run) only these benchmarks, e.g. checkpoint-creation
   --rounds <n>             rounds per commit with --refs (default 5, at least ${MIN_GATE_ROUNDS})
-  --output <file>          also write the comparison as Markdown (table and chart) to <file>
+  --output <file>          also write the comparison as Markdown to <file> and its chart to <file without .md>.svg
   -h, --help`;
 
 function fail(message: string): never {
@@ -125,10 +127,19 @@ function selected(files: { path: string; file: BenchFile }[]): BenchFile[] {
   return files.map(({ file }) => ({ ...file, benchmarks: file.benchmarks.filter((b) => only.includes(b.benchmark)) }));
 }
 
-/** Prints the plain table, writes --output as Markdown, then exits 1 on a regression. */
-function finish(text: string, markdown: string, regression: boolean): never {
+/** --output's chart: beside the Markdown, with its name and .svg. */
+const chartPath = (output: string): string => `${output.replace(/\.md$/, '')}.svg`;
+
+/**
+ * Prints the plain table; with --output writes the ratio chart as SVG and the Markdown that links it (chart first, so
+ * the Markdown never links a missing file); then exits 1 on a regression.
+ */
+function finish(text: string, markdown: (chartFile: string) => string, chart: Chart, regression: boolean): never {
   process.stdout.write(text);
-  if (args.output) writeFileAtomic(args.output, markdown);
+  if (args.output) {
+    writeFileAtomic(chartPath(args.output), chart.svg);
+    writeFileAtomic(args.output, markdown(basename(chartPath(args.output))));
+  }
   process.exit(regression ? 1 : 0);
 }
 
@@ -154,7 +165,8 @@ try {
     const advice = baselineAdvice(result, sides.slice(1), { ...sides[0]!, label: 'head' }, COMPARE, BENCH);
     finish(
       renderBaselineText(head!, result, options, advice),
-      renderBaselineComparison(baseline, head!, result, options, advice),
+      (chartFile) => renderBaselineComparison(baseline, head!, result, options, advice, chartFile),
+      baselineChart(head!, result, options),
       result.rows.some((r) => r.verdict === 'regression'),
     );
   }
@@ -188,7 +200,8 @@ try {
       );
   finish(
     renderComparisonText(base, head, result, options, advice),
-    renderComparison(base, head, result, options, advice),
+    (chartFile) => renderComparison(base, head, result, options, advice, chartFile),
+    comparisonChart(base, head, result, options),
     result.rows.some((r) => r.verdict === 'regression'),
   );
 } catch (error) {

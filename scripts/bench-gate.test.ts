@@ -95,7 +95,7 @@ describe("the workflow's benchmark gate, run locally on generated histories", ()
     expect(result.stdout).toContain('bench-history: 8 earlier run(s) on cpu, 2 cores, Node v20');
     expect(result.stdout).toMatch(/^tool-replay\/normal\s+P50\s+8\s.*within noise$/m);
     expect(result.stdout.trimEnd().split('\n').at(-1)).toBe('No regression.');
-    expect(result.stdout).not.toMatch(/xychart|\| Benchmark/);
+    expect(result.stdout).not.toMatch(/xychart|\| Benchmark|<svg/);
     expect(result.summary).toContain('against 8 earlier run(s)');
     expect(result.summary).toMatch(/\| tool-replay\/normal \| P50 \| 8 \| .* \| ➖ within noise \|/);
     expect(result.summary).toContain('**No regression.**');
@@ -110,6 +110,12 @@ describe("the workflow's benchmark gate, run locally on generated histories", ()
     expect(result.stdout).toMatch(/^checkpoint-creation\/normal\s+P50\s+8\s.*within noise$/m);
     expect(result.stdout).toContain('\n1 regression(s): tool-replay/normal P50.\n');
     expect(result.summary).toContain('**1 regression(s):** tool-replay/normal P50.');
+    // The ratio chart is a file for the job's artifact (a job summary cannot show it), named in the summary.
+    expect(result.summary).toContain("The ratio chart is `reports/bench/bench-gate.svg` in the run's artifacts.");
+    const chart = readFileSync(join(dir, 'reports', 'bench', 'bench-gate.svg'), 'utf8');
+    expect(chart).toMatch(/^<svg /);
+    expect(chart).toContain('>tool-replay/normal</text>');
+    expect(chart).toContain('>head ÷ baseline P50: regression</text>');
   });
 
   it('does not gate on fewer than 5 earlier runs: says how many more and where they come from, exit 0', async () => {

@@ -5,20 +5,22 @@ import { appendFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { baselineAdvice } from '../harness/compare/advice.js';
 import { MIN_BASELINE_RUNS, compareWithBaseline, type BaselineOptions } from '../harness/compare/baseline.js';
-import { renderBaselineComparison } from '../harness/compare/baseline-markdown.js';
+import { baselineChart, renderBaselineComparison } from '../harness/compare/baseline-markdown.js';
 import { DEFAULT_COMPARE } from '../harness/compare/compare.js';
 import { comparableRuns, machine, readHistory, saveToHistory } from '../harness/compare/history.js';
 import { renderBaselineText } from '../harness/compare/text.js';
+import { writeFileAtomic } from '../harness/report/atomic.js';
 import { BenchFileError, readBenchFile } from '../harness/report/bench-read.js';
 import { optionError } from '../harness/suggest.js';
 
 const USAGE = `Usage:
-  pnpm bench:gate check --history <folder> <head.json> [--summary <file>] [--runs 20]
+  pnpm bench:gate check --history <folder> <head.json> [--summary <file>] [--chart <file.svg>] [--runs 20]
   pnpm bench:gate save --history <folder> <head.json> [--keep 30]
 
 check: gates the head run (its rounds' median P50 per variant) against the earlier runs in <folder> measured on the
 same kind of machine (CPU model, cores, Node major), the newest --runs of them, as bench:compare --baseline does.
-Prints a plain table, appends the comparison as Markdown to --summary (the job summary in CI), and exits 1 on a
+Prints a plain table, appends the comparison as Markdown to --summary (the job summary in CI), writes its ratio
+chart as SVG to --chart (an artifact in CI: a job summary shows no SVG of the run), and exits 1 on a
 regression, 0 otherwise (also with fewer than ${MIN_BASELINE_RUNS} earlier runs: not gated), 2 on bad input.
 save: adds the head run to <folder> (its rounds to its commit's file) and keeps the newest --keep files.`;
 
@@ -30,6 +32,7 @@ function fail(message: string): never {
 const OPTIONS = {
   history: { type: 'string' },
   summary: { type: 'string' },
+  chart: { type: 'string' },
   runs: { type: 'string', default: '20' },
   keep: { type: 'string', default: '30' },
   help: { type: 'boolean', short: 'h', default: false },
@@ -89,6 +92,8 @@ try {
       ? renderBaselineText(head, result, options, advice)
       : `Not gated: no earlier run to compare with (${MIN_BASELINE_RUNS} are needed; each push to the base branch adds one).\n`;
   process.stdout.write(`${found}\n\n${text}`);
+  const chart = args.chart !== undefined && result.rows.length > 0 ? args.chart : undefined;
+  if (chart !== undefined) writeFileAtomic(chart, baselineChart(head, result, options).svg);
   if (args.summary !== undefined)
     appendFileSync(
       args.summary,
@@ -102,7 +107,7 @@ try {
               advice,
             )
           : `# Benchmark gate: \`${head.commit}\`\n\n${text}`
-      }\n_${found}._\n\n`,
+      }\n_${found}._${chart === undefined ? '' : ` The ratio chart is \`${chart}\` in the run's artifacts.`}\n\n`,
     );
   process.exit(result.rows.some((r) => r.verdict === 'regression') ? 1 : 0);
 } catch (error) {

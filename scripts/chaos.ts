@@ -178,7 +178,7 @@ async function run(request: RunRequest): Promise<void> {
 
   /** The last full run's files a partial run left in place. */
   function keptFullRun(): string[] {
-    return [FULL_RUN_FILES.report, FULL_RUN_FILES.results]
+    return [FULL_RUN_FILES.report, FULL_RUN_FILES.html, FULL_RUN_FILES.results]
       .map((name) => join(reportsDir, name))
       .filter((path) => existsSync(path))
       .map(shown);

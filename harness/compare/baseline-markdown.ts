@@ -1,5 +1,7 @@
 import type { BenchFile } from '../report/bench-file.js';
-import { caption, chartNumber, xychart, type Series } from '../report/charts/mermaid.js';
+import type { Chart } from '../report/charts/echarts.js';
+import { ratioChart } from '../report/charts/ratios.js';
+import { chartReference } from './markdown.js';
 import { table } from '../report/table.js';
 import { MIN_BASELINE_RUNS, type BaselineComparison, type BaselineOptions, type BaselineRow } from './baseline.js';
 
@@ -13,7 +15,8 @@ const MARK: Record<BaselineRow['verdict'], string> = {
 const percent = (x: number): string => `${(x * 100).toFixed(1)} %`;
 
 /**
- * The baseline gate as Markdown: how it decides, a table per benchmark and statistic, and a P50 chart with the bound;
+ * The baseline gate as Markdown: how it decides, a table per benchmark and statistic, and the P50 chart written to
+ * `chartFile` (relative to the Markdown) when given;
  * `advice` (how to get the earlier runs it lacks) goes under "Not gated".
  */
 export function renderBaselineComparison(
@@ -22,6 +25,7 @@ export function renderBaselineComparison(
   result: BaselineComparison,
   options: BaselineOptions,
   advice: readonly string[] = [],
+  chartFile?: string,
 ): string {
   const out: string[] = [];
   out.push(`# Benchmark gate: \`${head.commit}\` against ${result.runs} earlier run(s)`, '');
@@ -87,8 +91,8 @@ export function renderBaselineComparison(
     ),
     '',
   );
-  const p50 = result.rows.filter((r) => r.stat === 'p50');
-  if (p50.length > 0) out.push(...ratioChart(p50, options));
+  if (chartFile && result.rows.some((r) => r.stat === 'p50'))
+    out.push(...chartReference(baselineChart(head, result, options), chartFile));
   const regressions = result.rows.filter((r) => r.verdict === 'regression');
   if (!result.gated) out.push(`**Not gated: ${result.runs} of ${MIN_BASELINE_RUNS} earlier runs.**`, '');
   else if (regressions.length > 0)
@@ -101,31 +105,24 @@ export function renderBaselineComparison(
 }
 
 /**
- * Head ÷ baseline P50 per variant as bars (horizontal, so long ids stay readable), with the regression bound ÷ baseline
- * and 1.0 as lines: variants a thousand times apart in ms share one scale.
+ * Head ÷ baseline P50 per variant as points, with the interval one more run of unchanged code would fall in (the
+ * prediction bounds ÷ baseline) as whiskers: variants a thousand times apart in ms share one scale.
  */
-function ratioChart(p50: BaselineRow[], options: BaselineOptions): string[] {
-  const series: Series[] = [
-    { type: 'bar', label: 'head ÷ baseline P50', values: p50.map((r) => r.ratio) },
-    { type: 'line', label: 'no change (1.0)', values: p50.map(() => 1) },
-    {
-      type: 'line',
-      label: `the regression bound ÷ baseline (at least 1 + T = ${chartNumber(1 + options.thresholdP50)})`,
-      values: p50.map((r) => Math.max(r.bounds ? r.bounds[1] / r.center : 1, 1 + options.thresholdP50)),
-    },
-  ];
-  const top = Math.max(1.5, ...series.flatMap((s) => s.values.map((v) => v * 1.1)));
-  return [
-    ...xychart({
-      title: 'P50: head ÷ baseline',
-      horizontal: true,
-      padEnds: true,
-      x: { labels: p50.map((r) => r.id) },
-      y: { title: 'head ÷ baseline', min: 0, max: top },
-      series,
-    }),
-    '',
-    `${caption(series)} A bar past the bound line is a regression (when the gate decides).`,
-    '',
-  ];
+export function baselineChart(head: BenchFile, result: BaselineComparison, options: BaselineOptions): Chart {
+  return ratioChart({
+    id: 'bench-gate',
+    title: 'P50: head ÷ baseline, with the range of unchanged code',
+    subtitle: `${head.commit} against ${result.runs} earlier run(s)`,
+    rows: result.rows
+      .filter((r) => r.stat === 'p50')
+      .map((r) => ({
+        id: r.id,
+        ratio: r.ratio,
+        verdict: r.verdict,
+        ...(r.bounds ? { interval: [r.bounds[0] / r.center, r.bounds[1] / r.center] as const } : {}),
+      })),
+    threshold: 1 + options.thresholdP50,
+    pointName: 'head ÷ baseline P50',
+    intervalName: 'prediction bounds of unchanged code',
+  });
 }

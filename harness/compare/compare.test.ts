@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { useTempDir } from '../../test/helpers/temp-db.js';
@@ -178,11 +178,12 @@ describe('pnpm bench:compare', () => {
     expect(slower.stdout).toMatch(/^checkpoint-creation\/normal\s+P50\s.*within noise/m);
     expect(slower.stdout).toContain('1 regression(s): tool-replay/normal P50.');
     // The terminal gets no Markdown and no chart source.
-    expect(slower.stdout).not.toMatch(/xychart|```|\| Benchmark/);
+    expect(slower.stdout).not.toMatch(/xychart|```|\| Benchmark|<svg/);
     const markdown = readFileSync(md, 'utf8');
     expect(markdown).toMatch(/\| tool-replay\/normal \| P50 \| 3\+3 \| .* \| ❌ regression \|/);
-    expect(markdown).toContain('```mermaid');
-    expect(markdown).toContain('xychart-beta horizontal');
+    // The chart is an SVG beside the Markdown, linked from it.
+    expect(markdown).toContain(`](${basename(md).replace(/\.md$/, '.svg')})`);
+    expect(readFileSync(md.replace(/\.md$/, '.svg'), 'utf8')).toContain('>tool-replay/normal</text>');
     expect(markdown).toContain('**1 regression(s):** tool-replay/normal P50.');
   });
 
@@ -284,7 +285,8 @@ describe('pnpm bench:compare', () => {
     expect(markdown).toContain('# Benchmark gate: `head` against 5 earlier run(s)');
     expect(markdown).toContain('This run makes 2 gated comparison(s)');
     expect(markdown).toMatch(/\| tool-replay\/normal \| P50 \| 5 \| .* \| ➖ within noise \|/);
-    expect(markdown).toContain('xychart-beta');
+    expect(markdown).toContain('![P50: head ÷ baseline, with the range of unchanged code](same.svg)');
+    expect(readFileSync(join(dir, 'same.svg'), 'utf8')).toMatch(/^<svg /);
     const slow = await cli('--baseline', `${earlier}/*.json`, join(dir, 'slow.json'));
     expect(slow.exitCode).toBe(1);
     expect(slow.stdout).toContain('2 regression(s): checkpoint-creation/normal P50, tool-replay/normal P50.');

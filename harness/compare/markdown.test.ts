@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { benchFile } from './bench-fixture.js';
 import { DEFAULT_COMPARE, type ComparisonRow, type FileComparison } from './compare.js';
-import { renderComparison } from './markdown.js';
+import { comparisonChart, renderComparison } from './markdown.js';
 
 const base = benchFile('aaa1111', 0.03, 1, 3);
 const head = benchFile('bbb2222', 0.03, 2, 3);
@@ -42,19 +42,30 @@ describe('renderComparison', () => {
     expect(md).toContain('2 gated comparison(s), each at α = 0.01 ÷ 2 = 0.50 %');
   });
 
-  it('charts head ÷ base per benchmark as one bar series, with lines at 1.0 and at the threshold, labels readable', () => {
+  it('links the ratio chart when it was written, and draws each ratio with its bounds as a whisker', () => {
     const rows = [
-      row({ id: 'checkpoint-creation/agentos-saver-normal', ratio: 1.6, head: 0.048 }),
-      row({ id: 'llm-cache-lookup/normal', ratio: 0.9, head: 0.027 }),
+      row({
+        id: 'checkpoint-creation/agentos-saver-normal',
+        ratio: 1.6,
+        head: 0.048,
+        bounds: [1.4, 1.8],
+        verdict: 'regression',
+      }),
+      row({ id: 'llm-cache-lookup/normal', ratio: 0.9, head: 0.027, bounds: [0.85, 0.95] }),
     ];
-    const md = renderComparison(base, head, result(rows), DEFAULT_COMPARE);
-    const chart = /```mermaid\n([\s\S]*?)```/.exec(md)?.[1] ?? '';
-    expect(chart).toContain('xychart-beta horizontal');
-    expect(chart.match(/^\s*bar /gm)).toHaveLength(1);
-    expect(chart).toMatch(/bar \[0, 1\.6\d*, 0\.9\d*, 0\]/);
-    expect(chart).toMatch(/line \[1, 1, 1, 1\]/);
-    expect(chart).toMatch(/line \[1\.1, 1\.1, 1\.1, 1\.1\]/);
-    expect(md).toMatch(/#0072B2/);
+    expect(renderComparison(base, head, result(rows), DEFAULT_COMPARE)).not.toContain('![');
+    const md = renderComparison(base, head, result(rows), DEFAULT_COMPARE, [], 'c.svg');
+    expect(md).toContain('![P50: head ÷ base, with its bounds](c.svg)');
+    expect(md).toContain('the dashed vermillion line 1 + T = 1.1');
+    const { svg } = comparisonChart(base, head, result(rows), DEFAULT_COMPARE);
+    expect(svg).toContain('>1.6×</text>');
+    expect(svg).toContain('>0.9×</text>');
+    expect(svg).toContain('>1 + T = 1.1</text>');
+    expect(svg).toContain('>head ÷ base P50: regression</text>');
+    // Each whisker: a horizontal line and a cap at each end, in the ink colour.
+    expect(
+      svg.match(/<path d="M[\d.]+ [\d.]+L[\d.]+ [\d.]+"[^>]*stroke="#3d444d"[^>]*ecmeta_series_index="0"/g),
+    ).toHaveLength(6);
   });
 
   it('puts the advice on adding rounds under the method, and ends with why nothing was gated', () => {

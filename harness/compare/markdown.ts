@@ -1,5 +1,6 @@
 import type { BenchFile } from '../report/bench-file.js';
-import { caption, chartNumber, xychart, type Series } from '../report/charts/mermaid.js';
+import type { Chart } from '../report/charts/echarts.js';
+import { ratioChart } from '../report/charts/ratios.js';
 import { table } from '../report/table.js';
 import { MIN_GATE_ROUNDS, type CompareOptions, type ComparisonRow, type FileComparison } from './compare.js';
 
@@ -24,36 +25,35 @@ export function boundsText(row: ComparisonRow): string {
   return row.bounds ? `${row.bounds[0].toFixed(3)} – ${row.bounds[1].toFixed(3)}` : '—';
 }
 
-/** head ÷ base P50 per benchmark as one bar series, horizontal so that long ids stay readable, with lines at 1.0 and 1 + T. */
-function ratioChart(p50: ComparisonRow[], options: CompareOptions): string[] {
-  const series: Series[] = [
-    { type: 'bar', label: 'head ÷ base P50', values: p50.map((r) => r.ratio) },
-    { type: 'line', label: 'no change (1.0)', values: p50.map(() => 1) },
-    {
-      type: 'line',
-      label: `the regression threshold (1 + T = ${chartNumber(1 + options.thresholdP50)})`,
-      values: p50.map(() => 1 + options.thresholdP50),
-    },
-  ];
-  const top = Math.max(1.5, ...p50.map((r) => r.ratio * 1.1), (1 + options.thresholdP50) * 1.1);
-  return [
-    ...xychart({
-      title: 'P50: head ÷ base',
-      horizontal: true,
-      padEnds: true,
-      x: { labels: p50.map((r) => r.id) },
-      y: { title: 'head ÷ base', min: 0, max: top },
-      series,
-    }),
-    '',
-    `${caption(series)} A bar past the threshold line is slower by more than T; whether that is a regression depends on its bounds (table).`,
-    '',
-  ];
+/** head ÷ base P50 per variant as points with their bounds as whiskers, against 1.0 and 1 + T. */
+export function comparisonChart(
+  base: BenchFile,
+  head: BenchFile,
+  result: FileComparison,
+  options: CompareOptions,
+): Chart {
+  return ratioChart({
+    id: 'comparison',
+    title: 'P50: head ÷ base, with its bounds',
+    subtitle: `${base.commit} → ${head.commit}`,
+    rows: result.rows
+      .filter((r) => r.stat === 'p50')
+      .map((r) => ({ id: r.id, ratio: r.ratio, verdict: r.verdict, ...(r.bounds ? { interval: r.bounds } : {}) })),
+    threshold: 1 + options.thresholdP50,
+    pointName: 'head ÷ base P50',
+    intervalName: 'the ratio’s bounds',
+  });
+}
+
+/** The chart's image link and caption under the table, when the caller wrote it to `file` (relative to the Markdown). */
+export function chartReference(chart: Chart, file: string): string[] {
+  return [`![${chart.title}](${file})`, '', chart.caption, ''];
 }
 
 /**
  * The comparison of two files as Markdown: how it decides, a table (rounds, base, head, ratio, bounds, verdict), a
- * head ÷ base P50 chart, and — when a side has too few rounds — `advice`: how to add them.
+ * head ÷ base P50 chart when `chartFile` names where it was written, and — when a side has too few rounds — `advice`:
+ * how to add them.
  */
 export function renderComparison(
   base: BenchFile,
@@ -61,6 +61,7 @@ export function renderComparison(
   result: FileComparison,
   options: CompareOptions,
   advice: readonly string[] = [],
+  chartFile?: string,
 ): string {
   const { rows } = result;
   const out: string[] = [];
@@ -108,8 +109,8 @@ export function renderComparison(
       'of a side (0.05 ≈ 5 % from round to round).',
     '',
   );
-  const p50 = rows.filter((r) => r.stat === 'p50');
-  if (p50.length > 0) out.push(...ratioChart(p50, options));
+  if (chartFile && rows.some((r) => r.stat === 'p50'))
+    out.push(...chartReference(comparisonChart(base, head, result, options), chartFile));
   out.push(conclusion(result), '');
   return out.join('\n');
 }

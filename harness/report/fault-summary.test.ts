@@ -77,7 +77,7 @@ describe('a long fault log, summarised', () => {
   });
 
   it('names the faults in the timeline’s caption by the same groups', () => {
-    const caption = log.split('\n').find((l) => l.startsWith("The workload's progress over time"));
+    const caption = log.split('\n').find((l) => l.startsWith("The workload's progress against time"));
     expect(caption).toContain(
       'Faults: sigkill × 20 on agentos-1 … agentos-20 injected from 3000 to 22000 ms; sigkill × 20 on sqlite-1 … sqlite-20 injected from 23000 to 42000 ms.',
     );

@@ -7,16 +7,16 @@ export const LONG_LOG = 20;
 const PIDS_SHOWN = 5;
 
 /** The family of a numbered target: "agentos-7" → "agentos" (runs 1 … n of one chain); others are their own. */
-const family = (target: string): string => target.replace(/-\d+$/, '');
+export const family = (target: string): string => target.replace(/-\d+$/, '');
 
 /** "agentos-1 … agentos-20" for several targets of a family, the target itself for one. */
-function targetSpan(targets: readonly string[]): string {
+export function targetSpan(targets: readonly string[]): string {
   const unique = [...new Set(targets)];
   return unique.length === 1 ? unique[0]! : `${unique[0]} … ${unique.at(-1)}`;
 }
 
 /** Groups in first-seen order by a key. */
-function groupBy<T>(items: readonly T[], key: (item: T) => string): T[][] {
+export function groupBy<T>(items: readonly T[], key: (item: T) => string): T[][] {
   const groups = new Map<string, T[]>();
   for (const item of items) {
     const k = key(item);

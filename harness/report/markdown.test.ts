@@ -3,7 +3,7 @@ import type { LoadedScenario } from '../load.js';
 import type { BenchMeasurement, BenchResult, ScenarioResult } from '../result.js';
 import { scenarioSchema } from '../schema.js';
 import type { HistoryEntry } from '../workers/protocol.js';
-import { renderMarkdown } from './markdown.js';
+import { renderMarkdown, renderReport } from './markdown.js';
 import { fixtureDeclared } from './report-fixture.js';
 import type { ResultsFile } from './results-file.js';
 
@@ -356,9 +356,9 @@ describe('renderMarkdown: failures first', () => {
   });
 });
 
-/** The Mermaid blocks of a report. */
-function mermaidBlocks(md: string): string[] {
-  return [...md.matchAll(/```mermaid\n([\s\S]*?)```/g)].map((m) => m[1]!);
+/** The chart files a report links, in order. */
+function chartLinks(md: string): string[] {
+  return [...md.matchAll(/!\[[^\]]*\]\((charts\/[^)]+\.svg)\)/g)].map((m) => m[1]!);
 }
 
 function summary(p50: number): BenchMeasurement['summary'] {
@@ -414,18 +414,19 @@ const benchRun: BenchResult = {
 };
 
 describe('renderMarkdown: charts that show the data', () => {
-  it('draws each benchmark variant against its target line, as a ratio to the target, with the palette named', () => {
-    const md = renderMarkdown(file({ results: [benchRun] }), fixtureDeclared, { histories: new Map(), benchRuns: [] });
-    const [chart] = mermaidBlocks(md);
-    expect(chart).toBeDefined();
-    expect(chart!.match(/^\s*bar /gm)).toHaveLength(1);
-    expect(chart).toMatch(/bar \[0, 0\.268\d*, 1\.2\d*, 0\]/);
-    expect(chart).toMatch(/line \[1, 1, 1, 1\]/);
-    expect(chart).toContain('plotColorPalette');
-    expect(md).toMatch(/blue \(#0072B2\)/);
+  it('links each benchmark’s chart of measured against target, and renders it with the report', () => {
+    const sources = { histories: new Map(), benchRuns: [] };
+    const { markdown, charts } = renderReport(file({ results: [benchRun] }), fixtureDeclared, sources);
+    expect(chartLinks(markdown)).toEqual(['charts/bench-checkpoint-creation.svg']);
+    expect(markdown).toContain(
+      '![Checkpoint creation latency: measured against target](charts/bench-checkpoint-creation.svg)',
+    );
+    expect(charts.map((c) => c.id)).toEqual(['bench-checkpoint-creation']);
+    expect(charts[0]!.svg).toMatch(/^<svg /);
+    expect(markdown).not.toContain('```mermaid');
   });
 
-  it('draws the commit-latency distribution of a stress test and a timeline of faults against progress for a chaos scenario', () => {
+  it('links a stress test’s latency histogram and CDF, and a chaos scenario’s timeline, each followed by its caption', () => {
     const commits: HistoryEntry[] = [0.02, 0.03, 0.05, 0.5, 4, 40, 90].map((latencyMs, i) => ({
       kind: 'checkpoint.committed',
       taskId: 't',
@@ -449,12 +450,20 @@ describe('renderMarkdown: charts that show the data', () => {
       ]),
       benchRuns: [],
     });
-    const charts = mermaidBlocks(md);
-    expect(charts.some((c) => c.includes('% of commits'))).toBe(true);
-    expect(charts.some((c) => c.includes('t (ms)') && c.includes('bar ['))).toBe(true);
+    expect(chartLinks(md)).toEqual([
+      'charts/timeline-kill-mid-tool-call.svg',
+      'charts/latency-histogram-database-contention.svg',
+      'charts/latency-cdf-database-contention.svg',
+    ]);
+    const after = (link: string): string | undefined => {
+      const lines = md.split('\n');
+      return lines[lines.findIndex((l) => l.includes(link)) + 2];
+    };
+    expect(after('timeline-kill-mid-tool-call.svg')).toMatch(/^The workload's progress against time/);
+    expect(after('latency-cdf-database-contention.svg')).toContain('P50 0.5 ms, P95 90 ms, P99 90 ms');
   });
 
-  it('draws the P50 trend across commits from earlier benchmark files', () => {
+  it('links a P50 trend chart per benchmark from earlier benchmark files', () => {
     const runs = ['aaa1111', 'bbb2222'].map((commit, i) => ({
       commit,
       generatedAt: `2026-01-0${i + 1}T00:00:00.000Z`,
@@ -465,12 +474,17 @@ describe('renderMarkdown: charts that show the data', () => {
       benchRuns: runs,
     });
     expect(md).toContain('Benchmark trend across commits');
-    expect(mermaidBlocks(md).some((c) => c.includes('"aaa1111"') && c.includes('"bbb2222"'))).toBe(true);
+    expect(chartLinks(md)).toContain('charts/trend-checkpoint-creation.svg');
+  });
+
+  it('links charts from the folder it is given (a partial run’s own)', () => {
+    const { markdown } = renderReport(file({ results: [benchRun] }), fixtureDeclared, none, 'partial-charts');
+    expect(markdown).toContain('](partial-charts/bench-checkpoint-creation.svg)');
   });
 });
 
 describe('renderMarkdown: trend across partial runs', () => {
-  it('charts a benchmark over the commits that measured its variants, leaving a variant measured once to the table', () => {
+  it('charts every variant of a benchmark across the commits, a commit without one leaving a gap, and tables them all', () => {
     const runs = [
       {
         commit: 'aaa1111',
@@ -491,14 +505,16 @@ describe('renderMarkdown: trend across partial runs', () => {
         ],
       },
     ];
-    const md = renderMarkdown(file({ results: [benchRun] }), fixtureDeclared, {
+    const { markdown, charts } = renderReport(file({ results: [benchRun] }), fixtureDeclared, {
       histories: new Map(),
       benchRuns: runs,
     });
-    const chart = mermaidBlocks(md).find((c) => c.includes('checkpoint-creation: P50'));
-    expect(chart).toContain('x-axis ["aaa1111", "ccc3333"]');
-    expect(chart).toMatch(/line \[1, 1\.25\]/);
-    expect(md).toContain('| checkpoint-creation/peer | — | — | 0.03 ms |');
+    expect(charts.map((c) => c.id)).toEqual([
+      'bench-checkpoint-creation',
+      'trend-checkpoint-creation',
+      'trend-tool-replay',
+    ]);
+    expect(markdown).toContain('| checkpoint-creation/peer | — | — | 0.03 ms |');
   });
 });
 

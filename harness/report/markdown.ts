@@ -2,6 +2,8 @@ import type { LoadedScenario } from '../load.js';
 import { isPeer, resultKey, type TestResult } from '../result.js';
 import { reportsDir } from '../project.js';
 import { renderAttention } from './attention.js';
+import type { Chart } from './charts/echarts.js';
+import { chartSink } from './charts/sink.js';
 import { trendSection } from './charts/trend.js';
 import { applicable, countRuns, tally } from './counts.js';
 import { isReportedOnly } from './criterion-mark.js';
@@ -26,16 +28,42 @@ const CATEGORY_TITLES: Record<string, string> = {
   stress: 'Stress tests',
 };
 
-/**
- * The acceptance report: verdict, then what needs attention (failures with cause and replay command, alerts that
- * would fire, missed targets), summary, environment, one section per declared test, benchmark trend, readiness,
- * appendix. `sources` (histories, earlier benchmark files) are read from reports/ unless given.
- */
+/** A rendered report: its Markdown, and the charts it links (each to be written to <chartsDir>/<id>.svg). */
+export interface RenderedReport {
+  markdown: string;
+  charts: Chart[];
+}
+
+/** The acceptance report's Markdown alone (its charts linked from `charts/`). */
 export function renderMarkdown(
   file: ResultsFile,
   declared: readonly LoadedScenario[],
-  sources: ReportSources = loadReportSources(file, reportsDir()),
+  sources?: ReportSources,
 ): string {
+  return renderReport(file, declared, sources).markdown;
+}
+
+/** The commit-latency targets a stress test declares ("P99 ≤ 500 ms"), for its latency chart. */
+function latencyTargets(d: LoadedScenario | undefined): { percentile: number; maxMs: number }[] {
+  if (!d || d.category === 'bench') return [];
+  return d.scenario.criteria.flatMap((c) =>
+    c.check.check === 'commit-latency' ? [{ percentile: c.check.percentile, maxMs: c.check.maxMs }] : [],
+  );
+}
+
+/**
+ * The acceptance report: verdict, then what needs attention (failures with cause and replay command, alerts that
+ * would fire, missed targets), summary, environment, one section per declared test, benchmark trend, readiness,
+ * appendix. `sources` (histories, earlier benchmark files) are read from reports/ unless given. Charts are linked as
+ * <chartsDir>/<id>.svg, relative to the report.
+ */
+export function renderReport(
+  file: ResultsFile,
+  declared: readonly LoadedScenario[],
+  sources: ReportSources = loadReportSources(file, reportsDir()),
+  chartsDir = 'charts',
+): RenderedReport {
+  const charts = chartSink(chartsDir);
   const { environment: env } = file;
   // Peers are shown in the subject matrix only: their results never count in our verdict or sections.
   const all = file.results;
@@ -54,8 +82,9 @@ export function renderMarkdown(
   );
   if (partial) {
     out.push(
-      `> Partial run: ${partial}. It writes ${PARTIAL_RUN_FILES.report} and ${PARTIAL_RUN_FILES.results}, and leaves ` +
-        `${FULL_RUN_FILES.report} and ${FULL_RUN_FILES.results} as the last full run wrote them.`,
+      `> Partial run: ${partial}. It writes ${PARTIAL_RUN_FILES.report}, ${PARTIAL_RUN_FILES.html}, ${PARTIAL_RUN_FILES.charts}/ and ` +
+        `${PARTIAL_RUN_FILES.results}, and leaves ${FULL_RUN_FILES.report}, ${FULL_RUN_FILES.html}, ${FULL_RUN_FILES.charts}/ and ` +
+        `${FULL_RUN_FILES.results} as the last full run wrote them.`,
       '',
     );
   }
@@ -140,17 +169,17 @@ export function renderMarkdown(
     ran.forEach((r, i) => {
       const d = declared.find((x) => x.id === r.id);
       out.push(
-        ...renderTestSection(
-          r,
-          i + 1,
-          d?.category === 'bench' ? d.benchmark : undefined,
-          sources.histories.get(resultKey(r)) ?? [],
-        ),
+        ...renderTestSection(r, i + 1, {
+          ...(d?.category === 'bench' ? { benchmark: d.benchmark } : {}),
+          latencyTargets: latencyTargets(d),
+          history: sources.histories.get(resultKey(r)) ?? [],
+          charts,
+        }),
         '',
       );
     });
     if (category === 'bench') {
-      const trend = trendSection(sources.benchRuns);
+      const trend = trendSection(sources.benchRuns, charts);
       if (trend.length > 0) out.push('### Benchmark trend across commits', '', ...trend);
     }
   }
@@ -166,7 +195,7 @@ export function renderMarkdown(
     'Percentiles everywhere in this report are nearest-rank: the sample at index ⌈q·n⌉−1 of the sorted samples.',
     '',
   );
-  return out.join('\n');
+  return { markdown: out.join('\n'), charts: charts.charts };
 }
 
 function renderReadiness(file: ResultsFile, declared: readonly LoadedScenario[]): string[] {

@@ -2,14 +2,29 @@ import type { ResultsFile } from './results-file.js';
 
 /** The files a run's report and results go to, relative to the reports folder. */
 export interface ReportFiles {
+  /** The Markdown report, linking its charts in `charts`. */
   report: string;
+  /** The same report as one self-contained page, charts inline. */
+  html: string;
+  /** The folder of the report's charts, one SVG each. */
+  charts: string;
   results: string;
 }
 
-/** What a full run writes: the acceptance report, and the results .ci/run counts. */
-export const FULL_RUN_FILES: ReportFiles = { report: 'acceptance.md', results: 'results.json' };
+/** What a full run writes: the acceptance report with its charts, and the results .ci/run counts. */
+export const FULL_RUN_FILES: ReportFiles = {
+  report: 'acceptance.md',
+  html: 'acceptance.html',
+  charts: 'charts',
+  results: 'results.json',
+};
 /** What a partial run writes instead, so that it never replaces the last full run's. */
-export const PARTIAL_RUN_FILES: ReportFiles = { report: 'partial.md', results: 'partial-results.json' };
+export const PARTIAL_RUN_FILES: ReportFiles = {
+  report: 'partial.md',
+  html: 'partial.html',
+  charts: 'partial-charts',
+  results: 'partial-results.json',
+};
 
 /**
  * Why a run is partial ("--only kill9-recovery"), or undefined for a full run: every declared test, on whichever

@@ -1,7 +1,7 @@
 // A run with something of every kind the report draws, for tests that render the whole report.
 import type { BenchResult, ScenarioResult } from '../result.js';
 import type { LoadedScenario } from '../load.js';
-import { benchmarkSchema } from '../schema.js';
+import { benchmarkSchema, scenarioSchema } from '../schema.js';
 import type { HistoryEntry } from '../workers/protocol.js';
 import type { BenchRun } from './charts/trend.js';
 import type { ResultsFile } from './results-file.js';
@@ -219,4 +219,82 @@ export const fixtureFile: ResultsFile = {
   harnessPeakRssKb: 100 * 1024,
   results: [failedChaos, bench, stress],
   missing: [],
+};
+
+/** A chaos scenario with 20 kills of a chain of runners and a clock skew injected and healed: markers that must not merge. */
+export const manyFaultsChaos: ScenarioResult = {
+  ...base,
+  id: 'langgraph-kill9',
+  title: 'LangGraph agent SIGKILLed again and again on SqliteSaver',
+  category: 'chaos',
+  durationMs: 60_000,
+  criteria: [
+    { id: 'resumed', kind: 'gate', description: 'Resumed', seed: '—', ours: 'all', valid: true, measured: 'all' },
+  ],
+  faults: [
+    ...Array.from({ length: 20 }, (_, i) => ({
+      t: 10_000 + 3000 + i * 2600,
+      fault: 'sigkill',
+      target: `agentos-${i + 1}`,
+      action: 'injected' as const,
+      detail: `SIGKILL sent to agentos-${i + 1} (pid ${100 + i})`,
+    })),
+    { t: 10_000 + 20_000, fault: 'clock-skew', target: 'holder', action: 'injected', detail: '+30 s' },
+    { t: 10_000 + 40_000, fault: 'clock-skew', target: 'holder', action: 'healed', detail: '0 s' },
+  ],
+  vacuity: [],
+  workers: [],
+  historyFile: '/x/reports/runs/langgraph-kill9/history.jsonl',
+  runDir: '',
+  state: 'passed',
+};
+
+/** The fixture's declarations and a stress test's, whose commit-latency target the latency chart draws. */
+export const fixtureChartsDeclared: LoadedScenario[] = [
+  ...fixtureDeclared,
+  {
+    category: 'stress',
+    file: 'scenarios/stress/02.ts',
+    id: stress.id,
+    scenario: scenarioSchema.parse({
+      id: stress.id,
+      title: stress.title,
+      purpose: 'p',
+      seedTest: 'T::t',
+      procedure: ['commit'],
+      workers: [{ name: 'busy', workload: 'checkpoint-writer', count: 20, params: { taskId: 't', count: 20 } }],
+      criteria: [
+        {
+          id: 'latency-busy',
+          description: 'Commit latency',
+          seed: '—',
+          ours: 'P99 ≤ 50 ms',
+          check: { check: 'commit-latency', worker: 'busy', percentile: 99, maxMs: 50 },
+          kind: 'target',
+        },
+      ],
+    }),
+  },
+];
+
+fixtureHistories.set(
+  manyFaultsChaos.id,
+  Array.from({ length: 600 }, (_, i) =>
+    at(10_000 + i * 100, `agentos-${Math.min(20, Math.floor(i / 30) + 1)}`, {
+      // Checkpoints only once the agent has warmed up: the two progress lines part.
+      kind: i > 200 && i % 3 === 0 ? 'checkpoint.committed' : 'step.finished',
+      taskId: 't',
+      step: 's',
+      seq: i,
+      id: i,
+      latencyMs: 1,
+    }),
+  ),
+);
+
+/** Every kind of chart the report draws: the fixture with the many-fault scenario beside it. */
+export const fixtureChartsFile: ResultsFile = {
+  ...fixtureFile,
+  declared: { chaos: 2, bench: 1, stress: 1 },
+  results: [...fixtureFile.results, manyFaultsChaos],
 };

@@ -4,8 +4,11 @@ import type { BenchResult } from '../result.js';
 import { writeFileAtomic } from './atomic.js';
 import { mergeRounds, toBenchFile, toBmf, toGithubActionBenchmark, type BenchFile } from './bench-file.js';
 import { addRounds, benchFileName } from './bench-store.js';
-import { renderMarkdown } from './markdown.js';
+import { writeChartFolder } from './chart-folder.js';
+import { renderHtml } from './html.js';
+import { renderReport } from './markdown.js';
 import { reportFiles } from './partial-run.js';
+import { loadReportSources } from './report-sources.js';
 import type { ResultsFile } from './results-file.js';
 
 /** What a reporter gets: the run's results and where reports go. It returns the files it wrote (relative to reportsDir). */
@@ -58,9 +61,22 @@ function benchExport(name: string, convert: (bench: BenchFile) => unknown): Repo
 
 /** Reporters by name: `pnpm chaos --format <name>` is a lookup here, and a new format is one entry. */
 export const reporters = {
-  /** reports/acceptance.md (reports/partial.md for a partial run): the acceptance report. */
-  markdown: (context) =>
-    write(context, reportFiles(context.file.selection).report, renderMarkdown(context.file, context.declared)),
+  /**
+   * reports/acceptance.md with its charts in reports/charts/ and the same report as one page, reports/acceptance.html
+   * (partial.md, partial-charts/ and partial.html for a partial run). Charts first: the reports never link a missing one.
+   */
+  markdown: (context) => {
+    const files = reportFiles(context.file.selection);
+    const sources = loadReportSources(context.file, context.reportsDir);
+    const { markdown, charts } = renderReport(context.file, context.declared, sources, files.charts);
+    writeChartFolder(join(context.reportsDir, files.charts), charts);
+    // The report first: the run's last lines name the first file written as the report.
+    return [
+      ...write(context, files.report, markdown),
+      ...write(context, files.html, renderHtml(markdown, charts, files.charts)),
+      ...(charts.length > 0 ? [`${files.charts}/`] : []),
+    ];
+  },
   /** reports/results.json (reports/partial-results.json for a partial run): every result, machine-readable. */
   json: (context) =>
     write(context, reportFiles(context.file.selection).results, `${JSON.stringify(context.file, null, 2)}\n`),

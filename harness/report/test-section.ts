@@ -4,7 +4,8 @@ import type { BenchResult, ScenarioResult, TestResult, VacuityResult } from '../
 import type { HistoryEntry } from '../workers/protocol.js';
 import { renderWhyFailed } from './attention.js';
 import { benchTargetChart } from './charts/bench-targets.js';
-import { latencyCdfChart } from './charts/latency-cdf.js';
+import { latencyCdfChart, latencyHistogramChart, type LatencyTarget } from './charts/latency.js';
+import { chartLines, type ChartSink } from './charts/sink.js';
 import { scenarioStart, timelineChart } from './charts/timeline.js';
 import { criterionMark, isReportedOnly } from './criterion-mark.js';
 import { failedTest, testAnchor } from './failures.js';
@@ -33,13 +34,18 @@ export function targetsMark(r: TestResult): string {
 /** reports/runs/<id>/history.jsonl, relative to the repository. */
 export const relativeHistory = (path: string): string => path.replace(/^.*?(reports\/)/, '$1');
 
+/** What a test's section draws besides its result: the benchmark's declaration, or a stress test's latency targets. */
+export interface SectionContext {
+  benchmark?: ResolvedBenchmark;
+  latencyTargets?: readonly LatencyTarget[];
+  history: readonly HistoryEntry[];
+  /** Where the section's charts go (each linked from the section). */
+  charts: ChartSink;
+}
+
 /** One declared test's section: purpose, procedure, why it failed, measurements, criteria, faults, charts. */
-export function renderTestSection(
-  r: TestResult,
-  n: number,
-  benchmark: ResolvedBenchmark | undefined,
-  history: readonly HistoryEntry[],
-): string[] {
+export function renderTestSection(r: TestResult, n: number, context: SectionContext): string[] {
+  const { benchmark, history, charts } = context;
   const key = resultKey(r);
   const on = key === r.id ? '' : ` on ${key.slice(r.id.length + 1)}`;
   const out: string[] = [`<a id="${testAnchor(key)}"></a>`, ''];
@@ -60,7 +66,7 @@ export function renderTestSection(
     return out;
   }
   if (r.category === 'bench') {
-    if (r.measurements.length > 0) out.push(...renderMeasurements(r, benchmark), '');
+    if (r.measurements.length > 0) out.push(...renderMeasurements(r, benchmark, charts), '');
   }
   out.push('**Criteria.**', '');
   out.push(
@@ -82,10 +88,13 @@ export function renderTestSection(
     return out;
   }
   if (r.category === 'stress') {
-    const chart = latencyCdfChart(r.title, history);
-    if (chart.length > 0) out.push(...chart, '');
+    for (const chart of [
+      latencyHistogramChart(key, r.title, history),
+      latencyCdfChart(key, r.title, history, context.latencyTargets),
+    ])
+      if (chart) out.push(...chartLines(charts, chart), '');
   }
-  if (r.faults.length > 0) out.push(...renderFaults(r, history));
+  if (r.faults.length > 0) out.push(...renderFaults(r, history, charts));
   out.push(
     `Workers: ${r.workers.length} (${summariseExits(r)}); peak worker RSS ${(peak / 1024).toFixed(1)} MB. History: ${code(relativeHistory(r.historyFile))}.`,
   );
@@ -96,7 +105,7 @@ export function renderTestSection(
  * The fault log (times since the scenario started), the timeline chart and the vacuity guard: entry by entry, or for a
  * long log one line per kind of fault and family of targets, with a link to the history that has every injection.
  */
-function renderFaults(r: ScenarioResult, history: readonly HistoryEntry[]): string[] {
+function renderFaults(r: ScenarioResult, history: readonly HistoryEntry[], charts: ChartSink): string[] {
   const t0 = scenarioStart(history, r.faults) ?? 0;
   const out: string[] = [];
   if (r.faults.length > LONG_LOG) {
@@ -118,8 +127,8 @@ function renderFaults(r: ScenarioResult, history: readonly HistoryEntry[]): stri
       '',
     );
   }
-  const chart = timelineChart(r.title, history, r.faults);
-  if (chart.length > 0) out.push(...chart, '');
+  const chart = timelineChart(resultKey(r), r.title, history, r.faults);
+  if (chart) out.push(...chartLines(charts, chart), '');
   out.push(
     '**Vacuity guard.** Each fault must really take effect, or the test fails.',
     '',
@@ -148,7 +157,7 @@ export function vacuityLines(vacuity: readonly VacuityResult[]): string[] {
 
 const ms = (v: number | null): string => (v === null ? 'n/a' : v.toFixed(4));
 
-function renderMeasurements(r: BenchResult, benchmark: ResolvedBenchmark | undefined): string[] {
+function renderMeasurements(r: BenchResult, benchmark: ResolvedBenchmark | undefined, charts: ChartSink): string[] {
   const rows = r.measurements.map((m) => [
     `${m.variant}${m.peer ? ' (peer)' : ''}`,
     m.subject,
@@ -161,7 +170,7 @@ function renderMeasurements(r: BenchResult, benchmark: ResolvedBenchmark | undef
     ms(m.summary.max),
     Math.round(m.opsPerSec).toLocaleString('en'),
   ]);
-  const chart = benchmark ? benchTargetChart(r, benchmark) : [];
+  const chart = benchmark ? chartLines(charts, benchTargetChart(r, benchmark)) : [];
   return [
     '**Measured** (ms; nearest-rank percentiles over every timing; n is the number of timings).',
     '',

@@ -1,156 +1,151 @@
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Marked } from 'marked';
 import { chromium, type Page } from 'playwright-core';
-
-const require = createRequire(import.meta.url);
 
 export type Theme = 'light' | 'dark';
 
-/** A Mermaid block that did not render, with the start of its source to find it by. */
-export interface DiagramError {
-  index: number;
+/** What the browser check is given: the self-contained HTML report, and the chart files its Markdown links. */
+export interface ReportPages {
+  html: string;
+  /** Each chart file as the Markdown links it: its name (charts/<id>.svg) and its text, undefined when missing. */
+  charts: { name: string; svg: string | undefined }[];
+}
+
+/** A chart that did not render, named by where it is: "acceptance.html, chart 3" or its file name. */
+export interface ChartError {
+  where: string;
   message: string;
-  source: string;
 }
 
 export interface RenderCheck {
-  /** Mermaid blocks found in the Markdown. */
-  diagrams: number;
-  /** Blocks rendered to an SVG with at least one drawn mark, per theme. */
-  rendered: Record<Theme, number>;
-  errors: DiagramError[];
+  /** Charts inline in the HTML report. */
+  inline: number;
+  /** Inline charts that drew something, and chart files that loaded as images, per theme. */
+  rendered: Record<Theme, { inline: number; files: number }>;
+  errors: ChartError[];
+  /** URLs the HTML page asked for (it must ask for none: each was refused). */
+  requests: string[];
   screenshots: string[];
 }
 
 export interface RenderOptions {
   executablePath: string;
-  /** Screenshots: <base>-<theme>-top.png (the first screen), <base>-<theme>-full.jpeg and <base>-<theme>-chart-<n>.png. */
+  /** Screenshots: <base>-<theme>-top.png, <base>-<theme>-full.jpeg and <base>-<theme>-chart-<n>.png per chart. */
   screenshotBase: string;
   themes?: readonly Theme[];
 }
 
 /** The little of the DOM the page-side code uses (this project compiles without the DOM library). */
 interface PageElement {
-  textContent: string | null;
-  innerHTML: string;
-  replaceWith(node: PageElement): void;
-  className: string;
   querySelector(selector: string): PageElement | null;
-  remove(): void;
+  querySelectorAll(selector: string): ArrayLike<PageElement>;
+  getBoundingClientRect(): { width: number; height: number };
+  complete: boolean;
+  naturalWidth: number;
+  title: string;
 }
 interface PageGlobals {
-  document: {
-    querySelectorAll(selector: string): Iterable<PageElement> & ArrayLike<PageElement>;
-    createElement(tag: string): PageElement;
-  };
-  mermaid: {
-    initialize(config: object): void;
-    parse(text: string): Promise<unknown>;
-    render(id: string, text: string): Promise<{ svg: string }>;
-  };
+  document: { querySelectorAll(selector: string): ArrayLike<PageElement> };
 }
 
-const escape = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-
-/** The Markdown as GitHub lays it out (its CSS), each Mermaid block kept as source in a <pre class="mermaid">. */
-function page(markdown: string, theme: Theme): string {
-  const marked = new Marked({ gfm: true });
-  marked.use({
-    renderer: {
-      code({ text, lang }) {
-        return lang === 'mermaid' ? `<pre class="mermaid-source">${escape(text)}</pre>\n` : false;
-      },
-    },
+/** Inline charts with no drawing in them, or drawn at no size; returns how many did draw. */
+async function checkInline(p: Page): Promise<{ rendered: number; errors: ChartError[] }> {
+  const failures = await p.evaluate(() => {
+    const { document } = globalThis as unknown as PageGlobals;
+    return Array.from(document.querySelectorAll('figure.chart')).map((figure) => {
+      const svg = figure.querySelector('svg');
+      if (!svg) return 'no SVG in the figure';
+      const box = svg.getBoundingClientRect();
+      if (box.width === 0 || box.height === 0) return 'drawn at no size';
+      if (svg.querySelectorAll('path, rect, line, polyline').length === 0) return 'drew nothing';
+      if (svg.querySelectorAll('text').length === 0) return 'has no text (title, axes, legend)';
+      return '';
+    });
   });
-  const css = readFileSync(require.resolve(`github-markdown-css/github-markdown-${theme}.css`), 'utf8');
-  const background = theme === 'dark' ? '#0d1117' : '#ffffff';
-  return `<!doctype html><html><head><meta charset="utf-8"><style>${css}
-body { background: ${background}; margin: 0; } .markdown-body { box-sizing: border-box; max-width: 1012px; margin: 0 auto; padding: 32px; }
-</style></head><body><article class="markdown-body">${marked.parse(markdown, { async: false })}</article></body></html>`;
+  return {
+    rendered: failures.filter((f) => f === '').length,
+    errors: failures.flatMap((message, i) => (message ? [{ where: `inline chart ${i + 1}`, message }] : [])),
+  };
 }
 
-/** Renders every Mermaid block in the page with the mermaid npm package; returns the ones that failed. */
-async function renderDiagrams(p: Page, theme: Theme): Promise<{ rendered: number; errors: DiagramError[] }> {
-  await p.addScriptTag({ path: require.resolve('mermaid/dist/mermaid.min.js') });
-  return p.evaluate(
-    async (mermaidTheme) => {
-      const { document, mermaid } = globalThis as unknown as PageGlobals;
-      mermaid.initialize({ startOnLoad: false, theme: mermaidTheme, securityLevel: 'strict' });
-      const errors: { index: number; message: string; source: string }[] = [];
-      let rendered = 0;
-      const blocks = Array.from(document.querySelectorAll('pre.mermaid-source'));
-      for (const [index, block] of blocks.entries()) {
-        const source = block.textContent ?? '';
-        try {
-          await mermaid.parse(source);
-          const { svg } = await mermaid.render(`diagram-${index}`, source);
-          const holder = document.createElement('div');
-          holder.className = 'rendered-diagram';
-          holder.innerHTML = svg;
-          block.replaceWith(holder);
-          // A chart that parsed but drew nothing (no bar, no line) shows no data.
-          if (holder.querySelector('svg rect, svg path, svg line')) rendered++;
-          else errors.push({ index, message: 'rendered an empty chart', source: source.slice(0, 200) });
-        } catch (error) {
-          errors.push({
-            index,
-            message: error instanceof Error ? error.message : String(error),
-            source: source.slice(0, 200),
-          });
-        }
-      }
-      // Mermaid leaves the scratch element of a failed render in the body.
-      for (const leftover of Array.from(document.querySelectorAll('body > [id^="ddiagram-"], body > [id^="diagram-"]')))
-        leftover.remove();
-      return { rendered, errors };
-    },
-    theme === 'dark' ? 'dark' : 'default',
-  );
+/** Each chart file as an <img>, as a Markdown viewer shows it: one that does not decode has naturalWidth 0. */
+async function checkFiles(p: Page): Promise<{ rendered: number; errors: ChartError[] }> {
+  const failures = await p.evaluate(async () => {
+    const { document } = globalThis as unknown as PageGlobals;
+    const images = Array.from(document.querySelectorAll('img.chart-file'));
+    // Wait for every image to load or fail: decode() rejects on a broken one.
+    await Promise.allSettled(images.map((img) => (img as unknown as { decode(): Promise<void> }).decode()));
+    return images.map((img) => (img.complete && img.naturalWidth > 0 ? '' : img.title));
+  });
+  return {
+    rendered: failures.filter((f) => f === '').length,
+    errors: failures.flatMap((name) =>
+      name ? [{ where: name, message: 'did not render as an image (not a valid SVG, or missing)' }] : [],
+    ),
+  };
 }
+
+const filesPage = (charts: ReportPages['charts'], theme: Theme): string =>
+  `<!doctype html><html><head><meta charset="utf-8"><style>body { margin: 16px; background: ${theme === 'dark' ? '#0d1117' : '#ffffff'}; } img { display: block; margin: 0 0 16px; }</style></head><body>` +
+  charts
+    .map(
+      (c) =>
+        `<img class="chart-file" title="${c.name}" src="data:image/svg+xml;base64,${Buffer.from(c.svg ?? '').toString('base64')}">`,
+    )
+    .join('\n') +
+  '</body></html>';
 
 /**
- * Renders Markdown as GitHub shows it (marked, GitHub's CSS, Mermaid from npm) in headless Chromium, once per theme,
- * reports every Mermaid block that fails to parse or render, and saves screenshots for a person to look at.
+ * Opens the HTML report and, as images, the chart files its Markdown links in headless Chromium, once per colour
+ * scheme; reports every chart that does not render and every URL the page asks for (all refused: it must need no
+ * network), and saves screenshots for a person to look at.
  */
-export async function checkInBrowser(markdown: string, options: RenderOptions): Promise<RenderCheck> {
+export async function checkInBrowser(report: ReportPages, options: RenderOptions): Promise<RenderCheck> {
   const themes = options.themes ?? ['light', 'dark'];
   mkdirSync(dirname(options.screenshotBase), { recursive: true });
-  // As root (CI) Chromium's sandbox cannot start; the page is our own report, loaded from a string.
+  // As root (CI) Chromium's sandbox cannot start; the pages are our own, loaded from strings.
   const browser = await chromium.launch({
     executablePath: options.executablePath,
     headless: true,
     args: ['--no-sandbox'],
   });
   const result: RenderCheck = {
-    diagrams: (markdown.match(/^```mermaid$/gm) ?? []).length,
-    rendered: { light: 0, dark: 0 },
+    inline: (report.html.match(/<figure class="chart"/g) ?? []).length,
+    rendered: { light: { inline: 0, files: 0 }, dark: { inline: 0, files: 0 } },
     errors: [],
+    requests: [],
     screenshots: [],
   };
   try {
     for (const theme of themes) {
-      const p = await browser.newPage({ viewport: { width: 1280, height: 900 }, colorScheme: theme });
-      await p.setContent(page(markdown, theme));
-      const { rendered, errors } = await renderDiagrams(p, theme);
-      result.rendered[theme] = rendered;
-      if (theme === themes[0]) result.errors.push(...errors);
+      const p = await browser.newPage({ viewport: { width: 1100, height: 900 }, colorScheme: theme });
+      await p.route('**/*', async (route) => {
+        result.requests.push(route.request().url());
+        await route.abort();
+      });
+      await p.setContent(report.html, { waitUntil: 'load' });
+      const inline = await checkInline(p);
       const top = `${options.screenshotBase}-${theme}-top.png`;
       const full = `${options.screenshotBase}-${theme}-full.jpeg`;
       await p.screenshot({ path: top });
       await p.screenshot({ path: full, fullPage: true, type: 'jpeg', quality: 80 });
       result.screenshots.push(top, full);
       // Each chart on its own, to look at without scrolling a long page.
-      for (const [i, chart] of (await p.locator('.rendered-diagram').all()).entries()) {
+      for (const [i, chart] of (await p.locator('figure.chart').all()).entries()) {
         const path = `${options.screenshotBase}-${theme}-chart-${i + 1}.png`;
         await chart.screenshot({ path });
         result.screenshots.push(path);
       }
+      await p.unroute('**/*');
+      await p.setContent(filesPage(report.charts, theme), { waitUntil: 'load' });
+      const files = await checkFiles(p);
+      result.rendered[theme] = { inline: inline.rendered, files: files.rendered };
+      if (theme === themes[0]) result.errors.push(...inline.errors, ...files.errors);
       await p.close();
     }
   } finally {
     await browser.close();
   }
+  result.requests = [...new Set(result.requests)];
   return result;
 }

@@ -84,7 +84,7 @@ export function renderSummary(input: SummaryInput): string {
   if (report && input.partial) {
     const { why, kept } = input.partial;
     out.push(
-      `Partial run (${why}): wrote ${report}; ${kept.length > 0 ? `${kept.join(' and ')} (the last full run) ${kept.length > 1 ? 'were' : 'was'} left as ${kept.length > 1 ? 'they were' : 'it was'}` : 'no full run’s report was there to keep'}.`,
+      `Partial run (${why}): wrote ${report}; ${kept.length > 0 ? `${[kept.slice(0, -1).join(', '), kept.at(-1)].filter(Boolean).join(' and ')} (the last full run) ${kept.length > 1 ? 'were' : 'was'} left as ${kept.length > 1 ? 'they were' : 'it was'}` : 'no full run’s report was there to keep'}.`,
     );
   }
   return `${out.join('\n')}\n`;
