@@ -21,15 +21,14 @@ import { runCampaign, runLine, type CampaignReport } from '../harness/campaign/r
 import { MUTANTS } from '../src/mutants.js';
 import { moreRoundRuns, plannedRuns, runDeclared } from '../harness/run/declared.js';
 import { runKey } from '../harness/subject.js';
+import { compareProgram } from '../harness/compare/cli.js';
 import { commandArgs } from './commands.js';
 import { UsageError, readRunRequest, shown, type RunRequest } from './run-request.js';
 
 const parsedCommand = commandArgs(process.argv.slice(2));
 if ('error' in parsedCommand) usageError(parsedCommand.error);
 if (parsedCommand.command === 'compare') {
-  // The benchmark comparison is a program of its own; it reads its options from process.argv.
-  process.argv.splice(2, process.argv.length - 2, ...parsedCommand.args);
-  await import('./bench-compare.js');
+  process.exit(await compareProgram(parsedCommand.args, `${PROGRAM} compare`));
 } else {
   let request;
   try {

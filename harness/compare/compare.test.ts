@@ -1,12 +1,11 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { useTempDir } from '../../test/helpers/temp-db.js';
 import { seededRandom } from '../random.js';
 import { mergeRounds, tinybenchVersion, toBmf, toGithubActionBenchmark, type BenchFile } from '../report/bench-file.js';
-import { PACKAGE_ROOT } from '../workers/build.js';
 import { benchFile, benchRun, normal, roundsFile, scaleRun } from './bench-fixture.js';
+import { compareProgram } from './cli.js';
 import { DEFAULT_COMPARE, compareBenchFiles, type ComparisonRow } from './compare.js';
 
 const VARIANTS = [
@@ -153,8 +152,14 @@ describe('exports', () => {
 
 describe('pnpm bench:compare', () => {
   const tempDir = useTempDir();
-  const cli = (...args: string[]) =>
-    execa('tsx', ['scripts/bench-compare.ts', ...args], { cwd: PACKAGE_ROOT, preferLocal: true, reject: false });
+  // The program in-process: its exit status and what it wrote (scripts/bench-compare.ts only hands these to the process).
+  const cli = async (...args: string[]) => {
+    let stdout = '';
+    let stderr = '';
+    const io = { out: (text: string) => void (stdout += text), err: (text: string) => void (stderr += text) };
+    const exitCode = await compareProgram(args, 'pnpm bench:compare', io);
+    return { exitCode, stdout, stderr };
+  };
 
   it('two files of 3 rounds each: exits 1 on a 1.5× slowdown of one variant, 0 when unchanged; a plain table on the terminal, Markdown with the chart in --output', async () => {
     const dir = tempDir();
