@@ -7,9 +7,9 @@ import { LAYER_FILE, type FinalState } from '../subject.js';
 export const backend: AgentosBackend = {
   async prepare({ runDir }) {
     const path = join(runDir, LAYER_FILE);
-    let db = openDatabase(path);
+    let db = judgingConnection(path);
     // A power loss closes the harness's connection first (see faults/power-loss.ts): the next use reopens the file.
-    const file = (): AgentDatabase => (db.sqlite.open ? db : (db = openDatabase(path)));
+    const file = (): AgentDatabase => (db.sqlite.open ? db : (db = judgingConnection(path)));
     return {
       read: async (checks) => readSqliteState(file(), checks),
       async expireLeases(holders) {
@@ -51,6 +51,17 @@ export const backend: AgentosBackend = {
     // The run folder, with the file, is removed by the harness.
   },
 };
+
+/**
+ * The harness's own connection to the run's file, which reads the final state and checks its integrity: without the
+ * layer's 64 MB page cache and 256 MB memory map, which held the pages of a 100,000-item file in the harness process.
+ */
+function judgingConnection(path: string): AgentDatabase {
+  const db = openDatabase(path);
+  db.sqlite.pragma('cache_size = -2000');
+  db.sqlite.pragma('mmap_size = 0');
+  return db;
+}
 
 /** The layer's final state from its SQLite file: what the checks judge on this subject. */
 export function readSqliteState(db: AgentDatabase, checks?: ReadonlySet<string>): FinalState {
