@@ -178,8 +178,11 @@ export type LeaseExpiry = { by: 'server'; expired: number } | { by: 'client-cloc
 
 /** One run's subject as the harness holds it, from its preparation to the end of the judging. */
 export interface SubjectHandle {
-  /** The subject's state read through its own API: what the subject-aware checks judge. */
-  read(): Promise<FinalState>;
+  /**
+   * The subject's state read through its own API: what the subject-aware checks judge. `checks` names the checks
+   * that will judge it: a subject may leave out what none of them reads (every check when not given).
+   */
+  read(checks?: ReadonlySet<string>): Promise<FinalState>;
   /** Subjects with `leases`: ends the leases `holders` (worker ids) hold now, as this subject decides expiry. */
   expireLeases?(holders: readonly string[]): Promise<LeaseExpiry>;
   /** Subjects with `sqlite-file`: the file, open in the harness (reopened if a fault closed it). */

@@ -236,6 +236,19 @@ export interface SaverCheckpoint extends SaverCheckpointRow {
   writes: SaverWriteRow[];
 }
 
+/** The evidence a task attached, with its verification, as stored. */
+export interface TaskEvidenceRow {
+  evidence: string;
+  verification: string;
+}
+
+/** A checkpoint's evidence columns as stored by a put. */
+export interface SaverCheckpointEvidence {
+  evidenceJson: string;
+  verified: boolean;
+  verificationJson: string;
+}
+
 /** A checkpoint to store: the checkpoint's columns, the channel values it changed and its parent tasks' evidence. */
 export interface NewSaverCheckpoint {
   threadId: string;
@@ -247,8 +260,11 @@ export interface NewSaverCheckpoint {
   channelVersionsJson: string;
   metadataJson: string;
   blobs: readonly { channel: string; version: string; type: string; value: Uint8Array | null }[];
-  /** The evidence of the tasks that produced it, verified when their writes were saved; null when none. */
-  evidence: { evidenceJson: string; verified: boolean; verificationJson: string } | null;
+  /**
+   * The evidence of the tasks that produced it (those run from the parent), verified when their writes were saved,
+   * from their task-evidence rows (by task id); null when none. The store reads the rows as part of the put.
+   */
+  evidenceOf: (rows: readonly TaskEvidenceRow[]) => SaverCheckpointEvidence | null;
 }
 
 /** A task's pending writes to store, with the evidence the task attached (verified just now) or null. */
@@ -306,11 +322,7 @@ export interface SaverStore {
   /** The values written to one channel by the tasks run from a checkpoint, in LangGraph's order. */
   channelWritesOf(threadId: string, ns: string, checkpointId: string, channel: string): Promise<SaverValueRow[]>;
   /** The evidence each task run from the checkpoint attached, with its verification, by task id. */
-  taskEvidenceOf(
-    threadId: string,
-    ns: string,
-    checkpointId: string,
-  ): Promise<{ evidence: string; verification: string }[]>;
+  taskEvidenceOf(threadId: string, ns: string, checkpointId: string): Promise<TaskEvidenceRow[]>;
   evidenceOf(threadId: string, ns: string, checkpointId: string): Promise<SaverEvidenceRow | undefined>;
   /** Records a re-verification of a checkpoint's evidence, fenced by the thread's lease. */
   markVerified(

@@ -1,6 +1,6 @@
 import { openPgDatabase, type PgDatabase } from '../../src/pg/index.js';
 import { CheckpointManager } from '../../src/index.js';
-import { layerFinalState, type AgentosBackend, type LayerStateRows } from './backend.js';
+import { layerFinalState, statePartsFor, type AgentosBackend, type LayerStateRows } from './backend.js';
 import { amcheck } from '../postgres/amcheck.js';
 import { holdTableLock } from '../postgres/pg-lock.js';
 import { dropSchema } from '../postgres/pg-server.js';
@@ -31,7 +31,7 @@ export const backend: AgentosBackend = {
     // Migrated once here, so the workers' opens find the schema current.
     await using(config, async () => undefined);
     return {
-      read: () => using(config, readPgState),
+      read: (checks) => using(config, (db) => readPgState(db, checks)),
       expireLeases: (holders) =>
         using(config, async (db) => {
           // Expiry is the server's decision: time is moved where it is kept, for every client at once.
@@ -64,10 +64,13 @@ export const backend: AgentosBackend = {
 };
 
 /** The layer's final state from its schema: what the checks judge on this subject. */
-async function readPgState(db: PgDatabase): Promise<FinalState> {
-  const checkpoints = await db.query<LayerStateRows['checkpoints'][number]>(
-    "SELECT id, task_id, seq, step, state::jsonb ->> 'token' AS token FROM checkpoints ORDER BY task_id, seq",
-  );
+async function readPgState(db: PgDatabase, checks?: ReadonlySet<string>): Promise<FinalState> {
+  const parts = statePartsFor(checks);
+  const checkpoints = parts.checkpoints
+    ? await db.query<LayerStateRows['checkpoints'][number]>(
+        "SELECT id, task_id, seq, step, state::jsonb ->> 'token' AS token FROM checkpoints ORDER BY task_id, seq",
+      )
+    : [];
   const cm = new CheckpointManager(db);
   const latest: Record<string, number> = {};
   for (const task of new Set(checkpoints.map((r) => r.task_id))) latest[task] = (await cm.getLast(task))?.seq ?? 0;
@@ -76,10 +79,12 @@ async function readPgState(db: PgDatabase): Promise<FinalState> {
     latest,
     tasks: await db.query('SELECT id, status FROM tasks'),
     integrity: await amcheck(db.pool, db.schema),
-    log: await db.query('SELECT seq, item_id, epoch, holder, op FROM lease_log ORDER BY seq'),
-    fencedCheckpoints: await db.query(
-      'SELECT lease_item AS item, lease_epoch AS epoch, COUNT(*)::int AS n FROM checkpoints WHERE lease_item IS NOT NULL GROUP BY 1, 2',
-    ),
+    log: parts.log ? await db.query('SELECT seq, item_id, epoch, holder, op FROM lease_log ORDER BY seq') : [],
+    fencedCheckpoints: parts.log
+      ? await db.query(
+          'SELECT lease_item AS item, lease_epoch AS epoch, COUNT(*)::int AS n FROM checkpoints WHERE lease_item IS NOT NULL GROUP BY 1, 2',
+        )
+      : [],
     itemsByStatus: await db.query('SELECT status, COUNT(*)::int AS n FROM work_items GROUP BY status'),
   });
 }

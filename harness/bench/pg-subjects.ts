@@ -1,8 +1,12 @@
-import { dropSchema } from '../postgres/pg-server.js';
 import { BENCH_STATE, saverPutter } from './saver-put.js';
 import type { Subject } from './subjects.js';
 import { CheckpointManager } from '../../src/core/checkpoints.js';
 import { LeaseManager } from '../../src/core/leases.js';
+
+/** Drops a variant's schema; pg (and the server helpers) load only in the workers of PostgreSQL variants. */
+export async function dropSchema(schema: string, pgUrl: string | undefined): Promise<void> {
+  await (await import('../postgres/pg-server.js')).dropSchema(schema, pgUrl);
+}
 
 /** Where a PostgreSQL variant runs: the server (undefined: the PG* variables) of the run. */
 export interface PgBenchContext {

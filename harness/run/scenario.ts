@@ -330,7 +330,7 @@ class ScenarioRun {
     });
     if (!needed) return undefined;
     try {
-      return await handle.read();
+      return await handle.read(new Set(criteria.map((c) => c.check.check)));
     } catch (error) {
       this.#reasons.push(`could not read ${this.#subject.name}'s final state: ${(error as Error).message}`);
       return undefined;

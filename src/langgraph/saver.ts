@@ -16,7 +16,15 @@ import { EvidenceVerifier, type EvidencePack, type VerificationResult } from '..
 import type { LeasedOperation } from '../errors.js';
 import type { Fence } from '../core/fence.js';
 import { defaultWorkerId, renewIntervalFor } from '../core/leases.js';
-import type { AgentStore, SaverCheckpoint, SaverStore, SaverValueRow, TrimCounts } from '../store.js';
+import type {
+  AgentStore,
+  SaverCheckpoint,
+  SaverCheckpointEvidence,
+  SaverStore,
+  SaverValueRow,
+  TaskEvidenceRow,
+  TrimCounts,
+} from '../store.js';
 import { InvalidArgumentError, assertId, assertPositiveInt } from '../validate.js';
 import { addressOf, configurableOf, readAddressOf, threadIdOf, type CheckpointAddress } from './config.js';
 import { TaskEvidenceError, ThreadBusyError } from './errors.js';
@@ -169,8 +177,6 @@ export class AgentosSaver extends BaseCheckpointSaver {
         throw new InvalidArgumentError(
           `AgentosSaver.put: metadata must serialize to JSON (list() filters on it), got type "${metadataType}"`,
         );
-      const evidence =
-        parentId === undefined ? null : combineEvidence(await this.#store.taskEvidenceOf(threadId, ns, parentId));
       const row = {
         threadId,
         ns,
@@ -184,11 +190,7 @@ export class AgentosSaver extends BaseCheckpointSaver {
           const [blobType, value] = dumped[i] as [string, Uint8Array | null];
           return { channel, version: String(newVersions[channel]), type: blobType, value: value && toBuffer(value) };
         }),
-        evidence: evidence && {
-          evidenceJson: JSON.stringify(evidence.evidence),
-          verified: evidence.verification.ok,
-          verificationJson: JSON.stringify(evidence.verification),
-        },
+        evidenceOf: checkpointEvidence,
       };
       await this.#threads.write(threadId, 'langgraph-put', (fence) => this.#store.put(row, fence, this.keepLast));
     });
@@ -401,14 +403,19 @@ export class AgentosSaver extends BaseCheckpointSaver {
   }
 
   async #tuple(row: SaverCheckpoint): Promise<CheckpointTuple> {
-    const stored = (await this.serde.loadsTyped(row.type, row.checkpoint)) as Omit<Checkpoint, 'channel_values'>;
     const blobs = row.blobs.filter((b) => b.type !== 'empty');
-    const values = Object.fromEntries(
-      await Promise.all(blobs.map(async (b) => [b.channel, await this.#load(b)] as const)),
-    );
+    // One await for every deserialization: the checkpoint, its metadata, each value and each pending write.
+    const [stored, metadata, ...loaded] = await Promise.all([
+      this.serde.loadsTyped(row.type, row.checkpoint) as Promise<Omit<Checkpoint, 'channel_values'>>,
+      this.serde.loadsTyped('json', row.metadata) as Promise<CheckpointMetadata>,
+      ...blobs.map((b) => this.#load(b)),
+      ...row.writes.map((w) => this.#load(w)),
+    ]);
+    const values: Record<string, unknown> = {};
+    blobs.forEach((b, i) => (values[b.channel] = loaded[i]));
     const checkpoint: Checkpoint = { ...stored, channel_values: values };
-    const pendingWrites: CheckpointPendingWrite[] = await Promise.all(
-      row.writes.map(async (w) => [w.task_id, w.channel, await this.#load(w)] as CheckpointPendingWrite),
+    const pendingWrites = row.writes.map(
+      (w, i): CheckpointPendingWrite => [w.task_id, w.channel, loaded[blobs.length + i]],
     );
     if (checkpoint.v < 4 && row.parent_checkpoint_id !== null)
       await this.#foldPendingSends(checkpoint, row.thread_id, row.checkpoint_ns, row.parent_checkpoint_id);
@@ -416,7 +423,7 @@ export class AgentosSaver extends BaseCheckpointSaver {
     const tuple: CheckpointTuple = {
       config: { configurable: { ...address, checkpoint_id: row.checkpoint_id } },
       checkpoint,
-      metadata: (await this.serde.loadsTyped('json', row.metadata)) as CheckpointMetadata,
+      metadata,
       pendingWrites,
     };
     if (row.parent_checkpoint_id !== null)
@@ -433,14 +440,26 @@ export class AgentosSaver extends BaseCheckpointSaver {
       versions.length > 0 ? maxChannelVersion(...versions) : this.getNextVersion(undefined);
   }
 
-  async #load(row: SaverValueRow): Promise<unknown> {
+  #load(row: SaverValueRow): Promise<unknown> {
     const value = row.value ?? Buffer.alloc(0);
     // A plain Uint8Array, as it was given, not the driver's Buffer.
-    return this.serde.loadsTyped(row.type, row.type === 'bytes' ? new Uint8Array(value) : value);
+    return this.serde.loadsTyped(row.type, row.type === 'bytes' ? new Uint8Array(value) : value) as Promise<unknown>;
   }
 }
 
 const UTF8 = new TextDecoder();
+
+/** A checkpoint's evidence: that of the tasks run from its parent, combined; null when they attached none. */
+function checkpointEvidence(rows: readonly TaskEvidenceRow[]): SaverCheckpointEvidence | null {
+  const combined = combineEvidence(rows);
+  return (
+    combined && {
+      evidenceJson: JSON.stringify(combined.evidence),
+      verified: combined.verification.ok,
+      verificationJson: JSON.stringify(combined.verification),
+    }
+  );
+}
 /** A channel that is in newVersions but has no value (it was cleared): stored as such, and skipped when loading. */
 const EMPTY_VALUE: Promise<[string, null]> = Promise.resolve(['empty', null]);
 

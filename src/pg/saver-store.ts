@@ -181,6 +181,7 @@ export class PgSaverStore implements SaverStore {
   }
 
   async put(c: NewSaverCheckpoint, fence: Fence, keepLast: number | undefined): Promise<void> {
+    const evidence = c.parentId === null ? null : c.evidenceOf(await this.taskEvidenceOf(c.threadId, c.ns, c.parentId));
     await this.#fenced(fence, 'langgraph-put', PUT, 'agentos.saver.put', [
       c.threadId,
       c.ns,
@@ -194,9 +195,9 @@ export class PgSaverStore implements SaverStore {
       c.checkpoint,
       c.channelVersionsJson,
       c.metadataJson,
-      c.evidence?.evidenceJson ?? null,
-      c.evidence?.verified ?? false,
-      c.evidence?.verificationJson ?? null,
+      evidence?.evidenceJson ?? null,
+      evidence?.verified ?? false,
+      evidence?.verificationJson ?? null,
     ]);
     // Its own statement: a crash in between leaves older checkpoints that the next put trims.
     if (keepLast !== undefined) await this.trim(c.threadId, c.ns, keepLast, fence);

@@ -1,7 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { Fence } from '../core/fence.js';
 import type { AgentDatabase } from './db.js';
-import { checkpointsOf, withContents, type ContentsRow } from './saver-reads.js';
+import { SaverContents } from './saver-reads.js';
 import type {
   NewSaverCheckpoint,
   NewSaverWrites,
@@ -11,6 +11,7 @@ import type {
   SaverListQuery,
   SaverStore,
   SaverValueRow,
+  TaskEvidenceRow,
   TrimCounts,
 } from '../store.js';
 
@@ -31,8 +32,7 @@ export class SqliteSaverStore implements SaverStore {
   readonly #taskEvidenceOf: Statement;
   readonly #latest: Statement;
   readonly #byId: Statement;
-  readonly #readLatest: Statement;
-  readonly #readById: Statement;
+  readonly #contents: SaverContents;
   readonly #channelWritesOf: Statement;
   readonly #evidenceOf: Statement;
   readonly #markVerified: Statement;
@@ -68,10 +68,9 @@ export class SqliteSaverStore implements SaverStore {
       SELECT evidence, verification FROM langgraph_task_evidence WHERE ${THREAD_NS} AND checkpoint_id = @checkpointId ORDER BY task_id`);
     const latest = `SELECT ${CHECKPOINT_COLUMNS} FROM langgraph_checkpoints WHERE ${THREAD_NS} ORDER BY checkpoint_id DESC LIMIT 1`;
     this.#latest = s.prepare(latest);
-    this.#readLatest = s.prepare(withContents(latest)).raw();
     const byId = `SELECT ${CHECKPOINT_COLUMNS} FROM langgraph_checkpoints WHERE ${THREAD_NS} AND checkpoint_id = @checkpointId`;
     this.#byId = s.prepare(byId);
-    this.#readById = s.prepare(withContents(byId)).raw();
+    this.#contents = new SaverContents(s);
     this.#channelWritesOf = s.prepare(`
       SELECT type, value FROM langgraph_writes WHERE ${THREAD_NS} AND checkpoint_id = @checkpointId AND channel = @channel
       ORDER BY task_path, task_id, idx`);
@@ -106,6 +105,11 @@ export class SqliteSaverStore implements SaverStore {
     const where = { threadId: c.threadId, ns: c.ns };
     this.#db.writeTransaction(() => {
       this.#db.fencing.check(fence, 'langgraph-put', now);
+      // Read under the write lock: no statement of its own, and what the checkpoint records is what is stored now.
+      const evidence =
+        c.parentId === null
+          ? null
+          : c.evidenceOf(this.#taskEvidenceOf.all({ ...where, checkpointId: c.parentId }) as TaskEvidenceRow[]);
       for (const blob of c.blobs) this.#insertBlob.run({ ...where, ...blob });
       this.#upsertCheckpoint.run({
         ...where,
@@ -115,10 +119,10 @@ export class SqliteSaverStore implements SaverStore {
         checkpoint: c.checkpoint,
         channelVersions: c.channelVersionsJson,
         metadata: c.metadataJson,
-        evidence: c.evidence?.evidenceJson ?? null,
-        verified: c.evidence?.verified ? 1 : 0,
-        verification: c.evidence?.verificationJson ?? null,
-        verifiedAt: c.evidence ? now : null,
+        evidence: evidence?.evidenceJson ?? null,
+        verified: evidence?.verified ? 1 : 0,
+        verification: evidence?.verificationJson ?? null,
+        verifiedAt: evidence ? now : null,
         leaseItem: fence.itemId,
         leaseEpoch: fence.epoch,
         now,
@@ -182,11 +186,9 @@ export class SqliteSaverStore implements SaverStore {
   }
 
   async read(threadId: string, ns: string, checkpointId: string | undefined): Promise<SaverCheckpoint | undefined> {
-    const rows =
-      checkpointId === undefined
-        ? this.#readLatest.all({ threadId, ns })
-        : this.#readById.all({ threadId, ns, checkpointId });
-    return checkpointsOf(rows as ContentsRow[])[0];
+    const params = { threadId, ns, checkpointId };
+    const statement = checkpointId === undefined ? this.#latest : this.#byId;
+    return this.#contents.read(() => statement.all(params) as SaverCheckpointRow[])[0];
   }
 
   async list(query: SaverListQuery): Promise<SaverCheckpoint[]> {
@@ -202,23 +204,19 @@ export class SqliteSaverStore implements SaverStore {
     });
     const sql = `SELECT ${CHECKPOINT_COLUMNS} FROM langgraph_checkpoints${where.length ? ` WHERE ${where.join(' AND ')}` : ''}
       ORDER BY checkpoint_id DESC${query.limit !== undefined ? ' LIMIT @limit' : ''}`;
-    const statement = this.#lists.get(sql) ?? this.#db.sqlite.prepare(withContents(sql)).raw();
+    const statement = this.#lists.get(sql) ?? this.#db.sqlite.prepare(sql);
     this.#lists.set(sql, statement);
     for (const key of ['threadId', 'ns', 'before', 'limit'] as const)
       if (query[key] !== undefined) params[key] = query[key];
-    return checkpointsOf(statement.all(params) as ContentsRow[]);
+    return this.#contents.read(() => statement.all(params) as SaverCheckpointRow[]);
   }
 
   async channelWritesOf(threadId: string, ns: string, checkpointId: string, channel: string): Promise<SaverValueRow[]> {
     return this.#channelWritesOf.all({ threadId, ns, checkpointId, channel }) as SaverValueRow[];
   }
 
-  async taskEvidenceOf(
-    threadId: string,
-    ns: string,
-    checkpointId: string,
-  ): Promise<{ evidence: string; verification: string }[]> {
-    return this.#taskEvidenceOf.all({ threadId, ns, checkpointId }) as { evidence: string; verification: string }[];
+  async taskEvidenceOf(threadId: string, ns: string, checkpointId: string): Promise<TaskEvidenceRow[]> {
+    return this.#taskEvidenceOf.all({ threadId, ns, checkpointId }) as TaskEvidenceRow[];
   }
 
   async evidenceOf(threadId: string, ns: string, checkpointId: string): Promise<SaverEvidenceRow | undefined> {
