@@ -2,9 +2,9 @@ import { defineScenario } from '../../harness/define.js';
 import type { ScenarioInput } from '../../harness/schema.js';
 
 /** kill -9s per saver: every run but the last is killed. */
-const KILLS = 20;
+const KILLS = 10;
 /** Tool calls the agent makes in all: enough that each killed run still has calls left when its kill is due. */
-const TOOL_CALLS = 100;
+const TOOL_CALLS = 50;
 type Saver = 'agentos' | 'sqlite';
 
 /** Runs 1 … KILLS + 1 of one saver's agent, each started when the previous one has exited. */
@@ -58,8 +58,7 @@ function criteria(saver: Saver): ScenarioInput['criteria'] {
 export default defineScenario({
   id: 'langgraph-kill9',
   title: 'A LangGraph agent under kill -9, on AgentosSaver and on SqliteSaver',
-  purpose:
-    'The agent of examples/langgraph-agent.ts, killed with SIGKILL 20 times and resumed in a new process each time, ends with its final state and makes every tool side effect once — on the layer as its checkpointer and on LangGraph’s own SqliteSaver, under the same faults.',
+  purpose: `The agent of examples/langgraph-agent.ts, killed with SIGKILL ${KILLS} times and resumed in a new process each time, ends with its final state and makes every tool side effect once — on the layer as its checkpointer and on LangGraph’s own SqliteSaver, under the same faults.`,
   seedTest: '— (not in the seed: the layer as a LangGraph checkpointer)',
   procedure: [
     `For each saver, a chain of ${KILLS + 1} runs of the agent (a fake LLM node picks the next of ${TOOL_CALLS} notes; a tool node writes it through the tool ledger with the idempotency pattern; durability 'sync'); each run starts when the previous one has exited and resumes the thread.`,
