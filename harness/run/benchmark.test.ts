@@ -61,7 +61,10 @@ describe('runBenchmark interleaves the variants that can idle', () => {
           (e): e is Extract<HistoryEntry, { kind: 'bench.slice' }> => e.kind === 'bench.slice' && e.worker === name,
         )
         .reduce((sum, e) => sum + e.samples, 0);
-      expect(result.measurements.find((m) => m.variant === name)?.summary.n).toBe(reported);
+      const measured = result.measurements.find((m) => m.variant === name);
+      expect(measured?.summary.n).toBe(reported);
+      // Ascending, as the bench files require, though the slices were timed apart.
+      expect(measured?.samples).toEqual([...(measured?.samples ?? [])].sort((x, y) => x - y));
     }
     // The unsliceable variant's process starts after the last slice of the others, and is timed in one go.
     const lastSlice = entries.findLastIndex((e) => e.kind === 'bench.slice');

@@ -40,7 +40,8 @@ async function timeSlices(channel: WorkerChannel, run: () => unknown, params: Pa
   const samples: number[] = [];
   for (let slice = 1; ; slice++) {
     const command = await channel.nextCommand();
-    if (command.cmd === 'stop') return samples;
+    // Ascending, as tinybench reports one run's samples (and the harness keeps every step-th of them).
+    if (command.cmd === 'stop') return samples.sort((a, b) => a - b);
     if (command.cmd !== 'go') throw new Error(`a sliced bench worker takes 'go' or 'stop', got '${command.cmd}'`);
     const timed = await time(
       params.subject,
