@@ -133,7 +133,7 @@ async function runInterleaved(
   reasons: string[],
 ): Promise<void> {
   const { benchmark } = setup;
-  options.onProgress?.(`preparing ${variants.map((v) => v.name).join(', ')} to time in turns`);
+  options.onProgress?.(`preparing ${variants.length} variants to time in turns`);
   const runs: BenchVariant[] = [];
   const ready = new Set<BenchVariant>();
   const waiting = [...variants];
@@ -154,7 +154,7 @@ async function runInterleaved(
       break;
     }
     options.onProgress?.(
-      `round ${slice}/${SLICES}: timing ${rotation.map((r) => r.name).join(', ')} in turn, ${Math.round(benchmark.timeMs / SLICES)} ms each`,
+      `round ${slice}/${SLICES}: timing ${rotation.length} variants in turn, ${Math.round(benchmark.timeMs / SLICES)} ms each`,
     );
     for (const run of [...rotation]) {
       run.send({ cmd: 'go' });
