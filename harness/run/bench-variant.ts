@@ -78,8 +78,19 @@ export class BenchVariant {
    * Until the worker reports its next `kind` event (true), or exits, or the benchmark's timeout passes (false; a
    * worker that timed out is killed, so that it does not steal the CPU from the variants still being timed).
    */
-  async next(kind: EventKind): Promise<boolean> {
-    const event = new Promise<'event'>((resolve) => (this.#waiting = { kind, resolve: () => resolve('event') }));
+  next(kind: EventKind): Promise<boolean> {
+    return this.#until(kind);
+  }
+
+  /** Until the worker exits (or times out and is killed). */
+  async exit(): Promise<void> {
+    await this.#until(undefined);
+  }
+
+  async #until(kind: EventKind | undefined): Promise<boolean> {
+    const event = new Promise<'event'>((resolve) => {
+      if (kind !== undefined) this.#waiting = { kind, resolve: () => resolve('event') };
+    });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(resolve, this.#setup.benchmark.timeoutMs, 'timeout');
@@ -93,11 +104,6 @@ export class BenchVariant {
       await this.#worker.exited;
     }
     return outcome === 'event';
-  }
-
-  /** Until the worker exits (or times out and is killed). */
-  async exit(): Promise<void> {
-    await this.next('worker.exited');
   }
 
   /**
