@@ -107,21 +107,12 @@ export function schedule(benchmark: ResolvedBenchmark): { interleaved: Variant[]
 
 /** The report's line saying how the variants were timed. */
 function scheduleNote(benchmark: ResolvedBenchmark, interleaved: Variant[], alone: Variant[]): string {
+  if (interleaved.length === 0)
+    return `Each variant timed alone, one after another (${benchmark.interleave ? 'fewer than two can idle between slices' : 'interleave: false'}).`;
   const names = (vs: Variant[]) => vs.map((v) => v.name).join(', ');
-  const sliceMs = Math.round(benchmark.timeMs / SLICES);
-  const together =
-    interleaved.length > 0
-      ? `Interleaved: ${names(interleaved)}, each in its own process, prepared side by side, then timed in ${SLICES} slices of ${sliceMs} ms taken in turn (one variant at a time), so that all are measured over the same stretch of time.`
-      : 'No variants were interleaved.';
-  const after =
-    alone.length > 0
-      ? ` Timed alone, one after another${interleaved.length > 0 ? ' afterwards' : ''}: ${names(alone)}${
-          benchmark.interleave
-            ? ' (they work on between samples, so cannot idle between slices)'
-            : ' (interleave: false)'
-        }.`
-      : '';
-  return together + after;
+  const together = `Interleaved: ${names(interleaved)}, each in its own process, prepared side by side, then timed in ${SLICES} slices of ${Math.round(benchmark.timeMs / SLICES)} ms taken in turn (one variant at a time), so that all are measured over the same stretch of time.`;
+  if (alone.length === 0) return together;
+  return `${together} Timed alone afterwards, one after another (they work on between samples, so cannot idle between slices): ${names(alone)}.`;
 }
 
 /** Prepares the variants side by side, times them in SLICES round-robin slices, then stops them for their samples. */
