@@ -424,6 +424,11 @@ export const benchmarkSchema = z
     iterations: z.number().int().positive().default(1000),
     criteria: z.array(benchCriterionSchema).min(1),
     timeoutMs: z.number().int().positive().default(60_000),
+    /**
+     * Whether the variants whose subjects can idle are timed in alternating slices, their processes alive together
+     * (false: each alone, one after another, e.g. when their processes are too big to coexist).
+     */
+    interleave: z.boolean().default(true),
   })
   .strict();
 

@@ -1,5 +1,6 @@
 import { BENCH_STATE, saverPutter } from './saver-put.js';
 import type { Subject } from './subjects.js';
+import { unsliceable } from './slicing.js';
 import { CheckpointManager } from '../../src/core/checkpoints.js';
 import { LeaseManager } from '../../src/core/leases.js';
 
@@ -260,9 +261,9 @@ async function graphileWorker({ pgUrl, schema }: PgBenchContext, concurrency: nu
 
 /** The peer queue, graphile-worker 0.17, measured beside the layer's leases. */
 export const graphileWorkerSubjects = {
-  'graphile-worker-1': (context: PgBenchContext) => graphileWorker(context, 1, false),
-  'graphile-worker-4': (context: PgBenchContext) => graphileWorker(context, 4, false),
-  'graphile-worker-best-4': (context: PgBenchContext) => graphileWorker(context, 4, true),
+  'graphile-worker-1': unsliceable((context: PgBenchContext) => graphileWorker(context, 1, false)),
+  'graphile-worker-4': unsliceable((context: PgBenchContext) => graphileWorker(context, 4, false)),
+  'graphile-worker-best-4': unsliceable((context: PgBenchContext) => graphileWorker(context, 4, true)),
 } as const;
 
 /**
@@ -330,5 +331,5 @@ async function pgBoss({ pgUrl, schema }: PgBenchContext, workers: number, batchS
  * the 30,000 queued here), so a sample of 120 jobs would take seconds.
  */
 export const pgBossSubjects = {
-  'pg-boss-batch-4': (context: PgBenchContext) => pgBoss(context, 4, 10),
+  'pg-boss-batch-4': unsliceable((context: PgBenchContext) => pgBoss(context, 4, 10)),
 } as const;

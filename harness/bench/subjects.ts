@@ -5,6 +5,8 @@ import { graphileWorkerSubjects, pgBossSubjects, pgLeaseSubjects, pgSubjects } f
 import { BENCH_STATE, saverPutter } from './saver-put.js';
 import { pgGrowthSubjects, sqliteGrowthSubjects } from './thread-growth.js';
 import { pgWorkGrowthSubjects } from './pg-work-growth.js';
+import { probeSubjects } from './probe-subjects.js';
+import { canSlice } from './slicing.js';
 
 /**
  * The layer, imported when a subject is prepared (in its worker), not when this module is: validating declarations
@@ -161,6 +163,7 @@ export const subjects = {
   ...pgBossSubjects,
   ...pgGrowthSubjects,
   ...pgWorkGrowthSubjects,
+  ...probeSubjects,
 } as const;
 
 /** The subjects that need a PostgreSQL server: a benchmark with one of them runs only when the run has a server. */
@@ -175,3 +178,6 @@ export const PG_BENCH_SUBJECTS = new Set<string>([
 
 export type SubjectName = keyof typeof subjects;
 export const SUBJECT_NAMES = Object.keys(subjects) as [SubjectName, ...SubjectName[]];
+
+/** Whether a subject's variant can be timed in slices alternating with the other variants (see slicing.ts). */
+export const isSliceable = (name: SubjectName): boolean => canSlice(subjects[name]);

@@ -6,10 +6,9 @@ import { History } from '../history.js';
 import { LatencyRecorder, type LatencySummary } from '../recorder.js';
 import type { BenchMeasurement, BenchResult, CriterionResult } from '../result.js';
 import type { BenchCriterion, ResolvedBenchmark } from '../schema.js';
-import { PG_BENCH_SUBJECTS } from '../bench/subjects.js';
-import { dropSchema, freshSchemaName } from '../postgres/pg-server.js';
-import { SUBJECT_VARIABLE } from '../subject.js';
+import { PG_BENCH_SUBJECTS, isSliceable } from '../bench/subjects.js';
 import { Supervisor } from '../workers/supervisor.js';
+import { BenchVariant, type Variant, type VariantSetup } from './bench-variant.js';
 import { verdict } from './judge.js';
 import { persistHistory } from './persist.js';
 
@@ -26,7 +25,17 @@ export interface BenchRunOptions {
   postgres?: { url: string | undefined };
 }
 
-/** Runs each variant of a benchmark in its own fresh worker process, one after another, and judges the criteria. */
+/** Slices each interleaved variant is timed in: a round of all variants stays well under the drift's seconds. */
+export const SLICES = 10;
+/** Workers preparing at once (loading data) before the slices: as many as the machine's two cores. */
+const PREPARING_AT_ONCE = 2;
+
+/**
+ * Runs each variant of a benchmark in its own worker process and judges the criteria. The variants that can idle are
+ * prepared side by side, then timed in alternating slices (round-robin, one at a time), so that every one is measured
+ * across the same stretch of wall time and a drifting load from neighbours cancels out of their ratios; the others
+ * (and all of them with `interleave: false`) are timed afterwards, alone, one after another.
+ */
 export async function runBenchmark(benchmark: ResolvedBenchmark, options: BenchRunOptions): Promise<BenchResult> {
   const started = performance.now();
   const needsServer = benchmark.variants.some((v) => PG_BENCH_SUBJECTS.has(v.subject));
@@ -34,67 +43,22 @@ export async function runBenchmark(benchmark: ResolvedBenchmark, options: BenchR
   const runDir = mkdtempSync(join(tmpdir(), `agentos-bench-${benchmark.id}-`));
   const supervisor = new Supervisor();
   const history = new History();
-  const measurements: BenchMeasurement[] = [];
+  const setup: VariantSetup = { benchmark, supervisor, history, runDir, postgres: options.postgres };
+  const samples = new Map<string, number[]>();
   const reasons: string[] = [];
+  const { interleaved, alone } = schedule(benchmark);
   try {
-    for (const variant of benchmark.variants) {
+    if (interleaved.length > 0) await runInterleaved(setup, interleaved, options, samples, reasons);
+    for (const variant of alone) {
       if (options.signal?.aborted) {
-        reasons.push('interrupted');
+        if (!reasons.includes('interrupted')) reasons.push('interrupted');
         break;
       }
-      options.onProgress?.(`timing ${variant.subject} (${variant.durability}) for ${benchmark.timeMs} ms`);
-      let samples: number[] | undefined;
-      // Each variant on a schema of its own, dropped below however the variant ends (a timed-out one is killed).
-      const schema = options.postgres && PG_BENCH_SUBJECTS.has(variant.subject) ? freshSchemaName('bench') : undefined;
-      const env =
-        options.postgres && schema !== undefined
-          ? { [SUBJECT_VARIABLE]: JSON.stringify({ name: 'agentos-postgres', pgUrl: options.postgres.url, schema }) }
-          : {};
-      const worker = supervisor.spawn({
-        id: variant.name,
-        group: variant.name,
-        workload: 'bench',
-        params: {
-          subject: variant.subject,
-          durability: variant.durability,
-          timeMs: benchmark.timeMs,
-          warmupMs: benchmark.warmupMs,
-          iterations: benchmark.iterations,
-        },
-        dbPath: join(runDir, 'unused.db'),
-        runDir,
-        env,
-        durability: variant.durability,
-        onEvent: (w, event) => {
-          history.append(w.id, event);
-          if (event.kind === 'bench.samples') samples = event.samples;
-        },
-        onExit: () => undefined,
-      });
-      const exit = await Promise.race([
-        worker.exited,
-        new Promise<'timeout'>((resolve) => setTimeout(resolve, benchmark.timeoutMs, 'timeout').unref()),
-      ]);
-      if (exit === 'timeout') {
-        reasons.push(`variant ${variant.name} timed out after ${benchmark.timeoutMs} ms`);
-        // Stop it before the next variant is timed, so it does not steal the CPU.
-        worker.signal('SIGKILL');
-        await worker.exited;
-      }
-      if (schema !== undefined) {
-        await dropSchema(schema, options.postgres?.url).catch((e: unknown) =>
-          reasons.push(`could not drop schema ${schema}: ${e instanceof Error ? e.message : String(e)}`),
-        );
-      }
-      const error = history.select('worker.error', { worker: variant.name })[0];
-      if (error) reasons.push(`variant ${variant.name} failed: ${error.message.split('\n')[0]}`);
-      if (!samples) {
-        reasons.push(
-          `variant ${variant.name} reported no samples${worker.stderr ? `: ${worker.stderr.trim().split('\n').at(-1)}` : ''}`,
-        );
-        continue;
-      }
-      measurements.push(measure(variant, samples));
+      options.onProgress?.(`timing ${variant.subject} (${variant.durability}) alone for ${benchmark.timeMs} ms`);
+      const run = new BenchVariant(setup, variant, 1);
+      await run.exit();
+      const got = await run.finish(reasons);
+      if (got) samples.set(variant.name, got);
     }
   } finally {
     await supervisor.reapAll();
@@ -102,6 +66,11 @@ export async function runBenchmark(benchmark: ResolvedBenchmark, options: BenchR
   }
   const survivors = supervisor.survivors();
   if (survivors.length > 0) reasons.push(`child processes survived: ${survivors.join(', ')}`);
+  // In declaration order, whichever way each variant was timed.
+  const measurements = benchmark.variants.flatMap((v) => {
+    const got = samples.get(v.name);
+    return got ? [measure(v, got)] : [];
+  });
   const criteria = benchmark.criteria.map((c) => judge(c, measurements));
   persistHistory(benchmark.id, history, options.runsDir);
   return {
@@ -111,7 +80,7 @@ export async function runBenchmark(benchmark: ResolvedBenchmark, options: BenchR
     measurements,
     seedTest: benchmark.seedTest,
     purpose: benchmark.purpose,
-    procedure: benchmark.procedure,
+    procedure: [...benchmark.procedure, scheduleNote(benchmark, interleaved, alone)],
     seed: options.seed,
     durationMs: performance.now() - started,
     criteria,
@@ -127,6 +96,69 @@ export async function runBenchmark(benchmark: ResolvedBenchmark, options: BenchR
     survivors,
     ...verdict(criteria, reasons),
   };
+}
+
+/** The variants to interleave (two or more that can idle between slices) and those timed alone after them. */
+export function schedule(benchmark: ResolvedBenchmark): { interleaved: Variant[]; alone: Variant[] } {
+  const sliceable = benchmark.interleave ? benchmark.variants.filter((v) => isSliceable(v.subject)) : [];
+  if (sliceable.length < 2) return { interleaved: [], alone: benchmark.variants };
+  return { interleaved: sliceable, alone: benchmark.variants.filter((v) => !sliceable.includes(v)) };
+}
+
+/** The report's line saying how the variants were timed. */
+function scheduleNote(benchmark: ResolvedBenchmark, interleaved: Variant[], alone: Variant[]): string {
+  if (interleaved.length === 0)
+    return `Each variant timed alone, one after another (${benchmark.interleave ? 'fewer than two can idle between slices' : 'interleave: false'}).`;
+  const names = (vs: Variant[]) => vs.map((v) => v.name).join(', ');
+  const together = `Interleaved: ${names(interleaved)}, each in its own process, prepared side by side, then timed in ${SLICES} slices of ${Math.round(benchmark.timeMs / SLICES)} ms taken in turn (one variant at a time), so that all are measured over the same stretch of time.`;
+  if (alone.length === 0) return together;
+  return `${together} Timed alone afterwards, one after another (they work on between samples, so cannot idle between slices): ${names(alone)}.`;
+}
+
+/** Prepares the variants side by side, times them in SLICES round-robin slices, then stops them for their samples. */
+async function runInterleaved(
+  setup: VariantSetup,
+  variants: Variant[],
+  options: BenchRunOptions,
+  samples: Map<string, number[]>,
+  reasons: string[],
+): Promise<void> {
+  const { benchmark } = setup;
+  options.onProgress?.(`preparing ${variants.length} variants to time in turns`);
+  const runs: BenchVariant[] = [];
+  const ready = new Set<BenchVariant>();
+  const waiting = [...variants];
+  await Promise.all(
+    Array.from({ length: PREPARING_AT_ONCE }, async () => {
+      for (let v = waiting.shift(); v; v = waiting.shift()) {
+        const run = new BenchVariant(setup, v, SLICES);
+        runs.push(run);
+        if (await run.next('bench.prepared')) ready.add(run);
+      }
+    }),
+  );
+  // Round-robin in declaration order; a variant whose worker fails or times out leaves the rotation.
+  const rotation = variants.flatMap((v) => runs.filter((r) => r.variant === v && ready.has(r)));
+  for (let slice = 1; slice <= SLICES && rotation.length > 0; slice++) {
+    if (options.signal?.aborted) {
+      reasons.push('interrupted');
+      break;
+    }
+    options.onProgress?.(
+      `round ${slice}/${SLICES}: timing ${rotation.length} variants in turn, ${Math.round(benchmark.timeMs / SLICES)} ms each`,
+    );
+    for (const run of [...rotation]) {
+      run.send({ cmd: 'go' });
+      if (!(await run.next('bench.slice'))) rotation.splice(rotation.indexOf(run), 1);
+    }
+  }
+  // Interrupted too: each worker reports the slices it has timed.
+  for (const run of rotation) run.send({ cmd: 'stop' });
+  await Promise.all(runs.map((run) => run.exit()));
+  for (const run of runs) {
+    const got = await run.finish(reasons);
+    if (got) samples.set(run.name, got);
+  }
 }
 
 const NEEDS_SERVER = 'it times PostgreSQL: run with a postgres subject (--subject agentos-postgres)';
@@ -151,7 +183,7 @@ function notApplicable(benchmark: ResolvedBenchmark, seed: number, reason: strin
   };
 }
 
-function measure(variant: ResolvedBenchmark['variants'][number], samples: number[]): BenchMeasurement {
+function measure(variant: Variant, samples: number[]): BenchMeasurement {
   const recorder = new LatencyRecorder();
   for (const s of samples) recorder.record(s);
   const summary = recorder.summary();

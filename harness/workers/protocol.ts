@@ -45,6 +45,10 @@ export type WorkerEvent =
   | { kind: 'op.fail'; op: 'checkpoint' | 'tool'; n: number; token: string; error: string }
   | { kind: 'sweep.finished'; expiredFound: number; recovered: number; errors: number; durationMs: number }
   | { kind: 'bench.samples'; subject: string; durability: string; samples: number[] }
+  /** A sliced bench worker is ready to time its first slice (its subject is prepared), and idles until 'go'. */
+  | { kind: 'bench.prepared' }
+  /** A sliced bench worker timed slice `slice` (1-based), `samples` calls, and idles until the next 'go' or 'stop'. */
+  | { kind: 'bench.slice'; slice: number; samples: number }
   | { kind: 'step.started'; taskId: string; step: string }
   /** A step made its side effect and waits, not yet returned (task-runner's waitAfterEffect). */
   | { kind: 'step.effect'; taskId: string; step: string }
@@ -99,6 +103,8 @@ const EVENT_KIND_SET: Record<EventKind, true> = {
   'op.fail': true,
   'sweep.finished': true,
   'bench.samples': true,
+  'bench.prepared': true,
+  'bench.slice': true,
   'step.started': true,
   'step.effect': true,
   'step.finished': true,

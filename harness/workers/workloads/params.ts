@@ -13,6 +13,11 @@ export const workloadParams = {
     timeMs: z.number().int().positive(),
     warmupMs: z.number().int().nonnegative(),
     iterations: z.number().int().positive(),
+    /**
+     * 1: time the subject at once, then exit. More: prepare, report bench.prepared, then time one slice of
+     * timeMs / slices (at least iterations / slices calls; the warm-up before the first) at each 'go', until 'stop'.
+     */
+    slices: z.number().int().positive().default(1),
   }),
   'checkpoint-writer': z.object({
     /** '{worker}' is replaced by the worker id. */
