@@ -18,3 +18,4 @@ export type {
   WorkerSide,
 } from './subject.js';
 export { defineConfig, type ChaosConfig } from './project.js';
+export { amcheck, type Queryable } from './postgres/amcheck.js';

@@ -1,7 +1,7 @@
 import { DBOSClient, type WorkflowStatus } from '@dbos-inc/dbos-sdk';
-import type { FinalState, StoredCheckpoint, SubjectConfig } from 'agentos-chaos/harness';
+import { amcheck, type FinalState, type StoredCheckpoint, type SubjectConfig } from 'agentos-chaos/harness';
 import { stderrLogger } from './logger.js';
-import { APP_NAME, amcheck, systemDatabaseUrl, systemSchema, withConnection } from './system-database.js';
+import { APP_NAME, systemDatabaseUrl, systemSchema, withConnection } from './system-database.js';
 import { COMMIT_WORKFLOW, TASK_WORKFLOW, recordedStepId } from './workflows.js';
 
 /** DBOS's workflow statuses in the layer's words; the others (CANCELLED, …) are shown as DBOS names them. */
