@@ -6,6 +6,13 @@ export class History {
   readonly #entries: HistoryEntry[] = [];
   readonly #groupOf = new Map<string, string>();
 
+  readonly #now: () => number;
+
+  /** `now` stamps each entry (wall-clock ms); tests pass a clock they set. */
+  constructor(now: () => number = wallTimeMs) {
+    this.#now = now;
+  }
+
   /** Remembers which group a worker id belongs to, so matches can name either. */
   registerWorker(id: string, group: string): void {
     this.#groupOf.set(id, group);
@@ -16,7 +23,7 @@ export class History {
   }
 
   append(worker: string, event: AnyEvent): HistoryEntry {
-    const entry = { ...event, t: wallTimeMs(), worker } as HistoryEntry;
+    const entry = { ...event, t: this.#now(), worker } as HistoryEntry;
     this.#entries.push(entry);
     return entry;
   }

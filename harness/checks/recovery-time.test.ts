@@ -1,11 +1,10 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { History } from '../history.js';
 import type { AnyEvent } from '../workers/protocol.js';
 import { runCheck } from './index.js';
 
-// The history stamps each entry with the harness's clock: here a clock the test sets.
-const clock = vi.hoisted(() => ({ now: 0 }));
-vi.mock('../time.js', () => ({ wallTimeMs: () => clock.now }));
+// The history stamps each entry with its clock: here a clock the test sets.
+const clock = { now: 0 };
 
 const spec = { check: 'time-to-resume', fault: 'sigkill', resumer: 'resumer', maxMs: 1000 } as const;
 const kill: AnyEvent = { kind: 'fault.injected', fault: 'sigkill', target: 'first', detail: '', affected: 1 };
@@ -13,7 +12,7 @@ const step = (name: string): AnyEvent => ({ kind: 'step.started', taskId: 't', s
 
 /** A history of [time, worker, event] entries, each stamped at its time. */
 function historyOf(entries: [number, string, AnyEvent][]): History {
-  const history = new History();
+  const history = new History(() => clock.now);
   history.registerWorker('first-1', 'first');
   history.registerWorker('resumer-1', 'resumer');
   for (const [t, worker, event] of entries) {
