@@ -52,13 +52,19 @@ async function node(name: string, source: string, args: string[] = []): Promise<
   return JSON.parse(String(stdout).trim().split('\n').at(-1) ?? '') as Record<string, unknown>;
 }
 
-beforeAll(async () => {
-  project = mkdtempSync(join(tmpdir(), 'agentos-chaos-consumer-'));
+/** The package packed from this checkout (prepack builds dist/). CI packs once and names the tarball instead. */
+async function pack(): Promise<string> {
   const packDir = join(project, '.pack');
   mkdirSync(packDir);
   await run('pnpm', ['pack', '--pack-destination', packDir], { cwd: PACKAGE_ROOT }, SETUP_MS / 2);
   const tarball = readdirSync(packDir).find((f) => f.endsWith('.tgz'));
   if (tarball === undefined) throw new Error(`pnpm pack wrote no .tgz into ${packDir}`);
+  return join(packDir, tarball);
+}
+
+beforeAll(async () => {
+  project = mkdtempSync(join(tmpdir(), 'agentos-chaos-consumer-'));
+  const tarball = process.env.AGENTOS_CHAOS_TARBALL ?? (await pack());
   // A user's project: the package's native builds allowed, as pnpm requires.
   writeFileSync(
     join(project, 'package.json'),
@@ -74,7 +80,7 @@ beforeAll(async () => {
     'pnpm',
     [
       'add',
-      join(packDir, tarball),
+      tarball,
       `@langchain/langgraph@${dev['@langchain/langgraph'] ?? ''}`,
       `@langchain/core@${dev['@langchain/core'] ?? ''}`,
       '--prefer-offline',
