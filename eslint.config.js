@@ -17,7 +17,11 @@ export default tseslint.config(
         // Test files share a worker process (vitest.config.ts, isolate: false): a module another file imported first
         // is never mocked. Pass the dependency in instead.
         { object: 'vi', property: 'mock', message: 'Test files share their process: pass the dependency in instead.' },
-        { object: 'vi', property: 'doMock', message: 'Test files share their process: pass the dependency in instead.' },
+        {
+          object: 'vi',
+          property: 'doMock',
+          message: 'Test files share their process: pass the dependency in instead.',
+        },
       ],
       // Numbers, booleans and null in messages and SQL read as intended; objects and unknowns are still refused.
       '@typescript-eslint/restrict-template-expressions': [
