@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { CATEGORIES } from '../harness/load.js';
 import { warmChartRenderer } from '../harness/report/charts/echarts.js';
 import { environment } from '../harness/report/environment.js';
+import { measureWorkerFloors } from '../harness/report/memory-floor.js';
 import { DEFAULT_REPORTERS, reporters } from '../harness/report/reporters.js';
 import type { ResultsFile } from '../harness/report/results-file.js';
 import { isPeer } from '../harness/result.js';
@@ -138,6 +139,7 @@ async function run(request: RunRequest): Promise<void> {
     environment: environment(project.root),
     durationMs: run.durationMs,
     harnessPeakRssKb: process.resourceUsage().maxRSS,
+    workerFloorsKb: measureWorkerFloors(),
     results: run.results,
     missing: run.missing,
     ...(campaign ? { campaign } : {}),

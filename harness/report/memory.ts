@@ -31,12 +31,25 @@ export function memoryRows(file: ResultsFile): MemoryRow[] {
       met: harnessMb === null ? null : harnessMb <= HARNESS_LIMIT_MB,
     },
     {
-      what: `Largest worker${largest ? ` (${largest.r}/${largest.w.id})` : ''}; the peer library's benchmark variants not counted`,
+      what: `Largest worker${largest ? ` (${largest.r}/${largest.w.id})` : ''}; the peer library's benchmark variants not counted${floors(file)}`,
       target: `≤ ${WORKER_LIMIT_MB} MB`,
       peak: `${(workerKb / 1024).toFixed(1)} MB`,
       met: workerKb / 1024 <= WORKER_LIMIT_MB,
     },
   ];
+}
+
+/** The floors measured in the run, as a clause of the worker row. */
+function floors(file: ResultsFile): string {
+  const { node, langgraphCheckpoint } = file.workerFloorsKb ?? { node: null, langgraphCheckpoint: null };
+  const mb = (kb: number): string => `${(kb / 1024).toFixed(1)} MB`;
+  const parts = [
+    ...(node === null ? [] : [`a worker’s bare node ${mb(node)}`]),
+    ...(langgraphCheckpoint === null
+      ? []
+      : [`node with LangGraph’s checkpoint library loaded (every saver worker loads it) ${mb(langgraphCheckpoint)}`]),
+  ];
+  return parts.length === 0 ? '' : `. Floors on this machine: ${parts.join('; ')}`;
 }
 
 export function memoryMark(row: MemoryRow): string {

@@ -1,6 +1,7 @@
 import type { CampaignReport } from '../campaign/run.js';
 import type { TestResult } from '../result.js';
 import type { Environment } from './environment.js';
+import type { WorkerFloorsKb } from './memory-floor.js';
 
 /**
  * What `pnpm chaos` writes to reports/results.json, or for a partial run to reports/partial-results.json (versioned, so
@@ -20,6 +21,8 @@ export interface ResultsFile {
   durationMs: number;
   /** Peak RSS of the harness process (the one that ran the declared tests), kB. */
   harnessPeakRssKb: number | null;
+  /** What no worker can go below on this machine (absent in files written before it was measured). */
+  workerFloorsKb?: WorkerFloorsKb;
   results: TestResult[];
   /** Selected tests that reported no result (the run was interrupted). */
   missing: string[];

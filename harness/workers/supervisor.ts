@@ -63,7 +63,7 @@ function markedProcesses(marker: string): number[] {
  * instead of growing the heap, which kept the AgentosSaver put worker at 95 MB peak RSS instead of 80 MB. The same
  * for every worker, ours and a peer's, so benchmark variants still compare like with like.
  */
-const WORKER_NODE_OPTIONS = ['--max-semi-space-size=1'];
+export const WORKER_NODE_OPTIONS = ['--max-semi-space-size=1'];
 
 function startWorker(entry: string, options: SpawnOptions, marker: string) {
   return execa(
