@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { glob } from 'tinyglobby';
 import type { Mutant } from '../../src/mutants.js';
+import { vendorInto } from './vendor.js';
 
 /** The package's root (two levels above this file): the repository, or the compiled package's `dist/`. */
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -24,7 +25,8 @@ export function mutantBuildDir(mutant: string): string {
 
 /**
  * Transpiles src/ and harness/ file by file (no bundling, so src/migrations/ sits beside the code as at source)
- * into .build/js. Starting a worker then costs a plain `node` start instead of a TypeScript loader's.
+ * into .build/js, with the LangChain packages they import bundled beside them (vendor.ts). Starting a worker then
+ * costs a plain `node` start instead of a TypeScript loader's.
  * The output is written to a fresh folder and renamed into place, so concurrent runs never see half a build.
  */
 export async function buildWorkers(options: { mutant?: Mutant } = {}): Promise<string> {
@@ -37,10 +39,13 @@ export async function buildWorkers(options: { mutant?: Mutant } = {}): Promise<s
     ignore: ['**/*.test.ts', '**/*.spec.ts'],
   });
   const staging = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+  const plugins = await vendorInto(PACKAGE_ROOT, staging);
   await build({
     entryPoints: entryPoints.map((p) => join(PACKAGE_ROOT, p)),
     outbase: PACKAGE_ROOT,
     outdir: staging,
+    // Each file on its own (its imports external, see vendor.ts); bundling only routes the imports through the plugin.
+    ...(plugins.length > 0 ? { bundle: true, plugins } : {}),
     format: 'esm',
     platform: 'node',
     target: 'node20',
