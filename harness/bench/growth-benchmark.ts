@@ -77,5 +77,6 @@ export function growthCriteria({ peer, peerLabel }: GrowthPair) {
 export const GROWTH_PROCEDURE = [
   `Each variant runs in a fresh process on a thread pre-filled with ${SIZES.join(', ')} checkpoints, one channel ("state", the benchmarks’ state) changed at each step.`,
   'Both savers are filled the same way: step 0 through the saver’s own put; steps 1 … n−1 as copies of the rows that put wrote, by one INSERT … SELECT per table into the saver’s own tables, each with its step’s checkpoint id, parent and channel version (inside the stored checkpoint too), so each row is what its put would have written. 100,000 puts would take minutes; the copies about a second.',
+  'On SQLite each saver’s thread is filled once per size, in a closed database file; each variant opens a copy of that file of its own (the thread given back by the filling saver, so that the put variant’s saver takes it at its first put). On PostgreSQL each variant fills its own schema.',
   'tinybench times one operation per variant for 250 ms (at least 25 calls) after a 50 ms warm-up: getTuple of a checkpoint spread over the whole history (every call checks the id it got), getTuple of the latest, list with limit 10 (checks it got 10), and put of the next step (parent: the previous checkpoint).',
 ];

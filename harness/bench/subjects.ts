@@ -7,6 +7,7 @@ import { pgGrowthSubjects, sqliteGrowthSubjects } from './thread-growth.js';
 import { pgWorkGrowthSubjects } from './pg-work-growth.js';
 import { probeSubjects } from './probe-subjects.js';
 import { canSlice } from './slicing.js';
+import { fixtureOf } from './fixtures.js';
 
 /**
  * The layer, imported when a subject is prepared (in its worker), not when this module is: validating declarations
@@ -21,6 +22,8 @@ export interface SubjectContext {
   pgUrl: string | undefined;
   /** The variant's own schema on that server (PostgreSQL subjects). */
   schema: string;
+  /** Where the benchmark's variants share their fixtures (see fixtures.ts). */
+  fixturesDir: string;
 }
 
 /** One operation to time, prepared in a fresh folder; `run` is called once per sample. */
@@ -181,3 +184,5 @@ export const SUBJECT_NAMES = Object.keys(subjects) as [SubjectName, ...SubjectNa
 
 /** Whether a subject's variant can be timed in slices alternating with the other variants (see slicing.ts). */
 export const isSliceable = (name: SubjectName): boolean => canSlice(subjects[name]);
+/** The fixture a subject's variants start from, if any (see fixtures.ts). */
+export const subjectFixture = (name: SubjectName): string | undefined => fixtureOf(subjects[name]);

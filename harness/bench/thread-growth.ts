@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import type { BaseCheckpointSaver } from '@langchain/langgraph-checkpoint';
 import type Database from 'better-sqlite3';
+import type { Durability } from '../../src/index.js';
+import { copyOfFixture, withFixture } from './fixtures.js';
 import { dropSchema, layerOn } from './pg-subjects.js';
 import { BENCH_STATE } from './saver-put.js';
 import type { Subject, SubjectContext } from './subjects.js';
@@ -32,65 +34,103 @@ interface FilledSaver {
  * Fills each saver the same way: step 0 through its own put, then steps 1 … steps−1 as copies of the rows that put
  * wrote, made by one INSERT … SELECT per table in the saver's own tables, each copy with its step's checkpoint id,
  * parent id and channel version (inside the stored checkpoint too), so every row is what its put would have written.
- * 100,000 puts would take minutes; the copies take about a second. PostgreSQL's tables are analysed afterwards, as
- * autovacuum would have after such growth (it is off on the harness's servers).
+ * 100,000 puts would take minutes; the copies take about a second. On SQLite the filled file is a fixture: made once
+ * per saver and size, each variant opens a copy of it (see fixtures.ts). PostgreSQL's tables are filled per variant
+ * and analysed afterwards, as autovacuum would have after such growth (it is off on the harness's servers).
  */
-const fillers = {
-  'agentos-sqlite': async ({ dir, durability }: SubjectContext, steps: number): Promise<FilledSaver> => {
-    const { openDatabase } = await import('../../src/index.js');
-    const { AgentosSaver } = await import('../../src/langgraph/index.js');
-    const db = openDatabase(join(dir, 'bench.db'), { durability });
-    const saver = new AgentosSaver(db);
-    await putFirstStep(saver);
-    const step = 'WITH RECURSIVE step(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM step WHERE n < @last)';
-    const version = `'"' || ${SQLITE_VERSION('n')} || '"'`;
-    await fillingConnection(join(dir, 'bench.db'), (fill) => {
-      fill
-        .prepare(
-          `${step} INSERT INTO langgraph_checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id,
-            type, checkpoint, channel_versions, metadata, evidence, verified, verification, verified_at, lease_item,
-            lease_epoch, created_at)
-          SELECT thread_id, checkpoint_ns, ${SQLITE_ID('n')}, ${SQLITE_ID('n - 1')}, type,
-            CAST(replace(replace(CAST(checkpoint AS TEXT), @id, ${SQLITE_ID('n')}), @version, ${version}) AS BLOB),
-            replace(channel_versions, @version, ${version}), metadata, evidence, verified, verification, verified_at,
-            lease_item, lease_epoch, created_at
-          FROM langgraph_checkpoints, step WHERE checkpoint_id = @id`,
-        )
-        .run(firstStep(steps));
-      fill
-        .prepare(
-          `${step} INSERT INTO langgraph_blobs (thread_id, checkpoint_ns, channel, version, type, value)
-          SELECT thread_id, checkpoint_ns, channel, ${SQLITE_VERSION('n')}, type, value
-          FROM langgraph_blobs, step WHERE version = @bareVersion`,
-        )
-        .run(firstStep(steps));
-    });
-    return { saver, teardown: async () => db.close() };
+const sqliteFillers = {
+  'agentos-sqlite': {
+    make: async (path: string, durability: Durability, steps: number): Promise<void> => {
+      const { openDatabase } = await import('../../src/index.js');
+      const { AgentosSaver } = await import('../../src/langgraph/index.js');
+      const db = openDatabase(path, { durability });
+      try {
+        const saver = new AgentosSaver(db);
+        await putFirstStep(saver);
+        // Given back, so that the variant's saver (another process) can take the thread at its first put.
+        await saver.releaseAll();
+      } finally {
+        db.close();
+      }
+      const step = 'WITH RECURSIVE step(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM step WHERE n < @last)';
+      const version = `'"' || ${SQLITE_VERSION('n')} || '"'`;
+      await fillingConnection(path, (fill) => {
+        fill
+          .prepare(
+            `${step} INSERT INTO langgraph_checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id,
+              type, checkpoint, channel_versions, metadata, evidence, verified, verification, verified_at, lease_item,
+              lease_epoch, created_at)
+            SELECT thread_id, checkpoint_ns, ${SQLITE_ID('n')}, ${SQLITE_ID('n - 1')}, type,
+              CAST(replace(replace(CAST(checkpoint AS TEXT), @id, ${SQLITE_ID('n')}), @version, ${version}) AS BLOB),
+              replace(channel_versions, @version, ${version}), metadata, evidence, verified, verification, verified_at,
+              lease_item, lease_epoch, created_at
+            FROM langgraph_checkpoints, step WHERE checkpoint_id = @id`,
+          )
+          .run(firstStep(steps));
+        fill
+          .prepare(
+            `${step} INSERT INTO langgraph_blobs (thread_id, checkpoint_ns, channel, version, type, value)
+            SELECT thread_id, checkpoint_ns, channel, ${SQLITE_VERSION('n')}, type, value
+            FROM langgraph_blobs, step WHERE version = @bareVersion`,
+          )
+          .run(firstStep(steps));
+      });
+    },
+    open: async (path: string, durability: Durability): Promise<FilledSaver> => {
+      const { openDatabase } = await import('../../src/index.js');
+      const { AgentosSaver } = await import('../../src/langgraph/index.js');
+      const db = openDatabase(path, { durability });
+      return { saver: new AgentosSaver(db), teardown: async () => db.close() };
+    },
   },
 
-  sqlitesaver: async ({ dir, durability }: SubjectContext, steps: number): Promise<FilledSaver> => {
-    const { connectionPragmas } = await import('../../src/index.js');
-    const { SqliteSaver } = await import('@langchain/langgraph-checkpoint-sqlite');
-    const { default: Database } = await import('better-sqlite3');
-    const db = new Database(join(dir, 'peer.db'));
-    for (const pragma of connectionPragmas(durability)) db.pragma(pragma);
-    const saver = new SqliteSaver(db);
-    await putFirstStep(saver);
-    // Its checkpoint holds the channel values: one table.
-    await fillingConnection(join(dir, 'peer.db'), (fill) =>
-      fill
-        .prepare(
-          `WITH RECURSIVE step(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM step WHERE n < @last)
-      INSERT INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, checkpoint, metadata)
-      SELECT thread_id, checkpoint_ns, ${SQLITE_ID('n')}, ${SQLITE_ID('n - 1')}, type,
-        CAST(replace(replace(CAST(checkpoint AS TEXT), @id, ${SQLITE_ID('n')}), @version,
-          '"' || ${SQLITE_VERSION('n')} || '"') AS BLOB), metadata
-      FROM checkpoints, step WHERE checkpoint_id = @id`,
-        )
-        .run(firstStep(steps)),
-    );
-    return { saver, teardown: async () => void db.close() };
+  sqlitesaver: {
+    make: async (path: string, durability: Durability, steps: number): Promise<void> => {
+      const { saver, teardown } = await sqliteFillers.sqlitesaver.open(path, durability);
+      try {
+        await putFirstStep(saver);
+      } finally {
+        await teardown();
+      }
+      // Its checkpoint holds the channel values: one table.
+      await fillingConnection(path, (fill) =>
+        fill
+          .prepare(
+            `WITH RECURSIVE step(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM step WHERE n < @last)
+        INSERT INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, checkpoint, metadata)
+        SELECT thread_id, checkpoint_ns, ${SQLITE_ID('n')}, ${SQLITE_ID('n - 1')}, type,
+          CAST(replace(replace(CAST(checkpoint AS TEXT), @id, ${SQLITE_ID('n')}), @version,
+            '"' || ${SQLITE_VERSION('n')} || '"') AS BLOB), metadata
+        FROM checkpoints, step WHERE checkpoint_id = @id`,
+          )
+          .run(firstStep(steps)),
+      );
+    },
+    open: async (path: string, durability: Durability): Promise<FilledSaver> => {
+      const { connectionPragmas } = await import('../../src/index.js');
+      const { SqliteSaver } = await import('@langchain/langgraph-checkpoint-sqlite');
+      const { default: Database } = await import('better-sqlite3');
+      const db = new Database(path);
+      for (const pragma of connectionPragmas(durability)) db.pragma(pragma);
+      return { saver: new SqliteSaver(db), teardown: async () => void db.close() };
+    },
   },
+} as const;
+type SqliteSaverKind = keyof typeof sqliteFillers;
+
+/** On SQLite, a copy of the saver's fixture of that size (made by the first variant to need it). */
+async function copiedFixture(kind: SqliteSaverKind, context: SubjectContext, steps: number): Promise<FilledSaver> {
+  const { make, open } = sqliteFillers[kind];
+  const path = join(context.dir, 'bench.db');
+  await copyOfFixture(context, fixtureName(kind, steps), path, (fixture) => make(fixture, context.durability, steps));
+  return open(path, context.durability);
+}
+const fixtureName = (kind: GrowthSaverKind, steps: number): string => `growth-${kind}-${steps}`;
+
+/** Each saver with its thread filled, ready for a variant to time. */
+const fillers = {
+  'agentos-sqlite': (context: SubjectContext, steps: number) => copiedFixture('agentos-sqlite', context, steps),
+  sqlitesaver: (context: SubjectContext, steps: number) => copiedFixture('sqlitesaver', context, steps),
 
   'agentos-pg': async (context: SubjectContext, steps: number): Promise<FilledSaver> => {
     const { db, teardown } = await layerOn(context);
@@ -160,8 +200,8 @@ export type GrowthSaverKind = keyof typeof fillers;
 
 /**
  * Runs a SQLite fill in one transaction on a connection of its own with a small page cache, closed afterwards: the
- * bulk copy is not what is measured, and on the saver's connection (64 MB of cache) it left the worker holding the
- * pages it wrote, up to 230 MB at 100k checkpoints. The saver's connection then reads the rows as any reader would.
+ * bulk copy is not what is measured, and on a saver's connection (64 MB of cache) it left the worker holding the
+ * pages it wrote, up to 230 MB at 100k checkpoints.
  */
 async function fillingConnection(path: string, fill: (db: Database.Database) => void): Promise<void> {
   const { default: Sqlite } = await import('better-sqlite3');
@@ -240,8 +280,8 @@ function growthSubjects<K extends GrowthSaverKind>(
   const entries = kinds.flatMap((kind) =>
     GROWTH_OPS.flatMap((op) =>
       (Object.keys(GROWTH_SIZES) as GrowthSize[]).map((size) => {
+        const steps = GROWTH_SIZES[size];
         const subject = async (context: SubjectContext): Promise<Subject> => {
-          const steps = GROWTH_SIZES[size];
           const filled = await fillers[kind](context, steps);
           try {
             return { run: await operations[op](filled.saver, steps), teardown: filled.teardown };
@@ -250,7 +290,8 @@ function growthSubjects<K extends GrowthSaverKind>(
             throw error;
           }
         };
-        return [growthSubjectName(kind, op, size), subject] as const;
+        const fixture = kind in sqliteFillers ? withFixture(fixtureName(kind, steps), subject) : subject;
+        return [growthSubjectName(kind, op, size), fixture] as const;
       }),
     ),
   );

@@ -6,7 +6,7 @@ import { History } from '../history.js';
 import { LatencyRecorder, type LatencySummary } from '../recorder.js';
 import type { BenchMeasurement, BenchResult, CriterionResult } from '../result.js';
 import type { BenchCriterion, ResolvedBenchmark } from '../schema.js';
-import { PG_BENCH_SUBJECTS, isSliceable } from '../bench/subjects.js';
+import { PG_BENCH_SUBJECTS, isSliceable, subjectFixture } from '../bench/subjects.js';
 import { Supervisor } from '../workers/supervisor.js';
 import { BenchVariant, type Variant, type VariantSetup } from './bench-variant.js';
 import { verdict } from './judge.js';
@@ -127,16 +127,20 @@ async function runInterleaved(
   options.onProgress?.(`preparing ${variants.length} variants to time in turns`);
   const runs: BenchVariant[] = [];
   const ready = new Set<BenchVariant>();
-  const waiting = [...variants];
-  await Promise.all(
-    Array.from({ length: PREPARING_AT_ONCE }, async () => {
-      for (let v = waiting.shift(); v; v = waiting.shift()) {
-        const run = new BenchVariant(setup, v, SLICES);
-        runs.push(run);
-        if (await run.next('bench.prepared')) ready.add(run);
-      }
-    }),
-  );
+  const prepare = (waiting: Variant[]) =>
+    Promise.all(
+      Array.from({ length: PREPARING_AT_ONCE }, async () => {
+        for (let v = waiting.shift(); v; v = waiting.shift()) {
+          const run = new BenchVariant(setup, v, SLICES);
+          runs.push(run);
+          if (await run.next('bench.prepared')) ready.add(run);
+        }
+      }),
+    );
+  // The first variant of each fixture makes it; the others, prepared after, only copy it (see bench/fixtures.ts).
+  const { makers, copiers } = byFixture(variants);
+  await prepare(makers);
+  await prepare(copiers);
   // Round-robin in declaration order; a variant whose worker fails or times out leaves the rotation.
   const rotation = variants.flatMap((v) => runs.filter((r) => r.variant === v && ready.has(r)));
   for (let slice = 1; slice <= SLICES && rotation.length > 0; slice++) {
@@ -159,6 +163,21 @@ async function runInterleaved(
     const got = await run.finish(reasons);
     if (got) samples.set(run.name, got);
   }
+}
+
+/** The variants that make their fixture (or have none), then those that copy a fixture another one made. */
+function byFixture(variants: Variant[]): { makers: Variant[]; copiers: Variant[] } {
+  const made = new Set<string>();
+  const makers: Variant[] = [];
+  const copiers: Variant[] = [];
+  for (const v of variants) {
+    const fixture = subjectFixture(v.subject);
+    const key = `${fixture}-${v.durability}`;
+    if (fixture === undefined || !made.has(key)) makers.push(v);
+    else copiers.push(v);
+    if (fixture !== undefined) made.add(key);
+  }
+  return { makers, copiers };
 }
 
 const NEEDS_SERVER = 'it times PostgreSQL: run with a postgres subject (--subject agentos-postgres)';

@@ -19,7 +19,13 @@ export const bench = defineWorkload<'bench'>({
     const { pgUrl, schema = 'agentos_bench' } = JSON.parse(
       process.env[SUBJECT_VARIABLE] ?? '{}',
     ) as Partial<SubjectConfig>;
-    const subject = await subjects[params.subject]({ dir, durability: params.durability, pgUrl, schema });
+    const subject = await subjects[params.subject]({
+      dir,
+      durability: params.durability,
+      pgUrl,
+      schema,
+      fixturesDir: join(runDir, 'fixtures'),
+    });
     try {
       const samples =
         params.slices === 1

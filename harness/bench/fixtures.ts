@@ -1,0 +1,44 @@
+import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * Marks a subject whose variants all start from a copy of the same prepared SQLite file, named `fixture`: the first
+ * variant of a fixture makes the file, the benchmark runner prepares the others after it (they only copy it).
+ */
+export function withFixture<A extends unknown[], R>(
+  fixture: string,
+  factory: (...args: A) => Promise<R>,
+): ((...args: A) => Promise<R>) & { fixture: string } {
+  return Object.assign((...args: A) => factory(...args), { fixture });
+}
+
+/** The fixture a subject starts from, if any (see withFixture). */
+export function fixtureOf(factory: object): string | undefined {
+  return 'fixture' in factory && typeof factory.fixture === 'string' ? factory.fixture : undefined;
+}
+
+/**
+ * Copies the fixture `name` (at the variant's durability) to `path`, making it first with `make` if no variant of the
+ * benchmark has yet. `make` writes a closed SQLite file (no -wal beside it) to the path it is given; it is renamed
+ * into place only when complete, so a copy never sees half a fixture.
+ */
+export async function copyOfFixture(
+  { fixturesDir, durability }: { fixturesDir: string; durability: string },
+  name: string,
+  path: string,
+  make: (path: string) => Promise<void>,
+): Promise<void> {
+  const fixture = join(fixturesDir, `${name}-${durability}.db`);
+  if (!existsSync(fixture)) {
+    mkdirSync(fixturesDir, { recursive: true });
+    const staging = `${fixture}.${process.pid}`;
+    try {
+      await make(staging);
+      if (existsSync(`${staging}-wal`)) throw new Error(`fixture ${name}: its -wal file was left beside it`);
+      renameSync(staging, fixture);
+    } finally {
+      for (const suffix of ['', '-wal', '-shm']) rmSync(`${staging}${suffix}`, { force: true });
+    }
+  }
+  copyFileSync(fixture, path);
+}
