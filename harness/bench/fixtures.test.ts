@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useTempDir } from '../../test/helpers/temp-db.js';
-import { copyOfFixture, fixtureOf, withFixture } from './fixtures.js';
+import { copyOfFixture, fixtureOf, sharedFixture, withFixture } from './fixtures.js';
 
 describe('bench fixtures', () => {
   const tempDir = useTempDir();
@@ -39,6 +39,21 @@ describe('bench fixtures', () => {
     ).rejects.toThrow('fixture unclosed: its -wal file was left beside it');
     expect(readdirSync(context.fixturesDir)).toEqual([]);
     expect(existsSync(join(dir, 'a.db'))).toBe(false);
+  });
+
+  it('shares a fixture made once: the first variant names what it made, the others get that name', async () => {
+    const context = { fixturesDir: join(tempDir(), 'fixtures'), durability: 'normal' };
+    let made = 0;
+    const make = async () => void made++;
+    expect(await sharedFixture(context, 'schema-1k', 'bench_a', make)).toBe('bench_a');
+    expect(await sharedFixture(context, 'schema-1k', 'bench_b', make)).toBe('bench_a');
+    expect(await sharedFixture({ ...context, durability: 'full' }, 'schema-1k', 'bench_c', make)).toBe('bench_c');
+    expect(made).toBe(2);
+    // A maker that fails names nothing: the next variant makes it again.
+    await expect(
+      sharedFixture(context, 'schema-10k', 'bench_d', () => Promise.reject(new Error('fill failed'))),
+    ).rejects.toThrow('fill failed');
+    expect(await sharedFixture(context, 'schema-10k', 'bench_e', make)).toBe('bench_e');
   });
 
   it('names the fixture a subject starts from', () => {

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -41,4 +41,25 @@ export async function copyOfFixture(
     }
   }
   copyFileSync(fixture, path);
+}
+
+/**
+ * A fixture that is not copied but shared, such as a filled PostgreSQL schema: the first variant to need `name` (at
+ * the variant's durability) makes it with `make` and records `own` (its name) in the fixtures folder; the others,
+ * prepared after it, get that name back. The maker's `own` is returned to it too.
+ */
+export async function sharedFixture(
+  { fixturesDir, durability }: { fixturesDir: string; durability: string },
+  name: string,
+  own: string,
+  make: () => Promise<void>,
+): Promise<string> {
+  const record = join(fixturesDir, `${name}-${durability}.shared`);
+  if (existsSync(record)) return readFileSync(record, 'utf8');
+  mkdirSync(fixturesDir, { recursive: true });
+  await make();
+  const staging = `${record}.${process.pid}`;
+  writeFileSync(staging, own);
+  renameSync(staging, record);
+  return own;
 }

@@ -2,8 +2,7 @@ import { join } from 'node:path';
 import type { BaseCheckpointSaver } from '@langchain/langgraph-checkpoint';
 import type Database from 'better-sqlite3';
 import type { Durability } from '../../src/index.js';
-import { copyOfFixture, withFixture } from './fixtures.js';
-import { dropSchema, layerOn } from './pg-subjects.js';
+import { copyOfFixture, sharedFixture, withFixture } from './fixtures.js';
 import { BENCH_STATE } from './saver-put.js';
 import type { Subject, SubjectContext } from './subjects.js';
 import {
@@ -35,8 +34,9 @@ interface FilledSaver {
  * wrote, made by one INSERT … SELECT per table in the saver's own tables, each copy with its step's checkpoint id,
  * parent id and channel version (inside the stored checkpoint too), so every row is what its put would have written.
  * 100,000 puts would take minutes; the copies take about a second. On SQLite the filled file is a fixture: made once
- * per saver and size, each variant opens a copy of it (see fixtures.ts). PostgreSQL's tables are filled per variant
- * and analysed afterwards, as autovacuum would have after such growth (it is off on the harness's servers).
+ * per saver and size, each variant opens a copy of it (see fixtures.ts). On PostgreSQL the filled schema is shared by
+ * the saver's variants of that size, its tables analysed after the fill, as autovacuum would have after such growth
+ * (it is off on the harness's servers).
  */
 const sqliteFillers = {
   'agentos-sqlite': {
@@ -127,74 +127,123 @@ async function copiedFixture(kind: SqliteSaverKind, context: SubjectContext, ste
 }
 const fixtureName = (kind: GrowthSaverKind, steps: number): string => `growth-${kind}-${steps}`;
 
+/**
+ * On PostgreSQL each saver fills its thread in a schema of its own; `open` connects to a filled schema. Nothing here
+ * drops a schema: the harness drops each variant's schema once all its variants' processes have exited.
+ */
+const pgFillers = {
+  'agentos-pg': {
+    make: async (context: SubjectContext, steps: number): Promise<void> => {
+      const { db, saver } = await openAgentosPg(context);
+      try {
+        await putFirstStep(saver);
+        // Given back, so that the put variant's saver (another process) can take the thread at its first put.
+        await saver.releaseAll();
+        const { id, version, bareVersion, last } = firstStep(steps);
+        const copy = `'"' || ${PG_VERSION('n')} || '"'`;
+        await db.query(
+          `INSERT INTO langgraph_checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type,
+            checkpoint, channel_versions, metadata, evidence, verified, verification, verified_at, lease_item,
+            lease_epoch, created_at)
+          SELECT thread_id, checkpoint_ns, ${PG_ID('n')}, ${PG_ID('n - 1')}, type,
+            convert_to(replace(replace(convert_from(checkpoint, 'UTF8'), $1, ${PG_ID('n')}), $2, ${copy}), 'UTF8'),
+            replace(channel_versions, $2, ${copy}), metadata, evidence, verified, verification, verified_at,
+            lease_item, lease_epoch, created_at
+          FROM langgraph_checkpoints, generate_series(1, $3::int) AS n WHERE checkpoint_id = $1`,
+          [id, version, last],
+        );
+        await db.query(
+          `INSERT INTO langgraph_blobs (thread_id, checkpoint_ns, channel, version, type, value)
+          SELECT thread_id, checkpoint_ns, channel, ${PG_VERSION('n')}, type, value
+          FROM langgraph_blobs, generate_series(1, $2::int) AS n WHERE version = $1`,
+          [bareVersion, last],
+        );
+        await db.query('ANALYZE langgraph_checkpoints, langgraph_blobs');
+      } finally {
+        await db.close();
+      }
+    },
+    open: async (where: PgWhere): Promise<FilledSaver> => {
+      const { db, saver } = await openAgentosPg(where);
+      return { saver, teardown: () => db.close() };
+    },
+  },
+
+  postgressaver: {
+    make: async (context: SubjectContext, steps: number): Promise<void> => {
+      const { pool, saver } = await openPostgresSaver(context);
+      try {
+        await saver.setup();
+        await putFirstStep(saver);
+        const schema = context.schema;
+        const { id, version, bareVersion, last } = firstStep(steps);
+        await pool.query(
+          `INSERT INTO ${schema}.checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type,
+            checkpoint, metadata)
+          SELECT thread_id, checkpoint_ns, ${PG_ID('n')}, ${PG_ID('n - 1')}, type,
+            replace(replace(checkpoint::text, $1, ${PG_ID('n')}), $2, '"' || ${PG_VERSION('n')} || '"')::jsonb, metadata
+          FROM ${schema}.checkpoints, generate_series(1, $3::int) AS n WHERE checkpoint_id = $1`,
+          [id, version, last],
+        );
+        await pool.query(
+          `INSERT INTO ${schema}.checkpoint_blobs (thread_id, checkpoint_ns, channel, version, type, blob)
+          SELECT thread_id, checkpoint_ns, channel, ${PG_VERSION('n')}, type, blob
+          FROM ${schema}.checkpoint_blobs, generate_series(1, $2::int) AS n WHERE version = $1`,
+          [bareVersion, last],
+        );
+        await pool.query(`ANALYZE ${schema}.checkpoints, ${schema}.checkpoint_blobs`);
+      } finally {
+        await pool.end();
+      }
+    },
+    open: async (where: PgWhere): Promise<FilledSaver> => {
+      const { pool, saver } = await openPostgresSaver(where);
+      return { saver, teardown: () => pool.end() };
+    },
+  },
+} as const;
+type PgSaverKind = keyof typeof pgFillers;
+type PgWhere = Pick<SubjectContext, 'pgUrl' | 'schema'>;
+
+async function openAgentosPg({ pgUrl, schema }: PgWhere) {
+  const { openPgDatabase } = await import('../../src/pg/index.js');
+  const { AgentosSaver } = await import('../../src/langgraph/index.js');
+  const db = await openPgDatabase({
+    ...(pgUrl !== undefined ? { connectionString: pgUrl } : {}),
+    schema,
+    maxConnections: 4,
+  });
+  return { db, saver: new AgentosSaver(db) };
+}
+
+async function openPostgresSaver({ pgUrl, schema }: PgWhere) {
+  const { default: pg } = await import('pg');
+  const { PostgresSaver } = await import('@langchain/langgraph-checkpoint-postgres');
+  const pool = new pg.Pool({ ...(pgUrl !== undefined ? { connectionString: pgUrl } : {}), max: 4 });
+  pool.on('error', () => undefined);
+  return { pool, saver: new PostgresSaver(pool, undefined, { schema }) };
+}
+
+/**
+ * On PostgreSQL, the saver's filled schema of that size, shared by its variants: the first variant to need it fills
+ * its own schema and names it in the fixtures folder; the others (prepared after it, see fixtures.ts) read from it.
+ * A thread of 100k is filled once instead of once per operation; the put variant adds its few hundred checkpoints to
+ * the thread the reads time, which no read of a thread that long can tell.
+ */
+async function sharedPgFixture(kind: PgSaverKind, context: SubjectContext, steps: number): Promise<FilledSaver> {
+  const schema = await sharedFixture(context, fixtureName(kind, steps), context.schema, () =>
+    pgFillers[kind].make(context, steps),
+  );
+  return pgFillers[kind].open({ pgUrl: context.pgUrl, schema });
+}
+
 /** Each saver with its thread filled, ready for a variant to time. */
 const fillers = {
   'agentos-sqlite': (context: SubjectContext, steps: number) => copiedFixture('agentos-sqlite', context, steps),
   sqlitesaver: (context: SubjectContext, steps: number) => copiedFixture('sqlitesaver', context, steps),
 
-  'agentos-pg': async (context: SubjectContext, steps: number): Promise<FilledSaver> => {
-    const { db, teardown } = await layerOn(context);
-    const { AgentosSaver } = await import('../../src/langgraph/index.js');
-    const saver = new AgentosSaver(db);
-    await putFirstStep(saver);
-    const { id, version, bareVersion, last } = firstStep(steps);
-    const copy = `'"' || ${PG_VERSION('n')} || '"'`;
-    await db.query(
-      `INSERT INTO langgraph_checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type,
-        checkpoint, channel_versions, metadata, evidence, verified, verification, verified_at, lease_item, lease_epoch,
-        created_at)
-      SELECT thread_id, checkpoint_ns, ${PG_ID('n')}, ${PG_ID('n - 1')}, type,
-        convert_to(replace(replace(convert_from(checkpoint, 'UTF8'), $1, ${PG_ID('n')}), $2, ${copy}), 'UTF8'),
-        replace(channel_versions, $2, ${copy}), metadata, evidence, verified, verification, verified_at, lease_item,
-        lease_epoch, created_at
-      FROM langgraph_checkpoints, generate_series(1, $3::int) AS n WHERE checkpoint_id = $1`,
-      [id, version, last],
-    );
-    await db.query(
-      `INSERT INTO langgraph_blobs (thread_id, checkpoint_ns, channel, version, type, value)
-      SELECT thread_id, checkpoint_ns, channel, ${PG_VERSION('n')}, type, value
-      FROM langgraph_blobs, generate_series(1, $2::int) AS n WHERE version = $1`,
-      [bareVersion, last],
-    );
-    await db.query('ANALYZE langgraph_checkpoints, langgraph_blobs');
-    return { saver, teardown };
-  },
-
-  postgressaver: async ({ pgUrl, schema }: SubjectContext, steps: number): Promise<FilledSaver> => {
-    const { default: pg } = await import('pg');
-    const { PostgresSaver } = await import('@langchain/langgraph-checkpoint-postgres');
-    const pool = new pg.Pool({ ...(pgUrl !== undefined ? { connectionString: pgUrl } : {}), max: 4 });
-    pool.on('error', () => undefined);
-    const teardown = async (): Promise<void> => {
-      await pool.end();
-      await dropSchema(schema, pgUrl);
-    };
-    try {
-      const saver = new PostgresSaver(pool, undefined, { schema });
-      await saver.setup();
-      await putFirstStep(saver);
-      const { id, version, bareVersion, last } = firstStep(steps);
-      await pool.query(
-        `INSERT INTO ${schema}.checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type,
-          checkpoint, metadata)
-        SELECT thread_id, checkpoint_ns, ${PG_ID('n')}, ${PG_ID('n - 1')}, type,
-          replace(replace(checkpoint::text, $1, ${PG_ID('n')}), $2, '"' || ${PG_VERSION('n')} || '"')::jsonb, metadata
-        FROM ${schema}.checkpoints, generate_series(1, $3::int) AS n WHERE checkpoint_id = $1`,
-        [id, version, last],
-      );
-      await pool.query(
-        `INSERT INTO ${schema}.checkpoint_blobs (thread_id, checkpoint_ns, channel, version, type, blob)
-        SELECT thread_id, checkpoint_ns, channel, ${PG_VERSION('n')}, type, blob
-        FROM ${schema}.checkpoint_blobs, generate_series(1, $2::int) AS n WHERE version = $1`,
-        [bareVersion, last],
-      );
-      await pool.query(`ANALYZE ${schema}.checkpoints, ${schema}.checkpoint_blobs`);
-      return { saver, teardown };
-    } catch (error) {
-      await teardown();
-      throw error;
-    }
-  },
+  'agentos-pg': (context: SubjectContext, steps: number) => sharedPgFixture('agentos-pg', context, steps),
+  postgressaver: (context: SubjectContext, steps: number) => sharedPgFixture('postgressaver', context, steps),
 } as const;
 export type GrowthSaverKind = keyof typeof fillers;
 
@@ -274,9 +323,9 @@ export function growthSubjectName<K extends GrowthSaverKind>(
   return `growth-${kind}-${op}-${size}`;
 }
 
-function growthSubjects<K extends GrowthSaverKind>(
-  kinds: readonly K[],
-): Record<GrowthSubjectName<K>, (context: SubjectContext) => Promise<Subject>> {
+type GrowthSubject = ((context: SubjectContext) => Promise<Subject>) & { fixture: string };
+
+function growthSubjects<K extends GrowthSaverKind>(kinds: readonly K[]): Record<GrowthSubjectName<K>, GrowthSubject> {
   const entries = kinds.flatMap((kind) =>
     GROWTH_OPS.flatMap((op) =>
       (Object.keys(GROWTH_SIZES) as GrowthSize[]).map((size) => {
@@ -290,12 +339,11 @@ function growthSubjects<K extends GrowthSaverKind>(
             throw error;
           }
         };
-        const fixture = kind in sqliteFillers ? withFixture(fixtureName(kind, steps), subject) : subject;
-        return [growthSubjectName(kind, op, size), fixture] as const;
+        return [growthSubjectName(kind, op, size), withFixture(fixtureName(kind, steps), subject)] as const;
       }),
     ),
   );
-  return Object.fromEntries(entries) as Record<GrowthSubjectName<K>, (context: SubjectContext) => Promise<Subject>>;
+  return Object.fromEntries(entries) as Record<GrowthSubjectName<K>, GrowthSubject>;
 }
 
 /** AgentosSaver and LangGraph's SqliteSaver on SQLite. */

@@ -11,7 +11,7 @@ export default defineBenchmark({
   seedTest: '—',
   procedure: [
     ...GROWTH_PROCEDURE,
-    'Each variant has a fresh schema of the run’s server, with its synchronous_commit (on by default); the filled tables are analysed, as autovacuum would have after such growth (it is off on these servers).',
+    'Each saver’s thread of each size is in a fresh schema of the run’s server, with its synchronous_commit (on by default); the filled tables are analysed, as autovacuum would have after such growth (it is off on these servers).',
   ],
   variants: growthVariants(pair),
   timeMs: 250,
