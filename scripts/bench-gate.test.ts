@@ -7,6 +7,7 @@ import { useTempDir } from '../test/helpers/temp-db.js';
 import { roundsFile, scaleRun } from '../harness/compare/bench-fixture.js';
 import type { BenchFile } from '../harness/report/bench-file.js';
 import { seededRandom } from '../harness/random.js';
+import { gateProgram } from '../harness/compare/gate.js';
 import { PACKAGE_ROOT } from '../harness/workers/build.js';
 
 const VARIANTS = [
@@ -66,18 +67,55 @@ async function checkout(dir: string, history: BenchFile[], head: (commit: string
   return commit;
 }
 
-/** Runs a step's command as the runner does (bash), with the job summary in a file. */
-async function runStep(
-  dir: string,
-  command: string,
-): Promise<{ exitCode: number | undefined; stdout: string; stderr: string; summary: string }> {
+interface StepResult {
+  exitCode: number | undefined;
+  stdout: string;
+  stderr: string;
+  summary: string;
+}
+
+/** A fresh job summary file; returns its path. */
+function emptySummary(dir: string): string {
   const summary = join(dir, 'summary.md');
   writeFileSync(summary, '');
+  return summary;
+}
+
+/** Runs a step's command as the runner does (bash, then pnpm and tsx), with the job summary in a file. */
+async function runStep(dir: string, command: string): Promise<StepResult> {
+  const summary = emptySummary(dir);
   const { exitCode, stdout, stderr } = await execa('bash', ['-eo', 'pipefail', '-c', command], {
     cwd: dir,
     env: { GITHUB_STEP_SUMMARY: summary },
     reject: false,
   });
+  return { exitCode, stdout, stderr, summary: readFileSync(summary, 'utf8') };
+}
+
+/**
+ * The same step in this process: bash expands the command as the runner does, a shell function standing in for
+ * pnpm prints the arguments bench:gate is given, and the gate runs on them in the checkout's folder.
+ */
+async function runStepHere(dir: string, command: string): Promise<StepResult> {
+  const summary = emptySummary(dir);
+  const pnpm = `pnpm() { [ "$1" = bench:gate ] || exit 99; shift; printf '%s\\0' "$@"; }`;
+  const expanded = await execa('bash', ['-eo', 'pipefail', '-c', `${pnpm}\n${command}`], {
+    cwd: dir,
+    env: { GITHUB_STEP_SUMMARY: summary },
+  });
+  const argv = expanded.stdout.split('\0').slice(0, -1);
+  let stdout = '';
+  let stderr = '';
+  const io = { out: (text: string) => (stdout += text), err: (text: string) => (stderr += text) };
+  // Synchronous from chdir to chdir back: nothing else in this process runs in the checkout's folder.
+  const cwd = process.cwd();
+  process.chdir(dir);
+  let exitCode: number;
+  try {
+    exitCode = gateProgram(argv, 'pnpm bench:gate', io);
+  } finally {
+    process.chdir(cwd);
+  }
   return { exitCode, stdout, stderr, summary: readFileSync(summary, 'utf8') };
 }
 
@@ -104,7 +142,7 @@ describe("the workflow's benchmark gate, run locally on generated histories", ()
   it('fails a pull request that slows one variant down 1.5× (exit 1), naming it', async () => {
     const dir = tempDir();
     await checkout(dir, main, (commit) => jobRun(commit, 20, { 'tool-replay/normal': 1.5 }));
-    const result = await runStep(dir, gate);
+    const result = await runStepHere(dir, gate);
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toMatch(/^tool-replay\/normal\s+P50\s+8\s.*REGRESSION$/m);
     expect(result.stdout).toMatch(/^checkpoint-creation\/normal\s+P50\s+8\s.*within noise$/m);
@@ -121,7 +159,7 @@ describe("the workflow's benchmark gate, run locally on generated histories", ()
   it('does not gate on fewer than 5 earlier runs: says how many more and where they come from, exit 0', async () => {
     const dir = tempDir();
     await checkout(dir, main.slice(0, 2), (commit) => jobRun(commit, 20, { 'tool-replay/normal': 1.5 }));
-    const result = await runStep(dir, gate);
+    const result = await runStepHere(dir, gate);
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain('3 more earlier run(s) are needed.');
     expect(result.stdout).toContain('in CI each push to main adds its file to the benchmark history');
@@ -131,7 +169,7 @@ describe("the workflow's benchmark gate, run locally on generated histories", ()
   it('on the first run (no history restored) says so and exits 0', async () => {
     const dir = tempDir();
     await checkout(dir, [], (commit) => jobRun(commit, 20));
-    const result = await runStep(dir, gate);
+    const result = await runStepHere(dir, gate);
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain('Not gated: no earlier run to compare with (5 are needed');
     expect(result.summary).toContain('Not gated: no earlier run to compare with');
@@ -141,7 +179,7 @@ describe("the workflow's benchmark gate, run locally on generated histories", ()
     const dir = tempDir();
     const elsewhere = main.map((f) => ({ ...f, environment: { ...f.environment, cpu: 'Other CPU' } }));
     await checkout(dir, [...main.slice(0, 4), ...elsewhere.slice(4)], (commit) => jobRun(commit, 20));
-    const result = await runStep(dir, gate);
+    const result = await runStepHere(dir, gate);
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain('bench-history: 4 earlier run(s) on cpu, 2 cores, Node v20; 4 left out (');
     expect(result.stdout).toContain('main4.json: ran on Other CPU, 2 cores, Node v20');
@@ -151,16 +189,16 @@ describe("the workflow's benchmark gate, run locally on generated histories", ()
     const dir = tempDir();
     const commit = await checkout(dir, main, (c) => jobRun(c, 20));
     const save = workflowStep('Add this run to the history');
-    expect((await runStep(dir, save)).exitCode).toBe(0);
+    expect((await runStepHere(dir, save)).exitCode).toBe(0);
     const names = readdirSync(join(dir, 'bench-history')).sort();
     expect(names).toHaveLength(9);
     expect(names).toContain(`${commit}.json`);
     // A re-run of the same commit adds its rounds to that file.
-    const again = await runStep(dir, save);
+    const again = await runStepHere(dir, save);
     expect(again.stdout).toContain(`saved reports/bench/${commit}.json to bench-history as ${commit}.json`);
     const saved = JSON.parse(readFileSync(join(dir, 'bench-history', `${commit}.json`), 'utf8')) as BenchFile;
     expect(saved.benchmarks[0]!.rounds).toHaveLength(6);
-    const pruned = await runStep(dir, save.replace('--keep 30', '--keep 5'));
+    const pruned = await runStepHere(dir, save.replace('--keep 30', '--keep 5'));
     expect(pruned.stdout).toContain('removed bench-history/main0.json (keeping the newest 5)');
     expect(readdirSync(join(dir, 'bench-history'))).toHaveLength(5);
   });

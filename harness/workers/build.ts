@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { build, version as esbuildVersion } from 'esbuild';
 import { glob } from 'tinyglobby';
 import type { Mutant } from '../../src/mutants.js';
-import { vendorInto } from './vendor.js';
+import { vendorInto, vendoredImports } from './vendor.js';
 
 /** The package's root (two levels above this file): the repository, or the compiled package's `dist/`. */
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -69,6 +69,26 @@ export async function buildWorkers(options: { mutant?: Mutant } = {}): Promise<s
   renameSync(staging, target);
   rmSync(old, { recursive: true, force: true });
   return target;
+}
+
+/**
+ * Transpiles more files (a test's programs) into the build of buildWorkers beside src/ and harness/, so that they run
+ * with plain `node` on the same built modules and bundles; returns their built paths.
+ */
+export async function buildBeside(sourcePaths: readonly string[]): Promise<string[]> {
+  const buildDir = await buildWorkers();
+  await build({
+    entryPoints: sourcePaths.map((p) => join(PACKAGE_ROOT, p)),
+    outbase: PACKAGE_ROOT,
+    outdir: buildDir,
+    bundle: true,
+    plugins: [vendoredImports(PACKAGE_ROOT)],
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    logLevel: 'error',
+  });
+  return sourcePaths.map((p) => builtPath(p, buildDir));
 }
 
 /**

@@ -66,7 +66,7 @@ export async function vendorInto(packageRoot: string, buildDir: string): Promise
  * For a file-by-file build (`bundle: true` only so that imports pass through here): every import stays external,
  * those of a vendored package pointed at its bundle by a path relative to the importing file.
  */
-function vendoredImports(packageRoot: string): Plugin {
+export function vendoredImports(packageRoot: string): Plugin {
   const vendored = new Set<string>(VENDORED);
   return {
     name: 'vendored-imports',

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { baselineChart } from '../../compare/baseline-markdown.js';
 import { compareWithBaseline } from '../../compare/baseline.js';
 import { benchRun, roundsFile } from '../../compare/bench-fixture.js';
@@ -13,7 +14,7 @@ import { renderReport } from '../markdown.js';
 import { fixtureBenchRuns, fixtureChartsDeclared, fixtureChartsFile, fixtureHistories } from '../report-fixture.js';
 import { CHROMIUM_MISSING, findChromium } from './chromium.js';
 import { linkedSvgs } from './pages.js';
-import { checkInBrowser, type ReportPages } from './render.js';
+import { checkInBrowser, launchChromium, type ReportPages } from './render.js';
 
 const executablePath = findChromium();
 if (!executablePath) console.warn(CHROMIUM_MISSING);
@@ -33,8 +34,14 @@ const alone = (chart: Chart): ReportPages =>
 
 describe.skipIf(!executablePath)('reports and their charts in headless Chromium, light and dark', () => {
   const tempDir = useTempDir();
+  // One browser for the file (each check opens pages of their own): a launch is about a second.
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchChromium(executablePath!);
+    return () => browser.close();
+  });
   const check = (report: ReportPages, name: string, dir = screenshots) =>
-    checkInBrowser(report, { executablePath: executablePath!, screenshotBase: join(dir, name) });
+    checkInBrowser(report, { browser, screenshotBase: join(dir, name) });
 
   it('fails on a chart file that is not a valid SVG, a chart missing, and a figure that draws nothing', async () => {
     const good: Chart = { id: 'good', title: 'Good', caption: '', svg: '' };

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { chromium, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 export type Theme = 'light' | 'dark';
 
@@ -28,8 +28,11 @@ export interface RenderCheck {
   screenshots: string[];
 }
 
-export interface RenderOptions {
-  executablePath: string;
+export type RenderOptions = RenderSettings &
+  /** The browser: launched from executablePath for the check, or one already open (left open, e.g. for a test file). */
+  ({ executablePath: string } | { browser: Browser });
+
+interface RenderSettings {
   /** Screenshots: <base>-<theme>-top.png, <base>-<theme>-full.jpeg and <base>-<theme>-chart-<n>.png per chart. */
   screenshotBase: string;
   themes?: readonly Theme[];
@@ -95,6 +98,12 @@ const filesPage = (charts: ReportPages['charts'], theme: Theme): string =>
     .join('\n') +
   '</body></html>';
 
+/** Headless Chromium as the check starts it. */
+export function launchChromium(executablePath: string): Promise<Browser> {
+  // As root (CI) Chromium's sandbox cannot start; the pages are our own, loaded from strings.
+  return chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'] });
+}
+
 /**
  * Opens the HTML report and, as images, the chart files its Markdown links in headless Chromium, once per colour
  * scheme; reports every chart that does not render and every URL the page asks for (all refused: it must need no
@@ -103,12 +112,7 @@ const filesPage = (charts: ReportPages['charts'], theme: Theme): string =>
 export async function checkInBrowser(report: ReportPages, options: RenderOptions): Promise<RenderCheck> {
   const themes = options.themes ?? ['light', 'dark'];
   mkdirSync(dirname(options.screenshotBase), { recursive: true });
-  // As root (CI) Chromium's sandbox cannot start; the pages are our own, loaded from strings.
-  const browser = await chromium.launch({
-    executablePath: options.executablePath,
-    headless: true,
-    args: ['--no-sandbox'],
-  });
+  const browser = 'browser' in options ? options.browser : await launchChromium(options.executablePath);
   const result: RenderCheck = {
     inline: (report.html.match(/<figure class="chart"/g) ?? []).length,
     rendered: { light: { inline: 0, files: 0 }, dark: { inline: 0, files: 0 } },
@@ -144,7 +148,7 @@ export async function checkInBrowser(report: ReportPages, options: RenderOptions
       await p.close();
     }
   } finally {
-    await browser.close();
+    if (!('browser' in options)) await browser.close();
   }
   result.requests = [...new Set(result.requests)];
   return result;
