@@ -2,8 +2,9 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, 
 import { join } from 'node:path';
 
 /**
- * Marks a subject whose variants all start from a copy of the same prepared SQLite file, named `fixture`: the first
- * variant of a fixture makes the file, the benchmark runner prepares the others after it (they only copy it).
+ * Marks a subject whose variants all start from the same prepared data, named `fixture` (a SQLite file they copy,
+ * a PostgreSQL schema they share): the first variant of a fixture makes it, the benchmark runner prepares the others
+ * after it.
  */
 export function withFixture<A extends unknown[], R>(
   fixture: string,

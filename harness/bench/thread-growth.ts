@@ -129,7 +129,7 @@ const fixtureName = (kind: GrowthSaverKind, steps: number): string => `growth-${
 
 /**
  * On PostgreSQL each saver fills its thread in a schema of its own; `open` connects to a filled schema. Nothing here
- * drops a schema: the harness drops each variant's schema once all its variants' processes have exited.
+ * drops a schema: the harness drops every variant's schema once the whole benchmark is done.
  */
 const pgFillers = {
   'agentos-pg': {

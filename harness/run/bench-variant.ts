@@ -107,18 +107,12 @@ export class BenchVariant {
   }
 
   /**
-   * After the worker has exited: drops its schema and returns its samples, adding to `reasons` why there are none
-   * (a timeout, the worker's error) or what else went wrong.
+   * After the worker has exited: its samples, adding to `reasons` why there are none (a timeout, the worker's error)
+   * or what else went wrong. Its schema stays until dropSchema: another variant may read a fixture in it.
    */
-  async finish(reasons: string[]): Promise<number[] | undefined> {
-    const { benchmark, history, postgres } = this.#setup;
+  finish(reasons: string[]): number[] | undefined {
+    const { benchmark, history } = this.#setup;
     if (this.#timedOut) reasons.push(`variant ${this.name} timed out after ${benchmark.timeoutMs} ms`);
-    if (this.#schema !== undefined) {
-      const schema = this.#schema;
-      await dropSchema(schema, postgres?.url).catch((e: unknown) =>
-        reasons.push(`could not drop schema ${schema}: ${e instanceof Error ? e.message : String(e)}`),
-      );
-    }
     const error = history.select('worker.error', { worker: this.name })[0];
     if (error) reasons.push(`variant ${this.name} failed: ${error.message.split('\n')[0]}`);
     if (!this.#samples) {
@@ -126,5 +120,14 @@ export class BenchVariant {
       reasons.push(`variant ${this.name} reported no samples${stderr ? `: ${stderr.trim().split('\n').at(-1)}` : ''}`);
     }
     return this.#samples;
+  }
+
+  /** Drops the variant's PostgreSQL schema, if it has one, once every variant of the benchmark is done. */
+  async dropSchema(reasons: string[]): Promise<void> {
+    const schema = this.#schema;
+    if (schema === undefined) return;
+    await dropSchema(schema, this.#setup.postgres?.url).catch((e: unknown) =>
+      reasons.push(`could not drop schema ${schema}: ${e instanceof Error ? e.message : String(e)}`),
+    );
   }
 }

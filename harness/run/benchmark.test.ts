@@ -2,6 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { useTempDir } from '../../test/helpers/temp-db.js';
+import { pgSkipReason } from '../../test/helpers/temp-pg.js';
+import { pgUrl } from '../postgres/pg-server.js';
 import { PROBE_CRASH_FILE_VARIABLE } from '../bench/probe-subjects.js';
 import type { HistoryEntry } from '../workers/protocol.js';
 import { benchmarkSchema, type BenchmarkInput } from '../schema.js';
@@ -119,4 +121,23 @@ describe('runBenchmark interleaves the variants that can idle', () => {
     expect(oneSliceable.interleaved).toEqual([]);
     expect(oneSliceable.alone.map((v) => v.name)).toEqual(['a', 'u']);
   });
+
+  it.skipIf(pgSkipReason)(
+    'keeps a PostgreSQL fixture its variants share until the last of them is done, also timed one after another',
+    async () => {
+      // The first variant fills the thread in its schema, the second reads it from there after the first has exited.
+      const result = await runBenchmark(
+        probes(
+          [
+            { name: 'a', subject: 'growth-agentos-pg-by-id-1k' },
+            { name: 'b', subject: 'growth-agentos-pg-latest-1k' },
+          ],
+          { interleave: false },
+        ),
+        { seed: 1, runsDir: tempDir(), postgres: { url: pgUrl() } },
+      );
+      expect(result.state === 'failed' ? result.reasons : []).toEqual([]);
+      expect(result.measurements.map((m) => m.variant)).toEqual(['a', 'b']);
+    },
+  );
 });

@@ -47,8 +47,9 @@ export async function runBenchmark(benchmark: ResolvedBenchmark, options: BenchR
   const samples = new Map<string, number[]>();
   const reasons: string[] = [];
   const { interleaved, alone } = schedule(benchmark);
+  const runs: BenchVariant[] = [];
   try {
-    if (interleaved.length > 0) await runInterleaved(setup, interleaved, options, samples, reasons);
+    if (interleaved.length > 0) await runInterleaved(setup, interleaved, options, samples, reasons, runs);
     for (const variant of alone) {
       if (options.signal?.aborted) {
         if (!reasons.includes('interrupted')) reasons.push('interrupted');
@@ -56,12 +57,15 @@ export async function runBenchmark(benchmark: ResolvedBenchmark, options: BenchR
       }
       options.onProgress?.(`timing ${variant.subject} (${variant.durability}) alone for ${benchmark.timeMs} ms`);
       const run = new BenchVariant(setup, variant, 1);
+      runs.push(run);
       await run.exit();
-      const got = await run.finish(reasons);
+      const got = run.finish(reasons);
       if (got) samples.set(variant.name, got);
     }
   } finally {
     await supervisor.reapAll();
+    // Only now: a variant's schema may hold a fixture that variants after it read (bench/fixtures.ts).
+    for (const run of runs) await run.dropSchema(reasons);
     rmSync(runDir, { recursive: true, force: true });
   }
   const survivors = supervisor.survivors();
@@ -122,10 +126,11 @@ async function runInterleaved(
   options: BenchRunOptions,
   samples: Map<string, number[]>,
   reasons: string[],
+  /** Every variant started, for the caller to drop their schemas at the end. */
+  runs: BenchVariant[],
 ): Promise<void> {
   const { benchmark } = setup;
   options.onProgress?.(`preparing ${variants.length} variants to time in turns`);
-  const runs: BenchVariant[] = [];
   const ready = new Set<BenchVariant>();
   const prepare = (waiting: Variant[]) =>
     Promise.all(
@@ -160,7 +165,7 @@ async function runInterleaved(
   for (const run of rotation) run.send({ cmd: 'stop' });
   await Promise.all(runs.map((run) => run.exit()));
   for (const run of runs) {
-    const got = await run.finish(reasons);
+    const got = run.finish(reasons);
     if (got) samples.set(run.name, got);
   }
 }
