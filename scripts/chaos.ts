@@ -139,7 +139,7 @@ async function run(request: RunRequest): Promise<void> {
     environment: environment(project.root),
     durationMs: run.durationMs,
     harnessPeakRssKb: process.resourceUsage().maxRSS,
-    workerFloorsKb: measureWorkerFloors(),
+    workerFloorsKb: await measureWorkerFloors(),
     results: run.results,
     missing: run.missing,
     ...(campaign ? { campaign } : {}),

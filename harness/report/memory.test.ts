@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nodePeakRssKb } from './memory-floor.js';
+import { measureWorkerFloors, nodePeakRssKb } from './memory-floor.js';
 import { memoryRows } from './memory.js';
 import { fixtureFile } from './report-fixture.js';
 
@@ -17,10 +17,16 @@ describe('the memory rows of the report', () => {
     expect(partly?.what).not.toContain('checkpoint library');
   });
 
-  it.runIf(process.platform === 'linux')('measures a fresh node process, and gives null for one that fails', () => {
-    const bare = nodePeakRssKb([]);
-    expect(bare).toBeGreaterThan(1024);
-    expect(nodePeakRssKb(['@langchain/langgraph-checkpoint'])).toBeGreaterThan(bare!);
-    expect(nodePeakRssKb(['no-such-module-anywhere'])).toBeNull();
-  });
+  it.runIf(process.platform === 'linux')(
+    'measures a fresh node process, and gives null for one that fails',
+    async () => {
+      const bare = await nodePeakRssKb([]);
+      expect(bare).toBeGreaterThan(1024);
+      expect(await nodePeakRssKb(['@langchain/langgraph-checkpoint'])).toBeGreaterThan(bare!);
+      expect(await nodePeakRssKb(['no-such-module-anywhere'])).toBeNull();
+      // The bundle the workers load, from the build the test run made.
+      const floors = await measureWorkerFloors();
+      expect(floors.langgraphCheckpoint).toBeGreaterThan(floors.node!);
+    },
+  );
 });

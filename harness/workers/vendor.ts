@@ -21,6 +21,10 @@ const VENDOR_FOLDER = 'vendor';
 
 const fileOf = (specifier: string): string => `${specifier.replace('@langchain/', 'langchain-')}.js`;
 
+/** Where a worker build holds the bundle of a vendored package (see vendorInto; absent when it was not bundled). */
+export const vendoredBundle = (buildDir: string, specifier: (typeof VENDORED)[number]): string =>
+  join(buildDir, VENDOR_FOLDER, fileOf(specifier));
+
 /**
  * Bundles the vendored packages into `<packageRoot>/.build/vendor-<hash>` (the hash of the lockfile and esbuild's
  * version: built once per install, renamed into place when complete) and copies them into `buildDir`'s vendor/.
