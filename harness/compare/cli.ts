@@ -1,7 +1,7 @@
 // `pnpm bench:compare` (`agentos-chaos compare`): compares two benchmark files, gates one run against earlier runs, or
 // measures two commits. A function of its arguments, so the program's entry (scripts/bench-compare.ts) and its tests
 // share it: it returns the exit status and writes through `io`.
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { baselineAdvice, roundsAdvice } from './advice.js';
 import { MIN_BASELINE_RUNS, compareWithBaseline, type BaselineOptions } from './baseline.js';
 import { baselineFiles } from './baseline-files.js';
@@ -52,6 +52,30 @@ function fail(message: string): never {
   throw new CompareUsageError(message);
 }
 
+/**
+ * A program's arguments read against `options` (positionals allowed), or undefined once --help has printed `usage`;
+ * an unknown or malformed option is a CompareUsageError that names the valid ones.
+ */
+export function readArgs<O extends NonNullable<ParseArgsConfig['options']>>(
+  argv: string[],
+  options: O,
+  usage: string,
+  io: CompareIo,
+) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options });
+  } catch (error) {
+    fail(`${optionError(error, Object.keys(options))}\n\n${usage}`);
+  }
+  const values: Record<string, unknown> = parsed.values;
+  if (values.help === true) {
+    io.out(`${usage}\n`);
+    return undefined;
+  }
+  return parsed;
+}
+
 const OPTIONS = {
   refs: { type: 'boolean', default: false },
   baseline: { type: 'string' },
@@ -74,17 +98,9 @@ export interface CompareIo {
 
 /** Runs the comparison the arguments ask for; resolves to the exit status (1 regression), throws CompareUsageError. */
 export async function benchCompare(argv: string[], io: CompareIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
-  } catch (error) {
-    fail(`${optionError(error, Object.keys(OPTIONS))}\n\n${USAGE}`);
-  }
+  const parsed = readArgs(argv, OPTIONS, USAGE, io);
+  if (!parsed) return 0;
   const { values: args, positionals } = parsed;
-  if (args.help) {
-    io.out(`${USAGE}\n`);
-    return 0;
-  }
   if (args.baseline !== undefined && args.refs) fail('--baseline and --refs are two different modes; give one');
   const wanted = args.baseline !== undefined ? 1 : 2;
   if (positionals.length !== wanted) {

@@ -3,17 +3,15 @@
 // the history. The workflow's steps call this and nothing else. A function of its arguments (paths relative to the
 // working directory), so the program's entry (scripts/bench-gate.ts) and its tests share it.
 import { appendFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { baselineAdvice } from './advice.js';
 import { MIN_BASELINE_RUNS, compareWithBaseline, type BaselineOptions } from './baseline.js';
 import { baselineChart, renderBaselineComparison } from './baseline-markdown.js';
-import { CompareUsageError, type CompareIo } from './cli.js';
+import { CompareUsageError, readArgs, type CompareIo } from './cli.js';
 import { DEFAULT_COMPARE } from './compare.js';
 import { comparableRuns, machine, readHistory, saveToHistory } from './history.js';
 import { renderBaselineText } from './text.js';
 import { writeFileAtomic } from '../report/atomic.js';
 import { BenchFileError, readBenchFile } from '../report/bench-read.js';
-import { optionError } from '../suggest.js';
 
 const USAGE = `Usage:
   pnpm bench:gate check --history <folder> <head.json> [--summary <file>] [--chart <file.svg>] [--runs 20]
@@ -41,17 +39,9 @@ const OPTIONS = {
 
 /** Runs the gate's command; returns the exit status (1 regression), throws CompareUsageError on bad input. */
 export function benchGate(argv: string[], io: CompareIo): number {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
-  } catch (error) {
-    fail(`${optionError(error, Object.keys(OPTIONS))}\n\n${USAGE}`);
-  }
+  const parsed = readArgs(argv, OPTIONS, USAGE, io);
+  if (!parsed) return 0;
   const { values: args, positionals } = parsed;
-  if (args.help) {
-    io.out(`${USAGE}\n`);
-    return 0;
-  }
   const [command, headPath, ...extra] = positionals;
   if (command !== 'check' && command !== 'save')
     fail(`the first argument is check or save; got ${command === undefined ? 'nothing' : `"${command}"`}\n\n${USAGE}`);
