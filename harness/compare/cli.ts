@@ -61,7 +61,7 @@ export function readArgs<O extends NonNullable<ParseArgsConfig['options']>>(
   options: O,
   usage: string,
   io: CompareIo,
-) {
+): ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; options: O }>> | undefined {
   let parsed;
   try {
     parsed = parseArgs({ args: argv, allowPositionals: true, options });
